@@ -1,0 +1,5 @@
+"""The CLI's commands, one module each."""
+
+from advisor.commands.advise import advise
+
+COMMANDS = [advise]

@@ -1,0 +1,25 @@
+"""``advisor advise PROFILE``: one profile, one recommendation."""
+
+from __future__ import annotations
+
+import click
+
+from advisor.formats import FORMATS
+from advisor.options import lang_option, rules_option
+
+
+@click.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
+              help="Output format (json is contract §3).")
+@lang_option
+@rules_option
+def advise(profile: str, fmt: str, lang: str, rules_dir: str | None) -> None:
+    """Recommend for one PROFILE (a YAML or JSON file; '-' reads standard input)."""
+    from advisor.formats import render
+    from advisor.pipeline import get_advisor
+    from advisor.sources.document import read_profile
+
+    parsed = read_profile(profile)
+    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower())
+    click.echo(render(recommendation, fmt), nl=False)

@@ -1,0 +1,294 @@
+"""Load a rule pack: read the YAML files, validate them, merge them and check every reference.
+
+Every problem names the file and the rule id, so a typo is caught before any profile runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+
+from advisor.engine.schema import (
+    All,
+    AnyOf,
+    Condition,
+    FactTest,
+    FieldTest,
+    Item,
+    Not,
+    PackFile,
+    PackMeta,
+    Rule,
+    Text,
+    Thresholds,
+    Vocabulary,
+)
+from advisor.errors import RuleLoadError
+from advisor.vocabulary import vocabulary
+
+# Fields that conditions may test besides the contract's profile fields.
+MODE_FIELD = "mode"  # the decided deployment mode: rules testing it run after the decision
+BUDGET_NUMBER_FIELD = "budget_cny"  # the budget as a number, present when one was given
+NUMERIC_FIELDS = frozenset({"employees", BUDGET_NUMBER_FIELD})
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """A loaded, validated pack: everything the compiler and the result builder need."""
+
+    path: str
+    version: str
+    meta: PackMeta
+    thresholds: Thresholds
+    vocabulary: Vocabulary
+    facts: dict[str, Text]
+    items: dict[str, Item]
+    rules: tuple[Rule, ...]
+    files: dict[str, str] = field(default_factory=dict)  # rule id -> file name
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Rule]:
+        """Rules by id."""
+        return {r.id: r for r in self.rules}
+
+    @functools.cached_property
+    def order(self) -> dict[str, int]:
+        """Position of each rule in the pack (file order, then order in file)."""
+        return {r.id: i for i, r in enumerate(self.rules)}
+
+
+def bundled_rules_dir() -> Path:
+    """The pack shipped with advisor: inside the installed package, or the source tree's rules/."""
+    from importlib import resources
+
+    packaged = Path(str(resources.files("advisor"))) / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def load_pack(directory: str | Path | None = None) -> RulePack:
+    """Read, validate and cross-check the pack in ``directory`` (the bundled pack by default)."""
+    root = Path(directory) if directory is not None else bundled_rules_dir()
+    if not root.is_dir():
+        raise RuleLoadError([f"not a folder of rule files: {root}"])
+    paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    if not paths:
+        raise RuleLoadError([f"no *.yaml rule files in {root}"])
+    digest = hashlib.sha256()
+    files: list[tuple[str, PackFile]] = []
+    problems: list[str] = []
+    for path in paths:
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+        try:
+            files.append((path.name, _parse_file(path, data)))
+        except RuleLoadError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RuleLoadError(problems, str(root))
+    pack = _merge(root, files, "sha256:" + digest.hexdigest()[:16])
+    problems = list(_check(pack))
+    if problems:
+        raise RuleLoadError(problems, str(root))
+    return pack
+
+
+def _parse_file(path: Path, data: bytes) -> PackFile:
+    import yaml
+
+    try:
+        raw = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError as exc:
+        raise RuleLoadError([f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise RuleLoadError([f"{path.name}:{where}: broken YAML: {reason}"]) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RuleLoadError([f"{path.name}: a rule file is a mapping of sections, got {type(raw).__name__}"])
+    try:
+        return PackFile.model_validate(raw)
+    except ValidationError as exc:
+        raise RuleLoadError([_locate(path.name, raw, err) for err in exc.errors(include_url=False)]) from None
+
+
+def _locate(filename: str, raw: dict, err: dict) -> str:
+    loc = list(err["loc"])
+    where = filename
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = raw.get("rules") or []
+        rule = rules[loc[1]] if loc[1] < len(rules) and isinstance(rules[loc[1]], dict) else {}
+        where += f": rule {rule.get('id', '#' + str(loc[1] + 1))}"
+        loc = loc[2:]
+    elif len(loc) >= 2 and loc[0] in ("items", "facts"):
+        where += f": {loc[0][:-1]} {loc[1]}"
+        loc = loc[2:]
+    # Drop pydantic's internal union/tag steps from the path shown to a rule author.
+    path = ".".join(str(p) for p in loc if p not in ("field", "fact", "all", "any", "not") or p == loc[0])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown key '{loc[-1]}'"
+    return f"{where}: {path + ': ' if path else ''}{msg}"
+
+
+def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RulePack:
+    problems: list[str] = []
+    singles: dict[str, tuple[str, Any]] = {}
+    facts: dict[str, Text] = {}
+    items: dict[str, Item] = {}
+    rules: list[Rule] = []
+    rule_files: dict[str, str] = {}
+    for name, pf in files:
+        for section in ("pack", "thresholds", "vocabulary"):
+            value = getattr(pf, section)
+            if value is None:
+                continue
+            if section in singles:
+                problems.append(f"{name}: section '{section}' is already defined in {singles[section][0]}")
+            else:
+                singles[section] = (name, value)
+        for fid, text in pf.facts.items():
+            if fid in facts:
+                problems.append(f"{name}: fact '{fid}' is declared twice")
+            facts[fid] = text
+        for iid, item in pf.items.items():
+            if iid in items:
+                problems.append(f"{name}: item '{iid}' is defined twice")
+            items[iid] = item
+        for rule in pf.rules:
+            if rule.id in rule_files:
+                problems.append(f"{name}: rule {rule.id}: id already used in {rule_files[rule.id]}")
+                continue
+            rule_files[rule.id] = name
+            rules.append(rule)
+    for section in ("pack", "thresholds", "vocabulary"):
+        if section not in singles:
+            problems.append(f"no file defines the '{section}' section")
+    if problems:
+        raise RuleLoadError(problems, str(root))
+    return RulePack(
+        path=str(root),
+        version=version,
+        meta=singles["pack"][1],
+        thresholds=singles["thresholds"][1],
+        vocabulary=singles["vocabulary"][1],
+        facts=facts,
+        items=items,
+        rules=tuple(rules),
+        files=rule_files,
+    )
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check(pack: RulePack) -> Iterator[str]:
+    """Cross-references: every name a rule uses must exist in the contract or the pack."""
+    voc = vocabulary()
+    modes, pricing = voc.outputs["modes"], voc.outputs["pricing"]
+    meta_file = "pack"
+    if sorted(pack.meta.tie_break) != sorted(modes):
+        yield f"{meta_file}: tie_break must list each of {', '.join(modes)} once"
+    for kind, names, expected in (
+        ("modes", pack.vocabulary.modes, modes),
+        ("pricing", pack.vocabulary.pricing, pricing),
+        ("statuses", pack.vocabulary.statuses, voc.outputs["statuses"]),
+    ):
+        for missing in sorted(set(expected) - set(names)):
+            yield f"vocabulary.{kind}: no entry for '{missing}'"
+        for extra in sorted(set(names) - set(expected)):
+            yield f"vocabulary.{kind}: '{extra}' is not a contract value{_suggest(extra, expected)}"
+    for table, enum in (("size", "size"), ("budget", "level")):
+        for band in getattr(pack.thresholds, table).bands:
+            if band.value not in voc.enums[enum]:
+                yield f"thresholds.{table}: band value '{band.value}' is not one of {', '.join(voc.enums[enum])}"
+
+    derived = {e.derive for r in pack.rules for e in r.then if e.derive}
+    for rule in pack.rules:
+        where = f"{pack.files[rule.id]}: rule {rule.id}"
+        tests = list(_walk(rule.when)) if rule.when else []
+        for test in tests:
+            if isinstance(test, FactTest):
+                if test.fact not in pack.facts:
+                    yield f"{where}: condition on undeclared fact '{test.fact}'{_suggest(test.fact, pack.facts)}"
+                elif test.fact not in derived:
+                    yield f"{where}: condition on fact '{test.fact}' that no rule derives"
+            else:
+                yield from (f"{where}: {p}" for p in _check_field_test(test, modes))
+        post_decision = any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in tests)
+        for effect in rule.then:
+            if effect.score:
+                if effect.score.mode not in modes:
+                    yield f"{where}: score for unknown mode '{effect.score.mode}'{_suggest(effect.score.mode, modes)}"
+                if post_decision:
+                    yield f"{where}: a rule that tests 'mode' runs after the decision and cannot score"
+            for model in effect.pricing or []:
+                if model not in pricing:
+                    yield f"{where}: unknown pricing model '{model}'{_suggest(model, pricing)}; allowed: {', '.join(pricing)}"
+            if effect.comply and effect.comply.item not in pack.items:
+                yield f"{where}: unknown compliance item '{effect.comply.item}'{_suggest(effect.comply.item, pack.items)}"
+            if effect.derive and effect.derive not in pack.facts:
+                yield f"{where}: derives undeclared fact '{effect.derive}'{_suggest(effect.derive, pack.facts)}"
+
+
+def _walk(cond: Condition) -> Iterator[FieldTest | FactTest]:
+    if isinstance(cond, (All, AnyOf)):
+        for child in cond.items:
+            yield from _walk(child)
+    elif isinstance(cond, Not):
+        yield from _walk(cond.item)
+    else:
+        yield cond
+
+
+def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:
+    voc = vocabulary()
+    name = test.field
+    spec = voc.fields.get(name)
+    known = [f for f in voc.fields if f != "name"] + [MODE_FIELD, BUDGET_NUMBER_FIELD]
+    if name not in known:
+        yield f"condition on unknown field '{name}'{_suggest(name, known)}"
+        return
+    values = test.value if test.op in ("in", "not_in", "contains_any") else [test.value]
+    if test.op in ("in", "not_in", "contains_any") and not isinstance(test.value, list):
+        yield f"'{name}: {test.op}' expects a list"
+        return
+    if name in NUMERIC_FIELDS:
+        if test.op not in ("eq", "ne", "lt", "lte", "gt", "gte"):
+            yield f"'{name}' is a number: use eq, ne, lt, lte, gt or gte, not {test.op}"
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                yield f"'{name}' is a number, got {v!r}"
+        return
+    if test.op in ("lt", "lte", "gt", "gte"):
+        yield f"'{name}' is not a number: {test.op} is not allowed"
+        return
+    if name == MODE_FIELD:
+        allowed = modes
+    elif spec.type == "bool":
+        allowed = [True, False]
+    elif spec.type == "budget":
+        allowed = list(voc.enums["level"])
+    else:
+        allowed = list(voc.enums[spec.values])
+    is_list = spec is not None and spec.type == "list"
+    if is_list != (test.op in ("contains", "contains_any")):
+        yield (f"'{name}' is a list: use contains or contains_any" if is_list
+               else f"'{name}' is not a list: {test.op} is not allowed")
+        return
+    for v in values:
+        is_bool = spec is not None and spec.type == "bool"
+        if v not in allowed or isinstance(v, bool) != is_bool:
+            yield f"'{name}' has no value {v!r}{_suggest(v, allowed)}; allowed: {', '.join(map(str, allowed))}"

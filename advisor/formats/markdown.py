@@ -1,0 +1,54 @@
+"""Markdown (GitHub-flavoured) output: headings and real tables, for tickets and wikis."""
+
+from __future__ import annotations
+
+from advisor.formats.common import headline, number, size_text
+from advisor.recommendation import Recommendation
+from advisor.ui_text import t
+
+
+def cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(rows: list[list[object]], headers: list[str]) -> str:
+    from tabulate import tabulate
+
+    return tabulate([[cell(c) for c in row] for row in rows], headers=headers, tablefmt="github",
+                    disable_numparse=True)
+
+
+def render(rec: Recommendation) -> str:
+    """The recommendation as a Markdown document."""
+    lang = rec.lang
+    d = rec.deployment
+    sep = "、" if lang == "zh" else ", "
+    out = [f"# {cell(t('recommendation', lang, name=rec.profile))}", "", f"**{headline(rec)}**", ""]
+    pricing = sep.join(f"{label} (`{m}`)" for label, m in zip(rec.pricing.labels, rec.pricing.models))
+    out += [f"- **{t('pricing', lang)}**: {pricing or t('none', lang)}",
+            f"- **{t('model_size', lang)}**: {size_text(rec)}", ""]
+    out += [f"## {t('deployment', lang)}", "", _table(
+        [[f"{m.label} (`{m.mode}`)", number(m.score), ", ".join(m.rules) or "–"] for m in [d, *d.alternatives]],
+        [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
+    out += [f"## {t('compliance', lang)}", ""]
+    if rec.compliance:
+        out += [_table(
+            [[f"`{c.id}` {c.title}", c.status_label, c.basis, c.effective, c.reason] for c in rec.compliance],
+            [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang), t("reason", lang)]), ""]
+        out += [f"- `{c.id}` — {t('confirm', lang)}: {c.needs_confirmation}" for c in rec.compliance
+                if c.needs_confirmation]
+    else:
+        out.append(t("none", lang))
+    out.append("")
+    if rec.notes:
+        out += [f"## {t('notes', lang)}", ""] + [f"- {cell(n.text)} (`{n.rule}`)" for n in rec.notes] + [""]
+    if rec.thresholds:
+        out += [f"## {t('thresholds', lang)}", "", _table(
+            [[th.given, th.band, th.source] for th in rec.thresholds],
+            [t("item", lang), t("thresholds", lang), t("source", lang)]), ""]
+    out += [f"## {t('trace', lang)}", "", _table(
+        [[f"`{e.rule}`", e.source, e.because] for e in rec.trace],
+        [t("rule", lang), t("source", lang), t("because", lang)]), ""]
+    out.append(f"_{t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version)}_")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,73 @@
+"""Terminal table output: fits an 80-column terminal (long text wraps inside its column)."""
+
+from __future__ import annotations
+
+from advisor.formats.common import headline, number, size_text
+from advisor.recommendation import Recommendation
+from advisor.ui_text import t
+
+WIDTH = 80
+
+
+def _table(rows: list[list[str]], headers: list[str], widths: list[int | None]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers, tablefmt="simple", maxcolwidths=widths, disable_numparse=True)
+
+
+def _heading(text: str) -> str:
+    return f"\n{text}\n" + "=" * min(WIDTH, 2 * len(text))
+
+
+def render(rec: Recommendation) -> str:
+    """A readable report: decision first, then the checklist, then the reasons."""
+    lang = rec.lang
+    d = rec.deployment
+    out = [t("recommendation", lang, name=rec.profile), "", headline(rec)]
+    out.append(f"{t('pricing', lang)}: " + ("、" if lang == "zh" else ", ").join(
+        f"{label} ({model})" for label, model in zip(rec.pricing.labels, rec.pricing.models)
+    ) if rec.pricing.models else f"{t('pricing', lang)}: {t('none', lang)}")
+    out.append(f"{t('model_size', lang)}: {size_text(rec)}")
+
+    out.append(_heading(t("deployment", lang)))
+    ranked = [d, *d.alternatives]
+    out.append(_table(
+        [[f"{m.label} ({m.mode})", number(m.score), ", ".join(m.rules) or "–"] for m in ranked],
+        [t("mode", lang), t("score", lang), t("rules", lang)],
+        [24, 6, 44],
+    ))
+
+    out.append(_heading(t("compliance", lang)))
+    if rec.compliance:
+        out.append(_table(
+            [[c.id, c.status_label, c.basis, c.effective] for c in rec.compliance],
+            [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang)],
+            [22, 10, 32, 10],
+        ))
+        confirm = [c for c in rec.compliance if c.needs_confirmation]
+        for c in confirm:
+            out.append(f"* {c.id} — {t('confirm', lang)}: {c.needs_confirmation}")
+    else:
+        out.append(t("none", lang))
+
+    if rec.notes:
+        out.append(_heading(t("notes", lang)))
+        out.append(_table([[n.rule, n.text] for n in rec.notes], [t("rule", lang), t("notes", lang)], [20, 56]))
+
+    if rec.thresholds:
+        out.append(_heading(t("thresholds", lang)))
+        out.append(_table(
+            [[th.given, th.band, th.source] for th in rec.thresholds],
+            [t("item", lang), t("thresholds", lang), t("source", lang)],
+            [22, 26, 26],
+        ))
+
+    out.append(_heading(t("trace", lang)))
+    out.append(_table(
+        [[e.rule, e.source, e.because] for e in rec.trace],
+        [t("rule", lang), t("source", lang), t("because", lang)],
+        [20, 18, 36],
+    ))
+    out.append("")
+    out.append(t("pack", lang, name=rec.rule_pack.name, version=rec.rule_pack.version))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,18 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+import click
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"  # the users read Chinese first; keep in step with advisor.pipeline
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGS, case_sensitive=False), default=DEFAULT_LANG, show_default=True,
+    help="Language of every text in the output.",
+)
+
+rules_option = click.option(
+    "--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True), default=None,
+    metavar="DIR", help="Use the rule pack in DIR instead of the bundled one.",
+)

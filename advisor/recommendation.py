@@ -1,0 +1,109 @@
+"""The recommendation (contract §3) as pydantic models: what every output format renders."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Out(BaseModel):
+    """Base of the output models: immutable, and the field order is the JSON key order."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class ModeScore(Out):
+    """One deployment mode with its total score and the rules that scored it."""
+
+    mode: str
+    label: str
+    score: float
+    rules: list[str]
+
+
+class Deployment(Out):
+    """The chosen mode, its score, every other mode ranked best first, and the rules behind it."""
+
+    mode: str
+    label: str
+    score: float
+    alternatives: list[ModeScore]
+    rules: list[str]
+
+
+class Pricing(Out):
+    """Charging models (contract vocabulary) and the rules that added them."""
+
+    models: list[str]
+    labels: list[str]
+    rules: list[str]
+
+
+class ModelSize(Out):
+    """Model-size guidance in billions of parameters."""
+
+    min_params_b: float | int | None
+    max_params_b: float | int | None
+    rules: list[str]
+
+
+class ComplianceItem(Out):
+    """One duty of the checklist, with its legal basis and why it applies."""
+
+    id: str
+    title: str
+    status: str
+    status_label: str
+    basis: str
+    reason: str
+    effective: str
+    actions: list[str]
+    needs_confirmation: str | None = None
+    rules: list[str]
+
+
+class Note(Out):
+    """Advice that a rule adds to the result."""
+
+    rule: str
+    text: str
+
+
+class Threshold(Out):
+    """A threshold that turned a number into a band (e.g. employees into a size)."""
+
+    field: str
+    value: str
+    given: str
+    band: str
+    source: str
+
+
+class TraceEntry(Out):
+    """A rule that fired: its id, its source and the reason it gives."""
+
+    rule: str
+    source: str
+    because: str
+
+
+class PackInfo(Out):
+    """Which rule pack produced the result."""
+
+    name: str
+    version: str
+
+
+class Recommendation(Out):
+    """Everything advisor says about one profile."""
+
+    profile: str
+    deployment: Deployment
+    pricing: Pricing
+    model_size: ModelSize
+    compliance: list[ComplianceItem]
+    notes: list[Note]
+    thresholds: list[Threshold]
+    derived_facts: list[str]
+    trace: list[TraceEntry]
+    rule_pack: PackInfo
+    lang: str

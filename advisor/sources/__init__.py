@@ -1,0 +1,1 @@
+"""Readers of profiles: one module per kind of input."""

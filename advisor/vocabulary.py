@@ -1,0 +1,96 @@
+"""The contract's vocabulary (``contract.yaml``): field names, enum values and their labels.
+
+Loaded once per process. It names values; it decides nothing (decisions live in ``rules/``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One profile field of contract §1."""
+
+    name: str
+    zh: str
+    en: str
+    type: str  # string | enum | integer | bool | list | budget
+    values: str | None  # name of the enum it draws from
+    required: bool
+    default: Any
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything ``contract.yaml`` says, indexed for fast look-ups."""
+
+    fields: dict[str, FieldSpec]
+    enums: dict[str, dict[str, dict[str, str]]]  # enum -> value -> {zh, en}
+    lookup: dict[str, dict[str, str]]  # enum -> any accepted spelling (folded) -> value
+    column_names: dict[str, str]  # Chinese field name or field name -> field name
+    outputs: dict[str, list[str]]
+    true_words: frozenset[str]
+    false_words: frozenset[str]
+    units: dict[str, int]
+
+    def label(self, enum: str, value: str, lang: str) -> str:
+        """The label of ``value`` in ``lang``; the value itself when unknown."""
+        entry = self.enums.get(enum, {}).get(value)
+        return entry[lang] if entry else value
+
+    def allowed(self, enum: str) -> str:
+        """A readable list of the values of ``enum`` with their Chinese labels."""
+        return ", ".join(f"{v} ({e['zh']})" for v, e in self.enums[enum].items())
+
+
+def fold(text: str) -> str:
+    """Case- and space-insensitive form used to match user spellings."""
+    return " ".join(text.split()).casefold()
+
+
+@functools.cache
+def vocabulary() -> Vocabulary:
+    """Load and index ``contract.yaml`` (once per process)."""
+    import yaml
+
+    raw = yaml.load(
+        resources.files("advisor").joinpath("contract.yaml").read_text(encoding="utf-8"),
+        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+    )
+    fields = {
+        name: FieldSpec(
+            name=name,
+            zh=spec["zh"],
+            en=spec["en"],
+            type=spec["type"],
+            values=spec.get("values"),
+            required=bool(spec.get("required", False)),
+            default=spec.get("default"),
+        )
+        for name, spec in raw["fields"].items()
+    }
+    lookup: dict[str, dict[str, str]] = {}
+    for enum, values in raw["enums"].items():
+        table: dict[str, str] = {}
+        for value, labels in values.items():
+            for spelling in (value, labels["zh"], labels["en"], value.replace("_", " "), value.replace("_", "-")):
+                table.setdefault(fold(spelling), value)
+        lookup[enum] = table
+    columns = {}
+    for name, spec in fields.items():
+        columns[fold(name)] = name
+        columns[fold(spec.zh)] = name
+    return Vocabulary(
+        fields=fields,
+        enums=raw["enums"],
+        lookup=lookup,
+        column_names=columns,
+        outputs=raw["outputs"],
+        true_words=frozenset(fold(str(w)) for w in raw["booleans"][True]),
+        false_words=frozenset(fold(str(w)) for w in raw["booleans"][False]),
+        units={k: int(v) for k, v in raw["units"].items()},
+    )
