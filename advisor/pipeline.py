@@ -138,7 +138,7 @@ class Advisor:
                     if rule.id not in entry["rules"]:
                         entry["rules"].append(rule.id)
                 elif effect.note:
-                    notes.append(Note(rule=rule.id, text=effect.note.get(lang)))
+                    notes.append(Note(rule=rule.id, topic=effect.note.topic, text=effect.note.get(lang)))
                 elif effect.derive and effect.derive not in derived:
                     derived.append(effect.derive)
         order = {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}

@@ -217,6 +217,8 @@ def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
             allowed = voc.allowed(spec.values) if spec and spec.values and spec.type != "budget" else None
             if spec and spec.type == "budget":
                 allowed = f"{voc.allowed('level')}, or an amount in CNY such as 800万"
+            elif spec and spec.type == "string":
+                allowed = "a non-empty name"
             problems.append(f"field '{field}' is required" + (f"; allowed: {allowed}" if allowed else ""))
         elif err["type"] == "value_error":
             problems.append(f"field '{field}': {str(err['msg']).removeprefix('Value error, ')}")

@@ -65,6 +65,7 @@ class Note(Out):
     """Advice that a rule adds to the result."""
 
     rule: str
+    topic: str
     text: str
 
 

@@ -94,7 +94,7 @@ def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
         for rid in group:
             stage[rid] = base
         for _ in range(len(group) + 1):
-            moved = False
+            moved = []
             for rid in group:
                 need = base
                 for fact, negated in uses[rid]:
@@ -102,11 +102,12 @@ def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
                         need = max(need, stage[d] + (1 if negated else 0))
                 if need > stage[rid]:
                     stage[rid] = need
-                    moved = True
+                    moved.append(rid)
             if not moved:
                 return
-        cyclic = sorted(group, key=pack.order.__getitem__)
-        raise RuleLoadError([f"rules {', '.join(cyclic[:5])}: a derived fact depends on its own negation"])
+        cyclic = sorted(moved, key=pack.order.__getitem__)  # still climbing: on a negation cycle
+        raise RuleLoadError([f"{pack.files[r]}: rule {r}: a derived fact depends on its own negation"
+                             for r in cyclic])
 
     pre = set(uses) - post
     settle(pre, 0)

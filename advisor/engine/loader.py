@@ -138,6 +138,7 @@ def _locate(filename: str, raw: dict, err: dict) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = f"unknown key '{loc[-1]}'"
+        path = path.rpartition(".")[0] if "." in path else ""
     return f"{where}: {path + ': ' if path else ''}{msg}"
 
 

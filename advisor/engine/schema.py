@@ -137,6 +137,18 @@ def _parse_field_test(field: str, spec: Any, where: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
+class NoteEffect(Strict):
+    """Advice text; ``topic`` groups notes in longer documents (e.g. ``sector``, ``pain_point``)."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+    topic: Identifier = "general"
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
 class ScoreEffect(Strict):
     """Add ``points`` (may be negative) to a deployment mode."""
 
@@ -176,7 +188,7 @@ class Effect(Strict):
     model_size: ModelSizeEffect | None = None
     comply: ComplyEffect | None = None
     derive: str | None = None
-    note: Text | None = None
+    note: NoteEffect | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Effect":
@@ -226,7 +238,7 @@ class BandTable(Strict):
     """Ordered bands that turn a number into an enum value, with the source of the thresholds."""
 
     source: str
-    note: Text | None = None
+    note: NoteEffect | None = None
     bands: list[Band] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -1,0 +1,49 @@
+"""Shared fixtures: the bundled pack compiled once per test session, and small helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules"
+PROFILES = ROOT / "profiles"
+MINIPACK = Path(__file__).parent / "fixtures" / "minipack"
+
+
+@pytest.fixture(scope="session")
+def advisor():
+    """The bundled pack, loaded and compiled."""
+    from advisor.pipeline import get_advisor
+
+    return get_advisor()
+
+
+@pytest.fixture()
+def recommend(advisor):
+    """Recommend for a raw profile mapping; returns the JSON dict."""
+    from advisor.profile import parse_profile
+
+    def run(raw: dict, lang: str = "en") -> dict:
+        return advisor.recommend(parse_profile(raw), lang).model_dump(mode="json")
+
+    return run
+
+
+@pytest.fixture()
+def cli():
+    """Run the CLI in-process; returns the click Result (stderr kept apart)."""
+    from advisor.cli import cli as group
+
+    def run(*args: str, input: str | None = None):
+        return CliRunner().invoke(group, list(args), input=input, catch_exceptions=False)
+
+    return run
+
+
+def as_json(result) -> dict:
+    """The JSON a command printed."""
+    return json.loads(result.stdout)
