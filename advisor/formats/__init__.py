@@ -6,19 +6,20 @@ The CLI writes what they return; the questionnaire and the batch table reuse the
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from advisor.recommendation import Recommendation
+if TYPE_CHECKING:  # the models import pydantic: keep `--help` fast
+    from advisor.recommendation import Recommendation
 
 # format name -> module in this package with a ``render(rec) -> str`` function
 FORMATS: dict[str, str] = {"table": "table", "json": "json", "yaml": "yaml", "markdown": "markdown"}
 
 
-def renderer(name: str) -> Callable[[Recommendation], str]:
+def renderer(name: str) -> Callable[["Recommendation"], str]:
     """The ``render`` function of the format ``name`` (imported only when used)."""
     return importlib.import_module(f"advisor.formats.{FORMATS[name]}").render
 
 
-def render(rec: Recommendation, name: str) -> str:
+def render(rec: "Recommendation", name: str) -> str:
     """Render ``rec`` in the format ``name``."""
     return renderer(name)(rec)
