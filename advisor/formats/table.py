@@ -9,10 +9,15 @@ from advisor.ui_text import t
 WIDTH = 80
 
 
-def _table(rows: list[list[str]], headers: list[str], widths: list[int | None]) -> str:
+def _table(rows: list[list[str]], headers: list[str], widths: list[int | None], fmt: str = "simple") -> str:
     from tabulate import tabulate
 
-    return tabulate(rows, headers=headers, tablefmt="simple", maxcolwidths=widths, disable_numparse=True)
+    return tabulate(rows, headers=headers, tablefmt=fmt, maxcolwidths=widths, disable_numparse=True)
+
+
+def _wrap(text: str) -> str:
+    """Wrap a line to the terminal width, counting Chinese characters as two columns."""
+    return _table([[text]], [], [WIDTH - 2], fmt="plain")
 
 
 def _heading(text: str) -> str:
@@ -23,11 +28,13 @@ def render(rec: Recommendation) -> str:
     """A readable report: decision first, then the checklist, then the reasons."""
     lang = rec.lang
     d = rec.deployment
-    out = [t("recommendation", lang, name=rec.profile), "", headline(rec)]
-    out.append(f"{t('pricing', lang)}: " + ("、" if lang == "zh" else ", ").join(
-        f"{label} ({model})" for label, model in zip(rec.pricing.labels, rec.pricing.models)
-    ) if rec.pricing.models else f"{t('pricing', lang)}: {t('none', lang)}")
-    out.append(f"{t('model_size', lang)}: {size_text(rec)}")
+    colon = "：" if lang == "zh" else ": "
+    out = [_wrap(t("recommendation", lang, name=rec.profile)), "", _wrap(headline(rec))]
+    out.append(_wrap(f"{t('model_size', lang)}{colon}{size_text(rec)}"))
+    out.append(f"{t('pricing', lang)}{colon}" + ("" if rec.pricing.models else t("none", lang)))
+    if rec.pricing.models:
+        out.append(_table([[f"- {label}", m] for label, m in zip(rec.pricing.labels, rec.pricing.models)],
+                          [], [50, 24], fmt="plain"))
 
     out.append(_heading(t("deployment", lang)))
     ranked = [d, *d.alternatives]
@@ -42,11 +49,13 @@ def render(rec: Recommendation) -> str:
         out.append(_table(
             [[c.id, c.status_label, c.basis, c.effective] for c in rec.compliance],
             [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang)],
-            [22, 10, 32, 10],
+            [26, 8, 28, 10],
         ))
         confirm = [c for c in rec.compliance if c.needs_confirmation]
-        for c in confirm:
-            out.append(f"* {c.id} — {t('confirm', lang)}: {c.needs_confirmation}")
+        if confirm:
+            out.append("")
+            out.append(_table([[c.id, c.needs_confirmation] for c in confirm], [t("item", lang), t("confirm", lang)],
+                              [26, 50]))
     else:
         out.append(t("none", lang))
 
