@@ -47,7 +47,7 @@ def render(rec: Recommendation) -> str:
     out.append(_heading(t("compliance", lang)))
     if rec.compliance:
         out.append(_table(
-            [[c.id, c.status_label, c.basis, c.effective] for c in rec.compliance],
+            [[f"{c.title}\n{c.id}", c.status_label, c.basis, c.effective] for c in rec.compliance],
             [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang)],
             [26, 8, 28, 10],
         ))
