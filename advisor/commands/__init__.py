@@ -1,5 +1,6 @@
 """The CLI's commands, one module each."""
 
 from advisor.commands.advise import advise
+from advisor.commands.memo import memo
 
-COMMANDS = [advise]
+COMMANDS = [advise, memo]

@@ -1,0 +1,50 @@
+"""``advisor memo PROFILE``: a recommendation memo for a client, as Markdown, HTML or Word."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from advisor.memo import FORMATS
+from advisor.options import lang_option, rules_option
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
+
+
+@click.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True,
+              help="markdown and html print to standard output unless --output is given; docx needs --output.")
+@click.option("--output", "-o", metavar="FILE", default=None, help="Write the memo to FILE ('-': standard output).")
+@click.option("--template", metavar="FILE", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Your own Jinja2 template for markdown or html (it receives `memo`).")
+@click.option("--date", "memo_date", metavar="YYYY-MM-DD", callback=_date, default=None,
+              help="Date printed on the memo (default: today).")
+@lang_option
+@rules_option
+def memo(profile: str, fmt: str, output: str | None, template: str | None, memo_date: dt.date | None,
+         lang: str, rules_dir: str | None) -> None:
+    """Write a recommendation memo for PROFILE (a YAML or JSON file; '-' reads standard input)."""
+    from advisor.memo.writer import memo_bytes, write_memo
+    from advisor.sources.document import read_profile
+
+    to_stdout = output in (None, "-")
+    if fmt == "docx" and to_stdout:
+        raise click.UsageError("--format docx writes a Word file: give --output FILE.docx")
+    if fmt == "docx" and template:
+        raise click.UsageError("--template applies to the markdown and html formats, not docx")
+    parsed = read_profile(profile)
+    lang = lang.lower()
+    if to_stdout:
+        data = memo_bytes(None, parsed, fmt, lang, rules_dir=rules_dir, template=template, date=memo_date)
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date)

@@ -1,0 +1,408 @@
+"""Build the memo's content model from a recommendation, its profile and the rule pack.
+
+Every figure comes from the ``Recommendation`` (so the memo agrees with ``advise --format json``);
+the explanations (mode usage, charging elements, rule descriptions and sources) come from the
+pack; the memo's own wording comes from ``memo_text.yaml``. Nothing here knows a sector, a mode
+or a compliance item by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from advisor.engine.loader import RulePack
+from advisor.formats.common import number
+from advisor.memo.model import (
+    Bullets,
+    Entry,
+    Formula,
+    Memo,
+    MetaField,
+    Paragraph,
+    Section,
+    Subheading,
+    Table,
+)
+from advisor.memo.sizing import Estimate, estimate
+from advisor.memo.text import cite, layout, mlist, mt
+from advisor.profile import Profile
+from advisor.recommendation import Note, Recommendation
+from advisor.vocabulary import fold, vocabulary
+
+FURTHER = "further"  # the memo's catch-all place for notes no section claims
+
+
+def build_memo(rec: Recommendation, profile: Profile, pack: RulePack, date: dt.date) -> Memo:
+    """The memo for ``rec`` (already in the memo's language), dated ``date``."""
+    return _Builder(rec, profile, pack, date).memo()
+
+
+class _Builder:
+    """Holds what every section needs; one method per section."""
+
+    def __init__(self, rec: Recommendation, profile: Profile, pack: RulePack, date: dt.date) -> None:
+        self.rec, self.profile, self.pack, self.date = rec, profile, pack, date
+        self.lang = rec.lang
+        self.notes = self._route_notes()
+        ms = rec.model_size
+        self.estimate: Estimate | None = (
+            estimate(ms.min_params_b, ms.max_params_b) if ms.min_params_b is not None else None
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def t(self, key: str, **values: object) -> str:
+        return mt(key, self.lang, **values)
+
+    def cite(self, source: str) -> str:
+        return cite(source, self.lang)
+
+    def label(self, text: str) -> str:
+        """A list entry's bold lead (renderers put ``Memo.label_sep`` after it)."""
+        return text
+
+    def ref(self, rule_id: str) -> str:
+        """The parenthesised source of a rule, as shown after a sentence."""
+        source = self.cite(self.pack.by_id[rule_id].source)
+        return f"（{source}）" if self.lang == "zh" else f" ({source})"
+
+    def rule_entry(self, rule_id: str, lead: str | None = None) -> Entry:
+        rule = self.pack.by_id[rule_id]
+        return Entry(label=self.label(lead) if lead else None, text=rule.description.get(self.lang), ref=self.ref(rule_id))
+
+    def note_entries(self, notes: list[Note]) -> list[Entry]:
+        return [Entry(text=n.text, ref=self.ref(n.rule)) for n in notes]
+
+    def advice(self, place: str, heading_key: str = "advice") -> list[Any]:
+        notes = self.notes.get(place, [])
+        return [Subheading(text=self.t(heading_key)), Bullets(items=self.note_entries(notes))] if notes else []
+
+    def points(self, rule_id: str, mode: str) -> float:
+        """What ``rule_id`` adds to ``mode``."""
+        return sum(e.score.points for e in self.pack.by_id[rule_id].then if e.score and e.score.mode == mode)
+
+    def signed(self, x: float) -> str:
+        return ("+" if x > 0 else "−" if x < 0 else "") + number(abs(x))
+
+    def sep(self) -> str:
+        return self.t("list_sep")
+
+    def date_text(self, day: dt.date) -> str:
+        return self.t("date", y=day.year, m=day.month, d=day.day, month=mlist("months", self.lang)[day.month - 1])
+
+    def size_text(self) -> str:
+        ms = self.rec.model_size
+        key = "size_single" if ms.min_params_b == ms.max_params_b else "size_range"
+        return self.t(key, min=number(ms.min_params_b), max=number(ms.max_params_b),
+                      min_yi=number(ms.min_params_b * 10), max_yi=number(ms.max_params_b * 10))
+
+    def gb(self, value: float) -> str:
+        return self.t("gb", value=_decimal(value))
+
+    def _route_notes(self) -> dict[str, list[Note]]:
+        """Each note to its section: by topic, else by what its rule decided, else 'further'."""
+        conf = layout()
+        places: dict[str, list[Note]] = {}
+        for note in self.rec.notes:
+            place = conf["note_sections"].get(note.topic)
+            if place is None and note.topic == conf["default_topic"]:
+                kinds = [e.kind for e in self.pack.by_id[note.rule].then]
+                place = next((conf["effect_sections"][k] for k in kinds if k in conf["effect_sections"]), None)
+            places.setdefault(place or FURTHER, []).append(note)
+        return places
+
+    # --- the memo --------------------------------------------------------------------------------
+
+    def memo(self) -> Memo:
+        rec, lang = self.rec, self.lang
+        numbered = [
+            ("summary", self.summary()),
+            ("deployment", self.deployment()),
+            ("pricing", self.pricing()),
+            ("model_size", self.model_size()),
+            ("compliance", self.compliance()),
+            ("sector", self.sector()),
+        ]
+        numerals = mlist("numerals", lang)
+        sections = [
+            Section(key=key, heading=self.t("heading", n=numerals[i], title=self.t(f"s_{key}")), blocks=blocks)
+            for i, (key, blocks) in enumerate(numbered)
+        ]
+        sections.append(Section(key="appendix", heading=self.t("appendix_heading", title=self.t("s_appendix")),
+                                blocks=self.appendix()))
+        pack = rec.rule_pack
+        return Memo(
+            lang=lang,
+            html_lang=layout()["html_lang"][lang],
+            title=self.t("title", name=rec.profile),
+            label_sep=self.t("label_sep"),
+            meta=[
+                MetaField(label=self.t("meta_client"), value=rec.profile),
+                MetaField(label=self.t("meta_date"), value=self.date_text(self.date)),
+                MetaField(label=self.t("meta_language"), value=self.t("language_name")),
+                MetaField(label=self.t("meta_pack"), value=self.t("meta_pack_value", name=pack.name, version=pack.version)),
+            ],
+            sections=sections,
+            footer=self.t("footer", name=pack.name, version=pack.version),
+            date=self.date.isoformat(),
+            data={
+                "recommendation": rec.model_dump(mode="json"),
+                "profile": self.profile.model_dump(mode="json"),
+                "estimate": self.estimate.as_dict() if self.estimate else None,
+            },
+        )
+
+    # --- 1. executive summary --------------------------------------------------------------------
+
+    def summary(self) -> list[Any]:
+        rec, d = self.rec, self.rec.deployment
+        runner = d.alternatives[0] if d.alternatives else None
+        lead = max(d.rules, key=lambda r: self.points(r, d.mode), default=None)
+        reason = (self.pack.by_id[lead].description.get(self.lang)
+                  if lead and self.points(lead, d.mode) > 0 else self.t("summary_mode_no_reason"))
+        text = [self.t("summary_mode", mode=d.label, mode_id=d.mode, count=len(d.alternatives) + 1,
+                       score=number(d.score), runner=runner.label if runner else "–",
+                       runner_score=number(runner.score) if runner else "–", reason=reason)]
+        if runner and runner.score == d.score:
+            text.append(self.t("summary_mode_tie", mode=d.label, runner=runner.label))
+        blocks: list[Any] = [Paragraph(text=("" if self.lang == "zh" else " ").join(text))]
+
+        if rec.pricing.labels:
+            blocks.append(Paragraph(text=self.t("summary_pricing", items=self.sep().join(rec.pricing.labels))))
+        else:
+            blocks.append(Paragraph(text=self.t("summary_pricing_none")))
+        if rec.model_size.min_params_b is not None:
+            blocks.append(Paragraph(text=self.t("summary_size", size=self.size_text())))
+        else:
+            blocks.append(Paragraph(text=self.t("summary_size_none")))
+        counts = Counter(c.status for c in rec.compliance)
+        if rec.compliance:
+            blocks.append(Paragraph(text=self.t("summary_compliance", total=len(rec.compliance),
+                                                required=counts["required"], recommended=counts["recommended"])))
+        else:
+            blocks.append(Paragraph(text=self.t("summary_compliance_none")))
+
+        steps = self.next_steps()
+        if steps:
+            blocks += [Paragraph(text=self.t("summary_steps", count=len(steps))),
+                       Bullets(items=[Entry(text=s) for s in steps], ordered=True)]
+        else:
+            blocks.append(Paragraph(text=self.t("summary_steps_none")))
+        return blocks
+
+    def next_steps(self) -> list[str]:
+        """Up to ``count`` steps, taking one from each configured source in turn."""
+        conf = layout()["next_steps"]
+        groups: list[list[str]] = []
+        for source in conf["sources"]:
+            kind, _, status = source.partition("_")
+            if kind == "compliance":
+                groups.append([self.t("step_compliance", title=c.title, action=c.actions[0])
+                               for c in self.rec.compliance if c.status == status and c.actions])
+            else:
+                groups.append([n.text for n in self.rec.notes if n.topic == source])
+        steps: list[str] = []
+        for round_ in range(max((len(g) for g in groups), default=0)):
+            for group in groups:
+                if round_ < len(group) and group[round_] not in steps and len(steps) < conf["count"]:
+                    steps.append(group[round_])
+        return steps
+
+    # --- 2. deployment ---------------------------------------------------------------------------
+
+    def deployment(self) -> list[Any]:
+        d, modes = self.rec.deployment, self.pack.vocabulary.modes
+        blocks: list[Any] = [
+            Paragraph(text=self.t("dep_chosen", mode=d.label, mode_id=d.mode, score=number(d.score))),
+            Subheading(text=self.t("dep_usage")),
+            Paragraph(text=modes[d.mode].usage.get(self.lang)),
+            Subheading(text=self.t("dep_why")),
+        ]
+        if d.rules:
+            blocks.append(Bullets(items=[
+                self.rule_entry(r, self.t("dep_points", points=self.signed(self.points(r, d.mode)))) for r in d.rules
+            ]))
+        else:
+            blocks.append(Paragraph(text=self.t("dep_why_none")))
+        rows = []
+        for i, m in enumerate([d, *d.alternatives]):
+            name = f"{m.label}（{m.mode}）" if self.lang == "zh" else f"{m.label} ({m.mode})"
+            rows.append([self.t("chosen_mark", label=name) if i == 0 else name, number(m.score), self.main_reason(m.mode, m.rules)])
+        blocks += [Subheading(text=self.t("dep_compare", count=len(rows))),
+                   Table(headers=[self.t("col_mode"), self.t("col_score"), self.t("col_main_reason")],
+                         rows=rows, widths=[28, 10, 62])]
+        return blocks + self.advice("deployment")
+
+    def main_reason(self, mode: str, rules: list[str]) -> str:
+        """The rule that moved ``mode`` most, as a reason for or against it."""
+        if not rules:
+            return self.t("reason_none")
+        rule = max(rules, key=lambda r: abs(self.points(r, mode)))
+        key = "reason_for" if self.points(rule, mode) > 0 else "reason_against"
+        return self.t(key, text=self.pack.by_id[rule].description.get(self.lang)) + self.ref(rule)
+
+    # --- 3. pricing ------------------------------------------------------------------------------
+
+    def pricing(self) -> list[Any]:
+        p, voc = self.rec.pricing, self.pack.vocabulary.pricing
+        if not p.models:
+            return [Paragraph(text=self.t("price_none"))] + self.advice("pricing", "price_commercial")
+        return [
+            Paragraph(text=self.t("price_intro", mode=self.rec.deployment.label)),
+            Bullets(items=[Entry(label=self.label(voc[m].label.get(self.lang)), text=voc[m].explain.get(self.lang))
+                           for m in p.models]),
+            Subheading(text=self.t("basis")),
+            Bullets(items=[self.rule_entry(r) for r in p.rules]),
+        ] + self.advice("pricing", "price_commercial")
+
+    # --- 4. model size ---------------------------------------------------------------------------
+
+    def model_size(self) -> list[Any]:
+        ms, est = self.rec.model_size, self.estimate
+        if est is None:
+            return [Paragraph(text=self.t("size_none"))] + self.advice("model_size")
+        blocks: list[Any] = [
+            Paragraph(text=self.t("size_intro", size=self.size_text())),
+            Subheading(text=self.t("basis")),
+            Bullets(items=[self.rule_entry(r) for r in ms.rules]),
+            *self.advice("model_size"),
+            Subheading(text=self.t("size_memory")),
+            Paragraph(text=self.t("size_memory_intro")),
+            Paragraph(text=self.t("size_weights")),
+            Formula(text=self.t("weights_formula")),
+            Table(headers=[self.t("col_params"), *est.precisions],
+                  rows=[[self.params_cell(w.params_b), *(self.gb(w.gb[p]) for p in est.precisions)] for w in est.weights]),
+            Paragraph(text=self.t("size_kv")),
+            Formula(text=self.t("kv_formula")),
+            Paragraph(text=self.t("size_kv_intro", context=f"{est.context_tokens:,}", concurrency=est.concurrency,
+                                  tokens=f"{est.tokens:,}", dtype=est.kv_dtype, bytes=number(est.kv_bytes))),
+            Table(headers=[self.t("col_params"), self.t("col_reference"), self.t("col_layers"),
+                           self.t("col_kv_heads"), self.t("col_head_dim"), self.t("col_kv")],
+                  rows=[[self.params_cell(k.params_b), k.model.name, str(k.model.layers), str(k.model.kv_heads),
+                         str(k.model.head_dim), self.gb(k.gb)] for k in est.kv]),
+        ]
+        blocks.append(Formula(text="\n".join(
+            self.t("kv_calc", params=self.params_cell(k.params_b), model=k.model.name, layers=k.model.layers,
+                   kv_heads=k.model.kv_heads, head_dim=k.model.head_dim, bytes=number(est.kv_bytes),
+                   tokens=f"{est.tokens:,}", total=f"{k.bytes_total:,}", gb=self.gb(k.gb))
+            for k in est.kv)))
+        top_w, top_kv = est.weights[-1], est.kv[-1]
+        int8 = next((p for p in est.precisions if est.precisions[p] == 1), None)
+        if int8:
+            blocks.append(Paragraph(text=self.t("size_total", params=number(top_w.params_b), weights=self.gb(top_w.gb[int8]),
+                                                kv=self.gb(top_kv.gb), total=self.gb(top_w.gb[int8] + top_kv.gb))))
+        blocks.append(Paragraph(text=self.t("size_reference_source", source=est.source[self.lang]), style="small"))
+        return blocks
+
+    def params_cell(self, params_b: float) -> str:
+        return self.t("params_cell", b=number(params_b), yi=number(params_b * 10))
+
+    # --- 5. compliance ---------------------------------------------------------------------------
+
+    def compliance(self) -> list[Any]:
+        items = self.rec.compliance
+        if not items:
+            return [Paragraph(text=self.t("comp_none"))] + self.advice("compliance")
+        counts = Counter(c.status for c in items)
+        blocks: list[Any] = [
+            Paragraph(text=self.t("comp_intro", total=len(items), required=counts["required"],
+                                  recommended=counts["recommended"])),
+            Table(headers=[self.t("col_item"), self.t("col_status"), self.t("col_actions"), self.t("col_basis"),
+                           self.t("col_effective")],
+                  rows=[[c.title, c.status_label, list(c.actions), c.basis,
+                         self.date_text(dt.date.fromisoformat(c.effective))] for c in items],
+                  widths=[17, 11, 41, 20, 11]),
+        ]
+        confirm = [c for c in items if c.needs_confirmation]
+        if confirm:
+            blocks += [Subheading(text=self.t("comp_confirm")),
+                       Bullets(items=[Entry(label=self.label(c.title), text=c.needs_confirmation) for c in confirm])]
+        return blocks + self.advice("compliance")
+
+    # --- 6. sector notes, pain points and remedies -----------------------------------------------
+
+    def sector(self) -> list[Any]:
+        sector = vocabulary().label("sector", self.profile.sector, self.lang)
+        blocks: list[Any] = [Subheading(text=self.t("sector_heading", sector=sector))]
+        sector_notes = self.notes.get("sector", [])
+        blocks.append(Bullets(items=self.note_entries(sector_notes)) if sector_notes
+                      else Paragraph(text=self.t("sector_none")))
+        blocks.append(Subheading(text=self.t("pain_heading")))
+        pains = self.notes.get("pain_point", [])
+        blocks.append(Bullets(items=self.note_entries(pains)) if pains else Paragraph(text=self.t("pain_none")))
+        return blocks + self.advice(FURTHER, "further_heading")
+
+    # --- appendix --------------------------------------------------------------------------------
+
+    def appendix(self) -> list[Any]:
+        rec, pack = self.rec, self.pack
+        blocks: list[Any] = [
+            Subheading(text=self.t("app_profile")),
+            Table(headers=[self.t("col_field"), self.t("col_value")], rows=self.profile_rows(), widths=[30, 70]),
+        ]
+        if rec.thresholds:
+            blocks += [Subheading(text=self.t("app_thresholds")),
+                       Table(headers=[self.t("col_given"), self.t("col_band"), self.t("col_source")],
+                             rows=[[th.given, th.band, self.cite(th.source)] for th in rec.thresholds])]
+        blocks += [
+            Subheading(text=self.t("app_rules")),
+            Table(headers=[self.t("col_rule"), self.t("col_because"), self.t("col_source")],
+                  rows=[[e.rule, e.because, self.cite(e.source)] for e in rec.trace], widths=[22, 53, 25]),
+            Subheading(text=self.t("app_method")),
+            Paragraph(text=self.t("method_scoring", order=" > ".join(
+                pack.vocabulary.modes[m].label.get(self.lang) for m in pack.meta.tie_break))),
+            Paragraph(text=self.t("method_knowledge", name=rec.rule_pack.name, version=rec.rule_pack.version,
+                                  total=len(pack.rules), fired=len(rec.trace))),
+            Paragraph(text=self.t("method_thresholds")),
+            Bullets(items=self.threshold_entries()),
+            Paragraph(text=self.t("method_estimate")),
+            Subheading(text=self.t("disclaimer_heading")),
+            Paragraph(text=self.t("disclaimer")),
+        ]
+        return blocks
+
+    def profile_rows(self) -> list[list[str]]:
+        voc, lang = vocabulary(), self.lang
+        rows = []
+        for name, spec in voc.fields.items():
+            value = getattr(self.profile, name)
+            rows.append([f"{getattr(spec, lang)}（{name}）" if lang == "zh" else f"{spec.en} ({name})",
+                         self.value_text(spec, value)])
+        return rows
+
+    def value_text(self, spec: Any, value: Any) -> str:
+        voc = vocabulary()
+        if value is None or value == []:
+            return self.t("empty")
+        if isinstance(value, bool):
+            return self.t("yes_word" if value else "no_word")
+        if isinstance(value, int):
+            return self.t("amount", amount=f"{value:,}") if spec.type == "budget" else f"{value:,}"
+        if spec.values is None:
+            return str(value)
+        values = value if isinstance(value, list) else [value]
+        return self.sep().join(self.enum_text(spec.values, v) for v in values) if values else self.t("empty")
+
+    def enum_text(self, enum: str, value: str) -> str:
+        label = vocabulary().label(enum, value, self.lang)
+        if fold(label.replace("-", "").replace(" ", "")) == fold(value.replace("_", "")):
+            return label
+        return f"{label}（{value}）" if self.lang == "zh" else f"{label} ({value})"
+
+    def threshold_entries(self) -> list[Entry]:
+        voc, lang, out = vocabulary(), self.lang, []
+        for field, table in (("size", self.pack.thresholds.size), ("budget", self.pack.thresholds.budget)):
+            bands = self.sep().join(b.label.get(lang) if b.label else b.value for b in table.bands)
+            text = bands + (("。" if lang == "zh" else ". ") + table.note.get(lang) if table.note else "")
+            source = self.cite(table.source)
+            out.append(Entry(label=self.label(getattr(voc.fields[field], lang)), text=text,
+                             ref=f"（{source}）" if lang == "zh" else f" ({source})"))
+        return out
+
+
+def _decimal(x: float) -> str:
+    """A number with at most two decimals and thousands separators, without trailing zeros."""
+    text = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return text

@@ -1,0 +1,44 @@
+"""The memo's wording and layout settings (``memo_text.yaml``), loaded once per process."""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import Any
+
+
+@functools.cache
+def _data() -> dict[str, Any]:
+    import yaml
+
+    text = resources.files("advisor.memo").joinpath("memo_text.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def mt(key: str, lang: str, **values: object) -> str:
+    """The memo string ``key`` in ``lang``, with ``values`` filled in."""
+    text = _data()["text"][key][lang]
+    return text.format(**values) if values else text
+
+
+def mlist(key: str, lang: str) -> list[str]:
+    """A ``|``-separated memo string as a list (month names, numerals)."""
+    return mt(key, lang).split("|")
+
+
+def layout() -> dict[str, Any]:
+    """How the memo is laid out: note routing, next steps, fonts."""
+    return _data()["layout"]
+
+
+@functools.cache
+def _citation_terms(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), repl) for pattern, repl in layout()["citation_terms"].get(lang, []))
+
+
+def cite(source: str, lang: str) -> str:
+    """A rule's source as the memo shows it: common citation terms in the memo's language."""
+    for pattern, repl in _citation_terms(lang):
+        source = pattern.sub(repl, source)
+    return source

@@ -1,0 +1,62 @@
+"""Build, render and write one memo: the single call that ``advisor memo`` and batch runs share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from advisor.errors import AdvisorError, RenderError
+from advisor.profile import Profile
+from advisor.recommendation import Recommendation
+
+
+def memo_bytes(
+    rec: Recommendation | None,
+    profile: Profile,
+    fmt: str,
+    lang: str,
+    *,
+    rules_dir: str | None = None,
+    template: str | Path | None = None,
+    date: dt.date | None = None,
+) -> bytes:
+    """The memo for ``profile`` as file contents (UTF-8 text for markdown/html).
+
+    ``rec`` is reused when it is already in ``lang``; otherwise the profile is recommended again
+    in that language with the same (process-wide, compiled once) rule pack.
+    """
+    from advisor.memo.builder import build_memo
+    from advisor.memo.render import render_memo
+    from advisor.pipeline import get_advisor
+
+    advisor = get_advisor(rules_dir)
+    if rec is None or rec.lang != lang:
+        rec = advisor.recommend(profile, lang)
+    if rec.rule_pack.version != advisor.pack.version:
+        raise RenderError(f"the recommendation was made with rule pack {rec.rule_pack.version}, "
+                          f"not with the pack loaded now ({advisor.pack.version})")
+    memo = build_memo(rec, profile, advisor.pack, date or dt.date.today())
+    out = render_memo(memo, fmt, template)
+    return out if isinstance(out, bytes) else out.encode("utf-8")
+
+
+def write_memo(
+    rec: Recommendation | None,
+    profile: Profile,
+    fmt: str,
+    lang: str,
+    path: str | Path,
+    *,
+    rules_dir: str | None = None,
+    template: str | Path | None = None,
+    date: dt.date | None = None,
+) -> Path:
+    """Write the memo for ``profile`` to ``path`` (folders are created); returns the path."""
+    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date)
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:
+        raise AdvisorError(f"{target}: cannot write the memo: {exc.strerror or exc}") from None
+    return target
