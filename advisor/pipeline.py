@@ -190,15 +190,28 @@ class Advisor:
         field, value, number, table, index = applied
         band = table.bands[index]
         lower = table.bands[index - 1].below if index > 0 else None
-        name = "employees" if field == "size" else BUDGET_NUMBER_FIELD
+        source_field = "employees" if field == "size" else "budget"
+        name = vocabulary().fields[source_field].zh if lang == "zh" else source_field
+        show = _amount if field == "budget" else (lambda n, _lang: str(n))
         if lower is None:
-            span = f"{name} < {band.below}"
+            span = f"{name} < {show(band.below, lang)}"
         elif band.below is None:
-            span = f"{name} ≥ {lower}"
+            span = f"{name} ≥ {show(lower, lang)}"
         else:
-            span = f"{lower} ≤ {name} < {band.below}"
+            span = f"{show(lower, lang)} ≤ {name} < {show(band.below, lang)}"
         label = band.label.get(lang) if band.label else value
-        return Threshold(field=field, value=value, given=f"{name} = {number}", band=f"{label}: {span}", source=table.source)
+        return Threshold(field=field, value=value, given=f"{name} = {show(number, lang)}", band=f"{label}: {span}",
+                         source=table.source)
+
+
+def _amount(cny: int, lang: str = "en") -> str:
+    """An amount of CNY as people write it: 500万 / 1.2亿 in Chinese, CNY 500,000 in English."""
+    if lang != "zh":
+        return f"CNY {cny:,}"
+    for unit, size in (("亿", 10**8), ("万", 10**4)):
+        if cny >= size and cny % (size // 100) == 0:
+            return f"{cny / size:g}{unit}"
+    return f"{cny}元"
 
 
 def _band(table: BandTable, number: int) -> int:
