@@ -1,6 +1,7 @@
 """The CLI's commands, one module each."""
 
 from advisor.commands.advise import advise
+from advisor.commands.ask import ask
 from advisor.commands.memo import memo
 
-COMMANDS = [advise, memo]
+COMMANDS = [advise, ask, memo]

@@ -1,0 +1,116 @@
+"""One ``advisor ask`` run from start to end: load, ask, save, recommend, offer the memo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.ask import present
+from advisor.ask.profile_file import (
+    check_writable,
+    draft_header,
+    draft_path,
+    load_start,
+    profile_yaml,
+    remove_stale_draft,
+    saved_header,
+    shell_word,
+    write,
+)
+from advisor.ask.questionnaire import load_questionnaire
+from advisor.ask.session import Console, Session, Stopped, TerminalConsole
+from advisor.ask.text import msg
+
+EXIT_INPUT_ENDED = 1  # the input ended before the last question: a script should notice
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
+
+
+def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | None,
+        questionnaire_file: str | None, lang: str, rules_dir: str | None,
+        console: Console | None = None) -> int:
+    """Run the questionnaire and print the recommendation; return the exit status.
+
+    Everything that can fail before the first question (questionnaire, rule pack, ``--from``,
+    ``--save`` folder) is checked first, so no answer is typed in vain.
+    """
+    from advisor.formats import render
+    from advisor.pipeline import get_advisor
+    from advisor.errors import ProfileError
+    from advisor.profile import parse_profile
+
+    console = console or TerminalConsole()
+    questionnaire = load_questionnaire(questionnaire_file)
+    advisor = get_advisor(rules_dir)
+    start = load_start(from_file) if from_file else {}
+    if save:
+        check_writable(save)
+    if memo_file:
+        check_writable(memo_file, folder_must_exist=False)  # the memo writer makes its folder
+
+    console.say(present.wrap(msg("intro", lang), indent=""))
+    if from_file:
+        console.say(present.wrap(msg("from_file", lang, path=from_file), indent=""))
+    session = Session(questionnaire, lang, start, from_file=bool(from_file), thresholds=advisor.pack.thresholds)
+    try:
+        answers = session.run(console)
+    except Stopped as stop:
+        return _stopped(stop, save, lang)
+
+    try:
+        profile = parse_profile(answers, source=save or "answers")
+    except ProfileError:  # each answer was checked, but another questionnaire may leave a gap
+        if save:
+            write(draft_path(save), profile_yaml(answers, draft_header(save, lang)))
+        raise
+    if save:
+        write(save, profile_yaml(answers, saved_header(save, lang)))
+        remove_stale_draft(save)
+    recommendation = advisor.recommend(profile, lang)
+
+    console.say(present.summary(list(questionnaire.questions), answers, lang))
+    if save:
+        console.say(msg("saved", lang, path=shell_word(save)))
+    console.say("")
+    console.say(render(recommendation, fmt).rstrip("\n"))
+    _memo(console, profile, recommendation, lang, rules_dir, memo_file)
+    return 0
+
+
+def _stopped(stop: Stopped, save: str | None, lang: str) -> int:
+    """Keep what was answered as a draft (with ``--save``) and say how to resume."""
+    import click
+
+    if save:
+        draft = draft_path(save)
+        write(draft, profile_yaml(stop.answers, draft_header(save, lang)))
+        click.echo(msg("stopped_draft", lang, draft=shell_word(draft), save=shell_word(save)), err=True)
+    else:
+        click.echo(msg("stopped_unsaved", lang), err=True)
+    return EXIT_INTERRUPTED if stop.interrupted else EXIT_INPUT_ENDED
+
+
+def memo_format(path: str) -> str:
+    """The memo format a file name asks for: ``.html`` and ``.docx`` by extension, Markdown otherwise."""
+    from pathlib import Path
+
+    from advisor.memo import EXTENSIONS
+
+    by_extension = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+    return by_extension.get(Path(path).suffix.lower(), "markdown")
+
+
+def _memo(console: Console, profile: Any, recommendation: Any, lang: str, rules_dir: str | None,
+          memo_file: str | None) -> None:
+    """Write the memo to ``--memo FILE``; on a terminal without it, offer to write one."""
+    from advisor.memo.namer import safe_stem
+    from advisor.memo.writer import write_memo
+
+    path = memo_file
+    if path is None and getattr(console, "interactive", False):  # a pipe is not asked: scripts use --memo
+        example = safe_stem(profile.name) + ".md"
+        try:
+            path = console.ask(msg("memo_offer", lang, example=example) + " > ").strip()
+        except (EOFError, KeyboardInterrupt):
+            path = ""
+    if path:
+        write_memo(recommendation, profile, memo_format(path), lang, path, rules_dir=rules_dir)
+        console.say(msg("memo_written", lang, path=path))
