@@ -181,12 +181,13 @@ def parse_profile(
         str(k).strip(): v for k, v in data.items() if v is not None and not (isinstance(v, str) and not v.strip())
     }
     problems = _unknown_fields(cleaned)
-    if problems:
-        raise ProfileError(problems, source, record, line)
+    known = {k: v for k, v in cleaned.items() if k in vocabulary().fields}
     try:
-        profile = Profile.model_validate(cleaned)
+        profile = Profile.model_validate(known)
     except ValidationError as exc:
-        raise ProfileError(_describe(exc, cleaned), source, record, line) from None
+        problems += _describe(exc, known)
+    if problems:  # every problem of the record at once, unknown fields first
+        raise ProfileError(problems, source, record, line)
     if profile.size is None and profile.employees is None:
         raise ProfileError(
             [f"one of 'size' or 'employees' is required; size allowed: {vocabulary().allowed('size')}, "

@@ -120,3 +120,12 @@ def test_error_location():
     with pytest.raises(ProfileError) as info:
         parse_profile({**BASE, "sector": "x"}, source="clients.csv", record=7, line=8)
     assert str(info.value).startswith("clients.csv, record 7, line 8: invalid profile")
+
+
+def test_unknown_and_invalid_fields_are_reported_together():
+    with pytest.raises(ProfileError) as info:
+        parse_profile({"name": "X", "size": "large", "sector": "bank", "privacy": "high", "budjet": "800万"})
+    problems = info.value.problems
+    assert problems[0].startswith("unknown field 'budjet' (did you mean 'budget'?)")
+    assert any(p.startswith("field 'sector': value 'bank'") for p in problems)
+    assert any(p.startswith("field 'budget' is required") for p in problems)
