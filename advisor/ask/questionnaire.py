@@ -13,9 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from advisor.ask.fields import contract_default, is_absent, normalise
+from advisor.engine.schema import Strict, Text
 from advisor.errors import AdvisorError
 from advisor.vocabulary import vocabulary
 
@@ -32,29 +33,14 @@ class QuestionnaireError(AdvisorError):
         super().__init__(head + body)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Strict):
-    """Text in both languages."""
-
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang``."""
-        return self.zh if lang == "zh" else self.en
-
-
-class Choice(_Strict):
+class Choice(Strict):
     """One value offered for a question, with an optional explanation."""
 
     value: Any
     note: Text | None = None
 
 
-class _QuestionFile(_Strict):
+class _QuestionFile(Strict):
     field: str
     prompt: Text
     help: Text
@@ -65,7 +51,7 @@ class _QuestionFile(_Strict):
     thresholds: Literal["size", "budget"] | None = None
 
 
-class _File(_Strict):
+class _File(Strict):
     questions: list[_QuestionFile] = Field(min_length=1)
 
 
