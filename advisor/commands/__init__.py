@@ -3,5 +3,6 @@
 from advisor.commands.advise import advise
 from advisor.commands.ask import ask
 from advisor.commands.memo import memo
+from advisor.commands.rules import rules
 
-COMMANDS = [advise, ask, memo]
+COMMANDS = [advise, ask, memo, rules]

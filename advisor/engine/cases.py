@@ -1,0 +1,117 @@
+"""A pack's own test cases: given-profile / expected-outcome YAML in ``cases/`` beside the rules.
+
+One implementation serves both ``advisor rules test`` and the project's pytest suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from advisor.engine.schema import Strict
+from advisor.errors import RuleLoadError
+
+
+class SizeRange(Strict):
+    """An expected model-size range."""
+
+    min: float
+    max: float
+
+
+class Expect(Strict):
+    """What a case expects; every key is optional."""
+
+    mode: str | None = None
+    pricing: list[str] | None = None
+    pricing_includes: list[str] = []
+    model_size: SizeRange | None = None
+    required: list[str] = []
+    recommended: list[str] = []
+    absent: list[str] = []
+    fired: list[str] = []
+    not_fired: list[str] = []
+    facts: list[str] = []
+
+
+class Case(Strict):
+    """A profile and the outcome it must give."""
+
+    name: str
+    profile: dict[str, Any]
+    expect: Expect
+
+
+class CaseFile(Strict):
+    """A YAML file of cases."""
+
+    cases: list[Case] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A case with the file it came from."""
+
+    file: str
+    number: int
+    case: Case
+
+    @property
+    def label(self) -> str:
+        """``file #n: name``."""
+        return f"{self.file} #{self.number}: {self.case.name}"
+
+
+def load_cases(pack_dir: str | Path) -> list[LoadedCase]:
+    """Every case in ``pack_dir/cases/*.yaml`` (none if the folder is absent)."""
+    import yaml
+
+    out: list[LoadedCase] = []
+    problems: list[str] = []
+    for path in sorted((Path(pack_dir) / "cases").glob("*.yaml")):
+        try:
+            data = CaseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except yaml.YAMLError as exc:
+            problems.append(f"cases/{path.name}: broken YAML: {getattr(exc, 'problem', exc)}")
+            continue
+        except ValidationError as exc:
+            problems += [f"cases/{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                         for e in exc.errors(include_url=False)]
+            continue
+        out += [LoadedCase(f"cases/{path.name}", n, case) for n, case in enumerate(data.cases, start=1)]
+    if problems:
+        raise RuleLoadError(problems, str(pack_dir))
+    return out
+
+
+def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
+    """The ways ``result`` (a recommendation as JSON data) falls short of ``expect``; empty if none."""
+    failures: list[str] = []
+    fired = [t["rule"] for t in result["trace"]]
+    checklist = {c["id"]: c["status"] for c in result["compliance"]}
+    mode = result["deployment"]["mode"]
+    if expect.mode is not None and mode != expect.mode:
+        scores = ", ".join(f"{a['mode']} {a['score']:g}" for a in result["deployment"]["alternatives"])
+        failures.append(f"mode is {mode} ({result['deployment']['score']:g}; then {scores}), expected {expect.mode}")
+    models = result["pricing"]["models"]
+    if expect.pricing is not None and set(models) != set(expect.pricing):
+        failures.append(f"pricing is {models}, expected {expect.pricing}")
+    if not set(expect.pricing_includes) <= set(models):
+        failures.append(f"pricing {models} lacks {sorted(set(expect.pricing_includes) - set(models))}")
+    size = result["model_size"]
+    if expect.model_size and (size["min_params_b"], size["max_params_b"]) != (expect.model_size.min, expect.model_size.max):
+        failures.append(f"model size is {size['min_params_b']}–{size['max_params_b']} B, "
+                        f"expected {expect.model_size.min:g}–{expect.model_size.max:g} B")
+    for status, items in (("required", expect.required), ("recommended", expect.recommended)):
+        for item in items:
+            if checklist.get(item) != status:
+                failures.append(f"{item} is {checklist.get(item, 'not on the checklist')}, expected {status}")
+    failures += [f"{item} is on the checklist ({checklist[item]}), expected absent"
+                 for item in expect.absent if item in checklist]
+    failures += [f"rule {rule} did not fire" for rule in expect.fired if rule not in fired]
+    failures += [f"rule {rule} fired" for rule in expect.not_fired if rule in fired]
+    failures += [f"fact {fact} was not derived" for fact in expect.facts if fact not in result["derived_facts"]]
+    return failures
