@@ -12,7 +12,6 @@ from typing import Any, Iterable, Iterator
 
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack, load_pack
 from advisor.engine.schema import BandTable
-from advisor.errors import AdvisorError
 from advisor.profile import Profile, parse_profile
 from advisor.recommendation import (
     ComplianceItem,
@@ -261,13 +260,19 @@ def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: 
 
 
 def score_many(
-    profiles: Iterable[Profile | dict[str, Any]], *, rules: str | None = None, lang: str = DEFAULT_LANG
+    profiles: Iterable[Profile | dict[str, Any]],
+    *,
+    rules: str | None = None,
+    lang: str = DEFAULT_LANG,
+    workers: int = 1,
+    cache: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Score many profiles lazily, in order. An invalid one yields ``{"record": N, "error": "..."}``."""
-    advisor = get_advisor(rules)
-    for number, raw in enumerate(profiles, start=1):
-        try:
-            profile = raw if isinstance(raw, Profile) else parse_profile(raw, record=number)
-            yield advisor.recommend(profile, lang).model_dump(mode="json")
-        except AdvisorError as exc:
-            yield {"record": number, "error": str(exc)}
+    """Score many profiles lazily, in order: a generator of the dicts ``score`` returns.
+
+    An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
+    raising. This is the loop ``advisor batch`` runs: repeated profiles are evaluated once
+    (``cache``), and ``workers`` > 1 scores in forked processes, still in input order.
+    """
+    from advisor.batch.run import score_records
+
+    return score_records(profiles, rules=rules, lang=lang, workers=workers, cache=cache)

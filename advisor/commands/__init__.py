@@ -2,7 +2,8 @@
 
 from advisor.commands.advise import advise
 from advisor.commands.ask import ask
+from advisor.commands.batch import batch
 from advisor.commands.memo import memo
 from advisor.commands.rules import rules
 
-COMMANDS = [advise, ask, memo, rules]
+COMMANDS = [advise, ask, memo, batch, rules]

@@ -1,0 +1,70 @@
+"""The recommendation for one profile, without the profile's name: what the batch caches.
+
+``parts`` joined are the recommendation's JSON (contract §3) after the ``profile`` value, so a
+row's JSON line is ``{"profile":`` + the name as JSON + the parts. The parts are shared between
+decisions (the trace entry of a rule, a compliance checklist...), so a cached decision costs
+about a kilobyte however long its JSON. The other fields are what the CSV and table outputs and
+the summary show, taken from the same recommendation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+JSON_HEAD = b'{"profile":'
+
+
+@dataclass(slots=True)
+class Decision:
+    """Everything a batch row needs, except the name."""
+
+    parts: tuple[bytes, ...]
+    sector: str
+    mode: str
+    mode_label: str
+    score: float
+    alternatives: tuple[tuple[str, float], ...]  # every other mode with its score, best first
+    pricing: tuple[str, ...]
+    min_params_b: float | int | None
+    max_params_b: float | int | None
+    required: tuple[str, ...]  # compliance ids, in checklist order
+    recommended: tuple[str, ...]
+    summary_key: tuple = field(init=False, repr=False)  # what the summary counts
+    csv_cells: str | None = field(default=None, init=False, repr=False)  # set by the CSV output
+
+    def __post_init__(self) -> None:
+        self.summary_key = (self.mode, self.sector, self.required, self.recommended)
+
+    def digest(self) -> tuple:
+        """Everything but the JSON pieces (whose split may differ for the same JSON)."""
+        return (self.sector, self.mode, self.mode_label, self.score, self.alternatives, self.pricing,
+                self.min_params_b, self.max_params_b, self.required, self.recommended)
+
+    def json_line(self, name: str) -> bytes:
+        """The full JSON object (no newline) for a profile called ``name``."""
+        return b"".join((JSON_HEAD, orjson.dumps(name), *self.parts))
+
+
+def decision_from_dict(recommendation: dict[str, Any], sector: str) -> Decision:
+    """A ``Decision`` from a recommendation as JSON data (``Recommendation.model_dump(mode="json")``)."""
+    data = dict(recommendation)
+    data["profile"] = ""  # the first key: its JSON is '{"profile":""'
+    encoded = orjson.dumps(data)
+    deployment = data["deployment"]
+    size = data["model_size"]
+    return Decision(
+        parts=(encoded[len(JSON_HEAD) + 2:],),
+        sector=sector,
+        mode=deployment["mode"],
+        mode_label=deployment["label"],
+        score=deployment["score"],
+        alternatives=tuple((a["mode"], a["score"]) for a in deployment["alternatives"]),
+        pricing=tuple(data["pricing"]["models"]),
+        min_params_b=size["min_params_b"],
+        max_params_b=size["max_params_b"],
+        required=tuple(c["id"] for c in data["compliance"] if c["status"] == "required"),
+        recommended=tuple(c["id"] for c in data["compliance"] if c["status"] != "required"),
+    )

@@ -1,0 +1,153 @@
+"""The batch loop: records in, blocks scored (here or in workers), results out in input order.
+
+``advisor batch`` and ``advisor.score_many`` both run this loop, so the command line and a
+library user (say inside Dask's ``map_partitions``) get the same results from the same code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
+
+import orjson
+
+from advisor.batch.scorer import Scorer
+from advisor.batch.summary import Summary
+from advisor.batch.workers import chunked, map_blocks
+from advisor.batch.writers import Failed, OutputFormat, Scored, make_format
+from advisor.errors import ProfileError
+from advisor.sources.records import Record
+
+BLOCK = 1000  # records per block: big enough to amortise the hand-over to workers, small for memory
+
+ResultHook = Callable[[Record, dict], None]
+
+
+class Row(NamedTuple):
+    """One record's result as the main process needs it."""
+
+    number: int  # the record number
+    summary_key: tuple | None  # what the summary counts; None for a bad record
+    item: Any  # the record encoded in the output format
+    error: str | None  # the message for a bad record
+    json: bytes | None  # the recommendation's JSON, when a result hook asked for it
+
+
+class ScoreChunk:
+    """Score and encode a list of records (in a worker process when there are workers).
+
+    Encoding here keeps the hand-over small: a CSV row is a few hundred bytes, where the
+    decision it comes from is several kilobytes of JSON pieces.
+    """
+
+    def __init__(self, scorer: Scorer, fmt: OutputFormat, with_json: bool = False) -> None:
+        self.scorer, self.fmt, self.with_json = scorer, fmt, with_json
+
+    def __call__(self, records: list[Record]) -> list[Row]:
+        score, fmt, with_json = self.scorer.score, self.fmt, self.with_json
+        rows: list[Row] = []
+        row = fmt.row
+        for record in records:
+            try:
+                name, decision = score(record)
+            except ProfileError as exc:
+                failed = Failed(record.number, str(exc), _given_name(record.data), exc.problems[0])
+                rows.append(Row(record.number, None, fmt.error_row(failed), failed.message, None))
+                continue
+            rows.append(Row(record.number, decision.summary_key, row(Scored(record.number, name, decision)), None,
+                            decision.json_line(name) if with_json else None))
+        return rows
+
+
+def _given_name(data: Any) -> str:
+    name = data.get("name") if isinstance(data, dict) else None
+    return name.strip() if isinstance(name, str) else ""
+
+
+def scored_blocks(records: Iterable[Record], job: ScoreChunk, *, workers: int = 1,
+                  block_size: int = BLOCK) -> Iterator[tuple[list[Record], list[Row]]]:
+    """``(records, rows)`` block by block, in input order."""
+    return map_blocks(job, chunked(records, block_size), workers)
+
+
+@dataclass
+class RunReport:
+    """How a run went."""
+
+    summary: Summary
+    seconds: float
+    stopped: bool  # ended early at --max-errors
+
+
+def run_batch(
+    records: Iterable[Record],
+    scorer: Scorer,
+    fmt: OutputFormat,
+    out: BinaryIO,
+    *,
+    to_file: bool = False,
+    workers: int = 1,
+    max_errors: int | None = None,
+    on_error: Callable[[int, str], None] = lambda number, message: None,
+    on_result: ResultHook | None = None,
+    on_progress: Callable[[int, int], None] = lambda rows, bad: None,
+    block_size: int = BLOCK,
+) -> RunReport:
+    """Score ``records`` into ``out`` in the format ``fmt``, in input order.
+
+    ``on_error(number, message)`` is called for each bad record, in order. ``on_result(record,
+    recommendation)`` is called in this process, in order, for each scored record with its
+    recommendation (contract §3 data): the place to hang per-profile side outputs such as memos.
+    Stops at the ``max_errors``-th bad record (``RunReport.stopped``; the caller drops the output).
+    """
+    summary = Summary()
+    start = time.monotonic()
+    stopped = False
+    fmt.begin(out, to_file)
+    job = ScoreChunk(scorer, fmt, with_json=on_result is not None)
+    blocks = scored_blocks(records, job, workers=workers, block_size=block_size)
+    try:
+        for block, rows in blocks:
+            bad = 0
+            for row in rows:
+                if row.error is not None:
+                    bad += 1
+                    on_error(row.number, row.error)
+                    if max_errors is not None and summary.bad + bad >= max_errors:
+                        stopped = True
+                        break
+            if stopped:
+                summary.bad += bad
+                break
+            tally = Counter([row.summary_key for row in rows if row.error is None])
+            fmt.write(out, [row.item for row in rows])
+            summary.add(tally, len(rows), bad)
+            if on_result is not None:
+                for record, row in zip(block, rows):
+                    if row.json is not None:
+                        on_result(record, orjson.loads(row.json))
+            on_progress(summary.rows, summary.bad)
+    finally:
+        blocks.close()  # stops the workers at once when the loop ends early
+    if not stopped:
+        fmt.end(out)
+    return RunReport(summary=summary, seconds=time.monotonic() - start, stopped=stopped)
+
+
+def score_records(
+    profiles: Iterable[Any], *, rules: str | None, lang: str, workers: int = 1, cache: bool = True,
+    block_size: int = BLOCK,
+) -> Iterator[dict[str, Any]]:
+    """``advisor.score_many``: each profile's recommendation (or error object) as a dict, in order."""
+    scorer = Scorer(rules, lang, cache=cache)
+    records = (Record(number, None, None, data) for number, data in enumerate(profiles, start=1))
+    blocks = scored_blocks(records, ScoreChunk(scorer, make_format("rows", lang)), workers=workers,
+                           block_size=block_size)
+    try:
+        for _, rows in blocks:
+            for row in rows:
+                yield orjson.loads(row.item)
+    finally:
+        blocks.close()

@@ -1,0 +1,135 @@
+"""Score raw records, one process's worth: validation, the decision cache, the rules.
+
+Rules are evaluated once per distinct profile. Two bounded caches make repeated profiles cheap:
+
+* the decision cache, keyed on the validated profile without its name (``Profile.key()``; the
+  scorer has one language), holds the recommendation without the name;
+* in front of it, a cache keyed on the raw record without its name skips validation when the
+  very same cells come again (a client list repeats the same few sector/size/budget rows);
+* behind it, the rules' verdict (which rules fired, the mode) is cached on the part of the
+  profile the rules can see (``RuleView``): profiles that differ only in what no rule tests
+  share one evaluation, and only the parts of the result taken from the profile itself differ.
+
+A cached row differs from a fresh one only by its name, which is validated on every row and
+put back into the output; the tests check that cached and uncached output are identical.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
+from advisor.batch.cache import LRU
+from advisor.batch.decision import Decision
+from advisor.batch.rule_view import RuleView
+from advisor.errors import ProfileError
+from advisor.pipeline import DEFAULT_LANG, Advisor, get_advisor
+from advisor.profile import Profile, parse_profile
+from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
+
+# Bounded caches: memory stays flat whatever the number of rows (about 150 MB when all are full).
+DECISIONS = 16384  # distinct profiles kept (about 2 KB each: their JSON pieces are shared)
+VERDICTS = 32768  # distinct rule evaluations kept (the rules that fired: under 1 KB each)
+RAW_RECORDS = 32768  # distinct raw rows kept (the cells joined, and a reference to their decision)
+
+
+class Scorer:
+    """Turns records into ``(name, Decision)``, or raises ``ProfileError`` for a bad record."""
+
+    def __init__(self, rules: str | None = None, lang: str = DEFAULT_LANG, *, cache: bool = True,
+                 advisor: Advisor | None = None) -> None:
+        self.advisor = advisor or get_advisor(rules)
+        self.lang = lang
+        self.cache = cache
+        self._assembler: JsonAssembler | None = None
+        if cache:
+            try:
+                self._assembler = JsonAssembler(self.advisor, lang)
+            except UnknownShape:
+                self._assembler = None  # a newer output model: assemble through Advisor.recommend
+        self._view = RuleView(self.advisor.pack)
+        self._verdicts: LRU[list[str]] = LRU(VERDICTS)
+        self._decisions: LRU[Decision] = LRU(DECISIONS)
+        self._raw: LRU[Decision] = LRU(RAW_RECORDS)  # a decision is ~2 KB: its JSON pieces are shared
+
+    def score(self, record: Record) -> tuple[str, Decision]:
+        """The name and decision for ``record``; ``ProfileError`` names its record, line and problem."""
+        data = record.data
+        raw_key = None
+        if self.cache and type(data) is dict:
+            name = data.get("name")
+            if type(name) is str and name.strip():
+                raw_key = record.key if record.key is not None else raw_record_key(data)
+                if raw_key is not None:
+                    decision = self._raw.get(raw_key)
+                    if decision is not None:
+                        return name.strip(), decision
+        if isinstance(data, Profile):
+            profile = data
+        elif isinstance(data, Unreadable):
+            raise ProfileError([data.reason], record.source, record.number, record.line)
+        else:
+            profile = parse_profile(data, source=record.source, record=record.number, line=record.line)
+        if not self.cache:
+            return profile.name, reference_decision(self.advisor, profile, self.lang)
+        key = _profile_key(profile)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._evaluate(profile)
+            self._decisions.put(key, decision)
+        if raw_key is not None:
+            self._raw.put(raw_key, decision)
+        return profile.name, decision
+
+    def _evaluate(self, profile: Profile) -> Decision:
+        if self._assembler is None:
+            return reference_decision(self.advisor, profile, self.lang)
+        resolved = self.advisor.resolve(profile)
+        seen = self._view.key(resolved.facts)
+        fired = self._verdicts.get(seen)
+        if fired is None:
+            fired, _ = self.advisor.runtime.evaluate(resolved.facts, decide=self._assembler.mode)
+            self._verdicts.put(seen, fired)
+        return self._assembler.assemble(profile, resolved, fired)
+
+    def stats(self) -> dict[str, Any]:
+        """Cache sizes and hit counts (for the benchmark and for tuning)."""
+        return {
+            "raw_hits": self._raw.hits, "raw_misses": self._raw.misses,
+            "decision_hits": self._decisions.hits, "decision_misses": self._decisions.misses,
+            "verdict_hits": self._verdicts.hits, "verdict_misses": self._verdicts.misses,
+            "decisions_kept": len(self._decisions),
+        }
+
+
+def _profile_key(profile: Profile) -> tuple:
+    """``Profile.key()`` in a compact form: the values alone, in the model's field order."""
+    return tuple(tuple(v) if type(v) is list else v for k, v in profile.__dict__.items() if k != "name")
+
+
+_SHAPES: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # columns -> (shared copy, index of name)
+
+
+def raw_record_key(data: dict[str, Any]) -> tuple | None:
+    """A raw record without its name, as a compact hashable key (None: not cacheable)."""
+    fields = tuple(data)
+    shape = _SHAPES.get(fields)
+    if shape is None:
+        shape = (fields, fields.index("name") if "name" in fields else -1)
+        if len(_SHAPES) < 64:
+            _SHAPES[fields] = shape
+    values = list(data.values())
+    if shape[1] >= 0:
+        del values[shape[1]]
+    try:
+        cells = KEY_SEPARATOR.join(values)  # CSV cells: all text
+    except TypeError:  # JSON values: numbers, booleans, lists
+        try:
+            key = (shape[0], tuple(values))
+            hash(key)
+            return key
+        except TypeError:
+            return None
+    if cells.count(KEY_SEPARATOR) != max(len(values) - 1, 0):
+        return None  # a cell holds the separator itself: the key would be ambiguous
+    return shape[0], cells

@@ -1,0 +1,94 @@
+"""Run a job over blocks of records, here or in forked worker processes, keeping input order.
+
+durable-rules is not thread-safe, so parallel work means processes. They are forked after the
+rule pack is compiled, so each worker inherits it instead of compiling its own.
+
+``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
+process also reads the input and writes the output, so it hands the blocks to the forked
+workers first and scores a block itself only when they are all busy. When scoring is cheap
+(a client list of repeated profiles) the workers keep up and this process only does the I/O;
+when it is dear (every profile new) every process scores. A few blocks are in flight at most:
+reading waits for the workers, so memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import signal
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+QUEUED_PER_WORKER = 2  # blocks handed to a worker and not yet collected
+MAX_PENDING = 3  # blocks per process scored and waiting for an earlier one to be written
+
+_JOB: Callable | None = None  # the job of this process, inherited by the forked workers
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of ``size`` consecutive items (the last may be shorter)."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: int = 1) -> Iterator[tuple[list[T], R]]:
+    """``(block, job(block))`` for each block, in order, the work shared by ``workers`` processes."""
+    if workers <= 1:
+        for block in blocks:
+            yield block, job(block)
+        return
+
+    import multiprocessing
+
+    global _JOB
+    _JOB = job
+    context = multiprocessing.get_context("fork")
+    pools = [context.Pool(1, initializer=_ignore_interrupts) for _ in range(workers - 1)]
+    queued = [0] * len(pools)  # blocks in flight per worker
+    pending: collections.deque = collections.deque()  # (block, worker index or None, result)
+    try:
+        for block in blocks:
+            free = min(range(len(pools)), key=queued.__getitem__)
+            if queued[free] < QUEUED_PER_WORKER:
+                pending.append((block, free, pools[free].apply_async(_run, (block,))))
+                queued[free] += 1
+            else:  # every worker is busy: score this block here
+                pending.append((block, None, job(block)))
+            while pending and (_ready(pending[0]) or len(pending) > MAX_PENDING * workers):
+                yield _collect(pending.popleft(), queued)
+        while pending:
+            yield _collect(pending.popleft(), queued)
+        for pool in pools:
+            pool.close()
+        for pool in pools:
+            pool.join()
+    finally:
+        for pool in pools:
+            pool.terminate()
+        _JOB = None
+
+
+def _ready(entry: tuple) -> bool:
+    _, worker, result = entry
+    return worker is None or result.ready()
+
+
+def _collect(entry: tuple, queued: list[int]) -> tuple:
+    block, worker, result = entry
+    if worker is None:
+        return block, result
+    value = result.get()
+    queued[worker] -= 1
+    return block, value
+
+
+def _run(items):  # in a worker
+    return _JOB(items)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; the main process alone decides what to do.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

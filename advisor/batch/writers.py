@@ -1,0 +1,225 @@
+"""The output formats of ``advisor batch``: jsonl, json, csv and table.
+
+``encode`` turns a block of results into bytes (or table rows); ``begin``, ``write`` and
+``end`` put the encoded blocks, in input order, into the output stream.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, BinaryIO, NamedTuple, Sequence
+
+import orjson
+
+from advisor.batch.decision import JSON_HEAD, Decision
+from advisor.batch.text import say
+
+FORMATS = ("jsonl", "json", "csv", "table")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table"}
+
+CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
+               "min_params_b", "max_params_b", "required", "recommended", "error")
+LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
+TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (QUOTE_MINIMAL, \r\n rows)
+TABLE_ERROR_WIDTH = 100  # characters of an error message shown in a table
+
+
+class Scored(NamedTuple):
+    """A record that was scored."""
+
+    number: int
+    name: str
+    decision: Decision
+
+
+class Failed(NamedTuple):
+    """A record that could not be scored, with the message that says why."""
+
+    number: int
+    message: str  # the full message: file, record, line, field, value, what is allowed
+    name: str  # the name as given, when there was one: helps to find the row
+    problem: str  # the first problem alone, for the table
+
+
+Result = Scored | Failed
+
+
+def error_object(number: int, message: str) -> bytes:
+    """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``."""
+    return orjson.dumps({"record": number, "error": message})
+
+
+def _csv_text(text: str) -> str:
+    """One CSV cell as ``csv.writer`` writes it (quoted only when it must be)."""
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _num(x: float | int | None) -> str:
+    return "" if x is None else repr(x)
+
+
+class OutputFormat:
+    """Base: ``row``/``error_row`` encode one record; ``write`` puts a block of them out."""
+
+    name = ""
+
+    def row(self, r: Scored) -> Any:
+        """A scored record, encoded."""
+        raise NotImplementedError
+
+    def error_row(self, r: Failed) -> Any:
+        """A bad record, encoded."""
+        raise NotImplementedError
+
+    def begin(self, out: BinaryIO, to_file: bool) -> None:
+        """Write what comes before the first row."""
+
+    def write(self, out: BinaryIO, rows: list[Any]) -> None:
+        """Write a block of encoded rows."""
+        out.write(b"".join(rows))
+
+    def end(self, out: BinaryIO) -> None:
+        """Write what comes after the last row."""
+
+
+class JsonLines(OutputFormat):
+    """One contract §3 object per line; a bad record is an error object on its line."""
+
+    name = "jsonl"
+
+    def row(self, r: Scored) -> bytes:
+        return b"".join((JSON_HEAD, orjson.dumps(r.name), *r.decision.parts, b"\n"))
+
+    def error_row(self, r: Failed) -> bytes:
+        return error_object(r.number, r.message) + b"\n"
+
+
+class JsonList(OutputFormat):
+    """One JSON array of the same objects, one per line."""
+
+    name = "json"
+
+    def __init__(self) -> None:
+        self._first = True
+
+    def row(self, r: Scored) -> bytes:
+        return r.decision.json_line(r.name)
+
+    def error_row(self, r: Failed) -> bytes:
+        return error_object(r.number, r.message)
+
+    def write(self, out: BinaryIO, rows: list[bytes]) -> None:
+        if rows:
+            out.write((b"[\n" if self._first else b",\n") + b",\n".join(rows))
+            self._first = False
+
+    def end(self, out: BinaryIO) -> None:
+        out.write(b"[]\n" if self._first else b"\n]\n")
+
+
+class CsvTable(OutputFormat):
+    """The recommendation flattened into readable columns; list cells are joined with ';'."""
+
+    name = "csv"
+
+    def row(self, r: Scored) -> bytes:
+        cells = r.decision.csv_cells
+        if cells is None:  # the columns after the name are the same for every row of a decision
+            cells = r.decision.csv_cells = _csv_line(_decision_cells(r.decision))
+        return f"{r.number},{_csv_text(r.name)},{cells}".encode("utf-8")
+
+    def error_row(self, r: Failed) -> bytes:
+        return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,)).encode("utf-8")
+
+    def begin(self, out: BinaryIO, to_file: bool) -> None:
+        # A file gets a byte-order mark: Excel then reads it as UTF-8 (Chinese names stay readable).
+        out.write(("\ufeff" if to_file else "").encode("utf-8") + (",".join(CSV_COLUMNS) + "\r\n").encode("utf-8"))
+
+
+def _decision_cells(d: Decision) -> tuple:
+    join = LIST_SEPARATOR.join
+    return (d.mode, d.mode_label, _num(d.score), join(f"{m}:{_num(s)}" for m, s in d.alternatives), join(d.pricing),
+            _num(d.min_params_b), _num(d.max_params_b), join(d.required), join(d.recommended), "")
+
+
+def _csv_line(cells: Sequence[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+class TextTable(OutputFormat):
+    """A table for reading on screen, printed in pages of a few hundred rows."""
+
+    name = "table"
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._rows: list[list[str]] = []
+        self._pages = 0
+
+    def row(self, r: Scored) -> list[str]:
+        d = r.decision
+        size = "" if d.min_params_b is None else f"{_num(d.min_params_b)}–{_num(d.max_params_b)}"
+        return [str(r.number), r.name, d.mode_label, _num(d.score), ", ".join(d.pricing), size, ", ".join(d.required), ""]
+
+    def error_row(self, r: Failed) -> list[str]:
+        return [str(r.number), r.name, "", "", "", "", "", _shorten(r.problem)]
+
+    def write(self, out: BinaryIO, rows: list[list[str]]) -> None:
+        self._rows.extend(rows)
+        while len(self._rows) >= TABLE_PAGE:
+            self._flush(out, self._rows[:TABLE_PAGE])
+            del self._rows[:TABLE_PAGE]
+
+    def end(self, out: BinaryIO) -> None:
+        if self._rows or not self._pages:
+            self._flush(out, self._rows)
+        self._rows = []
+
+    def _flush(self, out: BinaryIO, rows: list[list[str]]) -> None:
+        from tabulate import tabulate
+
+        keys = ("col_record", "col_profile", "col_mode", "col_score", "col_pricing", "col_size", "col_required",
+                "col_error")
+        headers = [say(k, self.lang) for k in keys]
+        text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+        out.write(("\n" if self._pages else "").encode() + text.encode("utf-8") + b"\n")
+        self._pages += 1
+
+
+class JsonRows(OutputFormat):
+    """For ``score_many``: one JSON object per result, to be parsed back into a dict."""
+
+    name = "rows"
+
+    def row(self, r: Scored) -> bytes:
+        return r.decision.json_line(r.name)
+
+    def error_row(self, r: Failed) -> bytes:
+        return error_object(r.number, r.message)
+
+
+def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
+    # The full message is on standard error; the table keeps its columns readable.
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def make_format(name: str, lang: str) -> OutputFormat:
+    """The output format called ``name``."""
+    if name == "jsonl":
+        return JsonLines()
+    if name == "json":
+        return JsonList()
+    if name == "csv":
+        return CsvTable()
+    if name == "table":
+        return TextTable(lang)
+    if name == "rows":
+        return JsonRows()
+    raise ValueError(f"unknown output format {name!r}")

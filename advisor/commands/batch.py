@@ -1,0 +1,105 @@
+"""``advisor batch INPUT...``: score many profiles, streaming, into one output."""
+
+from __future__ import annotations
+
+import click
+
+from advisor.options import lang_option, rules_option
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--output", "-o", metavar="FILE", default=None,
+              help="Write the results to FILE; it appears only once complete. Default: standard output.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["jsonl", "json", "csv", "table"]), default=None,
+              help="Output format. Default: from the suffix of --output (.jsonl .json .csv), else jsonl.")
+@click.option("--summary", "summary_path", metavar="FILE", default=None,
+              help="Write the summary tables to FILE instead of standard error.")
+@click.option("--encoding", default="auto", show_default=True,
+              help="Encoding of the inputs: auto detects UTF-8, UTF-8 with BOM and GB18030/GBK; or name one, e.g. gbk.")
+@click.option("--input-format", type=click.Choice(["auto", "csv", "jsonl", "yaml", "json"]), default="auto",
+              show_default=True, help="Kind of input when the file suffix does not tell (e.g. for '-').")
+@click.option("--workers", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="Worker processes; 0 means one per CPU. The output keeps the input order.")
+@click.option("--max-errors", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop at the N-th invalid record (then no output file is written).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary on standard error.")
+@click.option("--no-cache", is_flag=True, help="Evaluate every record from scratch (slower; same output).")
+@lang_option
+@rules_option
+@click.pass_context
+def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
+          summary_path: str | None, encoding: str, input_format: str, workers: int, max_errors: int | None,
+          quiet: bool, no_cache: bool, lang: str, rules_dir: str | None) -> None:
+    """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, folders of
+    profile files, or '-' for standard input.
+
+    Every valid record is scored and written in input order; each invalid one is reported on
+    standard error (record, line, field, reason) and written as an error row, and the exit
+    status is then 1. A summary (profiles per mode, sector x mode, compliance items) ends the
+    run.
+    """
+    import os
+    import sys
+    from pathlib import Path
+
+    from advisor.batch.atomic import AtomicFile
+    from advisor.batch.progress import Progress
+    from advisor.batch.run import run_batch
+    from advisor.batch.scorer import Scorer
+    from advisor.batch.text import say
+    from advisor.batch.writers import SUFFIX_FORMATS, make_format
+    from advisor.sources.inputs import check_inputs, read_inputs
+    from advisor.sources.text import AUTO, check_encoding
+
+    lang = lang.lower()
+    check_inputs(inputs)
+    if encoding != AUTO:
+        check_encoding(encoding)
+    fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
+    # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
+    scorer = Scorer(rules_dir, lang, cache=not no_cache)
+    records = read_inputs(inputs, encoding=encoding, input_format=input_format)
+    progress = Progress(sys.stderr, lang, enabled=not quiet and sys.stderr.isatty())
+
+    def report_bad(number: int, message: str) -> None:
+        progress.clear()
+        sys.stderr.write(f"advisor: {message}\n")
+
+    target = AtomicFile(output) if output else None
+    with target if target else _nothing():
+        report = run_batch(
+            records, scorer, make_format(fmt, lang), target.file if target else sys.stdout.buffer,
+            to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
+            on_error=report_bad, on_progress=progress.update,
+        )
+        progress.clear()
+        if report.stopped:
+            sys.stderr.write(f"advisor: {say('stopped', lang, limit=max_errors)}\n")
+            ctx.exit(1)
+        if target:
+            target.commit()
+        else:
+            sys.stdout.buffer.flush()
+
+    text = report.summary.render(scorer.advisor.pack, lang, report.seconds)
+    if summary_path:
+        with AtomicFile(summary_path) as summary_file:
+            summary_file.file.write(text.encode("utf-8"))
+            summary_file.commit()
+    elif not quiet:
+        sys.stderr.write(f"\n{text}")
+    if report.summary.bad:
+        if not quiet:
+            sys.stderr.write(f"advisor: {say('bad_rows', lang, bad=report.summary.bad, scored=report.summary.scored)}\n")
+        ctx.exit(1)
+
+
+class _nothing:
+    """A context manager that does nothing (output to standard output)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

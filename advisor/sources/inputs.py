@@ -1,0 +1,106 @@
+"""All the inputs of a batch run as one stream of numbered records.
+
+An input is a CSV, JSONL or YAML/JSON file, a folder of them, or ``-`` for standard input. The
+kind comes from the file suffix; standard input and unknown suffixes are recognised from the
+first line (``--input-format`` forces one). Records are numbered from 1 across all inputs, in
+input order, so record N is the N-th row of the output.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import orjson
+
+from advisor.errors import SourceError
+from advisor.sources.csv_table import read_csv
+from advisor.sources.document_list import read_document
+from advisor.sources.folder import SUFFIXES, folder_files
+from advisor.sources.jsonl import read_jsonl
+from advisor.sources.records import Record, Unreadable
+from advisor.sources.text import STDIN, decoding_error, open_text
+
+INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json")
+_KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document"}
+
+
+def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_format: str = "auto") -> Iterator[Record]:
+    """Every record of every input in ``paths``, in order; raises ``SourceError`` for an unreadable input."""
+    check_inputs(paths)
+    forced = _KIND_OF_FORMAT.get(input_format)
+    numbers = itertools.count(1)
+    for path in paths:
+        if path != STDIN and Path(path).is_dir():
+            for file in folder_files(path):
+                yield from _read_file(str(file), SUFFIXES[file.suffix.lower()], encoding, numbers, in_folder=True)
+        else:
+            kind = forced if path == STDIN else (forced or SUFFIXES.get(Path(path).suffix.lower()))
+            yield from _read_file(path, kind, encoding, numbers, in_folder=False)
+
+
+def check_inputs(paths: Sequence[str]) -> None:
+    """Fail before any work if an input is missing (a typo should not cost a half-done run)."""
+    if not paths:
+        raise SourceError("no input given; name CSV, JSONL, YAML or JSON files, folders, or - for standard input")
+    if list(paths).count(STDIN) > 1:
+        raise SourceError("standard input (-) can be read only once")
+    for path in paths:
+        if path != STDIN and not Path(path).exists():
+            raise SourceError(f"{path}: no such file or folder")
+
+
+def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],
+               in_folder: bool) -> Iterator[Record]:
+    text = open_text(path, encoding)
+    name, record = text.name, None
+    try:
+        lines: Iterable[str] = text.stream
+        if kind is None:
+            kind, lines = _sniff(lines)
+        if kind == "csv":
+            records = read_csv(lines, name, numbers)
+        elif kind == "jsonl":
+            records = read_jsonl(lines, name, numbers)
+        else:
+            records = _document(lines, name, numbers, in_folder)
+        for record in records:
+            yield record
+    except UnicodeDecodeError:
+        raise decoding_error(name, text.encoding, record.line if record else 0) from None
+    finally:
+        text.close()
+
+
+def _document(lines: Iterable[str], name: str, numbers: Iterator[int], in_folder: bool) -> Iterator[Record]:
+    try:
+        for line, data in read_document("".join(lines), name):
+            yield Record(next(numbers), name, line, data)
+    except SourceError as exc:
+        if not in_folder:
+            raise
+        # One broken file among many profile files is one bad record, not a failed run.
+        yield Record(next(numbers), name, None, Unreadable(exc.message.removeprefix(f"{name}:").strip()))
+
+
+def _sniff(lines: Iterable[str]) -> tuple[str, Iterator[str]]:
+    """Recognise the kind of an input from its first non-blank line."""
+    lines = iter(lines)
+    seen: list[str] = []
+    first = ""
+    for text in lines:
+        seen.append(text)
+        if text.strip():
+            first = text.strip()
+            break
+    rest = itertools.chain(seen, lines)
+    if first.startswith("{"):
+        try:
+            orjson.loads(first)
+            return "jsonl", rest
+        except orjson.JSONDecodeError:
+            return "document", rest  # a JSON object over several lines
+    if not first or first.startswith(("[", "-", "#")) or ":" in first:
+        return "document", rest  # JSON list or YAML (a CSV header has no colon)
+    return "csv", rest

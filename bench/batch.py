@@ -1,0 +1,217 @@
+"""Benchmark ``advisor batch``: rows per second and peak memory, beside the I/O floor.
+
+Generates N synthetic client-list rows (a CSV with Chinese headers and values, as exported from
+a CRM or Excel) in two distributions:
+
+* uniform: every field random, so nearly every row is a distinct profile (worst case for the
+  decision cache: the rules run for almost every row);
+* skewed: Zipf over sectors and sizes, optional fields mostly left empty (defaults dominate),
+  budgets and headcounts from a few round figures: what a real client list looks like.
+
+For each file it measures, in fresh processes: the I/O floor (stdlib ``csv`` read plus a JSON
+line written per row, no rules), then ``advisor batch`` with the given output formats and
+worker counts. Peak memory is the largest sum of the proportional set size (PSS) of the
+process and its workers, sampled every 20 ms.
+
+    python bench/batch.py                                 # 200,000 rows of each distribution
+    python bench/batch.py --rows 100000,1000000 --dist skewed --formats csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from advisor.vocabulary import vocabulary  # noqa: E402  (after the path set-up)
+
+FIELDS = ["name", "size", "employees", "startup", "sector", "use_cases", "privacy", "budget", "public_facing",
+          "modalities", "personal_info", "cross_border", "customization", "ml_team", "has_gpu_infrastructure",
+          "on_device", "critical_infrastructure"]
+BOOLS = ["startup", "public_facing", "cross_border", "has_gpu_infrastructure", "on_device",
+         "critical_infrastructure"]
+
+FLOOR = r"""
+import csv, json, sys
+with open(sys.argv[1], encoding="utf-8-sig", newline="") as src, open(sys.argv[2], "w", encoding="utf-8") as dst:
+    for row in csv.DictReader(src):
+        dst.write(json.dumps(row, ensure_ascii=False) + "\n")
+"""
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def _labels(enum: str) -> list[str]:
+    return [labels["zh"] for labels in vocabulary().enums[enum].values()]
+
+
+def _zipf(rng: random.Random, items: list, s: float = 1.3):
+    weights = [1 / (k + 1) ** s for k in range(len(items))]
+    return rng.choices(items, weights)[0]
+
+
+def uniform_row(rng: random.Random, n: int) -> dict[str, str]:
+    """Every field random."""
+    row = {"name": f"客户{n:07d}", "sector": rng.choice(_labels("sector")), "privacy": rng.choice(_labels("level"))}
+    if rng.random() < 0.5:
+        row["size"] = rng.choice(_labels("size"))
+    else:
+        row["employees"] = str(rng.randint(1, 50_000))
+    row["budget"] = rng.choice(_labels("level")) if rng.random() < 0.5 else f"{rng.randint(1, 5000)}万"
+    row["use_cases"] = ";".join(rng.sample(_labels("use_case"), rng.randint(0, 4)))
+    row["modalities"] = "|".join(rng.sample(_labels("modality"), rng.randint(1, 3)))
+    for field in BOOLS:
+        row[field] = rng.choice(["是", "否"])
+    for field, enum in (("personal_info", "personal_info"), ("customization", "customization"), ("ml_team", "ml_team")):
+        row[field] = rng.choice(_labels(enum))
+    return row
+
+
+def skewed_row(rng: random.Random, n: int, order: dict[str, list[str]]) -> dict[str, str]:
+    """Zipf over sectors, sizes and levels; optional fields mostly left empty (their defaults apply)."""
+    row = {"name": f"客户{n:07d}", "sector": _zipf(rng, order["sector"]), "size": _zipf(rng, order["size"]),
+           "privacy": _zipf(rng, order["level"]), "budget": _zipf(rng, order["level"])}
+    # Now and then a headcount or an amount instead of a band, in round figures.
+    if rng.random() < 0.05:
+        del row["size"]
+        row["employees"] = str(_zipf(rng, [200, 50, 1000, 500, 100, 3000, 10000]))
+    if rng.random() < 0.05:
+        row["budget"] = _zipf(rng, ["50万", "100万", "20万", "300万", "800万"])
+    if rng.random() < 0.15:
+        row["use_cases"] = _zipf(rng, ["智能客服", "知识搜索;智能客服", "智能办公", "内容生成;智能营销", "数据分析"])
+    if rng.random() < 0.10:
+        row["public_facing"] = "是"
+    if rng.random() < 0.08:
+        row["personal_info"] = _zipf(rng, ["个人信息", "敏感个人信息"])
+    if rng.random() < 0.03:
+        row["customization"] = _zipf(rng, ["检索增强", "微调"])
+    if rng.random() < 0.03:
+        row["has_gpu_infrastructure"] = "是"
+    return row
+
+
+def write_csv(path: Path, dist: str, rows: int, seed: int = 7) -> None:
+    """A client list of ``rows`` rows, with the Chinese column names of contract §1."""
+    rng = random.Random(seed)
+    order = {enum: rng.sample(_labels(enum), len(_labels(enum))) for enum in ("sector", "size", "level")}
+    fields = vocabulary().fields
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:  # Excel's UTF-8 with BOM
+        writer = csv.writer(out)
+        writer.writerow([fields[f].zh for f in FIELDS])
+        for n in range(1, rows + 1):
+            row = uniform_row(rng, n) if dist == "uniform" else skewed_row(rng, n, order)
+            writer.writerow([row.get(f, "") for f in FIELDS])
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (all processes) and peak PSS in MB of running ``command``."""
+    before = os.times()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_pss_kb(p) for p in _tree(process.pid)))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = os.times()
+    if code not in (0, 1):
+        raise SystemExit(f"command failed ({code}): {' '.join(command)}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return seconds, cpu, peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", default="200000", help="comma-separated row counts (default 200000)")
+    parser.add_argument("--dist", choices=["uniform", "skewed", "both"], default="both")
+    parser.add_argument("--formats", default="jsonl,csv", help="output formats to measure (default jsonl,csv)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
+    parser.add_argument("--dir", default=None, help="folder for the data and outputs (default: a temporary one)")
+    args = parser.parse_args()
+
+    counts = [int(n) for n in args.rows.split(",")]
+    dists = ["uniform", "skewed"] if args.dist == "both" else [args.dist]
+    formats = args.formats.split(",")
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="advisor-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}")
+    print(f"data and outputs in {folder}\n")
+    print("| distribution | rows | run | seconds | rows/s | vs floor | CPU s | peak MB | output MB |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for dist in dists:
+        for rows in counts:
+            data = folder / f"{dist}-{rows}.csv"
+            write_csv(data, dist, rows)
+            out = folder / "floor.jsonl"
+            seconds, cpu, peak = measure([python, "-c", FLOOR, str(data), str(out)])
+            floor_rate = rows / seconds
+            print(f"| {dist} | {rows:,} | I/O floor (csv + json lines) | {seconds:.2f} | {floor_rate:,.0f} | 1.0× "
+                  f"| {cpu:.1f} | {peak:.0f} | {out.stat().st_size / 1e6:,.0f} |", flush=True)
+            for fmt in formats:
+                for workers in worker_counts:
+                    out = folder / f"out.{fmt}"
+                    command = [python, "-m", "advisor", "batch", str(data), "-o", str(out), "-q",
+                               "--workers", str(workers)]
+                    seconds, cpu, peak = measure(command)
+                    rate = rows / seconds
+                    print(f"| {dist} | {rows:,} | `advisor batch -o out.{fmt} --workers {workers}` | {seconds:.2f} "
+                          f"| {rate:,.0f} | {floor_rate / rate:.1f}× slower | {cpu:.1f} | {peak:.0f} "
+                          f"| {out.stat().st_size / 1e6:,.0f} |", flush=True)
+                    out.unlink()
+            data.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The batch caches change the speed, never the output: cached == uncached, byte for byte."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from batch_data import client_rows, write_csv
+
+from advisor.batch import scorer as scorer_module
+from advisor.batch.scorer import Scorer
+from advisor.sources.records import Record
+
+
+def varied_rows() -> list[dict[str, str]]:
+    """Repeats, profiles that differ only in what no rule tests, and random ones."""
+    rows = client_rows(300, seed=11)
+    rng = random.Random(4)
+    for n in range(60):  # same size band and budget band, other numbers: one rule evaluation, other thresholds
+        rows.append({"name": f"近似{n}", "sector": "金融", "employees": str(rng.randint(300, 999)), "privacy": "高",
+                     "budget": f"{rng.randint(50, 499)}万", "use_cases": rng.choice(["", "智能办公", "数据分析"])})
+    rows += [dict(row, name=f"重名{n}") for n, row in enumerate(rows[:50])]  # the same cells, another name
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cached_scoring_equals_uncached_scoring(lang):
+    cached, uncached = Scorer(lang=lang), Scorer(lang=lang, cache=False)
+    for number, row in enumerate(varied_rows(), start=1):
+        record = Record(number, "t.csv", number + 1, row)
+        name, fast = cached.score(record)
+        same_name, reference = uncached.score(record)
+        assert name == same_name
+        assert fast.json_line(name) == reference.json_line(name), row
+        assert fast.digest() == reference.digest()
+    stats = cached.stats()
+    assert stats["raw_hits"] > 0 and stats["verdict_hits"] > 0  # every cache was exercised
+
+
+def test_uncached_scoring_is_advisor_recommend(advisor):
+    import orjson
+
+    from advisor.profile import parse_profile
+
+    row = {"name": "示例银行", "employees": "5000", "sector": "金融", "privacy": "高", "budget": "800万"}
+    name, decision = Scorer(lang="zh").score(Record(1, None, None, row))
+    expected = advisor.recommend(parse_profile(row), "zh").model_dump(mode="json")
+    assert orjson.loads(decision.json_line(name)) == expected
+    assert decision.json_line(name) == orjson.dumps(expected)
+
+
+def test_small_caches_still_give_the_same_output(monkeypatch):
+    monkeypatch.setattr(scorer_module, "DECISIONS", 3)
+    monkeypatch.setattr(scorer_module, "RAW_RECORDS", 5)
+    small, reference = Scorer(lang="zh"), Scorer(lang="zh", cache=False)
+    for number, row in enumerate(varied_rows()[:120], start=1):
+        record = Record(number, None, None, row)
+        name, decision = small.score(record)
+        assert decision.json_line(name) == reference.score(record)[1].json_line(name)
+    assert small.stats()["decisions_kept"] <= 3
+
+
+def test_an_output_model_the_fast_path_does_not_know_falls_back_to_recommend(monkeypatch):
+    from advisor.batch import assembly
+
+    monkeypatch.setattr(assembly, "KNOWN_FIELDS", ("profile", "something_else"))
+    fallback = Scorer(lang="zh")
+    assert fallback._assembler is None
+    row = client_rows(1, seed=2)[0]
+    name, decision = fallback.score(Record(1, None, None, row))
+    assert decision.json_line(name) == Scorer(lang="zh", cache=False).score(Record(1, None, None, row))[1].json_line(name)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_cli_no_cache_gives_identical_bytes(cli, tmp_path, fmt):
+    path = write_csv(tmp_path / "c.csv", varied_rows())
+    fast, slow = tmp_path / f"fast.{fmt}", tmp_path / f"slow.{fmt}"
+    assert cli("batch", str(path), "-q", "-o", str(fast)).exit_code == 0
+    assert cli("batch", str(path), "-q", "-o", str(slow), "--no-cache").exit_code == 0
+    assert fast.read_bytes() == slow.read_bytes()

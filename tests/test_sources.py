@@ -1,0 +1,222 @@
+"""Batch inputs: CSV in the encodings Chinese users have, JSONL, YAML/JSON lists, folders, stdin."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from advisor.errors import SourceError
+from advisor.sources.inputs import read_inputs
+from advisor.sources.records import Unreadable
+from advisor.sources.text import _Rejoined, detect_encoding, open_text
+
+CN_HEADER = "企业名称,员工人数,行业,应用场景,隐私要求,预算,面向公众\n"
+CN_ROWS = "甲公司,1200,金融,智能客服;知识搜索,高,800万,是\n乙公司,50,电商,智能营销|内容生成,低,20万,\n"
+
+
+def records(*paths, **kw):
+    return list(read_inputs([str(p) for p in paths], **kw))
+
+
+def write(path, text: str, encoding: str = "utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# --- CSV and encodings -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_each_encoding_reads_the_same_records(tmp_path, encoding):
+    path = write(tmp_path / "clients.csv", CN_HEADER + CN_ROWS, encoding)
+    got = records(path)
+    assert [(r.number, r.line) for r in got] == [(1, 2), (2, 3)]
+    assert got[0].data == {"name": "甲公司", "employees": "1200", "sector": "金融", "use_cases": "智能客服;知识搜索",
+                           "privacy": "高", "budget": "800万", "public_facing": "是"}
+    assert got[1].data["public_facing"] == ""  # an empty cell: absent, the profile parser drops it
+
+
+def test_excel_bom_file_has_no_stray_mark_in_the_first_column(tmp_path):
+    path = write(tmp_path / "excel.csv", "name,size,sector,privacy,budget\nA,small,finance,low,low\n", "utf-8-sig")
+    assert list(records(path)[0].data) == ["name", "size", "sector", "privacy", "budget"]
+
+
+def test_forced_encoding_is_used_and_a_wrong_one_is_a_clear_error(tmp_path):
+    path = write(tmp_path / "gbk.csv", CN_HEADER + CN_ROWS, "gbk")
+    assert records(path, encoding="gbk")[0].data["sector"] == "金融"
+    with pytest.raises(SourceError) as info:
+        records(path, encoding="utf-8")
+    assert "not valid UTF-8" in str(info.value) and "--encoding" in str(info.value)
+
+
+def test_gbk_after_a_long_ascii_start_is_reported_with_a_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("advisor.sources.text.SNIFF_BYTES", 64)  # the sample sees only ASCII
+    head = "name,size,sector,privacy,budget\n" + "A,small,finance,low,low\n" * 400
+    path = write(tmp_path / "late.csv", head + "乙公司,small,finance,low,low\n", "gbk")
+    with pytest.raises(SourceError) as info:
+        records(path)
+    assert "after line" in str(info.value) and "gb18030" in str(info.value)
+
+
+def test_detect_encoding():
+    assert detect_encoding("金融".encode("utf-8-sig"), True) == "utf-8-sig"
+    assert detect_encoding("金融".encode("utf-8"), True) == "utf-8-sig"
+    assert detect_encoding("金融".encode("gbk"), True) == "gb18030"
+    cut = "金融".encode("utf-8")[:-1]  # a character cut at the end of the sample is not an error
+    assert detect_encoding(cut, False) == "utf-8-sig"
+    assert detect_encoding(cut, True) == "gb18030"
+
+
+def test_headers_by_field_name_in_any_case_and_spacing(tmp_path):
+    path = write(tmp_path / "h.csv", " Name ,SIZE,Sector, privacy ,预算\nA,small,finance,low,low\n")
+    assert set(records(path)[0].data) == {"name", "size", "sector", "privacy", "budget"}
+
+
+def test_unknown_and_repeated_columns_fail_before_any_row(tmp_path):
+    with pytest.raises(SourceError) as info:
+        records(write(tmp_path / "u.csv", "name,sectr\nA,finance\n"))
+    assert "unknown column 'sectr'" in str(info.value) and "did you mean 'sector'" in str(info.value)
+    with pytest.raises(SourceError) as info:
+        records(write(tmp_path / "d.csv", "name,企业名称\nA,B\n"))
+    assert "columns 1 and 2 are both 'name'" in str(info.value)
+
+
+def test_csv_line_numbers_blank_rows_quoted_newlines_and_bad_rows(tmp_path):
+    text = ("name,sector,privacy,budget,size\n"
+            "\n"
+            "A,finance,low,low,small\n"
+            ",,,,\n"
+            '"B\nCorp",finance,low,low,small\n'
+            "C,finance,low,low,small,extra\n"
+            "D,finance\n")
+    got = records(write(tmp_path / "q.csv", text))
+    assert [(r.number, r.line) for r in got] == [(1, 3), (2, 5), (3, 7), (4, 8)]
+    assert got[1].data["name"] == "B\nCorp"
+    assert got[2].data == Unreadable("the row has 6 cells, but the header has 5 columns")
+    assert got[3].data == {"name": "D", "sector": "finance"}  # a short row: the rest is absent
+
+
+def test_tab_separated_header_is_recognised(tmp_path):
+    got = records(write(tmp_path / "t.csv", "name\tsize\tsector\tprivacy\tbudget\nA\tsmall\tfinance\tlow\tlow\n"))
+    assert got[0].data["sector"] == "finance"
+
+
+def test_header_only_and_empty_files_have_no_records(tmp_path):
+    assert records(write(tmp_path / "h.csv", "name,sector\n")) == []
+    assert records(write(tmp_path / "e.csv", "")) == []
+
+
+# --- JSONL, YAML and JSON lists ------------------------------------------------------------------
+
+
+def test_jsonl_lines_blank_lines_and_broken_lines(tmp_path):
+    text = '{"name": "A", "sector": "finance"}\n\n{not json\n[1, 2]\n'
+    got = records(write(tmp_path / "p.jsonl", text))
+    assert [(r.number, r.line) for r in got] == [(1, 1), (2, 3), (3, 4)]
+    assert got[0].data == {"name": "A", "sector": "finance"}
+    assert isinstance(got[1].data, Unreadable) and "not valid JSON" in got[1].data.reason
+    assert got[2].data == [1, 2]  # not a mapping: the profile parser says so
+
+
+def test_yaml_list_keeps_the_line_of_each_profile(tmp_path):
+    text = "# clients\n- name: A\n  sector: 金融\n\n- name: B\n  sector: finance\n"
+    got = records(write(tmp_path / "l.yaml", text))
+    assert [(r.number, r.line, r.data["name"]) for r in got] == [(1, 2, "A"), (2, 5, "B")]
+
+
+def test_json_list_keeps_the_line_of_each_profile(tmp_path):
+    text = '[\n  {"name": "A"},\n\n  {"name": "B",\n   "sector": "finance"}\n]\n'
+    got = records(write(tmp_path / "l.json", text))
+    assert [(r.line, r.data["name"]) for r in got] == [(2, "A"), (4, "B")]
+
+
+def test_single_profile_documents_and_yaml_flow_lists(tmp_path):
+    assert records(write(tmp_path / "one.json", '{"name": "A"}'))[0].data == {"name": "A"}
+    assert records(write(tmp_path / "one.yaml", "name: A\n"))[0].data == {"name": "A"}
+    assert [r.data for r in records(write(tmp_path / "f.yaml", "[{name: A}, {name: B}]"))] == [{"name": "A"}, {"name": "B"}]
+
+
+def test_broken_list_documents_are_source_errors_with_a_place(tmp_path):
+    with pytest.raises(SourceError) as info:
+        records(write(tmp_path / "b.json", '[{"name": "A"}, {"name": }]'))
+    assert "line 1" in str(info.value) and "not valid JSON" in str(info.value)
+    with pytest.raises(SourceError) as info:
+        records(write(tmp_path / "b.yaml", "- name: A\n  sector: [x\n"))
+    assert "not valid YAML" in str(info.value)
+
+
+# --- folders, several inputs, standard input ------------------------------------------------------
+
+
+def test_folder_reads_profile_files_in_name_order_and_a_broken_file_is_one_bad_record(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    write(folder / "b.yaml", "name: B\n")
+    write(folder / "a.json", '{"name": "A"}')
+    write(folder / "c.yaml", "name: [broken\n")
+    write(folder / "d.csv", "name\nD1\nD2\n")
+    write(folder / "notes.md", "not a profile")
+    got = records(folder)
+    assert [r.source.rsplit("/", 1)[-1] for r in got] == ["a.json", "b.yaml", "c.yaml", "d.csv", "d.csv"]
+    assert [r.number for r in got] == [1, 2, 3, 4, 5]
+    assert isinstance(got[2].data, Unreadable) and "not valid YAML" in got[2].data.reason
+
+
+def test_records_are_numbered_across_inputs_in_order(tmp_path):
+    first = write(tmp_path / "a.csv", "name\nA\nB\n")
+    second = write(tmp_path / "b.jsonl", '{"name": "C"}\n')
+    got = records(first, second)
+    assert [(r.number, r.source.rsplit("/", 1)[-1], r.line) for r in got] == [(1, "a.csv", 2), (2, "a.csv", 3), (3, "b.jsonl", 1)]
+
+
+def test_missing_inputs_fail_before_reading(tmp_path):
+    with pytest.raises(SourceError, match="no such file"):
+        records(write(tmp_path / "a.csv", "name\nA\n"), tmp_path / "missing.csv")
+    with pytest.raises(SourceError, match="only once"):
+        list(read_inputs(["-", "-"]))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SourceError, match="no profile files"):
+        records(empty)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("name,sector\nA,finance\n", "A"),
+    ('{"name": "A"}\n{"name": "B"}\n', "A"),
+    ("- name: A\n- name: B\n", "A"),
+    ('[{"name": "A"}]', "A"),
+    ("name: A\nsector: finance\n", "A"),
+])
+def test_standard_input_kind_is_recognised(monkeypatch, text, name):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode("gbk"))))
+    got = list(read_inputs(["-"]))
+    assert got[0].data["name"] == name and got[0].source == "<stdin>"
+
+
+def test_input_format_forces_the_kind(tmp_path):
+    path = write(tmp_path / "clients.txt", '{"name": "A"}\n')
+    assert records(path, input_format="jsonl")[0].data == {"name": "A"}
+    assert records(path)[0].data == {"name": "A"}  # recognised from the first line anyway
+
+
+def test_a_pipe_is_read_whole_after_the_encoding_sample(monkeypatch):
+    class Pipe(io.BytesIO):
+        def seekable(self):
+            return False
+
+    data = ("name,sector\n" + "".join(f"客户{i},金融\n" for i in range(3000))).encode("gbk")
+    stream = io.BufferedReader(_Rejoined(data[:100], Pipe(data[100:])))
+    assert stream.read() == data
+    monkeypatch.setattr("advisor.sources.text.SNIFF_BYTES", 1000)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(Pipe(data)))
+    got = list(read_inputs(["-"]))
+    assert len(got) == 3000 and got[-1].data == {"name": "客户2999", "sector": "金融"}
+
+
+def test_open_text_names_stdin_and_reports_the_encoding(tmp_path):
+    text = open_text(str(write(tmp_path / "x.csv", "名,1\n", "gbk")))
+    try:
+        assert text.encoding == "gb18030" and text.stream.read() == "名,1\n"
+    finally:
+        text.close()
