@@ -13,8 +13,8 @@ line written per row, no rules), then ``advisor batch`` with the given output fo
 worker counts. Peak memory is the largest sum of the proportional set size (PSS) of the
 process and its workers, sampled every 20 ms.
 
-    python bench/batch.py                                 # 200,000 rows of each distribution
-    python bench/batch.py --rows 100000,1000000 --dist skewed --formats csv
+    python bench/batch.py                      # skewed 1,000,000 and 200,000; uniform 200,000 and 50,000
+    python bench/batch.py --skewed 100000 --uniform '' --formats csv --repeat 3
 """
 
 from __future__ import annotations
@@ -102,17 +102,22 @@ def skewed_row(rng: random.Random, n: int, order: dict[str, list[str]]) -> dict[
     return row
 
 
-def write_csv(path: Path, dist: str, rows: int, seed: int = 7) -> None:
-    """A client list of ``rows`` rows, with the Chinese column names of contract §1."""
+def write_csv(path: Path, dist: str, rows: int, seed: int = 7) -> int:
+    """A client list of ``rows`` rows, with the Chinese column names of contract §1; returns the
+    number of distinct profiles in it (rows that differ in more than the name)."""
     rng = random.Random(seed)
     order = {enum: rng.sample(_labels(enum), len(_labels(enum))) for enum in ("sector", "size", "level")}
     fields = vocabulary().fields
     with open(path, "w", encoding="utf-8-sig", newline="") as out:  # Excel's UTF-8 with BOM
         writer = csv.writer(out)
         writer.writerow([fields[f].zh for f in FIELDS])
+        distinct = set()
         for n in range(1, rows + 1):
             row = uniform_row(rng, n) if dist == "uniform" else skewed_row(rng, n, order)
-            writer.writerow([row.get(f, "") for f in FIELDS])
+            cells = [row.get(f, "") for f in FIELDS]
+            writer.writerow(cells)
+            distinct.add(tuple(cells[1:]))  # all but the name
+    return len(distinct)
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -169,48 +174,60 @@ def measure(command: list[str]) -> tuple[float, float, float]:
     return seconds, cpu, peak / 1024
 
 
+def calibrate() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is right now (it varies)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", default="200000", help="comma-separated row counts (default 200000)")
-    parser.add_argument("--dist", choices=["uniform", "skewed", "both"], default="both")
-    parser.add_argument("--formats", default="jsonl,csv", help="output formats to measure (default jsonl,csv)")
+    parser.add_argument("--skewed", default="1000000,200000", help="row counts of the skewed runs ('' for none)")
+    parser.add_argument("--uniform", default="200000,50000", help="row counts of the uniform runs ('' for none)")
+    parser.add_argument("--formats", default="csv,jsonl", help="output formats to measure (default csv,jsonl)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
     parser.add_argument("--dir", default=None, help="folder for the data and outputs (default: a temporary one)")
     args = parser.parse_args()
 
-    counts = [int(n) for n in args.rows.split(",")]
-    dists = ["uniform", "skewed"] if args.dist == "both" else [args.dist]
+    plan = [(dist, int(n)) for dist in ("skewed", "uniform") for n in getattr(args, dist).split(",") if n]
     formats = args.formats.split(",")
     worker_counts = [int(w) for w in args.workers.split(",")]
     folder = Path(args.dir or tempfile.mkdtemp(prefix="advisor-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     python = sys.executable
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"{platform.system()}; calibration loop {calibrate():.2f} s")
     print(f"data and outputs in {folder}\n")
-    print("| distribution | rows | run | seconds | rows/s | vs floor | CPU s | peak MB | output MB |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
-    for dist in dists:
-        for rows in counts:
-            data = folder / f"{dist}-{rows}.csv"
-            write_csv(data, dist, rows)
-            out = folder / "floor.jsonl"
-            seconds, cpu, peak = measure([python, "-c", FLOOR, str(data), str(out)])
-            floor_rate = rows / seconds
-            print(f"| {dist} | {rows:,} | I/O floor (csv + json lines) | {seconds:.2f} | {floor_rate:,.0f} | 1.0× "
-                  f"| {cpu:.1f} | {peak:.0f} | {out.stat().st_size / 1e6:,.0f} |", flush=True)
-            for fmt in formats:
-                for workers in worker_counts:
-                    out = folder / f"out.{fmt}"
-                    command = [python, "-m", "advisor", "batch", str(data), "-o", str(out), "-q",
-                               "--workers", str(workers)]
-                    seconds, cpu, peak = measure(command)
-                    rate = rows / seconds
-                    print(f"| {dist} | {rows:,} | `advisor batch -o out.{fmt} --workers {workers}` | {seconds:.2f} "
-                          f"| {rate:,.0f} | {floor_rate / rate:.1f}× slower | {cpu:.1f} | {peak:.0f} "
-                          f"| {out.stat().st_size / 1e6:,.0f} |", flush=True)
-                    out.unlink()
-            data.unlink()
+    print("| distribution | rows | distinct profiles | run | seconds | rows/s | × floor time | CPU s | peak MB | output MB |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for dist, rows in plan:
+        data = folder / f"{dist}-{rows}.csv"
+        distinct = write_csv(data, dist, rows)
+
+        def run(label: str, command: list[str], out: Path) -> float:
+            results = sorted((measure(command) for _ in range(args.repeat)), key=lambda r: r[0])
+            seconds, cpu, peak = results[len(results) // 2]
+            size = out.stat().st_size / 1e6
+            out.unlink()
+            print(f"| {dist} | {rows:,} | {distinct:,} | {label} | {seconds:.2f} | {rows / seconds:,.0f} "
+                  f"| {seconds / floor if floor else 1:.1f} | {cpu:.1f} | {peak:.0f} | {size:,.0f} |", flush=True)
+            return seconds
+
+        floor = 0.0
+        out = folder / "floor.jsonl"
+        floor = run("I/O floor: stdlib csv read + JSON lines write", [python, "-c", FLOOR, str(data), str(out)], out)
+        for fmt in formats:
+            for workers in worker_counts:
+                out = folder / f"out.{fmt}"
+                run(f"`advisor batch {data.name} -o out.{fmt} -q --workers {workers}`",
+                    [python, "-m", "advisor", "batch", str(data), "-o", str(out), "-q", "--workers", str(workers)], out)
+        data.unlink()
+    print(f"\ncalibration loop at the end: {calibrate():.2f} s")
 
 
 if __name__ == "__main__":

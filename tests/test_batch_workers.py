@@ -10,6 +10,12 @@ from batch_data import client_rows, write_csv
 import advisor
 
 
+@pytest.fixture(autouse=True)
+def always_hand_over(monkeypatch):
+    """Hand every block it can to the workers, however cheap scoring is, so that they are used."""
+    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 0.0)
+
+
 @pytest.fixture(scope="module")
 def big_list(tmp_path_factory):
     """2,300 rows (five chunks), with bad rows, so that chunks finish out of order."""
@@ -51,3 +57,22 @@ def test_summary_is_the_same_with_workers(cli, big_list, tmp_path):
 def test_score_many_with_workers_equals_one_process():
     rows = client_rows(1200, seed=8, bad=True)
     assert list(advisor.score_many(rows, workers=2)) == list(advisor.score_many(rows))
+
+
+def test_workers_really_score_blocks(monkeypatch):
+    import os
+
+    from advisor.batch.workers import chunked, map_blocks
+
+    pids = {pid for _, pid in map_blocks(lambda block: os.getpid(), chunked(range(40), 2), workers=2)}
+    assert os.getpid() in pids and len(pids) == 2  # this process and the forked worker
+
+
+def test_cheap_blocks_stay_in_this_process(monkeypatch):
+    import os
+
+    from advisor.batch.workers import chunked, map_blocks
+
+    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 1.0)  # nothing is worth handing over
+    pids = {pid for _, pid in map_blocks(lambda block: os.getpid(), chunked(range(40), 2), workers=2)}
+    assert pids == {os.getpid()}

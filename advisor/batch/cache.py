@@ -13,25 +13,25 @@ class LRU(Generic[V]):
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._data: OrderedDict[Hashable, V] = OrderedDict()
+        self.data: OrderedDict[Hashable, V] = OrderedDict()  # oldest first (hot loops may use it directly)
         self.hits = self.misses = 0
 
     def get(self, key: Hashable) -> V | None:
         """The value for ``key`` (now the most recently used), or None."""
-        value = self._data.get(key)
+        value = self.data.get(key)
         if value is None:
             self.misses += 1
             return None
         self.hits += 1
-        self._data.move_to_end(key)
+        self.data.move_to_end(key)
         return value
 
     def put(self, key: Hashable, value: V) -> None:
         """Store ``value`` under ``key``, dropping the least recently used entry if full."""
-        self._data[key] = value
-        self._data.move_to_end(key)
-        if len(self._data) > self.size:
-            self._data.popitem(last=False)
+        self.data[key] = value
+        self.data.move_to_end(key)
+        if len(self.data) > self.size:
+            self.data.popitem(last=False)
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self.data)

@@ -16,7 +16,7 @@ import orjson
 from advisor.batch.scorer import Scorer
 from advisor.batch.summary import Summary
 from advisor.batch.workers import chunked, map_blocks
-from advisor.batch.writers import Failed, OutputFormat, Scored, make_format
+from advisor.batch.writers import Failed, OutputFormat, make_format
 from advisor.errors import ProfileError
 from advisor.sources.records import Record
 
@@ -25,18 +25,17 @@ BLOCK = 1000  # records per block: big enough to amortise the hand-over to worke
 ResultHook = Callable[[Record, dict], None]
 
 
-class Row(NamedTuple):
-    """One record's result as the main process needs it."""
+class ScoredBlock(NamedTuple):
+    """A block of records scored: what the main process needs to write it and count it."""
 
-    number: int  # the record number
-    summary_key: tuple | None  # what the summary counts; None for a bad record
-    item: Any  # the record encoded in the output format
-    error: str | None  # the message for a bad record
-    json: bytes | None  # the recommendation's JSON, when a result hook asked for it
+    items: list[Any]  # each record encoded in the output format, in order
+    errors: list[tuple[int, str]]  # (record number, message) of each bad record, in order
+    tally: Counter  # what the summary counts, for the scored records
+    json: list[bytes | None] | None  # each recommendation's JSON, when a result hook asked for it
 
 
 class ScoreChunk:
-    """Score and encode a list of records (in a worker process when there are workers).
+    """Score and encode a block of records (in a worker process when there are workers).
 
     Encoding here keeps the hand-over small: a CSV row is a few hundred bytes, where the
     decision it comes from is several kilobytes of JSON pieces.
@@ -45,20 +44,27 @@ class ScoreChunk:
     def __init__(self, scorer: Scorer, fmt: OutputFormat, with_json: bool = False) -> None:
         self.scorer, self.fmt, self.with_json = scorer, fmt, with_json
 
-    def __call__(self, records: list[Record]) -> list[Row]:
-        score, fmt, with_json = self.scorer.score, self.fmt, self.with_json
-        rows: list[Row] = []
-        row = fmt.row
+    def __call__(self, records: list[Record]) -> ScoredBlock:
+        score, row, fmt = self.scorer.score, self.fmt.row, self.fmt
+        items: list[Any] = []
+        errors: list[tuple[int, str]] = []
+        tally: Counter = Counter()
+        json: list[bytes | None] | None = [] if self.with_json else None
         for record in records:
             try:
                 name, decision = score(record)
             except ProfileError as exc:
                 failed = Failed(record.number, str(exc), _given_name(record.data), exc.problems[0])
-                rows.append(Row(record.number, None, fmt.error_row(failed), failed.message, None))
+                items.append(fmt.error_row(failed))
+                errors.append((record.number, failed.message))
+                if json is not None:
+                    json.append(None)
                 continue
-            rows.append(Row(record.number, decision.summary_key, row(Scored(record.number, name, decision)), None,
-                            decision.json_line(name) if with_json else None))
-        return rows
+            items.append(row(record.number, name, decision))
+            tally[decision.summary_key] += 1
+            if json is not None:
+                json.append(decision.json_line(name))
+        return ScoredBlock(items, errors, tally, json)
 
 
 def _given_name(data: Any) -> str:
@@ -67,8 +73,8 @@ def _given_name(data: Any) -> str:
 
 
 def scored_blocks(records: Iterable[Record], job: ScoreChunk, *, workers: int = 1,
-                  block_size: int = BLOCK) -> Iterator[tuple[list[Record], list[Row]]]:
-    """``(records, rows)`` block by block, in input order."""
+                  block_size: int = BLOCK) -> Iterator[tuple[list[Record], ScoredBlock]]:
+    """``(records, scored block)`` block by block, in input order."""
     return map_blocks(job, chunked(records, block_size), workers)
 
 
@@ -109,25 +115,21 @@ def run_batch(
     job = ScoreChunk(scorer, fmt, with_json=on_result is not None)
     blocks = scored_blocks(records, job, workers=workers, block_size=block_size)
     try:
-        for block, rows in blocks:
-            bad = 0
-            for row in rows:
-                if row.error is not None:
-                    bad += 1
-                    on_error(row.number, row.error)
-                    if max_errors is not None and summary.bad + bad >= max_errors:
-                        stopped = True
-                        break
+        for block, scored in blocks:
+            for count, (number, message) in enumerate(scored.errors, start=1):
+                on_error(number, message)
+                if max_errors is not None and summary.bad + count >= max_errors:
+                    summary.bad += count
+                    stopped = True
+                    break
             if stopped:
-                summary.bad += bad
                 break
-            tally = Counter([row.summary_key for row in rows if row.error is None])
-            fmt.write(out, [row.item for row in rows])
-            summary.add(tally, len(rows), bad)
+            fmt.write(out, scored.items)
+            summary.add(scored.tally, len(block), len(scored.errors))
             if on_result is not None:
-                for record, row in zip(block, rows):
-                    if row.json is not None:
-                        on_result(record, orjson.loads(row.json))
+                for record, json in zip(block, scored.json):
+                    if json is not None:
+                        on_result(record, orjson.loads(json))
             on_progress(summary.rows, summary.bad)
     finally:
         blocks.close()  # stops the workers at once when the loop ends early
@@ -146,8 +148,8 @@ def score_records(
     blocks = scored_blocks(records, ScoreChunk(scorer, make_format("rows", lang)), workers=workers,
                            block_size=block_size)
     try:
-        for _, rows in blocks:
-            for row in rows:
-                yield orjson.loads(row.item)
+        for _, scored in blocks:
+            for item in scored.items:
+                yield orjson.loads(item)
     finally:
         blocks.close()

@@ -1,9 +1,9 @@
 """Score raw records, one process's worth: validation, the decision cache, the rules.
 
-Rules are evaluated once per distinct profile. Two bounded caches make repeated profiles cheap:
+Rules are evaluated once per distinct profile. Three bounded caches make repeated profiles cheap:
 
-* the decision cache, keyed on the validated profile without its name (``Profile.key()``; the
-  scorer has one language), holds the recommendation without the name;
+* the decision cache, keyed on the validated profile without its name (what ``Profile.key()``
+  holds; a scorer has one language), holds the recommendation without the name;
 * in front of it, a cache keyed on the raw record without its name skips validation when the
   very same cells come again (a client list repeats the same few sector/size/budget rows);
 * behind it, the rules' verdict (which rules fired, the mode) is cached on the part of the
@@ -58,12 +58,19 @@ class Scorer:
         raw_key = None
         if self.cache and type(data) is dict:
             name = data.get("name")
-            if type(name) is str and name.strip():
-                raw_key = record.key if record.key is not None else raw_record_key(data)
-                if raw_key is not None:
-                    decision = self._raw.get(raw_key)
-                    if decision is not None:
-                        return name.strip(), decision
+            if type(name) is str:
+                name = name.strip()
+                if name:
+                    raw_key = record.key
+                    if raw_key is None:
+                        raw_key = raw_record_key(data)
+                    if raw_key is not None:
+                        raw = self._raw.data  # the hot path: LRU.get without the call
+                        decision = raw.get(raw_key)
+                        if decision is not None:
+                            raw.move_to_end(raw_key)
+                            self._raw.hits += 1
+                            return name, decision
         if isinstance(data, Profile):
             profile = data
         elif isinstance(data, Unreadable):

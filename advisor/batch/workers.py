@@ -4,11 +4,12 @@ durable-rules is not thread-safe, so parallel work means processes. They are for
 rule pack is compiled, so each worker inherits it instead of compiling its own.
 
 ``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
-process also reads the input and writes the output, so it hands the blocks to the forked
-workers first and scores a block itself only when they are all busy. When scoring is cheap
-(a client list of repeated profiles) the workers keep up and this process only does the I/O;
-when it is dear (every profile new) every process scores. A few blocks are in flight at most:
-reading waits for the workers, so memory does not grow with the input.
+process also reads the input and writes the output. It measures what scoring a record costs
+here: when that is more than handing it over costs (every profile new: the rules run for each),
+it hands blocks to the forked workers and scores a block itself only when they are all busy;
+when scoring is cheap (a client list of repeated profiles, answered from the caches) sharing
+would cost more than it saves, and it scores the blocks itself. A few blocks are in flight at
+most: reading waits for the workers, so memory does not grow with the input.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from __future__ import annotations
 import collections
 import itertools
 import signal
+import time
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 QUEUED_PER_WORKER = 2  # blocks handed to a worker and not yet collected
+# Handing a record to a worker and its result back costs about 10 µs (pickling, pipes): below a
+# few times that per record, scoring here is faster than sharing the work.
+HAND_OVER_BELOW = 40e-6
 MAX_PENDING = 3  # blocks per process scored and waiting for an earlier one to be written
 
 _JOB: Callable | None = None  # the job of this process, inherited by the forked workers
@@ -49,14 +54,19 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
     pools = [context.Pool(1, initializer=_ignore_interrupts) for _ in range(workers - 1)]
     queued = [0] * len(pools)  # blocks in flight per worker
     pending: collections.deque = collections.deque()  # (block, worker index or None, result)
+    cost: float | None = None  # seconds per item of scoring here, smoothed
     try:
         for block in blocks:
             free = min(range(len(pools)), key=queued.__getitem__)
-            if queued[free] < QUEUED_PER_WORKER:
+            worth_it = cost is not None and cost > HAND_OVER_BELOW
+            if worth_it and queued[free] < QUEUED_PER_WORKER:
                 pending.append((block, free, pools[free].apply_async(_run, (block,))))
                 queued[free] += 1
-            else:  # every worker is busy: score this block here
+            else:  # every worker is busy, or scoring is cheaper than handing the block over
+                start = time.perf_counter()
                 pending.append((block, None, job(block)))
+                spent = (time.perf_counter() - start) / max(len(block), 1)
+                cost = spent if cost is None else 0.7 * cost + 0.3 * spent
             while pending and (_ready(pending[0]) or len(pending) > MAX_PENDING * workers):
                 yield _collect(pending.popleft(), queued)
         while pending:

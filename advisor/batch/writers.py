@@ -27,14 +27,6 @@ _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (Q
 TABLE_ERROR_WIDTH = 100  # characters of an error message shown in a table
 
 
-class Scored(NamedTuple):
-    """A record that was scored."""
-
-    number: int
-    name: str
-    decision: Decision
-
-
 class Failed(NamedTuple):
     """A record that could not be scored, with the message that says why."""
 
@@ -42,9 +34,6 @@ class Failed(NamedTuple):
     message: str  # the full message: file, record, line, field, value, what is allowed
     name: str  # the name as given, when there was one: helps to find the row
     problem: str  # the first problem alone, for the table
-
-
-Result = Scored | Failed
 
 
 def error_object(number: int, message: str) -> bytes:
@@ -68,7 +57,7 @@ class OutputFormat:
 
     name = ""
 
-    def row(self, r: Scored) -> Any:
+    def row(self, number: int, name: str, decision: Decision) -> Any:
         """A scored record, encoded."""
         raise NotImplementedError
 
@@ -92,8 +81,8 @@ class JsonLines(OutputFormat):
 
     name = "jsonl"
 
-    def row(self, r: Scored) -> bytes:
-        return b"".join((JSON_HEAD, orjson.dumps(r.name), *r.decision.parts, b"\n"))
+    def row(self, number: int, name: str, decision: Decision) -> bytes:
+        return b"".join((JSON_HEAD, orjson.dumps(name), *decision.parts, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message) + b"\n"
@@ -107,8 +96,8 @@ class JsonList(OutputFormat):
     def __init__(self) -> None:
         self._first = True
 
-    def row(self, r: Scored) -> bytes:
-        return r.decision.json_line(r.name)
+    def row(self, number: int, name: str, decision: Decision) -> bytes:
+        return decision.json_line(name)
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message)
@@ -127,14 +116,17 @@ class CsvTable(OutputFormat):
 
     name = "csv"
 
-    def row(self, r: Scored) -> bytes:
-        cells = r.decision.csv_cells
+    def row(self, number: int, name: str, decision: Decision) -> str:
+        cells = decision.csv_cells
         if cells is None:  # the columns after the name are the same for every row of a decision
-            cells = r.decision.csv_cells = _csv_line(_decision_cells(r.decision))
-        return f"{r.number},{_csv_text(r.name)},{cells}".encode("utf-8")
+            cells = decision.csv_cells = _csv_line(_decision_cells(decision))
+        return f"{number},{_csv_text(name)},{cells}"
 
-    def error_row(self, r: Failed) -> bytes:
-        return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,)).encode("utf-8")
+    def error_row(self, r: Failed) -> str:
+        return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))
+
+    def write(self, out: BinaryIO, rows: list[str]) -> None:
+        out.write("".join(rows).encode("utf-8"))
 
     def begin(self, out: BinaryIO, to_file: bool) -> None:
         # A file gets a byte-order mark: Excel then reads it as UTF-8 (Chinese names stay readable).
@@ -148,9 +140,7 @@ def _decision_cells(d: Decision) -> tuple:
 
 
 def _csv_line(cells: Sequence[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()
+    return ",".join(_csv_text(str(cell)) for cell in cells) + "\r\n"
 
 
 class TextTable(OutputFormat):
@@ -163,10 +153,10 @@ class TextTable(OutputFormat):
         self._rows: list[list[str]] = []
         self._pages = 0
 
-    def row(self, r: Scored) -> list[str]:
-        d = r.decision
+    def row(self, number: int, name: str, decision: Decision) -> list[str]:
+        d = decision
         size = "" if d.min_params_b is None else f"{_num(d.min_params_b)}–{_num(d.max_params_b)}"
-        return [str(r.number), r.name, d.mode_label, _num(d.score), ", ".join(d.pricing), size, ", ".join(d.required), ""]
+        return [str(number), name, d.mode_label, _num(d.score), ", ".join(d.pricing), size, ", ".join(d.required), ""]
 
     def error_row(self, r: Failed) -> list[str]:
         return [str(r.number), r.name, "", "", "", "", "", _shorten(r.problem)]
@@ -198,8 +188,8 @@ class JsonRows(OutputFormat):
 
     name = "rows"
 
-    def row(self, r: Scored) -> bytes:
-        return r.decision.json_line(r.name)
+    def row(self, number: int, name: str, decision: Decision) -> bytes:
+        return decision.json_line(name)
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message)

@@ -87,23 +87,24 @@ class Runtime:
         """
         compiled, sid = self.compiled, str(next(self._sessions))
         fired: list[str] = []
+        seen: set[str] = set()
         mode = None
         try:
-            self._assert(_dumps({**profile_fact(facts), "sid": sid}), sid, fired)
+            self._assert(_dumps({**profile_fact(facts), "sid": sid}), sid, fired, seen)
             for stage in compiled.stages:
                 if compiled.decision_stage is not None and stage >= compiled.decision_stage:
                     if mode is None:
                         if decide is None:
                             raise EngineError("the pack has rules that test the mode, but no decision was given")
                         mode = decide(list(fired))
-                    self._assert(_dumps({"t": "phase", "stage": stage, "sid": sid, "mode": mode}), sid, fired)
+                    self._assert(_dumps({"t": "phase", "stage": stage, "sid": sid, "mode": mode}), sid, fired, seen)
                 else:
-                    self._assert(f'{{"t":"phase","stage":{stage},"sid":"{sid}"}}', sid, fired)
+                    self._assert(f'{{"t":"phase","stage":{stage},"sid":"{sid}"}}', sid, fired, seen)
         finally:
             _engine.delete_state(self._handle, sid)
         return fired, mode
 
-    def _assert(self, fact: str, sid: str, fired: list[str]) -> None:
+    def _assert(self, fact: str, sid: str, fired: list[str], seen: set[str]) -> None:
         """Assert one fact (JSON) and run every action it causes, including chained ones."""
         handle = self._handle
         code, state = _engine.assert_fact(handle, fact)
@@ -119,7 +120,8 @@ class Runtime:
             while message:
                 # A message is {"NAME": {...}}: read the name without parsing the matched facts.
                 rule_id = rule_of.get(message[2:message.find('"', 2)]) or rule_of[_action_name(message)]
-                if rule_id not in fired:  # another alternative of the same rule, or a second join match
+                if rule_id not in seen:  # another alternative of the same rule, or a second join match
+                    seen.add(rule_id)
                     fired.append(rule_id)
                     if rule_id in derived:
                         for prefix in derived[rule_id]:

@@ -35,6 +35,8 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
     unnamed = None in fields
     columns = tuple(fields)
     name_at = fields.index("name") if "name" in fields else None
+    new_record = tuple.__new__  # Record(...) without the keyword handling: this loop runs per row
+    join, separator = KEY_SEPARATOR.join, KEY_SEPARATOR
     read = reader.line_num  # lines read so far; line k of the chain is line header_line - 1 + k
     for row in reader:
         line = header_line + read  # where this row starts (a quoted cell may span lines)
@@ -52,18 +54,12 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
                 continue
             yield Record(next(numbers), name, line, {f: cell for f, cell in zip(fields, row) if f is not None})
             continue
+        # The cache key: the cells without the name, joined (None if a cell holds the separator).
+        rest = row[:name_at] + row[name_at + 1:] if name_at is not None and name_at < len(row) else row
+        cells = join(rest)
+        key = (columns, cells) if cells.count(separator) == len(rest) - 1 else None
         # A short row: the missing cells are absent.
-        yield Record(next(numbers), name, line, dict(zip(fields, row)), _key(columns, row, name_at))
-
-
-def _key(columns: tuple, row: list[str], name_at: int | None) -> tuple | None:
-    """The row without its name as one string (with its columns): the record's cache key."""
-    if name_at is not None and name_at < len(row):
-        row = row[:name_at] + row[name_at + 1:]
-    cells = KEY_SEPARATOR.join(row)
-    if cells.count(KEY_SEPARATOR) != len(row) - 1:
-        return None  # a cell holds the separator itself: the key would be ambiguous
-    return columns, cells
+        yield new_record(Record, (next(numbers), name, line, dict(zip(fields, row)), key))
 
 
 def _delimiter(header: str) -> str:
