@@ -78,3 +78,16 @@ def test_cli_no_cache_gives_identical_bytes(cli, tmp_path, fmt):
     assert cli("batch", str(path), "-q", "-o", str(fast)).exit_code == 0
     assert cli("batch", str(path), "-q", "-o", str(slow), "--no-cache").exit_code == 0
     assert fast.read_bytes() == slow.read_bytes()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_batch_of_the_example_profiles_equals_advise_on_each(cli, lang):
+    import json
+
+    from conftest import PROFILES
+
+    files = sorted(p for p in PROFILES.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    lines = cli("batch", str(PROFILES), "-q", "--lang", lang).stdout.splitlines()
+    assert len(lines) == len(files) > 0
+    for path, line in zip(files, lines):
+        assert json.loads(line) == json.loads(cli("advise", str(path), "--format", "json", "--lang", lang).stdout)

@@ -1,13 +1,11 @@
 """The output formats of ``advisor batch``: jsonl, json, csv and table.
 
-``encode`` turns a block of results into bytes (or table rows); ``begin``, ``write`` and
-``end`` put the encoded blocks, in input order, into the output stream.
+``row`` and ``error_row`` encode one record (where it was scored, in a worker process too);
+``begin``, ``write`` and ``end`` put the encoded blocks, in input order, into the output.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any, BinaryIO, NamedTuple, Sequence
 

@@ -20,7 +20,8 @@ from advisor.options import lang_option, rules_option
 @click.option("--input-format", type=click.Choice(["auto", "csv", "jsonl", "yaml", "json"]), default="auto",
               show_default=True, help="Kind of input when the file suffix does not tell (e.g. for '-').")
 @click.option("--workers", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
-              help="Worker processes; 0 means one per CPU. The output keeps the input order.")
+              help="Processes that score, this one included (0: one per CPU). They help when most profiles "
+                   "are distinct; the output keeps the input order.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None, metavar="N",
               help="Stop at the N-th invalid record (then no output file is written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary on standard error.")
