@@ -26,12 +26,19 @@ from advisor.options import lang_option, rules_option
               help="Stop at the N-th invalid record (then no output file is written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary on standard error.")
 @click.option("--no-cache", is_flag=True, help="Evaluate every record from scratch (slower; same output).")
+@click.option("--memos", "memo_dir", metavar="DIR", default=None,
+              help="Also write one memo per valid profile into DIR (file names from the profile names).")
+@click.option("--memo-format", type=click.Choice(["markdown", "html", "docx"]), default="markdown",
+              show_default=True, help="Format of the memos written with --memos.")
+@click.option("--memo-date", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Date printed on the memos (default: today).")
 @lang_option
 @rules_option
 @click.pass_context
 def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
           summary_path: str | None, encoding: str, input_format: str, workers: int, max_errors: int | None,
-          quiet: bool, no_cache: bool, lang: str, rules_dir: str | None) -> None:
+          quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
+          rules_dir: str | None) -> None:
     """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, folders of
     profile files, or '-' for standard input.
 
@@ -67,12 +74,17 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         progress.clear()
         sys.stderr.write(f"advisor: {message}\n")
 
+    memos = None
+    if memo_dir:
+        from advisor.batch.memos import MemoFolder
+
+        memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None)
     target = AtomicFile(output) if output else None
     with target if target else _nothing():
         report = run_batch(
             records, scorer, make_format(fmt, lang), target.file if target else sys.stdout.buffer,
             to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
-            on_error=report_bad, on_progress=progress.update,
+            on_error=report_bad, on_progress=progress.update, on_result=memos,
         )
         progress.clear()
         if report.stopped:
@@ -90,6 +102,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
             summary_file.commit()
     elif not quiet:
         sys.stderr.write(f"\n{text}")
+    if memos is not None and not quiet:
+        sys.stderr.write(f"advisor: {say('memos_written', lang, count=memos.written, folder=memo_dir)}\n")
     if report.summary.bad:
         if not quiet:
             sys.stderr.write(f"advisor: {say('bad_rows', lang, bad=report.summary.bad, scored=report.summary.scored)}\n")

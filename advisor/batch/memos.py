@@ -1,0 +1,40 @@
+"""``batch --memos DIR``: one memo per valid profile, written as the batch goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from advisor.sources.records import Record
+
+
+class MemoFolder:
+    """The batch's per-result hook: writes each scored profile's memo into ``directory``.
+
+    File names come from the profile names (safe on every OS, unique within the run), so a re-run
+    refreshes the same files. The memo shows exactly the recommendation the batch wrote.
+    """
+
+    def __init__(self, directory: str | Path, fmt: str, lang: str, rules_dir: str | None,
+                 date: dt.date | None = None) -> None:
+        from advisor.errors import SourceError
+        from advisor.memo import EXTENSIONS, MemoNamer
+
+        self.directory = Path(directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise SourceError(f"--memos {directory}: exists and is not a folder")
+        self.fmt, self.lang, self.rules_dir, self.date = fmt, lang, rules_dir, date or dt.date.today()
+        self.namer = MemoNamer(EXTENSIONS[fmt])
+        self.written = 0
+
+    def __call__(self, record: Record, result: dict[str, Any]) -> None:
+        from advisor.memo import write_memo
+        from advisor.profile import parse_profile
+        from advisor.recommendation import Recommendation
+
+        profile = parse_profile(record.data, source=record.source, record=record.number, line=record.line)
+        path = self.directory / self.namer.name(profile.name)
+        write_memo(Recommendation.model_validate(result), profile, self.fmt, self.lang, path,
+                   rules_dir=self.rules_dir, date=self.date)
+        self.written += 1
