@@ -8,7 +8,7 @@ import pytest
 
 from advisor.engine.cases import check_case, load_cases
 from advisor.profile import parse_profile
-from conftest import MINIPACK, RULES, as_json
+from conftest import MINIPACK, RULES
 
 CASES = load_cases(RULES)
 

@@ -373,7 +373,6 @@ class _Builder:
         return rows
 
     def value_text(self, spec: Any, value: Any) -> str:
-        voc = vocabulary()
         if value is None or value == []:
             return self.t("empty")
         if isinstance(value, bool):
