@@ -51,6 +51,7 @@ class Advisor:
         self.pack = pack
         self.compiled = compile_pack(pack, f"advisor_{pack.version[7:]}_{next(_names)}")
         self.runtime = Runtime(self.compiled)
+        self._partial: dict[frozenset[str], Any] = {}  # runtimes of parts of the pack (see partial_runtime)
         self._tie = {m: i for i, m in enumerate(pack.meta.tie_break)}
         self._scores = {
             r.id: [(e.score.mode, e.score.points) for e in r.then if e.score] for r in pack.rules
@@ -60,6 +61,18 @@ class Advisor:
     def load(cls, rules_dir: str | None = None) -> "Advisor":
         """Load, check and compile the pack in ``rules_dir`` (the bundled pack by default)."""
         return cls(load_pack(rules_dir))
+
+    def partial_runtime(self, rules: frozenset[str]) -> Any:
+        """A runtime for just ``rules`` of the pack (a slice: see ``engine/slices.py``), compiled
+        and registered the first time it is asked for."""
+        runtime = self._partial.get(rules)
+        if runtime is None:
+            from advisor.engine.compiler import compile_pack
+            from advisor.engine.runtime import Runtime
+
+            runtime = Runtime(compile_pack(self.pack, f"{self.compiled.name}_part{len(self._partial)}", only=rules))
+            self._partial[rules] = runtime
+        return runtime
 
     # --- the steps ---------------------------------------------------------------------------
 
@@ -189,9 +202,7 @@ class Advisor:
         field, value, number, table, index = applied
         band = table.bands[index]
         lower = table.bands[index - 1].below if index > 0 else None
-        source_field = "employees" if field == "size" else "budget"
-        name = vocabulary().fields[source_field].zh if lang == "zh" else source_field
-        show = _amount if field == "budget" else (lambda n, _lang: str(n))
+        name, show = _given_field(field, lang)
         if lower is None:
             span = f"{name} < {show(band.below, lang)}"
         elif band.below is None:
@@ -199,8 +210,21 @@ class Advisor:
         else:
             span = f"{show(lower, lang)} ≤ {name} < {show(band.below, lang)}"
         label = band.label.get(lang) if band.label else value
-        return Threshold(field=field, value=value, given=f"{name} = {show(number, lang)}", band=f"{label}: {span}",
-                         source=table.source)
+        return Threshold(field=field, value=value, given=threshold_given(field, number, lang),
+                         band=f"{label}: {span}", source=table.source)
+
+
+def _given_field(field: str, lang: str) -> tuple[str, Any]:
+    """The name of the number a band is found from, and how to show it."""
+    source_field = "employees" if field == "size" else "budget"
+    name = vocabulary().fields[source_field].zh if lang == "zh" else source_field
+    return name, (_amount if field == "budget" else (lambda n, _lang: str(n)))
+
+
+def threshold_given(field: str, number: int, lang: str) -> str:
+    """The number a threshold was applied to, as a threshold entry shows it: ``员工人数 = 350``."""
+    name, show = _given_field(field, lang)
+    return f"{name} = {show(number, lang)}"
 
 
 def _amount(cny: int, lang: str = "en") -> str:

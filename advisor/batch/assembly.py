@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from advisor.batch.decision import Decision, decision_from_dict
-from advisor.pipeline import Advisor, Resolved, _model_size
+from advisor.pipeline import Advisor, Resolved, _model_size, threshold_given
 from advisor.profile import Profile
 from advisor.recommendation import Deployment, ModeScore, Note, PackInfo, Pricing, Recommendation, TraceEntry
 from advisor.vocabulary import vocabulary
@@ -76,21 +76,28 @@ class JsonAssembler:
         self.advisor, self.lang = advisor, lang
         pack = advisor.pack
         self._order = pack.order
-        self._plans = {rule.id: self._plan(rule) for rule in pack.rules}
-        # rules whose effects go beyond a note and the trace: the only ones the loop must visit
-        self._active = frozenset(rid for rid, p in self._plans.items() if p.pricing or p.sizes or p.comply or p.derives)
+        self._plans = plans = {rule.id: self._plan(rule) for rule in pack.rules}
+        # the rules with each kind of effect, and each rule's notes and trace entry as JSON
+        self._with_pricing = frozenset(rid for rid, p in plans.items() if p.pricing)
+        self._with_size = frozenset(rid for rid, p in plans.items() if p.sizes)
+        self._with_comply = frozenset(rid for rid, p in plans.items() if p.comply)
+        self._with_derive = frozenset(rid for rid, p in plans.items() if p.derives)
+        self._with_notes = frozenset(rid for rid, p in plans.items() if p.notes)
+        self._notes = {rid: p.notes for rid, p in plans.items()}
+        self._comma_notes = {rid: p.comma_notes for rid, p in plans.items()}
+        self._trace = {rid: p.trace for rid, p in plans.items()}
+        self._comma_trace = {rid: p.comma_trace for rid, p in plans.items()}
         self._pricing_order = {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}
         self._closing = (b'],"rule_pack":' + _json(PackInfo(name=pack.meta.name, version=pack.version))
                          + b',"lang":' + _dumps(lang) + b"}")
         self._scoring = frozenset(r.id for r in pack.rules if any(e.score for e in r.then))
-        self._catalogue = {item: i for i, item in enumerate(pack.items)}
         self._rankings = _Pieces()
         self._deployments = _Pieces()
         self._pricings = _Pieces()
         self._sizes = _Pieces()
-        self._items = _Pieces()
+        self._checklists = _Pieces()
+        self._derived_facts = _Pieces()
         self._thresholds = _Pieces()
-        self._frames: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}  # per band: few
 
     def _plan(self, rule: Any) -> _RulePlan:
         lang, plan, notes = self.lang, _RulePlan(), []
@@ -112,42 +119,17 @@ class JsonAssembler:
         plan.comma_trace = b"," + plan.trace
         return plan
 
-    def assemble(self, profile: Profile, resolved: Resolved, fired_ids: list[str]) -> Decision:
-        """The decision for ``profile``, given the rules that fired for it."""
-        fired = sorted(fired_ids, key=self._order.__getitem__)  # the runtime reports each rule once
-        plans = self._plans
-        active = self._active
-
-        pricing_models: list[str] = []
-        pricing_rules: list[str] = []
-        sizes: list[tuple[int, float, float, str]] = []
-        items: dict[str, list] = {}  # item -> [status, rules]
-        derived: list[str] = []
-        for rid in fired:
-            if rid not in active:
-                continue
-            plan = plans[rid]
-            if plan.pricing:
-                pricing_models.extend(m for m in plan.pricing if m not in pricing_models)
-                pricing_rules.append(rid)
-            for priority, low, high in plan.sizes:
-                sizes.append((priority, low, high, rid))
-            for item, status in plan.comply:
-                entry = items.setdefault(item, ["recommended", []])
-                if status == "required":
-                    entry[0] = "required"
-                if rid not in entry[1]:
-                    entry[1].append(rid)
-            for fact in plan.derives:
-                if fact not in derived:
-                    derived.append(fact)
-        pricing_models.sort(key=self._pricing_order.__getitem__)
-
-        scoring = frozenset(self._scoring.intersection(fired))
-        deployment, mode, score, alternatives, label = self._deployment(scoring)
-        pricing = self._pricing(pricing_models, pricing_rules)
-        size, low, high = self._size(sizes)
-        checklist, required, recommended = self._checklist(items)
+    def assemble(self, profile: Profile, resolved: Resolved, fired_ids: Any) -> Decision:
+        """The decision for ``profile``, given the rules that fired for it (each id once)."""
+        fired = sorted(fired_ids, key=self._order.__getitem__)
+        # Each kind of effect depends only on the rules of that kind that fired: a handful of
+        # combinations each, even when the profiles (and so the whole sets of rules) are all new.
+        deployment, mode, score, alternatives, label = self._deployment(
+            frozenset(filter(self._scoring.__contains__, fired)))
+        pricing, pricing_models = self._pricing(tuple(filter(self._with_pricing.__contains__, fired)))
+        size, low, high = self._size(tuple(filter(self._with_size.__contains__, fired)))
+        checklist, required, recommended = self._checklist(tuple(filter(self._with_comply.__contains__, fired)))
+        derived = self._derived(tuple(filter(self._with_derive.__contains__, fired)))
         parts = [
             b',"deployment":', deployment,
             b',"pricing":', pricing,
@@ -155,23 +137,23 @@ class JsonAssembler:
             b',"compliance":', *checklist,
             b',"notes":[',
         ]
-        noted = [plans[rid] for rid in fired if plans[rid].notes]
+        noted = [rid for rid in fired if rid in self._with_notes]
         if noted:
-            parts.append(noted[0].notes)
-            parts.extend(plan.comma_notes for plan in noted[1:])
+            parts.append(self._notes[noted[0]])
+            parts.extend(map(self._comma_notes.__getitem__, noted[1:]))
         parts.append(b'],"thresholds":[')
         for i, applied in enumerate(resolved.thresholds):
             if i:
                 parts.append(b",")
             parts.extend(self._threshold(applied))
         parts.append(b'],"derived_facts":')
-        parts.append(_dumps(derived))
+        parts.append(derived)
         parts.append(b',"trace":[')
         if fired:
-            parts.append(plans[fired[0]].trace)
-            parts.extend([plans[rid].comma_trace for rid in fired[1:]])
+            parts.append(self._trace[fired[0]])
+            parts.extend(map(self._comma_trace.__getitem__, fired[1:]))
         parts.append(self._closing)
-        return Decision(tuple(parts), profile.sector, mode, label, score, alternatives, tuple(pricing_models),
+        return Decision(tuple(parts), profile.sector, mode, label, score, alternatives, pricing_models,
                         low, high, required, recommended)
 
     # --- cached pieces, each built with the models and helpers of Advisor._assemble ------------
@@ -207,65 +189,70 @@ class JsonAssembler:
             self._deployments.put(scoring, hit)
         return hit
 
-    def _pricing(self, models: list[str], rules: list[str]) -> bytes:
-        key = (tuple(models), tuple(rules))
-        hit = self._pricings.get(key)
+    def _pricing(self, rules: tuple[str, ...]) -> tuple[bytes, tuple[str, ...]]:
+        hit = self._pricings.get(rules)
         if hit is None:
+            models: list[str] = []
+            for rid in rules:
+                models.extend(m for m in self._plans[rid].pricing if m not in models)
+            models.sort(key=self._pricing_order.__getitem__)
             labels = self.advisor.pack.vocabulary.pricing
-            hit = (_json(Pricing(models=models, labels=[labels[m].label.get(self.lang) for m in models], rules=rules)),
-                   key[0])
-            self._pricings.put(key, hit)
-        return hit[0]
-
-    def _size(self, sizes: list[tuple[int, float, float, str]]) -> tuple[bytes, Any, Any]:
-        key = tuple(sizes)
-        hit = self._sizes.get(key)
-        if hit is None:
-            model = _model_size(sizes)
-            hit = (_json(model), model.min_params_b, model.max_params_b)
-            self._sizes.put(key, hit)
+            hit = (_json(Pricing(models=models, labels=[labels[m].label.get(self.lang) for m in models],
+                                 rules=list(rules))), tuple(models))
+            self._pricings.put(rules, hit)
         return hit
 
-    def _checklist(self, items: dict[str, list]) -> tuple[list[bytes], tuple[str, ...], tuple[str, ...]]:
-        # Advisor._checklist's order: required items first, then the pack's catalogue order.
-        catalogue = self._catalogue
-        ordered = sorted(items, key=lambda i: (items[i][0] != "required", catalogue[i]))
-        parts = []
-        for item in ordered:
-            status, rules = items[item]
-            key = (item, status, tuple(rules))
-            hit = self._items.get(key)
-            if hit is None:
-                (entry,) = self.advisor._checklist({item: {"status": status, "rules": list(rules)}}, self.lang)
-                hit = _json(entry)
-                self._items.put(key, hit)
-            parts.append(b"," if parts else b"[")
-            parts.append(hit)
-        parts.append(b"]" if parts else b"[]")
-        return (
-            parts,
-            tuple(i for i in ordered if items[i][0] == "required"),
-            tuple(i for i in ordered if items[i][0] != "required"),
-        )
+    def _size(self, rules: tuple[str, ...]) -> tuple[bytes, Any, Any]:
+        hit = self._sizes.get(rules)
+        if hit is None:
+            model = _model_size([(priority, low, high, rid) for rid in rules
+                                 for priority, low, high in self._plans[rid].sizes])
+            hit = (_json(model), model.min_params_b, model.max_params_b)
+            self._sizes.put(rules, hit)
+        return hit
+
+    def _checklist(self, rules: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[str, ...], tuple[str, ...]]:
+        hit = self._checklists.get(rules)
+        if hit is None:
+            items: dict[str, dict[str, Any]] = {}
+            for rid in rules:
+                for item, status in self._plans[rid].comply:
+                    entry = items.setdefault(item, {"status": "recommended", "rules": []})
+                    if status == "required":
+                        entry["status"] = "required"
+                    if rid not in entry["rules"]:
+                        entry["rules"].append(rid)
+            entries = self.advisor._checklist(items, self.lang)  # required first, then catalogue order
+            parts = [b"[" + b",".join(_json(e) for e in entries) + b"]"]
+            hit = (tuple(parts),
+                   tuple(e.id for e in entries if e.status == "required"),
+                   tuple(e.id for e in entries if e.status != "required"))
+            self._checklists.put(rules, hit)
+        return hit
+
+    def _derived(self, rules: tuple[str, ...]) -> bytes:
+        hit = self._derived_facts.get(rules)
+        if hit is None:
+            facts: list[str] = []
+            for rid in rules:
+                facts.extend(f for f in self._plans[rid].derives if f not in facts)
+            hit = _dumps(facts)
+            self._derived_facts.put(rules, hit)
+        return hit
 
     def _threshold(self, applied: tuple) -> tuple[bytes, ...]:
         # A threshold entry is long (the band table's note) but only its "given" text holds the
-        # profile's own number: keep the rest once per band, shared by every decision.
+        # profile's own number: the rest is kept once per band, and shared by every decision.
         field_, value, number, _table, index = applied
-        key = (field_, value, number, index)
-        hit = self._thresholds.get(key)
-        if hit is None:
-            model = self.advisor._threshold(applied, self.lang)
-            whole = _json(model)
-            given = _dumps(model.given)
-            pieces = whole.split(given)
-            if len(pieces) == 2:
-                frame = self._frames.setdefault((pieces[0], pieces[1]), (pieces[0], pieces[1]))
-                hit = (frame[0], given, frame[1])
-            else:
-                hit = (whole,)
-            self._thresholds.put(key, hit)
-        return hit
+        given = _dumps(threshold_given(field_, number, self.lang))
+        frame = self._thresholds.get((field_, value, index))
+        if frame is None:
+            whole = _json(self.advisor._threshold(applied, self.lang))
+            frame = tuple(whole.split(given))
+            if len(frame) != 2:  # the number's text appears elsewhere too: no frame to keep
+                return (whole,)
+            self._thresholds.put((field_, value, index), frame)
+        return frame[0], given, frame[1]
 
 
 def reference_decision(advisor: Advisor, profile: Profile, lang: str) -> Decision:

@@ -6,9 +6,8 @@ Rules are evaluated once per distinct profile. Three bounded caches make repeate
   holds; a scorer has one language), holds the recommendation without the name;
 * in front of it, a cache keyed on the raw record without its name skips validation when the
   very same cells come again (a client list repeats the same few sector/size/budget rows);
-* behind it, the rules' verdict (which rules fired, the mode) is cached on the part of the
-  profile the rules can see (``RuleView``): profiles that differ only in what no rule tests
-  share one evaluation, and only the parts of the result taken from the profile itself differ.
+* behind it, the rules are evaluated slice by slice (``verdicts``), each slice's verdict cached
+  on the few fields it reads: a new profile is mostly a new combination of known answers.
 
 A cached row differs from a fresh one only by its name, which is validated on every row and
 put back into the output; the tests check that cached and uncached output are identical.
@@ -21,7 +20,7 @@ from typing import Any
 from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
 from advisor.batch.cache import LRU
 from advisor.batch.decision import Decision
-from advisor.batch.rule_view import RuleView
+from advisor.batch.verdicts import Verdicts
 from advisor.errors import ProfileError
 from advisor.pipeline import DEFAULT_LANG, Advisor, get_advisor
 from advisor.profile import Profile, parse_profile
@@ -29,7 +28,6 @@ from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
 # Bounded caches: memory stays flat whatever the number of rows (about 150 MB when all are full).
 DECISIONS = 16384  # distinct profiles kept (about 2 KB each: their JSON pieces are shared)
-VERDICTS = 32768  # distinct rule evaluations kept (the rules that fired: under 1 KB each)
 RAW_RECORDS = 32768  # distinct raw rows kept (the cells joined, and a reference to their decision)
 
 
@@ -47,8 +45,7 @@ class Scorer:
                 self._assembler = JsonAssembler(self.advisor, lang)
             except UnknownShape:
                 self._assembler = None  # a newer output model: assemble through Advisor.recommend
-        self._view = RuleView(self.advisor.pack)
-        self._verdicts: LRU[list[str]] = LRU(VERDICTS)
+        self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None
         self._decisions: LRU[Decision] = LRU(DECISIONS)
         self._raw: LRU[Decision] = LRU(RAW_RECORDS)  # a decision is ~2 KB: its JSON pieces are shared
 
@@ -92,19 +89,14 @@ class Scorer:
         if self._assembler is None:
             return reference_decision(self.advisor, profile, self.lang)
         resolved = self.advisor.resolve(profile)
-        seen = self._view.key(resolved.facts)
-        fired = self._verdicts.get(seen)
-        if fired is None:
-            fired, _ = self.advisor.runtime.evaluate(resolved.facts, decide=self._assembler.mode)
-            self._verdicts.put(seen, fired)
-        return self._assembler.assemble(profile, resolved, fired)
+        return self._assembler.assemble(profile, resolved, self._verdicts.fired(resolved.facts))
 
     def stats(self) -> dict[str, Any]:
         """Cache sizes and hit counts (for the benchmark and for tuning)."""
         return {
             "raw_hits": self._raw.hits, "raw_misses": self._raw.misses,
             "decision_hits": self._decisions.hits, "decision_misses": self._decisions.misses,
-            "verdict_hits": self._verdicts.hits, "verdict_misses": self._verdicts.misses,
+            **(self._verdicts.stats() if self._verdicts else {}),
             "decisions_kept": len(self._decisions),
         }
 

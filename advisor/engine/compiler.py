@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 from advisor.engine.loader import MODE_FIELD, NUMERIC_FIELDS, RulePack, _walk
 from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, Not
 from advisor.errors import RuleLoadError
 from advisor.vocabulary import vocabulary
 
+ANCHOR = "~profile"  # a rule matching every profile fact: see compile_pack
 MAX_CONJUNCTIONS = 64  # a condition that expands further is too complex to read anyway
 
 Literal_ = tuple[FieldTest | FactTest, bool]  # (test, holds?)
@@ -42,19 +43,31 @@ class CompiledPack:
     decision_stage: int | None  # first stage whose phase fact carries the mode
 
 
-def compile_pack(pack: RulePack, name: str) -> CompiledPack:
-    """Turn ``pack`` into a durable-rules ruleset named ``name``."""
+def compile_pack(pack: RulePack, name: str, only: Collection[str] | None = None) -> CompiledPack:
+    """Turn ``pack`` into a durable-rules ruleset named ``name``.
+
+    With ``only``, just those rules (a slice of the pack, see ``slices.py``); they keep the stages
+    they have in the whole pack, so they fire exactly as they would there, provided ``only``
+    holds every rule deriving a fact they test.
+    """
     stage, decision = _stratify(pack)
+    rules = [r for r in pack.rules if only is None or r.id in only]
     ruleset: dict[str, dict[str, Any]] = {}
-    for rule in pack.rules:
+    for rule in rules:
         conjunctions = _dnf(rule.when, True) if rule.when is not None else [[]]
         if len(conjunctions) > MAX_CONJUNCTIONS:
             raise RuleLoadError([f"{pack.files[rule.id]}: rule {rule.id}: condition expands to "
                                  f"{len(conjunctions)} alternatives (at most {MAX_CONJUNCTIONS})"])
         for n, conj in enumerate(conjunctions):
             ruleset[f"{rule.id}#{n}"] = {"all": _patterns(conj, stage[rule.id]), "run": rule.id}
-    derives = {r.id: tuple(e.derive for e in r.then if e.derive) for r in pack.rules}
-    stages = tuple(sorted({s for s in stage.values() if s > 0}))
+    # durable-rules crashes (a bad free) when the state of a session none of whose facts matched a
+    # rule is deleted before any fact of the ruleset ever matched: make every profile fact match.
+    # The runtime skips this rule's action; it is never reported as fired.
+    ruleset[ANCHOR] = {"all": [{"p": {"t": "profile"}}], "run": ANCHOR}
+    derives = {r.id: tuple(e.derive for e in r.then if e.derive) for r in rules}
+    stages = tuple(sorted({stage[r.id] for r in rules if stage[r.id] > 0}))
+    if decision is not None and not any(s >= decision for s in stages):
+        decision = None  # none of these rules tests the mode
     return CompiledPack(name=name, ruleset=ruleset, derives=derives, stages=stages, decision_stage=decision)
 
 

@@ -21,7 +21,7 @@ import durable.engine as durable
 import durable_rules_engine as _engine
 import orjson
 
-from advisor.engine.compiler import CompiledPack, profile_fact
+from advisor.engine.compiler import ANCHOR, CompiledPack, profile_fact
 from advisor.errors import EngineError
 
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of the C engine's assert_fact
@@ -120,7 +120,7 @@ class Runtime:
             while message:
                 # A message is {"NAME": {...}}: read the name without parsing the matched facts.
                 rule_id = rule_of.get(message[2:message.find('"', 2)]) or rule_of[_action_name(message)]
-                if rule_id not in seen:  # another alternative of the same rule, or a second join match
+                if rule_id not in seen and rule_id != ANCHOR:  # not: another alternative, a second join match
                     seen.add(rule_id)
                     fired.append(rule_id)
                     if rule_id in derived:

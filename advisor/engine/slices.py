@@ -1,0 +1,119 @@
+"""Cut a pack into slices, each deciding some of its rules from a few profile fields.
+
+Whether a rule fires depends only on
+
+* the profile fields its condition tests (of a list field tested item by item, only those items),
+* the derived facts it tests, which the rules deriving them decide in turn, and
+* for a rule that tests the decided mode, that mode.
+
+Follow the derived facts down to the fields they come from and each rule has a small set of
+inputs: a sector note reads the sector alone, a compliance item two or three yes/no answers.
+Rules with the same inputs form a slice, compiled together with the rules deriving the facts
+they test into a ruleset of its own; a slice whose inputs are all inputs of another slice is
+merged into it (its verdicts are then cached on the larger set, which has to be looked up anyway).
+
+A slice's verdict — the rules that fired in it — can be cached on its inputs alone: the few
+hundred combinations of a handful of fields recur even when whole profiles never do. The rules
+fired by the whole pack are the union of the slices' verdicts (the tests check it on random
+profiles). Pure planning: no engine import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from advisor.engine.loader import MODE_FIELD, RulePack, _walk
+from advisor.engine.schema import FactTest, FieldTest
+
+_ITEM_TESTS = ("contains", "contains_any")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Rules that fire or not according to the same few inputs."""
+
+    rules: frozenset[str]  # what it compiles: the rules it decides, and those deriving the facts they test
+    fields: tuple[str, ...]  # the profile fields its verdict depends on, sorted
+    items: tuple[tuple[str, frozenset[str]], ...]  # list fields among them tested item by item: the items tested
+    after_decision: bool  # it tests the decided mode, which is then part of its key
+
+    def key_function(self) -> Callable[[dict[str, Any], str | None], tuple]:
+        """``key(facts, mode)``: the part of a resolved profile (and the mode) this slice can see."""
+        limited = dict(self.items)
+        plain = tuple(f for f in self.fields if f not in limited)  # absent numbers: None
+        lists = tuple(limited.items())
+        if not lists and not self.after_decision:
+            return lambda facts, mode: tuple(map(facts.get, plain))
+        if not lists:
+            return lambda facts, mode: (mode, *map(facts.get, plain))
+        return lambda facts, mode: (mode, *map(facts.get, plain),
+                                    *[tested.intersection(facts[f]) for f, tested in lists])
+
+
+def plan_slices(pack: RulePack) -> tuple[Slice, ...]:
+    """The slices of ``pack``: together they hold every rule, each with the rules it depends on."""
+    derivers: dict[str, set[str]] = {}
+    for rule in pack.rules:
+        for effect in rule.then:
+            if effect.derive:
+                derivers.setdefault(effect.derive, set()).add(rule.id)
+
+    fields: dict[str, set[str]] = {}
+    facts: dict[str, set[str]] = {}
+    tests: dict[str, list[FieldTest]] = {}
+    mode: dict[str, bool] = {}
+    for rule in pack.rules:
+        found = list(_walk(rule.when)) if rule.when is not None else []
+        tests[rule.id] = [t for t in found if isinstance(t, FieldTest) and t.field != MODE_FIELD]
+        fields[rule.id] = {t.field for t in tests[rule.id]}
+        facts[rule.id] = {t.fact for t in found if isinstance(t, FactTest)}
+        mode[rule.id] = any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in found)
+
+    # Follow the derived facts: a rule needs what the rules deriving its facts need (to a fixpoint:
+    # derived facts may depend on each other).
+    members = {rid: {rid} for rid in fields}
+    changed = True
+    while changed:
+        changed = False
+        for rid in members:
+            for fact in facts[rid]:
+                for d in derivers.get(fact, ()):
+                    if not (members[d] <= members[rid] and fields[d] <= fields[rid] and mode[d] <= mode[rid]):
+                        members[rid] |= members[d]
+                        fields[rid] |= fields[d]
+                        mode[rid] = mode[rid] or mode[d]
+                        changed = True
+
+    groups: dict[tuple[frozenset[str], bool], set[str]] = {}
+    for rule in pack.rules:
+        groups.setdefault((frozenset(fields[rule.id]), mode[rule.id]), set()).update(members[rule.id])
+    # Merge a group into the smallest group whose inputs include its own (same side of the decision).
+    merged: dict[tuple[frozenset[str], bool], set[str]] = {}
+    for inputs, after in sorted(groups, key=lambda g: (-len(g[0]), sorted(g[0]), g[1])):
+        hosts = [k for k in merged if k[1] == after and inputs <= k[0]]
+        host = min(hosts, key=lambda k: (len(k[0]), sorted(k[0]))) if hosts else (inputs, after)
+        merged.setdefault(host, set()).update(groups[(inputs, after)])
+
+    slices = []
+    for (inputs, after), rules in merged.items():
+        slices.append(Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)),
+                            items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]),
+                            after_decision=after))
+    return tuple(sorted(slices, key=lambda s: (s.after_decision, min(pack.order[r] for r in s.rules))))
+
+
+def _item_limits(inputs: frozenset[str], tests: list[FieldTest]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """For each input tested only by item tests (``contains``...): the items tested."""
+    by_field: dict[str, list[FieldTest]] = {}
+    for test in tests:
+        by_field.setdefault(test.field, []).append(test)
+    limits = []
+    for name in sorted(inputs):
+        found = by_field.get(name, [])
+        if found and all(t.op in _ITEM_TESTS for t in found):
+            values: set[str] = set()
+            for t in found:
+                values.update(t.value if isinstance(t.value, list) else [t.value])
+            limits.append((name, frozenset(values)))
+    return tuple(limits)
