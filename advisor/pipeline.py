@@ -78,17 +78,23 @@ class Advisor:
 
     def resolve(self, profile: Profile) -> Resolved:
         """Apply the pack's thresholds: size from employees, budget band from an amount."""
-        facts = profile.model_dump(exclude={"name"})
+        return self.resolve_values(profile.model_dump(exclude={"name"}))
+
+    def resolve_values(self, values: dict[str, Any]) -> Resolved:
+        """``resolve`` for a validated profile's values without its name (``values`` is not changed)."""
+        facts = dict(values)
         applied = []
-        if profile.size is None:
-            index = _band(self.pack.thresholds.size, profile.employees)
+        if values["size"] is None:
+            employees = values["employees"]
+            index = _band(self.pack.thresholds.size, employees)
             facts["size"] = self.pack.thresholds.size.bands[index].value
-            applied.append(("size", facts["size"], profile.employees, self.pack.thresholds.size, index))
-        if isinstance(profile.budget, int):
-            index = _band(self.pack.thresholds.budget, profile.budget)
+            applied.append(("size", facts["size"], employees, self.pack.thresholds.size, index))
+        budget = values["budget"]
+        if isinstance(budget, int):
+            index = _band(self.pack.thresholds.budget, budget)
             facts["budget"] = self.pack.thresholds.budget.bands[index].value
-            facts[BUDGET_NUMBER_FIELD] = profile.budget
-            applied.append(("budget", facts["budget"], profile.budget, self.pack.thresholds.budget, index))
+            facts[BUDGET_NUMBER_FIELD] = budget
+            applied.append(("budget", facts["budget"], budget, self.pack.thresholds.budget, index))
         return Resolved(facts=facts, thresholds=tuple(applied))
 
     def rank(self, fired: Iterable[str]) -> list[tuple[str, float, list[str]]]:

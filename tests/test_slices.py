@@ -54,7 +54,7 @@ def test_the_slices_together_fire_what_the_whole_pack_fires(advisor, pack):
 
 
 def test_each_slice_reads_the_fields_of_its_rules_and_of_the_facts_they_test():
-    slices = {s.rules: s for s in plan_slices(Advisor.load(str(MINIPACK)).pack)}
+    slices = {s.rules: s for s in plan_slices(Advisor.load(str(MINIPACK)).pack, max_keys=0)}
     # T-ONPREM tests the fact T-SENSITIVE derives from privacy and personal_info; T-NOT-SENSITIVE denies it.
     sensitive = slices[frozenset({"T-SENSITIVE", "T-ONPREM", "T-NOT-SENSITIVE"})]
     assert sensitive.fields == ("personal_info", "privacy") and not sensitive.after_decision
@@ -66,8 +66,16 @@ def test_each_slice_reads_the_fields_of_its_rules_and_of_the_facts_they_test():
     assert price.key_function()({"privacy": "high"}, "saas") == ("saas",)
 
 
+def test_slices_are_merged_while_the_merged_slice_has_few_possible_keys(advisor):
+    apart, merged = plan_slices(advisor.pack, max_keys=0), plan_slices(advisor.pack)
+    assert len(merged) < len(apart)
+    assert set().union(*(s.rules for s in merged)) == set().union(*(s.rules for s in apart)) == \
+        {r.id for r in advisor.pack.rules}
+    assert len(plan_slices(advisor.pack, max_keys=10**30)) == 2  # everything before the decision; after it
+
+
 def test_a_list_field_is_keyed_on_the_items_tested_only(advisor):
-    by_fields = {s.fields: s for s in plan_slices(advisor.pack)}
+    by_fields = {s.fields: s for s in plan_slices(advisor.pack, max_keys=0)}
     media = by_fields[("modalities", "public_facing")]  # synthetic media: image, audio, video, digital human
     key = media.key_function()
     assert "text" not in dict(media.items)["modalities"]

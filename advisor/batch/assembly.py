@@ -119,8 +119,9 @@ class JsonAssembler:
         plan.comma_trace = b"," + plan.trace
         return plan
 
-    def assemble(self, profile: Profile, resolved: Resolved, fired_ids: Any) -> Decision:
-        """The decision for ``profile``, given the rules that fired for it (each id once)."""
+    def assemble(self, sector: str, resolved: Resolved, fired_ids: Any) -> Decision:
+        """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
+        fired for it (each id once)."""
         fired = sorted(fired_ids, key=self._order.__getitem__)
         # Each kind of effect depends only on the rules of that kind that fired: a handful of
         # combinations each, even when the profiles (and so the whole sets of rules) are all new.
@@ -153,7 +154,7 @@ class JsonAssembler:
             parts.append(self._trace[fired[0]])
             parts.extend(map(self._comma_trace.__getitem__, fired[1:]))
         parts.append(self._closing)
-        return Decision(tuple(parts), profile.sector, mode, label, score, alternatives, pricing_models,
+        return Decision(tuple(parts), sector, mode, label, score, alternatives, pricing_models,
                         low, high, required, recommended)
 
     # --- cached pieces, each built with the models and helpers of Advisor._assemble ------------

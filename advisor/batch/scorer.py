@@ -1,11 +1,12 @@
 """Score raw records, one process's worth: validation, the decision cache, the rules.
 
-Rules are evaluated once per distinct profile. Three bounded caches make repeated profiles cheap:
+Rules are evaluated once per distinct profile, and bounded caches make repeated profiles cheap:
 
 * the decision cache, keyed on the validated profile without its name (what ``Profile.key()``
   holds; a scorer has one language), holds the recommendation without the name;
 * in front of it, a cache keyed on the raw record without its name skips validation when the
   very same cells come again (a client list repeats the same few sector/size/budget rows);
+* a new row of known cells is validated cell by cell, each distinct cell once (``cells``);
 * behind it, the rules are evaluated slice by slice (``verdicts``), each slice's verdict cached
   on the few fields it reads: a new profile is mostly a new combination of known answers.
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
 from advisor.batch.cache import LRU
+from advisor.batch.cells import CellValidator
 from advisor.batch.decision import Decision
 from advisor.batch.verdicts import Verdicts
 from advisor.errors import ProfileError
@@ -46,6 +48,7 @@ class Scorer:
             except UnknownShape:
                 self._assembler = None  # a newer output model: assemble through Advisor.recommend
         self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None
+        self._cells = CellValidator()
         self._decisions: LRU[Decision] = LRU(DECISIONS)
         self._raw: LRU[Decision] = LRU(RAW_RECORDS)  # a decision is ~2 KB: its JSON pieces are shared
 
@@ -68,28 +71,30 @@ class Scorer:
                             raw.move_to_end(raw_key)
                             self._raw.hits += 1
                             return name, decision
-        if isinstance(data, Profile):
-            profile = data
-        elif isinstance(data, Unreadable):
+        if isinstance(data, Unreadable):
             raise ProfileError([data.reason], record.source, record.number, record.line)
+        checked = self._cells.values(data) if self._assembler is not None and type(data) is dict else None
+        if checked is not None:  # every cell seen before, or valid on its own: no whole-record validation
+            name, values = checked
+            profile = None
         else:
-            profile = parse_profile(data, source=record.source, record=record.number, line=record.line)
-        if not self.cache:
-            return profile.name, reference_decision(self.advisor, profile, self.lang)
-        key = _profile_key(profile)
+            profile = data if isinstance(data, Profile) else parse_profile(
+                data, source=record.source, record=record.number, line=record.line)
+            if not self.cache:
+                return profile.name, reference_decision(self.advisor, profile, self.lang)
+            name, values = profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}
+        key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
         decision = self._decisions.get(key)
         if decision is None:
-            decision = self._evaluate(profile)
+            if self._assembler is None:
+                decision = reference_decision(self.advisor, profile, self.lang)
+            else:
+                resolved = self.advisor.resolve_values(values)
+                decision = self._assembler.assemble(values["sector"], resolved, self._verdicts.fired(resolved.facts))
             self._decisions.put(key, decision)
         if raw_key is not None:
             self._raw.put(raw_key, decision)
-        return profile.name, decision
-
-    def _evaluate(self, profile: Profile) -> Decision:
-        if self._assembler is None:
-            return reference_decision(self.advisor, profile, self.lang)
-        resolved = self.advisor.resolve(profile)
-        return self._assembler.assemble(profile, resolved, self._verdicts.fired(resolved.facts))
+        return name, decision
 
     def stats(self) -> dict[str, Any]:
         """Cache sizes and hit counts (for the benchmark and for tuning)."""
@@ -99,11 +104,6 @@ class Scorer:
             **(self._verdicts.stats() if self._verdicts else {}),
             "decisions_kept": len(self._decisions),
         }
-
-
-def _profile_key(profile: Profile) -> tuple:
-    """``Profile.key()`` in a compact form: the values alone, in the model's field order."""
-    return tuple(tuple(v) if type(v) is list else v for k, v in profile.__dict__.items() if k != "name")
 
 
 _SHAPES: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # columns -> (shared copy, index of name)

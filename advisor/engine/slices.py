@@ -9,8 +9,9 @@ Whether a rule fires depends only on
 Follow the derived facts down to the fields they come from and each rule has a small set of
 inputs: a sector note reads the sector alone, a compliance item two or three yes/no answers.
 Rules with the same inputs form a slice, compiled together with the rules deriving the facts
-they test into a ruleset of its own; a slice whose inputs are all inputs of another slice is
-merged into it (its verdicts are then cached on the larger set, which has to be looked up anyway).
+they test into a ruleset of its own. A slice whose inputs are all inputs of another slice is
+merged into it (its verdicts are then cached on the larger set, which has to be looked up
+anyway), and slices are merged further while the merged slice has few possible keys.
 
 A slice's verdict — the rules that fired in it — can be cached on its inputs alone: the few
 hundred combinations of a handful of fields recur even when whole profiles never do. The rules
@@ -20,13 +21,16 @@ profiles). Pure planning: no engine import.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from advisor.engine.loader import MODE_FIELD, RulePack, _walk
 from advisor.engine.schema import FactTest, FieldTest
+from advisor.vocabulary import vocabulary
 
 _ITEM_TESTS = ("contains", "contains_any")
+MAX_KEYS = 2048  # slices are merged while the merged one has at most this many possible keys
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Slice:
                                     *[tested.intersection(facts[f]) for f, tested in lists])
 
 
-def plan_slices(pack: RulePack) -> tuple[Slice, ...]:
+def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
     """The slices of ``pack``: together they hold every rule, each with the rules it depends on."""
     derivers: dict[str, set[str]] = {}
     for rule in pack.rules:
@@ -95,12 +99,52 @@ def plan_slices(pack: RulePack) -> tuple[Slice, ...]:
         host = min(hosts, key=lambda k: (len(k[0]), sorted(k[0]))) if hosts else (inputs, after)
         merged.setdefault(host, set()).update(groups[(inputs, after)])
 
-    slices = []
-    for (inputs, after), rules in merged.items():
-        slices.append(Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)),
-                            items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]),
-                            after_decision=after))
+    slices = [Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)),
+                    items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]), after_decision=after)
+              for (inputs, after), rules in merged.items()]
+
+    # Fewer slices are fewer look-ups per profile: merge two while the merged one still has few
+    # possible keys (each key is evaluated once at most, and the cache holds them all).
+    def combine(a: Slice, b: Slice) -> Slice:
+        rules = a.rules | b.rules
+        inputs = frozenset(a.fields) | frozenset(b.fields)
+        return Slice(rules=rules, fields=tuple(sorted(inputs)),
+                     items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]), after_decision=a.after_decision)
+
+    modes = len(pack.meta.tie_break)
+    while True:
+        best: tuple[int, tuple, int, int] | None = None
+        for i, j in itertools.combinations(range(len(slices)), 2):
+            if slices[i].after_decision != slices[j].after_decision:
+                continue
+            keys = _possible_keys(combine(slices[i], slices[j]), modes)
+            if keys is not None and keys <= max_keys:
+                candidate = (keys, (slices[i].fields, slices[j].fields), i, j)
+                best = candidate if best is None or candidate < best else best
+        if best is None:
+            break
+        _, _, i, j = best
+        slices[i] = combine(slices[i], slices[j])
+        del slices[j]
     return tuple(sorted(slices, key=lambda s: (s.after_decision, min(pack.order[r] for r in s.rules))))
+
+
+def _possible_keys(piece: Slice, modes: int) -> int | None:
+    """How many distinct keys ``piece`` can have (None: unbounded, it reads a number)."""
+    voc = vocabulary()
+    limited = dict(piece.items)
+    count = modes if piece.after_decision else 1
+    for name in piece.fields:
+        spec = voc.fields.get(name)
+        if name in limited:
+            count *= 2 ** len(limited[name])
+        elif spec is None or spec.type in ("integer", "list"):
+            return None
+        elif spec.type == "bool":
+            count *= 3  # yes, no, or absent
+        else:
+            count *= len(voc.enums[spec.values]) + 1
+    return count
 
 
 def _item_limits(inputs: frozenset[str], tests: list[FieldTest]) -> tuple[tuple[str, frozenset[str]], ...]:
