@@ -91,3 +91,28 @@ def test_batch_of_the_example_profiles_equals_advise_on_each(cli, lang):
     assert len(lines) == len(files) > 0
     for path, line in zip(files, lines):
         assert json.loads(line) == json.loads(cli("advise", str(path), "--format", "json", "--lang", lang).stdout)
+
+
+def test_cell_by_cell_validation_gives_what_validating_the_whole_record_gives():
+    from advisor.batch.cells import CellValidator
+    from advisor.profile import parse_profile
+
+    cells = CellValidator()
+    rows = varied_rows() + client_rows(400, seed=23)
+    for row in rows + rows:  # the second time round, every cell comes from the cache
+        profile = parse_profile(row)
+        assert cells.values(row) == (profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}), row
+
+
+@pytest.mark.parametrize("row", [
+    {"name": "x", "sector": "火星", "size": "small", "privacy": "low", "budget": "low"},  # a bad cell
+    {"name": "x", "sector": "finance", "privacy": "low", "budget": "low"},  # neither size nor employees
+    {"name": "x", "sector": "finance", "size": "small", "privacy": "", "budget": "low"},  # a required field empty
+    {"name": " ", "sector": "finance", "size": "small", "privacy": "low", "budget": "low"},  # no name
+    {"name": "x", "sector": "finance", "size": "small", "privacy": "low", "budget": "low", "colour": "red"},
+    {"name": "x", "sector": "finance", "size": "small", "privacy": "low", "budget": 5},  # not text: checked whole
+])
+def test_a_record_cell_validation_cannot_vouch_for_is_left_to_the_whole_record_check(row):
+    from advisor.batch.cells import CellValidator
+
+    assert CellValidator().values(row) is None

@@ -97,6 +97,29 @@ def test_csv_line_numbers_blank_rows_quoted_newlines_and_bad_rows(tmp_path):
     assert got[3].data == {"name": "D", "sector": "finance"}  # a short row: the rest is absent
 
 
+@pytest.mark.parametrize("row, column", [
+    ('"B,small,finance,low,low\n', "name"),  # the quote opens the name: the next rows become part of it
+    ('B,small,"finance,low,low\n', "sector"),
+])
+def test_an_unclosed_quote_is_named_with_the_lines_it_swallowed(tmp_path, row, column):
+    text = "name,size,sector,privacy,budget\nA,small,finance,low,low\n" + row + "C,small,finance,low,low\n" * 2
+    got = records(write(tmp_path / "q.csv", text))
+    assert [(r.number, r.line) for r in got] == [(1, 2), (2, 3)]
+    assert got[1].data == Unreadable(
+        f"the cell in column '{column}' holds a line break; the row runs from line 3 to line 5: a quote (\") "
+        "in it is probably not closed, so the lines after it were read into one cell")
+
+
+def test_a_quote_closed_further_down_is_named_too(tmp_path):
+    text = ('name,size,sector,privacy,budget\nB,small,"finance,low,low\nC,small,finance,low,low\n'
+            'D,"small",finance,low,low\nE,small,finance,low,low\n')
+    got = records(write(tmp_path / "q.csv", text))
+    assert got[0].data == Unreadable(
+        "the row has 6 cells, but the header has 5 columns; the row runs from line 2 to line 4: a quote (\") "
+        "in it is probably not closed, so the lines after it were read into one cell")
+    assert got[1].data["name"] == "E" and got[1].line == 5
+
+
 def test_tab_separated_header_is_recognised(tmp_path):
     got = records(write(tmp_path / "t.csv", "name\tsize\tsector\tprivacy\tbudget\nA\tsmall\tfinance\tlow\tlow\n"))
     assert got[0].data["sector"] == "finance"

@@ -40,13 +40,23 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
     read = reader.line_num  # lines read so far; line k of the chain is line header_line - 1 + k
     for row in reader:
         line = header_line + read  # where this row starts (a quoted cell may span lines)
+        spans = reader.line_num - read > 1
         read = reader.line_num
         if not any(row):  # a blank line or a row of empty cells (spreadsheets leave these)
             continue
         if len(row) > width:
             yield Record(next(numbers), name, line,
-                         Unreadable(f"the row has {len(row)} cells, but the header has {width} columns"))
+                         Unreadable(f"the row has {len(row)} cells, but the header has {width} columns"
+                                    + (_open_quote(line, header_line + read - 1) if spans else "")))
             continue
+        if spans:  # a line break in any cell but a name, or lines that look like rows: an unclosed quote
+            broken = [i for i, cell in enumerate(row)
+                      if ("\n" in cell or "\r" in cell) and (fields[i] != "name" or delimiter in cell)]
+            if broken:
+                yield Record(next(numbers), name, line, Unreadable(
+                    f"the cell in column '{header[broken[0]].lstrip(chr(0xFEFF)).strip()}' holds a line break"
+                    + _open_quote(line, header_line + read - 1)))
+                continue
         if unnamed:
             stray = [i + 1 for i, cell in enumerate(row) if fields[i] is None and cell.strip()]
             if stray:
@@ -60,6 +70,11 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
         key = (columns, cells) if cells.count(separator) == len(rest) - 1 else None
         # A short row: the missing cells are absent.
         yield new_record(Record, (next(numbers), name, line, dict(zip(fields, row)), key))
+
+
+def _open_quote(first: int, last: int) -> str:
+    return (f"; the row runs from line {first} to line {last}: a quote (\") in it is probably not closed, "
+            "so the lines after it were read into one cell")
 
 
 def _delimiter(header: str) -> str:
