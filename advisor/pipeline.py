@@ -6,6 +6,7 @@ Which rule fires, and what it says, is entirely the pack's business.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -220,6 +221,7 @@ class Advisor:
                          band=f"{label}: {span}", source=table.source)
 
 
+@functools.cache
 def _given_field(field: str, lang: str) -> tuple[str, Any]:
     """The name of the number a band is found from, and how to show it."""
     source_field = "employees" if field == "size" else "budget"

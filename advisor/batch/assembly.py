@@ -138,7 +138,7 @@ class JsonAssembler:
             b',"compliance":', *checklist,
             b',"notes":[',
         ]
-        noted = [rid for rid in fired if rid in self._with_notes]
+        noted = list(filter(self._with_notes.__contains__, fired))
         if noted:
             parts.append(self._notes[noted[0]])
             parts.extend(map(self._comma_notes.__getitem__, noted[1:]))
