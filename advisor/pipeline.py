@@ -82,8 +82,11 @@ class Advisor:
         return self.resolve_values(profile.model_dump(exclude={"name"}))
 
     def resolve_values(self, values: dict[str, Any]) -> Resolved:
-        """``resolve`` for a validated profile's values without its name (``values`` is not changed)."""
+        """``resolve`` for a validated profile's values without its name (``values`` is not changed).
+
+        The facts hold every field of the profile, and the budget amount (None if not given)."""
         facts = dict(values)
+        facts[BUDGET_NUMBER_FIELD] = None  # every field is present (the engine leaves out None)
         applied = []
         if values["size"] is None:
             employees = values["employees"]

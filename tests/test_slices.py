@@ -63,7 +63,8 @@ def test_each_slice_reads_the_fields_of_its_rules_and_of_the_facts_they_test():
     # A rule on the decided mode: its key is the mode alone.
     price = slices[frozenset({"T-PRICE-SAAS"})]
     assert price.after_decision and price.fields == ()
-    assert price.key_function()({"privacy": "high"}, "saas") == ("saas",)
+    key = price.key_function()
+    assert key({"privacy": "high"}, "saas") == key({"privacy": "low"}, "saas") != key({"privacy": "high"}, "paas")
 
 
 def test_slices_are_merged_while_the_merged_slice_has_few_possible_keys(advisor):

@@ -32,25 +32,28 @@ class CellValidator:
         self._name = self._adapters["name"].validate_python
         self._order = tuple(name for name in fields if name != "name")
         self._required = tuple(name for name in self._order if fields[name].is_required())
-        # Shared by every record: values are read, never changed, downstream.
-        self._defaults = {name: info.get_default(call_default_factory=True)
-                          for name, info in fields.items() if not info.is_required()}
         self._cells: dict[str, dict[str, Any]] = {name: {} for name in self._order}
+        # Every field with its default (a required one is always given). Shared by every record:
+        # values are read, never changed, downstream.
+        self._template = {name: None if fields[name].is_required()
+                          else fields[name].get_default(call_default_factory=True) for name in self._order}
 
     def values(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """``(name, values)``: the validated name and every other field, canonical, in the model's
         order (defaults filled in); None if the record is not plain valid text (check it whole)."""
         cells = self._cells
         given: dict[str, Any] = {}
-        name = None
         for field, cell in data.items():
+            if not cell:
+                if type(cell) is str:
+                    continue  # an empty cell: absent
+                return None
             if type(cell) is not str:
                 return None
-            if field == "name":
-                name = cell
-                continue
             column = cells.get(field)
             if column is None:
+                if field == "name":
+                    continue
                 return None  # a field the profile does not have
             value = column.get(cell, _UNSEEN)
             if value is _UNSEEN:
@@ -59,16 +62,16 @@ class CellValidator:
                     return None
             if value is not _ABSENT:
                 given[field] = value
-        if name is None or not name.strip():
-            return None
         for field in self._required:
             if field not in given:
                 return None
         if "size" not in given and "employees" not in given:
             return None
-        values = {}
-        for field in self._order:
-            values[field] = given[field] if field in given else self._defaults[field]
+        name = data.get("name")
+        if name is None or not name.strip():
+            return None
+        values = self._template.copy()  # every field in the model's order, with its default
+        values.update(given)
         return self._name(name), values
 
     def _validate(self, field: str, cell: str) -> Any:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Callable
 
 from advisor.engine.loader import MODE_FIELD, RulePack, _walk
@@ -42,17 +43,18 @@ class Slice:
     items: tuple[tuple[str, frozenset[str]], ...]  # list fields among them tested item by item: the items tested
     after_decision: bool  # it tests the decided mode, which is then part of its key
 
-    def key_function(self) -> Callable[[dict[str, Any], str | None], tuple]:
-        """``key(facts, mode)``: the part of a resolved profile (and the mode) this slice can see."""
+    def key_function(self) -> Callable[[dict[str, Any], str | None], Any]:
+        """``key(facts, mode)``: the part of a resolved profile (every field present: see
+        ``Advisor.resolve_values``) and of the mode this slice can see."""
         limited = dict(self.items)
-        plain = tuple(f for f in self.fields if f not in limited)  # absent numbers: None
+        plain = tuple(f for f in self.fields if f not in limited)
         lists = tuple(limited.items())
+        get = itemgetter(*plain) if plain else (lambda facts: None)  # one field: its value alone
         if not lists and not self.after_decision:
-            return lambda facts, mode: tuple(map(facts.get, plain))
+            return lambda facts, mode: get(facts)
         if not lists:
-            return lambda facts, mode: (mode, *map(facts.get, plain))
-        return lambda facts, mode: (mode, *map(facts.get, plain),
-                                    *[tested.intersection(facts[f]) for f, tested in lists])
+            return lambda facts, mode: (mode, get(facts))
+        return lambda facts, mode: (mode, get(facts), *[tested.intersection(facts[f]) for f, tested in lists])
 
 
 def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
