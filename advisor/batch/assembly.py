@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from advisor.batch.decision import Decision, decision_from_dict
+from advisor.batch.decision import Decision, Shared, decision_from_dict
 from advisor.pipeline import Advisor, Resolved, _model_size, threshold_given
 from advisor.profile import Profile
 from advisor.recommendation import Deployment, ModeScore, Note, PackInfo, Pricing, Recommendation, TraceEntry
@@ -98,6 +98,7 @@ class JsonAssembler:
         self._checklists = _Pieces()
         self._derived_facts = _Pieces()
         self._thresholds = _Pieces()
+        self._outcomes = _Pieces()  # by the set of rules that fired
 
     def _plan(self, rule: Any) -> _RulePlan:
         lang, plan, notes = self.lang, _RulePlan(), []
@@ -122,6 +123,26 @@ class JsonAssembler:
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Any) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
         fired for it (each id once)."""
+        key = frozenset(fired_ids)
+        outcome = self._outcomes.get(key)
+        if outcome is None:
+            outcome = self._outcome(fired_ids)
+            self._outcomes.put(key, outcome)
+        head, tail, common = outcome
+        if resolved.thresholds:  # the only part of the JSON that depends on the profile itself
+            parts = [*head]
+            for i, applied in enumerate(resolved.thresholds):
+                if i:
+                    parts.append(b",")
+                parts.extend(self._threshold(applied))
+            parts.extend(tail)
+        else:
+            parts = head + tail
+        return Decision(tuple(parts), sector, *common)
+
+    def _outcome(self, fired_ids: Any) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple]:
+        """What the rules that fired decide: the JSON before and after the thresholds, and the
+        decision's other fields (shared by every profile firing the same rules)."""
         fired = sorted(fired_ids, key=self._order.__getitem__)
         # Each kind of effect depends only on the rules of that kind that fired: a handful of
         # combinations each, even when the profiles (and so the whole sets of rules) are all new.
@@ -131,7 +152,7 @@ class JsonAssembler:
         size, low, high = self._size(tuple(filter(self._with_size.__contains__, fired)))
         checklist, required, recommended = self._checklist(tuple(filter(self._with_comply.__contains__, fired)))
         derived = self._derived(tuple(filter(self._with_derive.__contains__, fired)))
-        parts = [
+        head = [
             b',"deployment":', deployment,
             b',"pricing":', pricing,
             b',"model_size":', size,
@@ -140,22 +161,16 @@ class JsonAssembler:
         ]
         noted = list(filter(self._with_notes.__contains__, fired))
         if noted:
-            parts.append(self._notes[noted[0]])
-            parts.extend(map(self._comma_notes.__getitem__, noted[1:]))
-        parts.append(b'],"thresholds":[')
-        for i, applied in enumerate(resolved.thresholds):
-            if i:
-                parts.append(b",")
-            parts.extend(self._threshold(applied))
-        parts.append(b'],"derived_facts":')
-        parts.append(derived)
-        parts.append(b',"trace":[')
+            head.append(self._notes[noted[0]])
+            head.extend(map(self._comma_notes.__getitem__, noted[1:]))
+        head.append(b'],"thresholds":[')
+        tail = [b'],"derived_facts":', derived, b',"trace":[']
         if fired:
-            parts.append(self._trace[fired[0]])
-            parts.extend(map(self._comma_trace.__getitem__, fired[1:]))
-        parts.append(self._closing)
-        return Decision(tuple(parts), sector, mode, label, score, alternatives, pricing_models,
-                        low, high, required, recommended)
+            tail.append(self._trace[fired[0]])
+            tail.extend(map(self._comma_trace.__getitem__, fired[1:]))
+        tail.append(self._closing)
+        common = (mode, label, score, alternatives, pricing_models, low, high, required, recommended, Shared())
+        return tuple(head), tuple(tail), common
 
     # --- cached pieces, each built with the models and helpers of Advisor._assemble ------------
 

@@ -18,6 +18,13 @@ JSON_HEAD = b'{"profile":'
 
 
 @dataclass(slots=True)
+class Shared:
+    """What outputs may keep for every decision of one outcome (the same rules fired)."""
+
+    csv_cells: str | None = None  # the CSV columns after the name
+
+
+@dataclass(slots=True)
 class Decision:
     """Everything a batch row needs, except the name."""
 
@@ -32,8 +39,8 @@ class Decision:
     max_params_b: float | int | None
     required: tuple[str, ...]  # compliance ids, in checklist order
     recommended: tuple[str, ...]
+    shared: Shared = field(default_factory=Shared, repr=False)  # the same object for the same outcome
     summary_key: tuple = field(init=False, repr=False)  # what the summary counts
-    csv_cells: str | None = field(default=None, init=False, repr=False)  # set by the CSV output
 
     def __post_init__(self) -> None:
         self.summary_key = (self.mode, self.sector, self.required, self.recommended)

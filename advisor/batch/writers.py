@@ -115,9 +115,10 @@ class CsvTable(OutputFormat):
     name = "csv"
 
     def row(self, number: int, name: str, decision: Decision) -> str:
-        cells = decision.csv_cells
-        if cells is None:  # the columns after the name are the same for every row of a decision
-            cells = decision.csv_cells = _csv_line(_decision_cells(decision))
+        shared = decision.shared
+        cells = shared.csv_cells
+        if cells is None:  # the columns after the name are the same for every row of an outcome
+            cells = shared.csv_cells = _csv_line(_decision_cells(decision))
         return f"{number},{_csv_text(name)},{cells}"
 
     def error_row(self, r: Failed) -> str:
