@@ -76,3 +76,20 @@ def test_cheap_blocks_stay_in_this_process(monkeypatch):
     monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 1.0)  # nothing is worth handing over
     pids = {pid for _, pid in map_blocks(lambda block: os.getpid(), chunked(range(40), 2), workers=2)}
     assert pids == {os.getpid()}
+
+
+def test_the_first_block_fills_the_caches_and_does_not_decide(monkeypatch):
+    import os
+    import time
+
+    from advisor.batch.workers import chunked, map_blocks
+
+    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 0.001)  # worth it above 1 ms a record
+
+    def job(block):
+        if block[0] == 0:
+            time.sleep(0.05)  # the first block is slow (25 ms a record): cold caches
+        return os.getpid()
+
+    pids = {pid for _, pid in map_blocks(job, chunked(range(40), 2), workers=2)}
+    assert pids == {os.getpid()}  # no worker was forked

@@ -5,10 +5,11 @@ rule pack is compiled, so each worker inherits it instead of compiling its own.
 
 ``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
 process also reads the input and writes the output. It measures what scoring a record costs
-here: when that is more than handing it over costs (every profile new: the rules run for each),
-it hands blocks to the forked workers and scores a block itself only when they are all busy;
-when scoring is cheap (a client list of repeated profiles, answered from the caches) sharing
-would cost more than it saves, and it scores the blocks itself. A few blocks are in flight at
+here (from the second block on: the first one fills the caches): when that is more than handing
+it over costs (every profile new), it forks the workers, hands them blocks and scores a block
+itself only when they are all busy; when scoring is cheap (a client list of repeated profiles,
+answered from the caches) sharing would cost more than it saves — each worker would fill caches
+of its own — and it scores the blocks itself, without forking. A few blocks are in flight at
 most: reading waits for the workers, so memory does not grow with the input.
 """
 
@@ -51,22 +52,28 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
     global _JOB
     _JOB = job
     context = multiprocessing.get_context("fork")
-    pools = [context.Pool(1, initializer=_ignore_interrupts) for _ in range(workers - 1)]
-    queued = [0] * len(pools)  # blocks in flight per worker
+    pools: list = []  # forked the first time a block is handed over
+    queued = [0] * (workers - 1)  # blocks in flight per worker
     pending: collections.deque = collections.deque()  # (block, worker index or None, result)
     cost: float | None = None  # seconds per item of scoring here, smoothed
+    warming = True  # the first block scored here fills the caches: its cost says little
     try:
         for block in blocks:
-            free = min(range(len(pools)), key=queued.__getitem__)
+            free = min(range(len(queued)), key=queued.__getitem__)
             worth_it = cost is not None and cost > HAND_OVER_BELOW
             if worth_it and queued[free] < QUEUED_PER_WORKER:
+                if not pools:
+                    pools = [context.Pool(1, initializer=_ignore_interrupts) for _ in range(workers - 1)]
                 pending.append((block, free, pools[free].apply_async(_run, (block,))))
                 queued[free] += 1
             else:  # every worker is busy, or scoring is cheaper than handing the block over
                 start = time.perf_counter()
                 pending.append((block, None, job(block)))
                 spent = (time.perf_counter() - start) / max(len(block), 1)
-                cost = spent if cost is None else 0.7 * cost + 0.3 * spent
+                if warming:
+                    warming = False
+                else:
+                    cost = spent if cost is None else 0.7 * cost + 0.3 * spent
             while pending and (_ready(pending[0]) or len(pending) > MAX_PENDING * workers):
                 yield _collect(pending.popleft(), queued)
         while pending:
