@@ -5,7 +5,9 @@ profile that is instant, for a million it was as slow as the rules engine. This 
 follows the same steps (``Advisor._assemble``), but every piece that does not depend on the
 whole profile is built once through the very same models and kept as JSON: each rule's trace
 entry and notes; each distinct deployment ranking, pricing, model size and compliance
-checklist. A row then costs a join of cached bytes.
+checklist (keyed on the rules of that kind that fired); and for each set of fired rules, the
+whole JSON but the thresholds, the only part taken from the profile itself. A row then costs a
+join of cached bytes.
 
 The output is byte-for-byte the JSON of ``Advisor.recommend`` (the tests compare both on many
 profiles). If the output model gains a field this assembler does not know, ``JsonAssembler``
