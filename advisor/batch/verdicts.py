@@ -26,7 +26,8 @@ class _SliceCache:
         self.runtime: Any = None
         self.misses = 0
 
-    def evaluate(self, facts: dict[str, Any], mode: str | None) -> tuple[str, ...]:
+    def evaluate(self, facts: dict[str, Any], mode: str | None, key: Any) -> tuple[str, ...]:
+        """Run the engine on this slice, and keep its verdict under ``key``."""
         self.misses += 1
         if self.runtime is None:
             self.runtime = self.advisor.partial_runtime(self.slice.rules)
@@ -34,7 +35,7 @@ class _SliceCache:
         verdict = tuple(fired)
         if len(self.verdicts) >= VERDICTS:
             self.verdicts.clear()
-        self.verdicts[self.key(facts, mode)] = verdict
+        self.verdicts[key] = verdict
         return verdict
 
 
@@ -53,13 +54,15 @@ class Verdicts:
         """The ids of the rules the pack fires for ``facts`` (a resolved profile)."""
         fired: set[str] = set()
         for cache in self._before:
-            verdict = cache.verdicts.get(cache.key(facts, None))
-            fired.update(verdict if verdict is not None else cache.evaluate(facts, None))
+            key = cache.key(facts, None)
+            verdict = cache.verdicts.get(key)
+            fired.update(verdict if verdict is not None else cache.evaluate(facts, None, key))
         if self._after:
             mode = self._decide(fired)
             for cache in self._after:
-                verdict = cache.verdicts.get(cache.key(facts, mode))
-                fired.update(verdict if verdict is not None else cache.evaluate(facts, mode))
+                key = cache.key(facts, mode)
+                verdict = cache.verdicts.get(key)
+                fired.update(verdict if verdict is not None else cache.evaluate(facts, mode, key))
         self.lookups += 1
         return fired
 
