@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 
 import pytest
 
@@ -35,6 +36,21 @@ def test_csv_in_each_encoding_reads_the_same_records(tmp_path, encoding):
     assert got[0].data == {"name": "甲公司", "employees": "1200", "sector": "金融", "use_cases": "智能客服;知识搜索",
                            "privacy": "高", "budget": "800万", "public_facing": "是"}
     assert got[1].data["public_facing"] == ""  # an empty cell: absent, the profile parser drops it
+
+
+def test_a_csv_row_carries_its_name_and_a_key_of_its_other_cells(tmp_path):
+    # The scorer recognises a repeated row from key and name alone; the mapping is made on demand.
+    rows = records(write(tmp_path / "a.csv", CN_HEADER + CN_ROWS + "丙公司,1200,金融,智能客服;知识搜索,高,800万,是\n"))
+    assert [r.name for r in rows] == ["甲公司", "乙公司", "丙公司"]
+    assert rows[0].key == rows[2].key != rows[1].key
+    assert rows[2].data["name"] == "丙公司" and rows[2].data["budget"] == "800万"
+    # Workers get records by pickling: the row must come back whole.
+    back = pickle.loads(pickle.dumps(rows[0]))
+    assert (back.number, back.line, back.name, back.key, back.data) == (1, 2, "甲公司", rows[0].key, rows[0].data)
+    # The same cells under columns in another order are another row.
+    swapped = records(write(tmp_path / "b.csv", "员工人数,企业名称,行业,应用场景,隐私要求,预算,面向公众\n"
+                            "1200,甲公司,金融,智能客服;知识搜索,高,800万,是\n"))
+    assert swapped[0].name == "甲公司" and swapped[0].data == rows[0].data and swapped[0].key != rows[0].key
 
 
 def test_excel_bom_file_has_no_stray_mark_in_the_first_column(tmp_path):

@@ -54,23 +54,28 @@ class Scorer:
 
     def score(self, record: Record) -> tuple[str, Decision]:
         """The name and decision for ``record``; ``ProfileError`` names its record, line and problem."""
-        data = record.data
         raw_key = None
-        if self.cache and type(data) is dict:
-            name = data.get("name")
-            if type(name) is str:
+        if self.cache:
+            raw_key, name = record.key, record.name
+            if raw_key is None:  # not given by the source: work it out from the mapping
+                data = record.data
+                name = data.get("name") if type(data) is dict else None
+                if type(name) is str:
+                    raw_key = raw_record_key(data)
+            if type(name) is str and raw_key is not None:
                 name = name.strip()
                 if name:
-                    raw_key = record.key
-                    if raw_key is None:
-                        raw_key = raw_record_key(data)
-                    if raw_key is not None:
-                        raw = self._raw.data  # the hot path: LRU.get without the call
-                        decision = raw.get(raw_key)
-                        if decision is not None:
-                            raw.move_to_end(raw_key)
-                            self._raw.hits += 1
-                            return name, decision
+                    raw = self._raw.data  # the hot path: LRU.get without the call
+                    decision = raw.get(raw_key)
+                    if decision is not None:
+                        raw.move_to_end(raw_key)
+                        self._raw.hits += 1
+                        return name, decision
+                else:
+                    raw_key = None
+            else:
+                raw_key = None
+        data = record.data
         if isinstance(data, Unreadable):
             raise ProfileError([data.reason], record.source, record.number, record.line)
         checked = self._cells.values(data) if self._assembler is not None and type(data) is dict else None

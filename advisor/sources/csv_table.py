@@ -18,6 +18,22 @@ from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 from advisor.vocabulary import fold, vocabulary
 
 
+class CsvRow(Record):
+    """A data row whose mapping of field to cell is made only when asked for.
+
+    Most rows of a client list repeat an earlier row but for the name; the scorer recognises
+    them from ``key`` and ``name`` alone, so their mapping is never needed. ``data`` is made
+    anew at each access (the scorer reads it once, for a row it has not seen).
+    """
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> dict[str, str]:  # type: ignore[override]
+        fields, row = tuple.__getitem__(self, 3)
+        return dict(zip(fields, row))
+
+
 def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterator[Record]:
     """A record for every data row of the CSV text in ``lines``, numbered from ``numbers``."""
     lines = iter(lines)
@@ -33,10 +49,10 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
     fields = _fields(header, name, header_line)
     width = len(fields)
     unnamed = None in fields
-    columns = tuple(fields)
-    name_at = fields.index("name") if "name" in fields else None
-    new_record = tuple.__new__  # Record(...) without the keyword handling: this loop runs per row
     join, separator = KEY_SEPARATOR.join, KEY_SEPARATOR
+    columns = separator.join(fields) if not unnamed else ""  # in the key: a text hashes once, a tuple each time
+    name_at = fields.index("name") if "name" in fields else None
+    new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
     read = reader.line_num  # lines read so far; line k of the chain is line header_line - 1 + k
     for row in reader:
         line = header_line + read  # where this row starts (a quoted cell may span lines)
@@ -65,11 +81,15 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
             yield Record(next(numbers), name, line, {f: cell for f, cell in zip(fields, row) if f is not None})
             continue
         # The cache key: the cells without the name, joined (None if a cell holds the separator).
-        rest = row[:name_at] + row[name_at + 1:] if name_at is not None and name_at < len(row) else row
+        # A short row: the missing cells are absent.
+        if name_at is not None and name_at < len(row):
+            rest = row[:name_at] + row[name_at + 1:]
+            given = row[name_at]
+        else:
+            rest, given = row, None
         cells = join(rest)
         key = (columns, cells) if cells.count(separator) == len(rest) - 1 else None
-        # A short row: the missing cells are absent.
-        yield new_record(Record, (next(numbers), name, line, dict(zip(fields, row)), key))
+        yield new_record(CsvRow, (next(numbers), name, line, (fields, row), key, given))
 
 
 def _open_quote(first: int, last: int) -> str:

@@ -23,3 +23,4 @@ class Record(NamedTuple):
     # The record's cells without its name, hashable, when the source has it for free (CSV): lets
     # the scorer recognise a repeated row without looking at the mapping. None: work it out.
     key: Any = None
+    name: Any = None  # the name cell as read, given with ``key`` (None: look in ``data``)
