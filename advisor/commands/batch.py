@@ -96,13 +96,14 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         else:
             sys.stdout.buffer.flush()
 
-    text = report.summary.render(scorer.advisor.pack, lang, report.seconds)
-    if summary_path:
-        with AtomicFile(summary_path) as summary_file:
-            summary_file.file.write(text.encode("utf-8"))
-            summary_file.commit()
-    elif not quiet:
-        sys.stderr.write(f"\n{text}")
+    if summary_path or not quiet:  # rendered only when shown: quiet runs skip loading tabulate
+        text = report.summary.render(scorer.advisor.pack, lang, report.seconds)
+        if summary_path:
+            with AtomicFile(summary_path) as summary_file:
+                summary_file.file.write(text.encode("utf-8"))
+                summary_file.commit()
+        else:
+            sys.stderr.write(f"\n{text}")
     if memos is not None and not quiet:
         sys.stderr.write(f"advisor: {say('memos_written', lang, count=memos.written, folder=memo_dir)}\n")
     if report.summary.bad:
