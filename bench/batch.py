@@ -149,6 +149,9 @@ def _pss_kb(pid: int) -> int:
 
 def measure(command: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (all processes) and peak PSS in MB of running ``command``."""
+    # Let the kernel finish writing the previous run's output first: gigabytes of JSON Lines
+    # still being written back would otherwise be charged to the next run.
+    os.sync()
     before = os.times()
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
