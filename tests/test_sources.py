@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import pickle
+import random
 
 import pytest
 
@@ -111,6 +113,70 @@ def test_csv_line_numbers_blank_rows_quoted_newlines_and_bad_rows(tmp_path):
     assert got[1].data["name"] == "B\nCorp"
     assert got[2].data == Unreadable("the row has 6 cells, but the header has 5 columns")
     assert got[3].data == {"name": "D", "sector": "finance"}  # a short row: the rest is absent
+
+
+def _csv_module_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """What the stdlib csv module reads: (first line, cells) of each non-blank row after the header."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader)
+    rows, read = [], reader.line_num
+    for row in reader:
+        if any(row):
+            rows.append((read + 1, row))
+        read = reader.line_num
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_csv_rows_are_read_as_the_csv_module_reads_them(tmp_path, seed):
+    # Lines without a quote are split directly; quoted ones (over several lines too) go to the
+    # csv module. Either way every row must come out as the csv module reads it, on its line.
+    rng = random.Random(seed)
+    delimiter = rng.choice([",", "\t"])
+    columns = ["name", "sector", "privacy", "budget", "size"]
+    if seed % 2:
+        columns = columns[1:3] + ["name"] + columns[3:]  # the name not first: every row cell by cell
+    cells = ["", "A", "金融", "low", " 中 ", "x;y", "800万"]
+    quoted = ['"B, Corp"', '"say ""hi"""', '""']
+    at = columns.index("name")  # a line break is fine in a name (Alt+Enter in Excel), nowhere else
+    lines = [delimiter.join(columns)]
+    for _ in range(300):
+        kind = rng.random()
+        if kind < 0.05:
+            lines.append("")
+        elif kind < 0.1:
+            lines.append(delimiter * rng.randint(1, 4))
+        else:
+            width = rng.choice([2, 4, 5, 5, 5, 6])
+            row = [rng.choice(quoted) if rng.random() < 0.1 else rng.choice(cells) for _ in range(width)]
+            if width > at and rng.random() < 0.1:
+                row[at] = '"甲\n乙"'
+            lines.append(delimiter.join(row))
+    text = rng.choice(["\n", "\r\n"]).join(lines) + rng.choice(["", "\n"])
+    got = records(write(tmp_path / "r.csv", text))
+    expected = _csv_module_rows(text, delimiter)
+    assert [r.line for r in got] == [line for line, _ in expected]
+    for record, (_, row) in zip(got, expected):
+        if len(row) > len(columns):
+            assert record.data.reason.startswith(f"the row has {len(row)} cells, but the header has 5 columns")
+        else:
+            assert record.data == dict(zip(columns, row)), record
+            if record.key is not None:
+                assert record.name == record.data.get("name")
+
+
+def test_rows_with_the_same_text_but_other_cells_never_share_a_key(tmp_path):
+    # "a,b" is two cells in a comma file and one cell in a tab file; a quoted cell holding the
+    # delimiter is one cell. Rows whose cells differ must have different keys.
+    comma = records(write(tmp_path / "c.csv", "name,sector,privacy\nA,finance,low\nB,\"finance,low\"\n"))
+    tab = records(write(tmp_path / "t.csv", "name\tsector\tprivacy\nA\tfinance,low\n"))
+    keys = [comma[0].key, comma[1].key, tab[0].key]
+    assert len(set(keys)) == 3
+    assert [r.data for r in comma + tab] == [
+        {"name": "A", "sector": "finance", "privacy": "low"},
+        {"name": "B", "sector": "finance,low"},
+        {"name": "A", "sector": "finance,low"},
+    ]
 
 
 @pytest.mark.parametrize("row, column", [
