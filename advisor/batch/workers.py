@@ -5,7 +5,7 @@ rule pack is compiled, so each worker inherits it instead of compiling its own.
 
 ``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
 process also reads the input and writes the output. It measures what scoring a record costs
-here (from the second block on: the first one fills the caches): when that is more than handing
+here, in CPU time (from the third block on: the first ones fill the caches): when that is more than handing
 it over costs (every profile new), it forks the workers, hands them blocks and scores a block
 itself only when they are all busy; when scoring is cheap (a client list of repeated profiles,
 answered from the caches) sharing would cost more than it saves — each worker would fill caches
@@ -25,9 +25,12 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 QUEUED_PER_WORKER = 2  # blocks handed to a worker and not yet collected
-# Handing a record to a worker and its result back costs about 10 µs (pickling, pipes): below a
-# few times that per record, scoring here is faster than sharing the work.
-HAND_OVER_BELOW = 40e-6
+# Handing a record to a worker and its result back costs 10-40 µs (pickling, pipes; a JSON line
+# of 12 KB costs the most): below several times that per record, scoring here is faster than
+# sharing the work. A list of new profiles costs 150 µs and more a record; a repetitive one
+# 20-40 µs in its first blocks, and then less.
+HAND_OVER_BELOW = 80e-6
+WARM_UP = 2  # blocks that fill the caches: their cost says little of what follows
 MAX_PENDING = 3  # blocks per process scored and waiting for an earlier one to be written
 
 _JOB: Callable | None = None  # the job of this process, inherited by the forked workers
@@ -55,8 +58,8 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
     pools: list = []  # forked the first time a block is handed over
     queued = [0] * (workers - 1)  # blocks in flight per worker
     pending: collections.deque = collections.deque()  # (block, worker index or None, result)
-    cost: float | None = None  # seconds per item of scoring here, smoothed
-    warming = True  # the first block scored here fills the caches: its cost says little
+    cost: float | None = None  # CPU seconds per item of scoring here, smoothed
+    warming = WARM_UP  # blocks scored here before their cost counts
     try:
         for block in blocks:
             free = min(range(len(queued)), key=queued.__getitem__)
@@ -67,11 +70,12 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
                 pending.append((block, free, pools[free].apply_async(_run, (block,))))
                 queued[free] += 1
             else:  # every worker is busy, or scoring is cheaper than handing the block over
-                start = time.perf_counter()
+                # CPU time: on a shared machine, the wall clock also counts the time others had the CPU.
+                start = time.process_time()
                 pending.append((block, None, job(block)))
-                spent = (time.perf_counter() - start) / max(len(block), 1)
+                spent = (time.process_time() - start) / max(len(block), 1)
                 if warming:
-                    warming = False
+                    warming -= 1
                 else:
                     cost = spent if cost is None else 0.7 * cost + 0.3 * spent
             while pending and (_ready(pending[0]) or len(pending) > MAX_PENDING * workers):
