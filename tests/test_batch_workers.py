@@ -95,3 +95,31 @@ def test_the_first_blocks_fill_the_caches_and_do_not_decide(monkeypatch):
 
     pids = {pid for _, pid in map_blocks(job, chunked(range(40), 2), workers=2)}
     assert pids == {os.getpid()}  # no worker was forked
+
+
+@pytest.mark.parametrize("hand_over, shared", [(1.0, True), (5.0, False)])
+def test_rows_costly_to_hand_back_stay_in_this_process(monkeypatch, hand_over, shared):
+    # Scoring costs 0.2 ms of CPU a record: worth sharing for a CSV row, not for a JSON line
+    # that costs five times as much to hand back.
+    import os
+    import time
+
+    from advisor.batch.workers import chunked, map_blocks
+
+    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 80e-6)
+
+    def job(block):
+        end = time.process_time() + 0.0002 * len(block)
+        while time.process_time() < end:
+            pass
+        return os.getpid()
+
+    pids = {pid for _, pid in map_blocks(job, chunked(range(40), 2), workers=2, hand_over=hand_over)}
+    assert (len(pids) == 2) is shared
+
+
+def test_json_formats_are_costlier_to_hand_back_than_csv_rows():
+    from advisor.batch.writers import make_format
+
+    assert make_format("csv", "zh").hand_over == 1.0
+    assert all(make_format(name, "zh").hand_over > 1.0 for name in ("jsonl", "json", "rows"))

@@ -43,8 +43,14 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: int = 1) -> Iterator[tuple[list[T], R]]:
-    """``(block, job(block))`` for each block, in order, the work shared by ``workers`` processes."""
+def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: int = 1,
+               hand_over: float = 1.0) -> Iterator[tuple[list[T], R]]:
+    """``(block, job(block))`` for each block, in order, the work shared by ``workers`` processes.
+
+    ``hand_over``: what handing an item's result back costs, relative to a row of a few hundred
+    bytes (a JSON line of 12 KB and more costs several times as much: work is shared only when
+    scoring costs more than ``HAND_OVER_BELOW * hand_over`` an item).
+    """
     if workers <= 1:
         for block in blocks:
             yield block, job(block)
@@ -63,7 +69,7 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
     try:
         for block in blocks:
             free = min(range(len(queued)), key=queued.__getitem__)
-            worth_it = cost is not None and cost > HAND_OVER_BELOW
+            worth_it = cost is not None and cost > HAND_OVER_BELOW * hand_over
             if worth_it and queued[free] < QUEUED_PER_WORKER:
                 if not pools:
                     pools = [context.Pool(1, initializer=_ignore_interrupts) for _ in range(workers - 1)]
