@@ -60,21 +60,17 @@ class Scorer:
             if raw_key is None:  # not given by the source: work it out from the mapping
                 data = record.data
                 name = data.get("name") if type(data) is dict else None
-                if type(name) is str:
-                    raw_key = raw_record_key(data)
-            if type(name) is str and raw_key is not None:
-                name = name.strip()
-                if name:
-                    raw = self._raw.data  # the hot path: LRU.get without the call
-                    decision = raw.get(raw_key)
-                    if decision is not None:
-                        raw.move_to_end(raw_key)
-                        self._raw.hits += 1
-                        return name, decision
-                else:
-                    raw_key = None
-            else:
-                raw_key = None
+                raw_key = raw_record_key(data) if type(name) is str else None
+            name = name.strip() if type(name) is str else ""
+            if not name:
+                raw_key = None  # without a name, the full check below says what is wrong
+            elif raw_key is not None:
+                raw = self._raw.data  # the hot path: LRU.get without the call
+                decision = raw.get(raw_key)
+                if decision is not None:
+                    raw.move_to_end(raw_key)
+                    self._raw.hits += 1
+                    return name, decision
         data = record.data
         if isinstance(data, Unreadable):
             raise ProfileError([data.reason], record.source, record.number, record.line)

@@ -4,13 +4,13 @@ durable-rules is not thread-safe, so parallel work means processes. They are for
 rule pack is compiled, so each worker inherits it instead of compiling its own.
 
 ``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
-process also reads the input and writes the output. It measures what scoring a record costs
-here, in CPU time (from the third block on: the first ones fill the caches): when that is more than handing
-it over costs (every profile new), it forks the workers, hands them blocks and scores a block
-itself only when they are all busy; when scoring is cheap (a client list of repeated profiles,
-answered from the caches) sharing would cost more than it saves — each worker would fill caches
-of its own — and it scores the blocks itself, without forking. A few blocks are in flight at
-most: reading waits for the workers, so memory does not grow with the input.
+process also reads the input and writes the output. It measures the CPU time scoring a record
+costs here (from the third block on: the first ones fill the caches). When that is more than
+handing it over costs (every profile new), it forks the workers, hands them blocks and scores a
+block itself only when they are all busy. When scoring is cheap (a client list of repeated
+profiles, answered from the caches), sharing would cost more than it saves — each worker would
+fill caches of its own — and it scores the blocks itself, without forking. A few blocks are in
+flight at most: reading waits for the workers, so memory does not grow with the input.
 """
 
 from __future__ import annotations

@@ -59,9 +59,9 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
     table = _Table(name, next(header_reader), header_line, delimiter)
     fields, width = table.fields, len(table.fields)
     line = header_line + header_reader.line_num  # the number of the next line
-    # A line split at the name only: its key is the rest of the line, with the delimiter and the
-    # columns that say how to read it (and a line break: apart from the keys of rows read cell by
-    # cell, which join their cells with KEY_SEPARATOR).
+    # A line split at the name only is keyed on the rest of the line, after the delimiter and the
+    # columns that say how to read it: a first part no row read cell by cell has (its first part
+    # is the columns alone, its cells joined with KEY_SEPARATOR).
     quick = fields[0] == "name" and None not in fields
     line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}"
     new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
