@@ -7,6 +7,7 @@ normalised here, so that everything downstream sees only the contract's canonica
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -199,13 +200,17 @@ def parse_profile(
 
 def _unknown_fields(data: Mapping[str, Any]) -> list[str]:
     fields = vocabulary().fields
-    problems = []
-    for key in data:
-        if key not in fields:
-            close = difflib.get_close_matches(key, list(fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(f"unknown field '{key}'{hint}; allowed fields: {', '.join(fields)}")
-    return problems
+    return [_unknown_field(key) for key in data if key not in fields]
+
+
+@functools.lru_cache(maxsize=256)
+def _unknown_field(key: Any) -> str:
+    # Remembered: a list with a misspelt key has it in every record, and the suggestion
+    # (difflib over every field name) costs more than scoring a record.
+    fields = vocabulary().fields
+    close = difflib.get_close_matches(key, list(fields), n=1) if isinstance(key, str) else []
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown field '{key}'{hint}; allowed fields: {', '.join(fields)}"
 
 
 def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:

@@ -68,6 +68,14 @@ def test_unknown_field_is_named_with_a_suggestion():
     assert "unknown field 'sektor'" in message and "did you mean 'sector'" in message
 
 
+def test_a_misspelt_key_in_every_record_gets_the_same_message_each_time():
+    # The suggestion is remembered per key (a list with a misspelt key has it in every record).
+    first, second = problems(sektor="finance"), problems(sektor="energy")
+    assert "unknown field 'sektor' (did you mean 'sector'?)" in first
+    assert "unknown field 'sektor' (did you mean 'sector'?)" in second
+    assert "unknown field 'zzz'; allowed fields: name, size" in problems(zzz="x")  # nothing close: no hint
+
+
 def test_wrong_enum_names_field_value_and_allowed():
     message = problems(sector="banking")
     assert "field 'sector'" in message and "'banking'" in message
