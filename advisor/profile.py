@@ -164,10 +164,6 @@ class Profile(BaseModel):
     on_device: Bool = False
     critical_infrastructure: Bool = False
 
-    def key(self) -> tuple:
-        """Everything that decides the recommendation: the profile without its name."""
-        return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self if k != "name")
-
 
 def parse_profile(
     data: Any, source: str | None = None, record: int | None = None, line: int | None = None

@@ -2,8 +2,8 @@
 
 Rules are evaluated once per distinct profile, and bounded caches make repeated profiles cheap:
 
-* the decision cache, keyed on the validated profile without its name (what ``Profile.key()``
-  holds; a scorer has one language), holds the recommendation without the name;
+* the decision cache, keyed on the validated profile's values without its name, in the model's
+  order (a scorer has one language), holds the recommendation without the name;
 * in front of it, a cache keyed on the raw record without its name skips validation when the
   very same cells come again (a client list repeats the same few sector/size/budget rows);
 * a new row of known cells is validated cell by cell, each distinct cell once (``cells``);

@@ -47,6 +47,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     status is then 1. A summary (profiles per mode, sector x mode, compliance items) ends the
     run.
     """
+    import contextlib
     import os
     import sys
     from pathlib import Path
@@ -81,7 +82,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None)
     target = AtomicFile(output) if output else None
     _collect_less_often()
-    with target if target else _nothing():
+    with target if target else contextlib.nullcontext():
         report = run_batch(
             records, scorer, make_format(fmt, lang), target.file if target else sys.stdout.buffer,
             to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
@@ -122,12 +123,3 @@ def _collect_less_often() -> None:
 
     gc.set_threshold(100_000, 50, 1000)
 
-
-class _nothing:
-    """A context manager that does nothing (output to standard output)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

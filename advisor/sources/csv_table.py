@@ -62,7 +62,7 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
     # A line split at the name only is keyed on the rest of the line, after the delimiter and the
     # columns that say how to read it: a first part no row read cell by cell has (its first part
     # is the columns alone, its cells joined with KEY_SEPARATOR).
-    quick = fields[0] == "name" and None not in fields
+    quick = table.name_at == 0 and not table.unnamed
     line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}"
     new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
     for text in lines:
