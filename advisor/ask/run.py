@@ -42,8 +42,8 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     advisor = get_advisor(rules_dir)
     start = load_start(from_file) if from_file else {}
     if save:
-        check_writable(save)
         check_save_path(save)
+        check_writable(save)
     if memo_file:
         check_writable(memo_file, folder_must_exist=False)  # the memo writer makes its folder
 
@@ -104,6 +104,8 @@ def check_save_path(path: str) -> None:
         info = None
     except OSError as exc:
         raise SourceError(f"{path}: cannot write: {exc.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise SourceError(f"{path}: is a folder; give a file name")
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise SourceError(f"{path}: is not a regular file; give a file name for the profile")
     try:
@@ -112,6 +114,8 @@ def check_save_path(path: str) -> None:
             os.unlink(path)
         else:
             os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+    except FileNotFoundError:
+        raise SourceError(f"{path}: the folder {Path(path).parent} does not exist") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot write: {exc.strerror}") from None
 
