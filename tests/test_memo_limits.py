@@ -144,13 +144,14 @@ def test_memo_through_a_symlink_writes_its_target(cli, tmp_path):
     ("{tmp}", "is a folder"),
     ("{tmp}/sub/", "is a folder name"),
     ("{tmp}/p.json", "saved as a YAML profile; name the file .yaml or .yml (not .json)"),
-    ("/dev/null", "is not a regular file"),
+    ("{tmp}/null", "is not a regular file"),
     ("{tmp}/file.yaml/p.yaml", "cannot write: Not a directory"),
     ("{tmp}/" + "x" * 300 + ".yaml", "cannot write: File name too long"),
 ])
 def test_a_bad_save_path_is_refused_before_the_first_question(cli, tmp_path, save, message):
     (tmp_path / "sub").mkdir()
     (tmp_path / "file.yaml").write_text("x", "utf-8")
+    os.mkfifo(tmp_path / "null")  # not a regular file (a FIFO: no device node in /dev is touched)
     result = cli("ask", "--save", save.format(tmp=tmp_path), "--lang", "en", input="")
     assert result.exit_code == 2 and message in result.stderr
     assert "[1/" not in result.stdout  # no question was asked

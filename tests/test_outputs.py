@@ -78,14 +78,28 @@ def test_a_fifo_is_written_to_not_replaced(cli, clients, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.csv", "results.fifo"]
 
 
+def device(tmp_path, name: str, minor: int) -> str:
+    """A character device like /dev/null (minor 3) or /dev/full (7). As root, a node of our own in
+    ``tmp_path``: a fault that replaces it then breaks no one else; otherwise the system's, which
+    only root could replace."""
+    if os.geteuid() == 0:
+        path = tmp_path / name
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+        return str(path)
+    return f"/dev/{name}"
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
-def test_a_device_is_written_to_and_a_full_one_is_a_clear_error(cli, clients):
-    assert cli("batch", str(clients), "-o", os.devnull, "-q").exit_code == 0
-    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
-    result = cli("batch", str(clients), "-o", "/dev/full", "-q")
+def test_a_device_is_written_to_and_a_full_one_is_a_clear_error(cli, clients, tmp_path):
+    null, full = device(tmp_path, "null", 3), device(tmp_path, "full", 7)
+    assert cli("batch", str(clients), "-o", null, "-q").exit_code == 0
+    assert stat.S_ISCHR(os.stat(null).st_mode)
+    result = cli("batch", str(clients), "-o", full, "-q")
     assert result.exit_code == 2
-    assert "/dev/full: no space left on the device" in result.stderr
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)  # still the device
+    assert f"{full}: no space left on the device" in result.stderr
+    assert stat.S_ISCHR(os.stat(full).st_mode)  # still the device
+    ours = {"null", "full"} if os.geteuid() == 0 else set()
+    assert {p.name for p in tmp_path.iterdir()} == {"clients.csv"} | ours  # no temporary file beside them
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
@@ -137,6 +151,29 @@ def test_a_full_disk_keeps_the_old_file_and_removes_the_temporary_one(cli, tmp_p
     assert f"{out}: no space left on the device; the previous file is kept unchanged" in result.stderr
     assert out.read_text("utf-8") == "the previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "out.jsonl"]
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A real file system with 200 KB (a tmpfs): mounting one needs root."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("mounting a tmpfs needs root; test_a_full_disk_keeps_the_old_file… injects ENOSPC instead")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_really_full_file_system(cli, tmp_path, small_disk):
+    path = write_csv(tmp_path / "c.csv", client_rows(3000, seed=8))
+    out = small_disk / "scored.jsonl"
+    out.write_text("the previous run\n", "utf-8")
+    result = cli("batch", str(path), "-o", str(out), "-q", "--memos", str(small_disk / "memos"))
+    assert result.exit_code == 2
+    assert f"{out}: no space left on the device; the previous file is kept unchanged" in result.stderr
+    assert out.read_text("utf-8") == "the previous run\n"
+    assert not [p for p in small_disk.rglob("*") if p.name.endswith(".part")]
 
 
 def test_a_full_disk_while_writing_a_memo(tmp_path, monkeypatch, advisor):

@@ -123,8 +123,10 @@ class Campaign:
                 if budget_left():
                     self.tried[target] += 1
                     engine = self.engine_every > 0 and rng.randrange(self.engine_every) == 0
+                    folder = rng.randrange(20) == 0  # a folder named *.yaml in the pack
                     self.engine_runs += engine
-                    self.guarded(target, lambda: checks.check_rule_fragment(fragment, compile_in_subprocess=engine))
+                    self.guarded(target, lambda: checks.check_rule_fragment(fragment, compile_in_subprocess=engine,
+                                                                            as_folder=folder))
 
         seed(rng.randrange(2 ** 32))(run)()
 

@@ -159,12 +159,14 @@ def _batch_findings(run: BatchRun, records: int, sample: dict) -> list[Finding]:
 # --- rule-pack fragments through the loader -----------------------------------------------------------
 
 
-def check_rule_fragment(text: str, *, compile_in_subprocess: bool = False, timeout: float = 60) -> list[Finding]:
+def check_rule_fragment(text: str, *, compile_in_subprocess: bool = False, timeout: float = 60,
+                        as_folder: bool = False) -> list[Finding]:
     """The pack loader on a small pack plus one generated file: a pack or a ``RuleLoadError``.
 
     ``compile_in_subprocess``: when the pack loads, also compile it and recommend one profile in a
     separate process (``advisor advise --rules``), where a crash or a hang of the rule engine
-    cannot take the fuzzer down: a signal, exit 3 or the timeout are findings.
+    cannot take the fuzzer down: a signal, exit 3 or the timeout are findings. ``as_folder``: the
+    file goes into a folder named ``zz-fuzz.yaml`` instead.
     """
     from advisor.engine.loader import load_pack
     from advisor.errors import AdvisorError
@@ -173,7 +175,11 @@ def check_rule_fragment(text: str, *, compile_in_subprocess: bool = False, timeo
     try:
         pack_dir = folder / "pack"
         shutil.copytree(MINIPACK, pack_dir)
-        (pack_dir / "zz-fuzz.yaml").write_text(text, "utf-8", errors="surrogatepass")
+        target = pack_dir / "zz-fuzz.yaml"
+        if as_folder:
+            target.mkdir()
+            target = target / "rules.yaml"
+        target.write_text(text, "utf-8", errors="surrogatepass")
         loaded = []
         for _ in range(2):
             try:

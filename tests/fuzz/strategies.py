@@ -27,6 +27,7 @@ KNOWN_FAULTS = {
     "huge_cell": "a CSV cell over 131,072 characters: csv's field limit stops the whole batch, exit 3",
     "bad_bytes": "bytes invalid in the file's encoding (one GBK row among UTF-8 rows, an encoded lone "
                  "surrogate): the whole run is refused, every row lost",
+    "folder_named_yaml": "a folder named *.yaml inside a rule pack: IsADirectoryError in the loader, exit 3",
 }
 # --- scalar values -----------------------------------------------------------------------------
 
@@ -283,12 +284,27 @@ def _effects() -> st.SearchStrategy[Any]:
     )
 
 
+def many_rules(count: int, field: str = "employees") -> str:
+    """``count`` rules testing one numeric field with different comparisons (the shape that meets
+    the rule engine's fixed limits)."""
+    ops = ["lt", "lte", "gt", "gte"]
+    lines = ["rules:"]
+    for n in range(count):
+        lines += [f"  - id: MANY-{n}", "    description: {en: many, zh: 很多}", "    source: project assumption",
+                  f"    when: {{{field}: {{{ops[n % 4]}: {10 + n * 7}}}}}",
+                  f"    then: [{{score: {{mode: {_MODES[n % 6]}, points: 1}}}}]"]
+    return "\n".join(lines) + "\n"
+
+
 @st.composite
 def rule_fragments(draw: st.DrawFn) -> str:
-    """The text of one extra rule file: plausible rules, odd values, or broken YAML."""
+    """The text of one extra rule file: plausible rules, odd values, broken YAML, or many rules
+    on one field."""
     import yaml
 
-    kind = draw(st.integers(0, 9))
+    kind = draw(st.integers(0, 19))
+    if kind == 19:
+        return many_rules(draw(st.sampled_from([50, 170, 400, 600])))
     if kind == 0:  # raw text: empty, broken, aliases, deep nesting, tabs, duplicate keys
         return draw(st.sampled_from([
             "", "   \n", "rules:\n", "rules: []\n", "- a\n- b\n", "rules: [\n", "rules:\n\t- id: X\n",

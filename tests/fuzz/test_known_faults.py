@@ -43,3 +43,9 @@ def test_an_encoded_lone_surrogate_is_one_error_row(tmp_path):
     data = (HEADER + ROW + "B\ud83d,small,finance,high,low\n" + ROW).encode("utf-8", "surrogatepass")
     findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
     assert not findings, findings[0].signature
+
+
+@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["folder_named_yaml"])
+def test_a_folder_named_yaml_in_a_pack_is_a_load_error():
+    findings = checks.check_rule_fragment("rules: []\n", as_folder=True)
+    assert not findings, findings[0].signature
