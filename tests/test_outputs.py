@@ -338,10 +338,10 @@ def test_progress_shows_a_total_and_a_percentage_when_the_input_size_is_known(tm
     stream = io.StringIO()
     progress = Progress(stream, "en", enabled=True, lines=lines)
     progress.update(1000, 3, str(path), 1001)
-    assert stream.getvalue().startswith("\r1,000 of about 3,996 rows (25%)") and "3 invalid" in stream.getvalue()
+    assert stream.getvalue().startswith("\r1,000 of about 4,000 rows (25%)") and "3 invalid" in stream.getvalue()
     zh = io.StringIO()
     Progress(zh, "zh", enabled=True, lines=lines).update(2000, 0, str(path), 2001)
-    assert "已处理 2,000 条，共约 3,998 条（50%）" in zh.getvalue()
+    assert "已处理 2,000 条，共约 4,000 条（50%）" in zh.getvalue()
     assert count_lines(["-"]) is None and count_lines([str(path), "-"]) is None
     unknown = io.StringIO()
     Progress(unknown, "en", enabled=True, lines=None).update(1000, 0, "<stdin>", 1001)

@@ -48,6 +48,12 @@ def _lines_in(path: str) -> int:
     return count + (last != b"\n")  # a last line without its line break counts too
 
 
+def _about(n: float) -> int:
+    """``n`` to three significant digits: an estimate should not look exact (29,971 → 30,000)."""
+    n = round(n)
+    return n if n < 1000 else round(n, 3 - len(str(n)))
+
+
 class Progress:
     """Rows done and rows per second, redrawn in place; silent when disabled.
 
@@ -86,7 +92,7 @@ class Progress:
         rate = rows / elapsed if elapsed > 0 else 0.0
         share = self.fraction(source, line)
         if share:
-            text = say("progress_total", self.lang, rows=f"{rows:,}", total=f"{max(rows, round(rows / share)):,}",
+            text = say("progress_total", self.lang, rows=f"{rows:,}", total=f"{_about(max(rows, rows / share)):,}",
                        percent=f"{share:.0%}", rate=f"{rate:,.0f}", bad=f"{bad:,}")
         else:
             text = say("progress", self.lang, rows=f"{rows:,}", rate=f"{rate:,.0f}", bad=f"{bad:,}")
