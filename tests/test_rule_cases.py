@@ -19,7 +19,7 @@ def test_there_are_cases():
 
 @pytest.mark.parametrize("loaded", CASES, ids=lambda c: c.label[:70])
 def test_case(loaded, advisor):
-    result = advisor.recommend(parse_profile(loaded.case.profile), "en").model_dump(mode="json")
+    result = advisor.recommend(parse_profile(loaded.case.profile), "en", loaded.case.as_of).model_dump(mode="json")
     assert check_case(result, loaded.case.expect) == []
 
 

@@ -54,7 +54,8 @@ def test_rules(rules_dir: str | None, verbose: bool) -> None:
     failed = 0
     for loaded in cases:
         try:
-            result = advisor.recommend(parse_profile(loaded.case.profile, source=loaded.label), "en").model_dump(mode="json")
+            profile = parse_profile(loaded.case.profile, source=loaded.label)
+            result = advisor.recommend(profile, "en", loaded.case.as_of).model_dump(mode="json")
             failures = check_case(result, loaded.case.expect)
         except ProfileError as exc:
             failures = [str(exc)]
