@@ -34,17 +34,6 @@ class Text(Strict):
         return self.zh if lang == "zh" else self.en
 
 
-class TextList(Strict):
-    """A bilingual list of lines (e.g. the steps of a compliance duty)."""
-
-    en: list[str]
-    zh: list[str]
-
-    def get(self, lang: str) -> list[str]:
-        """Return the lines in ``lang``."""
-        return self.zh if lang == "zh" else self.en
-
-
 # ---------------------------------------------------------------------------------------------
 # Conditions. YAML shape -> a small tree of nodes:
 #   {all: [...]}, {any: [...]}, {not: cond}, {fact: name}, {field: spec}
