@@ -9,6 +9,7 @@ import shutil
 import pytest
 import yaml
 
+from advisor.assembly import RunOptions
 from conftest import MINIPACK, PROFILES, RULES, as_json
 
 IMAGE_APP = {"name": "画境AI", "size": "small", "sector": "media_gaming", "use_cases": ["content_generation"],
@@ -86,7 +87,7 @@ def test_the_mlps_article_is_art_21_until_2025_12_31_and_art_23_from_2026_01_01(
                         (dt.date(2026, 1, 1), "Cybersecurity Law (网络安全法), as amended 2025-10-28, Art 23;",
                          "《网络安全法》（2025年修正）第二十三条；")):
         for lang, text in (("en", en), ("zh", zh)):
-            rec = advisor.recommend(profile, lang, day)
+            rec = advisor.recommend(profile, lang, RunOptions(as_of=day))
             mlps = next(c for c in rec.compliance if c.id == "mlps-classified-protection")
             assert mlps.basis.startswith(text), (day, mlps.basis)
             assert mlps.effective == "2017-06-01"
@@ -148,7 +149,8 @@ def test_cached_batch_scoring_equals_uncached_on_any_date(day):
     from advisor.batch.scorer import Scorer
     from advisor.sources.records import Record
 
-    cached, uncached = Scorer(lang="zh", as_of=day), Scorer(lang="zh", cache=False, as_of=day)
+    options = RunOptions(as_of=day)
+    cached, uncached = Scorer(lang="zh", options=options), Scorer(lang="zh", cache=False, options=options)
     for number, row in enumerate(client_rows(150, seed=3), start=1):
         record = Record(number, "t.csv", number + 1, row)
         name, fast = cached.score(record)

@@ -17,10 +17,11 @@ from advisor.options import as_of_option, lang_option, rules_option
 @as_of_option
 def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> None:
     """Recommend for one PROFILE (a YAML or JSON file; '-' reads standard input)."""
+    from advisor.assembly import RunOptions
     from advisor.formats import render
     from advisor.pipeline import get_advisor
     from advisor.sources.document import read_profile
 
     parsed = read_profile(profile)
-    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), as_of)
+    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(as_of=as_of))
     click.echo(render(recommendation, fmt), nl=False)
