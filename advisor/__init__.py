@@ -30,8 +30,8 @@ def score_many(profiles: Any, **kwargs: Any):
 
     An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
     raising. Keyword arguments: ``lang``, ``rules``, ``as_of`` (one date for every profile),
-    ``options``, ``workers`` (processes,
-    forked; still in input order), ``cache`` (repeated profiles are evaluated once). This is
+    ``options``, ``workers`` (processes, forked; still in input order), ``cache`` (repeated
+    profiles are evaluated once). This is
     the loop ``advisor batch`` runs: see ``advisor.batch.run.score_records``.
     """
     from advisor.batch.run import score_records
