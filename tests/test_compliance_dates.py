@@ -56,7 +56,6 @@ def test_three_dates_give_three_checklists_with_their_upcoming_items(cli, image_
         ("genai-service-filing", "2023-08-15", "new"),
         ("security-assessment", "2023-08-15", "amended"),
         ("complaint-channel", "2023-08-15", "new"),
-        ("personal-information-protection", "2023-08-15", "amended"),
     ]
 
     # 2025-06-01: filed; the labelling measures, GB/T 45654 and incident reporting are coming
