@@ -5,8 +5,9 @@ the items they put on the list (an item is ``required`` when any of its rules sa
 the pack's dated knowledge it decides, for ``as_of``:
 
 * which of those items are in force: an item is in force from the day the first of its
-  citations is (a citation is in force from its instrument's date in force, or later when its
-  articles apply later, until the instrument is repealed);
+  citations is, or with ``requires`` from the day all the instruments it names are (a citation
+  is in force from its instrument's date in force, or later when its articles apply later,
+  until the instrument is repealed);
 * what each says on that day: the citations then in force, each with its articles as numbered
   by the version then in force; the actions that come from those instruments; the facts still
   to be confirmed, of the item and of the instruments it then rests on;
