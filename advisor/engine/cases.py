@@ -36,6 +36,12 @@ class Expect(Strict):
     fired: list[str] = []
     not_fired: list[str] = []
     facts: list[str] = []
+    excluded: list[str] = []  # modes a hard requirement must rule out
+    not_excluded: list[str] = []
+    conflicts: list[str] = []  # rules that must be behind a conflict
+    decided_by: str | None = None
+    tied_with: list[str] | None = None
+    size_chosen_by: str | None = None
     upcoming: list[str] | None = None  # exactly these items come into force within 12 months
     basis: dict[str, str] = {}  # item id -> text its basis (in English) contains
 
@@ -122,6 +128,22 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
     failures += [f"rule {rule} did not fire" for rule in expect.fired if rule not in fired]
     failures += [f"rule {rule} fired" for rule in expect.not_fired if rule in fired]
     failures += [f"fact {fact} was not derived" for fact in expect.facts if fact not in result["derived_facts"]]
+    excluded = [e["mode"] for e in result["deployment"].get("excluded", [])]
+    failures += [f"{m} is not excluded (excluded: {excluded or 'none'})" for m in expect.excluded if m not in excluded]
+    failures += [f"{m} is excluded by {next(e['rules'] for e in result['deployment']['excluded'] if e['mode'] == m)}"
+                 for m in expect.not_excluded if m in excluded]
+    conflicting = [r for c in result.get("conflicts", []) for r in c["rules"]]
+    failures += [f"no conflict from {rule} (conflicts from: {conflicting or 'none'})"
+                 for rule in expect.conflicts if rule not in conflicting]
+    decided_by = result["deployment"].get("decided_by")
+    if expect.decided_by is not None and decided_by != expect.decided_by:
+        failures.append(f"decided by {decided_by}, expected {expect.decided_by}")
+    tied = result["deployment"].get("tied_with")
+    if expect.tied_with is not None and tied != expect.tied_with:
+        failures.append(f"tied with {tied}, expected {expect.tied_with}")
+    chosen_by = size.get("chosen_by")
+    if expect.size_chosen_by is not None and chosen_by != expect.size_chosen_by:
+        failures.append(f"model size chosen by {chosen_by}, expected {expect.size_chosen_by}")
     upcoming = [c["id"] for c in result.get("upcoming", [])]
     if expect.upcoming is not None and set(upcoming) != set(expect.upcoming):
         failures.append(f"upcoming is {upcoming} (after {result.get('as_of')}), expected {expect.upcoming}")
