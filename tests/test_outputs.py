@@ -290,11 +290,28 @@ def test_interrupted_batch_to_standard_output_says_the_output_is_incomplete(cli,
         return real(self, record)
 
     monkeypatch.setattr(Scorer, "score", interrupted)
-    result = cli("batch", str(path), "--lang", "en", "-q", "--memos", str(tmp_path / "memos"))
+    result = cli("batch", str(path), "--lang", "en", "-q")
     assert result.exit_code == 130
-    assert "interrupted after 1,000 records (" in result.stderr
+    assert "interrupted after 1,000 records (4 invalid)" in result.stderr
     assert "the results on standard output are incomplete" in result.stderr
-    assert "memos were written to" in result.stderr
+
+
+def test_interrupted_batch_says_how_many_memos_were_written(cli, clients, tmp_path, monkeypatch):
+    from advisor.batch.memos import MemoFolder
+
+    real = MemoFolder.__call__
+
+    def interrupted(self, record, result):
+        if record.number == 5:
+            raise KeyboardInterrupt
+        return real(self, record, result)
+
+    monkeypatch.setattr(MemoFolder, "__call__", interrupted)
+    out = tmp_path / "o.csv"
+    result = cli("batch", str(clients), "-o", str(out), "--lang", "en", "--memos", str(tmp_path / "m"))
+    assert result.exit_code == 130
+    assert f"{out} was not written" in result.stderr and f"4 memos were written to {tmp_path / 'm'}" in result.stderr
+    assert not out.exists()
 
 
 # --- closed pipes and empty inputs ---------------------------------------------------------------------

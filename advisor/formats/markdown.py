@@ -7,7 +7,7 @@ written, never read as markup; ids are code spans.
 
 from __future__ import annotations
 
-from advisor.formats.common import headline, number, size_text
+from advisor.formats.common import headline, number, size_text, upcoming_end
 from advisor.formats.escape import md_cell, md_code, md_escape
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
@@ -41,7 +41,7 @@ def render(rec: Recommendation) -> str:
         [[f"{cell(m.label)} ({md_code(m.mode)})", number(m.score), ", ".join(md_code(r) for r in m.rules) or "–"]
          for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
-    out += [f"## {text(t('compliance', lang))}", ""]
+    out += [f"## {text(t('compliance_as_of', lang, date=rec.as_of))}", ""]
     if rec.compliance:
         out += [_table(
             [[f"{md_code(c.id)} {cell(c.title)}", cell(c.status_label), cell(c.basis), cell(c.effective),
@@ -52,6 +52,15 @@ def render(rec: Recommendation) -> str:
     else:
         out.append(text(t("none", lang)))
     out.append("")
+    end = upcoming_end(rec)
+    out += [f"### {text(t('upcoming', lang, end=end))}", ""]
+    if rec.upcoming:
+        out += [_table(
+            [[cell(c.effective), f"{md_code(c.id)} {cell(c.title)}", cell(c.status_label),
+              cell(t(f"change_{c.change}", lang)), cell(c.basis)] for c in rec.upcoming],
+            [t("effective", lang), t("item", lang), t("status", lang), t("change", lang), t("basis", lang)]), ""]
+    else:
+        out += [text(t("upcoming_none", lang, end=end)), ""]
     if rec.notes:
         out += [f"## {text(t('notes', lang))}", ""]
         out += [f"- {text(n.text, line_start=False)} ({md_code(n.rule)})" for n in rec.notes] + [""]

@@ -28,18 +28,26 @@ KNOWN_FAULTS = {
     "bad_bytes": "bytes invalid in the file's encoding (one GBK row among UTF-8 rows, an encoded lone "
                  "surrogate): the whole run is refused, every row lost",
     "folder_named_yaml": "a folder named *.yaml inside a rule pack: IsADirectoryError in the loader, exit 3",
+    "lone_surrogate": "a profile string holding a lone surrogate (text decoded with surrogateescape) through "
+                      "advisor.score: UnicodeEncodeError from pydantic in advisor/profile.py, not a ProfileError",
 }
 # --- scalar values -----------------------------------------------------------------------------
 
 CONTROL = st.sampled_from(["\x00", "\x07", "\x0b", "\x0c", "\x1b[2J", "\x1b]0;T\x07", "\x7f", "\x85", "\x9b",
                            "\u202e", "\u2028", "\ufeff", "\r", "\n", "\t", "\u3000"])
-TRICKY_TEXT = st.sampled_from([
+def _has_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+_TRICKY = [
     "", " ", "  ", "\"", "'", ",", ";", "|", "｜", "、", "，", "：", ":", "# x", "- x", "[x]", "{x}", "&", "<b>",
     "=\"350\"", "'350", "=1+1", "@SUM(A1)", "null", "~", "yes", "no", "on", "off", "true", "NaN", "inf", "-inf",
     "0350", "0x1F", "1e1000000", "9" * 5000, "-1", "0", "3.5", "1,000", "1 000", "１２０", "800万", "8000万",
     "1.2亿", "￥800万", "¥80万", "CNY 800万", "800W", "8 million", "千万", "2024-01-01", "12:30", "😀", "𠮷",
     "\ud83d", "A" * 300, "企" * 200,
-])
+]
+TRICKY_TEXT = st.sampled_from(_TRICKY)
+TRICKY_TEXT_NO_SURROGATE = st.sampled_from([t for t in _TRICKY if not _has_surrogate(t)])
 _NUMBERS = st.one_of(
     st.integers(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30), st.just(5000).map(lambda digits: 10 ** digits),  # past the int-to-text limit
     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, 1, 350, 10 ** 18, -0.0, 1e308, 5e-324]),
@@ -54,15 +62,15 @@ def _enum_spellings(enum: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def text_values(max_size: int = 40) -> st.SearchStrategy[str]:
-    """Strings: ordinary, tricky, with control characters, or random Unicode (surrogates too)."""
-    pieces = st.one_of(TRICKY_TEXT, CONTROL, st.text(max_size=max_size),
+def text_values(max_size: int = 40, known_faults: bool = True) -> st.SearchStrategy[str]:
+    """Strings: ordinary, tricky, with control characters, or random Unicode (a lone surrogate too)."""
+    pieces = st.one_of(TRICKY_TEXT if known_faults else TRICKY_TEXT_NO_SURROGATE, CONTROL, st.text(max_size=max_size),
                        st.text(st.characters(codec="utf-8"), max_size=max_size))
     return st.lists(pieces, min_size=0, max_size=4).map("".join)
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def field_text(field: str) -> st.SearchStrategy[str]:
+def field_text(field: str, known_faults: bool = True) -> st.SearchStrategy[str]:
     """What a user might type in a cell of this field: mostly plausible, sometimes hostile."""
     spec = vocabulary().fields[field]
     plausible: st.SearchStrategy[str]
@@ -83,7 +91,7 @@ def field_text(field: str) -> st.SearchStrategy[str]:
         plausible = st.sampled_from(["是", "否", "true", "false", "yes", "no", "1", "0", "有", "没有", ""])
     else:
         plausible = st.text(min_size=1, max_size=30)
-    return st.one_of(plausible, plausible, plausible, text_values())
+    return st.one_of(plausible, plausible, plausible, text_values(known_faults=known_faults))
 
 
 def deep(depth: int, leaf: Any = "x") -> Any:
@@ -97,9 +105,10 @@ def deep(depth: int, leaf: Any = "x") -> Any:
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
 def any_value(known_faults: bool = True) -> st.SearchStrategy[Any]:
     """A value of any JSON/YAML type, hostile ones included."""
-    scalars = st.one_of(st.none(), st.booleans(), _NUMBERS, text_values())
+    scalars = st.one_of(st.none(), st.booleans(), _NUMBERS, text_values(known_faults=known_faults))
     nested = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                           st.dictionaries(text_values(8), inner, max_size=3)),
+                                                           st.dictionaries(text_values(8, known_faults), inner,
+                                                                           max_size=3)),
                           max_leaves=8)
     depth = 3000 if known_faults else 500
     return st.one_of(nested, st.integers(min_value=100, max_value=depth).map(deep))
@@ -109,7 +118,7 @@ def any_value(known_faults: bool = True) -> st.SearchStrategy[Any]:
 def field_value(field: str, known_faults: bool = True) -> st.SearchStrategy[Any]:
     """A profile value: the text a user would type, a typed value, or anything at all."""
     spec = vocabulary().fields[field]
-    typed: list[st.SearchStrategy[Any]] = [field_text(field)]
+    typed: list[st.SearchStrategy[Any]] = [field_text(field, known_faults)]
     if spec.type == "integer":
         typed.append(_NUMBERS)
     if spec.type == "budget":
@@ -140,7 +149,7 @@ def profiles(known_faults: bool = True) -> st.SearchStrategy[dict]:
             key = field if draw(st.integers(0, 3)) else vocabulary().fields[field].zh  # Chinese keys too
             out[key] = draw(field_value(field, known_faults))
         if draw(st.integers(0, 9)) == 0:
-            out[draw(text_values(10))] = draw(any_value(known_faults))  # an unknown key
+            out[draw(text_values(10, known_faults))] = draw(any_value(known_faults))  # an unknown key
         return out
 
     return build()

@@ -49,3 +49,9 @@ def test_an_encoded_lone_surrogate_is_one_error_row(tmp_path):
 def test_a_folder_named_yaml_in_a_pack_is_a_load_error():
     findings = checks.check_rule_fragment("rules: []\n", as_folder=True)
     assert not findings, findings[0].signature
+
+
+@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["lone_surrogate"])
+def test_a_lone_surrogate_in_a_profile_is_a_profile_error():
+    findings = checks.check_profile({**PROFILE, "size": "\ud83d"})
+    assert not findings, findings[0].signature

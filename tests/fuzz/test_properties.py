@@ -8,9 +8,14 @@ file runs the same properties, those shapes included, for as long as it is given
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from fuzz import checks, strategies
+
+# Generated values can be large (a 140,000-character cell, nesting 500 deep): Hypothesis warns
+# that printing them is costly; that is the point of them.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 SUITE = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -18,7 +23,14 @@ SUITE = settings(max_examples=40, deadline=None, derandomize=True, database=None
 
 
 def _report(findings: list[checks.Finding]) -> str:
-    return "\n\n".join(f"{f.signature}\n{f.detail}\ninput: {f.input!r:.600}" for f in findings)
+    return "\n\n".join(f"{f.signature}\n{f.detail}\ninput: {_shown(f.input)}" for f in findings)
+
+
+def _shown(value: object) -> str:
+    try:
+        return repr(value)[:600]
+    except (ValueError, RecursionError):  # a 5,000-digit integer, a list nested 1,000 levels deep
+        return f"<{type(value).__name__} too large to show>"
 
 
 @SUITE
