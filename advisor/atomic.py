@@ -92,6 +92,11 @@ class GuardedOutput:
         except OSError as exc:
             raise write_error(self.name, exc, self.after) from None
 
+    def __getattr__(self, name: str):
+        if name == "stream":
+            raise AttributeError(name)
+        return getattr(self.stream, name)  # the rest of the stream (tell, fileno, …) as it is
+
 
 class AtomicFile:
     """A binary file written under a temporary name; ``commit`` renames it, ``discard`` removes it.
