@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator
 
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack, load_pack
 from advisor.engine.schema import BandTable
-from advisor.profile import Profile, parse_profile
+from advisor.profile import Profile, engine_number, parse_profile
 from advisor.recommendation import (
     ComplianceItem,
     Deployment,
@@ -94,10 +94,10 @@ class Advisor:
             facts["size"] = self.pack.thresholds.size.bands[index].value
             applied.append(("size", facts["size"], employees, self.pack.thresholds.size, index))
         budget = values["budget"]
-        if isinstance(budget, int):
+        if not isinstance(budget, str):  # an exact amount (int, or Decimal with fen): never rounded
             index = _band(self.pack.thresholds.budget, budget)
             facts["budget"] = self.pack.thresholds.budget.bands[index].value
-            facts[BUDGET_NUMBER_FIELD] = budget
+            facts[BUDGET_NUMBER_FIELD] = engine_number(budget)
             applied.append(("budget", facts["budget"], budget, self.pack.thresholds.budget, index))
         return Resolved(facts=facts, thresholds=tuple(applied))
 

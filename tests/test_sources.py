@@ -68,13 +68,19 @@ def test_forced_encoding_is_used_and_a_wrong_one_is_a_clear_error(tmp_path):
     assert "not valid UTF-8" in str(info.value) and "--encoding" in str(info.value)
 
 
-def test_gbk_after_a_long_ascii_start_is_reported_with_a_line(tmp_path, monkeypatch):
+def test_gbk_after_a_long_ascii_start_is_a_bad_row_with_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr("advisor.sources.text.SNIFF_BYTES", 64)  # the sample sees only ASCII
     head = "name,size,sector,privacy,budget\n" + "A,small,finance,low,low\n" * 400
-    path = write(tmp_path / "late.csv", head + "乙公司,small,finance,low,low\n", "gbk")
-    with pytest.raises(SourceError) as info:
-        records(path)
-    assert "after line" in str(info.value) and "gb18030" in str(info.value)
+    tail = "C,small,finance,low,low\n"
+    path = tmp_path / "late.csv"
+    path.write_bytes((head).encode() + "乙公司,small,finance,low,low\n".encode("gbk") + tail.encode())
+    got = records(path)
+    assert len(got) == 402 and got[401].data == {"name": "C", "size": "small", "sector": "finance",
+                                                 "privacy": "low", "budget": "low"}
+    bad = got[400]
+    assert bad.line == 402 and isinstance(bad.data, Unreadable)
+    assert bad.data.reason.startswith("this line is not valid UTF-8 text, unlike the rest of the file; "
+                                      "it reads as GB18030: '乙公司,small,finance,low,low'")
 
 
 def test_detect_encoding():
