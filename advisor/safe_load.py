@@ -337,8 +337,11 @@ def json_value(text: str, pos: int = 0) -> tuple[Any, int]:
 
 def _key_lines(text: str, pos: int, key: str) -> str:
     pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:")
-    lines = [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text, pos)][:2]
-    return f" (lines {lines[0]} and {lines[1]})" if len(lines) == 2 else ""
+    places = [_line_column(text, m.start()) for m in pattern.finditer(text, pos)][:2]
+    if len(places) < 2:
+        return ""
+    (line1, column1), (line2, column2) = places
+    return f" (lines {line1} and {line2})" if line1 != line2 else f" (columns {column1} and {column2})"
 
 
 def _line_column(text: str, pos: int) -> tuple[int, int]:
@@ -376,7 +379,7 @@ def colon_hints(text: str, keys: Any = None, limit: int = 5) -> list[str]:
         fixed = f"{match['lead']}{key}: {value}".strip()
         column = _width(line[: match.start("colon")])
         hints.append(f"line {number}: {line.rstrip()}\n" + " " * (len(f"line {number}: ") + column)
-                     + f"^ {what}: write '{fixed}' (a colon and a space)")
+                     + f"^ {what}: write '{fixed}'")
         if len(hints) >= limit:
             break
     return hints

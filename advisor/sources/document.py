@@ -103,9 +103,12 @@ def _read(path: str) -> tuple[str, dict[str, Any]]:
 
 def _colon_hint(text: str) -> str | None:
     hints = colon_hints(text, vocabulary().column_names)
-    return "\n  ".join(h.replace("\n", "\n  ") for h in hints) if hints else None
+    if not hints:
+        return None
+    return ("write each field as 'field: value', with an ASCII colon and a space:\n"
+            + "\n".join("    " + h.replace("\n", "\n    ") for h in hints))
 
 
 def _looks_like_a_table(text: str) -> bool:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return ":" not in first and any(first.count(d) >= 2 for d in (",", ";", "\t"))
+    lines = text.lstrip("\ufeff").splitlines()
+    return len(lines) > 1 and ":" not in lines[0] and any(d in lines[0] for d in (",", ";", "\t"))
