@@ -237,12 +237,10 @@ def decimal_comma_to_point(text: str) -> str:
     commas, points = number.count(","), number.count(".")
     if commas > 1 or (commas == 1 and points and number.rfind(".") > number.rfind(",")):
         raise ValueError(f"value {_show(text)} is not a number with a decimal comma")
-    if commas == 0 and points == 1 and re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", number):
-        raise ValueError(f"value {_show(text)} is ambiguous in a file that writes decimals with a comma "
-                         "(1.500 is 1500 there, but 1.5 elsewhere); write it without a separator")
-    if commas == 1 and points == 0 and re.fullmatch(r"[0-9]{1,3},[0-9]{3}", number):
-        raise ValueError(f"value {_show(text)} is ambiguous in a file that writes decimals with a comma "
-                         "(1,500 is 1.5 there, but 1500 elsewhere); write it without a separator")
+    if commas + points == 1 and re.fullmatch(r"[0-9]{1,3}[.,][0-9]{3}", number):  # 1,500 or 1.500
+        grouped, decimal = number.replace(",", "").replace(".", ""), number.replace(",", ".")
+        raise ValueError(f"value {_show(text)} is ambiguous ({grouped} or {decimal}); write it without a "
+                         "thousands separator (the file writes decimals with a comma)")
     whole, _, fraction = number.partition(",")
     if points and not _GROUPED.fullmatch(whole):
         raise ValueError(f"value {_show(text)} is not a number with a decimal comma")

@@ -351,8 +351,8 @@ def test_a_semicolon_file_reads_decimal_commas_in_number_columns_only(tmp_path):
     assert got[0].data["name"] == "A, Inc." and got[0].data["use_cases"] == "知识搜索,智能办公"
     assert got[0].data["budget"] == "8000000.50"
     assert isinstance(got[0].data, dict) and got[0].key is not None
-    assert got[1].data == Unreadable("column 'budget': value '1,500' is ambiguous in a file that writes decimals "
-                                     "with a comma (1,500 is 1.5 there, but 1500 elsewhere); write it without a separator")
+    assert got[1].data == Unreadable("column 'budget': value '1,500' is ambiguous (1500 or 1.500); write it without "
+                                     "a thousands separator (the file writes decimals with a comma)")
 
 
 def test_a_line_break_in_a_quoted_cell_is_not_an_unclosed_quote(tmp_path):
