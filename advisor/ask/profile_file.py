@@ -7,6 +7,7 @@ canonical values, Chinese kept readable, and a comment saying how to re-run it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -36,6 +37,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(list, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
+# An amount with fen (Decimal("499999.99")) is written as it reads, never as a rounded float.
+_Dumper.add_representer(Decimal, lambda d, data: d.represent_scalar("tag:yaml.org,2002:float", f"{data:f}"))
 
 
 @dataclass

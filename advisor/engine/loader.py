@@ -30,7 +30,7 @@ from advisor.engine.schema import (
     Thresholds,
     Vocabulary,
 )
-from advisor.errors import RuleLoadError
+from advisor.errors import RuleLoadError, shown
 from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite
 from advisor.vocabulary import vocabulary
 
@@ -223,6 +223,8 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
 
 
 def _suggest(word: str, choices: Any) -> str:
+    if len(str(word)) > 100:
+        return ""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -355,7 +357,7 @@ def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:
             yield f"'{name}' is a number: use eq, ne, lt, lte, gt or gte, not {test.op}"
         for v in values:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                yield f"'{name}' is a number, got {v!r}"
+                yield f"'{name}' is a number, got {shown(v)}"
             elif name == BUDGET_NUMBER_FIELD and v != int(v):
                 # Amounts with fen reach the engine as whole yuan + 0.5 (profile.engine_number),
                 # which is exact only against whole-yuan thresholds.
@@ -380,4 +382,4 @@ def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:
     for v in values:
         is_bool = spec is not None and spec.type == "bool"
         if v not in allowed or isinstance(v, bool) != is_bool:
-            yield f"'{name}' has no value {v!r}{_suggest(v, allowed)}; allowed: {', '.join(map(str, allowed))}"
+            yield f"'{name}' has no value {shown(v)}{_suggest(v, allowed)}; allowed: {', '.join(map(str, allowed))}"

@@ -20,7 +20,7 @@ import difflib
 import itertools
 from typing import Iterable, Iterator
 
-from advisor.errors import SourceError
+from advisor.errors import SourceError, shown
 from advisor.profile import decimal_comma_to_point
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 from advisor.sources.text import MARKED, Decoding, decoding_error
@@ -225,7 +225,7 @@ def _fields(header: list[str], name: str, line: int) -> list[str | None]:
             continue
         field = voc.column_names.get(fold(text))
         if field is None:
-            raise SourceError(f"{name}: line {line}: unknown column '{text}'{_suggest(text)}; "
+            raise SourceError(f"{name}: line {line}: unknown column {shown(text)}{_suggest(text)}; "
                               f"columns are named by field or by Chinese name: {_columns()}")
         if field in seen:
             raise SourceError(f"{name}: line {line}: columns {seen[field]} and {column} are both '{field}'")
@@ -237,6 +237,8 @@ def _fields(header: list[str], name: str, line: int) -> list[str | None]:
 
 
 def _suggest(text: str) -> str:
+    if len(text) > 100:
+        return ""
     names = list(vocabulary().column_names)
     close = difflib.get_close_matches(fold(text), names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
