@@ -326,3 +326,45 @@ def test_a_50_mb_value_is_never_echoed_whole():
     with pytest.raises(ProfileError) as info:
         advisor.score({"name": "A", "size": "small", "sector": "x" * 50_000_000, "privacy": "low", "budget": "low"})
     assert len(str(info.value)) < 1000 and "(50,000,000 characters)" in str(info.value)
+
+
+def test_the_engine_compares_an_amount_with_fen_exactly(tmp_path):
+    import shutil
+
+    from conftest import MINIPACK
+
+    from advisor.pipeline import Advisor
+    from advisor.profile import parse_profile
+
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIPACK, pack)
+    (pack / "budget.yaml").write_text("""
+rules:
+  - id: B-BELOW
+    description: {en: below, zh: 以下}
+    source: test
+    when: {budget_cny: {lt: 500000}}
+    then: [{note: {en: below, zh: 以下}}]
+  - id: B-AT-MOST
+    description: {en: at most, zh: 不超过}
+    source: test
+    when: {budget_cny: {lte: 499999}}
+    then: [{note: {en: at most, zh: 不超过}}]
+""", encoding="utf-8")
+    engine = Advisor.load(str(pack))
+    base = {"name": "A", "size": "small", "sector": "finance", "privacy": "low"}
+    for amount, fired in (("499999.99", {"B-BELOW"}), ("499999", {"B-BELOW", "B-AT-MOST"}), ("500000", set()),
+                          ("499999.01", {"B-BELOW"}), ("0.01", {"B-BELOW", "B-AT-MOST"})):
+        result = engine.recommend(parse_profile({**base, "budget": amount}), "en")
+        assert {t.rule for t in result.trace} & {"B-BELOW", "B-AT-MOST"} == fired, amount
+
+
+def test_ask_saves_an_amount_with_fen_as_written(cli, tmp_path):
+    out = tmp_path / "p.yaml"
+    answers = ["", "", "", "", "中", "499999.99"] + [""] * 8 + ["华东机械"]
+    result = cli("ask", "--from", str(CASES / "old-questionnaire-draft.yaml"), "--save", str(out),
+                 input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "budget: 499999.99\n" in out.read_text(encoding="utf-8")
+    advised = as_json(cli("advise", str(out), "--format", "json", "--lang", "en"))
+    assert given(advised, "budget") == "budget = CNY 499,999.99"
