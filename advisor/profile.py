@@ -96,7 +96,9 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009\u200a]+")
 _CURRENCY_BEFORE = ("人民币", "cny", "rmb", "¥")  # folded; ￥ is read as ¥
 _CURRENCY_AFTER = ("元人民币", "人民币", "cny", "rmb", "元", "块")
 _PER_YEAR = ("/年", "每年", "per year", "a year", "/year", "/yr", "p.a.")
-_OTHER_CURRENCIES = ("us$", "usd", "$", "€", "eur", "hk$", "hkd", "£", "gbp", "美元", "欧元", "港元", "港币")
+_OTHER_CURRENCY = re.compile(r"\$|usd|€|eur|hkd|£|gbp|jpy|美元|欧元|港元|港币|日元|英镑")
+_WORDS = re.compile(r"[^0-9., +\-e]")  # anything but a number's own characters
+_PLAIN = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,2})?")  # 22 digits at most: far within every bound
 _DIGITS = re.compile(r"[+-]?[0-9][0-9.,]*(?:e[+-]?[0-9]+)?|[+-]?\.[0-9]+(?:e[+-]?[0-9]+)?")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,][0-9]{3})+|[0-9]{1,3}(?:[.][0-9]{3})+")
 MAX_DIGITS = 30  # significant digits of an amount or a count: far beyond any real one
@@ -142,31 +144,45 @@ def parse_amount(value: Any, *, money: bool = False) -> Decimal:
 
 
 def _amount_text(value: str, money: bool) -> Decimal:
+    # Most cells of a client list are plain: 350, 800000, 499999.99, 800万, 1.2亿 (exact, and
+    # within every bound by their length).
+    if _PLAIN.fullmatch(value):
+        return Decimal(value)
+    unit = _unit_pattern().fullmatch(value)
+    if unit and _PLAIN.fullmatch(unit["number"]):
+        return _EXACT.multiply(Decimal(unit["number"]), Decimal(vocabulary().units_read[unit["unit"].casefold()]))
     text = _SPACES.sub(" ", value.translate(_FULL_WIDTH)).strip()
     folded = text.casefold()
-    if money:
-        for other in _OTHER_CURRENCIES:
-            if other in folded:
+    if _WORDS.search(folded):  # a currency, a per-year, 人: take them off
+        if money:
+            if _OTHER_CURRENCY.search(folded):
                 raise ValueError(f"value {_show(value)} is not in CNY; give the amount in yuan (人民币)")
-        folded = _strip_words(folded, _CURRENCY_BEFORE, _PER_YEAR + _CURRENCY_AFTER)
-    else:
-        folded = _strip_words(folded, (), ("人", "名"))
+            folded = _strip_words(folded, _CURRENCY_BEFORE, _PER_YEAR + _CURRENCY_AFTER)
+        else:
+            folded = _strip_words(folded, (), ("人", "名"))
     factor = 1
-    for unit, size in vocabulary().units_read.items():
-        if folded.endswith(unit) and folded[: -len(unit)].rstrip()[-1:].isdigit():
-            folded, factor = folded[: -len(unit)], size
-            break
-    if money and factor != 1:
-        folded = _strip_words(folded, (), _CURRENCY_AFTER)
+    unit = _unit_pattern().fullmatch(folded)
+    if unit:
+        folded, factor = unit["number"], vocabulary().units_read[unit["unit"].casefold()]
+        if money:
+            folded = _strip_words(folded, (), _CURRENCY_AFTER)
     digits = folded.replace(" ", "")
     if not _DIGITS.fullmatch(digits):
         raise ValueError(f"value {_show(value)} is not a number")
-    number = Decimal(_point_decimal(digits, value))
-    number = _bounded(number, value)
+    number = _bounded(Decimal(_point_decimal(digits, value)), value)
+    if factor == 1:
+        return number
     try:
         return _bounded(_EXACT.multiply(number, Decimal(factor)), value)
     except (Overflow, Inexact, InvalidOperation):
         raise ValueError(f"value {_show(value)} is far too large") from None
+
+
+@functools.cache
+def _unit_pattern() -> re.Pattern[str]:
+    """``<number><unit>`` for every unit of contract.yaml (``units``, ``more_units``), longest first."""
+    units = "|".join(re.escape(u) for u in vocabulary().units_read)  # already longest first
+    return re.compile(rf"(?P<number>.*[0-9.])\s*(?P<unit>{units})", re.IGNORECASE)
 
 
 def _strip_words(text: str, before: tuple[str, ...], after: tuple[str, ...]) -> str:
@@ -213,7 +229,8 @@ def _bounded(number: Decimal, value: Any) -> Decimal:
         raise ValueError(f"value {_show(value)} is far too large")
     if number and number.adjusted() < -MAX_DIGITS:
         raise ValueError(f"value {_show(value)} has too many decimals")
-    if number and len("".join(map(str, number.as_tuple().digits)).strip("0")) > MAX_DIGITS:
+    digits = number.as_tuple().digits
+    if len(digits) > MAX_DIGITS and len("".join(map(str, digits)).strip("0")) > MAX_DIGITS:
         raise ValueError(f"value {_show(value)} has more than {MAX_DIGITS} significant digits")
     return number
 
