@@ -83,10 +83,12 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}"
     # Lines with these go cell by cell: a leading ' (Excel), and in a ;-separated file a decimal comma.
     decimal_comma = table.decimal_comma
+    marked, seen = MARKED, decoding.seen  # bad bytes marked by the decoder, and those met so far
     new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
     for text in lines:
-        if MARKED[0] != decoding.seen:  # the decoder has met bad bytes: is this line one of them?
+        if marked[0] != seen:  # the decoder has met bad bytes: is this line one of them?
             reason = decoding.bad_line(text)
+            seen = decoding.seen
             if reason:
                 yield Record(next(numbers), name, line, Unreadable(reason))
                 line += 1
@@ -111,7 +113,8 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
                 line = last + 1
                 continue
             last = line + reader.line_num - 1
-            reason = decoding.bad_line("\n".join(row)) if MARKED[0] != decoding.seen else None
+            reason = decoding.bad_line("\n".join(row)) if marked[0] != seen else None
+            seen = decoding.seen
             if reason:
                 yield Record(next(numbers), name, line, Unreadable(reason))
                 line = last + 1
