@@ -385,6 +385,15 @@ def colon_hints(text: str, keys: Any = None, limit: int = 5) -> list[str]:
     return hints
 
 
+def colon_hint(text: str, keys: Any = None) -> str | None:
+    """``colon_hints`` as the hint of an error message (None when no line looks like that)."""
+    hints = colon_hints(text, keys)
+    if not hints:
+        return None
+    return ("write each field as 'field: value', with an ASCII colon and a space:\n"
+            + "\n".join("    " + h.replace("\n", "\n    ") for h in hints))
+
+
 def _width(text: str) -> int:
     """Terminal columns of ``text`` (wide East Asian characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

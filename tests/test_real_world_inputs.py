@@ -368,3 +368,39 @@ def test_ask_saves_an_amount_with_fen_as_written(cli, tmp_path):
     assert "budget: 499999.99\n" in out.read_text(encoding="utf-8")
     advised = as_json(cli("advise", str(out), "--format", "json", "--lang", "en"))
     assert given(advised, "budget") == "budget = CNY 499,999.99"
+
+
+def test_broken_rule_packs_are_load_errors_on_the_command_line(cli, tmp_path):
+    import shutil
+
+    from conftest import MINIPACK
+
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIPACK, pack)
+    (pack / "cycle.yaml").write_text("""
+facts: {a: {en: a, zh: a}, b: {en: b, zh: b}}
+rules:
+  - id: C-1
+    description: {en: e, zh: z}
+    source: s
+    when: {fact: b}
+    then: [{derive: a}]
+  - id: C-2
+    description: {en: e, zh: z}
+    source: s
+    when: {fact: a}
+    then: [{derive: b}, {score: {mode: saas, points: .nan}}]
+""", encoding="utf-8")
+    for args in (("rules", "test", "--rules", str(pack)),
+                 ("advise", str(CASES / "yaml-leading-zero.yaml"), "--rules", str(pack))):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "cycle.yaml: rule C-2: then.1.score.points: nan is not a number (NaN or infinite)" in result.stderr
+
+
+def test_a_huge_value_in_a_file_is_cut_in_the_message(cli, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: A\nsize: small\nprivacy: low\nbudget: low\nsector: " + "x" * 5_000_000 + "\n",
+                    encoding="utf-8")
+    result = cli("advise", str(path))
+    assert result.exit_code == 2 and "(5,000,000 characters)" in result.stderr and len(result.stderr) < 1000

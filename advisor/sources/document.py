@@ -13,7 +13,7 @@ from typing import Any
 
 from advisor.errors import ProfileError, SourceError
 from advisor.profile import Profile, kind_of, parse_profile
-from advisor.safe_load import DATA, TEXT, DocumentError, colon_hints, load_yaml
+from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, load_yaml
 from advisor.sources.text import decode_whole
 from advisor.vocabulary import vocabulary
 
@@ -102,11 +102,7 @@ def _read(path: str) -> tuple[str, dict[str, Any]]:
 
 
 def _colon_hint(text: str) -> str | None:
-    hints = colon_hints(text, vocabulary().column_names)
-    if not hints:
-        return None
-    return ("write each field as 'field: value', with an ASCII colon and a space:\n"
-            + "\n".join("    " + h.replace("\n", "\n    ") for h in hints))
+    return colon_hint(text, vocabulary().column_names)
 
 
 def _looks_like_a_table(text: str) -> bool:

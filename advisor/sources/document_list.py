@@ -12,8 +12,9 @@ import re
 from typing import Any, Iterator
 
 from advisor.errors import SourceError
-from advisor.safe_load import TEXT, DocumentError, json_value, yaml_items
+from advisor.safe_load import TEXT, DocumentError, colon_hint, json_value, yaml_items
 from advisor.sources.records import Unreadable
+from advisor.vocabulary import vocabulary
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _LENIENT = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)  # only to find where a bad value ends
@@ -99,4 +100,5 @@ def _yaml(text: str, name: str) -> Iterator[tuple[int, Any]]:
     except DocumentError as exc:
         if exc.line is None:
             raise SourceError(f"{name}: {exc.reason}") from None
-        raise SourceError(f"{name}: {exc.where}: not valid YAML/JSON: {exc.reason}") from None
+        raise SourceError(f"{name}: {exc.where}: not valid YAML/JSON: {exc.reason}",
+                          hint=colon_hint(text, vocabulary().column_names)) from None
