@@ -192,21 +192,49 @@ def test_advise_given_a_list_of_profiles_says_to_use_batch(cli, tmp_path):
     assert result.exit_code == 2 and "holds a list of 1 profiles" in result.stderr and "advisor batch" in result.stderr
 
 
-def test_an_old_questionnaire_draft_resumes_with_what_is_still_valid(cli, tmp_path):
+class Answering:
+    """A console that answers by question (its title), and Enter to the rest; keeps what was shown."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers, self.shown, self.question = answers, [], ""
+        self.prompts: list[tuple[str, str]] = []  # (question, prompt) as asked
+
+    def say(self, text: str) -> None:
+        self.shown.append(text)
+        if text.lstrip().startswith("["):
+            self.question = text
+
+    def ask(self, prompt: str) -> str:
+        self.shown.append(prompt)
+        self.prompts.append((self.question, prompt))
+        return next((a for title, a in self.answers.items() if title in self.question), "")
+
+
+def resume(path, save, answers: dict[str, str]) -> tuple[int, str, list[tuple[str, str]]]:
+    from advisor.ask.run import run
+
+    console = Answering(answers)
+    code = run(from_file=str(path), save=str(save), fmt="json", memo_file=None, questionnaire_file=None,
+               lang="en", rules_dir=None, console=console)
+    return code, "\n".join(console.shown), console.prompts
+
+
+def test_an_old_questionnaire_draft_resumes_with_what_is_still_valid(tmp_path):
     out = tmp_path / "p.yaml"
-    # sector, size, start-up, use cases: Enter keeps the draft's; privacy is asked again; then the
-    # budget, eight questions kept at their defaults, and the name.
-    answers = ["", "", "", "", "中", "低"] + [""] * 8 + ["华东机械"]
-    result = cli("ask", "--from", str(CASES / "old-questionnaire-draft.yaml"), "--save", str(out), "--lang", "en",
-                 input="\n".join(answers) + "\n")
-    assert result.exit_code == 0, result.stderr
-    assert "No longer fields of the questionnaire, dropped: 'data_residency'." in result.stdout
-    assert "The answer '不确定' to privacy is no longer allowed" in result.stdout
+    code, shown_, prompts = resume(CASES / "old-questionnaire-draft.yaml", out,
+                                   {"Privacy": "中", "Budget": "低", "Name": "华东机械"})
+    assert code == 0, shown_
+    assert "No longer fields of the questionnaire, dropped: 'data_residency'." in shown_
+    assert "The answer '不确定' to privacy is no longer allowed" in shown_
     saved = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert saved["sector"] == "industrial" and saved["size"] == "medium"  # kept from the draft
     assert saved["privacy"] == "medium"  # asked again
-    assert "[Enter = industrial]" in result.stdout and "[Enter = medium]" in result.stdout
     assert "data_residency" not in saved
+    assert "[Enter = industrial]" in shown_ and "[Enter = medium]" in shown_
+    privacy = [prompt for question, prompt in prompts if "Privacy" in question]
+    sector = [prompt for question, prompt in prompts if "Sector" in question]
+    assert sector == ["[Enter = industrial] > "]
+    assert privacy == ["> "]  # asked again, without the old answer as a default
 
 
 def test_drafts_are_not_read_as_profiles_by_a_folder_batch(cli, tmp_path):
@@ -361,10 +389,9 @@ rules:
 
 def test_ask_saves_an_amount_with_fen_as_written(cli, tmp_path):
     out = tmp_path / "p.yaml"
-    answers = ["", "", "", "", "中", "499999.99"] + [""] * 8 + ["华东机械"]
-    result = cli("ask", "--from", str(CASES / "old-questionnaire-draft.yaml"), "--save", str(out),
-                 input="\n".join(answers) + "\n")
-    assert result.exit_code == 0, result.stderr
+    code, shown_, _ = resume(CASES / "old-questionnaire-draft.yaml", out,
+                             {"Privacy": "中", "Budget": "499999.99", "Name": "华东机械"})
+    assert code == 0, shown_
     assert "budget: 499999.99\n" in out.read_text(encoding="utf-8")
     advised = as_json(cli("advise", str(out), "--format", "json", "--lang", "en"))
     assert given(advised, "budget") == "budget = CNY 499,999.99"
