@@ -100,7 +100,7 @@ _PER_YEAR = ("/年", "每年", "per year", "a year", "/year", "/yr", "p.a.")
 _OTHER_CURRENCY = re.compile(r"\$|usd|€|eur|hkd|£|gbp|jpy|美元|欧元|港元|港币|日元|英镑")
 _WORDS = re.compile(r"[^0-9., +\-e]")  # anything but a number's own characters
 _PLAIN = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,2})?")  # 22 digits at most: far within every bound
-_DIGITS = re.compile(r"[+-]?[0-9][0-9.,]*(?:e[+-]?[0-9]+)?|[+-]?\.[0-9]+(?:e[+-]?[0-9]+)?")
+_DIGITS = re.compile(r"[+-]?[0-9][0-9.,]*(?:e[+-]?[0-9]{1,9})?|[+-]?\.[0-9]+(?:e[+-]?[0-9]{1,9})?")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,][0-9]{3})+|[0-9]{1,3}(?:[.][0-9]{3})+")
 MAX_DIGITS = 30  # significant digits of an amount or a count: far beyond any real one
 _EXACT = Context(prec=MAX_DIGITS + 20, Emax=MAX_DIGITS + 20, Emin=-MAX_DIGITS - 20,
@@ -170,7 +170,11 @@ def _amount_text(value: str, money: bool) -> Decimal:
     digits = folded.replace(" ", "")
     if not _DIGITS.fullmatch(digits):
         raise ValueError(f"value {_show(value)} is not a number")
-    number = _bounded(Decimal(_point_decimal(digits, value)), value)
+    try:
+        number = Decimal(_point_decimal(digits, value))
+    except InvalidOperation:  # an exponent Decimal cannot hold
+        raise ValueError(f"value {_show(value)} is far too large or too small") from None
+    number = _bounded(number, value)
     if factor == 1:
         return number
     try:

@@ -87,6 +87,14 @@ _CoreResolver.add_implicit_resolver(
 class _Constructor(SafeConstructor):
     """Safe construction with the checks above; mappings are plain dicts."""
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            # a value that does not fit its explicit tag: !!int size, !!bool maybe, !!timestamp x
+            value = node.value if isinstance(node, ScalarNode) else ""
+            raise _node_error(node, f"'{str(value)[:40]}' cannot be read as {node.tag.rpartition(':')[2]}") from None
+
     def construct_yaml_int(self, node: ScalarNode) -> int:
         text = str(self.construct_scalar(node))
         sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))

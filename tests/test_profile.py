@@ -241,3 +241,9 @@ def test_a_name_has_a_length_limit():
 def test_messages_show_invisible_characters_and_cut_long_values():
     message = problems(sector="金\x0b融" + "x" * 500)
     assert "'金\\x0b融xxx" in message and "… (503 characters)" in message
+
+
+def test_an_exponent_too_long_for_a_decimal_is_refused():
+    assert "is not a number" in problems(budget="9" * 50 + "1e400" + "9" * 5000)
+    assert "is not a number" in problems(budget="1e" + "9" * 20)
+    assert "is far too large" in problems(budget="1e999999999")

@@ -109,3 +109,16 @@ def test_colon_hints_point_at_the_colon_and_leave_other_colons_alone():
     assert [h.splitlines()[0] for h in hints] == ["line 2: sector：金融", "line 5: name:B", "line 6: 隐私要求：高"]
     assert hints[0].splitlines()[1] == " " * len("line 2: sector") + "^ a full-width colon '：': write 'sector: 金融'"
     assert hints[2].splitlines()[1].index("^") == len("line 6: ") + 8  # four wide characters
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("!!int size: small\n", "line 1, column 1: 'size' cannot be read as int"),
+    ("a: !!bool maybe\n", "line 1, column 4: 'maybe' cannot be read as bool"),
+    ("a: !!timestamp soon\n", "line 1, column 4: 'soon' cannot be read as timestamp"),
+    ("a: !!python/object:os.system x\n", "could not determine a constructor"),
+])
+def test_a_value_that_does_not_fit_its_tag_is_a_document_error(text, reason):
+    for schema in (DATA, TEXT):
+        with pytest.raises(DocumentError) as info:
+            load_yaml(text, schema)
+        assert reason in str(info.value)
