@@ -70,17 +70,10 @@ def read_profile(path: str) -> Profile:
         raise ProfileError(exc.problems, exc.source, exc.record, exc.line, hint=hint) from None
 
 
-def read_profile_data(path: str) -> dict[str, Any]:
-    """The raw mapping of the single profile in ``path`` (a YAML or JSON file, or ``-``).
-
-    Refuses, with a ``SourceError`` that says what to do instead: a table of profiles (CSV,
-    JSON Lines, Excel: use ``advisor batch``), a list of profiles, an empty file, a document that
-    is not a mapping.
-    """
-    return _read(path)[1]
-
-
 def _read(path: str) -> tuple[str, dict[str, Any]]:
+    """The text and the raw mapping of the single profile in ``path``; a ``SourceError`` says what
+    to do instead for a table or a list of profiles, an empty file, or a document that is not a
+    mapping."""
     name = "<stdin>" if path == "-" else path
     kind = _TABLES.get(Path(path).suffix.lower()) if path != "-" else None
     if kind:
