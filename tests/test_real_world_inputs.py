@@ -180,8 +180,8 @@ def test_a_bad_colon_is_pointed_at_on_its_own_line(cli, tmp_path, text, line, wh
 def test_advise_given_a_table_says_to_use_batch(cli, tmp_path, suffix):
     path = tmp_path / f"clients{suffix}"
     path.write_text("name,size\nA,small\n", encoding="utf-8")
-    for command in ("advise", "memo"):
-        result = cli(command, str(path))
+    for command in (("advise",), ("memo",), ("ask", "--from")):
+        result = cli(*command, str(path), input="")
         assert result.exit_code == 2 and f"advisor batch {path}" in result.stderr
 
 

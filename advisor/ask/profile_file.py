@@ -16,8 +16,7 @@ import yaml
 from advisor.ask.fields import normalise
 from advisor.ask.text import msg
 from advisor.errors import ProfileError, SourceError, shown
-from advisor.profile import field_of, kind_of
-from advisor.safe_load import TEXT
+from advisor.profile import field_of
 from advisor.vocabulary import vocabulary
 
 LANGS = ("zh", "en")
@@ -70,16 +69,12 @@ def load_start(path: str) -> Start:
     """The answers a profile file or a draft gives (see ``Start``); the file may be incomplete.
 
     Raises ``SourceError`` for a file that cannot be read as one profile at all (missing, not
-    YAML/JSON, a list or a table of profiles).
+    YAML/JSON, a list or a table of profiles: ``sources.document.read_mapping``).
     """
-    from advisor.sources.document import parse_document, read_text
+    from advisor.sources.document import read_mapping
 
     source = "<stdin>" if path == "-" else path
-    data = parse_document(read_text(path), source, TEXT)
-    if data is None:
-        return Start()
-    if not isinstance(data, Mapping):
-        raise SourceError(f"{source}: a profile is a mapping of field: value (one per line), got {kind_of(data)}")
+    data = read_mapping(path, allow_empty=True)
     start, keys = Start(), {}  # keys: field -> the key that gave it
     for key, value in data.items():
         name = field_of(key)

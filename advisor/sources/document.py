@@ -70,7 +70,13 @@ def read_profile(path: str) -> Profile:
         raise ProfileError(exc.problems, exc.source, exc.record, exc.line, hint=hint) from None
 
 
-def _read(path: str) -> tuple[str, dict[str, Any]]:
+def read_mapping(path: str, allow_empty: bool = False) -> dict[str, Any]:
+    """The raw mapping of the single profile in ``path`` (``{}`` for an empty file when
+    ``allow_empty``), not validated: what ``ask --from`` starts from. Errors as ``read_profile``."""
+    return _read(path, allow_empty)[1]
+
+
+def _read(path: str, allow_empty: bool = False) -> tuple[str, dict[str, Any]]:
     """The text and the raw mapping of the single profile in ``path``; a ``SourceError`` says what
     to do instead for a table or a list of profiles, an empty file, or a document that is not a
     mapping."""
@@ -81,6 +87,8 @@ def _read(path: str) -> tuple[str, dict[str, Any]]:
                           hint=f"score every row with: advisor batch {path}")
     text = read_text(path)
     data = parse_document(text, name, TEXT)
+    if data is None and allow_empty:
+        return text, {}
     if data is None:
         raise SourceError(f"{name}: empty; a profile needs at least name, size or employees, sector, privacy and budget")
     if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
