@@ -19,26 +19,10 @@ from hypothesis import strategies as st
 
 from advisor.vocabulary import vocabulary
 
-# Shapes that still break code outside this folder (input parsing). The campaign generates them
-# (``known_faults=True``, the default); the suite's bounded property tests leave them out, and
-# ``test_known_faults.py`` pins each one (a strict xfail) until it is fixed — then drop it here.
-KNOWN_FAULTS = {
-    "deep_nesting": "a value nested 1,000+ levels deep: RecursionError in advisor/profile.py, exit 3",
-    "huge_cell": "a CSV cell over 131,072 characters: csv's field limit stops the whole batch, exit 3",
-    "bad_bytes": "bytes invalid in the file's encoding (one GBK row among UTF-8 rows, an encoded lone "
-                 "surrogate): the whole run is refused, every row lost",
-    "folder_named_yaml": "a folder named *.yaml inside a rule pack: IsADirectoryError in the loader, exit 3",
-    "lone_surrogate": "a profile string holding a lone surrogate (text decoded with surrogateescape) through "
-                      "advisor.score: UnicodeEncodeError from pydantic in advisor/profile.py, not a ProfileError",
-}
 # --- scalar values -----------------------------------------------------------------------------
 
 CONTROL = st.sampled_from(["\x00", "\x07", "\x0b", "\x0c", "\x1b[2J", "\x1b]0;T\x07", "\x7f", "\x85", "\x9b",
                            "\u202e", "\u2028", "\ufeff", "\r", "\n", "\t", "\u3000"])
-def _has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
-
-
 _TRICKY = [
     "", " ", "  ", "\"", "'", ",", ";", "|", "｜", "、", "，", "：", ":", "# x", "- x", "[x]", "{x}", "&", "<b>",
     "=\"350\"", "'350", "=1+1", "@SUM(A1)", "null", "~", "yes", "no", "on", "off", "true", "NaN", "inf", "-inf",
@@ -47,7 +31,6 @@ _TRICKY = [
     "\ud83d", "A" * 300, "企" * 200,
 ]
 TRICKY_TEXT = st.sampled_from(_TRICKY)
-TRICKY_TEXT_NO_SURROGATE = st.sampled_from([t for t in _TRICKY if not _has_surrogate(t)])
 _NUMBERS = st.one_of(
     st.integers(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30), st.just(5000).map(lambda digits: 10 ** digits),  # past the int-to-text limit
     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, 1, 350, 10 ** 18, -0.0, 1e308, 5e-324]),
@@ -62,15 +45,15 @@ def _enum_spellings(enum: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def text_values(max_size: int = 40, known_faults: bool = True) -> st.SearchStrategy[str]:
+def text_values(max_size: int = 40) -> st.SearchStrategy[str]:
     """Strings: ordinary, tricky, with control characters, or random Unicode (a lone surrogate too)."""
-    pieces = st.one_of(TRICKY_TEXT if known_faults else TRICKY_TEXT_NO_SURROGATE, CONTROL, st.text(max_size=max_size),
+    pieces = st.one_of(TRICKY_TEXT, CONTROL, st.text(max_size=max_size),
                        st.text(st.characters(codec="utf-8"), max_size=max_size))
     return st.lists(pieces, min_size=0, max_size=4).map("".join)
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def field_text(field: str, known_faults: bool = True) -> st.SearchStrategy[str]:
+def field_text(field: str) -> st.SearchStrategy[str]:
     """What a user might type in a cell of this field: mostly plausible, sometimes hostile."""
     spec = vocabulary().fields[field]
     plausible: st.SearchStrategy[str]
@@ -91,7 +74,7 @@ def field_text(field: str, known_faults: bool = True) -> st.SearchStrategy[str]:
         plausible = st.sampled_from(["是", "否", "true", "false", "yes", "no", "1", "0", "有", "没有", ""])
     else:
         plausible = st.text(min_size=1, max_size=30)
-    return st.one_of(plausible, plausible, plausible, text_values(known_faults=known_faults))
+    return st.one_of(plausible, plausible, plausible, text_values())
 
 
 def deep(depth: int, leaf: Any = "x") -> Any:
@@ -103,22 +86,20 @@ def deep(depth: int, leaf: Any = "x") -> Any:
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def any_value(known_faults: bool = True) -> st.SearchStrategy[Any]:
+def any_value() -> st.SearchStrategy[Any]:
     """A value of any JSON/YAML type, hostile ones included."""
-    scalars = st.one_of(st.none(), st.booleans(), _NUMBERS, text_values(known_faults=known_faults))
+    scalars = st.one_of(st.none(), st.booleans(), _NUMBERS, text_values())
     nested = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                           st.dictionaries(text_values(8, known_faults), inner,
-                                                                           max_size=3)),
+                                                           st.dictionaries(text_values(8), inner, max_size=3)),
                           max_leaves=8)
-    depth = 3000 if known_faults else 500
-    return st.one_of(nested, st.integers(min_value=100, max_value=depth).map(deep))
+    return st.one_of(nested, st.integers(min_value=100, max_value=3000).map(deep))
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def field_value(field: str, known_faults: bool = True) -> st.SearchStrategy[Any]:
+def field_value(field: str) -> st.SearchStrategy[Any]:
     """A profile value: the text a user would type, a typed value, or anything at all."""
     spec = vocabulary().fields[field]
-    typed: list[st.SearchStrategy[Any]] = [field_text(field, known_faults)]
+    typed: list[st.SearchStrategy[Any]] = [field_text(field)]
     if spec.type == "integer":
         typed.append(_NUMBERS)
     if spec.type == "budget":
@@ -127,14 +108,14 @@ def field_value(field: str, known_faults: bool = True) -> st.SearchStrategy[Any]
         typed.append(st.booleans())
     if spec.type == "list" and spec.values:
         typed.append(st.lists(st.sampled_from(_enum_spellings(spec.values)), max_size=4))
-    return st.one_of(*typed, *typed, any_value(known_faults))
+    return st.one_of(*typed, *typed, any_value())
 
 
 # --- profiles ---------------------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=None)  # strategies are immutable: build each once
-def profiles(known_faults: bool = True) -> st.SearchStrategy[dict]:
+def profiles() -> st.SearchStrategy[dict]:
     """Profile mappings: mostly complete and plausible, with hostile values, missing and unknown keys."""
     fields = list(vocabulary().fields)
     required = [f for f, spec in vocabulary().fields.items() if spec.required]
@@ -147,9 +128,9 @@ def profiles(known_faults: bool = True) -> st.SearchStrategy[dict]:
         out: dict[Any, Any] = {}
         for field in chosen:
             key = field if draw(st.integers(0, 3)) else vocabulary().fields[field].zh  # Chinese keys too
-            out[key] = draw(field_value(field, known_faults))
+            out[key] = draw(field_value(field))
         if draw(st.integers(0, 9)) == 0:
-            out[draw(text_values(10, known_faults))] = draw(any_value(known_faults))  # an unknown key
+            out[draw(text_values(10))] = draw(any_value())  # an unknown key
         return out
 
     return build()
@@ -171,13 +152,13 @@ class BatchFile:
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16"]
 
 
-def _encode(text: str, encoding: str, bad_bytes: bool = True) -> bytes:
-    """``text`` in ``encoding``; a lone surrogate is written as UTF-8 would (invalid bytes) or as '?'."""
-    return text.encode(encoding, errors="surrogatepass" if bad_bytes and encoding.startswith("utf-8") else "replace")
+def _encode(text: str, encoding: str) -> bytes:
+    """``text`` in ``encoding``; a lone surrogate is written as UTF-8 would write it (invalid bytes)."""
+    return text.encode(encoding, errors="surrogatepass" if encoding.startswith("utf-8") else "replace")
 
 
 @st.composite
-def csv_files(draw: st.DrawFn, max_rows: int = 25, known_faults: bool = True) -> BatchFile:
+def csv_files(draw: st.DrawFn, max_rows: int = 25) -> BatchFile:
     """A CSV file: a header of known columns (field names or Chinese names), then rows of cells."""
     fields = [f for f in vocabulary().fields if f != "name"]
     columns = ["name"] + draw(st.lists(st.sampled_from(fields), unique=True, max_size=len(fields)))
@@ -193,14 +174,13 @@ def csv_files(draw: st.DrawFn, max_rows: int = 25, known_faults: bool = True) ->
         elif cut == 1:
             cells = cells + [draw(text_values(5))]  # a long row
         elif cut == 2:
-            long = [1000, 140_000] if known_faults else [1000, 100_000]  # 140,000: over csv's field limit
-            cells[-1] = cells[-1] + "x" * draw(st.sampled_from(long))
+            cells[-1] = cells[-1] + "x" * draw(st.sampled_from([1000, 140_000]))  # over csv's field limit
         rows.append(cells)
     delimiter = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     terminator = draw(st.sampled_from(["\r\n", "\n"]))
     encoding = draw(st.sampled_from(ENCODINGS))
-    mixed = known_faults and encoding == "utf-8" and draw(st.integers(0, 9)) == 0  # a GBK row among UTF-8 rows
+    mixed = encoding == "utf-8" and draw(st.integers(0, 9)) == 0  # one row in GBK among UTF-8 rows
 
     def line(cells: list[str]) -> str:
         for how in (quoting, csv.QUOTE_ALL):
@@ -217,7 +197,7 @@ def csv_files(draw: st.DrawFn, max_rows: int = 25, known_faults: bool = True) ->
         which = draw(st.integers(1, len(rows)))
         data = b"".join(_encode(text, "gb18030" if i == which else "utf-8") for i, text in enumerate(lines))
     else:
-        data = _encode("".join(lines), encoding, bad_bytes=known_faults)
+        data = _encode("".join(lines), encoding)
     suffix = ".tsv" if delimiter == "\t" and draw(st.booleans()) else ".csv"
     note = f"delimiter={delimiter!r} encoding={encoding}{' mixed' if mixed else ''}"
     return BatchFile(suffix, data, len(rows), note)
@@ -230,7 +210,7 @@ def _one_row(text: str, delimiter: str) -> list[str] | None:
 
 
 @st.composite
-def jsonl_files(draw: st.DrawFn, max_rows: int = 12, known_faults: bool = True) -> BatchFile:
+def jsonl_files(draw: st.DrawFn, max_rows: int = 12) -> BatchFile:
     """A JSON Lines file: one profile object per line, with broken lines and non-objects among them."""
     lines = []
     for _ in range(draw(st.integers(0, max_rows))):
@@ -238,7 +218,7 @@ def jsonl_files(draw: st.DrawFn, max_rows: int = 12, known_faults: bool = True) 
         if kind == 0:
             text = draw(text_values(30))  # not JSON at all
         else:
-            value = draw(any_value(known_faults) if kind == 1 else profiles(known_faults))  # not a profile, or one
+            value = draw(any_value() if kind == 1 else profiles())  # not a profile, or one
             try:
                 text = json.dumps(value, ensure_ascii=draw(st.booleans()), allow_nan=True)
             except (TypeError, ValueError, RecursionError):  # deeper than json can write, a huge integer
@@ -252,7 +232,7 @@ def jsonl_files(draw: st.DrawFn, max_rows: int = 12, known_faults: bool = True) 
     blank = draw(st.integers(0, 3))  # blank lines are no records
     body = "\n".join(lines + [""] * blank)
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig"]))
-    return BatchFile(".jsonl", _encode(body, encoding, bad_bytes=known_faults), len(lines))
+    return BatchFile(".jsonl", _encode(body, encoding), len(lines))
 
 
 # --- rule-pack fragments -------------------------------------------------------------------------------

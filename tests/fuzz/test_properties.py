@@ -1,9 +1,9 @@
 """Property-based tests: generated profiles, CSV and JSON Lines files and rule-pack fragments never
 give a traceback or exit 3, never lose a row, and give the same answer twice.
 
-The suite runs a bounded, reproducible number of examples (``derandomize``), without the shapes
-of ``strategies.KNOWN_FAULTS`` (pinned in ``test_known_faults.py``); ``campaign.py`` beside this
-file runs the same properties, those shapes included, for as long as it is given.
+The suite runs a bounded, reproducible number of examples (``derandomize``); ``campaign.py``
+beside this file runs the same properties for as long as it is given. The faults fuzzing found
+are pinned, each as its smallest input, in ``test_found_faults.py``.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ def _shown(value: object) -> str:
 
 
 @SUITE
-@given(strategies.profiles(known_faults=False))
+@given(strategies.profiles())
 def test_profiles_through_the_api(profile):
     findings = checks.check_profile(profile)
     assert not findings, _report(findings)
 
 
 @settings(SUITE, max_examples=15)
-@given(strategies.csv_files(known_faults=False))
+@given(strategies.csv_files())
 def test_csv_files_through_batch(tmp_path_factory, sample):
     findings = checks.check_batch_file(sample.suffix, sample.data, sample.records,
                                        workdir=tmp_path_factory.mktemp("csv"))
@@ -49,7 +49,7 @@ def test_csv_files_through_batch(tmp_path_factory, sample):
 
 
 @settings(SUITE, max_examples=15)
-@given(strategies.jsonl_files(known_faults=False))
+@given(strategies.jsonl_files())
 def test_jsonl_files_through_batch(tmp_path_factory, sample):
     findings = checks.check_batch_file(sample.suffix, sample.data, sample.records,
                                        workdir=tmp_path_factory.mktemp("jsonl"))

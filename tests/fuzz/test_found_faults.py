@@ -1,13 +1,11 @@
-"""The faults the fuzzer finds in input parsing that are not fixed yet, each as its smallest input.
+"""Faults fuzzing found (in input parsing and the pack loader, since fixed), each as its smallest
+input: a regression test apiece, beside the property tests that found them.
 
-Each test states what must happen and is a strict xfail: the day the fault is fixed the test
-passes, the suite says so (XPASS is a failure), and the marker and the shape's entry in
-``strategies.KNOWN_FAULTS`` go, so that the suite's property tests generate that shape again.
+A newly found fault in another area can be pinned here as a strict xfail (``reason`` naming it)
+until it is fixed: the day it is, XPASS fails the suite and the marker goes.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from fuzz import checks, strategies
 
@@ -16,42 +14,42 @@ HEADER = "name,size,sector,privacy,budget\n"
 ROW = "A,small,finance,high,low\n"
 
 
-@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["deep_nesting"])
 def test_deep_nesting_is_a_profile_error():
+    """RecursionError while formatting the error (exit 3)."""
     findings = checks.check_profile({**PROFILE, "use_cases": strategies.deep(1500)})
     assert not findings, findings[0].signature
 
 
-@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["huge_cell"])
 def test_a_cell_over_the_csv_field_limit_is_one_error_row(tmp_path):
+    """csv's field limit stopped the whole batch (exit 3)."""
     data = (HEADER + ROW + '"' + "x" * 140_000 + '",small,finance,high,low\n' + ROW).encode()
     findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
     assert not findings, findings[0].signature
 
 
-@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["bad_bytes"])
 def test_one_row_in_another_encoding_is_one_error_row(tmp_path):
-    """40-mixed-encoding.csv in small: UTF-8 rows past the encoding sample, then one GBK row."""
+    """40-mixed-encoding.csv in small: UTF-8 rows past the encoding sample, then one GBK row (the
+    whole run was refused)."""
     utf8 = "".join(f"甲公司{n},small,finance,high,low\n" for n in range(3000))
     data = (HEADER + utf8).encode() + "乙公司,small,finance,high,low\n".encode("gbk") + ROW.encode()
     findings = checks.check_batch_file(".csv", data, 3002, workdir=tmp_path, determinism=False)
     assert not findings, findings[0].signature
 
 
-@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["bad_bytes"])
 def test_an_encoded_lone_surrogate_is_one_error_row(tmp_path):
+    """Invalid UTF-8 bytes made the file look like GB18030 (the whole run was refused)."""
     data = (HEADER + ROW + "B\ud83d,small,finance,high,low\n" + ROW).encode("utf-8", "surrogatepass")
     findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
     assert not findings, findings[0].signature
 
 
-@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["folder_named_yaml"])
 def test_a_folder_named_yaml_in_a_pack_is_a_load_error():
+    """IsADirectoryError in the loader (exit 3)."""
     findings = checks.check_rule_fragment("rules: []\n", as_folder=True)
     assert not findings, findings[0].signature
 
 
-@pytest.mark.xfail(strict=True, reason=strategies.KNOWN_FAULTS["lone_surrogate"])
 def test_a_lone_surrogate_in_a_profile_is_a_profile_error():
+    """Text decoded with surrogateescape, through advisor.score: UnicodeEncodeError from pydantic."""
     findings = checks.check_profile({**PROFILE, "size": "\ud83d"})
     assert not findings, findings[0].signature
