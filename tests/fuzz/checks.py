@@ -199,17 +199,24 @@ def check_rule_fragment(text: str, *, compile_in_subprocess: bool = False, timeo
 
 
 def _advise_with_pack(pack_dir: Path, text: str, timeout: float) -> list[Finding]:
-    profile = ROOT / "profiles" / "05-hybrid-bank.yaml"
-    try:
-        proc = subprocess.run([sys.executable, "-m", "advisor", "advise", str(profile), "--rules", str(pack_dir),
-                               "-f", "json"], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                              env={**os.environ, "PYTHONHASHSEED": "0"})
-    except subprocess.TimeoutExpired:
-        return [Finding("hang", f"advise --rules did not finish in {timeout:g} s", "", text)]
-    if proc.returncode < 0:
-        return [Finding("crash", f"advise --rules was killed by signal {-proc.returncode}", proc.stderr[-2000:], text)]
-    if proc.returncode not in (0, 1, 2):
-        first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr[:200])
-        return [Finding("exit3", f"advise --rules: exit {proc.returncode}: {first.strip()[:150]}",
-                        proc.stderr[-2000:], text)]
+    """``advise`` one profile and ``batch`` the bundled profiles with the pack, each in its own process."""
+    runs = {
+        "advise": ["advise", str(ROOT / "profiles" / "05-hybrid-bank.yaml"), "-f", "json"],
+        "batch": ["batch", str(ROOT / "profiles"), "-q", "-f", "csv"],
+    }
+    for command, args in runs.items():
+        try:
+            proc = subprocess.run([sys.executable, "-m", "advisor", *args, "--rules", str(pack_dir)],
+                                  capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                                  env={**os.environ, "PYTHONHASHSEED": "0"})
+        except subprocess.TimeoutExpired:
+            return [Finding("hang", f"{command} --rules did not finish in {timeout:g} s", "", text)]
+        if proc.returncode < 0 or proc.returncode > 128:
+            signal_number = -proc.returncode if proc.returncode < 0 else proc.returncode - 128
+            return [Finding("crash", f"{command} --rules was killed by signal {signal_number}",
+                            proc.stderr[-2000:], text)]
+        if proc.returncode not in (0, 1, 2):
+            first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr[:200])
+            return [Finding("exit3", f"{command} --rules: exit {proc.returncode}: {first.strip()[:150]}",
+                            proc.stderr[-2000:], text)]
     return []

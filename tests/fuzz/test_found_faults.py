@@ -61,7 +61,8 @@ def test_a_lone_surrogate_in_a_profile_is_a_profile_error():
 
 
 @pytest.mark.xfail(strict=True, reason="csv reader: a row with bytes invalid in the file's encoding and a quoted "
-                                       "cell holding a line break becomes two error rows (record numbers shift)")
+                                       "cell holding a line break becomes two error rows (record numbers shift), "
+                                       "or its continuation opens a quote that swallows the rows after it")
 def test_a_bad_byte_row_with_a_line_break_in_quotes_is_one_error_row(tmp_path):
     data = b'name,size,sector,privacy,budget\nA,small,finance,high,low\nB\xff,small,"fin\nance",high,low\n' \
            b"C,small,finance,high,low\n"
@@ -74,4 +75,14 @@ def test_a_bad_byte_row_with_a_line_break_in_quotes_is_one_error_row(tmp_path):
 def test_a_utf8_header_above_gbk_rows_loses_no_row(tmp_path):
     data = "企业名称,规模,行业,隐私要求,预算\n".encode() + "乙公司,小型,金融,高,低\n".encode("gbk")
     findings = checks.check_batch_file(".csv", data, 1, workdir=tmp_path)
+    assert not findings, findings[0].signature
+
+
+# --- found and not fixed yet (the rule engine's limits) --------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="engine: 170 rules comparing one numeric field make batch abort in "
+                                       "durable-rules' C code (free(): invalid size) or fail with its error 303, exit 3")
+def test_many_rules_on_one_field_run_or_are_refused():
+    findings = checks.check_rule_fragment(strategies.many_rules(170), compile_in_subprocess=True, timeout=120)
     assert not findings, findings[0].signature
