@@ -78,9 +78,9 @@ def test_a_utf8_header_above_gbk_rows_loses_no_row(tmp_path):
     assert not findings, findings[0].signature
 
 
-@pytest.mark.xfail(strict=True, reason="profile: a name over 1,000 characters on a CSV row with a quoted cell "
-                                       "escapes as a pydantic ValidationError: the whole batch exits 3 (on a row "
-                                       "without quotes the same name is accepted, where advise refuses it)")
+@pytest.mark.xfail(strict=True, reason="batch cells: a name over 1,000 characters, unquoted, on a row with a "
+                                       "quoted cell escapes as a pydantic ValidationError: the whole batch exits 3 "
+                                       "(on a row without quotes, or all quoted, it is accepted; advise refuses it)")
 def test_a_long_name_on_a_quoted_row_is_one_error_row(tmp_path):
     data = ("name,size,sector,privacy,budget\nA,small,finance,high,low\n"
             + "N" * 1500 + ',small,"finance",high,low\nC,small,finance,high,low\n').encode()
