@@ -72,7 +72,8 @@ def test_stages_are_planned():
     assert compiled.stages == (1, 2) and compiled.decision_stage == 2
     (chunk,) = compiled.chunks
     assert chunk.ruleset["T-NOT-SENSITIVE#0"]["all"] == [
-        {"s": {"$and": [{"t": "stage"}, {"s": 1}]}}, {"n0$not": {"$and": [{"t": "fact"}, {"name": "sensitive"}]}}]
+        {"s": {"$and": [{"t": "stage"}, {"s": 1}]}}, {"n0$not": {"$and": [{"t": "fact"}, {"x": 0}, {"f0": 1}]}}]
+    assert chunk.facts == {"sensitive": (0, "f0")}
     # The two alternatives of T-SENSITIVE test fields only: one literal, evaluated before the engine runs.
     (literal,) = [k for k, v in chunk.ruleset.items() if k.startswith("T-SENSITIVE")]
     pattern = chunk.ruleset[literal]["all"]

@@ -13,8 +13,8 @@ How the rule language maps onto durable-rules:
   atoms. The alternatives of a rule that need the same facts make one durable rule, whose literal
   is the disjunction of their field parts; its action is the rule id (actions are idempotent: a
   rule is recorded once however often it fires).
-* A derived fact is ``{"t": "fact", "name": ...}``; a positive test joins it, a negated test
-  becomes a ``$not`` pattern.
+* A derived fact is ``{"t": "fact", "x": 0, "f3": 1}`` (its group and its name in the ruleset);
+  a positive test joins it, a negated test becomes a ``$not`` pattern.
 * Negation must not run before the facts it denies could arrive, so rules are stratified: a rule
   that negates a fact runs in a later stage than every rule deriving it. A stage ``k`` rule waits
   for the stage ``k`` fact, which the runtime asserts once the earlier stages are done. Rules
@@ -59,7 +59,7 @@ class Chunk:
     ruleset: dict[str, dict[str, Any]]  # durable rule name ("ID#n") -> {"all": [...], "run": rule id}
     literals: dict[int, tuple[tuple[str, str], ...]]  # stage -> (literal, its group flag) its rules test
     stages: tuple[int, ...]  # stages > 0 that have rules here, in order
-    tests: frozenset[str]  # the derived facts its rules test
+    facts: dict[str, tuple[int, str]]  # derived fact its rules test -> (its group, its property) here
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,14 @@ def compile_pack(pack: RulePack, name: str, only: Collection[str] | None = None)
     stages = tuple(sorted({stage[r.id] for r in rules if stage[r.id] > 0}))
     if decision is not None and not any(s >= decision for s in stages):
         decision = None  # none of these rules tests the mode
-    durables.sort(key=lambda d: (d.stage, pack.order[d.rule]))
+    # Within a stage, rules testing the same fact sit together: a derived fact is asserted into
+    # every chunk that tests it, and each assertion has a fixed cost.
+    first_use: dict[str, int] = {}
+    for d in durables:
+        for fact in (*d.positive, *d.negative):
+            first_use.setdefault(fact, len(first_use))
+    durables.sort(key=lambda d: (d.stage, min((first_use[f] for f in (*d.positive, *d.negative)), default=-1),
+                                 pack.order[d.rule]))
     chunks = tuple(_chunk(f"{name}~{n}" if n else name, part) for n, part in enumerate(_pack(durables)))
     return CompiledPack(name=name, chunks=chunks, literals=literals, derives=derives, stages=stages,
                         decision_stage=decision)
@@ -168,13 +175,17 @@ def _pack(durables: list[_Durable]) -> list[list[_Durable]]:
 
 def _chunk(name: str, durables: list[_Durable]) -> Chunk:
     groups: dict[int, dict[str, str]] = {}  # stage -> literal -> group flag
+    facts: dict[str, tuple[int, str]] = {}
     ruleset: dict[str, dict[str, Any]] = {}
     for d in durables:
         flag = None
         if d.literal is not None:
             members = groups.setdefault(d.stage, {})
             flag = members.setdefault(d.literal, f"g{len(members) // limits.GROUP}")
-        ruleset[d.name] = {"all": _patterns(d, flag), "run": d.rule}
+        for fact in (*d.positive, *d.negative):
+            if fact not in facts:
+                facts[fact] = (len(facts) // limits.GROUP, f"f{len(facts)}")
+        ruleset[d.name] = {"all": _patterns(d, flag, facts), "run": d.rule}
     # durable-rules crashes (a bad free) when the state of a session none of whose facts matched a
     # rule is deleted before any fact of the ruleset ever matched: make the first stage fact of
     # every session match. The runtime skips this rule's action; it is never reported as fired.
@@ -182,7 +193,7 @@ def _chunk(name: str, durables: list[_Durable]) -> Chunk:
     return Chunk(name=name, ruleset=ruleset,
                  literals={s: tuple(members.items()) for s, members in sorted(groups.items())},
                  stages=tuple(sorted({d.stage for d in durables if d.stage > 0})),
-                 tests=frozenset(f for d in durables for f in (*d.positive, *d.negative)))
+                 facts=facts)
 
 
 # --- stratification ---------------------------------------------------------------------------
@@ -296,7 +307,10 @@ def _key(cond: Condition) -> Any:
 # --- patterns --------------------------------------------------------------------------------
 
 
-def _patterns(d: _Durable, flag: str | None) -> list[dict[str, Any]]:
+def _patterns(d: _Durable, flag: str | None, facts: dict[str, tuple[int, str]]) -> list[dict[str, Any]]:
+    """The patterns of one durable rule. A derived fact is ``{"t": "fact", "x": GROUP, "fN": 1}``: the
+    engine finds the children of an alpha node that test one property by trying each in turn,
+    so the fact's group is tested by value (a dozen groups), then the fact by property."""
     patterns: list[dict[str, Any]] = []
     if d.literal is not None or d.stage > 0 or not d.positive:
         tests: list[dict[str, Any]] = [{"t": "stage"}, {"s": d.stage}]
@@ -304,7 +318,9 @@ def _patterns(d: _Durable, flag: str | None) -> list[dict[str, Any]]:
             tests += [{flag: 1}, {d.literal: 1}]
         patterns.append({"s": {"$and": tests}})
     for n, fact in enumerate(d.positive):
-        patterns.append({f"f{n}": {"$and": [{"t": "fact"}, {"name": fact}]}})
+        group, prop = facts[fact]
+        patterns.append({f"f{n}": {"$and": [{"t": "fact"}, {"x": group}, {prop: 1}]}})
     for n, fact in enumerate(d.negative):
-        patterns.append({f"n{n}$not": {"$and": [{"t": "fact"}, {"name": fact}]}})
+        group, prop = facts[fact]
+        patterns.append({f"n{n}$not": {"$and": [{"t": "fact"}, {"x": group}, {prop: 1}]}})
     return patterns

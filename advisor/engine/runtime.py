@@ -1,7 +1,9 @@
 """The only module that imports durable-rules: register a compiled pack, evaluate one profile.
 
 Behaviour of durable-rules 2.0.28 handled here:
-* the host's background timer threads are disabled (they sometimes ran actions asynchronously);
+* the rulesets are created with the C engine's own call, without durable's ``Host``: its two
+  timer threads sometimes ran actions asynchronously, and its Python layer (a closure per rule,
+  a deep copy, a name registry) was most of the time to register a large pack;
 * each evaluation has its own session id in every ruleset of the pack, and its state is always
   deleted (1,024 live sessions max);
 * "no rule matched" is a normal outcome (a result code of the C engine);
@@ -9,17 +11,14 @@ Behaviour of durable-rules 2.0.28 handled here:
   whose per-action overhead was most of the time per profile; a state with queued actions must
   not be deleted (it corrupts the engine's memory), so every queue is emptied first, errors
   included;
-* ``set_rulesets`` mutates its argument, so it gets a deep copy.
 Not thread-safe (durable-rules is not): use one process per worker.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Any, Callable
 
-import durable.engine as durable
 import durable_rules_engine as _engine
 import orjson
 
@@ -30,41 +29,17 @@ from advisor.errors import EngineError
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of the C engine's assert_fact
 
 
-class _QuietHost(durable.Host):
-    """A durable host that starts no timer threads; its actions are run by ``Runtime`` itself."""
-
-    def _run(self) -> None:  # the timers would run actions on another thread
-        pass
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        def action(c: Any) -> None:  # never called: Runtime drives the action queue (exactly one parameter)
-            raise EngineError(f"rule {action_name} was run outside the runtime")
-
-        return action
-
-
-_HOST: _QuietHost | None = None
-
-
-def _host() -> _QuietHost:
-    global _HOST
-    if _HOST is None:
-        _HOST = _QuietHost()
-    return _HOST
-
-
 def _dumps(fact: dict[str, Any]) -> str:
     return orjson.dumps(fact).decode()
 
 
 class Runtime:
-    """A compiled pack registered on the process's host, ready to evaluate profiles.
+    """A compiled pack registered with the engine, ready to evaluate profiles.
 
-    The pack's rulesets (its chunks) are registered through durable's ``Host``, but each
-    evaluation drives the C engine directly: assert a fact, then take its queued actions one by
-    one. This is what ``Host.assert_fact`` does too, minus its per-action overhead (a closure,
-    JSON round trips of the session state, clock reads). The session state is never updated: no
-    compiled pattern can match it (every pattern tests ``t``).
+    Each evaluation drives the C engine directly: assert a fact, then take its queued actions one
+    by one. This is what durable's ``Host.assert_fact`` does too, minus its per-action overhead
+    (a closure, JSON round trips of the session state, clock reads). The session state is never
+    updated: no compiled pattern can match it (every pattern tests ``t``).
 
     One evaluation: the literals of stage 0 are computed and each chunk gets its stage-0 fact;
     every derived fact goes to the chunks that test it, and the actions it causes run at once;
@@ -75,20 +50,20 @@ class Runtime:
 
     def __init__(self, compiled: CompiledPack) -> None:
         self.compiled = compiled
-        self.host = _host()
         chunks = compiled.chunks
-        self.host.set_rulesets({c.name: copy.deepcopy(c.ruleset) for c in chunks})
-        self._handles = [self.host.get_ruleset(c.name)._handle for c in chunks]
+        self._handles = [_register(c.name, {rule: {"all": spec["all"]} for rule, spec in c.ruleset.items()})
+                         for c in chunks]
         # per chunk: durable rule name ("ID#n", one per group of alternatives) -> rule id
         self._rule_of = [{name: spec["run"] for name, spec in c.ruleset.items()} for c in chunks]
-        # The JSON of each derived fact up to its session id, written once: rule id -> [(prefix, chunks)].
-        consumers: dict[str, list[int]] = {}
+        # What each rule derives, for the chunks that test it: rule id -> [(fact, [(chunk, JSON)])]. A fact is asserted once per session however many rules derive it:
+        # a second copy would match every join again (a rule joining k facts that n rules derive
+        # each would fire n**k times).
+        consumers: dict[str, list[tuple[int, str]]] = {}  # fact -> [(chunk, its JSON there up to the session id)]
         for n, chunk in enumerate(chunks):
-            for fact in chunk.tests:
-                consumers.setdefault(fact, []).append(n)
+            for fact, (group, prop) in chunk.facts.items():
+                consumers.setdefault(fact, []).append((n, f'{{"t":"fact","x":{group},"{prop}":1,"sid":'))
         self._derived = {
-            rule_id: [(_dumps({"t": "fact", "name": fact, "by": rule_id})[:-1] + ',"sid":', consumers[fact])
-                      for fact in facts if fact in consumers]
+            rule_id: [(fact, consumers[fact]) for fact in facts if fact in consumers]
             for rule_id, facts in compiled.derives.items()
         }
         self._literals: dict[int, list[tuple[str, Any]]] = {}  # stage -> [(literal, test)]
@@ -135,6 +110,14 @@ class Runtime:
         return {name for name, test in self._literals.get(stage, ()) if test(facts)}
 
 
+def _register(name: str, ruleset: dict[str, Any]) -> int:
+    """Create one ruleset in the engine; its handle."""
+    try:
+        return _engine.create_ruleset(name, _dumps(ruleset))
+    except _engine.error as exc:  # a limit the compiler should have kept
+        raise EngineError(f"the rules engine refused ruleset {name}: {exc}") from None
+
+
 def _stage_fact(stage: int, pairs: tuple[tuple[str, str], ...], holding: set[str], sid: str) -> str:
     """The stage fact of one chunk (JSON): the literals of its rules that hold, and their group flags."""
     flags: dict[str, None] = {}
@@ -154,6 +137,7 @@ class _Evaluation:
         self.runtime, self.sid = runtime, sid
         self.fired: list[str] = []
         self.seen: set[str] = set()
+        self.facts: set[str] = set()  # the facts derived so far
         self.states: dict[int, int] = {}  # chunk -> its state in this session
         self.pending: list[int] = []  # chunks that may have queued actions
         self.active: int | None = None  # the chunk whose action is being run
@@ -181,7 +165,7 @@ class _Evaluation:
     def drain(self) -> None:
         """Run every queued action, including those of the facts they derive, in every chunk."""
         runtime, sid = self.runtime, self.sid
-        fired, seen, derived = self.fired, self.seen, runtime._derived
+        fired, seen, derived, known = self.fired, self.seen, runtime._derived, self.facts
         complete = _engine.complete_and_start_action
         while self.pending:
             chunk = self.pending.pop(0)
@@ -195,9 +179,11 @@ class _Evaluation:
                 if rule_id not in seen and rule_id != ANCHOR:  # not: another alternative, a second join match
                     seen.add(rule_id)
                     fired.append(rule_id)
-                    for prefix, targets in derived.get(rule_id, ()):
-                        for target in targets:  # into this chunk: its actions join the running queue
-                            self.send(target, f'{prefix}"{sid}"}}')
+                    for fact, targets in derived.get(rule_id, ()):
+                        if fact not in known:
+                            known.add(fact)
+                            for target, prefix in targets:  # into this chunk: its actions join the running queue
+                                self.send(target, f'{prefix}"{sid}"}}')
                 message = complete(handle, state)
             self.active = None
 
