@@ -14,19 +14,22 @@ merged into it (its verdicts are then cached on the larger set, which has to be 
 anyway), and slices are merged further while the merged slice has few possible keys.
 
 A slice's verdict — the rules that fired in it — can be cached on its inputs alone: the few
-hundred combinations of a handful of fields recur even when whole profiles never do. The rules
+hundred combinations of a handful of fields recur even when whole profiles never do. A number
+(``employees``, ``budget_cny``) is part of a key by its band: where it falls among the thresholds
+the slice's rules compare it with, which decides every one of those comparisons. The rules
 fired by the whole pack are the union of the slices' verdicts (the tests check it on random
 profiles). Pure planning: no engine import.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Callable
 
-from advisor.engine.loader import MODE_FIELD, RulePack, _walk
+from advisor.engine.loader import MODE_FIELD, NUMERIC_FIELDS, RulePack, _walk
 from advisor.engine.schema import FactTest, FieldTest
 from advisor.vocabulary import vocabulary
 
@@ -42,19 +45,36 @@ class Slice:
     fields: tuple[str, ...]  # the profile fields its verdict depends on, sorted
     items: tuple[tuple[str, frozenset[str]], ...]  # list fields among them tested item by item: the items tested
     after_decision: bool  # it tests the decided mode, which is then part of its key
+    bands: tuple[tuple[str, tuple[float, ...]], ...] = ()  # numbers among them: the thresholds compared with, sorted
 
     def key_function(self) -> Callable[[dict[str, Any], str | None], Any]:
         """``key(facts, mode)``: the part of a resolved profile (every field present: see
         ``Advisor.resolve_values``) and of the mode this slice can see."""
-        limited = dict(self.items)
-        plain = tuple(f for f in self.fields if f not in limited)
+        limited, banded = dict(self.items), dict(self.bands)
+        plain = tuple(f for f in self.fields if f not in limited and f not in banded)
         lists = tuple(limited.items())
+        numbers = tuple((f, _band(thresholds)) for f, thresholds in banded.items())
         get = itemgetter(*plain) if plain else (lambda facts: None)  # one field: its value alone
-        if not lists and not self.after_decision:
+        if not lists and not numbers and not self.after_decision:
             return lambda facts, mode: get(facts)
-        if not lists:
+        if not lists and not numbers:
             return lambda facts, mode: (mode, get(facts))
-        return lambda facts, mode: (mode, get(facts), *[tested.intersection(facts[f]) for f, tested in lists])
+        return lambda facts, mode: (mode, get(facts), *[band(facts[f]) for f, band in numbers],
+                                    *[tested.intersection(facts[f]) for f, tested in lists])
+
+
+def _band(thresholds: tuple[float, ...]) -> Callable[[Any], int]:
+    """Where a number falls among ``thresholds``: 2i below the i-th, 2i+1 on it; -1 when absent.
+    Every comparison of the number with one of the thresholds depends on that alone."""
+    count = len(thresholds)
+
+    def band(number: Any) -> int:
+        if number is None:
+            return -1
+        i = bisect.bisect_left(thresholds, number)
+        return 2 * i + (i < count and thresholds[i] == number)
+
+    return band
 
 
 def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
@@ -101,17 +121,17 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
         host = min(hosts, key=lambda k: (len(k[0]), sorted(k[0]))) if hosts else (inputs, after)
         merged.setdefault(host, set()).update(groups[(inputs, after)])
 
-    slices = [Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)),
-                    items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]), after_decision=after)
-              for (inputs, after), rules in merged.items()]
+    def make(rules: frozenset[str], inputs: frozenset[str], after: bool) -> Slice:
+        found = [t for rid in rules for t in tests[rid]]
+        return Slice(rules=rules, fields=tuple(sorted(inputs)), items=_item_limits(inputs, found),
+                     after_decision=after, bands=_bands(inputs, found))
+
+    slices = [make(frozenset(rules), inputs, after) for (inputs, after), rules in merged.items()]
 
     # Fewer slices are fewer look-ups per profile: merge two while the merged one still has few
     # possible keys (each key is evaluated once at most, and the cache holds them all).
     def combine(a: Slice, b: Slice) -> Slice:
-        rules = a.rules | b.rules
-        inputs = frozenset(a.fields) | frozenset(b.fields)
-        return Slice(rules=rules, fields=tuple(sorted(inputs)),
-                     items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]), after_decision=a.after_decision)
+        return make(a.rules | b.rules, frozenset(a.fields) | frozenset(b.fields), a.after_decision)
 
     modes = len(pack.meta.tie_break)
     while True:
@@ -134,12 +154,14 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
 def _possible_keys(piece: Slice, modes: int) -> int | None:
     """How many distinct keys ``piece`` can have (None: unbounded, it reads a number)."""
     voc = vocabulary()
-    limited = dict(piece.items)
+    limited, banded = dict(piece.items), dict(piece.bands)
     count = modes if piece.after_decision else 1
     for name in piece.fields:
         spec = voc.fields.get(name)
         if name in limited:
             count *= 2 ** len(limited[name])
+        elif name in banded:
+            count *= 2 * len(banded[name]) + 2  # between, on, or absent
         elif spec is None or spec.type in ("integer", "list"):
             return None
         elif spec.type == "bool":
@@ -163,3 +185,12 @@ def _item_limits(inputs: frozenset[str], tests: list[FieldTest]) -> tuple[tuple[
                 values.update(t.value if isinstance(t.value, list) else [t.value])
             limits.append((name, frozenset(values)))
     return tuple(limits)
+
+
+def _bands(inputs: frozenset[str], tests: list[FieldTest]) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """For each number among the inputs: the thresholds the tests compare it with, sorted."""
+    found: dict[str, set[float]] = {}
+    for test in tests:
+        if test.field in NUMERIC_FIELDS:
+            found.setdefault(test.field, set()).update(test.value if isinstance(test.value, list) else [test.value])
+    return tuple((name, tuple(sorted(found.get(name, ())))) for name in sorted(inputs) if name in NUMERIC_FIELDS)
