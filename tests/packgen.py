@@ -182,6 +182,24 @@ def _drop_unfit(rules: list[dict]) -> list[dict]:
     return rules
 
 
+def profiles(advisor: Any, seed: int, count: int) -> list[dict]:
+    """Resolved random profiles for ``advisor``; every third has no headcount and no budget amount
+    (numbers absent)."""
+    from advisor.profile import parse_profile
+    from test_slices import random_profile
+
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        raw = random_profile(rng, n)
+        if n % 3 == 0:
+            raw.pop("employees", None)
+            raw["size"] = rng.choice(["small", "large"])
+            raw["budget"] = "medium"
+        out.append(advisor.resolve(parse_profile(raw)).facts)
+    return out
+
+
 def write_pack(directory: str | Path, content: dict) -> Path:
     """Write a pack folder: the bundled ``pack.yaml`` plus ``content`` as ``generated.yaml``."""
     folder = Path(directory)

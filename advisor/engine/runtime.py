@@ -8,9 +8,8 @@ Behaviour of durable-rules 2.0.28 handled here:
   deleted (1,024 live sessions max);
 * "no rule matched" is a normal outcome (a result code of the C engine);
 * actions are taken from the C engine's queue and run here, not by durable's Python layer,
-  whose per-action overhead was most of the time per profile; a state with queued actions must
-  not be deleted (it corrupts the engine's memory), so every queue is emptied first, errors
-  included;
+  whose per-action overhead was most of the time per profile; every queue is emptied before its
+  state is deleted, errors and interruptions included;
 Not thread-safe (durable-rules is not): use one process per worker.
 """
 
