@@ -24,16 +24,20 @@ def fired(pack: RulePack, facts: dict[str, Any], decide: Callable[[set[str]], st
                 derivers.setdefault(effect.derive, []).append(rule)
     memo: dict[tuple[str, str | None], bool] = {}
 
-    def uses_mode(cond: Condition | None, seen: frozenset[str] = frozenset()) -> bool:
+    mode_facts: dict[str, bool] = {}
+
+    def uses_mode(cond: Condition | None) -> bool:
         if cond is None:
             return False
         if isinstance(cond, FieldTest):
             return cond.field == MODE_FIELD
         if isinstance(cond, FactTest):
-            return cond.fact not in seen and any(uses_mode(r.when, seen | {cond.fact}) for r in derivers[cond.fact])
+            if cond.fact not in mode_facts:
+                mode_facts[cond.fact] = any(uses_mode(r.when) for r in derivers[cond.fact])
+            return mode_facts[cond.fact]
         if isinstance(cond, Not):
-            return uses_mode(cond.item, seen)
-        return any(uses_mode(c, seen) for c in cond.items)
+            return uses_mode(cond.item)
+        return any(uses_mode(c) for c in cond.items)
 
     def fact(name: str, mode: str | None) -> bool:
         if (name, mode) not in memo:
