@@ -6,6 +6,7 @@ Two shapes:
   different threshold and operator: the shape that once broke the engine at about 160 rules.
 * ``varied``: N rules over many fields: enums, yes/no answers, lists, both numbers, nested
   ``all``/``any``/``not``, derived facts (chained and negated) and rules on the decided mode.
+* ``chain``: N rules deriving each a fact from the previous one, every other link negated.
 
 Each pack is a folder: the bundled ``pack.yaml`` (identity, thresholds, vocabulary) and one
 generated ``generated.yaml``. Deterministic for a given seed.
@@ -151,6 +152,19 @@ def varied(n: int, seed: int = 1, facts: int | None = None) -> dict:
     return {"facts": declared, "items": ITEMS, "rules": _drop_unfit(rules)}
 
 
+def chain(n: int, seed: int = 1) -> dict:
+    """``n`` rules in one chain of derived facts, every other link negated: about ``n / 2`` stages.
+    Listed last link first, the order that takes a naive stratification longest."""
+    rng = random.Random(seed)
+    rules = [_rule("C-00000", {"sector": rng.choice(_enum_values("sector"))}, [{"derive": "c0"}])]
+    for k in range(1, n):
+        test = {"fact": f"c{k - 1}"}
+        when = {"not": test} if k % 2 else {"all": [test, {"startup": rng.random() < 0.5}]} if k % 5 == 0 else test
+        rules.append(_rule(f"C-{k:05d}", when, [{"derive": f"c{k}"}, _effect(rng, k)]))
+    rules = rules[::-1]  # no rule tests the mode: every effect is allowed
+    return {"facts": {f"c{k}": {"en": f"c{k}", "zh": f"c{k}"} for k in range(n)}, "items": ITEMS, "rules": rules}
+
+
 def _drop_unfit(rules: list[dict]) -> list[dict]:
     """Scores of rules that depend on the mode (through facts) become notes: the loader refuses them."""
     derivers: dict[str, list[dict]] = {}
@@ -215,6 +229,6 @@ if __name__ == "__main__":  # python tests/packgen.py varied 400 /tmp/pack
 
     shape, size, target = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-    made = single_field(size, seed=seed) if shape == "single" else (
-        single_field(size, "budget_cny", seed=seed) if shape == "budget" else varied(size, seed=seed))
+    made = {"single": lambda: single_field(size, seed=seed), "budget": lambda: single_field(size, "budget_cny", seed=seed),
+            "chain": lambda: chain(size, seed=seed), "varied": lambda: varied(size, seed=seed)}[shape]()
     print(write_pack(target, made))

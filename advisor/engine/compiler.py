@@ -200,60 +200,141 @@ def _chunk(name: str, durables: list[_Durable]) -> Chunk:
 
 
 def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
+    """The stage of every rule, and the decision stage (None: no rule tests the mode).
+
+    A rule runs in a stage no earlier than the rules deriving the facts it tests, and later than
+    those deriving a fact it denies. Rules that test the mode, or a fact only such rules derive,
+    run from the stage after every other. Linear in the size of the pack: the strongly connected
+    components of the graph rule -> fact derived -> rule testing it, in topological order.
+    """
     derivers: dict[str, list[str]] = {}
     for rule in pack.rules:
         for effect in rule.then:
             if effect.derive:
                 derivers.setdefault(effect.derive, []).append(rule.id)
     uses: dict[str, list[tuple[str, bool]]] = {}  # rule -> [(fact, negated)]
-    tests_mode: set[str] = set()
+    users: dict[str, list[str]] = {}  # fact -> rules testing it
+    tests_mode: list[str] = []
     for rule in pack.rules:
         uses[rule.id] = _fact_uses(rule.when, False) if rule.when else []
+        for fact, _ in uses[rule.id]:
+            users.setdefault(fact, []).append(rule.id)
         if rule.when and any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in _walk(rule.when)):
-            tests_mode.add(rule.id)
+            tests_mode.append(rule.id)
 
     # A rule is post-decision if it tests the mode, or uses a fact only such rules derive.
-    post = set(tests_mode)
-    changed = True
-    while changed:
-        changed = False
-        for rid, used in uses.items():
-            if rid not in post and any(d in post for fact, _ in used for d in derivers.get(fact, [])):
-                post.add(rid)
-                changed = True
+    post, todo = set(tests_mode), list(tests_mode)
+    while todo:
+        for effect in pack.by_id[todo.pop()].then:
+            for user in users.get(effect.derive or "", ()):
+                if user not in post:
+                    post.add(user)
+                    todo.append(user)
     for rid in sorted(post, key=pack.order.__getitem__):
         if any(e.score for e in pack.by_id[rid].then):
             raise RuleLoadError([f"{pack.files[rid]}: rule {rid}: it depends on the decided 'mode' "
                                  "(directly or through a derived fact) and so cannot score a mode"])
 
-    stage = {rid: 0 for rid in uses}
-
-    def settle(group: set[str], base: int) -> None:
-        for rid in group:
-            stage[rid] = base
-        for _ in range(len(group) + 1):
-            moved = []
-            for rid in group:
-                need = base
-                for fact, negated in uses[rid]:
-                    for d in derivers.get(fact, []):
-                        need = max(need, stage[d] + (1 if negated else 0))
-                if need > stage[rid]:
-                    stage[rid] = need
-                    moved.append(rid)
-            if not moved:
-                return
-        cyclic = sorted(moved, key=pack.order.__getitem__)  # still climbing: on a negation cycle
-        raise RuleLoadError([f"{pack.files[r]}: rule {r}: a derived fact depends on its own negation"
-                             for r in cyclic])
-
-    pre = set(uses) - post
-    settle(pre, 0)
+    stage: dict[str, int] = {}
+    pre = [r.id for r in pack.rules if r.id not in post]
+    _settle(pack, pre, 0, uses, derivers, stage)
     decision = None
     if post:
         decision = max((stage[r] for r in pre), default=0) + 1
-        settle(post, decision)
+        _settle(pack, [r.id for r in pack.rules if r.id in post], decision, uses, derivers, stage)
     return stage, decision
+
+
+def _settle(pack: RulePack, group: list[str], base: int, uses: dict[str, list[tuple[str, bool]]],
+            derivers: dict[str, list[str]], stage: dict[str, int]) -> None:
+    """Set ``stage`` for the rules of ``group`` (the rules outside it that they depend on are set)."""
+    members = set(group)
+    # Nodes: ("r", rule) and ("f", fact); edges: a fact to the rules of the group testing it (with
+    # "negated"), a rule to the facts it derives.
+    def successors(node: tuple[str, str]) -> list[tuple[tuple[str, str], bool]]:
+        if node[0] == "r":
+            return [(("f", e.derive), False) for e in pack.by_id[node[1]].then if e.derive]
+        return [(("r", r), negated) for r in derivers_users.get(node[1], ()) for negated in users_of[(node[1], r)]]
+
+    derivers_users: dict[str, list[str]] = {}
+    users_of: dict[tuple[str, str], list[bool]] = {}
+    for rid in group:
+        for fact, negated in uses[rid]:
+            if (fact, rid) not in users_of:
+                derivers_users.setdefault(fact, []).append(rid)
+            users_of.setdefault((fact, rid), []).append(negated)
+
+    components = _components([("r", rid) for rid in group], successors)
+    value: dict[tuple[str, str], int] = {}
+    for component in reversed(components):  # sources first
+        inside = set(component)
+        level = base
+        for kind, name in component:  # what reaches it from outside the component
+            if kind == "r":
+                for fact, negated in uses[name]:
+                    if ("f", fact) not in inside:
+                        level = max(level, value.get(("f", fact), _outside(fact, derivers, stage, members)) + negated)
+            else:
+                for d in derivers.get(name, ()):
+                    if ("r", d) not in inside:
+                        level = max(level, value.get(("r", d), stage.get(d, 0)))
+        cyclic = [name for kind, name in component if kind == "r"
+                  and any(("f", fact) in inside and negated for fact, negated in uses[name])]
+        if cyclic:
+            rules = sorted({name for kind, name in component if kind == "r"}, key=pack.order.__getitem__)
+            raise RuleLoadError([f"{pack.files[r]}: rule {r}: a derived fact depends on its own negation" for r in rules])
+        for node in component:
+            value[node] = level
+            if node[0] == "r":
+                stage[node[1]] = level
+
+
+def _outside(fact: str, derivers: dict[str, list[str]], stage: dict[str, int], members: set[str]) -> int:
+    """The stage by which a fact derived outside the group being settled is known."""
+    return max((stage[d] for d in derivers.get(fact, ()) if d not in members), default=0)
+
+
+def _components(starts: list[Any], successors: Any) -> list[list[Any]]:
+    """Strongly connected components reachable from ``starts`` (Tarjan's algorithm, without
+    recursion), each after every component it reaches: sinks first."""
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on_stack: set[Any] = set()
+    stack: list[Any] = []
+    out: list[list[Any]] = []
+    for start in starts:
+        if start in index:
+            continue
+        work = [(start, iter(successors(start)))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            for child, _ in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(successors(child))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    out.append(component)
+    return out
 
 
 def _fact_uses(cond: Condition, negated: bool) -> list[tuple[str, bool]]:
