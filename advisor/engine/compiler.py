@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Collection
 
 from advisor.engine import limits
+from advisor.engine.graph import components
 from advisor.engine.loader import MODE_FIELD, RulePack, _walk
 from advisor.engine.predicates import Predicate, conjunction, disjunction, predicate
 from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, Not
@@ -264,9 +265,9 @@ def _settle(pack: RulePack, group: list[str], base: int, uses: dict[str, list[tu
                 derivers_users.setdefault(fact, []).append(rid)
             users_of.setdefault((fact, rid), []).append(negated)
 
-    components = _components([("r", rid) for rid in group], successors)
+    parts = components([("r", rid) for rid in group], successors)
     value: dict[tuple[str, str], int] = {}
-    for component in reversed(components):  # sources first
+    for component in reversed(parts):  # sources first
         inside = set(component)
         level = base
         for kind, name in component:  # what reaches it from outside the component
@@ -292,49 +293,6 @@ def _settle(pack: RulePack, group: list[str], base: int, uses: dict[str, list[tu
 def _outside(fact: str, derivers: dict[str, list[str]], stage: dict[str, int], members: set[str]) -> int:
     """The stage by which a fact derived outside the group being settled is known."""
     return max((stage[d] for d in derivers.get(fact, ()) if d not in members), default=0)
-
-
-def _components(starts: list[Any], successors: Any) -> list[list[Any]]:
-    """Strongly connected components reachable from ``starts`` (Tarjan's algorithm, without
-    recursion), each after every component it reaches: sinks first."""
-    index: dict[Any, int] = {}
-    low: dict[Any, int] = {}
-    on_stack: set[Any] = set()
-    stack: list[Any] = []
-    out: list[list[Any]] = []
-    for start in starts:
-        if start in index:
-            continue
-        work = [(start, iter(successors(start)))]
-        index[start] = low[start] = len(index)
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            for child, _ in children:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(successors(child))))
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    out.append(component)
-    return out
 
 
 def _fact_uses(cond: Condition, negated: bool) -> list[tuple[str, bool]]:

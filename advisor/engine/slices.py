@@ -24,11 +24,13 @@ profiles). Pure planning: no engine import.
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Callable
 
+from advisor.engine.graph import components
 from advisor.engine.loader import MODE_FIELD, NUMERIC_FIELDS, RulePack, _walk
 from advisor.engine.schema import FactTest, FieldTest
 from advisor.vocabulary import vocabulary
@@ -96,24 +98,34 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
         facts[rule.id] = {t.fact for t in found if isinstance(t, FactTest)}
         mode[rule.id] = any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in found)
 
-    # Follow the derived facts: a rule needs what the rules deriving its facts need (to a fixpoint:
-    # derived facts may depend on each other).
-    members = {rid: {rid} for rid in fields}
-    changed = True
-    while changed:
-        changed = False
-        for rid in members:
-            for fact in facts[rid]:
-                for d in derivers.get(fact, ()):
-                    if not (members[d] <= members[rid] and fields[d] <= fields[rid] and mode[d] <= mode[rid]):
-                        members[rid] |= members[d]
-                        fields[rid] |= fields[d]
-                        mode[rid] = mode[rid] or mode[d]
-                        changed = True
+    # Follow the derived facts: a rule needs what the rules deriving its facts need. The rules a
+    # rule depends on form a graph (cycles are possible through positive facts): settle its
+    # strongly connected components, dependencies first.
+    def needs(rid: str) -> list[tuple[str, None]]:
+        return [(d, None) for fact in facts[rid] for d in derivers.get(fact, ())]
+
+    for component in components([r.id for r in pack.rules], needs):
+        inside = set(component)
+        joined_fields = set().union(*(fields[r] for r in component))
+        joined_mode = any(mode[r] for r in component)
+        for rid in component:
+            for d, _ in needs(rid):
+                if d not in inside:
+                    joined_fields |= fields[d]
+                    joined_mode = joined_mode or mode[d]
+        for rid in component:
+            fields[rid], mode[rid] = joined_fields, joined_mode
 
     groups: dict[tuple[frozenset[str], bool], set[str]] = {}
     for rule in pack.rules:
-        groups.setdefault((frozenset(fields[rule.id]), mode[rule.id]), set()).update(members[rule.id])
+        groups.setdefault((frozenset(fields[rule.id]), mode[rule.id]), set()).add(rule.id)
+    for key, rules in groups.items():  # each with the rules it depends on
+        todo = list(rules)
+        while todo:
+            for d, _ in needs(todo.pop()):
+                if d not in rules:
+                    rules.add(d)
+                    todo.append(d)
     # Merge a group into the smallest group whose inputs include its own (same side of the decision).
     merged: dict[tuple[frozenset[str], bool], set[str]] = {}
     for inputs, after in sorted(groups, key=lambda g: (-len(g[0]), sorted(g[0]), g[1])):
@@ -121,34 +133,50 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
         host = min(hosts, key=lambda k: (len(k[0]), sorted(k[0]))) if hosts else (inputs, after)
         merged.setdefault(host, set()).update(groups[(inputs, after)])
 
-    def make(rules: frozenset[str], inputs: frozenset[str], after: bool) -> Slice:
+    slices = []
+    for (inputs, after), rules in merged.items():
         found = [t for rid in rules for t in tests[rid]]
-        return Slice(rules=rules, fields=tuple(sorted(inputs)), items=_item_limits(inputs, found),
-                     after_decision=after, bands=_bands(inputs, found))
-
-    slices = [make(frozenset(rules), inputs, after) for (inputs, after), rules in merged.items()]
-
-    # Fewer slices are fewer look-ups per profile: merge two while the merged one still has few
-    # possible keys (each key is evaluated once at most, and the cache holds them all).
-    def combine(a: Slice, b: Slice) -> Slice:
-        return make(a.rules | b.rules, frozenset(a.fields) | frozenset(b.fields), a.after_decision)
-
-    modes = len(pack.meta.tie_break)
-    while True:
-        best: tuple[int, tuple, int, int] | None = None
-        for i, j in itertools.combinations(range(len(slices)), 2):
-            if slices[i].after_decision != slices[j].after_decision:
-                continue
-            keys = _possible_keys(combine(slices[i], slices[j]), modes)
-            if keys is not None and keys <= max_keys:
-                candidate = (keys, (slices[i].fields, slices[j].fields), i, j)
-                best = candidate if best is None or candidate < best else best
-        if best is None:
-            break
-        _, _, i, j = best
-        slices[i] = combine(slices[i], slices[j])
-        del slices[j]
+        slices.append(Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)), items=_item_limits(inputs, found),
+                            after_decision=after, bands=_bands(inputs, found)))
+    slices = _merge(slices, len(pack.meta.tie_break), max_keys)
     return tuple(sorted(slices, key=lambda s: (s.after_decision, min(pack.order[r] for r in s.rules))))
+
+
+def _merge(slices: list[Slice], modes: int, max_keys: int) -> list[Slice]:
+    """Fewer slices are fewer look-ups per profile: merge the two whose merged slice has the fewest
+    possible keys, again and again while that is at most ``max_keys`` (each key is evaluated
+    once at most, and the cache holds them all). Each pair is weighed once: O(n² log n)."""
+    alive = dict(enumerate(slices))
+    made = itertools.count(len(slices))
+    heap: list[tuple[int, tuple, int, int]] = []
+
+    def weigh(a: int, b: int) -> None:
+        if alive[a].after_decision == alive[b].after_decision:
+            keys = _possible_keys(_combine(alive[a], alive[b]), modes)
+            if keys is not None and keys <= max_keys:
+                heapq.heappush(heap, (keys, (alive[a].fields, alive[b].fields), a, b))
+
+    for a, b in itertools.combinations(alive, 2):
+        weigh(a, b)
+    while heap:
+        _, _, a, b = heapq.heappop(heap)
+        if a in alive and b in alive:
+            joined = next(made)
+            alive[joined] = _combine(alive.pop(a), alive.pop(b))
+            for other in list(alive)[:-1]:
+                weigh(other, joined)
+    return list(alive.values())
+
+
+def _combine(a: Slice, b: Slice) -> Slice:
+    """The slice of the rules of both (what a key needs is the union of what each needs)."""
+    items, bands = dict(a.items), dict(a.bands)
+    for name, tested in b.items:
+        items[name] = items.get(name, frozenset()) | tested
+    for name, thresholds in b.bands:
+        bands[name] = tuple(sorted(set(bands.get(name, ())) | set(thresholds)))
+    return Slice(rules=a.rules | b.rules, fields=tuple(sorted(set(a.fields) | set(b.fields))),
+                 items=tuple(sorted(items.items())), after_decision=a.after_decision, bands=tuple(sorted(bands.items())))
 
 
 def _possible_keys(piece: Slice, modes: int) -> int | None:
