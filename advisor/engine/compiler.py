@@ -232,9 +232,9 @@ def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
                     post.add(user)
                     todo.append(user)
     for rid in sorted(post, key=pack.order.__getitem__):
-        if any(e.score for e in pack.by_id[rid].then):
+        if any(e.decides_mode for e in pack.by_id[rid].then):
             raise RuleLoadError([f"{pack.files[rid]}: rule {rid}: it depends on the decided 'mode' "
-                                 "(directly or through a derived fact) and so cannot score a mode"])
+                                 "(directly or through a derived fact) and so cannot score or exclude a mode"])
 
     stage: dict[str, int] = {}
     pre = [r.id for r in pack.rules if r.id not in post]
