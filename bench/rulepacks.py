@@ -70,7 +70,7 @@ load, pack = best(lambda: load_pack(folder))
 names = iter(range(10))
 compile, compiled = best(lambda: Runtime(compile_pack(pack, f"bench{next(names)}")).compiled)
 advisor = Advisor(pack)
-decide = lambda fired: advisor.rank(fired)[0][0]
+decide = advisor.ranker.mode
 profiles = packgen.profiles(advisor, 1, 200)
 for facts in profiles[:20]:
     advisor.runtime.evaluate(facts, decide=decide)

@@ -34,7 +34,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_the_engine_fires_what_the_rules_say_on_the_bundled_pack(advisor):
-    decide = lambda fired: advisor.rank(fired)[0][0]  # noqa: E731
+    decide = advisor.ranker.mode
     for facts in profiles(advisor, 11, 400):
         fired, _ = advisor.runtime.evaluate(facts, decide=decide)
         assert set(fired) == reference.fired(advisor.pack, facts, decide), facts
@@ -52,7 +52,7 @@ CHECK = textwrap.dedent("""
     shape, size, seed, folder = {shape!r}, {size}, {seed}, {folder!r}
     content = {{"varied": packgen.varied, "chain": packgen.chain}}.get(shape, lambda n, seed: packgen.single_field(n, shape, seed=seed))(size, seed=seed)
     advisor = Advisor.load(str(packgen.write_pack(folder, content)))
-    decide = lambda fired: advisor.rank(fired)[0][0]
+    decide = advisor.ranker.mode
     fired = 0
     for facts in profiles(advisor, seed, {count}):
         got, _ = advisor.runtime.evaluate(facts, decide=decide)
@@ -93,7 +93,7 @@ def test_advise_with_many_rules_on_one_number(tmp_path, size):
     assert done.returncode == 0, done.stderr[-3000:]
     advisor = Advisor.load(str(pack))
     facts = advisor.resolve(parse_profile(yaml.safe_load(profile.read_text(encoding="utf-8")))).facts
-    want = reference.fired(advisor.pack, facts, lambda fired: advisor.rank(fired)[0][0])
+    want = reference.fired(advisor.pack, facts, advisor.ranker.mode)
     assert {t["rule"] for t in json.loads(done.stdout)["trace"]} == want and len(want) > 60
 
 
@@ -119,7 +119,7 @@ def test_an_interrupted_evaluation_leaves_no_queue_behind():
         from packgen import profiles
         from advisor.pipeline import Advisor
         advisor = Advisor.load({str(MINIPACK)!r})
-        decide = lambda fired: advisor.rank(fired)[0][0]
+        decide = advisor.ranker.mode
         facts = [f for f in profiles(advisor, 1, 60) if f["privacy"] == "high"][0]  # T-SENSITIVE derives a fact
         expected = sorted(advisor.runtime.evaluate(facts, decide=decide)[0])
         real = durable_rules_engine.assert_fact
@@ -280,7 +280,7 @@ def test_the_slices_of_a_large_pack_fire_what_the_pack_fires(tmp_path):
     from advisor.batch.verdicts import Verdicts
 
     advisor = Advisor.load(str(packgen.write_pack(tmp_path / "pack", packgen.varied(300, seed=9))))
-    decide = lambda fired: advisor.rank(fired)[0][0]  # noqa: E731
+    decide = advisor.ranker.mode
     verdicts = Verdicts(advisor, decide)
     for facts in profiles(advisor, 9, 150):
         assert verdicts.fired(facts) == reference.fired(advisor.pack, facts, decide)
