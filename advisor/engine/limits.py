@@ -5,10 +5,10 @@ some of them late or not at all. What each one does when it overflows, measured 
 
 | structure (file: name) | size | overflow |
 |---|---|---|
-| alpha-node stack of one fact's match (events.c ``handleAlpha``: ``MAX_STACK_SIZE``) | 64 | error 303 halfway through a fact: actions already queued, and deleting the session then corrupts the heap (``free(): invalid size``, SIGSEGV) |
+| alpha-node stack of one fact's match (events.c ``handleAlpha``: ``MAX_STACK_SIZE``) | 64 | error 303 halfway through a fact (some of its matches made, some not); deleting that session then corrupted the heap (``free(): invalid size``, SIGSEGV) |
 | children of one alpha node (rete.c ``linkAlpha``: a hash set of ``NEXT_BUCKET_LENGTH``, probed linearly from ``hash & 0x1F``) | 512 | the probe loops of rete.c ``findAlpha`` and events.c ``handleAlpha`` stop only at an empty slot: a full set spins for ever, at registration or at the first fact |
-| ``$nex`` children and ``$or`` joins of one alpha node (``NEXT_LIST_LENGTH``) | 128 | the 128th is written past the list, then error 107 |
-| patterns hanging from one alpha node (``BETA_LIST_LENGTH``) | 256 | the 256th is written past the list (rules fire twice), then error 108 |
+| ``$nex`` children and ``$or`` joins of one alpha node (rules.h ``NEXT_LIST_LENGTH``) | 128 | a full list has no end marker: it is read (and the next link written) past its end; error 107 later |
+| patterns hanging from one alpha node (``BETA_LIST_LENGTH``) | 256 | the same: 257 rules on one test fired 258 times; error 108 later |
 | ``$and``/``$or`` entries of one pattern (rete.h ``MAX_SEQUENCE_EXPRESSIONS``) | 32 (2 per ``$and``/``$or``) | error 113 |
 | facts joined by one rule (state.h ``MAX_MESSAGE_FRAMES``) | 16 | error 304 when the 17th arrives |
 | properties of one fact, nested ones included (``MAX_OBJECT_PROPERTIES``) | 255 (``sid`` and ``id`` count) | error 302 |
@@ -21,8 +21,9 @@ the stack, 512 distinct tests of the profile fact fill the hash set.
 
 The compiler therefore (``compiler.py``): evaluates every field test in Python, so the engine only
 tests booleans on a stage fact; hangs those booleans in groups of ``GROUP`` under one group
-boolean each, so the stack holds at most ``3 + GROUPS + GROUP`` nodes; and cuts a pack into as
-many rulesets of at most ``RULES`` rules as it needs. What a single rule could still exceed is
+boolean each, so the stack holds at most ``3 + GROUPS + GROUP`` nodes; finds a derived fact by
+its group's value, then by its own property (``GROUP`` per group); and cuts a pack into as many
+rulesets of at most ``RULES`` rules, ``FACTS`` facts and ``STAGES`` stages as it needs. What a single rule could still exceed is
 refused at load time: ``FACTS_JOINED``, ``FACTS_PER_ALTERNATIVE`` and ``ALTERNATIVES``.
 """
 
