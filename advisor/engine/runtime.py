@@ -10,12 +10,16 @@ Behaviour of durable-rules 2.0.28 handled here:
 * actions are taken from the C engine's queue and run here, not by durable's Python layer,
   whose per-action overhead was most of the time per profile; every queue is emptied before its
   state is deleted, errors and interruptions included;
+* a session takes about 12 KB per rule of its ruleset and is freed after every profile: on
+  glibc, the heap is told to keep that memory (``_steady_heap``).
 Not thread-safe (durable-rules is not): use one process per worker.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
+import sys
 from typing import Any, Callable
 
 import durable_rules_engine as _engine
@@ -26,6 +30,30 @@ from advisor.engine.loader import MODE_FIELD
 from advisor.errors import EngineError
 
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of the C engine's assert_fact
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
+def _steady_heap() -> None:
+    """Keep freed memory in the heap instead of handing it back to the system (glibc only).
+
+    Each profile creates a session in every ruleset (``createStateNode``: 8 KB of indexes and two
+    frame pools per rule, plus the action states) and deletes it. With glibc's adaptive
+    defaults, the megabytes freed at the top of the heap are sometimes returned to the system
+    and faulted back in at the next profile: with 1,000 rules, 2,000 page faults and 2.5 to 3
+    times the CPU time per profile, depending on the allocation history of the process. Fixed
+    thresholds (memory up to 32 MB taken from the heap, 128 MB of free heap kept) remove that.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 128 << 20)
+
+
+_steady_heap()
 
 
 def _dumps(fact: dict[str, Any]) -> str:
