@@ -40,7 +40,6 @@ from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, No
 from advisor.errors import RuleLoadError
 
 ANCHOR = "~anchor"  # a rule of every chunk matching its first stage fact: see compile_pack
-MAX_CONJUNCTIONS = limits.ALTERNATIVES
 
 
 @dataclass(frozen=True)
@@ -110,14 +109,14 @@ def compile_pack(pack: RulePack, name: str, only: Collection[str] | None = None)
         where = f"{pack.files[rule.id]}: rule {rule.id}"
         alternatives = _alternatives(rule.when, True) if rule.when is not None else [_Alternative((), (), ())]
         if len(alternatives) > limits.ALTERNATIVES:
-            problems.append(f"{where}: condition expands to more than {limits.ALTERNATIVES} alternatives over "
-                            f"derived facts (the limit is {limits.ALTERNATIVES})")
+            problems.append(f"{where}: its condition has more than {limits.ALTERNATIVES} alternatives over "
+                            "derived facts (in disjunctive normal form): split the rule")
             continue
         groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[tuple[Condition, bool], ...]]] = {}
         for alt in alternatives:
             if set(alt.positive) & set(alt.negative):
                 continue  # requires a fact and its absence: never holds
-            groups.setdefault((alt.positive, alt.negative), []).append(alt.atoms)
+            groups.setdefault((tuple(sorted(alt.positive)), tuple(sorted(alt.negative))), []).append(alt.atoms)
         for n, ((positive, negative), parts) in enumerate(groups.items()):
             if len(positive) > limits.FACTS_JOINED:
                 problems.append(f"{where}: one alternative of its condition requires {len(positive)} derived facts "
