@@ -1,0 +1,92 @@
+"""Everything the server does with the rule engine, on one thread of its own.
+
+durable-rules is not thread-safe (``advisor/engine/runtime.py``), and the server answers requests
+concurrently; so every call that evaluates rules runs on a single worker thread, in arrival
+order, while the event loop stays free for pages and uploads. Each function below is the
+library call the command line makes for the same job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class Engine:
+    """A rule pack compiled once, and the one thread that uses it."""
+
+    def __init__(self, rules_dir: str | None) -> None:
+        self.rules_dir = rules_dir
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-engine")
+
+    def start(self) -> Any:
+        """Load and compile the pack now (a broken pack fails before the server listens); the ``Advisor``."""
+        from advisor.pipeline import get_advisor
+
+        return self._thread.submit(get_advisor, self.rules_dir).result()
+
+    @property
+    def advisor(self) -> Any:
+        """The compiled advisor (its pack is read-only data, safe to read from any thread)."""
+        from advisor.pipeline import get_advisor
+
+        return get_advisor(self.rules_dir)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` on the engine thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        """Stop the thread (work already queued is dropped)."""
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+    # --- the jobs (each runs on the engine thread) ----------------------------------------------
+
+    def advise_json(self, profile: Any, lang: str) -> bytes:
+        """Exactly the bytes ``advisor advise --format json`` prints: the same two calls."""
+        from advisor.formats import render
+        from advisor.pipeline import get_advisor
+
+        return render(get_advisor(self.rules_dir).recommend(profile, lang), "json").encode("utf-8")
+
+    def recommend(self, profile: Any, lang: str) -> dict[str, Any]:
+        """The recommendation as contract §3 data (what the result page renders)."""
+        from advisor.pipeline import get_advisor
+
+        return get_advisor(self.rules_dir).recommend(profile, lang).model_dump(mode="json")
+
+    def memo(self, profile: Any, fmt: str, lang: str, date: dt.date | None = None) -> bytes:
+        """The memo file, as ``advisor memo`` writes it."""
+        from advisor.memo.writer import memo_bytes
+
+        return memo_bytes(None, profile, fmt, lang, rules_dir=self.rules_dir, date=date)
+
+    def compare(self, before: Any, after: Any, lang: str) -> dict[str, Any]:
+        """``advisor.whatif.compare``: both recommendations and their difference."""
+        from advisor.whatif import compare
+
+        return compare(before, after, rules=self.rules_dir, lang=lang)
+
+    def whatif(self, profile: Any, changes: dict[str, Any], lang: str) -> dict[str, Any]:
+        """``advisor.whatif.whatif`` (validates the changes too)."""
+        from advisor.whatif import whatif
+
+        return whatif(profile, changes, rules=self.rules_dir, lang=lang)
+
+    def batch(self, records: list[Any], fmt: str, lang: str, out: Any) -> Any:
+        """Score ``records`` into the binary file ``out`` in the batch format ``fmt``; the run's
+        report and the bad records as ``(number, message)``, as ``advisor batch`` does."""
+        from advisor.batch.run import run_batch
+        from advisor.batch.scorer import Scorer
+        from advisor.batch.writers import make_format
+
+        errors: list[tuple[int, str]] = []
+        report = run_batch(records, Scorer(self.rules_dir, lang), make_format(fmt, lang), out, to_file=True,
+                           on_error=lambda number, message: errors.append((number, message)))
+        return report, errors
