@@ -29,6 +29,7 @@ BATCH_TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MEMO_DATE = r"^(19[89][0-9]|20[0-9]{2}|210[0-7])-[0-9]{2}-[0-9]{2}$"  # what a Word file's zip entries can carry
 Lang = Literal["zh", "en"]
 
 
@@ -48,7 +49,7 @@ def invalid(field: str | None, value: Any, message: str) -> Refused:
 
 def parse_date(value: str | None, field: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` query parameter (None when absent); 422 otherwise."""
-    if value is None:
+    if value is None or value == "":
         return None
     try:
         if not _DATE.fullmatch(value):
@@ -139,7 +140,7 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def advise(request: Request, lang: Lang = "zh",
-                     as_of: str | None = Query(None, description="YYYY-MM-DD: the compliance checklist as "
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description="YYYY-MM-DD: the compliance checklist as "
                                                                  "the law stood on that date")) -> Response:
         parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
@@ -156,10 +157,14 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def memo(request: Request, format: Literal["markdown", "html", "docx"] = "markdown", lang: Lang = "zh",
-                   date: str | None = Query(None, description="YYYY-MM-DD printed on the memo (default: today)"),
-                   as_of: str | None = Query(None, description="YYYY-MM-DD: the checklist as the law stood then")
+                   date: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
+                                            description="YYYY-MM-DD printed on the memo, from 1980 to 2107 "
+                                                        "(default: today)"),
+                   as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description="YYYY-MM-DD: the checklist as the law stood then")
                    ) -> Response:
         memo_date = parse_date(date, "date")
+        if memo_date is not None and not 1980 <= memo_date.year <= 2107:  # the dates a zip entry can carry
+            raise invalid("date", date, f"'{date}' is out of range; a memo is dated from 1980-01-01 to 2107-12-31")
         parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
         data = await engine.run(engine.memo, profile, format, lang, memo_date)
@@ -218,7 +223,7 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def batch(request: Request, format: Literal["jsonl", "csv", "json", "xlsx"] = "jsonl", lang: Lang = "zh",
-                    as_of: str | None = Query(None, description="YYYY-MM-DD: the checklist as the law stood then")
+                    as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description="YYYY-MM-DD: the checklist as the law stood then")
                     ) -> Response:
         from advisor.batch.writers import FORMATS
         from advisor.web.batch import TooManyRows, json_records, read_upload

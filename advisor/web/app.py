@@ -92,7 +92,9 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> Any:
     @app.exception_handler(HTTPException)
     async def http_error(request: Any, exc: HTTPException) -> Any:
         key = "not_found" if exc.status_code == 404 else "error_title"
-        return problem_response(ctx, request.scope, exc.status_code, key, {})
+        response = problem_response(ctx, request.scope, exc.status_code, key, {})
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameter(request: Any, exc: RequestValidationError) -> Any:
@@ -104,7 +106,6 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> Any:
 
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     app.add_middleware(Guard, settings=settings, problem=problem)
-    app.router.add_event_handler("shutdown", engine.close)
     return app
 
 

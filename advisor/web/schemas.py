@@ -88,11 +88,10 @@ def components() -> dict[str, Any]:
             "properties": {
                 "profile": {"$ref": REF.format(model="Profile")},
                 "set": {"type": "object", "minProperties": 1,
-                        "description": "field -> new value, as in a profile (Chinese labels allowed; "
-                                       "an empty string or null makes the field absent)",
-                        "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"},
-                                                           {"type": "array", "items": {"type": "string"}},
-                                                           {"type": "null"}]}},
+                        "description": "field -> new value, as in a profile (Chinese labels and field names "
+                                       "allowed). An empty string or null makes an optional field absent.",
+                        "properties": {name: _field_schema(spec) for name, spec in fields.items()},
+                        "additionalProperties": False},
             },
             "required": ["profile", "set"],
             "additionalProperties": False,
