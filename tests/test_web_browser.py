@@ -26,6 +26,12 @@ from conftest import ROOT
 
 LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CLIENTS = "企业名称,规模,行业,隐私要求,预算,应用场景,面向公众\n" + "\n".join([
+    "江南银行,大型,金融,高,3000万,智能风控;智能客服,否", "云帆电商,小型,电商,低,低,智能营销;内容生成,是",
+    "明德学校,中型,教育,中,中,知识搜索,是", "北岭矿业,大型,矿山,高,高,数据分析,否",
+    "华东制造,中型,工业,中,800万,代码生成,否", "星河传媒,小型,影视游戏,低,中,内容生成;数字人,是",
+    "仁心医院,大型,医疗,高,高,智能客服,是", "海湾银行,中型,金融,高,中,智能风控,否",
+    "远山文旅,小型,文旅,低,低,智能客服,是", "坏数据,巨型,金融,高,低,,否"]) + "\n"
 INSTALL = "install it with: apt-get install -y chromium chromium-driver (Debian), then pip install -e '.[test]'"
 
 
@@ -191,7 +197,7 @@ def test_batch_upload_in_the_browser(server, page, tmp_path):
     assert page.locator("svg.chart rect").count() >= 2
 
 
-def test_screenshots_of_every_page(server, page):
+def test_screenshots_of_every_page(server, page, tmp_path):
     folder = os.environ.get("ADVISOR_SCREENSHOTS")
     if not folder:
         pytest.skip("set ADVISOR_SCREENSHOTS=DIR to save screenshots of every page")
@@ -208,3 +214,10 @@ def test_screenshots_of_every_page(server, page):
             page.screenshot(path=str(out / f"{name}-{lang}.png"), full_page=True)
         page.goto(f"{server}/result?{answers}&lang={lang}")
         page.screenshot(path=str(out / f"result-top-{lang}.png"))
+        source = tmp_path / "clients.csv"
+        source.write_text(CLIENTS, encoding="utf-8")
+        page.goto(f"{server}/batch?lang={lang}")
+        page.set_input_files("#file", str(source))
+        page.click("#upload")
+        page.wait_for_url("**/batch/**")
+        page.screenshot(path=str(out / f"batch-result-{lang}.png"), full_page=True)
