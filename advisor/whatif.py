@@ -116,6 +116,12 @@ def changed_fields(before: Profile, after: Profile) -> list[tuple[str, Any, Any]
             for name in vocabulary().fields if getattr(before, name) != getattr(after, name)]
 
 
+def field_label(name: str, lang: str) -> str:
+    """A field's name inside a sentence: ``隐私要求``, ``privacy needs`` (``ML team`` keeps its capitals)."""
+    label = getattr(vocabulary().fields[name], lang)
+    return label[0].lower() + label[1:] if lang != "zh" and label[1:2].islower() else label
+
+
 def describe(value: Any, lang: str, field: str | None = None) -> str:
     """A value of a profile or a recommendation as a person reads it, in ``lang``.
 

@@ -54,12 +54,10 @@ def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> 
     """The changed answers, the mode before and after, and a table of every value that changed."""
     from tabulate import tabulate
 
-    from advisor.vocabulary import vocabulary
-    from advisor.whatif import changed_fields, describe
+    from advisor.whatif import changed_fields, describe, field_label
     from advisor.whatif_text import wt
 
-    fields = vocabulary().fields
-    said = [wt("change", lang, field=_in_sentence(getattr(fields[name], lang)), before=describe(old, lang, name),
+    said = [wt("change", lang, field=field_label(name, lang), before=describe(old, lang, name),
                after=describe(new, lang, name)) for name, old, new in changed_fields(before, after)]
     lines = [wt("if_changed", lang, changes=wt("change_sep", lang).join(said)) if said else wt("same_answers", lang)]
     old, new = result["before"]["deployment"], result["after"]["deployment"]
@@ -77,8 +75,3 @@ def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> 
     lines.append(tabulate(rows, headers=[wt("col_path", lang), wt("col_before", lang), wt("col_after", lang)],
                           maxcolwidths=[34, 20, 20], disable_numparse=True))
     return "\n".join(lines)
-
-
-def _in_sentence(name: str) -> str:
-    """A field's English name inside a sentence ("Privacy needs" -> "privacy needs", "ML team" stays)."""
-    return name[0].lower() + name[1:] if name[1:2].islower() else name

@@ -91,8 +91,9 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> Any:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Any, exc: HTTPException) -> Any:
-        key = "not_found" if exc.status_code == 404 else "error_title"
-        response = problem_response(ctx, request.scope, exc.status_code, key, {})
+        key = {404: "not_found", 405: "not_allowed"}.get(exc.status_code, "error_title")
+        values = {"allowed": (exc.headers or {}).get("Allow", "")} if exc.status_code == 405 else {}
+        response = problem_response(ctx, request.scope, exc.status_code, key, values)
         response.headers.update(exc.headers or {})  # e.g. Allow on 405
         return response
 
@@ -123,7 +124,7 @@ def problem_response(ctx: Context, scope: dict[str, Any], status: int, key: str,
     if status == 303:  # the pages' way of asking for the token
         target = path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
         return RedirectResponse(f"/login?lang={lang}&next={quote(target, safe='')}", status_code=303)
-    message = wt(key, lang, **values) if key != "error_title" else wt(key, lang)
+    message = wt(key, lang, **values) if values else wt(key, lang)
     if is_api(path):
         body = {"error": message, **{k: v for k, v in values.items() if k == "id"}}
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

@@ -171,7 +171,9 @@ class View:
 
     def changes_text(self, changed: list[tuple[str, Any, Any]]) -> str:
         """The changed answers in words: ``隐私要求 由 高 改为 低``."""
-        said = [self.whatif_text("change", field=self.field_label(name), before=self.value(old, name),
+        from advisor.whatif import field_label
+
+        said = [self.whatif_text("change", field=field_label(name, self.lang), before=self.value(old, name),
                                  after=self.value(new, name)) for name, old, new in changed]
         return self.whatif_text("change_sep").join(said) if said else self.whatif_text("same_answers")
 
