@@ -161,6 +161,11 @@ def test_questionnaire_in_chinese_end_to_end(server, page, tmp_path, recommend):
 
     assert any("华东城市银行" in p.text for p in docx.Document(str(saved)).paragraphs)
 
+    page.go_back()  # back to the form: every answer is still there
+    assert page.locator("#q-sector input[value=finance]").is_checked()
+    assert page.locator("#q-use_cases input[value=risk_control]").is_checked()
+    assert page.input_value("#in-name") == "华东城市银行"
+
 
 def test_skip_logic_and_reload_keep_the_answers(server, page):
     page.goto(server + "/")

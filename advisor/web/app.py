@@ -53,8 +53,14 @@ def templates() -> Any:
     return env
 
 
-def create_app(settings: Settings | None = None, engine: Any = None) -> Any:
+def create_app(settings: Settings | None = None) -> Any:
     """The app for ``settings``; compiles the rule pack (``RuleLoadError`` if it does not load)."""
+    from advisor.web.engine import Engine
+
+    settings = settings or Settings()
+    engine = Engine(settings.rules_dir)
+    compiled = engine.start()  # compiles on the engine thread while the app is built here
+
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException
@@ -63,13 +69,8 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> Any:
     from advisor import __version__
     from advisor.web import api, pages
     from advisor.web.batch import KeptResults
-    from advisor.web.engine import Engine
     from advisor.web.guard import Guard
 
-    settings = settings or Settings()
-    if engine is None:
-        engine = Engine(settings.rules_dir)
-        engine.start()
     ctx = Context(settings=settings, engine=engine, templates=templates(), kept=KeptResults(settings.keep_results))
 
     app = FastAPI(
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> Any:
 
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     app.add_middleware(Guard, settings=settings, problem=problem)
+    compiled.result()  # a pack that does not load raises RuleLoadError here
     return app
 
 

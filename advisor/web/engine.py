@@ -25,10 +25,13 @@ class Engine:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-engine")
 
     def start(self) -> Any:
-        """Load and compile the pack now (a broken pack fails before the server listens); the ``Advisor``."""
+        """Start loading and compiling the pack on the engine thread; a future of the ``Advisor``.
+
+        The caller builds the app meanwhile, then waits on the future (a broken pack raises there,
+        before the server listens)."""
         from advisor.pipeline import get_advisor
 
-        return self._thread.submit(get_advisor, self.rules_dir).result()
+        return self._thread.submit(get_advisor, self.rules_dir)
 
     @property
     def advisor(self) -> Any:
