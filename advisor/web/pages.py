@@ -200,8 +200,10 @@ def router(ctx: Any) -> APIRouter:
         token = str(form.get("token") or "")
         target = _next(str(form.get("next") or ""))
         expected = ctx.settings.token
-        if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-            return render(request, "login.html.j2", status=401, wrong=bool(expected), next=target)
+        if not expected:  # no token is asked for: nothing to log in to
+            return RedirectResponse(target, status_code=303)
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            return render(request, "login.html.j2", status=401, wrong=True, next=target)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(SESSION_COOKIE, session_value(expected), httponly=True, samesite="strict", path="/")
         return response

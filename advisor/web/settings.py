@@ -8,7 +8,7 @@ from dataclasses import dataclass
 MAX_BODY = 1 << 20  # a JSON request of the API: a profile is well under 2 KB
 MAX_UPLOAD = 10 << 20  # a client list (CSV, JSON Lines, workbook) or a JSON list of profiles
 MAX_ROWS = 10_000  # records of one upload: ~1-3 s of scoring on one core
-KEEP_RESULTS = 16  # scored uploads kept in memory for their page and downloads
+KEEP_RESULTS = 8  # scored uploads kept in memory (each up to MAX_UPLOAD) for their page and downloads
 UPLOAD_PATHS = ("/batch", "/api/v1/batch")
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
