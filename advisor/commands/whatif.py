@@ -73,5 +73,5 @@ def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> 
     lines.append(wt("changes", lang, count=len(result["diff"])))
     rows = [[d["path"], describe(d["before"], lang), describe(d["after"], lang)] for d in result["diff"]]
     lines.append(tabulate(rows, headers=[wt("col_path", lang), wt("col_before", lang), wt("col_after", lang)],
-                          maxcolwidths=[34, 20, 20], disable_numparse=True))
+                          maxcolwidths=[40, 18, 18], disable_numparse=True))
     return "\n".join(lines)
