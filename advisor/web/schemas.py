@@ -28,7 +28,10 @@ def _field_schema(spec: Any) -> dict[str, Any]:
     """One field of contract §1 as JSON Schema (the canonical values and the Chinese labels)."""
     text = f"{spec.zh} · {spec.en}"
     if spec.type == "string":
-        return {"type": "string", "minLength": 1, "pattern": r"\S", "description": text}
+        # a name: not blank, and no control characters (they have no place in a memo's title)
+        bad = r"\x00-\x1f\x7f-\x9f"
+        return {"type": "string", "minLength": 1, "pattern": rf"^[^{bad}]*[^\s{bad}][^{bad}]*$",
+                "description": text}
     if spec.type == "enum":
         return {"type": "string", "enum": _enum(spec.values), "description": text}
     if spec.type == "list":
