@@ -184,7 +184,7 @@ def router(ctx: Any) -> APIRouter:
     async def api_page(request: Request) -> HTMLResponse:
         spec = request.app.openapi()
         endpoints = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                      "description": op.get("description", "")}
+                      "description": op.get("description", "").replace("`", "")}
                      for path, ops in spec["paths"].items() for method, op in ops.items()]
         return render(request, "api.html.j2", endpoints=endpoints, host=request.headers.get("host", "127.0.0.1:8000"))
 
