@@ -11,11 +11,13 @@ Used by ``advisor whatif``, the web page's "what if" and ``POST /api/v1/whatif``
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import Any, Mapping
 
+from advisor.assembly import RunOptions
 from advisor.errors import AdvisorError
-from advisor.pipeline import DEFAULT_LANG, get_advisor
+from advisor.pipeline import DEFAULT_LANG, dated, get_advisor
 from advisor.profile import Profile, parse_profile
 from advisor.vocabulary import fold, vocabulary
 
@@ -89,24 +91,28 @@ def whatif(
     *,
     rules: str | None = None,
     lang: str = DEFAULT_LANG,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     """The recommendation for ``profile`` before and after ``changes``, and their difference.
 
     Returns ``{"before": rec, "after": rec, "diff": [{"path", "before", "after"}, ...]}`` where
     ``rec`` is a full recommendation (contract §3, as ``advisor advise --format json`` gives it)
-    and ``diff`` lists every value that differs (see ``diff``). Raises ``ProfileError`` for an
-    invalid profile and ``ChangeError`` for changes that cannot be applied.
+    and ``diff`` lists every value that differs (see ``diff``). ``as_of``: the date both checklists
+    are evaluated for (default: today), as ``advisor advise --as-of``. Raises ``ProfileError`` for
+    an invalid profile and ``ChangeError`` for changes that cannot be applied.
     """
     if not isinstance(profile, Profile):
         profile = parse_profile(profile)
-    return compare(profile, apply_changes(profile, changes), rules=rules, lang=lang)
+    return compare(profile, apply_changes(profile, changes), rules=rules, lang=lang, as_of=as_of)
 
 
-def compare(before: Profile, after: Profile, *, rules: str | None = None, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+def compare(before: Profile, after: Profile, *, rules: str | None = None, lang: str = DEFAULT_LANG,
+            as_of: dt.date | None = None) -> dict[str, Any]:
     """``whatif`` for two validated profiles: both recommendations and their ``diff``."""
+    options = dated(RunOptions(as_of=as_of))  # one date for both, even across midnight
     advisor = get_advisor(rules)
-    old = advisor.recommend(before, lang).model_dump(mode="json")
-    new = advisor.recommend(after, lang).model_dump(mode="json")
+    old = advisor.recommend(before, lang, options).model_dump(mode="json")
+    new = advisor.recommend(after, lang, options).model_dump(mode="json")
     return {"before": old, "after": new, "diff": diff(old, new)}
 
 

@@ -268,3 +268,17 @@ def test_an_unexpected_error_is_500_with_an_id_and_a_log_line(caplog):
     page.app.state.ctx.engine.recommend = fail
     html = page.get("/result", params=yaml.safe_load((PROFILES / "05-hybrid-bank.yaml").read_text()))
     assert html.status_code == 500 and "secret detail" not in html.text and "Traceback" not in html.text
+
+
+@pytest.mark.parametrize("as_of", ["2024-06-01", "2026-01-15"])
+def test_as_of_gives_the_clis_as_of(api, cli, as_of):
+    path = PROFILES / "05-hybrid-bank.yaml"
+    printed = cli("advise", str(path), "--format", "json", "--as-of", as_of).stdout_bytes
+    response = api.post(f"/api/v1/advise?as_of={as_of}", json=profile_of(path))
+    assert response.content == printed and response.json()["as_of"] == as_of
+    memo = api.post(f"/api/v1/memo?as_of={as_of}&date=2025-03-01", json=profile_of(path))
+    assert memo.content == cli("memo", str(path), "--as-of", as_of, "--date", "2025-03-01").stdout_bytes
+    whatif = api.post(f"/api/v1/whatif?as_of={as_of}", json={"profile": profile_of(path), "set": {"privacy": "low"}})
+    assert whatif.json()["before"]["as_of"] == whatif.json()["after"]["as_of"] == as_of
+    batch = api.post(f"/api/v1/batch?as_of={as_of}", json=[profile_of(path)])
+    assert json.loads(batch.text.splitlines()[0])["as_of"] == as_of

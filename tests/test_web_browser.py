@@ -134,7 +134,7 @@ def test_questionnaire_in_chinese_end_to_end(server, page, tmp_path, recommend):
 
     # a validation message beside the field, and every answer kept
     message = page.locator("#err-employees")
-    assert message.inner_text() == "「三百五十」不是有效的人数。请填写 1 到 100000000 之间的整数，如 350。"
+    assert message.inner_text() == "「三百五十」不是有效的人数。请输入 1 到 100000000 之间的整数，如 350。"
     assert page.locator("#in-employees").get_attribute("aria-invalid") == "true"
     assert page.input_value("#in-name") == "华东城市银行"
     assert page.locator("#q-sector input[value=finance]").is_checked()

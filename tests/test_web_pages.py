@@ -90,7 +90,7 @@ def test_validation_messages_stand_beside_their_fields_and_keep_the_answers(web)
     assert response.status_code == 422
     errors = errors_in(response.text)
     assert errors == {
-        "employees": "「三百」不是有效的人数。请填写 1 到 100000000 之间的整数，如 350。",
+        "employees": "「三百」不是有效的人数。请输入 1 到 100000000 之间的整数，如 350。",
         "budget": "「很多」不是有效的预算。请选择档位，或填写每年金额（元），如 300000、80万、1.2亿。",
         "name": "这个问题需要回答。",
     }
@@ -248,3 +248,13 @@ def test_an_uploaded_name_is_never_a_path():
     assert display_name("C:\\Users\\x\\名单.csv") == "名单.csv"
     assert display_name("a\x00b\n.csv") == "ab.csv"
     assert suffix_of("/tmp/evil.CSV") == ".csv"
+
+
+def test_the_result_page_evaluates_the_checklist_on_a_date(web):
+    html = unescape(web.get("/result", params=BANK + [("as_of", "2024-06-01")]).text)
+    assert 'id="as-of"' in html and "2024-06-01" in html
+    assert "as_of=2024-06-01" in html  # downloads and what-if keep the date
+    docx = web.get("/memo.md", params=BANK + [("as_of", "2024-06-01")])
+    assert "2024-06-01" in docx.text or "2024年6月1日" in docx.text
+    bad = unescape(web.get("/result", params=BANK + [("as_of", "soon")]).text)
+    assert 'id="as-of-error"' in bad and "'soon' is not a date" in bad

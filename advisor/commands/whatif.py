@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from advisor.options import lang_option, rules_option
+from advisor.options import as_of_option, lang_option, rules_option
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -28,7 +28,8 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
               help="table: only what changes; json: {before, after, diff} with both full recommendations.")
 @lang_option
 @rules_option
-def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir: str | None) -> None:
+@as_of_option
+def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir: str | None, as_of) -> None:
     """What changes in the recommendation for PROFILE if some answers change.
 
     \b
@@ -43,7 +44,7 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
     lang = lang.lower()
     before = read_profile(profile)
     after = apply_changes(before, changes)
-    result = compare(before, after, rules=rules_dir, lang=lang)
+    result = compare(before, after, rules=rules_dir, lang=lang, as_of=as_of)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -31,6 +31,8 @@ BATCH_TYPES = {
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MEMO_DATE = r"^(19[89][0-9]|20[0-9]{2}|210[0-7])-[0-9]{2}-[0-9]{2}$"  # what a Word file's zip entries can carry
 Lang = Literal["zh", "en"]
+AS_OF = ("YYYY-MM-DD: evaluate the compliance checklist as the law stood on that date (default: today); "
+         "what comes into force in the following 12 months is listed under upcoming (advisor --as-of)")
 
 
 class Refused(Exception):
@@ -48,15 +50,17 @@ def invalid(field: str | None, value: Any, message: str) -> Refused:
 
 
 def parse_date(value: str | None, field: str) -> dt.date | None:
-    """A ``YYYY-MM-DD`` query parameter (None when absent); 422 otherwise."""
+    """A ``YYYY-MM-DD`` query parameter (None when absent or empty), read as ``--as-of`` reads it; 422 otherwise."""
+    from advisor.compliance import parse_as_of
+
     if value is None or value == "":
         return None
     try:
         if not _DATE.fullmatch(value):
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise invalid(field, value, f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
+            raise ValueError(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2025-06-01")
+        return parse_as_of(value)
+    except ValueError as exc:
+        raise invalid(field, value, str(exc)) from None
 
 
 async def read_json(request: Request) -> Any:
@@ -140,11 +144,10 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def advise(request: Request, lang: Lang = "zh",
-                     as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description="YYYY-MM-DD: the compliance checklist as "
-                                                                 "the law stood on that date")) -> Response:
-        parse_date(as_of, "as_of")
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)) -> Response:
+        date = parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
-        return Response(await engine.run(engine.advise_json, profile, lang), media_type="application/json")
+        return Response(await engine.run(engine.advise_json, profile, lang, date), media_type="application/json")
 
     @api.post(
         "/memo",
@@ -160,14 +163,14 @@ def router(ctx: Any) -> APIRouter:
                    date: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                             description="YYYY-MM-DD printed on the memo, from 1980 to 2107 "
                                                         "(default: today)"),
-                   as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description="YYYY-MM-DD: the checklist as the law stood then")
+                   as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
                    ) -> Response:
         memo_date = parse_date(date, "date")
         if memo_date is not None and not 1980 <= memo_date.year <= 2107:  # the dates a zip entry can carry
             raise invalid("date", date, f"'{date}' is out of range; a memo is dated from 1980-01-01 to 2107-12-31")
-        parse_date(as_of, "as_of")
+        checklist_date = parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
-        data = await engine.run(engine.memo, profile, format, lang, memo_date)
+        data = await engine.run(engine.memo, profile, format, lang, memo_date, checklist_date)
         media_type, extension = MEMO_TYPES[format]
         return Response(data, media_type=media_type, headers=attachment(profile.name, extension))
 
@@ -181,9 +184,12 @@ def router(ctx: Any) -> APIRouter:
                          "content": {"application/json": {"schema": ref("WhatIf")}}}, **_ERRORS},
     )
     @guarded
-    async def whatif(request: Request, lang: Lang = "zh") -> Response:
+    async def whatif(request: Request, lang: Lang = "zh",
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date"},
+                                               description=AS_OF)) -> Response:
         from advisor.whatif import ChangeError, apply_changes
 
+        date = parse_date(as_of, "as_of")
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("profile"), dict) or not isinstance(body.get("set"), dict):
             raise invalid(None, None, "the body must be {\"profile\": {...}, \"set\": {field: value, ...}}")
@@ -200,7 +206,7 @@ def router(ctx: Any) -> APIRouter:
             from advisor.web.problems import profile_problems
 
             raise Refused(422, {"errors": profile_problems(exc, body["set"], prefix="set.")}) from None
-        result = await engine.run(engine.compare, profile, edited, lang)
+        result = await engine.run(engine.compare, profile, edited, lang, date)
         import orjson
 
         return Response(orjson.dumps(result), media_type="application/json")
@@ -223,12 +229,12 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def batch(request: Request, format: Literal["jsonl", "csv", "json", "xlsx"] = "jsonl", lang: Lang = "zh",
-                    as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description="YYYY-MM-DD: the checklist as the law stood then")
+                    as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
                     ) -> Response:
         from advisor.batch.writers import FORMATS
         from advisor.web.batch import TooManyRows, json_records, read_upload
 
-        parse_date(as_of, "as_of")
+        date = parse_date(as_of, "as_of")
         if format not in FORMATS:
             raise invalid("format", format, f"'{format}' output is not available here; available: "
                                             f"{', '.join(f for f in FORMATS if f in BATCH_TYPES)}")
@@ -251,7 +257,7 @@ def router(ctx: Any) -> APIRouter:
             raise Refused(413, {"error": str(exc)}) from None
         except SourceError as exc:
             raise invalid("file", None, str(exc)) from None
-        return await batch_response(engine, records, format, lang, name)
+        return await batch_response(engine, records, format, lang, name, date)
 
     @api.get(
         "/rules",
@@ -271,14 +277,15 @@ def router(ctx: Any) -> APIRouter:
     return api
 
 
-async def batch_response(engine: Any, records: list[Any], fmt: str, lang: str, name: str) -> Response:
+async def batch_response(engine: Any, records: list[Any], fmt: str, lang: str, name: str,
+                         as_of: dt.date | None = None) -> Response:
     """Score ``records`` on the engine thread into a temporary file and send it."""
     import tempfile
     from pathlib import PurePosixPath
 
     out = tempfile.SpooledTemporaryFile(max_size=8 << 20)
     try:
-        report, errors = await engine.run(engine.batch, records, fmt, lang, out)
+        report, errors = await engine.run(engine.batch, records, fmt, lang, out, as_of)
     except BaseException:
         out.close()
         raise

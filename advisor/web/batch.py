@@ -105,6 +105,7 @@ class Kept:
     summary: Any
     errors: list[tuple[int, str]]
     seconds: float
+    as_of: Any = None  # the checklists' date (None: the day of scoring)
     id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
 

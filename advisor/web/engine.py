@@ -51,45 +51,47 @@ class Engine:
 
     # --- the jobs (each runs on the engine thread) ----------------------------------------------
 
-    def advise_json(self, profile: Any, lang: str) -> bytes:
+    # ``as_of``: the date the compliance checklist is evaluated for (None: today), as --as-of.
+
+    def advise_json(self, profile: Any, lang: str, as_of: dt.date | None = None) -> bytes:
         """Exactly the bytes ``advisor advise --format json`` prints: the same two calls."""
+        from advisor.assembly import RunOptions
         from advisor.formats import render
         from advisor.pipeline import get_advisor
 
-        return render(get_advisor(self.rules_dir).recommend(profile, lang), "json").encode("utf-8")
+        rec = get_advisor(self.rules_dir).recommend(profile, lang, RunOptions(as_of=as_of))
+        return render(rec, "json").encode("utf-8")
 
-    def recommend(self, profile: Any, lang: str) -> dict[str, Any]:
+    def recommend(self, profile: Any, lang: str, as_of: dt.date | None = None) -> dict[str, Any]:
         """The recommendation as contract §3 data (what the result page renders)."""
+        from advisor.assembly import RunOptions
         from advisor.pipeline import get_advisor
 
-        return get_advisor(self.rules_dir).recommend(profile, lang).model_dump(mode="json")
+        return get_advisor(self.rules_dir).recommend(profile, lang, RunOptions(as_of=as_of)).model_dump(mode="json")
 
-    def memo(self, profile: Any, fmt: str, lang: str, date: dt.date | None = None) -> bytes:
+    def memo(self, profile: Any, fmt: str, lang: str, date: dt.date | None = None,
+             as_of: dt.date | None = None) -> bytes:
         """The memo file, as ``advisor memo`` writes it."""
         from advisor.memo.writer import memo_bytes
 
-        return memo_bytes(None, profile, fmt, lang, rules_dir=self.rules_dir, date=date)
+        return memo_bytes(None, profile, fmt, lang, rules_dir=self.rules_dir, date=date, as_of=as_of)
 
-    def compare(self, before: Any, after: Any, lang: str) -> dict[str, Any]:
+    def compare(self, before: Any, after: Any, lang: str, as_of: dt.date | None = None) -> dict[str, Any]:
         """``advisor.whatif.compare``: both recommendations and their difference."""
         from advisor.whatif import compare
 
-        return compare(before, after, rules=self.rules_dir, lang=lang)
+        return compare(before, after, rules=self.rules_dir, lang=lang, as_of=as_of)
 
-    def whatif(self, profile: Any, changes: dict[str, Any], lang: str) -> dict[str, Any]:
-        """``advisor.whatif.whatif`` (validates the changes too)."""
-        from advisor.whatif import whatif
-
-        return whatif(profile, changes, rules=self.rules_dir, lang=lang)
-
-    def batch(self, records: list[Any], fmt: str, lang: str, out: Any) -> Any:
+    def batch(self, records: list[Any], fmt: str, lang: str, out: Any, as_of: dt.date | None = None) -> Any:
         """Score ``records`` into the binary file ``out`` in the batch format ``fmt``; the run's
         report and the bad records as ``(number, message)``, as ``advisor batch`` does."""
+        from advisor.assembly import RunOptions
         from advisor.batch.run import run_batch
         from advisor.batch.scorer import Scorer
         from advisor.batch.writers import make_format
 
         errors: list[tuple[int, str]] = []
-        report = run_batch(records, Scorer(self.rules_dir, lang), make_format(fmt, lang), out, to_file=True,
+        scorer = Scorer(self.rules_dir, lang, options=RunOptions(as_of=as_of))
+        report = run_batch(records, scorer, make_format(fmt, lang), out, to_file=True,
                            on_error=lambda number, message: errors.append((number, message)))
         return report, errors

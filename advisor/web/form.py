@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 from advisor.ask.fields import contract_default, normalise
 from advisor.ask.present import answer_text
 from advisor.ask.questionnaire import Question, Questionnaire
-from advisor.profile import MAX_EMPLOYEES
+from advisor.profile import MAX_COUNT, MAX_EMPLOYEES
 from advisor.web.text import wt
 
 AMOUNT = "amount"  # the budget choice that means "the amount typed beside it"
@@ -173,11 +173,27 @@ def _read_list(entry: Entry, query: Query, lang: str) -> None:
 
 
 def invalid(question: Question, text: str, lang: str) -> str:
-    """Why ``text`` is not an answer to ``question``, and what is allowed (shown beside the field)."""
+    """Why ``text`` is not an answer to ``question``, and what is allowed (shown beside the field).
+
+    A typed number or text gets ``advisor ask``'s own message for its field or kind (they say what
+    to type); a choice gets the web's (there are no choice numbers to type on a page)."""
+    from advisor.ask.text import msg
+
+    if question.kind in ("integer", "string"):
+        own = f"invalid_{question.field}"
+        return msg(own if own in msg.entries else f"invalid_{question.kind}", lang, text=text,
+                   max=MAX_EMPLOYEES, max_count=MAX_COUNT)
     labels = wt("list_sep", lang).join(answer_text(question, c.value, lang) for c in question.choices)
-    key = {"list": "error_list", "bool": "error_bool", "budget": "error_budget", "integer": "error_integer",
-           "string": "error_string"}.get(question.kind, "error_choice")
-    return wt(key, lang, text=text, labels=labels, max=MAX_EMPLOYEES)
+    key = {"list": "error_list", "bool": "error_bool", "budget": "error_budget"}.get(question.kind, "error_choice")
+    return wt(key, lang, text=text, labels=labels)
+
+
+def placeholder(question: Question, lang: str) -> str:
+    """What a text box shows before anything is typed: ``advisor ask``'s hint for the field or kind."""
+    from advisor.ask.text import msg
+
+    own = f"how_{question.field}"
+    return msg(own if own in msg.entries else f"how_{question.kind}", lang)
 
 
 def encode(question: Question, value: Any) -> list[str]:

@@ -33,6 +33,19 @@ def router(ctx: Any) -> APIRouter:
     def answers_of(request: Request, check: bool) -> Any:
         return read_answers(Query(request.query_params), ctx.questionnaire, page_lang(request.query_params), check=check)
 
+    def as_of_of(params: Any) -> tuple[Any, str | None, list[tuple[str, str]]]:
+        """The checklist date asked for (``?as_of=YYYY-MM-DD``; None: today), the message when it is
+        not a date, and the query item that carries it on to the next page."""
+        from advisor.compliance import parse_as_of
+
+        raw = str(params.get("as_of") or "").strip()
+        if not raw:
+            return None, None, []
+        try:
+            return parse_as_of(raw), None, [("as_of", raw)]
+        except ValueError as exc:
+            return None, str(exc), []
+
     def profile_of(answers: Any) -> tuple[Any, str | None]:
         """The profile the answers make, or the reason they make none."""
         from advisor.profile import parse_profile
@@ -52,9 +65,11 @@ def router(ctx: Any) -> APIRouter:
         profile, problem = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return render(request, "ask.html.j2", status=422, answers=answers, profile_error=problem)
-        rec = await engine.run(engine.recommend, profile, page_lang(request.query_params))
-        return render(request, "result.html.j2", answers=answers, rec=rec,
-                      query=query_items(answers.values, ctx.questionnaire))
+        as_of, as_of_error, dated = as_of_of(request.query_params)
+        rec = await engine.run(engine.recommend, profile, page_lang(request.query_params), as_of)
+        return render(request, "result.html.j2", answers=answers, rec=rec, as_of_error=as_of_error,
+                      answers_query=query_items(answers.values, ctx.questionnaire),
+                      query=query_items(answers.values, ctx.questionnaire) + dated)
 
     @pages.get("/result.json")
     async def result_json(request: Request) -> Response:
@@ -64,7 +79,8 @@ def router(ctx: Any) -> APIRouter:
         profile, _ = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
-        data = await engine.run(engine.advise_json, profile, page_lang(request.query_params))
+        as_of, _, _ = as_of_of(request.query_params)
+        data = await engine.run(engine.advise_json, profile, page_lang(request.query_params), as_of)
         return Response(data, media_type="application/json", headers=attachment(profile.name, ".json"))
 
     @pages.get("/memo.{extension}")
@@ -80,7 +96,8 @@ def router(ctx: Any) -> APIRouter:
         profile, _ = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
-        data = await engine.run(engine.memo, profile, fmt, page_lang(request.query_params))
+        as_of, _, _ = as_of_of(request.query_params)
+        data = await engine.run(engine.memo, profile, fmt, page_lang(request.query_params), None, as_of)
         media_type, suffix = MEMO_TYPES[fmt]
         return Response(data, media_type=media_type, headers=attachment(profile.name, suffix))
 
@@ -97,13 +114,14 @@ def router(ctx: Any) -> APIRouter:
         changes = changes_in(query, ctx.questionnaire)
         edited = read_answers(with_changes(query, changes), ctx.questionnaire, lang, check=True)
         after, problem = (None, None) if edited.errors else profile_of(edited)
-        back = query_items(base.values, ctx.questionnaire)
+        as_of, _, dated = as_of_of(request.query_params)
+        back = query_items(base.values, ctx.questionnaire) + dated
         if after is None:
             return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
                           errors=[e.error for e in edited.errors] + ([problem] if problem else []))
-        result = await engine.run(engine.compare, before, after, lang)
+        result = await engine.run(engine.compare, before, after, lang, as_of)
         return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
-                      keep=query_items(edited.values, ctx.questionnaire), errors=[])
+                      keep=query_items(edited.values, ctx.questionnaire) + dated, errors=[])
 
     # --- batch ------------------------------------------------------------------------------------
 
@@ -129,6 +147,9 @@ def router(ctx: Any) -> APIRouter:
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
             return batch_page(request, 400, wt("batch_no_file", lang))
+        as_of, as_of_error, _ = as_of_of(form)
+        if as_of_error:
+            return batch_page(request, 422, as_of_error)
         data = await upload.read()
         try:
             records = await engine.run(read_upload, data, upload.filename, ctx.settings.max_rows)
@@ -139,9 +160,9 @@ def router(ctx: Any) -> APIRouter:
         if not records:
             return batch_page(request, 422, wt("batch_empty", lang))
         with tempfile.TemporaryFile() as out:  # the page shows the summary; downloads score again
-            report, errors = await engine.run(engine.batch, records, "csv", lang, out)
+            report, errors = await engine.run(engine.batch, records, "csv", lang, out, as_of)
         kept = Kept(name=display_name(upload.filename), filename=upload.filename, lang=lang, data=data,
-                    summary=report.summary, errors=errors, seconds=report.seconds)
+                    summary=report.summary, errors=errors, seconds=report.seconds, as_of=as_of)
         ctx.kept.add(kept)
         return RedirectResponse(f"/batch/{kept.id}?lang={lang}", status_code=303)
 
@@ -171,7 +192,7 @@ def router(ctx: Any) -> APIRouter:
         if kept is None or extension not in BATCH_TYPES or extension not in FORMATS:
             raise HTTPException(404)
         records = await engine.run(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
-        return await batch_response(engine, records, extension, kept.lang, kept.name)
+        return await batch_response(engine, records, extension, kept.lang, kept.name, kept.as_of)
 
     def _gone(request: Request) -> str:
         from advisor.web.text import wt

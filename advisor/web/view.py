@@ -91,6 +91,12 @@ class View:
 
         return value_label(question, value, self.lang)
 
+    def placeholder(self, question: Any) -> str:
+        """The hint a text box shows before anything is typed."""
+        from advisor.web.form import placeholder
+
+        return placeholder(question, self.lang)
+
     def skip(self, question: Any) -> list[list[dict[str, Any]]]:
         """The question's skip logic for the page's script."""
         from advisor.web.form import skip_logic
