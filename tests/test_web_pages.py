@@ -135,12 +135,18 @@ def test_new_keys_of_the_recommendation_have_their_blocks(web):
                          "monthly_tokens": 2_000_000_000}
     rec["counterfactuals"] = [{"change": {"privacy": "low"}, "mode": "saas"}]
     rec["brand_new_key"] = {"anything": [1, "二"]}
+    rec["deployment"].update(decided_by="tie_break", tied_with=["saas"], tie_break_source="report §1.4",
+                             sub_key_added_later="深层的新键")
+    rec["pricing"]["excluded"] = [{"model": "advertising", "label": "广告收入", "rules": ["P-X"], "reason": "不面向公众"}]
+    rec["model_size"]["chosen_by"] = "vendor"
     module = templates().get_template("_rec.html.j2").make_module({"v": View(ctx, "zh", "/result", {})})
     html = unescape(str(module.recommendation(rec, [("name", "江南银行")])))
     for marker in ('id="excluded"', "数据不得出本单位", 'class="excluded"', 'id="conflicts"', "隐私要求、预算",
                    'id="as-of"', "2025-03-01", 'id="upcoming"', "将来的义务", 'id="costs"', "100万–200万", "GPU 服务器",
                    'id="break-even"', "约 14 个月回本", "80万", 'id="counterfactuals"', "若 隐私要求为低",
-                   "set.privacy=low", 'id="other"', "brand_new_key", "二"):
+                   "set.privacy=low", 'id="other"', "brand_new_key", "二", 'id="decided"',
+                   "按规则包的优先顺序选定（出处：report §1.4）", "sub_key_added_later", "深层的新键",
+                   'id="pricing-excluded"', "不面向公众", 'id="chosen-by"'):
         assert marker in html, marker
 
 

@@ -148,6 +148,24 @@ class View:
             return self.cny(pair)
         return self.w("cny_range", low=self.cny(pair[0]), high=self.cny(pair[1]))
 
+    def grouped(self, excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Excluded modes that share their reason and rules, together: ``[{modes, reason, rules}]``."""
+        groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for entry in excluded:
+            groups.setdefault((entry.get("reason", ""), tuple(entry.get("rules", []))), []).append(entry["mode"])
+        return [{"modes": modes, "reason": reason, "rules": list(rules)} for (reason, rules), modes in groups.items()]
+
+    def decided(self, deployment: dict[str, Any]) -> str:
+        """How the mode was chosen, when not simply by the highest score (``decided_by``)."""
+        from advisor.web.text import wt
+
+        how = deployment.get("decided_by")
+        key = f"decided_{how}"
+        if key not in wt.entries:
+            return f"decided_by: {how}"
+        tied = self.w("list_sep").join(self.mode_label(m) for m in deployment.get("tied_with") or [])
+        return self.w(key, tied=tied, source=deployment.get("tie_break_source") or "")
+
     def size_text(self, model_size: dict[str, Any]) -> str:
         """The model-size range in words, as the table output says it."""
         low, high = model_size.get("min_params_b"), model_size.get("max_params_b")
