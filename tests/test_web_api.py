@@ -282,3 +282,19 @@ def test_as_of_gives_the_clis_as_of(api, cli, as_of):
     assert whatif.json()["before"]["as_of"] == whatif.json()["after"]["as_of"] == as_of
     batch = api.post(f"/api/v1/batch?as_of={as_of}", json=[profile_of(path)])
     assert json.loads(batch.text.splitlines()[0])["as_of"] == as_of
+
+
+def test_batch_in_every_output_format_the_batch_writers_have(api):
+    """Every format both the API and ``advisor batch`` know is offered and works (a writer added
+    to the batch, such as a workbook, shows up here)."""
+    from advisor.batch.writers import FORMATS
+    from advisor.web.api import BATCH_TYPES
+
+    profiles = [profile_of(p) for p in EXAMPLES[:2]]
+    formats = [f for f in BATCH_TYPES if f in FORMATS]
+    assert {"jsonl", "csv", "json"} <= set(formats)
+    for fmt in formats:
+        response = api.post(f"/api/v1/batch?format={fmt}", json=profiles)
+        assert response.status_code == 200, (fmt, response.text[:300])
+        assert response.headers["content-type"].split(";")[0] == BATCH_TYPES[fmt][0].split(";")[0]
+        assert response.content
