@@ -47,7 +47,7 @@ def start_server(port: int) -> tuple[subprocess.Popen, float]:
             return process, time.perf_counter() - started
         except httpx.TransportError:
             if process.poll() is not None:
-                raise SystemExit("advisor serve did not start")
+                raise SystemExit("advisor serve did not start") from None
             time.sleep(0.01)
 
 

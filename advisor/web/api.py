@@ -144,7 +144,8 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def advise(request: Request, lang: Lang = "zh",
-                     as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)) -> Response:
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date"},
+                                               description=AS_OF)) -> Response:
         date = parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
         return Response(await engine.run(engine.advise_json, profile, lang, date), media_type="application/json")
@@ -191,7 +192,7 @@ def router(ctx: Any) -> APIRouter:
 
         date = parse_date(as_of, "as_of")
         body = await read_json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("profile"), dict) or not isinstance(body.get("set"), dict):
+        if not (isinstance(body, dict) and isinstance(body.get("profile"), dict) and isinstance(body.get("set"), dict)):
             raise invalid(None, None, "the body must be {\"profile\": {...}, \"set\": {field: value, ...}}")
         extra = [k for k in body if k not in ("profile", "set")]
         if extra:
@@ -263,7 +264,8 @@ def router(ctx: Any) -> APIRouter:
         "/rules",
         summary="The rule pack",
         description="The rule pack's name, version and every rule: id, file, source and description.",
-        responses={200: {"description": "The rule pack.", "content": {"application/json": {"schema": ref("RulePack")}}}},
+        responses={200: {"description": "The rule pack.",
+                         "content": {"application/json": {"schema": ref("RulePack")}}}},
     )
     async def rules(lang: Lang = "zh") -> Response:
         import orjson

@@ -182,7 +182,7 @@ def chart(sector_rows: list[dict[str, Any]], modes: list[str], mode_label: dict[
     for i, row in enumerate(sector_rows):
         y, x = top + i * row_h, float(label_w)
         segments = []
-        for mode, count in zip(modes, row["counts"]):
+        for mode, count in zip(modes, row["counts"], strict=True):
             if not count:
                 continue
             width = bar_w * count / largest

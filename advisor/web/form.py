@@ -141,7 +141,10 @@ def _read(entry: Entry, query: Query, lang: str, check: bool) -> None:
             if check and q.default is None:
                 entry.error = wt("error_required", lang)
                 return
-        entry.value = q.default if q.default is not None else (None if q.empty is not None else contract_default(q.field))
+        if q.default is not None:
+            entry.value = q.default
+        else:
+            entry.value = None if q.empty is not None else contract_default(q.field)
         return
     try:
         entry.value = normalise(q.field, text)

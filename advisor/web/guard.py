@@ -135,9 +135,11 @@ class Guard:
             if is_api(scope["path"]):
                 given = _header(scope, b"authorization") or ""
                 scheme, _, value = given.partition(" ")
-                if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), settings.token.encode()):
+                token = settings.token.encode()
+                if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
                     return 401, "need_token", {}
-            elif not hmac.compare_digest(_cookie(scope, SESSION_COOKIE).encode(), session_value(settings.token).encode()):
+            elif not hmac.compare_digest(_cookie(scope, SESSION_COOKIE).encode(),
+                                         session_value(settings.token).encode()):
                 return 303, "login", {}
         return None
 

@@ -31,7 +31,8 @@ def router(ctx: Any) -> APIRouter:
         return HTMLResponse(ctx.templates.get_template(template).render(v=view, **values), status_code=status)
 
     def answers_of(request: Request, check: bool) -> Any:
-        return read_answers(Query(request.query_params), ctx.questionnaire, page_lang(request.query_params), check=check)
+        params = request.query_params
+        return read_answers(Query(params), ctx.questionnaire, page_lang(params), check=check)
 
     def as_of_of(params: Any) -> tuple[Any, str | None, list[tuple[str, str]]]:
         """The checklist date asked for (``?as_of=YYYY-MM-DD``; None: today), the message when it is
