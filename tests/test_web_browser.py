@@ -230,3 +230,12 @@ def test_screenshots_of_every_page(server, page, tmp_path):
         data = shot.read_bytes()
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and width == 1280 and height >= 600, shot.name
+
+
+def test_without_a_browser_the_tests_skip_with_the_install_hint_unless_required(monkeypatch):
+    monkeypatch.delenv("ADVISOR_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium chromium-driver"):
+        _unavailable("Chromium was not found")
+    monkeypatch.setenv("ADVISOR_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="must run here"):
+        _unavailable("Chromium was not found")
