@@ -41,8 +41,8 @@ text = TextTable("advisor.batch", "xlsx.yaml")
 
 EXCEL_ROWS = 1_048_576  # rows a sheet can hold, the header included
 LIST_JOIN = "; "  # between the items of a list cell (the input reads ; as a list separator too)
-WIDEST = 60  # characters a column is made wide at most (longer text is there, cut off on screen)
-WIDEST_REASON = 100  # the error column: the message is the reason to open the sheet
+WIDEST = 50  # characters a column is made wide at most (longer text is there, cut off on screen)
+WIDEST_REASON = 80  # the error column: the message is the reason to look
 
 
 class XlsxWorkbook(OutputFormat):
@@ -171,18 +171,21 @@ class XlsxWorkbook(OutputFormat):
 
     def _write_summary(self) -> None:
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font
 
         lang, ws, summary = self.lang, self._summary_sheet, self.summary
         bold = Font(bold=True)
-        tables = summary.tables(self._pack, lang)
+        tables = [_one_text_column(t) for t in summary.tables(self._pack, lang)]
+        _one_page_wide(ws)
         widths = _widths([t.headers for t in tables] + [row for t in tables for row in t.rows])
         for column, width in enumerate(widths, start=1):
             ws.column_dimensions[_letter(column)].width = width
 
-        def strong(value: Any) -> Any:
+        def strong(value: Any, right: bool = False) -> Any:
             cell = WriteOnlyCell(ws, value)
             cell.font = bold
+            if right:  # over a column of numbers
+                cell.alignment = Alignment(horizontal="right")
             return cell
 
         ws.append([strong(text("summary_head", lang, rows=f"{summary.rows:,}", scored=f"{summary.scored:,}",
@@ -193,7 +196,7 @@ class XlsxWorkbook(OutputFormat):
         for table in tables:
             ws.append([])
             ws.append([strong(table.title)])
-            ws.append([strong(h) for h in table.headers])
+            ws.append([strong(h, right=c >= table.text_columns) for c, h in enumerate(table.headers)])
             top = at + 3  # the header's row
             for row in table.rows:
                 if table.share_column is None:
@@ -211,6 +214,16 @@ class XlsxWorkbook(OutputFormat):
             table, top = chart_table
             ws.add_chart(_chart(ws, table, top, text("chart_axis", self.lang)),
                          f"{_letter(len(widths) + 2)}2")
+
+
+def _one_text_column(table: SummaryTable) -> SummaryTable:
+    """The table with its text columns in one, "title (id)" as the modes are shown: the tables
+    share the sheet's columns, and a second text column would widen the counts of the others."""
+    if table.text_columns < 2:
+        return table
+    n = table.text_columns
+    rows = [[f"{row[n - 1]} ({row[0]})", *row[n:]] for row in table.rows]
+    return table._replace(headers=[table.headers[0], *table.headers[n:]], rows=rows, text_columns=1)
 
 
 class _Table:
@@ -257,6 +270,8 @@ class _Table:
         for column, width in enumerate(self.widths or _widths([self.headers]), start=1):
             ws.column_dimensions[_letter(column)].width = width
         ws.freeze_panes = "A2"
+        ws.page_setup.orientation = "landscape"
+        ws.print_title_rows = "1:1"  # the header on every printed page
         bold = Font(bold=True)
         header = []
         for title in self.headers:
@@ -274,6 +289,14 @@ class _Table:
         if self.rows == 0:
             self._start()
         self._finish()
+
+
+def _one_page_wide(ws: Any) -> None:
+    """Printed (or saved as PDF) landscape, as many pages long as needed but one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _chart(ws: Any, table: SummaryTable, top: int, axis: str) -> Any:
