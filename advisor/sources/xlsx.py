@@ -9,9 +9,11 @@ Cells keep the type Excel stores: a number is an int or a float, an amount typed
 (``800万``) is text, TRUE/FALSE are booleans; a date or time is given as its ISO text
 (``2024-03-01``), since no field is a date. An empty cell is ``""`` (absent), as in CSV.
 
-The workbook is read with openpyxl in read-only mode: a sheet's XML is parsed as its rows are
-iterated, so memory does not grow with the number of rows (only Excel's table of distinct
-texts, the shared strings, is held whole). Each record's ``source`` names the file, the sheet
+The workbook is read with openpyxl's reader (``WorkbookReader``): a sheet's XML is parsed as
+its rows are iterated and each row is dropped once read, so memory does not grow with the
+number of rows (only Excel's table of distinct texts, the shared strings, is held whole).
+``read_workbook`` reads from any binary stream (a web upload), ``read_workbook_file`` from a
+path. Each record's ``source`` names the file, the sheet
 and the row as Excel shows it (``clients.xlsx, sheet '客户', row 8``), and says in which
 column each field is, so that a problem with a field also names its column letter and header.
 """
@@ -96,7 +98,8 @@ def read_workbook(stream: BinaryIO, name: str, numbers: Iterator[int] | None = N
     try:
         workbook = _open(stream, name)
         try:
-            yield from _read_sheet(_sheet(workbook, name, sheet), name, numbers)
+            title, part = _sheet(workbook, name, sheet)
+            yield from _read_sheet(workbook, title, part, name, numbers)
         finally:
             workbook.close()
     finally:
@@ -111,9 +114,75 @@ def _seekable(stream: BinaryIO) -> bool:
         return False
 
 
-def _open(stream: BinaryIO, name: str) -> Any:
-    import openpyxl
+class WorkbookReader:
+    """An open workbook (a seekable binary stream): its sheets, and the rows of each, read with
+    openpyxl's parser. Raises what openpyxl raises for a damaged file; ``close`` when done.
 
+    ``openpyxl.load_workbook(read_only=True)`` is not quite constant in memory: ElementTree's
+    ``iterparse`` keeps every row it has read under the sheet's ``sheetData`` element (cleared,
+    but there: about 85 bytes a row), and opening a sheet whose size is not recorded in the
+    file (openpyxl's own write-only output, for one) first parses the whole sheet to find it.
+    So the workbook is opened with openpyxl's reader up to its styles (they tell which numbers
+    are dates), and a sheet's rows are parsed by openpyxl's sheet parser, each row dropped from
+    the tree once read. Cells are decoded exactly as ``iter_rows(values_only=True)`` decodes
+    them (the tests compare both).
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
+        try:
+            reader.read_manifest()
+            reader.read_strings()  # Excel's shared strings: the distinct texts, held whole
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            # (title, visible, part) of each sheet of rows, in tab order; chart sheets have none
+            self.sheets = [(sheet.name, sheet.state in (None, "visible"), rel.target)
+                           for sheet, rel in reader.parser.find_sheets()
+                           if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        except BaseException:
+            reader.archive.close()
+            raise
+        self._reader = reader
+
+    def rows(self, part: str) -> Iterator[tuple[int, tuple]]:
+        """``(row number as Excel shows it, cell values)`` for each row of the sheet in ``part``
+        that the file holds (an empty row may be left out); values as openpyxl decodes them."""
+        from openpyxl.worksheet._reader import WorkSheetParser
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+        from openpyxl.xml.functions import iterparse  # defusedxml's when it is installed, as openpyxl does
+
+        row_tag, data_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}sheetData"
+        reader, book = self._reader, self._reader.wb
+        with reader.archive.open(part) as source:
+            parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=book.epoch,
+                                     date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            table = None
+            for event, element in iterparse(source, events=("start", "end")):
+                if event == "start":
+                    if element.tag == data_tag:
+                        table = element
+                    continue
+                if element.tag != row_tag:
+                    continue
+                number, cells = parser.parse_row(element)
+                parser.row_dimensions.clear()  # row heights and styles: not needed, not kept
+                if table is not None:
+                    table.remove(element)  # the first child: the rows before it are gone already
+                if not cells:
+                    continue
+                values: list[Any] = [None] * max(cell["column"] for cell in cells)
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                yield number, tuple(values)
+
+    def close(self) -> None:
+        self._reader.archive.close()
+
+
+def _open(stream: BinaryIO, name: str) -> WorkbookReader:
     start = stream.tell()
     head = stream.read(4)
     stream.seek(start)
@@ -123,7 +192,7 @@ def _open(stream: BinaryIO, name: str) -> Any:
     if head != _ZIP:
         raise SourceError(f"{name}: not an Excel workbook (.xlsx)", hint="save it as .xlsx, or as CSV UTF-8")
     try:
-        return openpyxl.load_workbook(stream, read_only=True, data_only=True, keep_links=False)
+        return WorkbookReader(stream)
     except Exception as exc:  # a damaged archive: zipfile, XML and openpyxl errors alike
         raise SourceError(f"{name}: not a readable Excel workbook ({_why(exc)})",
                           hint="open it in Excel or WPS and save it again as .xlsx") from None
@@ -134,28 +203,27 @@ def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _sheet(workbook: Any, name: str, wanted: str | None) -> Any:
-    sheets = workbook.worksheets  # tables only: chart sheets are not among them
-    titles = ", ".join(f"'{s.title}'" for s in sheets)
+def _sheet(workbook: WorkbookReader, name: str, wanted: str | None) -> tuple[str, str]:
+    """``(title, part)`` of the sheet named ``wanted``, or of the first visible sheet."""
+    sheets = workbook.sheets
+    titles = ", ".join(f"'{title}'" for title, _, _ in sheets)
     if wanted is not None:
-        for ws in sheets:
-            if ws.title == wanted:
-                return ws
-        folded = [ws for ws in sheets if fold(ws.title) == fold(wanted)]
+        for title, _, part in sheets:
+            if title == wanted:
+                return title, part
+        folded = [(title, part) for title, _, part in sheets if fold(title) == fold(wanted)]
         if len(folded) == 1:
             return folded[0]
         raise SourceError(f"{name}: no sheet named '{wanted}'; its sheets: {titles}")
-    visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
-    if not visible:
-        raise SourceError(f"{name}: the workbook has no visible sheet of rows; its sheets: {titles or 'none'}")
-    return visible[0]
+    for title, visible, part in sheets:
+        if visible:
+            return title, part
+    raise SourceError(f"{name}: the workbook has no visible sheet of rows; its sheets: {titles or 'none'}")
 
 
-def _read_sheet(ws: Any, name: str, numbers: Iterator[int]) -> Iterator[Record]:
-    where = f"{name}, sheet '{ws.title}'"
-    # The size recorded in the file may be wrong (some programs write "A1"): read what is there.
-    ws.reset_dimensions()
-    rows = enumerate(ws.iter_rows(values_only=True), start=1)
+def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numbers: Iterator[int]) -> Iterator[Record]:
+    where = f"{name}, sheet '{title}'"
+    rows = workbook.rows(part)
     try:
         head = list(itertools.islice(rows, HEADER_SCAN))
         header = _header(head, where)
@@ -285,4 +353,4 @@ def _columns() -> str:
     return ", ".join(f"{f.name} ({f.zh})" for f in vocabulary().fields.values())
 
 
-__all__ = ["SheetRow", "is_workbook", "read_workbook", "read_workbook_file"]
+__all__ = ["SheetRow", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file"]
