@@ -309,7 +309,7 @@ def test_memory_does_not_grow_with_the_rows(tmp_path):
     path = tmp_path / "long.xlsx"
     book = openpyxl.Workbook(write_only=True)
     ws = book.create_sheet("s")
-    for n in range(15_000):
+    for n in range(10_000):
         ws.append([f"客户{n}", n, "金融"])
     book.save(path)
 
@@ -328,8 +328,8 @@ def test_memory_does_not_grow_with_the_rows(tmp_path):
             reader.close()
         return grown
 
-    assert growth(lambda reader: reader.rows(reader.sheets[0][2])) < 600_000  # a parse buffer's worth
+    assert growth(lambda reader: reader.rows(reader.sheets[0][2])) < 450_000  # a parse buffer's worth
     # what openpyxl's iter_rows does over the same rows (so that the bound above means something)
     reference = openpyxl.load_workbook(path, read_only=True)
-    assert growth(lambda _: iter(reference.worksheets[0].iter_rows(values_only=True))) > 1_000_000
+    assert growth(lambda _: iter(reference.worksheets[0].iter_rows(values_only=True))) > 800_000
     reference.close()

@@ -146,13 +146,14 @@ def test_columns_fit_their_text_counting_wide_characters_as_two(cli, tmp_path):
 
 def test_the_same_rows_give_the_same_bytes_with_one_process_or_two(cli, tmp_path, monkeypatch):
     monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 0.0)  # hand blocks to the worker
-    path = write_csv(tmp_path / "c.csv", client_rows(2300, seed=8, bad=True))
+    monkeypatch.setattr("advisor.batch.workers.WARM_UP", 0)  # from the second block of 1,000 on
+    path = write_csv(tmp_path / "c.csv", client_rows(1500, seed=8, bad=True))
     one, again, two = tmp_path / "one.xlsx", tmp_path / "again.xlsx", tmp_path / "two.xlsx"
     cli("batch", str(path), "-o", str(one), "-q")
     cli("batch", str(path), "-o", str(again), "-q")
     cli("batch", str(path), "-o", str(two), "-q", "-j", "2")
     assert one.read_bytes() == again.read_bytes() == two.read_bytes()
-    assert len(rows_of(openpyxl.load_workbook(one, read_only=True)["评估结果"])) == 2301
+    assert len(rows_of(openpyxl.load_workbook(one, read_only=True)["评估结果"])) == 1501
 
 
 def test_rows_beyond_excels_limit_go_on_to_a_numbered_sheet(cli, tmp_path, monkeypatch):
