@@ -1,45 +1,33 @@
 """Profile in, recommendation out: resolve thresholds, run the engine, assemble the result.
 
-The assembly is generic: it adds up the scores and collects the effects of the rules that fired.
-Which rule fires, and what it says, is entirely the pack's business.
+The steps are modules of their own, in the order the data flows: ``resolution`` (thresholds),
+the engine (``engine/runtime.py``), ``ranking`` (the deployment decision) and ``assembly``
+(the recommendation, section by section). Which rule fires, and what it says, is entirely the
+pack's business.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
 import itertools
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from dataclasses import replace
+from typing import Any, Iterable
 
-from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack, load_pack
-from advisor.engine.schema import BandTable
+from advisor import clock
+from advisor.assembly import DEFAULT_OPTIONS, Assembly, RunOptions
+from advisor.compliance import parse_as_of
+from advisor.engine.loader import RulePack, load_pack
 from advisor.profile import Profile, parse_profile
-from advisor.recommendation import (
-    ComplianceItem,
-    Deployment,
-    ModelSize,
-    ModeScore,
-    Note,
-    PackInfo,
-    Pricing,
-    Recommendation,
-    Threshold,
-    TraceEntry,
-)
-from advisor.vocabulary import vocabulary
+from advisor.ranking import Ranker, Ranking
+from advisor.recommendation import Recommendation
+from advisor.resolution import Resolved, resolve_values
 
 DEFAULT_LANG = "zh"  # the users read Chinese first
 LANGS = ("zh", "en")
 
+__all__ = ["DEFAULT_LANG", "LANGS", "Advisor", "Resolved", "RunOptions", "as_of_date", "dated", "get_advisor", "score"]
+
 _names = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """A profile with its thresholds applied: the facts the engine sees, and how they were found."""
-
-    facts: dict[str, Any]
-    thresholds: tuple[tuple[str, str, int, BandTable, int], ...]  # field, value, number, table, band index
 
 
 class Advisor:
@@ -52,11 +40,9 @@ class Advisor:
         self.pack = pack
         self.compiled = compile_pack(pack, f"advisor_{pack.version[7:]}_{next(_names)}")
         self.runtime = Runtime(self.compiled)
+        self.ranker = Ranker(pack)
         self._partial: dict[frozenset[str], Any] = {}  # runtimes of parts of the pack (see partial_runtime)
-        self._tie = {m: i for i, m in enumerate(pack.meta.tie_break)}
-        self._scores = {
-            r.id: [(e.score.mode, e.score.points) for e in r.then if e.score] for r in pack.rules
-        }
+        self._assemblies: dict[tuple[str, RunOptions], Assembly] = {}
 
     @classmethod
     def load(cls, rules_dir: str | None = None) -> "Advisor":
@@ -75,6 +61,14 @@ class Advisor:
             self._partial[rules] = runtime
         return runtime
 
+    def assembly(self, lang: str = DEFAULT_LANG, options: RunOptions = DEFAULT_OPTIONS) -> Assembly:
+        """The section assembly for ``lang`` and ``options`` (made once, then reused)."""
+        key = (lang, options)
+        found = self._assemblies.get(key)
+        if found is None:
+            found = self._assemblies[key] = Assembly(self.pack, lang, options, self.ranker)
+        return found
+
     # --- the steps ---------------------------------------------------------------------------
 
     def resolve(self, profile: Profile) -> Resolved:
@@ -85,190 +79,19 @@ class Advisor:
         """``resolve`` for a validated profile's values without its name (``values`` is not changed).
 
         The facts hold every field of the profile, and the budget amount (None if not given)."""
-        facts = dict(values)
-        facts[BUDGET_NUMBER_FIELD] = None  # every field is present (the engine leaves out None)
-        applied = []
-        if values["size"] is None:
-            employees = values["employees"]
-            index = _band(self.pack.thresholds.size, employees)
-            facts["size"] = self.pack.thresholds.size.bands[index].value
-            applied.append(("size", facts["size"], employees, self.pack.thresholds.size, index))
-        budget = values["budget"]
-        if isinstance(budget, int):
-            index = _band(self.pack.thresholds.budget, budget)
-            facts["budget"] = self.pack.thresholds.budget.bands[index].value
-            facts[BUDGET_NUMBER_FIELD] = budget
-            applied.append(("budget", facts["budget"], budget, self.pack.thresholds.budget, index))
-        return Resolved(facts=facts, thresholds=tuple(applied))
+        return resolve_values(self.pack, values)
 
-    def rank(self, fired: Iterable[str]) -> list[tuple[str, float, list[str]]]:
-        """Every mode with its total score and scoring rules, best first (ties: pack tie-break order)."""
-        totals = {m: 0.0 for m in self.pack.meta.tie_break}
-        why: dict[str, list[str]] = {m: [] for m in totals}
-        for rid in sorted(set(fired), key=self.pack.order.__getitem__):
-            for mode, points in self._scores[rid]:
-                totals[mode] += points
-                if rid not in why[mode]:
-                    why[mode].append(rid)
-        ranked = sorted(totals, key=lambda m: (-round(totals[m], 6), self._tie[m]))
-        return [(m, round(totals[m], 6) + 0.0, why[m]) for m in ranked]
+    def rank(self, fired: Iterable[str]) -> Ranking:
+        """The deployment decision the rules ``fired`` make (see ``advisor.ranking``)."""
+        return self.ranker.rank(fired)
 
-    def recommend(self, profile: Profile, lang: str = DEFAULT_LANG) -> Recommendation:
-        """The full recommendation for one validated profile."""
+    def recommend(self, profile: Profile, lang: str = DEFAULT_LANG,
+                  options: RunOptions = DEFAULT_OPTIONS) -> Recommendation:
+        """The full recommendation for one validated profile, with the run ``options`` (the
+        checklist as of ``options.as_of``, today when it is None)."""
         resolved = self.resolve(profile)
-        fired, _ = self.runtime.evaluate(resolved.facts, decide=lambda f: self.rank(f)[0][0])
-        return self._assemble(profile, resolved, fired, lang)
-
-    # --- assembly ----------------------------------------------------------------------------
-
-    def _assemble(self, profile: Profile, resolved: Resolved, fired_ids: list[str], lang: str) -> Recommendation:
-        pack, voc = self.pack, self.pack.vocabulary
-        fired = sorted(set(fired_ids), key=pack.order.__getitem__)
-        rules = [pack.by_id[rid] for rid in fired]
-
-        ranked = self.rank(fired)
-        (mode, score, mode_rules), others = ranked[0], ranked[1:]
-        deployment = Deployment(
-            mode=mode,
-            label=voc.modes[mode].label.get(lang),
-            score=score,
-            alternatives=[
-                ModeScore(mode=m, label=voc.modes[m].label.get(lang), score=s, rules=r) for m, s, r in others
-            ],
-            rules=mode_rules,
-        )
-
-        pricing_models: list[str] = []
-        pricing_rules: list[str] = []
-        sizes: list[tuple[int, float, float, str]] = []
-        items: dict[str, dict[str, Any]] = {}
-        notes: list[Note] = []
-        derived: list[str] = []
-        for rule in rules:
-            for effect in rule.then:
-                if effect.pricing:
-                    pricing_models.extend(m for m in effect.pricing if m not in pricing_models)
-                    if rule.id not in pricing_rules:
-                        pricing_rules.append(rule.id)
-                elif effect.model_size:
-                    ms = effect.model_size
-                    sizes.append((ms.priority, ms.min, ms.max, rule.id))
-                elif effect.comply:
-                    entry = items.setdefault(effect.comply.item, {"status": "recommended", "rules": []})
-                    if effect.comply.status == "required":
-                        entry["status"] = "required"
-                    if rule.id not in entry["rules"]:
-                        entry["rules"].append(rule.id)
-                elif effect.note:
-                    notes.append(Note(rule=rule.id, topic=effect.note.topic, text=effect.note.get(lang)))
-                elif effect.derive and effect.derive not in derived:
-                    derived.append(effect.derive)
-        order = {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}
-        pricing_models.sort(key=order.__getitem__)
-
-        return Recommendation(
-            profile=profile.name,
-            deployment=deployment,
-            pricing=Pricing(
-                models=pricing_models,
-                labels=[voc.pricing[m].label.get(lang) for m in pricing_models],
-                rules=pricing_rules,
-            ),
-            model_size=_model_size(sizes),
-            compliance=self._checklist(items, lang),
-            notes=notes,
-            thresholds=[self._threshold(t, lang) for t in resolved.thresholds],
-            derived_facts=derived,
-            trace=[TraceEntry(rule=r.id, source=r.source, because=r.description.get(lang)) for r in rules],
-            rule_pack=PackInfo(name=pack.meta.name, version=pack.version),
-            lang=lang,
-        )
-
-    def _checklist(self, hits: dict[str, dict[str, Any]], lang: str) -> list[ComplianceItem]:
-        catalogue = list(self.pack.items)
-        ordered = sorted(hits, key=lambda i: (hits[i]["status"] != "required", catalogue.index(i)))
-        out = []
-        for item_id in ordered:
-            item, hit = self.pack.items[item_id], hits[item_id]
-            out.append(
-                ComplianceItem(
-                    id=item_id,
-                    title=item.title.get(lang),
-                    status=hit["status"],
-                    status_label=self.pack.vocabulary.statuses[hit["status"]].get(lang),
-                    basis=item.basis.get(lang),
-                    reason=(" " if lang == "en" else "").join(
-                        self.pack.by_id[r].description.get(lang) for r in hit["rules"]
-                    ),
-                    effective=item.effective.isoformat(),
-                    actions=list(item.actions.get(lang)),
-                    needs_confirmation=item.confirm.get(lang) if item.confirm else None,
-                    rules=hit["rules"],
-                )
-            )
-        return out
-
-    def _threshold(self, applied: tuple[str, str, int, BandTable, int], lang: str) -> Threshold:
-        field, value, number, table, index = applied
-        band = table.bands[index]
-        lower = table.bands[index - 1].below if index > 0 else None
-        name, show = _given_field(field, lang)
-        if lower is None:
-            span = f"{name} < {show(band.below, lang)}"
-        elif band.below is None:
-            span = f"{name} ≥ {show(lower, lang)}"
-        else:
-            span = f"{show(lower, lang)} ≤ {name} < {show(band.below, lang)}"
-        label = band.label.get(lang) if band.label else value
-        return Threshold(field=field, value=value, given=threshold_given(field, number, lang),
-                         band=f"{label}: {span}", source=table.source)
-
-
-@functools.cache
-def _given_field(field: str, lang: str) -> tuple[str, Any]:
-    """The name of the number a band is found from, and how to show it."""
-    source_field = "employees" if field == "size" else "budget"
-    name = vocabulary().fields[source_field].zh if lang == "zh" else source_field
-    return name, (_amount if field == "budget" else (lambda n, _lang: str(n)))
-
-
-def threshold_given(field: str, number: int, lang: str) -> str:
-    """The number a threshold was applied to, as a threshold entry shows it: ``员工人数 = 350``."""
-    name, show = _given_field(field, lang)
-    return f"{name} = {show(number, lang)}"
-
-
-def _amount(cny: int, lang: str = "en") -> str:
-    """An amount of CNY as people write it: 500万 / 1.2亿 in Chinese, CNY 500,000 in English."""
-    if lang != "zh":
-        return f"CNY {cny:,}"
-    for unit, size in (("亿", 10**8), ("万", 10**4)):
-        if cny >= size and cny % (size // 100) == 0:
-            return f"{cny / size:g}{unit}"
-    return f"{cny}元"
-
-
-def _band(table: BandTable, number: int) -> int:
-    for i, band in enumerate(table.bands):
-        if band.below is None or number < band.below:
-            return i
-    return len(table.bands) - 1  # unreachable: the last band is open-ended
-
-
-def _model_size(sizes: list[tuple[int, float, float, str]]) -> ModelSize:
-    if not sizes:
-        return ModelSize(min_params_b=None, max_params_b=None, rules=[])
-    top = max(p for p, *_ in sizes)
-    chosen = [s for s in sizes if s[0] == top]
-    low, high = max(s[1] for s in chosen), min(s[2] for s in chosen)
-    rules = [s[3] for s in chosen]
-    if low > high:  # the top rules disagree: the first in pack order wins
-        low, high, rules = chosen[0][1], chosen[0][2], [chosen[0][3]]
-    return ModelSize(min_params_b=_plain(low), max_params_b=_plain(high), rules=rules)
-
-
-def _plain(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else x
+        fired, _ = self.runtime.evaluate(resolved.facts, decide=self.ranker.mode)
+        return self.assembly(lang, dated(options)).recommend(profile.name, resolved, fired)
 
 
 # --- the public, process-wide entry points -------------------------------------------------------
@@ -284,30 +107,34 @@ def get_advisor(rules_dir: str | None = None) -> Advisor:
     return _ADVISORS[key]
 
 
-def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+def as_of_date(as_of: dt.date | str | None) -> dt.date:
+    """The date a checklist is evaluated for: ``as_of`` (a date or ``YYYY-MM-DD``), or today.
+
+    Raises ``ValueError`` for text that is not such a date."""
+    if as_of is None:
+        return clock.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return parse_as_of(as_of)
+
+
+def dated(options: RunOptions) -> RunOptions:
+    """``options`` with the checklist's date set: today (from the clock) when not given."""
+    return options if options.as_of is not None else replace(options, as_of=clock.today())
+
+
+def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: str = DEFAULT_LANG,
+          options: RunOptions = DEFAULT_OPTIONS, as_of: dt.date | str | None = None) -> dict[str, Any]:
     """Recommend for one profile (a mapping as in a profile file, or a ``Profile``); return the JSON dict.
 
-    Raises ``advisor.errors.ProfileError`` for an invalid profile.
+    ``as_of`` (a date or ``YYYY-MM-DD``; default: ``options.as_of``, else today) is the date the
+    compliance checklist is evaluated for. Raises ``advisor.errors.ProfileError`` for an invalid
+    profile, ``ValueError`` for an ``as_of`` that is not a date.
     """
+    if as_of is not None:
+        options = replace(options, as_of=as_of_date(as_of))
     if not isinstance(profile, Profile):
         profile = parse_profile(profile)
-    return get_advisor(rules).recommend(profile, lang).model_dump(mode="json")
-
-
-def score_many(
-    profiles: Iterable[Profile | dict[str, Any]],
-    *,
-    rules: str | None = None,
-    lang: str = DEFAULT_LANG,
-    workers: int = 1,
-    cache: bool = True,
-) -> Iterator[dict[str, Any]]:
-    """Score many profiles lazily, in order: a generator of the dicts ``score`` returns.
-
-    An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
-    raising. This is the loop ``advisor batch`` runs: repeated profiles are evaluated once
-    (``cache``), and ``workers`` > 1 scores in forked processes, still in input order.
-    """
-    from advisor.batch.run import score_records
-
-    return score_records(profiles, rules=rules, lang=lang, workers=workers, cache=cache)
+    return get_advisor(rules).recommend(profile, lang, options).model_dump(mode="json")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -12,42 +14,87 @@ class Out(BaseModel):
 
 
 class ModeScore(Out):
-    """One deployment mode with its total score and the rules that scored it."""
+    """One deployment mode with its total score, the rules that scored it, and whether a hard
+    requirement rules it out."""
 
     mode: str
     label: str
     score: float
     rules: list[str]
+    excluded: bool
+
+
+class Exclusion(Out):
+    """A deployment mode a hard requirement of the profile rules out, the rules and why."""
+
+    mode: str
+    label: str
+    rules: list[str]
+    reason: str
 
 
 class Deployment(Out):
-    """The chosen mode, its score, every other mode ranked best first, and the rules behind it."""
+    """The chosen mode, its score, every other mode (those left best first, then the excluded
+    ones), the rules behind it, the excluded modes, and how the choice was made.
+
+    ``decided_by``: ``score`` (the highest score of the modes left), ``evidence`` (a tie of
+    scores settled by the stronger evidence), ``tie_break`` (a tie settled only by the pack's
+    order, whose source is ``tie_break_source``; ``tied_with`` lists the other modes of the
+    tie), ``only_allowed`` (every other mode is excluded) or ``least_bad`` (every mode is
+    excluded: this one by the fewest rules; see ``conflicts``).
+    """
 
     mode: str
     label: str
     score: float
     alternatives: list[ModeScore]
     rules: list[str]
+    excluded: list[Exclusion]
+    decided_by: str
+    tied_with: list[str]
+    tie_break_source: str | None
+
+
+class PricingExclusion(Out):
+    """A charging model the rules would offer but a requirement of the profile rules out."""
+
+    model: str
+    label: str
+    rules: list[str]
+    reason: str
 
 
 class Pricing(Out):
-    """Charging models (contract vocabulary) and the rules that added them."""
+    """Charging models (contract vocabulary), the rules that added them, and those ruled out."""
 
     models: list[str]
     labels: list[str]
     rules: list[str]
+    excluded: list[PricingExclusion]
 
 
 class ModelSize(Out):
-    """Model-size guidance in billions of parameters."""
+    """Model-size guidance in billions of parameters; ``chosen_by`` is ``vendor`` when the
+    buyer does not choose the model at all (no range is given then)."""
 
     min_params_b: float | int | None
     max_params_b: float | int | None
+    chosen_by: str
+    rules: list[str]
+
+
+class Conflict(Out):
+    """Requirements of the profile that pull against each other, and what resolves them."""
+
+    fields: list[str]
+    text: str
     rules: list[str]
 
 
 class ComplianceItem(Out):
-    """One duty of the checklist, with its legal basis and why it applies."""
+    """One duty of the checklist, with its legal basis (the articles as they stood on ``as_of``),
+    why it applies, and the date it has been in force since (``2022-06`` when only the month is
+    known)."""
 
     id: str
     title: str
@@ -59,6 +106,16 @@ class ComplianceItem(Out):
     actions: list[str]
     needs_confirmation: str | None = None
     rules: list[str]
+
+
+class UpcomingItem(ComplianceItem):
+    """A duty that comes into force within 12 months after ``as_of``, as it will then stand.
+
+    ``change`` is ``new`` when the item is not on the checklist yet, ``amended`` when it is and a
+    further instrument joins its basis; ``effective`` is the day that happens.
+    """
+
+    change: Literal["new", "amended"]
 
 
 class Note(Out):
@@ -101,7 +158,10 @@ class Recommendation(Out):
     deployment: Deployment
     pricing: Pricing
     model_size: ModelSize
+    conflicts: list[Conflict]
+    as_of: str  # the date (ISO) the compliance checklist was evaluated for
     compliance: list[ComplianceItem]
+    upcoming: list[UpcomingItem]
     notes: list[Note]
     thresholds: list[Threshold]
     derived_facts: list[str]

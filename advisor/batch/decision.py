@@ -39,6 +39,9 @@ class Decision:
     max_params_b: float | int | None
     required: tuple[str, ...]  # compliance ids, in checklist order
     recommended: tuple[str, ...]
+    # each item of the checklist as CHECKLIST_FIELDS, in checklist order (shared by the decisions
+    # with the same checklist): what the workbook output lists per profile and item
+    checklist: tuple[tuple[Any, ...], ...]
     shared: Shared = field(default_factory=Shared, repr=False)  # the same object for the same outcome
     summary_key: tuple = field(init=False, repr=False)  # what the summary counts
 
@@ -48,11 +51,32 @@ class Decision:
     def digest(self) -> tuple:
         """Everything but the JSON pieces (whose split may differ for the same JSON)."""
         return (self.sector, self.mode, self.mode_label, self.score, self.alternatives, self.pricing,
-                self.min_params_b, self.max_params_b, self.required, self.recommended)
+                self.min_params_b, self.max_params_b, self.required, self.recommended, self.checklist)
 
     def json_line(self, name: str) -> bytes:
         """The full JSON object (no newline) for a profile called ``name``."""
         return b"".join((JSON_HEAD, orjson.dumps(name), *self.parts))
+
+
+# The fields of a compliance item (contract §3) a Decision keeps, in this order.
+CHECKLIST_FIELDS = ("id", "title", "status", "status_label", "basis", "effective", "needs_confirmation")
+
+# What a Decision summarises of each section (for the CSV columns, the table, the workbook and the
+# summary), in the order of its fields: each function takes the section's JSON data.
+SUMMARIES: dict[str, Any] = {
+    "deployment": lambda d: (d["mode"], d["label"], d["score"], tuple((a["mode"], a["score"]) for a in d["alternatives"])),
+    "pricing": lambda d: (tuple(d["models"]),),
+    "model_size": lambda d: (d["min_params_b"], d["max_params_b"]),
+    "compliance": lambda d: (tuple(c["id"] for c in d if c["status"] == "required"),
+                             tuple(c["id"] for c in d if c["status"] != "required"),
+                             tuple(tuple(c.get(f) for f in CHECKLIST_FIELDS) for c in d)),
+}
+
+
+def summary(data: dict[str, Any]) -> tuple:
+    """The fields of a ``Decision`` after ``parts`` and ``sector`` (but ``shared``), from the
+    JSON data of a recommendation (at least its sections in ``SUMMARIES``)."""
+    return tuple(field for key, part in SUMMARIES.items() for field in part(data[key]))
 
 
 def decision_from_dict(recommendation: dict[str, Any], sector: str) -> Decision:
@@ -60,18 +84,4 @@ def decision_from_dict(recommendation: dict[str, Any], sector: str) -> Decision:
     data = dict(recommendation)
     data["profile"] = ""  # the first key: its JSON is '{"profile":""'
     encoded = orjson.dumps(data)
-    deployment = data["deployment"]
-    size = data["model_size"]
-    return Decision(
-        parts=(encoded[len(JSON_HEAD) + 2:],),
-        sector=sector,
-        mode=deployment["mode"],
-        mode_label=deployment["label"],
-        score=deployment["score"],
-        alternatives=tuple((a["mode"], a["score"]) for a in deployment["alternatives"]),
-        pricing=tuple(data["pricing"]["models"]),
-        min_params_b=size["min_params_b"],
-        max_params_b=size["max_params_b"],
-        required=tuple(c["id"] for c in data["compliance"] if c["status"] == "required"),
-        recommended=tuple(c["id"] for c in data["compliance"] if c["status"] != "required"),
-    )
+    return Decision((encoded[len(JSON_HEAD) + 2:],), sector, *summary(data))

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
 from advisor.batch.cache import LRU
 from advisor.batch.cells import CellValidator
 from advisor.batch.decision import Decision
 from advisor.batch.verdicts import Verdicts
 from advisor.errors import ProfileError
-from advisor.pipeline import DEFAULT_LANG, Advisor, get_advisor
+from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
 from advisor.profile import Profile, parse_profile
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
@@ -37,16 +38,17 @@ class Scorer:
     """Turns records into ``(name, Decision)``, or raises ``ProfileError`` for a bad record."""
 
     def __init__(self, rules: str | None = None, lang: str = DEFAULT_LANG, *, cache: bool = True,
-                 advisor: Advisor | None = None) -> None:
+                 advisor: Advisor | None = None, options: RunOptions = DEFAULT_OPTIONS) -> None:
         self.advisor = advisor or get_advisor(rules)
         self.lang = lang
+        self.options = dated(options)  # one day for the whole run, even across midnight
         self.cache = cache
         self._assembler: JsonAssembler | None = None
         if cache:
             try:
-                self._assembler = JsonAssembler(self.advisor, lang)
+                self._assembler = JsonAssembler(self.advisor, lang, self.options)
             except UnknownShape:
-                self._assembler = None  # a newer output model: assemble through Advisor.recommend
+                self._assembler = None  # a section table it cannot cache: assemble through Advisor.recommend
         self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None
         self._cells = CellValidator()
         self._decisions: LRU[Decision] = LRU(DECISIONS)
@@ -82,13 +84,13 @@ class Scorer:
             profile = data if isinstance(data, Profile) else parse_profile(
                 data, source=record.source, record=record.number, line=record.line)
             if not self.cache:
-                return profile.name, reference_decision(self.advisor, profile, self.lang)
+                return profile.name, reference_decision(self.advisor, profile, self.lang, self.options)
             name, values = profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}
         key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
         decision = self._decisions.get(key)
         if decision is None:
             if self._assembler is None:
-                decision = reference_decision(self.advisor, profile, self.lang)
+                decision = reference_decision(self.advisor, profile, self.lang, self.options)
             else:
                 resolved = self.advisor.resolve_values(values)
                 decision = self._assembler.assemble(values["sector"], resolved, self._verdicts.fired(resolved.facts))

@@ -9,7 +9,8 @@ Three sheets, named in the run's language:
 * summary: the tables of the batch summary (``Summary.tables``) and a native Excel bar chart
   of the modes recommended per sector;
 * compliance: one row per profile and compliance item: id, title, status, legal basis,
-  effective date (a date cell) and what still needs confirming, from the rule pack's items.
+  effective date (a date cell; a month, when only the month is known, as text) and what still
+  needs confirming, as the recommendation states them for the run's date (``--as-of``).
 
 Each table has a frozen, filtered header row and columns as wide as their text (an East-Asian
 wide character counts as two), measured on the header and the first block of rows. A sheet
@@ -59,12 +60,7 @@ class XlsxWorkbook(OutputFormat):
         self._mode_label = {m: info.label.get(lang) for m, info in vocab.modes.items()}
         self._pricing_label = {m: info.label.get(lang) for m, info in vocab.pricing.items()}
         self._item_title = {i: item.title.get(lang) for i, item in pack.items.items()}
-        status = {s: label.get(lang) for s, label in vocab.statuses.items()}
-        # The compliance sheet's cells after (record, profile), per item and status.
-        self._item_cells = {
-            (i, s): (i, item.title.get(lang), status.get(s, s), item.basis.get(lang), item.effective,
-                     item.confirm.get(lang) if item.confirm else None)
-            for i, item in pack.items.items() for s in status}
+        self._items: dict[tuple, tuple] = {}  # a checklist's cells in the compliance sheet: few distinct ones
         self._texts: dict[Any, str] = {}  # list cells already joined: few distinct ones
         self._pack = pack
         self.summary = Summary()
@@ -78,10 +74,10 @@ class XlsxWorkbook(OutputFormat):
                  self._joined(("alternatives", d.alternatives)), self._joined(("pricing", d.pricing)),
                  d.min_params_b, d.max_params_b,
                  self._joined(("items", d.required)), self._joined(("items", d.recommended)), None)
-        return cells, d.summary_key
+        return cells, d.summary_key, d.checklist
 
     def error_row(self, r: Failed) -> tuple:
-        return (r.number, r.name or None) + (None,) * 9 + (r.message,), None
+        return (r.number, r.name or None) + (None,) * 9 + (r.message,), None, ()
 
     def _joined(self, key: tuple[str, tuple]) -> str:
         joined = self._texts.get(key)
@@ -95,6 +91,17 @@ class XlsxWorkbook(OutputFormat):
                 parts = [self._item_title.get(i, i) for i in items]
             joined = self._texts[key] = LIST_JOIN.join(parts)
         return joined
+
+    def _item_cells(self, checklist: tuple) -> tuple:
+        """The compliance sheet's cells after (record, profile) for each item of ``checklist``."""
+        cells = self._items.get(checklist)
+        if cells is None:
+            if len(self._items) >= 4096:
+                self._items.clear()
+            cells = self._items[checklist] = tuple(
+                (item_id, title, status_label, basis, _date(effective), confirm)
+                for item_id, title, _status, status_label, basis, effective, confirm in checklist)
+        return cells
 
     # --- the workbook ------------------------------------------------------------------------------
 
@@ -116,17 +123,14 @@ class XlsxWorkbook(OutputFormat):
 
     def write(self, out: BinaryIO, rows: list[tuple]) -> None:
         results, items, tally = [], [], self.summary.tally
-        item_cells = self._item_cells
-        for cells, key in rows:
+        for cells, key, checklist in rows:
             results.append(cells)
             if key is None:
                 self.summary.bad += 1
                 continue
             tally[key] += 1
             head = cells[:2]
-            _, _, required, recommended = key
-            items.extend(head + item_cells[i, "required"] for i in required)
-            items.extend(head + item_cells[i, "recommended"] for i in recommended)
+            items.extend(head + item for item in self._item_cells(checklist))
         self.summary.rows += len(rows)
         self._results.add(results)
         self._compliance.add(items)
@@ -297,6 +301,14 @@ def _one_page_wide(ws: Any) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _date(text: str | None) -> dt.date | str | None:
+    """A day (``2021-11-01``) as a date cell; a month (``2022-06``) stays text."""
+    try:
+        return dt.date.fromisoformat(text) if text and len(text) == 10 else text
+    except ValueError:
+        return text
 
 
 def _chart(ws: Any, table: SummaryTable, top: int, axis: str) -> Any:

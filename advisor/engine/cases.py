@@ -5,6 +5,7 @@ One implementation serves both ``advisor rules test`` and the project's pytest s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,19 +36,30 @@ class Expect(Strict):
     fired: list[str] = []
     not_fired: list[str] = []
     facts: list[str] = []
+    excluded: list[str] = []  # modes a hard requirement must rule out
+    not_excluded: list[str] = []
+    conflicts: list[str] = []  # rules that must be behind a conflict
+    decided_by: str | None = None
+    tied_with: list[str] | None = None
+    size_chosen_by: str | None = None
+    upcoming: list[str] | None = None  # exactly these items come into force within 12 months
+    basis: dict[str, str] = {}  # item id -> text its basis (in English) contains
 
 
 class Case(Strict):
-    """A profile and the outcome it must give."""
+    """A profile and the outcome it must give, with the checklist as of ``as_of`` (default: the
+    file's ``as_of``, else today)."""
 
     name: str
     profile: dict[str, Any]
+    as_of: dt.date | None = None
     expect: Expect
 
 
 class CaseFile(Strict):
-    """A YAML file of cases."""
+    """A YAML file of cases; ``as_of`` dates every case that gives no date of its own."""
 
+    as_of: dt.date | None = None
     cases: list[Case] = Field(min_length=1)
 
 
@@ -81,7 +93,9 @@ def load_cases(pack_dir: str | Path) -> list[LoadedCase]:
             problems += [f"cases/{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
                          for e in exc.errors(include_url=False)]
             continue
-        out += [LoadedCase(f"cases/{path.name}", n, case) for n, case in enumerate(data.cases, start=1)]
+        out += [LoadedCase(f"cases/{path.name}", n, case if case.as_of or not data.as_of
+                           else case.model_copy(update={"as_of": data.as_of}))
+                for n, case in enumerate(data.cases, start=1)]
     if problems:
         raise RuleLoadError(problems, str(pack_dir))
     return out
@@ -114,4 +128,27 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
     failures += [f"rule {rule} did not fire" for rule in expect.fired if rule not in fired]
     failures += [f"rule {rule} fired" for rule in expect.not_fired if rule in fired]
     failures += [f"fact {fact} was not derived" for fact in expect.facts if fact not in result["derived_facts"]]
+    excluded = [e["mode"] for e in result["deployment"].get("excluded", [])]
+    failures += [f"{m} is not excluded (excluded: {excluded or 'none'})" for m in expect.excluded if m not in excluded]
+    failures += [f"{m} is excluded by {next(e['rules'] for e in result['deployment']['excluded'] if e['mode'] == m)}"
+                 for m in expect.not_excluded if m in excluded]
+    conflicting = [r for c in result.get("conflicts", []) for r in c["rules"]]
+    failures += [f"no conflict from {rule} (conflicts from: {conflicting or 'none'})"
+                 for rule in expect.conflicts if rule not in conflicting]
+    decided_by = result["deployment"].get("decided_by")
+    if expect.decided_by is not None and decided_by != expect.decided_by:
+        failures.append(f"decided by {decided_by}, expected {expect.decided_by}")
+    tied = result["deployment"].get("tied_with")
+    if expect.tied_with is not None and tied != expect.tied_with:
+        failures.append(f"tied with {tied}, expected {expect.tied_with}")
+    chosen_by = size.get("chosen_by")
+    if expect.size_chosen_by is not None and chosen_by != expect.size_chosen_by:
+        failures.append(f"model size chosen by {chosen_by}, expected {expect.size_chosen_by}")
+    upcoming = [c["id"] for c in result.get("upcoming", [])]
+    if expect.upcoming is not None and set(upcoming) != set(expect.upcoming):
+        failures.append(f"upcoming is {upcoming} (after {result.get('as_of')}), expected {expect.upcoming}")
+    bases = {c["id"]: c["basis"] for c in result["compliance"]}
+    for item, text in expect.basis.items():
+        if text not in bases.get(item, ""):
+            failures.append(f"{item}: basis {bases.get(item, '(not on the checklist)')!r} lacks {text!r}")
     return failures

@@ -1,16 +1,18 @@
 """Pydantic models of the YAML rule-pack format.
 
 A pack is a folder of YAML files. Each file is a mapping with any of these sections:
-``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``items`` and ``rules``.
+``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``instruments``, ``items``
+and ``rules``.
 The loader merges the files; this module only says what one file may contain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 
@@ -29,17 +31,6 @@ class Text(Strict):
 
     def get(self, lang: str) -> str:
         """Return the text in ``lang`` (``en`` or ``zh``)."""
-        return self.zh if lang == "zh" else self.en
-
-
-class TextList(Strict):
-    """A bilingual list of lines (e.g. the steps of a compliance duty)."""
-
-    en: list[str]
-    zh: list[str]
-
-    def get(self, lang: str) -> list[str]:
-        """Return the lines in ``lang``."""
         return self.zh if lang == "zh" else self.en
 
 
@@ -150,24 +141,42 @@ class NoteEffect(Strict):
 
 
 class ScoreEffect(Strict):
-    """Add ``points`` (may be negative) to a deployment mode."""
+    """Add ``points`` (may be negative) to a deployment mode.
+
+    ``evidence`` ranks what the points stand on, to settle a tie of totals: of two modes with
+    the same total, the one whose strongest positive score has the higher ``evidence`` wins
+    (the bundled pack: 2 for a sector column of the report's §1.4 table, 1 for a size or
+    scenario column or another finding of the report, 0 for the project's own reasoning).
+    A tie that evidence does not settle is shown as a tie, then the pack's ``tie_break`` order
+    picks.
+    """
 
     mode: str
     points: float
+    evidence: int = Field(default=0, ge=0)
 
 
 class ModelSizeEffect(Strict):
     """Bound the model-size range, in billions of parameters.
 
     The highest ``priority`` among fired rules wins; equal priorities narrow each other.
+    ``chosen_by: vendor`` (no ``min``/``max``) says the buyer does not choose the model at all
+    (a ready-made SaaS application runs whatever model its vendor picked).
     """
 
-    min: float = Field(gt=0)
-    max: float = Field(gt=0)
+    min: float | None = Field(default=None, gt=0)
+    max: float | None = Field(default=None, gt=0)
     priority: int = 0
+    chosen_by: Literal["buyer", "vendor"] = "buyer"
 
     @model_validator(mode="after")
     def _ordered(self) -> "ModelSizeEffect":
+        if self.chosen_by == "vendor":
+            if self.min is not None or self.max is not None:
+                raise ValueError("model_size with chosen_by: vendor takes no min or max")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError("model_size needs min and max (or chosen_by: vendor)")
         if self.min > self.max:
             raise ValueError(f"model_size.min ({self.min}) is greater than max ({self.max})")
         return self
@@ -180,22 +189,60 @@ class ComplyEffect(Strict):
     status: Literal["required", "recommended"]
 
 
+class ExcludeEffect(Strict):
+    """A hard requirement: rule deployment modes (``mode``) or charging models (``pricing``) out.
+
+    Excluded modes are ranked after every other mode and never chosen while a mode is left;
+    excluded charging models are left out of the pricing. The reason shown is the rule's
+    description. Each key takes one name or a list.
+    """
+
+    mode: list[str] = []
+    pricing: list[str] = []
+
+    @field_validator("mode", "pricing", mode="before")
+    @classmethod
+    def _listed(cls, raw: Any) -> Any:
+        return [raw] if isinstance(raw, str) else raw
+
+    @model_validator(mode="after")
+    def _something(self) -> "ExcludeEffect":
+        if not self.mode and not self.pricing:
+            raise ValueError("exclude needs mode or pricing")
+        return self
+
+
+class ConflictEffect(Strict):
+    """Needs of the profile that pull against each other: the ``fields`` involved, and text
+    that says what the conflict is and what resolves it."""
+
+    fields: list[str] = Field(min_length=1)
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
 class Effect(Strict):
     """Exactly one of the effect kinds."""
 
     score: ScoreEffect | None = None
+    exclude: ExcludeEffect | None = None
     pricing: list[str] | None = None
     model_size: ModelSizeEffect | None = None
     comply: ComplyEffect | None = None
     derive: str | None = None
     note: NoteEffect | None = None
+    conflict: ConflictEffect | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Effect":
         given = [k for k, v in self if v is not None]
         if len(given) != 1:
             raise ValueError(
-                "each effect has exactly one of score, pricing, model_size, comply, derive, note"
+                f"each effect has exactly one of {', '.join(EFFECT_KINDS)}"
                 f" (got {', '.join(given) or 'none'})"
             )
         return self
@@ -204,6 +251,15 @@ class Effect(Strict):
     def kind(self) -> str:
         """The name of the effect kind that is set."""
         return next(k for k, v in self if v is not None)
+
+    @property
+    def decides_mode(self) -> bool:
+        """True for the effects the deployment decision reads (scores, exclusions of modes):
+        a rule with one must not depend on the decided mode."""
+        return self.score is not None or (self.exclude is not None and bool(self.exclude.mode))
+
+
+EFFECT_KINDS: tuple[str, ...] = tuple(Effect.model_fields)
 
 
 class Rule(Strict):
@@ -280,21 +336,182 @@ class Vocabulary(Strict):
     statuses: dict[str, Text]
 
 
+# ---------------------------------------------------------------------------------------------
+# Dated legal knowledge: instruments (laws, regulations, standards, guidance), and the compliance
+# items that cite them article by article. What is in force on a date is computed from these
+# dates (``advisor/compliance.py``); nothing about a particular instrument is written in Python.
+# ---------------------------------------------------------------------------------------------
+
+_LEGAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _legal_date(value: Any) -> str:
+    """``2025-11-01``, or ``2022-06`` / ``2014`` when only the month or the year is known."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    match = _LEGAL_DATE.match(value) if isinstance(value, str) else None
+    if match:
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            match = None
+    if not match:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, or YYYY-MM / YYYY when only the month "
+                         "or the year is known")
+    return value
+
+
+LegalDate = Annotated[str, BeforeValidator(_legal_date)]
+
+
+def date_start(text: str) -> dt.date:
+    """The first day a ``LegalDate`` can mean: ``2022-06`` -> 2022-06-01, ``2014`` -> 2014-01-01.
+
+    A duty known only to the month or the year counts as in force from the first day of that
+    period; the output shows the date as it is known (``2022-06``), never a made-up day.
+    """
+    year, month, day = (int(g) if g else 1 for g in _LEGAL_DATE.match(text).groups())  # type: ignore[union-attr]
+    return dt.date(year, month, day)
+
+
+class InstrumentVersion(Strict):
+    """A later version of an instrument (an amendment): from when it applies, and how a basis names it."""
+
+    effective: dt.date
+    published: LegalDate | None = None
+    label: Text | None = None  # e.g. {en: "as amended 2025-10-28", zh: 2025年修正}
+
+
+class Instrument(Strict):
+    """A law, regulation, standard or guidance document, with its dates and where they come from.
+
+    ``effective`` is the date the first version came into force; ``versions`` are the later
+    versions (oldest first); ``repealed`` the first day it no longer applies. ``confirm`` says
+    which of these facts come from secondary sources only.
+    """
+
+    cite: Text  # how a basis names it: {en: "Cybersecurity Law (网络安全法)", zh: 《网络安全法》}
+    issuer: Text | None = None
+    published: LegalDate | None = None
+    effective: LegalDate
+    versions: list[InstrumentVersion] = []
+    repealed: dt.date | None = None
+    source: str = Field(min_length=1)
+    confirm: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Instrument":
+        dates = [date_start(self.effective), *(v.effective for v in self.versions)]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("the versions must come into force one after the other, after 'effective'")
+        if self.repealed is not None and self.repealed <= dates[-1]:
+            raise ValueError("'repealed' must come after the last version came into force")
+        return self
+
+
+class Article(Strict):
+    """The articles cited, as numbered from ``since`` (the date a version of the instrument came
+    into force; absent: from its first version)."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+    since: dt.date | None = None
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
+class Citation(Strict):
+    """One instrument of an item's basis, with the articles cited (renumbered across versions).
+
+    ``applies_from``: the cited articles apply later than the instrument came into force (a staged
+    application, e.g. EU AI Act Art 50). For an instrument not in the pack's ``instruments``, give
+    its full ``text`` and ``effective`` date instead of ``instrument`` (rule packs of the first
+    release wrote every basis so).
+    """
+
+    instrument: Identifier | None = None
+    text: Text | None = None
+    effective: LegalDate | None = None
+    articles: list[Article] = []
+    applies_from: dt.date | None = None
+
+    @field_validator("articles", mode="before")
+    @classmethod
+    def _one_or_many(cls, raw: Any) -> Any:
+        return [raw] if isinstance(raw, dict) else raw
+
+    @model_validator(mode="after")
+    def _named(self) -> "Citation":
+        if (self.instrument is None) == (self.text is None):
+            raise ValueError("a citation names either an 'instrument' of the pack or gives its 'text'")
+        if (self.text is None) != (self.effective is None):
+            raise ValueError("a citation by 'text' gives its 'effective' date (and one by 'instrument' does not)")
+        starts = [a.since for a in self.articles]
+        if None in starts[1:] or starts[1:] != sorted(starts[1:]):
+            raise ValueError("articles: only the first may omit 'since', and the dates must increase")
+        return self
+
+
+class Action(Strict):
+    """One thing to do; ``by``: the instrument it comes from, when it applies only while that
+    instrument is in force (the item's basis must cite it)."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+    by: Identifier | None = None
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
 class Item(Strict):
-    """A compliance duty of the checklist."""
+    """A compliance duty of the checklist: what it is, the instruments and articles it rests on
+    (in the order shown), and what to do. It is in force from the day the first of its citations
+    is — or, with ``requires``, from the day all of those instruments are (the duty exists only
+    once they do, e.g. the instrument that sets its threshold); ``confirm`` says which facts of
+    the duty itself still need confirmation."""
 
     title: Text
-    basis: Text  # instrument and article
-    effective: dt.date
-    actions: TextList
-    confirm: Text | None = None  # set when a fact behind it still needs confirmation
+    basis: list[Citation] = Field(min_length=1)
+    requires: list[Identifier] = []
+    actions: list[Action] = Field(min_length=1)
+    confirm: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_release_shape(cls, raw: Any) -> Any:
+        """Accept the first release's item: ``basis: {en, zh}``, ``effective``, ``actions: {en: [...], zh: [...]}``."""
+        if not isinstance(raw, dict):
+            return raw
+        raw = dict(raw)
+        basis = raw.get("basis")
+        if isinstance(basis, dict) and set(basis) == {"en", "zh"}:
+            raw["basis"] = [{"text": basis, "effective": raw.pop("effective", None)}]
+        actions = raw.get("actions")
+        if isinstance(actions, dict) and set(actions) == {"en", "zh"}:
+            en, zh = actions["en"], actions["zh"]
+            if isinstance(en, list) and isinstance(zh, list):
+                if len(en) != len(zh):
+                    raise ValueError(f"actions: {len(en)} lines in en but {len(zh)} in zh")
+                raw["actions"] = [{"en": e, "zh": z} for e, z in zip(en, zh)]
+        return raw
 
 
 class PackMeta(Strict):
-    """Pack identity and the documented tie-break order of modes."""
+    """Pack identity and the documented tie-break order of modes, with where that order comes
+    from (shown when it decides a tie)."""
 
     name: str
     tie_break: list[str]
+    tie_break_source: str = Field(default="project assumption", min_length=1)
     description: Text | None = None
 
 
@@ -305,6 +522,7 @@ class PackFile(Strict):
     thresholds: Thresholds | None = None
     vocabulary: Vocabulary | None = None
     facts: dict[Identifier, Text] = {}
+    instruments: dict[Identifier, Instrument] = {}
     items: dict[Identifier, Item] = {}
     rules: list[Rule] = []
 

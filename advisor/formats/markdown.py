@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.formats.common import headline, number, size_text
+from advisor.formats.common import headline, number, size_text, upcoming_end
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -31,7 +31,7 @@ def render(rec: Recommendation) -> str:
     out += [f"## {t('deployment', lang)}", "", _table(
         [[f"{m.label} (`{m.mode}`)", number(m.score), ", ".join(m.rules) or "–"] for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
-    out += [f"## {t('compliance', lang)}", ""]
+    out += [f"## {t('compliance_as_of', lang, date=rec.as_of)}", ""]
     if rec.compliance:
         out += [_table(
             [[f"`{c.id}` {c.title}", c.status_label, c.basis, c.effective, c.reason] for c in rec.compliance],
@@ -41,6 +41,15 @@ def render(rec: Recommendation) -> str:
     else:
         out.append(t("none", lang))
     out.append("")
+    end = upcoming_end(rec)
+    out += [f"### {t('upcoming', lang, end=end)}", ""]
+    if rec.upcoming:
+        out += [_table(
+            [[c.effective, f"`{c.id}` {c.title}", c.status_label, t(f"change_{c.change}", lang), c.basis]
+             for c in rec.upcoming],
+            [t("effective", lang), t("item", lang), t("status", lang), t("change", lang), t("basis", lang)]), ""]
+    else:
+        out += [t("upcoming_none", lang, end=end), ""]
     if rec.notes:
         out += [f"## {t('notes', lang)}", ""] + [f"- {cell(n.text)} (`{n.rule}`)" for n in rec.notes] + [""]
     if rec.thresholds:
