@@ -333,3 +333,21 @@ def test_memory_does_not_grow_with_the_rows(tmp_path):
     reference = openpyxl.load_workbook(path, read_only=True)
     assert growth(lambda _: iter(reference.worksheets[0].iter_rows(values_only=True))) > 800_000
     reference.close()
+
+
+def test_a_workbook_uploaded_to_the_web_keeps_its_sheet_row_and_columns(tmp_path):
+    """The web reads an upload through the same sources, from a temporary file: the messages
+    name the uploaded file, and still the sheet, the row and the column."""
+    from advisor.batch.scorer import Scorer
+    from advisor.errors import ProfileError
+    from advisor.web.batch import read_upload
+
+    data = (FIXTURES / "clients.xlsx").read_bytes()
+    records = read_upload(data, "华东客户.xlsx", max_rows=100)
+    assert len(records) == 8 and str(records[6].source) == "华东客户.xlsx, sheet '客户清单', row 8"
+    with pytest.raises(ProfileError) as bad:
+        Scorer().score(records[6])
+    assert ("华东客户.xlsx, sheet '客户清单', row 8, record 7: invalid profile:" in str(bad.value)
+            and "field 'employees' (column B '员工人数')" in str(bad.value))
+    csv_records = read_upload(write_csv(tmp_path / "c.csv", client_rows(2)).read_bytes(), "名单.csv", max_rows=10)
+    assert [r.source for r in csv_records] == ["名单.csv", "名单.csv"]
