@@ -49,6 +49,7 @@ def test_three_sheets_read_back(cli, clients, scored, tmp_path):
     assert results.freeze_panes == "A2"
     assert results.auto_filter.ref == "A1:L61"
     assert len(rows) == 61
+    assert any("（已排除）" in (row[5] or "") for row in rows[1:])  # some modes are ruled out by a requirement
     for number, (row, line) in enumerate(zip(rows[1:], scored), start=1):
         assert row[0] == number  # input order, a number cell
         if number in BAD_ROWS:
@@ -63,8 +64,8 @@ def test_three_sheets_read_back(cli, clients, scored, tmp_path):
         required = [c["title"] for c in line["compliance"] if c["status"] == "required"]
         assert row[9] == ("; ".join(required) or None)
         assert row[11] is None
-        other = deployment["alternatives"][0]
-        assert row[5].startswith(f"{other['label']} {other['score']:g}")
+        assert row[5] == "; ".join(f"{a['label']} {a['score']:g}" + ("（已排除）" if a["excluded"] else "")
+                                   for a in deployment["alternatives"])
 
     compliance = book["合规事项"]
     items = rows_of(compliance)

@@ -34,6 +34,7 @@ class Decision:
     mode_label: str
     score: float
     alternatives: tuple[tuple[str, float], ...]  # every other mode with its score, best first
+    excluded: tuple[str, ...]  # the modes among them that a requirement rules out
     pricing: tuple[str, ...]
     min_params_b: float | int | None
     max_params_b: float | int | None
@@ -50,7 +51,7 @@ class Decision:
 
     def digest(self) -> tuple:
         """Everything but the JSON pieces (whose split may differ for the same JSON)."""
-        return (self.sector, self.mode, self.mode_label, self.score, self.alternatives, self.pricing,
+        return (self.sector, self.mode, self.mode_label, self.score, self.alternatives, self.excluded, self.pricing,
                 self.min_params_b, self.max_params_b, self.required, self.recommended, self.checklist)
 
     def json_line(self, name: str) -> bytes:
@@ -64,7 +65,8 @@ CHECKLIST_FIELDS = ("id", "title", "status", "status_label", "basis", "effective
 # What a Decision summarises of each section (for the CSV columns, the table, the workbook and the
 # summary), in the order of its fields: each function takes the section's JSON data.
 SUMMARIES: dict[str, Any] = {
-    "deployment": lambda d: (d["mode"], d["label"], d["score"], tuple((a["mode"], a["score"]) for a in d["alternatives"])),
+    "deployment": lambda d: (d["mode"], d["label"], d["score"], tuple((a["mode"], a["score"]) for a in d["alternatives"]),
+                             tuple(a["mode"] for a in d["alternatives"] if a.get("excluded"))),
     "pricing": lambda d: (tuple(d["models"]),),
     "model_size": lambda d: (d["min_params_b"], d["max_params_b"]),
     "compliance": lambda d: (tuple(c["id"] for c in d if c["status"] == "required"),

@@ -71,7 +71,7 @@ class XlsxWorkbook(OutputFormat):
     def row(self, number: int, name: str, decision: Decision) -> tuple:
         d = decision
         cells = (number, name, d.mode_label, d.mode, d.score,
-                 self._joined(("alternatives", d.alternatives)), self._joined(("pricing", d.pricing)),
+                 self._joined(("alternatives", d.alternatives, d.excluded)), self._joined(("pricing", d.pricing)),
                  d.min_params_b, d.max_params_b,
                  self._joined(("items", d.required)), self._joined(("items", d.recommended)), None)
         return cells, d.summary_key, d.checklist
@@ -79,12 +79,14 @@ class XlsxWorkbook(OutputFormat):
     def error_row(self, r: Failed) -> tuple:
         return (r.number, r.name or None) + (None,) * 9 + (r.message,), None, ()
 
-    def _joined(self, key: tuple[str, tuple]) -> str:
+    def _joined(self, key: tuple) -> str:
         joined = self._texts.get(key)
         if joined is None:
-            kind, items = key
+            kind, items = key[:2]
             if kind == "alternatives":
-                parts = [f"{self._mode_label.get(m, m)} {score:g}" for m, score in items]
+                excluded = text("excluded_mark", self.lang)
+                parts = [f"{self._mode_label.get(m, m)} {score:g}" + (excluded if m in key[2] else "")
+                         for m, score in items]
             elif kind == "pricing":
                 parts = [self._pricing_label.get(m, m) for m in items]
             else:
