@@ -57,6 +57,25 @@ class Advisor:
         self._scores = {
             r.id: [(e.score.mode, e.score.points) for e in r.then if e.score] for r in pack.rules
         }
+        self.book = pack.book  # the price book and cost model (a price file may replace it: with_prices)
+
+    def with_prices(self, path: str) -> "Advisor":
+        """This advisor (the same compiled rules) with the price file ``path`` laid over its book."""
+        import copy
+
+        from advisor.costs.book import with_overrides
+
+        other = copy.copy(self)
+        other.book = with_overrides(self.book, path)
+        other.__dict__.pop("estimator", None)
+        return other
+
+    @functools.cached_property
+    def estimator(self) -> Any:
+        """The cost estimate for this advisor's book (advisor.costs.section.Estimator)."""
+        from advisor.costs.section import Estimator
+
+        return Estimator(self.book, self.pack.thresholds.budget, self.pack.vocabulary.modes)
 
     @classmethod
     def load(cls, rules_dir: str | None = None) -> "Advisor":
@@ -166,6 +185,9 @@ class Advisor:
         order = {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}
         pricing_models.sort(key=order.__getitem__)
 
+        model_size = _model_size(sizes)
+        costs, break_even = self.estimator.section(resolved.facts, [m for m, _, _ in ranked],
+                                                   model_size.max_params_b, lang)
         return Recommendation(
             profile=profile.name,
             deployment=deployment,
@@ -174,8 +196,10 @@ class Advisor:
                 labels=[voc.pricing[m].label.get(lang) for m in pricing_models],
                 rules=pricing_rules,
             ),
-            model_size=_model_size(sizes),
+            model_size=model_size,
             compliance=self._checklist(items, lang),
+            costs=costs,
+            break_even=break_even,
             notes=notes,
             thresholds=[self._threshold(t, lang) for t in resolved.thresholds],
             derived_facts=derived,
@@ -273,14 +297,15 @@ def _plain(x: float) -> float | int:
 
 # --- the public, process-wide entry points -------------------------------------------------------
 
-_ADVISORS: dict[str | None, Advisor] = {}
+_ADVISORS: dict[tuple[str | None, str | None], Advisor] = {}
 
 
-def get_advisor(rules_dir: str | None = None) -> Advisor:
-    """The process's compiled advisor for ``rules_dir`` (compiled once, then reused)."""
-    key = None if rules_dir is None else str(rules_dir)
+def get_advisor(rules_dir: str | None = None, prices: str | None = None) -> Advisor:
+    """The process's compiled advisor for ``rules_dir`` (compiled once, then reused), with the
+    price file ``prices`` laid over the pack's price book when given (``PriceBookError``)."""
+    key = (None if rules_dir is None else str(rules_dir), None if prices is None else str(prices))
     if key not in _ADVISORS:
-        _ADVISORS[key] = Advisor.load(rules_dir)
+        _ADVISORS[key] = Advisor.load(rules_dir) if prices is None else get_advisor(rules_dir).with_prices(prices)
     return _ADVISORS[key]
 
 

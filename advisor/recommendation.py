@@ -87,6 +87,68 @@ class TraceEntry(Out):
     because: str
 
 
+class CostComponent(Out):
+    """One line of a mode's costs: CNY over the first year (``cny``) and over three years."""
+
+    item: str
+    label: str
+    cny: list[int]
+    three_year_cny: list[int]
+    paid: str  # once | year | month | mixed
+    source: str
+
+
+class ModeCost(Out):
+    """What one deployment mode costs, in CNY ranges, and whether the budget covers the first year."""
+
+    mode: str
+    label: str
+    first_year_cny: list[int]
+    three_year_cny: list[int]
+    within_budget: bool | None
+    far_beyond_budget: bool
+    components: list[CostComponent]
+    assumptions: list[str]
+
+
+class ServerCount(Out):
+    """``count`` servers of one kind from the price book."""
+
+    server: str
+    label: str
+    origin: str
+    count: int
+    cards: int
+
+
+class HardwarePlan(Out):
+    """The accelerators the advised model needs: memory (GB) for weights and KV cache at the
+    expected concurrency, and the servers that hold it (one choice per origin)."""
+
+    params_b: float | int
+    memory_gb: float
+    concurrency: int
+    accelerators: list[int]
+    servers: list[ServerCount]
+
+
+class BreakEven(Out):
+    """When buying servers pays back against metered API calls (Pan et al. 2025); CNY, months."""
+
+    months: float | None
+    capex_cny: int
+    monthly_api_cny: float
+    monthly_power_cny: float
+    monthly_tokens: int
+    months_range: list[float | None]
+    users: int
+    estimated: list[str]
+    hardware: HardwarePlan
+    formula: str
+    assumptions: list[str]
+    source: str
+
+
 class PackInfo(Out):
     """Which rule pack produced the result."""
 
@@ -102,6 +164,8 @@ class Recommendation(Out):
     pricing: Pricing
     model_size: ModelSize
     compliance: list[ComplianceItem]
+    costs: list[ModeCost]
+    break_even: BreakEven
     notes: list[Note]
     thresholds: list[Threshold]
     derived_facts: list[str]

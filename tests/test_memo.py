@@ -245,9 +245,9 @@ def test_memo_data_is_the_recommendation(advisor):
 def test_memory_estimate_shows_the_formula_and_a_named_reference_model(cli, tmp_path):
     md = run_memo(cli, tmp_path, BANK, "markdown", "en").read_text(encoding="utf-8")
     assert memo_text("kv_formula", "en") in md
-    # bank: 10–20 B → GLM-4-9B and InternLM2-20B; 8,192 tokens × 8 requests
-    assert "10 B, GLM-4-9B: 2 × 40 × 2 × 128 × 2 × 65,536 = 2,684,354,560 bytes ≈ 2.68 GB" in unescape(md)
-    assert "20 B, InternLM2-20B: 2 × 48 × 8 × 128 × 2 × 65,536 = 12,884,901,888 bytes ≈ 12.88 GB" in unescape(md)
+    # bank: 10–20 B → GLM-4-9B and InternLM2-20B; 8,192 tokens × 100 requests (5% of 2,000 users)
+    assert "10 B, GLM-4-9B: 2 × 40 × 2 × 128 × 2 × 819,200 = 33,554,432,000 bytes ≈ 33.55 GB" in unescape(md)
+    assert "20 B, InternLM2-20B: 2 × 48 × 8 × 128 × 2 × 819,200 = 161,061,273,600 bytes ≈ 161.06 GB" in unescape(md)
     assert "| 20 B | 40 GB | 20 GB | 10 GB |" in md
 
 

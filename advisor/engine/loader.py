@@ -51,6 +51,7 @@ class RulePack:
     items: dict[str, Item]
     rules: tuple[Rule, ...]
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file name
+    book: Any = None  # the price book and cost model (advisor.costs.book.CostBook)
 
     @functools.cached_property
     def by_id(self) -> dict[str, Rule]:
@@ -150,7 +151,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
     rules: list[Rule] = []
     rule_files: dict[str, str] = {}
     for name, pf in files:
-        for section in ("pack", "thresholds", "vocabulary"):
+        for section in ("pack", "thresholds", "vocabulary", "prices", "costs"):
             value = getattr(pf, section)
             if value is None:
                 continue
@@ -177,6 +178,8 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
             problems.append(f"no file defines the '{section}' section")
     if problems:
         raise RuleLoadError(problems, str(root))
+    from advisor.costs.book import pack_book
+
     return RulePack(
         path=str(root),
         version=version,
@@ -187,6 +190,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
         items=items,
         rules=tuple(rules),
         files=rule_files,
+        book=pack_book(singles.get("prices"), singles.get("costs"), str(root)),
     )
 
 

@@ -1,7 +1,8 @@
 """Pydantic models of the YAML rule-pack format.
 
 A pack is a folder of YAML files. Each file is a mapping with any of these sections:
-``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``items`` and ``rules``.
+``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``items`` and ``rules``
+(and ``prices`` and ``costs``, which ``advisor.costs`` validates).
 The loader merges the files; this module only says what one file may contain.
 """
 
@@ -307,6 +308,9 @@ class PackFile(Strict):
     facts: dict[Identifier, Text] = {}
     items: dict[Identifier, Item] = {}
     rules: list[Rule] = []
+    # The price book and the cost model: checked by advisor.costs.book when the pack loads.
+    prices: dict[str, Any] | None = None
+    costs: dict[str, Any] | None = None
 
 
 for _model in (All, AnyOf, Not, Rule):

@@ -25,7 +25,7 @@ from advisor.memo.model import (
     Subheading,
     Table,
 )
-from advisor.memo.sizing import Estimate, estimate
+from advisor.costs.sizing import Estimate, estimate
 from advisor.memo.text import cite, layout, mlist, mt
 from advisor.profile import Profile
 from advisor.recommendation import Note, Recommendation
@@ -48,7 +48,8 @@ class _Builder:
         self.notes = self._route_notes()
         ms = rec.model_size
         self.estimate: Estimate | None = (
-            estimate(ms.min_params_b, ms.max_params_b) if ms.min_params_b is not None else None
+            estimate(ms.min_params_b, ms.max_params_b, pack.book.costs.sizing, rec.break_even.hardware.concurrency)
+            if ms.min_params_b is not None else None
         )
 
     # --- helpers ---------------------------------------------------------------------------------
