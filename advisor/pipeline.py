@@ -6,16 +6,18 @@ Which rule fires, and what it says, is entirely the pack's business.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
+from advisor import clock
+from advisor.compliance import checklist, parse_as_of
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack, load_pack
 from advisor.engine.schema import BandTable
 from advisor.profile import Profile, parse_profile
 from advisor.recommendation import (
-    ComplianceItem,
     Deployment,
     ModelSize,
     ModeScore,
@@ -132,15 +134,16 @@ class Advisor:
         ranked = sorted(totals, key=lambda m: (-round(totals[m], 6), self._tie[m]))
         return [(m, round(totals[m], 6) + 0.0, why[m]) for m in ranked]
 
-    def recommend(self, profile: Profile, lang: str = DEFAULT_LANG) -> Recommendation:
-        """The full recommendation for one validated profile."""
+    def recommend(self, profile: Profile, lang: str = DEFAULT_LANG, as_of: dt.date | None = None) -> Recommendation:
+        """The full recommendation for one validated profile, its checklist as of ``as_of`` (default: today)."""
         resolved = self.resolve(profile)
         fired, _ = self.runtime.evaluate(resolved.facts, decide=lambda f: self.rank(f)[0][0])
-        return self._assemble(profile, resolved, fired, lang)
+        return self._assemble(profile, resolved, fired, lang, as_of or clock.today())
 
     # --- assembly ----------------------------------------------------------------------------
 
-    def _assemble(self, profile: Profile, resolved: Resolved, fired_ids: list[str], lang: str) -> Recommendation:
+    def _assemble(self, profile: Profile, resolved: Resolved, fired_ids: list[str], lang: str,
+                  as_of: dt.date) -> Recommendation:
         pack, voc = self.pack, self.pack.vocabulary
         fired = sorted(set(fired_ids), key=pack.order.__getitem__)
         rules = [pack.by_id[rid] for rid in fired]
@@ -160,7 +163,6 @@ class Advisor:
         pricing_models: list[str] = []
         pricing_rules: list[str] = []
         sizes: list[tuple[int, float, float, str]] = []
-        items: dict[str, dict[str, Any]] = {}
         notes: list[Note] = []
         derived: list[str] = []
         for rule in rules:
@@ -172,18 +174,13 @@ class Advisor:
                 elif effect.model_size:
                     ms = effect.model_size
                     sizes.append((ms.priority, ms.min, ms.max, rule.id))
-                elif effect.comply:
-                    entry = items.setdefault(effect.comply.item, {"status": "recommended", "rules": []})
-                    if effect.comply.status == "required":
-                        entry["status"] = "required"
-                    if rule.id not in entry["rules"]:
-                        entry["rules"].append(rule.id)
                 elif effect.note:
                     notes.append(Note(rule=rule.id, topic=effect.note.topic, text=effect.note.get(lang)))
                 elif effect.derive and effect.derive not in derived:
                     derived.append(effect.derive)
         order = {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}
         pricing_models.sort(key=order.__getitem__)
+        listed = checklist(pack, fired, lang, as_of)
 
         model_size = _model_size(sizes)
         costs, break_even = self.estimator.section(resolved.facts, [m for m, _, _ in ranked],
@@ -197,7 +194,9 @@ class Advisor:
                 rules=pricing_rules,
             ),
             model_size=model_size,
-            compliance=self._checklist(items, lang),
+            as_of=as_of.isoformat(),
+            compliance=listed.items,
+            upcoming=listed.upcoming,
             costs=costs,
             break_even=break_even,
             notes=notes,
@@ -207,30 +206,6 @@ class Advisor:
             rule_pack=PackInfo(name=pack.meta.name, version=pack.version),
             lang=lang,
         )
-
-    def _checklist(self, hits: dict[str, dict[str, Any]], lang: str) -> list[ComplianceItem]:
-        catalogue = list(self.pack.items)
-        ordered = sorted(hits, key=lambda i: (hits[i]["status"] != "required", catalogue.index(i)))
-        out = []
-        for item_id in ordered:
-            item, hit = self.pack.items[item_id], hits[item_id]
-            out.append(
-                ComplianceItem(
-                    id=item_id,
-                    title=item.title.get(lang),
-                    status=hit["status"],
-                    status_label=self.pack.vocabulary.statuses[hit["status"]].get(lang),
-                    basis=item.basis.get(lang),
-                    reason=(" " if lang == "en" else "").join(
-                        self.pack.by_id[r].description.get(lang) for r in hit["rules"]
-                    ),
-                    effective=item.effective.isoformat(),
-                    actions=list(item.actions.get(lang)),
-                    needs_confirmation=item.confirm.get(lang) if item.confirm else None,
-                    rules=hit["rules"],
-                )
-            )
-        return out
 
     def _threshold(self, applied: tuple[str, str, int, BandTable, int], lang: str) -> Threshold:
         field, value, number, table, index = applied
@@ -309,14 +284,31 @@ def get_advisor(rules_dir: str | None = None, prices: str | None = None) -> Advi
     return _ADVISORS[key]
 
 
-def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+def as_of_date(as_of: dt.date | str | None) -> dt.date:
+    """The date a checklist is evaluated for: ``as_of`` (a date or ``YYYY-MM-DD``), or today.
+
+    Raises ``ValueError`` for text that is not such a date."""
+    if as_of is None:
+        return clock.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return parse_as_of(as_of)
+
+
+def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: str = DEFAULT_LANG,
+          as_of: dt.date | str | None = None) -> dict[str, Any]:
     """Recommend for one profile (a mapping as in a profile file, or a ``Profile``); return the JSON dict.
 
-    Raises ``advisor.errors.ProfileError`` for an invalid profile.
+    ``as_of`` (a date or ``YYYY-MM-DD``; default today) is the date the compliance checklist is
+    evaluated for. Raises ``advisor.errors.ProfileError`` for an invalid profile, ``ValueError``
+    for an ``as_of`` that is not a date.
     """
+    day = as_of_date(as_of)
     if not isinstance(profile, Profile):
         profile = parse_profile(profile)
-    return get_advisor(rules).recommend(profile, lang).model_dump(mode="json")
+    return get_advisor(rules).recommend(profile, lang, day).model_dump(mode="json")
 
 
 def score_many(
@@ -326,13 +318,15 @@ def score_many(
     lang: str = DEFAULT_LANG,
     workers: int = 1,
     cache: bool = True,
+    as_of: dt.date | str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Score many profiles lazily, in order: a generator of the dicts ``score`` returns.
 
     An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
     raising. This is the loop ``advisor batch`` runs: repeated profiles are evaluated once
-    (``cache``), and ``workers`` > 1 scores in forked processes, still in input order.
+    (``cache``), and ``workers`` > 1 scores in forked processes, still in input order. Every
+    checklist is evaluated as of the same day: ``as_of``, or today when the call is made.
     """
     from advisor.batch.run import score_records
 
-    return score_records(profiles, rules=rules, lang=lang, workers=workers, cache=cache)
+    return score_records(profiles, rules=rules, lang=lang, workers=workers, cache=cache, as_of=as_of_date(as_of))

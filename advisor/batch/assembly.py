@@ -16,20 +16,22 @@ refuses to start and the scorer falls back to ``Advisor.recommend``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from advisor.batch.decision import Decision, Shared, decision_from_dict
+from advisor.compliance import checklist as dated_checklist
 from advisor.pipeline import Advisor, Resolved, _model_size, threshold_given
 from advisor.profile import Profile
 from advisor.recommendation import Deployment, ModeScore, Note, PackInfo, Pricing, Recommendation, TraceEntry
 from advisor.vocabulary import vocabulary
 
 # The top-level keys this assembler writes, in the order of the Recommendation model.
-KNOWN_FIELDS = ("profile", "deployment", "pricing", "model_size", "compliance", "notes", "thresholds",
-                "derived_facts", "trace", "rule_pack", "lang")
+KNOWN_FIELDS = ("profile", "deployment", "pricing", "model_size", "as_of", "compliance", "upcoming", "notes",
+                "thresholds", "derived_facts", "trace", "rule_pack", "lang")
 PIECES = 4096  # cached pieces of each kind (rankings, checklists, ...): bounded memory
 
 
@@ -72,10 +74,11 @@ class _Pieces(dict):
 class JsonAssembler:
     """Builds ``Decision``s for one advisor and one language."""
 
-    def __init__(self, advisor: Advisor, lang: str) -> None:
+    def __init__(self, advisor: Advisor, lang: str, as_of: dt.date) -> None:
         if tuple(Recommendation.model_fields) != KNOWN_FIELDS:
             raise UnknownShape(f"Recommendation fields {tuple(Recommendation.model_fields)}")
-        self.advisor, self.lang = advisor, lang
+        self.advisor, self.lang, self.as_of = advisor, lang, as_of
+        self._as_of = _dumps(as_of.isoformat())
         pack = advisor.pack
         self._order = pack.order
         self._plans = plans = {rule.id: self._plan(rule) for rule in pack.rules}
@@ -158,6 +161,7 @@ class JsonAssembler:
             b',"deployment":', deployment,
             b',"pricing":', pricing,
             b',"model_size":', size,
+            b',"as_of":', self._as_of,
             b',"compliance":', *checklist,
             b',"notes":[',
         ]
@@ -232,16 +236,10 @@ class JsonAssembler:
     def _checklist(self, rules: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[str, ...], tuple[str, ...]]:
         hit = self._checklists.get(rules)
         if hit is None:
-            items: dict[str, dict[str, Any]] = {}
-            for rid in rules:
-                for item, status in self._plans[rid].comply:
-                    entry = items.setdefault(item, {"status": "recommended", "rules": []})
-                    if status == "required":
-                        entry["status"] = "required"
-                    if rid not in entry["rules"]:
-                        entry["rules"].append(rid)
-            entries = self.advisor._checklist(items, self.lang)  # required first, then catalogue order
-            parts = [b"[" + b",".join(_json(e) for e in entries) + b"]"]
+            listed = dated_checklist(self.advisor.pack, rules, self.lang, self.as_of)
+            entries = listed.items
+            parts = [b"[" + b",".join(_json(e) for e in entries) + b'],"upcoming":['
+                     + b",".join(_json(e) for e in listed.upcoming) + b"]"]
             hit = (tuple(parts),
                    tuple(e.id for e in entries if e.status == "required"),
                    tuple(e.id for e in entries if e.status != "required"))
@@ -273,6 +271,6 @@ class JsonAssembler:
         return frame[0], given, frame[1]
 
 
-def reference_decision(advisor: Advisor, profile: Profile, lang: str) -> Decision:
+def reference_decision(advisor: Advisor, profile: Profile, lang: str, as_of: dt.date) -> Decision:
     """The decision as ``Advisor.recommend`` makes it: the reference the fast path must equal."""
-    return decision_from_dict(advisor.recommend(profile, lang).model_dump(mode="json"), profile.sector)
+    return decision_from_dict(advisor.recommend(profile, lang, as_of).model_dump(mode="json"), profile.sector)

@@ -6,6 +6,7 @@ library user (say inside Dask's ``map_partitions``) get the same results from th
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -140,10 +141,10 @@ def run_batch(
 
 def score_records(
     profiles: Iterable[Any], *, rules: str | None, lang: str, workers: int = 1, cache: bool = True,
-    block_size: int = BLOCK,
+    block_size: int = BLOCK, as_of: dt.date | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``advisor.score_many``: each profile's recommendation (or error object) as a dict, in order."""
-    scorer = Scorer(rules, lang, cache=cache)
+    scorer = Scorer(rules, lang, cache=cache, as_of=as_of)
     records = (Record(number, None, None, data) for number, data in enumerate(profiles, start=1))
     blocks = scored_blocks(records, ScoreChunk(scorer, make_format("rows", lang)), workers=workers,
                            block_size=block_size)

@@ -16,8 +16,10 @@ put back into the output; the tests check that cached and uncached output are id
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from advisor import clock
 from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
 from advisor.batch.cache import LRU
 from advisor.batch.cells import CellValidator
@@ -37,14 +39,15 @@ class Scorer:
     """Turns records into ``(name, Decision)``, or raises ``ProfileError`` for a bad record."""
 
     def __init__(self, rules: str | None = None, lang: str = DEFAULT_LANG, *, cache: bool = True,
-                 advisor: Advisor | None = None) -> None:
+                 advisor: Advisor | None = None, as_of: dt.date | None = None) -> None:
         self.advisor = advisor or get_advisor(rules)
         self.lang = lang
+        self.as_of = as_of or clock.today()  # one day for the whole run, even across midnight
         self.cache = cache
         self._assembler: JsonAssembler | None = None
         if cache:
             try:
-                self._assembler = JsonAssembler(self.advisor, lang)
+                self._assembler = JsonAssembler(self.advisor, lang, self.as_of)
             except UnknownShape:
                 self._assembler = None  # a newer output model: assemble through Advisor.recommend
         self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None
@@ -82,13 +85,13 @@ class Scorer:
             profile = data if isinstance(data, Profile) else parse_profile(
                 data, source=record.source, record=record.number, line=record.line)
             if not self.cache:
-                return profile.name, reference_decision(self.advisor, profile, self.lang)
+                return profile.name, reference_decision(self.advisor, profile, self.lang, self.as_of)
             name, values = profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}
         key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
         decision = self._decisions.get(key)
         if decision is None:
             if self._assembler is None:
-                decision = reference_decision(self.advisor, profile, self.lang)
+                decision = reference_decision(self.advisor, profile, self.lang, self.as_of)
             else:
                 resolved = self.advisor.resolve_values(values)
                 decision = self._assembler.assemble(values["sector"], resolved, self._verdicts.fired(resolved.facts))
