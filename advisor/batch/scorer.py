@@ -39,8 +39,8 @@ class Scorer:
     """Turns records into ``(name, Decision)``, or raises ``ProfileError`` for a bad record."""
 
     def __init__(self, rules: str | None = None, lang: str = DEFAULT_LANG, *, cache: bool = True,
-                 advisor: Advisor | None = None, as_of: dt.date | None = None) -> None:
-        self.advisor = advisor or get_advisor(rules)
+                 advisor: Advisor | None = None, as_of: dt.date | None = None, prices: str | None = None) -> None:
+        self.advisor = advisor or get_advisor(rules, prices)
         self.lang = lang
         self.as_of = as_of or clock.today()  # one day for the whole run, even across midnight
         self.cache = cache

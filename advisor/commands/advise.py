@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from advisor.formats import FORMATS
-from advisor.options import lang_option, rules_option
+from advisor.options import lang_option, prices_option, rules_option
 
 
 @click.command()
@@ -14,12 +14,13 @@ from advisor.options import lang_option, rules_option
               help="Output format (json is contract §3).")
 @lang_option
 @rules_option
-def advise(profile: str, fmt: str, lang: str, rules_dir: str | None) -> None:
+@prices_option
+def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, prices_file: str | None) -> None:
     """Recommend for one PROFILE (a YAML or JSON file; '-' reads standard input)."""
     from advisor.formats import render
     from advisor.pipeline import get_advisor
     from advisor.sources.document import read_profile
 
     parsed = read_profile(profile)
-    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower())
+    recommendation = get_advisor(rules_dir, prices_file).recommend(parsed, lang.lower())
     click.echo(render(recommendation, fmt), nl=False)
