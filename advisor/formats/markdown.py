@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from advisor.formats.common import headline, number, size_text
+from advisor.formats.costs import cost_headers, cost_lines, cost_rows
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -31,6 +32,8 @@ def render(rec: Recommendation) -> str:
     out += [f"## {t('deployment', lang)}", "", _table(
         [[f"{m.label} (`{m.mode}`)", number(m.score), ", ".join(m.rules) or "–"] for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
+    out += [f"## {t('costs', lang)}", "", _table(cost_rows(rec), cost_headers(lang)), ""]
+    out += [f"- {cell(line)}" for line in cost_lines(rec)] + [""]
     out += [f"## {t('compliance', lang)}", ""]
     if rec.compliance:
         out += [_table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from advisor.formats.common import headline, number, size_text
+from advisor.formats.costs import cost_headers, cost_lines, cost_rows
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -43,6 +44,11 @@ def render(rec: Recommendation) -> str:
         [t("mode", lang), t("score", lang), t("rules", lang)],
         [24, 6, 44],
     ))
+
+    out.append(_heading(t("costs", lang)))
+    out.append(_table(cost_rows(rec), cost_headers(lang), [26, 17, 17, 12]))
+    out.append("")
+    out.extend(_wrap(line) for line in cost_lines(rec))
 
     out.append(_heading(t("compliance", lang)))
     if rec.compliance:
