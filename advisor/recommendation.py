@@ -146,6 +146,15 @@ class HardwarePlan(Out):
     servers: list[ServerCount]
 
 
+class BreakEvenRanges(Out):
+    """The low and high ends behind the central figures of a break-even (CNY)."""
+
+    capex_cny: list[int]
+    monthly_api_cny: list[float]
+    monthly_power_cny: list[float]
+    monthly_rental_cny: list[float]  # renting the same accelerators in the cloud instead
+
+
 class BreakEven(Out):
     """When buying servers pays back against metered API calls (Pan et al. 2025); CNY, months."""
 
@@ -155,6 +164,7 @@ class BreakEven(Out):
     monthly_power_cny: float
     monthly_tokens: int
     months_range: list[float | None]
+    ranges: BreakEvenRanges
     users: int
     estimated: list[str]
     hardware: HardwarePlan

@@ -17,7 +17,14 @@ from advisor.costs.break_even import break_even
 from advisor.costs.estimate import ModeCosts, mode_costs
 from advisor.costs.sizing import Hardware, concurrency, plan
 from advisor.costs.usage import Usage, usage
-from advisor.recommendation import BreakEven, CostComponent, HardwarePlan, ModeCost, ServerCount
+from advisor.recommendation import (
+    BreakEven,
+    BreakEvenRanges,
+    CostComponent,
+    HardwarePlan,
+    ModeCost,
+    ServerCount,
+)
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
 
@@ -115,6 +122,7 @@ class Estimator:
             "tokens": self._tokens(use, facts, lang),
             "hardware": self._hardware(hardware, lang),
             "energy": self._energy(hardware, size, lang),
+            "estimated": use.estimated(),
             "rental": ct("rental", lang, cards=_cards(hardware.cards),
                          rental=fmt.money_range(be.rental_span, lang)),
         }
@@ -141,7 +149,7 @@ class Estimator:
             ))
         return costs, self._break_even(be, use, hardware, shared, facts, lang)
 
-    def _assumptions(self, mode_cost: ModeCosts, shared: dict[str, str], size: str, lang: str) -> list[str]:
+    def _assumptions(self, mode_cost: ModeCosts, shared: dict[str, Any], size: str, lang: str) -> list[str]:
         """The assumptions a mode's components rest on: usage, hardware and each component's basis."""
         measures: set[str] = set()
         lines = []
@@ -161,9 +169,10 @@ class Estimator:
                 lines.append(ct("basis", lang, label=component.label.get(lang),
                                 basis=self._basis(component, size, lang)))
         head = []
-        if "users" in measures or "input_tokens" in measures or "output_tokens" in measures:
+        metered = "input_tokens" in measures or "output_tokens" in measures
+        if "users" in measures or (metered and "monthly_tokens" in shared["estimated"]):
             head.append(shared["users"])
-        if "input_tokens" in measures or "output_tokens" in measures:
+        if metered:
             head.append(shared["tokens"])
         if "hardware" in measures:
             head += [shared["hardware"], shared["rental"]]
@@ -220,7 +229,7 @@ class Estimator:
                   pue=fmt.figure_range(self.book.item(power.pue).range_for(size), lang),
                   price=fmt.money_range(price, lang))
 
-    def _break_even(self, be: BreakEvenFigures, use: Usage, hw: Hardware, shared: dict[str, str],
+    def _break_even(self, be: BreakEvenFigures, use: Usage, hw: Hardware, shared: dict[str, Any],
                     facts: Mapping[str, Any], lang: str) -> BreakEven:
         spec = self.book.costs.break_even
         size = facts["size"]
@@ -246,7 +255,11 @@ class Estimator:
         ]
         return BreakEven(months=be.months, capex_cny=be.capex, monthly_api_cny=be.monthly_api,
                          monthly_power_cny=be.monthly_power, monthly_tokens=be.monthly_tokens,
-                         months_range=list(be.months_range), users=use.users, estimated=use.estimated(),
+                         months_range=list(be.months_range),
+                         ranges=BreakEvenRanges(capex_cny=list(be.capex_span), monthly_api_cny=list(be.api_span),
+                                                monthly_power_cny=list(be.power_span),
+                                                monthly_rental_cny=list(be.rental_span)),
+                         users=use.users, estimated=use.estimated(),
                          hardware=HardwarePlan(
                              params_b=_plain(hw.params_b), memory_gb=round(hw.memory_gb, 1), concurrency=hw.concurrency,
                              accelerators=list(hw.cards),
