@@ -14,8 +14,9 @@ __all__ = ["__version__", "score", "score_many"]
 def score(profile: Any, **kwargs: Any) -> dict:
     """Recommend for one profile (a mapping as in a profile file); the contract §3 JSON as a dict.
 
-    Keyword arguments: ``lang`` ("zh" or "en"), ``rules`` (a rule pack folder). Raises
-    ``advisor.errors.ProfileError`` for an invalid profile. See ``advisor.pipeline.score``.
+    Keyword arguments: ``lang`` ("zh" or "en"), ``rules`` (a rule pack folder), ``options``
+    (``advisor.assembly.RunOptions``). Raises ``advisor.errors.ProfileError`` for an invalid
+    profile. See ``advisor.pipeline.score``.
     """
     from advisor.pipeline import score as _score
 
@@ -25,10 +26,11 @@ def score(profile: Any, **kwargs: Any) -> dict:
 def score_many(profiles: Any, **kwargs: Any):
     """Score an iterable of profiles; a generator of the dicts ``score`` gives, in input order.
 
-    An invalid profile yields ``{"record": N, "error": "..."}``. Keyword arguments: ``lang``,
-    ``rules``, ``workers`` (processes, forked), ``cache``. This is what ``advisor batch`` runs.
-    See ``advisor.pipeline.score_many``.
+    An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
+    raising. Keyword arguments: ``lang``, ``rules``, ``options``, ``workers`` (processes,
+    forked; still in input order), ``cache`` (repeated profiles are evaluated once). This is
+    the loop ``advisor batch`` runs: see ``advisor.batch.run.score_records``.
     """
-    from advisor.pipeline import score_many as _score_many
+    from advisor.batch.run import score_records
 
-    return _score_many(profiles, **kwargs)
+    return score_records(profiles, **kwargs)

@@ -60,10 +60,15 @@ def test_small_caches_still_give_the_same_output(monkeypatch):
     assert small.stats()["decisions_kept"] <= 3
 
 
-def test_an_output_model_the_fast_path_does_not_know_falls_back_to_recommend(monkeypatch):
-    from advisor.batch import assembly
+def test_a_section_table_the_fast_path_cannot_cache_falls_back_to_recommend(monkeypatch, advisor):
+    from dataclasses import replace
 
-    monkeypatch.setattr(assembly, "KNOWN_FIELDS", ("profile", "something_else"))
+    from advisor.assembly import Reads
+
+    # a section besides `profile` that reads the name: no decision could be shared between names
+    sections = advisor.assembly("zh").sections
+    named = tuple(replace(s, reads=Reads(name=True)) if s.key == "lang" else s for s in sections)
+    monkeypatch.setattr(advisor.assembly("zh"), "sections", named)
     fallback = Scorer(lang="zh")
     assert fallback._assembler is None
     row = client_rows(1, seed=2)[0]

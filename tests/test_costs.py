@@ -85,7 +85,7 @@ def test_a_budget_band_is_compared_with_its_upper_limit_and_says_so(recommend):
 
 
 def test_far_beyond_the_budget_is_flagged_for_the_conflicts(advisor, recommend):
-    factor = advisor.book.costs.budget.far_beyond_factor
+    factor = advisor.pack.book.costs.budget.far_beyond_factor
     costs = costs_by_mode(recommend({**BASE, "size": "large", "budget": 10_000}))
     on_premise = costs["on_premise"]
     assert on_premise["first_year_cny"][0] > factor * 10_000
@@ -98,7 +98,7 @@ def test_far_beyond_the_budget_is_flagged_for_the_conflicts(advisor, recommend):
 
 
 def test_users_and_tokens_are_estimated_and_labelled_when_absent(advisor, recommend):
-    spec = advisor.book.costs.usage
+    spec = advisor.pack.book.costs.usage
     rec = recommend({**BASE, "employees": 400, "use_cases": ["knowledge_search", "code_assistant"]}, "en")
     be = rec["break_even"]
     users = 200  # 400 employees × users_per_employee (0.5), rounded up
@@ -119,7 +119,7 @@ def test_given_users_and_tokens_are_used_as_given(recommend):
 
 
 def test_a_public_service_has_many_more_users_than_staff(advisor, recommend):
-    factor = advisor.book.costs.usage.public_facing_users_factor
+    factor = advisor.pack.book.costs.usage.public_facing_users_factor
     staff = recommend({**BASE, "employees": 40})["break_even"]["users"]
     public = recommend({**BASE, "employees": 40, "public_facing": True})["break_even"]["users"]
     assert public == staff * factor

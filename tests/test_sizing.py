@@ -11,7 +11,7 @@ from advisor.costs.sizing import concurrency, estimate, kv_cache_bytes, nearest,
 
 @pytest.fixture(scope="module")
 def book(advisor):
-    return advisor.book
+    return advisor.pack.book
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ def random_profile(rng: random.Random, n: int) -> dict:
 @pytest.mark.parametrize("pack", ["bundled", "minipack"])
 def test_the_slices_together_fire_what_the_whole_pack_fires(advisor, pack):
     subject = advisor if pack == "bundled" else Advisor.load(str(MINIPACK))
-    decide = lambda fired: subject.rank(fired)[0][0]  # noqa: E731
+    decide = subject.ranker.mode
     verdicts = Verdicts(subject, decide)
     rng = random.Random(5)
     for n in range(3000):

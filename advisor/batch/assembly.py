@@ -1,65 +1,48 @@
-"""Assemble a recommendation straight into JSON, from pieces computed once per rule.
+"""Assemble a recommendation straight into JSON, section by section, from cached pieces.
 
-``Advisor.recommend`` builds pydantic models and ``model_dump`` turns them into data; for one
-profile that is instant, for a million it was as slow as the rules engine. This assembler
-follows the same steps (``Advisor._assemble``), but every piece that does not depend on the
-whole profile is built once through the very same models and kept as JSON: each rule's trace
-entry and notes; each distinct deployment ranking, pricing, model size and compliance
-checklist (keyed on the rules of that kind that fired); and for each set of fired rules, the
-whole JSON but the thresholds, the only part taken from the profile itself. A row then costs a
-join of cached bytes.
+``Advisor.recommend`` builds the sections of ``advisor.assembly`` into pydantic models: for one
+profile that is instant, for a million it was as slow as the rules engine. This assembler calls
+the very same section functions, but keeps each section's JSON in a cache keyed on exactly what
+the section declares it reads (``advisor.assembly.Reads``):
 
-The output is byte-for-byte the JSON of ``Advisor.recommend`` (the tests compare both on many
-profiles). If the output model gains a field this assembler does not know, ``JsonAssembler``
-refuses to start and the scorer falls back to ``Advisor.recommend``.
+* a section made element by element (``each``) is kept per rule (notes, trace) or per band
+  of a threshold, and joined;
+* a section that reads fired rules, the decision or run options is kept per combination of
+  the rules it reads (and the decision), and the JSON of every such section is kept per set
+  of fired rules — an *outcome*, shared by every profile that fires the same rules;
+* a section that reads the profile's own values (``thresholds``, ``fields``) is looked up for
+  each profile, in a cache keyed on those values and the rules it reads.
+
+A row then costs a join of cached bytes. The output is byte-for-byte the JSON of
+``Advisor.recommend`` (the tests compare both on many profiles). Nothing here names a section
+but ``profile`` (the name, which the batch writes itself: the section that reads the name must
+come first, and be the only one) and those a ``Decision`` summarises (``batch/decision.py``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import orjson
 
-from advisor.batch.decision import Decision, Shared, decision_from_dict
-from advisor.compliance import checklist as dated_checklist
-from advisor.pipeline import Advisor, Resolved, _model_size, threshold_given
+from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
+from advisor.batch.decision import SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.pipeline import Advisor
 from advisor.profile import Profile
-from advisor.recommendation import Deployment, ModeScore, Note, PackInfo, Pricing, Recommendation, TraceEntry
-from advisor.vocabulary import vocabulary
+from advisor.ranking import Ranking
+from advisor.resolution import Resolved
 
-# The top-level keys this assembler writes, in the order of the Recommendation model.
-KNOWN_FIELDS = ("profile", "deployment", "pricing", "model_size", "as_of", "compliance", "upcoming", "notes",
-                "thresholds", "derived_facts", "trace", "rule_pack", "lang")
-PIECES = 4096  # cached pieces of each kind (rankings, checklists, ...): bounded memory
+PIECES = 4096  # cached pieces of each section (rankings, checklists, ...): bounded memory
 
 
 class UnknownShape(Exception):
-    """The Recommendation model is not the one this assembler was written for."""
-
-
-@dataclass
-class _RulePlan:
-    """What one rule adds to a recommendation, precomputed for one language."""
-
-    pricing: list[str] = field(default_factory=list)
-    sizes: list[tuple[int, float, float]] = field(default_factory=list)
-    comply: list[tuple[str, str]] = field(default_factory=list)
-    derives: list[str] = field(default_factory=list)
-    notes: bytes = b""  # its notes' JSON objects, comma-separated
-    comma_notes: bytes = b""  # the same after a comma: the form used after another rule's notes
-    trace: bytes = b""  # its trace entry's JSON object
-    comma_trace: bytes = b""
+    """The section table is not one this assembler can cache (see ``JsonAssembler``): the
+    scorer then assembles through ``Advisor.recommend``."""
 
 
 def _dumps(value: Any) -> bytes:
     # orjson's result keeps a buffer of at least 4 KB: copy what is kept to its real size.
     return memoryview(orjson.dumps(value)).tobytes()
-
-
-def _json(model: Any) -> bytes:
-    return _dumps(model.model_dump(mode="json"))
 
 
 class _Pieces(dict):
@@ -71,206 +54,216 @@ class _Pieces(dict):
         self[key] = value
 
 
-class JsonAssembler:
-    """Builds ``Decision``s for one advisor and one language."""
+_PER_PROFILE, _EACH, _WHOLE, _STATIC = "per profile", "each", "whole", "static"  # kinds of plan
 
-    def __init__(self, advisor: Advisor, lang: str, as_of: dt.date) -> None:
-        if tuple(Recommendation.model_fields) != KNOWN_FIELDS:
-            raise UnknownShape(f"Recommendation fields {tuple(Recommendation.model_fields)}")
-        self.advisor, self.lang, self.as_of = advisor, lang, as_of
-        self._as_of = _dumps(as_of.isoformat())
-        pack = advisor.pack
-        self._order = pack.order
-        self._plans = plans = {rule.id: self._plan(rule) for rule in pack.rules}
-        # the rules with each kind of effect, and each rule's notes and trace entry as JSON
-        self._with_pricing = frozenset(rid for rid, p in plans.items() if p.pricing)
-        self._with_size = frozenset(rid for rid, p in plans.items() if p.sizes)
-        self._with_comply = frozenset(rid for rid, p in plans.items() if p.comply)
-        self._with_derive = frozenset(rid for rid, p in plans.items() if p.derives)
-        self._with_notes = frozenset(rid for rid, p in plans.items() if p.notes)
-        self._notes = {rid: p.notes for rid, p in plans.items()}
-        self._comma_notes = {rid: p.comma_notes for rid, p in plans.items()}
-        self._trace = {rid: p.trace for rid, p in plans.items()}
-        self._comma_trace = {rid: p.comma_trace for rid, p in plans.items()}
-        self._pricing_order = {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}
-        self._closing = (b'],"rule_pack":' + _json(PackInfo(name=pack.meta.name, version=pack.version))
-                         + b',"lang":' + _dumps(lang) + b"}")
-        self._scoring = frozenset(r.id for r in pack.rules if any(e.score for e in r.then))
+
+class _Plan:
+    """How one section is assembled: its place in the JSON, what it reads, its cache."""
+
+    def __init__(self, assembly: Assembly, section: Section) -> None:
+        self.section, self.reads = section, section.reads
+        self.key = section.key
+        self.rules = assembly.readers[section.key]  # the rule ids it reads
+        self.prefix = b',"' + section.key.encode() + b'":'
+        self.cache = _Pieces()
+        self.per_profile = self.reads.thresholds or bool(self.reads.fields)
+        self.decides = self.reads.decision
+        self.summary = SUMMARIES.get(section.key)  # what a Decision keeps of it
+        self.static: tuple[bytes, Any] | None = None
+        self.first: dict[Any, bytes] = {}  # element by element: each element's items as JSON, no brackets
+        self.after: dict[Any, bytes] = {}  # the same after a comma
+        self.frames: dict[tuple, tuple[bytes, bytes, bytes]] = {}  # by band: the JSON around the number
+        reads = self.reads
+        if reads.each is not None:
+            self.prefix += b"["
+            if reads.each == RULE:  # known in advance: every rule of the pack it reads
+                for rid in sorted(self.rules, key=assembly.pack.order.__getitem__):
+                    self._element(assembly, assembly.pack.by_id[rid], rid)
+                self.rules = frozenset(self.first)
+        elif not (reads.effects or reads.decision or self.per_profile):
+            self.static = self._data(json_data(assembly.build(section, assembly.input(section, []))))
+        self.opening = self.prefix  # set by the assembler: what comes before its value
+        self.kind = (_PER_PROFILE if self.per_profile else _EACH if reads.each is not None
+                     else _STATIC if self.static is not None else _WHOLE)
+
+    def _element(self, assembly: Assembly, element: Any, key: Any) -> None:
+        items = json_data(self.section.build(assembly.element(self.section, element)))
+        if items:  # an element without items is left out, as in the joined list
+            self.first[key] = _dumps(items)[1:-1]
+            self.after[key] = b"," + self.first[key]
+
+    def threshold(self, assembly: Assembly, applied: Any, comma: bool) -> tuple[bytes, ...]:
+        """A threshold's part (after a comma if ``comma``), as parts to join. With the section's
+        ``number_text``, the part is kept per band with the number's text cut out."""
+        if self.section.number_text is None:
+            if applied not in self.first:
+                if len(self.first) >= PIECES:
+                    self.first.clear()
+                    self.after.clear()
+                self._element(assembly, applied, applied)
+            found = (self.after if comma else self.first).get(applied)
+            return (found,) if found else ()
+        given = _dumps(self.section.number_text(applied, assembly.lang))
+        band = (applied.field, applied.value, applied.index)
+        frame = self.frames.get(band)
+        if frame is None:
+            items = json_data(self.section.build(assembly.element(self.section, applied)))
+            whole = _dumps(items)[1:-1] if items else b""
+            pieces = whole.split(given)
+            if len(pieces) != 2:  # the number's text appears elsewhere too, or nowhere: no frame
+                return ((b"," + whole if comma else whole),) if whole else ()
+            frame = self.frames[band] = (pieces[0], b"," + pieces[0], pieces[1])
+        return frame[1 if comma else 0], given, frame[2]
+
+    def _data(self, data: Any) -> tuple[bytes, Any]:
+        """A piece: the JSON, and what a Decision keeps of it."""
+        return _dumps(data), (self.summary(data) if self.summary else None)
+
+
+class _Outcome:
+    """The JSON of one set of fired rules: ``segments`` of parts, between which the sections
+    read per profile (``slots``) go; and the rest of the ``Decision``, shared by its profiles."""
+
+    __slots__ = ("segments", "slots", "common")
+
+    def __init__(self, segments: tuple, slots: tuple, common: tuple) -> None:
+        self.segments, self.slots, self.common = segments, slots, common
+
+
+class JsonAssembler:
+    """Builds ``Decision``s for one advisor, language and set of run options.
+
+    It needs the section table to have the name read by the first section only, and the
+    sections of ``SUMMARIES`` whole, in that order, and independent of the profile's values
+    (else ``UnknownShape``).
+    """
+
+    def __init__(self, advisor: Advisor, lang: str, options: RunOptions = DEFAULT_OPTIONS) -> None:
+        self.advisor, self.lang = advisor, lang
+        self.assembly = assembly = advisor.assembly(lang, options)
+        sections = assembly.sections
+        named = [s.key for s in sections if s.reads.name]
+        if named != [sections[0].key]:
+            raise UnknownShape(f"sections reading the name: {named}; only the first may")
+        summarised = [s.key for s in sections if s.key in SUMMARIES and s.reads.each is None
+                      and not (s.reads.thresholds or s.reads.fields)]
+        if summarised != list(SUMMARIES):
+            raise UnknownShape(f"the batch summarises {list(SUMMARIES)}: whole sections, in this order, "
+                               f"that do not read the profile's values; found {summarised}")
+        self._order = advisor.pack.order
+        self.ranker = advisor.ranker
+        plans = [_Plan(assembly, s) for s in sections[1:]]
+        # Each plan's opening: the closing bracket of a list before it, and its key; static
+        # sections are folded into the opening of the next plan (or the end).
+        carry = b""
+        self._steps: list[_Plan] = []
+        for plan in plans:
+            if plan.kind is _STATIC:
+                carry += plan.prefix + plan.static[0]
+                continue
+            plan.opening = carry + plan.prefix
+            carry = b"]" if plan.reads.each is not None else b""
+            self._steps.append(plan)
+        self._end = carry + b"}"
         self._rankings = _Pieces()
-        self._deployments = _Pieces()
-        self._pricings = _Pieces()
-        self._sizes = _Pieces()
-        self._checklists = _Pieces()
-        self._derived_facts = _Pieces()
-        self._thresholds = _Pieces()
         self._outcomes = _Pieces()  # by the set of rules that fired
 
-    def _plan(self, rule: Any) -> _RulePlan:
-        lang, plan, notes = self.lang, _RulePlan(), []
-        for effect in rule.then:  # the same if/elif chain as Advisor._assemble
-            if effect.pricing:
-                plan.pricing.extend(effect.pricing)
-            elif effect.model_size:
-                ms = effect.model_size
-                plan.sizes.append((ms.priority, ms.min, ms.max))
-            elif effect.comply:
-                plan.comply.append((effect.comply.item, effect.comply.status))
-            elif effect.note:
-                notes.append(_json(Note(rule=rule.id, topic=effect.note.topic, text=effect.note.get(lang))))
-            elif effect.derive:
-                plan.derives.append(effect.derive)
-        plan.notes = b",".join(notes)
-        plan.comma_notes = b"," + plan.notes
-        plan.trace = _json(TraceEntry(rule=rule.id, source=rule.source, because=rule.description.get(lang)))
-        plan.comma_trace = b"," + plan.trace
-        return plan
-
-    def assemble(self, sector: str, resolved: Resolved, fired_ids: Any) -> Decision:
+    def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
         fired for it (each id once)."""
         key = frozenset(fired_ids)
         outcome = self._outcomes.get(key)
         if outcome is None:
-            outcome = self._outcome(fired_ids)
+            outcome = self._outcome(key)
             self._outcomes.put(key, outcome)
-        head, tail, common = outcome
-        if resolved.thresholds:  # the only part of the JSON that depends on the profile itself
-            parts = [*head]
-            for i, applied in enumerate(resolved.thresholds):
-                if i:
-                    parts.append(b",")
-                parts.extend(self._threshold(applied))
-            parts.extend(tail)
-        else:
-            parts = head + tail
-        return Decision(tuple(parts), sector, *common)
+        segments = outcome.segments
+        if not outcome.slots:
+            return Decision(segments[0], sector, *outcome.common)
+        parts = list(segments[0])
+        for n, (plan, fixed) in enumerate(outcome.slots, start=1):
+            parts.append(plan.opening)
+            if plan.reads.each is not None:  # element by element: the thresholds
+                comma = False
+                for applied in resolved.thresholds:
+                    piece = plan.threshold(self.assembly, applied, comma)
+                    parts.extend(piece)
+                    comma = comma or bool(piece)
+            else:
+                parts.append(self._per_profile(plan, fixed, resolved))
+            parts.extend(segments[n])
+        return Decision(tuple(parts), sector, *outcome.common)
 
-    def _outcome(self, fired_ids: Any) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple]:
-        """What the rules that fired decide: the JSON before and after the thresholds, and the
-        decision's other fields (shared by every profile firing the same rules)."""
+    def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
+        """What the rules that fired decide: every section's JSON but those read per profile."""
         fired = sorted(fired_ids, key=self._order.__getitem__)
-        # Each kind of effect depends only on the rules of that kind that fired: a handful of
-        # combinations each, even when the profiles (and so the whole sets of rules) are all new.
-        deployment, mode, score, alternatives, label = self._deployment(
-            frozenset(filter(self._scoring.__contains__, fired)))
-        pricing, pricing_models = self._pricing(tuple(filter(self._with_pricing.__contains__, fired)))
-        size, low, high = self._size(tuple(filter(self._with_size.__contains__, fired)))
-        checklist, required, recommended = self._checklist(tuple(filter(self._with_comply.__contains__, fired)))
-        derived = self._derived(tuple(filter(self._with_derive.__contains__, fired)))
-        head = [
-            b',"deployment":', deployment,
-            b',"pricing":', pricing,
-            b',"model_size":', size,
-            b',"as_of":', self._as_of,
-            b',"compliance":', *checklist,
-            b',"notes":[',
-        ]
-        noted = list(filter(self._with_notes.__contains__, fired))
-        if noted:
-            head.append(self._notes[noted[0]])
-            head.extend(map(self._comma_notes.__getitem__, noted[1:]))
-        head.append(b'],"thresholds":[')
-        tail = [b'],"derived_facts":', derived, b',"trace":[']
-        if fired:
-            tail.append(self._trace[fired[0]])
-            tail.extend(map(self._comma_trace.__getitem__, fired[1:]))
-        tail.append(self._closing)
-        common = (mode, label, score, alternatives, pricing_models, low, high, required, recommended, Shared())
-        return tuple(head), tuple(tail), common
+        decision_key = self.ranker.key(fired)
+        segments: list[tuple[bytes, ...]] = []
+        parts: list[bytes] = []
+        slots = []
+        common: tuple = ()  # the summaries, in the order of the sections (that of SUMMARIES)
+        for plan in self._steps:
+            kind = plan.kind
+            if kind is _PER_PROFILE:
+                segments.append(tuple(parts))
+                parts = []
+                slots.append((plan, (tuple(filter(plan.rules.__contains__, fired)) if plan.rules else (),
+                                     decision_key if plan.decides else None)))
+                continue
+            parts.append(plan.opening)
+            if kind is _EACH:
+                chosen = list(filter(plan.rules.__contains__, fired))
+                if chosen:
+                    parts.append(plan.first[chosen[0]])
+                    parts.extend(map(plan.after.__getitem__, chosen[1:]))
+            else:
+                key = (tuple(filter(plan.rules.__contains__, fired)) if plan.rules else (),
+                       decision_key if plan.decides else None)
+                hit = plan.cache.get(key)
+                if hit is None:
+                    hit = self._piece(plan, key)
+                parts.append(hit[0])
+                if plan.summary:
+                    common += hit[1]
+        parts.append(self._end)
+        segments.append(tuple(parts))
+        return _Outcome(tuple(segments), tuple(slots), (*common, Shared()))
 
-    # --- cached pieces, each built with the models and helpers of Advisor._assemble ------------
+    # --- cached pieces, each built by the section's own function --------------------------------
 
-    def rank(self, fired: Any) -> list[tuple[str, float, list[str]]]:
-        """``Advisor.rank``, remembered by the set of scoring rules that fired (treat as read-only)."""
-        key = frozenset(self._scoring.intersection(fired))
-        ranked = self._rankings.get(key)
-        if ranked is None:
-            ranked = self.advisor.rank(key)
-            self._rankings.put(key, ranked)
-        return ranked
+    def rank(self, fired: Iterable[str]) -> Ranking:
+        """``Advisor.rank``, remembered by the rules the decision reads (treat as read-only)."""
+        key = self.ranker.key(fired)
+        ranking = self._rankings.get(key)
+        if ranking is None:
+            ranking = self.ranker.rank(key)
+            self._rankings.put(key, ranking)
+        return ranking
 
-    def mode(self, fired: list[str]) -> str:
+    def mode(self, fired: Iterable[str]) -> str:
         """The deployment mode the rules that fired so far decide (the runtime's decision callback)."""
-        return self.rank(fired)[0][0]
+        return self.rank(fired).mode
 
-    def _deployment(self, scoring: frozenset[str]) -> tuple[bytes, str, float, tuple[tuple[str, float], ...], str]:
-        hit = self._deployments.get(scoring)
-        if hit is None:
-            ranked = self.rank(scoring)
-            labels = self.advisor.pack.vocabulary.modes
-            (mode, score, mode_rules), others = ranked[0], ranked[1:]
-            model = Deployment(
-                mode=mode,
-                label=labels[mode].label.get(self.lang),
-                score=score,
-                alternatives=[ModeScore(mode=m, label=labels[m].label.get(self.lang), score=s, rules=r)
-                              for m, s, r in others],
-                rules=mode_rules,
-            )
-            hit = (_json(model), mode, score, tuple((m, s) for m, s, _ in others), model.label)
-            self._deployments.put(scoring, hit)
+    def _input(self, plan: _Plan, fixed: tuple, resolved: Resolved | None = None) -> SectionInput:
+        rules, decision_key = fixed
+        decision = self.rank(decision_key) if plan.reads.decision else None
+        return self.assembly.input(plan.section, rules, decision, resolved)
+
+    def _piece(self, plan: _Plan, fixed: tuple) -> tuple[bytes, Any]:
+        hit = plan._data(json_data(self.assembly.build(plan.section, self._input(plan, fixed))))
+        plan.cache.put(fixed, hit)
         return hit
 
-    def _pricing(self, rules: tuple[str, ...]) -> tuple[bytes, tuple[str, ...]]:
-        hit = self._pricings.get(rules)
+    def _per_profile(self, plan: _Plan, fixed: tuple, resolved: Resolved) -> bytes:
+        facts = resolved.facts
+        key = (fixed, resolved.thresholds if plan.reads.thresholds else None,
+               tuple([tuple(v) if type(v) is list else v for v in map(facts.__getitem__, plan.reads.fields)]))
+        hit = plan.cache.get(key)
         if hit is None:
-            models: list[str] = []
-            for rid in rules:
-                models.extend(m for m in self._plans[rid].pricing if m not in models)
-            models.sort(key=self._pricing_order.__getitem__)
-            labels = self.advisor.pack.vocabulary.pricing
-            hit = (_json(Pricing(models=models, labels=[labels[m].label.get(self.lang) for m in models],
-                                 rules=list(rules))), tuple(models))
-            self._pricings.put(rules, hit)
-        return hit
-
-    def _size(self, rules: tuple[str, ...]) -> tuple[bytes, Any, Any]:
-        hit = self._sizes.get(rules)
-        if hit is None:
-            model = _model_size([(priority, low, high, rid) for rid in rules
-                                 for priority, low, high in self._plans[rid].sizes])
-            hit = (_json(model), model.min_params_b, model.max_params_b)
-            self._sizes.put(rules, hit)
-        return hit
-
-    def _checklist(self, rules: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[str, ...], tuple[str, ...]]:
-        hit = self._checklists.get(rules)
-        if hit is None:
-            listed = dated_checklist(self.advisor.pack, rules, self.lang, self.as_of)
-            entries = listed.items
-            parts = [b"[" + b",".join(_json(e) for e in entries) + b'],"upcoming":['
-                     + b",".join(_json(e) for e in listed.upcoming) + b"]"]
-            hit = (tuple(parts),
-                   tuple(e.id for e in entries if e.status == "required"),
-                   tuple(e.id for e in entries if e.status != "required"))
-            self._checklists.put(rules, hit)
-        return hit
-
-    def _derived(self, rules: tuple[str, ...]) -> bytes:
-        hit = self._derived_facts.get(rules)
-        if hit is None:
-            facts: list[str] = []
-            for rid in rules:
-                facts.extend(f for f in self._plans[rid].derives if f not in facts)
-            hit = _dumps(facts)
-            self._derived_facts.put(rules, hit)
-        return hit
-
-    def _threshold(self, applied: tuple) -> tuple[bytes, ...]:
-        # A threshold entry is long (the band table's note) but only its "given" text holds the
-        # profile's own number: the rest is kept once per band, and shared by every decision.
-        field_, value, number, _table, index = applied
-        given = _dumps(threshold_given(field_, number, self.lang))
-        frame = self._thresholds.get((field_, value, index))
-        if frame is None:
-            whole = _json(self.advisor._threshold(applied, self.lang))
-            frame = tuple(whole.split(given))
-            if len(frame) != 2:  # the number's text appears elsewhere too: no frame to keep
-                return (whole,)
-            self._thresholds.put((field_, value, index), frame)
-        return frame[0], given, frame[1]
+            hit = plan._data(json_data(self.assembly.build(plan.section, self._input(plan, fixed, resolved))))
+            plan.cache.put(key, hit)
+        return hit[0]
 
 
-def reference_decision(advisor: Advisor, profile: Profile, lang: str, as_of: dt.date) -> Decision:
+def reference_decision(advisor: Advisor, profile: Profile, lang: str, options: RunOptions = DEFAULT_OPTIONS) -> Decision:
     """The decision as ``Advisor.recommend`` makes it: the reference the fast path must equal."""
-    return decision_from_dict(advisor.recommend(profile, lang, as_of).model_dump(mode="json"), profile.sector)
+    return decision_from_dict(advisor.recommend(profile, lang, options).model_dump(mode="json"), profile.sector)

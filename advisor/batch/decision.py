@@ -55,23 +55,26 @@ class Decision:
         return b"".join((JSON_HEAD, orjson.dumps(name), *self.parts))
 
 
+# What a Decision summarises of each section (for the CSV columns, the table and the summary),
+# in the order of its fields: each function takes the section's JSON data.
+SUMMARIES: dict[str, Any] = {
+    "deployment": lambda d: (d["mode"], d["label"], d["score"], tuple((a["mode"], a["score"]) for a in d["alternatives"])),
+    "pricing": lambda d: (tuple(d["models"]),),
+    "model_size": lambda d: (d["min_params_b"], d["max_params_b"]),
+    "compliance": lambda d: (tuple(c["id"] for c in d if c["status"] == "required"),
+                             tuple(c["id"] for c in d if c["status"] != "required")),
+}
+
+
+def summary(data: dict[str, Any]) -> tuple:
+    """The fields of a ``Decision`` after ``parts`` and ``sector`` (but ``shared``), from the
+    JSON data of a recommendation (at least its sections in ``SUMMARIES``)."""
+    return tuple(field for key, part in SUMMARIES.items() for field in part(data[key]))
+
+
 def decision_from_dict(recommendation: dict[str, Any], sector: str) -> Decision:
     """A ``Decision`` from a recommendation as JSON data (``Recommendation.model_dump(mode="json")``)."""
     data = dict(recommendation)
     data["profile"] = ""  # the first key: its JSON is '{"profile":""'
     encoded = orjson.dumps(data)
-    deployment = data["deployment"]
-    size = data["model_size"]
-    return Decision(
-        parts=(encoded[len(JSON_HEAD) + 2:],),
-        sector=sector,
-        mode=deployment["mode"],
-        mode_label=deployment["label"],
-        score=deployment["score"],
-        alternatives=tuple((a["mode"], a["score"]) for a in deployment["alternatives"]),
-        pricing=tuple(data["pricing"]["models"]),
-        min_params_b=size["min_params_b"],
-        max_params_b=size["max_params_b"],
-        required=tuple(c["id"] for c in data["compliance"] if c["status"] == "required"),
-        recommended=tuple(c["id"] for c in data["compliance"] if c["status"] != "required"),
-    )
+    return Decision((encoded[len(JSON_HEAD) + 2:],), sector, *summary(data))

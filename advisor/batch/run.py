@@ -6,7 +6,6 @@ library user (say inside Dask's ``map_partitions``) get the same results from th
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -14,11 +13,13 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
 
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.batch.scorer import Scorer
 from advisor.batch.summary import Summary
 from advisor.batch.workers import chunked, map_blocks
 from advisor.batch.writers import Failed, OutputFormat, make_format
 from advisor.errors import ProfileError
+from advisor.pipeline import DEFAULT_LANG
 from advisor.sources.records import Record
 
 BLOCK = 1000  # records per block: big enough to amortise the hand-over to workers, small for memory
@@ -140,11 +141,11 @@ def run_batch(
 
 
 def score_records(
-    profiles: Iterable[Any], *, rules: str | None, lang: str, workers: int = 1, cache: bool = True,
-    block_size: int = BLOCK, as_of: dt.date | None = None,
+    profiles: Iterable[Any], *, rules: str | None = None, lang: str = DEFAULT_LANG,
+    options: RunOptions = DEFAULT_OPTIONS, workers: int = 1, cache: bool = True, block_size: int = BLOCK,
 ) -> Iterator[dict[str, Any]]:
     """``advisor.score_many``: each profile's recommendation (or error object) as a dict, in order."""
-    scorer = Scorer(rules, lang, cache=cache, as_of=as_of)
+    scorer = Scorer(rules, lang, cache=cache, options=options)
     records = (Record(number, None, None, data) for number, data in enumerate(profiles, start=1))
     blocks = scored_blocks(records, ScoreChunk(scorer, make_format("rows", lang)), workers=workers,
                            block_size=block_size)

@@ -16,10 +16,9 @@ put back into the output; the tests check that cached and uncached output are id
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from advisor import clock
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
 from advisor.batch.cache import LRU
 from advisor.batch.cells import CellValidator
@@ -39,17 +38,21 @@ class Scorer:
     """Turns records into ``(name, Decision)``, or raises ``ProfileError`` for a bad record."""
 
     def __init__(self, rules: str | None = None, lang: str = DEFAULT_LANG, *, cache: bool = True,
-                 advisor: Advisor | None = None, as_of: dt.date | None = None, prices: str | None = None) -> None:
-        self.advisor = advisor or get_advisor(rules, prices)
+                 advisor: Advisor | None = None, options: RunOptions = DEFAULT_OPTIONS) -> None:
+        self.advisor = advisor or get_advisor(rules)
         self.lang = lang
-        self.as_of = as_of or clock.today()  # one day for the whole run, even across midnight
+        self.options = options
+        if options.prices is not None:  # a bad price file stops the run before any output
+            from advisor.costs.section import cost_estimator
+
+            cost_estimator(self.advisor.pack, options.prices)
         self.cache = cache
         self._assembler: JsonAssembler | None = None
         if cache:
             try:
-                self._assembler = JsonAssembler(self.advisor, lang, self.as_of)
+                self._assembler = JsonAssembler(self.advisor, lang, options)
             except UnknownShape:
-                self._assembler = None  # a newer output model: assemble through Advisor.recommend
+                self._assembler = None  # a section table it cannot cache: assemble through Advisor.recommend
         self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None
         self._cells = CellValidator()
         self._decisions: LRU[Decision] = LRU(DECISIONS)
@@ -85,13 +88,13 @@ class Scorer:
             profile = data if isinstance(data, Profile) else parse_profile(
                 data, source=record.source, record=record.number, line=record.line)
             if not self.cache:
-                return profile.name, reference_decision(self.advisor, profile, self.lang, self.as_of)
+                return profile.name, reference_decision(self.advisor, profile, self.lang, self.options)
             name, values = profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}
         key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
         decision = self._decisions.get(key)
         if decision is None:
             if self._assembler is None:
-                decision = reference_decision(self.advisor, profile, self.lang, self.as_of)
+                decision = reference_decision(self.advisor, profile, self.lang, self.options)
             else:
                 resolved = self.advisor.resolve_values(values)
                 decision = self._assembler.assemble(values["sector"], resolved, self._verdicts.fired(resolved.facts))

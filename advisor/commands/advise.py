@@ -18,9 +18,10 @@ from advisor.options import lang_option, prices_option, rules_option
 def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, prices_file: str | None) -> None:
     """Recommend for one PROFILE (a YAML or JSON file; '-' reads standard input)."""
     from advisor.formats import render
+    from advisor.assembly import RunOptions
     from advisor.pipeline import get_advisor
     from advisor.sources.document import read_profile
 
     parsed = read_profile(profile)
-    recommendation = get_advisor(rules_dir, prices_file).recommend(parsed, lang.lower())
+    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(prices=prices_file))
     click.echo(render(recommendation, fmt), nl=False)

@@ -53,6 +53,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     import sys
     from pathlib import Path
 
+    from advisor import clock
+    from advisor.assembly import RunOptions
     from advisor.batch.atomic import AtomicFile
     from advisor.batch.progress import Progress
     from advisor.batch.run import run_batch
@@ -68,7 +70,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         check_encoding(encoding)
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
-    scorer = Scorer(rules_dir, lang, cache=not no_cache, prices=prices_file)
+    scorer = Scorer(rules_dir, lang, cache=not no_cache,
+                    options=RunOptions(as_of=clock.today(), prices=prices_file))  # one day for the whole run
     records = read_inputs(inputs, encoding=encoding, input_format=input_format)
     progress = Progress(sys.stderr, lang, enabled=not quiet and sys.stderr.isatty())
 

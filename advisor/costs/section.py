@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from advisor.costs import money as fmt
-from advisor.costs.book import CostBook
+from advisor.costs.book import CostBook, with_overrides
 from advisor.costs.break_even import BreakEven as BreakEvenFigures
 from advisor.costs.break_even import break_even
 from advisor.costs.estimate import ModeCosts, mode_costs
@@ -30,6 +30,18 @@ from advisor.vocabulary import vocabulary
 
 ct = TextTable("advisor.costs", "text.yaml")
 BUDGET_NUMBER_FIELD = "budget_cny"  # as advisor.engine.loader names it in the resolved facts
+_ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
+
+
+def cost_estimator(pack: Any, prices: str | None = None) -> "Estimator":
+    """The estimator for a loaded rule pack, with the price file ``prices`` laid over its price
+    book when given (made once per pack and file; ``PriceBookError`` for a bad file)."""
+    key = (id(pack), prices)
+    found = _ESTIMATORS.get(key)
+    if found is None or found.pack is not pack:
+        book = pack.book if prices is None else with_overrides(pack.book, prices)
+        found = _ESTIMATORS[key] = Estimator(book, pack.thresholds.budget, pack.vocabulary.modes, pack)
+    return found
 
 
 class Budget:
@@ -82,7 +94,8 @@ class Budget:
 class Estimator:
     """Costs and break-even for one cost book and one set of budget bands."""
 
-    def __init__(self, book: CostBook, budget_bands: Any, mode_labels: Mapping[str, Any]) -> None:
+    def __init__(self, book: CostBook, budget_bands: Any, mode_labels: Mapping[str, Any], pack: Any = None) -> None:
+        self.pack = pack
         self.book = book
         self.bands = budget_bands
         self.mode_labels = mode_labels
@@ -99,44 +112,36 @@ class Estimator:
         params = max_params_b if max_params_b is not None else sizing.default_params_b
         return plan(params, sizing, self.book.servers, concurrency(use.users, sizing))
 
-    def figures(self, facts: Mapping[str, Any], modes: Sequence[str],
-                max_params_b: float | None) -> tuple[Usage, Hardware, list[ModeCosts], BreakEvenFigures]:
-        """Everything computed, before any wording."""
+    def basis(self, facts: Mapping[str, Any], max_params_b: float | None) -> tuple[Usage, Hardware, BreakEvenFigures]:
+        """Usage, the hardware for the advised model, and the break-even figures."""
         use = self.usage(facts)
         hardware = self.hardware(max_params_b, use)
-        size = facts["size"]
-        return (use, hardware, [mode_costs(m, size, use, hardware, self.book) for m in modes],
-                break_even(size, use, hardware, self.book))
+        return use, hardware, break_even(facts["size"], use, hardware, self.book)
 
     # --- the recommendation's keys -----------------------------------------------------------------
 
-    def section(self, facts: Mapping[str, Any], modes: Sequence[str], max_params_b: float | None,
-                lang: str) -> tuple[list[ModeCost], BreakEven]:
-        """``costs`` (one entry per mode, in the order given: best first) and ``break_even``."""
-        use, hardware, priced, be = self.figures(facts, modes, max_params_b)
+    def costs(self, facts: Mapping[str, Any], modes: Sequence[str], max_params_b: float | None,
+              lang: str) -> list[ModeCost]:
+        """``costs``: one entry per mode, in the order of ``modes`` (best first). ``facts`` are the
+        resolved profile values: size, employees, users, monthly_tokens, use_cases, public_facing,
+        budget (the band) and budget_cny (the amount, or None)."""
+        use, hardware, be = self.basis(facts, max_params_b)
+        size = facts["size"]
         budget = Budget(facts, self.bands)
         factor = self.book.costs.budget.far_beyond_factor
-        size = facts["size"]
-        shared = {
-            "users": self._users(use, facts, lang),
-            "tokens": self._tokens(use, facts, lang),
-            "hardware": self._hardware(hardware, lang),
-            "energy": self._energy(hardware, size, lang),
-            "estimated": use.estimated(),
-            "rental": ct("rental", lang, cards=_cards(hardware.cards),
-                         rental=fmt.money_range(be.rental_span, lang)),
-        }
-        costs = []
-        for mode_cost in priced:
+        shared = self._shared(use, hardware, be, facts, lang)
+        out = []
+        for mode in modes:
+            mode_cost = mode_costs(mode, size, use, hardware, self.book)
             first = mode_cost.first_year
             far = budget.far_beyond(first, factor)
             assumptions = [budget.assumption(lang)]
             if far:
                 assumptions.append(ct("far_beyond", lang, factor=fmt.sig(factor)))
             assumptions += self._assumptions(mode_cost, shared, size, lang)
-            costs.append(ModeCost(
-                mode=mode_cost.mode,
-                label=self.mode_labels[mode_cost.mode].label.get(lang),
+            out.append(ModeCost(
+                mode=mode,
+                label=self.mode_labels[mode].label.get(lang),
                 first_year_cny=list(first),
                 three_year_cny=list(mode_cost.three_year),
                 within_budget=budget.within(first),
@@ -147,7 +152,25 @@ class Estimator:
                             for line in mode_cost.lines],
                 assumptions=assumptions,
             ))
-        return costs, self._break_even(be, use, hardware, shared, facts, lang)
+        return out
+
+    def break_even(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> BreakEven:
+        """``break_even``: own servers for the advised model against the API. ``facts``: size,
+        employees, users, monthly_tokens, use_cases, public_facing."""
+        use, hardware, be = self.basis(facts, max_params_b)
+        return self._break_even(be, use, hardware, self._shared(use, hardware, be, facts, lang), facts, lang)
+
+    def _shared(self, use: Usage, hardware: Hardware, be: BreakEvenFigures, facts: Mapping[str, Any],
+                lang: str) -> dict[str, Any]:
+        """The assumptions several entries share, in words."""
+        return {
+            "users": self._users(use, facts, lang),
+            "tokens": self._tokens(use, facts, lang),
+            "hardware": self._hardware(hardware, lang),
+            "energy": self._energy(hardware, facts["size"], lang),
+            "estimated": use.estimated(),
+            "rental": ct("rental", lang, cards=_cards(hardware.cards), rental=fmt.money_range(be.rental_span, lang)),
+        }
 
     def _assumptions(self, mode_cost: ModeCosts, shared: dict[str, Any], size: str, lang: str) -> list[str]:
         """The assumptions a mode's components rest on: usage, hardware and each component's basis."""

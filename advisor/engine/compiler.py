@@ -97,9 +97,9 @@ def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
                 post.add(rid)
                 changed = True
     for rid in sorted(post, key=pack.order.__getitem__):
-        if any(e.score for e in pack.by_id[rid].then):
+        if any(e.decides_mode for e in pack.by_id[rid].then):
             raise RuleLoadError([f"{pack.files[rid]}: rule {rid}: it depends on the decided 'mode' "
-                                 "(directly or through a derived fact) and so cannot score a mode"])
+                                 "(directly or through a derived fact) and so cannot score or exclude a mode"])
 
     stage = {rid: 0 for rid in uses}
 

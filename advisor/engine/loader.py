@@ -249,9 +249,20 @@ def _check(pack: RulePack) -> Iterator[str]:
                     yield f"{where}: score for unknown mode '{effect.score.mode}'{_suggest(effect.score.mode, modes)}"
                 if post_decision:
                     yield f"{where}: a rule that tests 'mode' runs after the decision and cannot score"
-            for model in effect.pricing or []:
+            if effect.exclude:
+                for mode in effect.exclude.mode:
+                    if mode not in modes:
+                        yield f"{where}: exclude of unknown mode '{mode}'{_suggest(mode, modes)}; allowed: {', '.join(modes)}"
+                if effect.exclude.mode and post_decision:
+                    yield f"{where}: a rule that tests 'mode' runs after the decision and cannot exclude a mode"
+            for model in (effect.pricing or []) + (effect.exclude.pricing if effect.exclude else []):
                 if model not in pricing:
                     yield f"{where}: unknown pricing model '{model}'{_suggest(model, pricing)}; allowed: {', '.join(pricing)}"
+            if effect.conflict:
+                known = [f for f in voc.fields if f != "name"] + [BUDGET_NUMBER_FIELD]
+                for name in effect.conflict.fields:
+                    if name not in known:
+                        yield f"{where}: conflict names unknown field '{name}'{_suggest(name, known)}"
             if effect.comply and effect.comply.item not in pack.items:
                 yield f"{where}: unknown compliance item '{effect.comply.item}'{_suggest(effect.comply.item, pack.items)}"
             if effect.derive and effect.derive not in pack.facts:

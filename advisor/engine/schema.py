@@ -152,24 +152,42 @@ class NoteEffect(Strict):
 
 
 class ScoreEffect(Strict):
-    """Add ``points`` (may be negative) to a deployment mode."""
+    """Add ``points`` (may be negative) to a deployment mode.
+
+    ``evidence`` ranks what the points stand on, to settle a tie of totals: of two modes with
+    the same total, the one whose strongest positive score has the higher ``evidence`` wins
+    (the bundled pack: 2 for a sector column of the report's §1.4 table, 1 for a size or
+    scenario column or another finding of the report, 0 for the project's own reasoning).
+    A tie that evidence does not settle is shown as a tie, then the pack's ``tie_break`` order
+    picks.
+    """
 
     mode: str
     points: float
+    evidence: int = Field(default=0, ge=0)
 
 
 class ModelSizeEffect(Strict):
     """Bound the model-size range, in billions of parameters.
 
     The highest ``priority`` among fired rules wins; equal priorities narrow each other.
+    ``chosen_by: vendor`` (no ``min``/``max``) says the buyer does not choose the model at all
+    (a ready-made SaaS application runs whatever model its vendor picked).
     """
 
-    min: float = Field(gt=0)
-    max: float = Field(gt=0)
+    min: float | None = Field(default=None, gt=0)
+    max: float | None = Field(default=None, gt=0)
     priority: int = 0
+    chosen_by: Literal["buyer", "vendor"] = "buyer"
 
     @model_validator(mode="after")
     def _ordered(self) -> "ModelSizeEffect":
+        if self.chosen_by == "vendor":
+            if self.min is not None or self.max is not None:
+                raise ValueError("model_size with chosen_by: vendor takes no min or max")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError("model_size needs min and max (or chosen_by: vendor)")
         if self.min > self.max:
             raise ValueError(f"model_size.min ({self.min}) is greater than max ({self.max})")
         return self
@@ -182,22 +200,60 @@ class ComplyEffect(Strict):
     status: Literal["required", "recommended"]
 
 
+class ExcludeEffect(Strict):
+    """A hard requirement: rule deployment modes (``mode``) or charging models (``pricing``) out.
+
+    Excluded modes are ranked after every other mode and never chosen while a mode is left;
+    excluded charging models are left out of the pricing. The reason shown is the rule's
+    description. Each key takes one name or a list.
+    """
+
+    mode: list[str] = []
+    pricing: list[str] = []
+
+    @field_validator("mode", "pricing", mode="before")
+    @classmethod
+    def _listed(cls, raw: Any) -> Any:
+        return [raw] if isinstance(raw, str) else raw
+
+    @model_validator(mode="after")
+    def _something(self) -> "ExcludeEffect":
+        if not self.mode and not self.pricing:
+            raise ValueError("exclude needs mode or pricing")
+        return self
+
+
+class ConflictEffect(Strict):
+    """Needs of the profile that pull against each other: the ``fields`` involved, and text
+    that says what the conflict is and what resolves it."""
+
+    fields: list[str] = Field(min_length=1)
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
 class Effect(Strict):
     """Exactly one of the effect kinds."""
 
     score: ScoreEffect | None = None
+    exclude: ExcludeEffect | None = None
     pricing: list[str] | None = None
     model_size: ModelSizeEffect | None = None
     comply: ComplyEffect | None = None
     derive: str | None = None
     note: NoteEffect | None = None
+    conflict: ConflictEffect | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Effect":
         given = [k for k, v in self if v is not None]
         if len(given) != 1:
             raise ValueError(
-                "each effect has exactly one of score, pricing, model_size, comply, derive, note"
+                f"each effect has exactly one of {', '.join(EFFECT_KINDS)}"
                 f" (got {', '.join(given) or 'none'})"
             )
         return self
@@ -206,6 +262,15 @@ class Effect(Strict):
     def kind(self) -> str:
         """The name of the effect kind that is set."""
         return next(k for k, v in self if v is not None)
+
+    @property
+    def decides_mode(self) -> bool:
+        """True for the effects the deployment decision reads (scores, exclusions of modes):
+        a rule with one must not depend on the decided mode."""
+        return self.score is not None or (self.exclude is not None and bool(self.exclude.mode))
+
+
+EFFECT_KINDS: tuple[str, ...] = tuple(Effect.model_fields)
 
 
 class Rule(Strict):
@@ -449,10 +514,12 @@ class Item(Strict):
 
 
 class PackMeta(Strict):
-    """Pack identity and the documented tie-break order of modes."""
+    """Pack identity and the documented tie-break order of modes, with where that order comes
+    from (shown when it decides a tie)."""
 
     name: str
     tie_break: list[str]
+    tie_break_source: str = Field(default="project assumption", min_length=1)
     description: Text | None = None
 
 

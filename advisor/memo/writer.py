@@ -32,12 +32,13 @@ def memo_bytes(
     """
     from advisor.memo.builder import build_memo
     from advisor.memo.render import render_memo
+    from advisor.assembly import RunOptions
     from advisor.pipeline import get_advisor
 
-    advisor = get_advisor(rules_dir, None if prices is None else str(prices))
+    advisor = get_advisor(rules_dir)
     if rec is None or rec.lang != lang:
         day = as_of or (dt.date.fromisoformat(rec.as_of) if rec is not None else None)
-        rec = advisor.recommend(profile, lang, day)
+        rec = advisor.recommend(profile, lang, RunOptions(as_of=day, prices=None if prices is None else str(prices)))
     if rec.rule_pack.version != advisor.pack.version:
         raise RenderError(f"the recommendation was made with rule pack {rec.rule_pack.version}, "
                           f"not with the pack loaded now ({advisor.pack.version})")

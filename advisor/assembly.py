@@ -1,0 +1,473 @@
+"""Turn what the engine decided for a profile into its recommendation, one section at a time.
+
+The recommendation (contract §3; the model is ``advisor.recommendation.Recommendation``) is a
+JSON object. Each of its top-level keys is a **section**: built by one public function of this
+module, and registered in ``SECTIONS`` with what it reads. ``Advisor.recommend`` (``advise``,
+``memo``, ``ask``) composes the sections into the model; the batch fast path
+(``advisor/batch/assembly.py``) writes each section's JSON from a cache keyed on exactly what
+the section declares it reads. Both run the same functions, so ``advisor batch`` stays
+byte-identical to ``advisor advise --format json``.
+
+The section table
+=================
+
+Every section function takes one ``SectionInput`` and returns the value of its key (a model of
+``advisor.recommendation``, a list of them, or a plain value). Its ``Reads`` declares what it
+may look at; everything else in its ``SectionInput`` is left empty:
+
+=================  ====================  ============================================================
+key                function              reads
+=================  ====================  ============================================================
+``profile``        ``profile_name``      ``name=True``: the profile's name
+``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
+``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
+``model_size``     ``model_size``        ``effects={"model_size"}``
+``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is for
+``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``
+``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``
+``costs``          ``costs``             ``decision=True, effects={"model_size"}, fields=USAGE_FIELDS + budget,
+                                         options=("prices",)``: each mode's costs (``advisor.costs``)
+``break_even``     ``break_even``        ``effects={"model_size"}, fields=USAGE_FIELDS, options=("prices",)``
+``notes``          ``notes``             ``effects={"note"}, each=RULE``
+``thresholds``     ``thresholds``        ``thresholds=True, each=THRESHOLD``: the bands the profile's numbers fell in
+``derived_facts``  ``derived_facts``     ``effects={"derive"}``
+``trace``          ``trace``             ``effects={ALL}, each=RULE``: every fired rule
+``rule_pack``      ``rule_pack``         nothing (the pack is always there)
+``lang``           ``language``          nothing (the language is always there)
+=================  ====================  ============================================================
+
+What a section may read (``Reads``):
+
+* ``effects``: the fired rules that have an effect of one of these kinds (``EFFECT_KINDS`` of
+  ``advisor.engine.schema``; ``ALL``: every fired rule), in pack order, as ``inp.rules``.
+* ``decision``: the deployment decision — chosen mode, ranking, exclusions, ties — as
+  ``inp.decision`` (an ``advisor.ranking.Ranking``).
+* ``thresholds``: the thresholds applied to the profile's numbers, as ``inp.thresholds``.
+* ``fields``: resolved profile values by name (every contract field, and ``budget_cny``, the
+  budget amount or None), as the mapping ``inp.fields``: e.g. ``fields=("budget_cny",)``.
+* ``options``: run options by name (attributes of ``RunOptions``), as the mapping
+  ``inp.options``: e.g. ``options=("as_of",)``.
+* ``name``: the profile's name (only ``profile``: the batch shares everything else between
+  profiles that differ only by name).
+
+``each=RULE`` (or ``each=THRESHOLD``) makes a list section element by element: the function
+is called with one rule (``inp.rules == (rule,)``) or one threshold (``inp.thresholds ==
+(applied,)``) at a time, and the section is the concatenation of what it returns, in order;
+the batch keeps each element's part once and joins them. The sections a batch ``Decision``
+summarises (``deployment``, ``pricing``, ``model_size``, ``compliance``) are whole sections.
+
+The pack (``inp.pack``) and the language (``inp.lang``) are always there: an assembly is made
+for one pack, one language and one set of run options.
+
+Adding a section
+================
+
+1. Add the key to ``Recommendation`` in ``advisor/recommendation.py``, at the position it
+   takes in the JSON.
+2. Write its function here: ``def costs(inp: SectionInput) -> list[Cost]``, reading only what
+   it will declare.
+3. Add ``Section("costs", costs, Reads(decision=True, fields=("budget_cny",)))`` to ``SECTIONS``
+   at the same position (a test checks that the two orders agree).
+
+Nothing in ``advisor/batch`` changes. How the batch caches a section follows from its reads:
+a section that reads only rules, the decision and options is kept per set of fired rules; one
+that reads ``thresholds`` or ``fields`` is looked up for each profile, in a cache keyed on the
+rules and decision it reads plus those values (per threshold with ``each=THRESHOLD``). A run option (``RunOptions``) is passed from
+the commands through ``Advisor.recommend(profile, lang, options)``, ``score``/``score_many``
+and the batch ``Scorer`` to the sections that declare it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
+
+from pydantic import BaseModel
+
+from advisor.compliance import checklist as dated_checklist
+from advisor.costs.section import cost_estimator
+from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack
+from advisor.engine.schema import Rule
+from advisor.ranking import Ranker, Ranking
+from advisor.recommendation import (
+    BreakEven,
+    ComplianceItem,
+    Deployment,
+    ModeCost,
+    ModelSize,
+    ModeScore,
+    Note,
+    PackInfo,
+    Pricing,
+    Recommendation,
+    Threshold,
+    TraceEntry,
+    UpcomingItem,
+)
+from advisor.resolution import Applied, Resolved, band_table
+from advisor.vocabulary import vocabulary
+
+ALL = "*"  # in Reads.effects: every fired rule, whatever its effects
+RULE, THRESHOLD = "rule", "threshold"  # values of Reads.each
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options of one run (``advise``, ``memo``, ``batch``...) that sections may read, declared
+    by name in ``Reads.options``. The language is not one of them: it is given beside.
+
+    A feature that needs one adds a field with a default (e.g. ``as_of: datetime.date | None =
+    None``) and declares it in its section's reads."""
+
+    as_of: dt.date | None = None  # the date the compliance checklist is evaluated for (None: today)
+    prices: str | None = None  # a price file laid over the pack's price book (--prices)
+
+    def values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The options ``names`` as a mapping."""
+        return {name: getattr(self, name) for name in names}
+
+
+DEFAULT_OPTIONS = RunOptions()
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a section reads; the batch caches the section on exactly this (see the module doc)."""
+
+    effects: frozenset[str] = frozenset()
+    each: str | None = None  # RULE or THRESHOLD: a list section made element by element
+    decision: bool = False
+    thresholds: bool = False
+    fields: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    name: bool = False
+
+    def takes(self, rule: Rule) -> bool:
+        """True when ``rule``, fired, is among the rules this section reads."""
+        return ALL in self.effects or any(e.kind in self.effects for e in rule.then)
+
+    @property
+    def per_profile(self) -> bool:
+        """True when the section depends on the profile's own values, not only on what fired."""
+        return self.thresholds or bool(self.fields) or self.name
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class SectionInput(NamedTuple):
+    """What a section function is given: only what its ``Reads`` declares is filled in."""
+
+    pack: RulePack
+    lang: str
+    rules: tuple[Rule, ...] = ()
+    decision: Ranking | None = None
+    thresholds: tuple[Applied, ...] = ()
+    fields: Mapping[str, Any] = _EMPTY
+    options: Mapping[str, Any] = _EMPTY
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One top-level key of the recommendation, the function that builds it, and what it reads.
+
+    ``number_text`` (for ``each=THRESHOLD``): the text through which an element shows the
+    profile's own number, the only part of it that differs between numbers of the same band;
+    the batch then keeps each band's JSON once, with that text cut out.
+    """
+
+    key: str
+    build: Callable[[SectionInput], Any]
+    reads: Reads
+    number_text: Callable[[Applied, str], str] | None = None
+
+
+# --- the sections ----------------------------------------------------------------------------
+
+
+def profile_name(inp: SectionInput) -> str:
+    """``profile``: the profile's name."""
+    return inp.name
+
+
+def deployment(inp: SectionInput) -> Deployment:
+    """``deployment``: the chosen mode, every other mode best first, and the rules behind them."""
+    ranking, modes, lang = inp.decision, inp.pack.vocabulary.modes, inp.lang
+    chosen = ranking.chosen
+    return Deployment(
+        mode=chosen.mode,
+        label=modes[chosen.mode].label.get(lang),
+        score=chosen.score,
+        alternatives=[ModeScore(mode=s.mode, label=modes[s.mode].label.get(lang), score=s.score, rules=list(s.rules))
+                      for s in ranking.others],
+        rules=list(chosen.rules),
+    )
+
+
+def pricing(inp: SectionInput) -> Pricing:
+    """``pricing``: the charging models the fired rules name, in the contract's order."""
+    models: list[str] = []
+    rules: list[str] = []
+    for rule in inp.rules:
+        for effect in rule.then:
+            if effect.pricing:
+                models.extend(m for m in effect.pricing if m not in models)
+                if rule.id not in rules:
+                    rules.append(rule.id)
+    order = _pricing_order()
+    models.sort(key=order.__getitem__)
+    labels = inp.pack.vocabulary.pricing
+    return Pricing(models=models, labels=[labels[m].label.get(inp.lang) for m in models], rules=rules)
+
+
+def model_size(inp: SectionInput) -> ModelSize:
+    """``model_size``: the range of the highest-priority size rules, narrowed by each other."""
+    sizes = [(e.model_size.priority, e.model_size.min, e.model_size.max, rule.id)
+             for rule in inp.rules for e in rule.then if e.model_size]
+    if not sizes:
+        return ModelSize(min_params_b=None, max_params_b=None, rules=[])
+    top = max(p for p, *_ in sizes)
+    chosen = [s for s in sizes if s[0] == top]
+    low, high = max(s[1] for s in chosen), min(s[2] for s in chosen)
+    rules = [s[3] for s in chosen]
+    if low > high:  # the top rules disagree: the first in pack order wins
+        low, high, rules = chosen[0][1], chosen[0][2], [chosen[0][3]]
+    return ModelSize(min_params_b=_plain(low), max_params_b=_plain(high), rules=rules)
+
+
+def as_of(inp: SectionInput) -> str:
+    """``as_of``: the date (ISO) the compliance checklist was evaluated for."""
+    return _day(inp).isoformat()
+
+
+def compliance(inp: SectionInput) -> list[ComplianceItem]:
+    """``compliance``: the checklist in force on ``as_of``, required items first, then in the
+    pack's catalogue order (``advisor.compliance``)."""
+    return dated_checklist(inp.pack, [r.id for r in inp.rules], inp.lang, _day(inp)).items
+
+
+def upcoming(inp: SectionInput) -> list[UpcomingItem]:
+    """``upcoming``: the items that come into force within 12 months after ``as_of``."""
+    return dated_checklist(inp.pack, [r.id for r in inp.rules], inp.lang, _day(inp)).upcoming
+
+
+def _day(inp: SectionInput) -> dt.date:
+    from advisor import clock
+
+    return inp.options.get("as_of") or clock.today()
+
+
+# What the cost estimate reads of the profile: the fields usage is estimated from, and the budget.
+USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "public_facing")
+BUDGET_FIELDS = ("budget", BUDGET_NUMBER_FIELD)
+
+
+def costs(inp: SectionInput) -> list[ModeCost]:
+    """``costs``: what each mode costs, best mode first, and whether the budget covers it
+    (``advisor.costs``)."""
+    modes = [s.mode for s in inp.decision.standings]
+    return cost_estimator(inp.pack, inp.options.get("prices")).costs(
+        inp.fields, modes, model_size(inp).max_params_b, inp.lang)
+
+
+def break_even(inp: SectionInput) -> BreakEven:
+    """``break_even``: when own servers for the advised model pay back against the API."""
+    return cost_estimator(inp.pack, inp.options.get("prices")).break_even(
+        inp.fields, model_size(inp).max_params_b, inp.lang)
+
+
+def notes(inp: SectionInput) -> list[Note]:
+    """``notes``: the advice notes of the fired rules, rule by rule in pack order."""
+    return [Note(rule=rule.id, topic=e.note.topic, text=e.note.get(inp.lang))
+            for rule in inp.rules for e in rule.then if e.note]
+
+
+def thresholds(inp: SectionInput) -> list[Threshold]:
+    """``thresholds``: each band a number of the profile fell in, and where the bands come from."""
+    return [threshold(inp.pack, applied, inp.lang) for applied in inp.thresholds]
+
+
+def derived_facts(inp: SectionInput) -> list[str]:
+    """``derived_facts``: the facts the fired rules derived, in pack order."""
+    facts: list[str] = []
+    for rule in inp.rules:
+        for effect in rule.then:
+            if effect.derive and effect.derive not in facts:
+                facts.append(effect.derive)
+    return facts
+
+
+def trace(inp: SectionInput) -> list[TraceEntry]:
+    """``trace``: every fired rule with its source and reason, in pack order."""
+    return [TraceEntry(rule=rule.id, source=rule.source, because=rule.description.get(inp.lang)) for rule in inp.rules]
+
+
+def rule_pack(inp: SectionInput) -> PackInfo:
+    """``rule_pack``: the pack's name and version."""
+    return PackInfo(name=inp.pack.meta.name, version=inp.pack.version)
+
+
+def language(inp: SectionInput) -> str:
+    """``lang``: the language of every text."""
+    return inp.lang
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("profile", profile_name, Reads(name=True)),
+    Section("deployment", deployment, Reads(decision=True)),
+    Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
+    Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
+    Section("as_of", as_of, Reads(options=("as_of",))),
+    Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
+    Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
+    Section("costs", costs, Reads(decision=True, effects=frozenset({"model_size"}),
+                                  fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
+    Section("break_even", break_even, Reads(effects=frozenset({"model_size"}), fields=USAGE_FIELDS,
+                                            options=("prices",))),
+    Section("notes", notes, Reads(effects=frozenset({"note"}), each=RULE)),
+    Section("thresholds", thresholds, Reads(thresholds=True, each=THRESHOLD),
+            number_text=lambda applied, lang: threshold_given(applied.field, applied.number, lang)),
+    Section("derived_facts", derived_facts, Reads(effects=frozenset({"derive"}))),
+    Section("trace", trace, Reads(effects=frozenset({ALL}), each=RULE)),
+    Section("rule_pack", rule_pack, Reads()),
+    Section("lang", language, Reads()),
+)
+
+
+# --- helpers of the sections -------------------------------------------------------------------
+
+
+def threshold(pack: RulePack, applied: Applied, lang: str) -> Threshold:
+    """One threshold entry: ``given`` holds the profile's number, ``band`` the band it fell in."""
+    band, source = _band_text(pack, applied.field, applied.value, applied.index, lang)
+    return Threshold(field=applied.field, value=applied.value, given=threshold_given(applied.field, applied.number, lang),
+                     band=band, source=source)
+
+
+_BANDS: dict[tuple, tuple[str, str]] = {}
+
+
+def _band_text(pack: RulePack, field_name: str, value: str, index: int, lang: str) -> tuple[str, str]:
+    """A band as a threshold entry shows it (``中型企业…: 300 ≤ 员工人数 < 1000``), and its source."""
+    key = (pack.version, field_name, value, index, lang)  # the version is a hash of the pack's files
+    found = _BANDS.get(key)
+    if found is None:
+        table = band_table(pack, field_name)
+        band = table.bands[index]
+        lower = table.bands[index - 1].below if index > 0 else None
+        name, show = _given_field(field_name, lang)
+        if lower is None:
+            span = f"{name} < {show(band.below, lang)}"
+        elif band.below is None:
+            span = f"{name} ≥ {show(lower, lang)}"
+        else:
+            span = f"{show(lower, lang)} ≤ {name} < {show(band.below, lang)}"
+        label = band.label.get(lang) if band.label else value
+        found = _BANDS[key] = (f"{label}: {span}", table.source)
+    return found
+
+
+def threshold_given(field_name: str, number: int, lang: str) -> str:
+    """The number a threshold was applied to, as a threshold entry shows it: ``员工人数 = 350``."""
+    name, show = _given_field(field_name, lang)
+    return f"{name} = {show(number, lang)}"
+
+
+def amount(cny: int, lang: str = "en") -> str:
+    """An amount of CNY as people write it: 500万 / 1.2亿 in Chinese, CNY 500,000 in English."""
+    if lang != "zh":
+        return f"CNY {cny:,}"
+    for unit, size in (("亿", 10**8), ("万", 10**4)):
+        if cny >= size and cny % (size // 100) == 0:
+            return f"{cny / size:g}{unit}"
+    return f"{cny}元"
+
+
+@functools.cache
+def _given_field(field_name: str, lang: str) -> tuple[str, Any]:
+    """The name of the number a band is found from, and how to show it."""
+    source_field = "employees" if field_name == "size" else "budget"
+    name = vocabulary().fields[source_field].zh if lang == "zh" else source_field
+    return name, (amount if field_name == "budget" else (lambda n, _lang: str(n)))
+
+
+@functools.cache
+def _pricing_order() -> dict[str, int]:
+    return {m: i for i, m in enumerate(vocabulary().outputs["pricing"])}
+
+
+def _plain(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+def json_data(value: Any) -> Any:
+    """A section's value as JSON data, as ``Recommendation.model_dump(mode="json")`` has it."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [json_data(v) for v in value]
+    return value
+
+
+# --- composing the sections --------------------------------------------------------------------
+
+
+class Assembly:
+    """The sections for one pack, language and set of run options."""
+
+    def __init__(self, pack: RulePack, lang: str, options: RunOptions = DEFAULT_OPTIONS,
+                 ranker: Ranker | None = None) -> None:
+        self.pack, self.lang, self.options = pack, lang, options
+        self.ranker = ranker or Ranker(pack)
+        self.sections = SECTIONS
+        # the rules each section reads (by id), and its run options
+        self.readers = {s.key: frozenset(r.id for r in pack.rules if s.reads.takes(r)) for s in SECTIONS}
+        self._options = {s.key: options.values(s.reads.options) for s in SECTIONS}
+
+    def input(self, section: Section, fired: Iterable[str], decision: Ranking | None = None,
+              resolved: Resolved | None = None, name: str = "") -> SectionInput:
+        """The input of ``section`` for a profile: ``fired`` are rule ids in pack order (other
+        rules than the section reads are dropped); ``decision`` is computed when not given."""
+        reads, by_id = section.reads, self.pack.by_id
+        readers = self.readers[section.key]
+        if reads.decision and decision is None:
+            decision = self.ranker.rank(fired)
+        return SectionInput(
+            pack=self.pack,
+            lang=self.lang,
+            rules=tuple(by_id[rid] for rid in fired if rid in readers),
+            decision=decision if reads.decision else None,
+            thresholds=resolved.thresholds if reads.thresholds and resolved else (),
+            fields={f: resolved.facts[f] for f in reads.fields} if resolved else {},
+            options=self._options[section.key],
+            name=name if reads.name else "",
+        )
+
+    def build(self, section: Section, inp: SectionInput) -> Any:
+        """The value of ``section`` (a section made element by element, one element at a time)."""
+        each = section.reads.each
+        if each is None:
+            return section.build(inp)
+        out: list[Any] = []
+        for element in (inp.rules if each == RULE else inp.thresholds):
+            out.extend(section.build(self.element(section, element)))
+        return out
+
+    def element(self, section: Section, element: Any) -> SectionInput:
+        """The input of a section made element by element, for one rule or one threshold (it
+        reads nothing else of the profile: each element's part is kept once by the batch)."""
+        if section.reads.each == RULE:
+            return SectionInput(pack=self.pack, lang=self.lang, rules=(element,), options=self._options[section.key])
+        return SectionInput(pack=self.pack, lang=self.lang, thresholds=(element,), options=self._options[section.key])
+
+    def recommend(self, name: str, resolved: Resolved, fired_ids: Iterable[str]) -> Recommendation:
+        """The recommendation for a profile called ``name``, resolved as ``resolved``, for which
+        the rules ``fired_ids`` fired."""
+        fired = sorted(set(fired_ids), key=self.pack.order.__getitem__)
+        decision = self.ranker.rank(fired)
+        values = {s.key: self.build(s, self.input(s, fired, decision, resolved, name)) for s in self.sections}
+        return Recommendation(**values)

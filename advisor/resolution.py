@@ -1,0 +1,69 @@
+"""Apply a pack's thresholds to a profile: the facts the engine sees, and which bands applied.
+
+``size`` may be derived from ``employees`` and ``budget`` may be an amount of CNY; the pack's
+band tables (``thresholds`` in ``rules/pack.yaml``) turn both into their enum values. What was
+applied is kept, so the recommendation can say which threshold applied to which number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack
+from advisor.engine.schema import BandTable
+
+
+class Applied(NamedTuple):
+    """One threshold applied: ``number`` (employees, or CNY a year) fell in band ``index`` of
+    the pack's table for ``field`` (``size`` or ``budget``), whose value is ``value``."""
+
+    field: str
+    value: str
+    number: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A profile with its thresholds applied: the facts the engine sees, and how they were found.
+
+    ``facts`` holds every field of the profile but its name, and ``budget_cny`` (the budget
+    amount, None when a band was given); ``thresholds`` is hashable (the batch keys caches on it).
+    """
+
+    facts: dict[str, Any]
+    thresholds: tuple[Applied, ...]
+
+
+def band_table(pack: RulePack, field: str) -> BandTable:
+    """The pack's band table for ``field`` (``size`` or ``budget``)."""
+    return getattr(pack.thresholds, field)
+
+
+def resolve_values(pack: RulePack, values: dict[str, Any]) -> Resolved:
+    """Apply ``pack``'s thresholds to a validated profile's values without its name (``values``
+    is not changed): size from employees, budget band from an amount."""
+    facts = dict(values)
+    facts[BUDGET_NUMBER_FIELD] = None  # every field is present (the engine leaves out None)
+    applied = []
+    if values["size"] is None:
+        employees = values["employees"]
+        index = band_index(pack.thresholds.size, employees)
+        facts["size"] = pack.thresholds.size.bands[index].value
+        applied.append(Applied("size", facts["size"], employees, index))
+    budget = values["budget"]
+    if isinstance(budget, int):
+        index = band_index(pack.thresholds.budget, budget)
+        facts["budget"] = pack.thresholds.budget.bands[index].value
+        facts[BUDGET_NUMBER_FIELD] = budget
+        applied.append(Applied("budget", facts["budget"], budget, index))
+    return Resolved(facts=facts, thresholds=tuple(applied))
+
+
+def band_index(table: BandTable, number: int) -> int:
+    """The index of the band of ``table`` that ``number`` falls in."""
+    for i, band in enumerate(table.bands):
+        if band.below is None or number < band.below:
+            return i
+    return len(table.bands) - 1  # unreachable: the last band is open-ended
