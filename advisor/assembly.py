@@ -93,10 +93,8 @@ from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack
 from advisor.engine.schema import Rule
 from advisor.ranking import Ranker, Ranking
 from advisor.recommendation import (
-    BreakEven,
     ComplianceItem,
     Deployment,
-    ModeCost,
     ModelSize,
     ModeScore,
     Note,
@@ -266,18 +264,30 @@ USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "pu
 BUDGET_FIELDS = ("budget", BUDGET_NUMBER_FIELD)
 
 
-def costs(inp: SectionInput) -> list[ModeCost]:
+def costs(inp: SectionInput) -> list[dict[str, Any]]:
     """``costs``: what each mode costs, best mode first, and whether the budget covers it
-    (``advisor.costs``)."""
+    (``advisor.costs``), as the JSON data of ``ModeCost`` entries (validated by the model)."""
     modes = [s.mode for s in inp.decision.standings]
-    return cost_estimator(inp.pack, inp.options.get("prices")).costs(
-        inp.fields, modes, model_size(inp).max_params_b, inp.lang)
+    return cost_estimator(inp.pack, inp.options.get("prices")).costs(inp.fields, modes, _max_params(inp), inp.lang)
 
 
-def break_even(inp: SectionInput) -> BreakEven:
-    """``break_even``: when own servers for the advised model pay back against the API."""
-    return cost_estimator(inp.pack, inp.options.get("prices")).break_even(
-        inp.fields, model_size(inp).max_params_b, inp.lang)
+def break_even(inp: SectionInput) -> dict[str, Any]:
+    """``break_even``: when own servers for the advised model pay back against the API, as the
+    JSON data of ``BreakEven`` (validated by the model)."""
+    return cost_estimator(inp.pack, inp.options.get("prices")).break_even(inp.fields, _max_params(inp), inp.lang)
+
+
+_MAX_PARAMS: dict[tuple, float | int | None] = {}
+
+
+def _max_params(inp: SectionInput) -> float | int | None:
+    """The top of the advised model size (``model_size``), remembered per set of size rules."""
+    key = (inp.pack.version, *(rule.id for rule in inp.rules))
+    if key not in _MAX_PARAMS:
+        if len(_MAX_PARAMS) >= 4096:
+            _MAX_PARAMS.clear()
+        _MAX_PARAMS[key] = model_size(inp).max_params_b
+    return _MAX_PARAMS[key]
 
 
 def notes(inp: SectionInput) -> list[Note]:

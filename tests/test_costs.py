@@ -104,7 +104,9 @@ def test_users_and_tokens_are_estimated_and_labelled_when_absent(advisor, recomm
     users = 200  # 400 employees × users_per_employee (0.5), rounded up
     assert spec.users_per_employee == 0.5 and be["users"] == users
     daily = spec.daily_tokens_by_use_case["knowledge_search"] + spec.daily_tokens_by_use_case["code_assistant"]
-    assert be["monthly_tokens"] == round(users * spec.working_days_per_month * daily)
+    # 200 users × 22 days × 38,000 tokens = 167,200,000, given as an estimate to two significant figures
+    assert spec.estimate_digits == 2
+    assert be["monthly_tokens"] == 170_000_000 == round(users * spec.working_days_per_month * daily, -7)
     assert be["estimated"] == ["users", "monthly_tokens"]
     maas = costs_by_mode(rec)["maas"]["assumptions"]
     assert any(a.startswith("Users: 200 (estimated") for a in maas)
@@ -121,8 +123,9 @@ def test_given_users_and_tokens_are_used_as_given(recommend):
 def test_a_public_service_has_many_more_users_than_staff(advisor, recommend):
     factor = advisor.pack.book.costs.usage.public_facing_users_factor
     staff = recommend({**BASE, "employees": 40})["break_even"]["users"]
+    assert staff == 20
     public = recommend({**BASE, "employees": 40, "public_facing": True})["break_even"]["users"]
-    assert public == staff * factor
+    assert public == staff * factor  # 20 × 20 = 400: already two significant figures
 
 
 # --- break-even -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ fits its quantity) is checked in ``advisor.costs.book``, which sees both section
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Annotated, Any, Literal, Union
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 
 
+@functools.cache
 def sizes() -> tuple[str, ...]:
     """The enterprise sizes of contract §1 (``size``), in order."""
     from advisor.vocabulary import vocabulary
@@ -196,13 +198,18 @@ class Component(Strict):
             raise ValueError("a component gives 'price' and 'per' (or 'one_of', or 'quantity: hardware')")
         return self
 
-    def alternatives(self) -> list[Alternative]:
+    def alternatives(self) -> tuple[Alternative, ...]:
         """The ways of paying for it (one, unless ``one_of``); empty for the hardware."""
+        return self._alternatives
+
+    @functools.cached_property
+    def _alternatives(self) -> tuple[Alternative, ...]:
         if self.one_of:
-            return list(self.one_of)
+            return tuple(self.one_of)
         if self.quantity == "hardware":
-            return []
-        return [Alternative(price=self.price, per=self.per, quantity=self.quantity, factor=self.factor)]
+            return ()
+        return (Alternative.model_construct(price=self.price, per=self.per, quantity=self.quantity,
+                                            factor=self.factor),)
 
 
 class Usage(Strict):
@@ -216,6 +223,7 @@ class Usage(Strict):
     daily_tokens_default: int = Field(ge=0)
     daily_tokens_by_use_case: dict[str, int]
     input_share: float = Field(ge=0, le=1)
+    estimate_digits: int = Field(ge=1, le=15)
 
     @model_validator(mode="after")
     def _counts(self) -> "Usage":

@@ -2,8 +2,14 @@
 
 ``Estimator`` holds a cost book and turns what a recommendation has decided (the modes, best
 first; the advised model size) and the profile's resolved facts (size, budget, users, tokens, use
-cases) into ``ModeCost`` entries and a ``BreakEven``. The arithmetic is in ``estimate`` and
+cases) into the JSON data of ``ModeCost`` entries and of a ``BreakEven`` (the recommendation
+model validates it; the batch writes it as it is). The arithmetic is in ``estimate`` and
 ``break_even``; this module adds the budget verdict and says, in words, what was assumed.
+
+A batch scores many profiles, most of them new: the parts that depend on few values (the
+hardware for a model size and concurrency, a mode's priced components for the measures they
+use, the wording of each component) are kept in bounded caches, so a new profile costs little
+more than its budget verdict and its own usage figures.
 """
 
 from __future__ import annotations
@@ -12,24 +18,19 @@ from typing import Any, Mapping, Sequence
 
 from advisor.costs import money as fmt
 from advisor.costs.book import CostBook, with_overrides
-from advisor.costs.break_even import BreakEven as BreakEvenFigures
+from advisor.costs.break_even import BreakEven as Figures
 from advisor.costs.break_even import break_even
-from advisor.costs.estimate import ModeCosts, mode_costs
+from advisor.costs.estimate import price_line
 from advisor.costs.sizing import Hardware, concurrency, plan
 from advisor.costs.usage import Usage, usage
-from advisor.recommendation import (
-    BreakEven,
-    BreakEvenRanges,
-    CostComponent,
-    HardwarePlan,
-    ModeCost,
-    ServerCount,
-)
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
 
 ct = TextTable("advisor.costs", "text.yaml")
 BUDGET_NUMBER_FIELD = "budget_cny"  # as advisor.engine.loader names it in the resolved facts
+CACHED = 4096  # entries of each cache
+_TOKENS = frozenset({"input_tokens", "output_tokens"})
+_HARDWARE = frozenset({"hardware", "energy", "card_hours"})
 _ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
 
 
@@ -44,20 +45,30 @@ def cost_estimator(pack: Any, prices: str | None = None) -> "Estimator":
     return found
 
 
+class _Cache(dict):
+    """A dict that starts again when full."""
+
+    def put(self, key: Any, value: Any) -> Any:
+        if len(self) >= CACHED:
+            self.clear()
+        self[key] = value
+        return value
+
+
 class Budget:
     """The budget a mode's first year is compared with: an amount, or a band's limits."""
 
-    def __init__(self, facts: Mapping[str, Any], bands: Any) -> None:
-        self.amount: int | None = facts.get(BUDGET_NUMBER_FIELD)
-        self.band: str = facts["budget"]
-        self.lower = self.upper = None
-        self.label = self.band
-        if self.amount is None:
-            for i, band in enumerate(bands.bands):
-                if band.value == self.band:
+    def __init__(self, band: str, amount: int | None, bands: Any) -> None:
+        self.amount, self.band = amount, band
+        self.lower: int | None = None
+        self.upper: int | None = None
+        self.label: Any = band
+        if amount is None:
+            for i, row in enumerate(bands.bands):
+                if row.value == band:
                     self.lower = bands.bands[i - 1].below if i > 0 else 0
-                    self.upper = band.below
-                    self.label = band.label
+                    self.upper = row.below
+                    self.label = row.label or band
                     break
 
     def limit(self) -> float | None:
@@ -99,6 +110,17 @@ class Estimator:
         self.book = book
         self.bands = budget_bands
         self.mode_labels = mode_labels
+        # What each mode's components measure (users, tokens, hardware...): what its figures depend on.
+        self._measures = {mode: _measures(components) for mode, components in book.costs.modes.items()}
+        self._component_measures = {(mode, c.id): _measures([c]) for mode, components in book.costs.modes.items()
+                                    for c in components}
+        self._lines = _Cache()  # (mode, component, size, lang, what it measures) -> a priced component
+        self._hardware = _Cache()  # (params, concurrency) -> Hardware
+        self._figures = _Cache()  # (size, tokens, share, hardware) -> break-even figures
+        self._priced = _Cache()  # (mode, size, lang, what it measures) -> totals and components
+        self._words = _Cache()  # wording that depends on few values
+        self._budgets = _Cache()  # (band, amount) -> Budget
+        self._outputs = _Cache()  # the sections' data, by what they read (shared between profiles: read-only)
 
     # --- the figures -----------------------------------------------------------------------------
 
@@ -106,93 +128,173 @@ class Estimator:
         """Users and monthly tokens, given or estimated."""
         return usage(facts, self.book.costs.usage)
 
-    def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
+    def hardware(self, max_params_b: float | None, users: int) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none)."""
         sizing = self.book.costs.sizing
-        params = max_params_b if max_params_b is not None else sizing.default_params_b
-        return plan(params, sizing, self.book.servers, concurrency(use.users, sizing))
+        key = (max_params_b if max_params_b is not None else sizing.default_params_b, concurrency(users, sizing))
+        found = self._hardware.get(key)
+        return found if found is not None else self._hardware.put(key, plan(key[0], sizing, self.book.servers, key[1]))
 
-    def basis(self, facts: Mapping[str, Any], max_params_b: float | None) -> tuple[Usage, Hardware, BreakEvenFigures]:
-        """Usage, the hardware for the advised model, and the break-even figures."""
-        use = self.usage(facts)
-        hardware = self.hardware(max_params_b, use)
-        return use, hardware, break_even(facts["size"], use, hardware, self.book)
+    def figures(self, size: str, use: Usage, hardware: Hardware) -> Figures:
+        """The break-even figures (``advisor.costs.break_even``)."""
+        key = (size, use.monthly_tokens, use.input_share, hardware.params_b, hardware.concurrency)
+        found = self._figures.get(key)
+        return found if found is not None else self._figures.put(key, break_even(size, use, hardware, self.book))
+
+    def _budget(self, facts: Mapping[str, Any]) -> Budget:
+        key = (facts["budget"], facts.get(BUDGET_NUMBER_FIELD))
+        found = self._budgets.get(key)
+        return found if found is not None else self._budgets.put(key, Budget(key[0], key[1], self.bands))
 
     # --- the recommendation's keys -----------------------------------------------------------------
 
     def costs(self, facts: Mapping[str, Any], modes: Sequence[str], max_params_b: float | None,
-              lang: str) -> list[ModeCost]:
-        """``costs``: one entry per mode, in the order of ``modes`` (best first). ``facts`` are the
-        resolved profile values: size, employees, users, monthly_tokens, use_cases, public_facing,
-        budget (the band) and budget_cny (the amount, or None)."""
-        use, hardware, be = self.basis(facts, max_params_b)
+              lang: str) -> list[dict[str, Any]]:
+        """``costs`` as JSON data of ``ModeCost``: one entry per mode, in the order of ``modes``
+        (best first). ``facts`` are the resolved profile values: size, employees, users,
+        monthly_tokens, use_cases, public_facing, budget (the band) and budget_cny (the amount,
+        or None)."""
+        key = ("costs", _usage_key(facts), facts["budget"], facts.get(BUDGET_NUMBER_FIELD), max_params_b, lang)
+        entries = self._outputs.get(key)  # every mode's entry, in whatever order the modes come
+        if entries is None:
+            entries = self._outputs.put(key, self._entries(facts, max_params_b, lang))
+        return [entries[mode] for mode in modes]
+
+    def _entries(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> dict[str, dict[str, Any]]:
+        use = self.usage(facts)
+        hardware = self.hardware(max_params_b, use.users)
         size = facts["size"]
-        budget = Budget(facts, self.bands)
+        budget = self._budget(facts)
         factor = self.book.costs.budget.far_beyond_factor
-        shared = self._shared(use, hardware, be, facts, lang)
-        out = []
-        for mode in modes:
-            mode_cost = mode_costs(mode, size, use, hardware, self.book)
-            first = mode_cost.first_year
+        said = budget.assumption(lang)
+        shared = self._shared(use, hardware, facts, lang)
+        out = {}
+        for mode in self.book.costs.modes:
+            first, three, components = self._priced_mode(mode, size, use, hardware, lang)
             far = budget.far_beyond(first, factor)
-            assumptions = [budget.assumption(lang)]
-            if far:
-                assumptions.append(ct("far_beyond", lang, factor=fmt.sig(factor)))
-            assumptions += self._assumptions(mode_cost, shared, size, lang)
-            out.append(ModeCost(
-                mode=mode,
-                label=self.mode_labels[mode].label.get(lang),
-                first_year_cny=list(first),
-                three_year_cny=list(mode_cost.three_year),
-                within_budget=budget.within(first),
-                far_beyond_budget=far,
-                components=[CostComponent(item=line.id, label=line.component.label.get(lang), cny=list(line.first_year),
-                                          three_year_cny=list(line.three_year), paid=line.per,
-                                          source="; ".join(line.sources))
-                            for line in mode_cost.lines],
-                assumptions=assumptions,
-            ))
+            head = [said, ct("far_beyond", lang, factor=fmt.sig(factor))] if far else [said]
+            out[mode] = {  # the keys and types of advisor.recommendation.ModeCost, in its order
+                "mode": mode,
+                "label": self.mode_labels[mode].label.get(lang),
+                "first_year_cny": list(first),
+                "three_year_cny": list(three),
+                "within_budget": budget.within(first),
+                "far_beyond_budget": far,
+                "components": components,
+                "assumptions": head + shared["modes"][mode],
+            }
         return out
 
-    def break_even(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> BreakEven:
-        """``break_even``: own servers for the advised model against the API. ``facts``: size,
-        employees, users, monthly_tokens, use_cases, public_facing."""
-        use, hardware, be = self.basis(facts, max_params_b)
-        return self._break_even(be, use, hardware, self._shared(use, hardware, be, facts, lang), facts, lang)
+    def break_even(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> dict[str, Any]:
+        """``break_even`` as JSON data of ``BreakEven``: own servers for the advised model against
+        the API. ``facts``: size, employees, users, monthly_tokens, use_cases, public_facing."""
+        key = ("break_even", _usage_key(facts), max_params_b, lang)
+        found = self._outputs.get(key)
+        if found is None:
+            use = self.usage(facts)
+            hw = self.hardware(max_params_b, use.users)
+            found = self._outputs.put(key, self._shared(use, hw, facts, lang)["break_even"])
+        return found
 
-    def _shared(self, use: Usage, hardware: Hardware, be: BreakEvenFigures, facts: Mapping[str, Any],
-                lang: str) -> dict[str, Any]:
-        """The assumptions several entries share, in words."""
-        return {
-            "users": self._users(use, facts, lang),
-            "tokens": self._tokens(use, facts, lang),
-            "hardware": self._hardware(hardware, lang),
-            "energy": self._energy(hardware, facts["size"], lang),
+    def _break_even(self, use: Usage, hw: Hardware, shared: dict[str, Any], size: str, lang: str) -> dict[str, Any]:
+        be = self.figures(size, use, hw)
+        spec = self.book.costs.break_even
+        if be.months is None:
+            formula = ct("be_never", lang, api=fmt.money(be.monthly_api, lang), power=fmt.money(be.monthly_power, lang))
+        else:
+            formula = ct("be_formula", lang, capex=f"{be.capex:,}", api=f"{be.monthly_api:,.2f}",
+                         power=f"{be.monthly_power:,.2f}", months=f"{be.months:g}")
+        best, worst = (ct("be_months", lang, months=f"{m:g}") if m is not None else ct("be_no", lang)
+                       for m in be.months_range)
+        assumptions = [
+            ct("be_mid", lang, capex=fmt.money_range(be.capex_span, lang), api=fmt.money_range(be.api_span, lang),
+               power=fmt.money_range(be.power_span, lang)),
+            ct("be_api", lang, tokens=fmt.count(use.monthly_tokens, lang), input=fmt.share(use.input_share),
+               in_price=fmt.money_range(self.book.item(spec.api_input).range_for(size), lang),
+               out_price=fmt.money_range(self.book.item(spec.api_output).range_for(size), lang)),
+            shared["tokens"],
+            shared["hardware"],
+            shared["energy"],
+            ct("be_capex", lang),
+            ct("be_memory", lang),
+            ct("be_range", lang, best=best, worst=worst),
+        ]
+        return {  # the keys and types of advisor.recommendation.BreakEven, in its order
+            "months": be.months,
+            "capex_cny": be.capex,
+            "monthly_api_cny": float(be.monthly_api),
+            "monthly_power_cny": float(be.monthly_power),
+            "monthly_tokens": be.monthly_tokens,
+            "months_range": list(be.months_range),
+            "ranges": {"capex_cny": list(be.capex_span), "monthly_api_cny": [float(x) for x in be.api_span],
+                       "monthly_power_cny": [float(x) for x in be.power_span],
+                       "monthly_rental_cny": [float(x) for x in be.rental_span]},
+            "users": use.users,
             "estimated": use.estimated(),
-            "rental": ct("rental", lang, cards=_cards(hardware.cards), rental=fmt.money_range(be.rental_span, lang)),
+            "hardware": self._hardware_data(hw, lang),
+            "formula": formula,
+            "assumptions": assumptions,
+            "source": spec.source,
         }
 
-    def _assumptions(self, mode_cost: ModeCosts, shared: dict[str, Any], size: str, lang: str) -> list[str]:
+    # --- the parts ---------------------------------------------------------------------------------
+
+    def _priced_mode(self, mode: str, size: str, use: Usage, hardware: Hardware,
+                     lang: str) -> tuple[tuple[int, int], tuple[int, int], list[dict[str, Any]]]:
+        """A mode's totals and components (JSON data of ``CostComponent``), kept on what its
+        components measure."""
+        measures = self._measures[mode]
+        key = (mode, size, lang,
+               use.users if "users" in measures else None,
+               (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
+               (hardware.params_b, hardware.concurrency) if measures & _HARDWARE else None)
+        found = self._priced.get(key)
+        if found is None:
+            lines = [self._line(mode, component, size, use, hardware, lang) for component in self.book.costs.modes[mode]]
+            first = (sum(x["cny"][0] for x in lines), sum(x["cny"][1] for x in lines))
+            three = (sum(x["three_year_cny"][0] for x in lines), sum(x["three_year_cny"][1] for x in lines))
+            found = self._priced.put(key, (first, three, lines))
+        return found
+
+    def _line(self, mode: str, component: Any, size: str, use: Usage, hardware: Hardware, lang: str) -> dict[str, Any]:
+        """One component priced (JSON data of ``CostComponent``), kept on what it measures."""
+        measures = self._component_measures[mode, component.id]
+        key = (mode, component.id, size, lang,
+               use.users if "users" in measures else None,
+               (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
+               (hardware.params_b, hardware.concurrency) if measures & _HARDWARE else None)
+        found = self._lines.get(key)
+        if found is None:
+            line = price_line(component, size, use, hardware, self.book)
+            found = self._lines.put(key, {
+                "item": line.id, "label": component.label.get(lang), "cny": list(line.first_year),
+                "three_year_cny": list(line.three_year), "paid": line.per, "source": "; ".join(line.sources)})
+        return found
+
+    def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str) -> dict[str, Any]:
+        """What follows from the usage and hardware alone: the assumptions several entries share,
+        each mode's assumptions but the budget's, and the whole break-even (kept on those values)."""
+        size = facts["size"]
+        key = ("shared", use, facts.get("employees"), tuple(facts.get("use_cases") or ()), size,
+               hardware.params_b, hardware.concurrency, lang)
+        found = self._words.get(key)
+        if found is not None:
+            return found
+        shared = {
+            "users": self._users(use, facts, lang),
+            "tokens": self._tokens(use, facts, lang),
+            "estimated": use.estimated(),
+            **self._hardware_words(hardware, size, lang),
+        }
+        shared["modes"] = {mode: self._assumptions(mode, shared, size, lang) for mode in self.book.costs.modes}
+        shared["break_even"] = self._break_even(use, hardware, shared, size, lang)
+        return self._words.put(key, shared)
+
+    def _assumptions(self, mode: str, shared: dict[str, Any], size: str, lang: str) -> list[str]:
         """The assumptions a mode's components rest on: usage, hardware and each component's basis."""
-        measures: set[str] = set()
-        lines = []
-        for line in mode_cost.lines:
-            component = line.component
-            if component.quantity == "hardware":
-                measures.add("hardware")
-            for alt in component.alternatives():
-                if isinstance(alt.quantity, str):
-                    measures.add(alt.quantity)
-            if len(component.alternatives()) > 1:
-                options = ct("list_sep", lang).join(
-                    ct("alternative_paid", lang, label=self.book.item(alt.price).label.get(lang),
-                       per=ct(f"per_{alt.per}", lang)) for alt in component.alternatives())
-                lines.append(ct("alternatives", lang, label=component.label.get(lang), options=options))
-            if component.basis is not None:
-                lines.append(ct("basis", lang, label=component.label.get(lang),
-                                basis=self._basis(component, size, lang)))
+        measures = self._measures[mode]
         head = []
-        metered = "input_tokens" in measures or "output_tokens" in measures
+        metered = bool(measures & _TOKENS)
         if "users" in measures or (metered and "monthly_tokens" in shared["estimated"]):
             head.append(shared["users"])
         if metered:
@@ -201,7 +303,25 @@ class Estimator:
             head += [shared["hardware"], shared["rental"]]
         if "energy" in measures:
             head.append(shared["energy"])
-        return head + lines + [ct("book", lang)]
+        return head + list(self._component_words(mode, size, lang))
+
+    def _component_words(self, mode: str, size: str, lang: str) -> tuple[str, ...]:
+        """What each component of ``mode`` assumes, in words (and where the prices come from)."""
+        key = ("components", mode, size, lang)
+        found = self._words.get(key)
+        if found is not None:
+            return found
+        lines = []
+        for component in self.book.costs.modes[mode]:
+            if len(component.alternatives()) > 1:
+                options = ct("list_sep", lang).join(
+                    ct("alternative_paid", lang, label=self.book.item(alt.price).label.get(lang),
+                       per=ct(f"per_{alt.per}", lang)) for alt in component.alternatives())
+                lines.append(ct("alternatives", lang, label=component.label.get(lang), options=options))
+            if component.basis is not None:
+                lines.append(ct("basis", lang, label=component.label.get(lang),
+                                basis=self._basis(component, size, lang)))
+        return self._words.put(key, (*lines, ct("book", lang)))
 
     def _basis(self, component: Any, size: str, lang: str) -> str:
         q = component.alternatives()[0].quantity
@@ -235,62 +355,57 @@ class Estimator:
                   daily=f"{use.daily_tokens:,}", cases=ct("tokens_cases", lang, cases=names) if cases else "",
                   input=share)
 
-    def _hardware(self, hw: Hardware, lang: str) -> str:
+    def _hardware_words(self, hw: Hardware, size: str, lang: str) -> dict[str, str]:
+        """The hardware, its electricity and what renting it instead costs, in words."""
+        key = ("hardware", hw.params_b, hw.concurrency, size, lang)
+        found = self._words.get(key)
+        if found is not None:
+            return found
+        power = self.book.costs.power
         options = ct("option_sep", lang).join(
             ct("hardware_option", lang, origin=ct(f"origin_{o.server.origin}", lang), count=o.count,
                server=o.server.label.get(lang), cny=fmt.money_range(o.cny, lang))
             for o in hw.options)
-        return ct("hardware", lang, params=fmt.sig(hw.params_b), precision=hw.precision,
-                  weights=_gb(hw.weights_gb), kv=_gb(hw.kv_gb), concurrency=f"{hw.concurrency:,}",
-                  context=f"{hw.context_tokens:,}", reference=hw.reference.name, total=_gb(hw.memory_gb),
-                  options=options)
+        rental = self.book.item(self.book.costs.break_even.rental).range_for(size)
+        cards = hw.cards
+        monthly = (rental[0] * cards[0] * power.hours_per_month, rental[1] * cards[1] * power.hours_per_month)
+        return self._words.put(key, {
+            "hardware": ct("hardware", lang, params=fmt.sig(hw.params_b), precision=hw.precision,
+                           weights=_gb(hw.weights_gb), kv=_gb(hw.kv_gb), concurrency=f"{hw.concurrency:,}",
+                           context=f"{hw.context_tokens:,}", reference=hw.reference.name, total=_gb(hw.memory_gb),
+                           options=options),
+            "energy": ct("energy", lang, kw=fmt.figure_range(hw.power_kw, lang), hours=fmt.sig(power.hours_per_month),
+                         pue=fmt.figure_range(self.book.item(power.pue).range_for(size), lang),
+                         price=fmt.money_range(self.book.item(power.electricity).range_for(size), lang)),
+            "rental": ct("rental", lang, cards=_cards(cards), rental=fmt.money_range(monthly, lang)),
+        })
 
-    def _energy(self, hw: Hardware, size: str, lang: str) -> str:
-        power = self.book.costs.power
-        price = self.book.item(power.electricity).range_for(size)
-        return ct("energy", lang, kw=fmt.figure_range(hw.power_kw, lang), hours=fmt.sig(power.hours_per_month),
-                  pue=fmt.figure_range(self.book.item(power.pue).range_for(size), lang),
-                  price=fmt.money_range(price, lang))
+    def _hardware_data(self, hw: Hardware, lang: str) -> dict[str, Any]:
+        """The JSON data of ``HardwarePlan``."""
+        return {
+            "params_b": _plain(hw.params_b),
+            "memory_gb": float(round(hw.memory_gb, 1)),
+            "concurrency": hw.concurrency,
+            "accelerators": list(hw.cards),
+            "servers": [{"server": o.server.id, "label": o.server.label.get(lang), "origin": o.server.origin,
+                         "count": o.count, "cards": o.cards} for o in hw.options],
+        }
 
-    def _break_even(self, be: BreakEvenFigures, use: Usage, hw: Hardware, shared: dict[str, Any],
-                    facts: Mapping[str, Any], lang: str) -> BreakEven:
-        spec = self.book.costs.break_even
-        size = facts["size"]
-        if be.months is None:
-            formula = ct("be_never", lang, api=fmt.money(be.monthly_api, lang), power=fmt.money(be.monthly_power, lang))
-        else:
-            formula = ct("be_formula", lang, capex=f"{be.capex:,}", api=f"{be.monthly_api:,.2f}",
-                         power=f"{be.monthly_power:,.2f}", months=f"{be.months:g}")
-        best, worst = (ct("be_months", lang, months=f"{m:g}") if m is not None else ct("be_no", lang)
-                       for m in be.months_range)
-        assumptions = [
-            ct("be_mid", lang, capex=fmt.money_range(be.capex_span, lang), api=fmt.money_range(be.api_span, lang),
-               power=fmt.money_range(be.power_span, lang)),
-            ct("be_api", lang, tokens=fmt.count(use.monthly_tokens, lang), input=fmt.share(use.input_share),
-               in_price=fmt.money_range(self.book.item(spec.api_input).range_for(size), lang),
-               out_price=fmt.money_range(self.book.item(spec.api_output).range_for(size), lang)),
-            shared["tokens"],
-            shared["hardware"],
-            shared["energy"],
-            ct("be_capex", lang),
-            ct("be_memory", lang),
-            ct("be_range", lang, best=best, worst=worst),
-        ]
-        return BreakEven(months=be.months, capex_cny=be.capex, monthly_api_cny=be.monthly_api,
-                         monthly_power_cny=be.monthly_power, monthly_tokens=be.monthly_tokens,
-                         months_range=list(be.months_range),
-                         ranges=BreakEvenRanges(capex_cny=list(be.capex_span), monthly_api_cny=list(be.api_span),
-                                                monthly_power_cny=list(be.power_span),
-                                                monthly_rental_cny=list(be.rental_span)),
-                         users=use.users, estimated=use.estimated(),
-                         hardware=HardwarePlan(
-                             params_b=_plain(hw.params_b), memory_gb=round(hw.memory_gb, 1), concurrency=hw.concurrency,
-                             accelerators=list(hw.cards),
-                             servers=[ServerCount(server=o.server.id, label=o.server.label.get(lang),
-                                                  origin=o.server.origin, count=o.count, cards=o.cards)
-                                      for o in hw.options]),
-                         formula=formula,
-                         assumptions=assumptions, source=spec.source)
+
+def _usage_key(facts: Mapping[str, Any]) -> tuple:
+    """The profile values the usage estimate and its wording read."""
+    return (facts["size"], facts.get("employees"), facts.get("users"), facts.get("monthly_tokens"),
+            tuple(facts.get("use_cases") or ()), bool(facts.get("public_facing")))
+
+
+def _measures(components: Sequence[Any]) -> frozenset[str]:
+    """The measures a mode's components use: ``hardware``, ``users``, ``input_tokens``..."""
+    found = set()
+    for component in components:
+        if component.quantity == "hardware":
+            found.add("hardware")
+        found.update(alt.quantity for alt in component.alternatives() if isinstance(alt.quantity, str))
+    return frozenset(found)
 
 
 def _plain(x: float) -> float | int:

@@ -8,7 +8,8 @@ they are estimated with the pack's defaults (``costs.usage`` in costs.yaml):
     monthly_tokens = users × working days a month × tokens a user adds per working day,
                      summed over the use cases (the default when none is given)
 
-and the result says which of them were estimated.
+and the result says which of them were estimated. Estimates are rounded to
+``estimate_digits`` significant figures: they are no more precise than that.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ class Usage:
                 if est]
 
 
+def about(n: int, digits: int) -> int:
+    """``n`` rounded to ``digits`` significant figures (half up): 176 → 180, 1234 → 1200."""
+    if n < 10 ** digits:
+        return n
+    step = 10 ** (len(str(n)) - digits)
+    return (n + step // 2) // step * step
+
+
 def usage(facts: Mapping[str, Any], spec: UsageSpec) -> Usage:
     """Users and monthly tokens for a profile's resolved facts (``size`` is always set there;
     ``users``, ``monthly_tokens`` and ``employees`` may be absent or None)."""
@@ -72,13 +81,14 @@ def usage(facts: Mapping[str, Any], spec: UsageSpec) -> Usage:
         if facts.get("public_facing"):
             factor = spec.public_facing_users_factor
             users = math.ceil(users * factor - 1e-9)
+        users = about(users, spec.estimate_digits)
     use_cases = facts.get("use_cases") or []
     table = spec.daily_tokens_by_use_case
     daily = sum(table.get(u, spec.daily_tokens_default) for u in use_cases) if use_cases else spec.daily_tokens_default
     tokens = facts.get("monthly_tokens")
     given = tokens is not None
     if not given:
-        tokens = round(users * spec.working_days_per_month * daily)
+        tokens = about(round(users * spec.working_days_per_month * daily), spec.estimate_digits)
     return Usage(users=int(users), users_from=users_from, public_factor=factor, monthly_tokens=int(tokens),
                  tokens_given=given, daily_tokens=daily, working_days=spec.working_days_per_month,
                  input_share=spec.input_share)
