@@ -484,9 +484,18 @@ class Assembly:
         self.pack, self.lang, self.options = pack, lang, options
         self.ranker = ranker or Ranker(pack)
         self.sections = SECTIONS
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The section table this assembly composes (``SECTIONS``)."""
+        return self._sections
+
+    @sections.setter
+    def sections(self, sections: tuple[Section, ...]) -> None:
+        self._sections = tuple(sections)
         # the rules each section reads (by id), and its run options
-        self.readers = {s.key: frozenset(r.id for r in pack.rules if s.reads.takes(r)) for s in SECTIONS}
-        self._options = {s.key: options.values(s.reads.options) for s in SECTIONS}
+        self.readers = {s.key: frozenset(r.id for r in self.pack.rules if s.reads.takes(r)) for s in self._sections}
+        self._options = {s.key: self.options.values(s.reads.options) for s in self._sections}
 
     def input(self, section: Section, fired: Iterable[str], decision: Ranking | None = None,
               resolved: Resolved | None = None, name: str = "") -> SectionInput:
