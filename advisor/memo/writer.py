@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.errors import AdvisorError, RenderError
 from advisor.profile import Profile
 from advisor.recommendation import Recommendation
@@ -19,11 +20,12 @@ def memo_bytes(
     rules_dir: str | None = None,
     template: str | Path | None = None,
     date: dt.date | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> bytes:
     """The memo for ``profile`` as file contents (UTF-8 text for markdown/html).
 
     ``rec`` is reused when it is already in ``lang``; otherwise the profile is recommended again
-    in that language with the same (process-wide, compiled once) rule pack.
+    in that language, with the run ``options``, by the same (process-wide, compiled once) pack.
     """
     from advisor.memo.builder import build_memo
     from advisor.memo.render import render_memo
@@ -31,7 +33,7 @@ def memo_bytes(
 
     advisor = get_advisor(rules_dir)
     if rec is None or rec.lang != lang:
-        rec = advisor.recommend(profile, lang)
+        rec = advisor.recommend(profile, lang, options)
     if rec.rule_pack.version != advisor.pack.version:
         raise RenderError(f"the recommendation was made with rule pack {rec.rule_pack.version}, "
                           f"not with the pack loaded now ({advisor.pack.version})")
@@ -50,9 +52,10 @@ def write_memo(
     rules_dir: str | None = None,
     template: str | Path | None = None,
     date: dt.date | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> Path:
     """Write the memo for ``profile`` to ``path`` (folders are created); returns the path."""
-    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date)
+    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date, options=options)
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
