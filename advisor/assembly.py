@@ -22,6 +22,7 @@ key                function              reads
 ``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
+``conflicts``      ``conflicts``         ``effects={"conflict"}, decision=True``
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``
@@ -89,23 +90,27 @@ from pydantic import BaseModel
 
 from advisor.compliance import checklist as dated_checklist
 from advisor.costs.section import cost_estimator
-from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack
-from advisor.engine.schema import Rule
-from advisor.ranking import Ranker, Ranking
+from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
+from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
+from advisor.ranking import BY_TIE_BREAK, LEAST_BAD, Ranker, Ranking
 from advisor.recommendation import (
     ComplianceItem,
+    Conflict,
     Deployment,
+    Exclusion,
     ModelSize,
     ModeScore,
     Note,
     PackInfo,
     Pricing,
+    PricingExclusion,
     Recommendation,
     Threshold,
     TraceEntry,
     UpcomingItem,
 )
 from advisor.resolution import Applied, Resolved, band_table
+from advisor.ui_text import t
 from advisor.vocabulary import vocabulary
 
 ALL = "*"  # in Reads.effects: every fired rule, whatever its effects
@@ -193,48 +198,95 @@ def profile_name(inp: SectionInput) -> str:
 
 
 def deployment(inp: SectionInput) -> Deployment:
-    """``deployment``: the chosen mode, every other mode best first, and the rules behind them."""
-    ranking, modes, lang = inp.decision, inp.pack.vocabulary.modes, inp.lang
+    """``deployment``: the chosen mode, every other mode (those left best first, then the
+    excluded ones), the rules behind them, the excluded modes and why, and how it was decided."""
+    ranking, pack, lang = inp.decision, inp.pack, inp.lang
+    modes = pack.vocabulary.modes
     chosen = ranking.chosen
     return Deployment(
         mode=chosen.mode,
         label=modes[chosen.mode].label.get(lang),
         score=chosen.score,
-        alternatives=[ModeScore(mode=s.mode, label=modes[s.mode].label.get(lang), score=s.score, rules=list(s.rules))
-                      for s in ranking.others],
+        alternatives=[ModeScore(mode=s.mode, label=modes[s.mode].label.get(lang), score=s.score, rules=list(s.rules),
+                                excluded=s.excluded) for s in ranking.others],
         rules=list(chosen.rules),
+        excluded=[Exclusion(mode=s.mode, label=modes[s.mode].label.get(lang), rules=list(s.excluded_by),
+                            reason=reasons(pack, s.excluded_by, lang)) for s in ranking.excluded],
+        decided_by=ranking.decided_by,
+        tied_with=list(ranking.tied_with),
+        tie_break_source=pack.meta.tie_break_source if ranking.decided_by == BY_TIE_BREAK else None,
     )
 
 
 def pricing(inp: SectionInput) -> Pricing:
-    """``pricing``: the charging models the fired rules name, in the contract's order."""
+    """``pricing``: the charging models the fired rules name, in the contract's order, but those
+    a requirement of the profile rules out (listed under ``excluded``, with the rules and why)."""
     models: list[str] = []
     rules: list[str] = []
+    ruled_out: dict[str, list[str]] = {}
     for rule in inp.rules:
         for effect in rule.then:
             if effect.pricing:
                 models.extend(m for m in effect.pricing if m not in models)
                 if rule.id not in rules:
                     rules.append(rule.id)
+            elif effect.exclude:
+                for model in effect.exclude.pricing:
+                    ruled_out.setdefault(model, [])
+                    if rule.id not in ruled_out[model]:
+                        ruled_out[model].append(rule.id)
     order = _pricing_order()
     models.sort(key=order.__getitem__)
     labels = inp.pack.vocabulary.pricing
-    return Pricing(models=models, labels=[labels[m].label.get(inp.lang) for m in models], rules=rules)
+    return Pricing(
+        models=[m for m in models if m not in ruled_out],
+        labels=[labels[m].label.get(inp.lang) for m in models if m not in ruled_out],
+        rules=rules,
+        excluded=[PricingExclusion(model=m, label=labels[m].label.get(inp.lang), rules=ruled_out[m],
+                                   reason=reasons(inp.pack, ruled_out[m], inp.lang)) for m in models if m in ruled_out],
+    )
 
 
 def model_size(inp: SectionInput) -> ModelSize:
-    """``model_size``: the range of the highest-priority size rules, narrowed by each other."""
-    sizes = [(e.model_size.priority, e.model_size.min, e.model_size.max, rule.id)
-             for rule in inp.rules for e in rule.then if e.model_size]
+    """``model_size``: the range of the highest-priority size rules, narrowed by each other; or
+    none, ``chosen_by: vendor``, when such a rule says the vendor chooses the model."""
+    sizes = [(e.model_size.priority, e.model_size, rule.id) for rule in inp.rules for e in rule.then if e.model_size]
     if not sizes:
-        return ModelSize(min_params_b=None, max_params_b=None, rules=[])
+        return ModelSize(min_params_b=None, max_params_b=None, chosen_by="buyer", rules=[])
     top = max(p for p, *_ in sizes)
-    chosen = [s for s in sizes if s[0] == top]
-    low, high = max(s[1] for s in chosen), min(s[2] for s in chosen)
-    rules = [s[3] for s in chosen]
+    chosen = [(effect, rid) for priority, effect, rid in sizes if priority == top]
+    vendor = [rid for effect, rid in chosen if effect.chosen_by == "vendor"]
+    if vendor:
+        return ModelSize(min_params_b=None, max_params_b=None, chosen_by="vendor", rules=vendor)
+    low, high = max(e.min for e, _ in chosen), min(e.max for e, _ in chosen)
+    rules = [rid for _, rid in chosen]
     if low > high:  # the top rules disagree: the first in pack order wins
-        low, high, rules = chosen[0][1], chosen[0][2], [chosen[0][3]]
-    return ModelSize(min_params_b=_plain(low), max_params_b=_plain(high), rules=rules)
+        low, high, rules = chosen[0][0].min, chosen[0][0].max, [chosen[0][1]]
+    return ModelSize(min_params_b=_plain(low), max_params_b=_plain(high), chosen_by="buyer", rules=rules)
+
+
+def conflicts(inp: SectionInput) -> list[Conflict]:
+    """``conflicts``: needs of the profile that pull against each other (the rules' ``conflict``
+    effects, identical ones merged), and first, when every mode is excluded, that conflict."""
+    pack, lang, ranking = inp.pack, inp.lang, inp.decision
+    out: list[Conflict] = []
+    if ranking.decided_by == LEAST_BAD:
+        excluding = sorted({r for s in ranking.standings for r in s.excluded_by}, key=pack.order.__getitem__)
+        out.append(Conflict(
+            fields=rule_fields(pack, excluding),
+            text=t("all_excluded", lang, mode=pack.vocabulary.modes[ranking.mode].label.get(lang),
+                   rules=", ".join(excluding)),
+            rules=excluding,
+        ))
+    found: dict[tuple, list[str]] = {}
+    for rule in inp.rules:
+        for effect in rule.then:
+            if effect.conflict:
+                rules = found.setdefault((tuple(effect.conflict.fields), effect.conflict.get(lang)), [])
+                if rule.id not in rules:
+                    rules.append(rule.id)
+    out.extend(Conflict(fields=list(fields), text=text, rules=rules) for (fields, text), rules in found.items())
+    return out
 
 
 def as_of(inp: SectionInput) -> str:
@@ -331,6 +383,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("deployment", deployment, Reads(decision=True)),
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
+    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict"}), decision=True)),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
@@ -349,6 +402,42 @@ SECTIONS: tuple[Section, ...] = (
 
 
 # --- helpers of the sections -------------------------------------------------------------------
+
+
+def reasons(pack: RulePack, rule_ids: Iterable[str], lang: str) -> str:
+    """The descriptions of ``rule_ids``, as one text (the reason for an exclusion or an item)."""
+    return (" " if lang == "en" else "").join(pack.by_id[r].description.get(lang) for r in rule_ids)
+
+
+def rule_fields(pack: RulePack, rule_ids: Iterable[str]) -> list[str]:
+    """The profile fields the conditions of ``rule_ids`` test, through the derived facts they
+    test too, in the contract's order of fields."""
+    derivers: dict[str, list[Rule]] = {}
+    for rule in pack.rules:
+        for effect in rule.then:
+            if effect.derive:
+                derivers.setdefault(effect.derive, []).append(rule)
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [pack.by_id[r] for r in rule_ids]
+    while todo:
+        rule = todo.pop()
+        if rule.id in seen or rule.when is None:
+            continue
+        seen.add(rule.id)
+        stack: list[Any] = [rule.when]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (All, AnyOf)):
+                stack.extend(node.items)
+            elif isinstance(node, Not):
+                stack.append(node.item)
+            elif isinstance(node, FactTest):
+                todo.extend(derivers.get(node.fact, ()))
+            elif node.field != MODE_FIELD:
+                found.add(node.field)
+    order = {f: i for i, f in enumerate([*vocabulary().fields, BUDGET_NUMBER_FIELD])}
+    return sorted(found, key=lambda f: order.get(f, len(order)))
 
 
 def threshold(pack: RulePack, applied: Applied, lang: str) -> Threshold:
@@ -434,9 +523,18 @@ class Assembly:
         self.pack, self.lang, self.options = pack, lang, options
         self.ranker = ranker or Ranker(pack)
         self.sections = SECTIONS
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The section table this assembly composes (``SECTIONS``)."""
+        return self._sections
+
+    @sections.setter
+    def sections(self, sections: tuple[Section, ...]) -> None:
+        self._sections = tuple(sections)
         # the rules each section reads (by id), and its run options
-        self.readers = {s.key: frozenset(r.id for r in pack.rules if s.reads.takes(r)) for s in SECTIONS}
-        self._options = {s.key: options.values(s.reads.options) for s in SECTIONS}
+        self.readers = {s.key: frozenset(r.id for r in self.pack.rules if s.reads.takes(r)) for s in self._sections}
+        self._options = {s.key: self.options.values(s.reads.options) for s in self._sections}
 
     def input(self, section: Section, fired: Iterable[str], decision: Ranking | None = None,
               resolved: Resolved | None = None, name: str = "") -> SectionInput:

@@ -14,37 +14,80 @@ class Out(BaseModel):
 
 
 class ModeScore(Out):
-    """One deployment mode with its total score and the rules that scored it."""
+    """One deployment mode with its total score, the rules that scored it, and whether a hard
+    requirement rules it out."""
 
     mode: str
     label: str
     score: float
     rules: list[str]
+    excluded: bool
+
+
+class Exclusion(Out):
+    """A deployment mode a hard requirement of the profile rules out, the rules and why."""
+
+    mode: str
+    label: str
+    rules: list[str]
+    reason: str
 
 
 class Deployment(Out):
-    """The chosen mode, its score, every other mode ranked best first, and the rules behind it."""
+    """The chosen mode, its score, every other mode (those left best first, then the excluded
+    ones), the rules behind it, the excluded modes, and how the choice was made.
+
+    ``decided_by``: ``score`` (the highest score of the modes left), ``evidence`` (a tie of
+    scores settled by the stronger evidence), ``tie_break`` (a tie settled only by the pack's
+    order, whose source is ``tie_break_source``; ``tied_with`` lists the other modes of the
+    tie), ``only_allowed`` (every other mode is excluded) or ``least_bad`` (every mode is
+    excluded: this one by the fewest rules; see ``conflicts``).
+    """
 
     mode: str
     label: str
     score: float
     alternatives: list[ModeScore]
     rules: list[str]
+    excluded: list[Exclusion]
+    decided_by: str
+    tied_with: list[str]
+    tie_break_source: str | None
+
+
+class PricingExclusion(Out):
+    """A charging model the rules would offer but a requirement of the profile rules out."""
+
+    model: str
+    label: str
+    rules: list[str]
+    reason: str
 
 
 class Pricing(Out):
-    """Charging models (contract vocabulary) and the rules that added them."""
+    """Charging models (contract vocabulary), the rules that added them, and those ruled out."""
 
     models: list[str]
     labels: list[str]
     rules: list[str]
+    excluded: list[PricingExclusion]
 
 
 class ModelSize(Out):
-    """Model-size guidance in billions of parameters."""
+    """Model-size guidance in billions of parameters; ``chosen_by`` is ``vendor`` when the
+    buyer does not choose the model at all (no range is given then)."""
 
     min_params_b: float | int | None
     max_params_b: float | int | None
+    chosen_by: str
+    rules: list[str]
+
+
+class Conflict(Out):
+    """Requirements of the profile that pull against each other, and what resolves them."""
+
+    fields: list[str]
+    text: str
     rules: list[str]
 
 
@@ -187,6 +230,7 @@ class Recommendation(Out):
     deployment: Deployment
     pricing: Pricing
     model_size: ModelSize
+    conflicts: list[Conflict]
     as_of: str  # the date (ISO) the compliance checklist was evaluated for
     compliance: list[ComplianceItem]
     upcoming: list[UpcomingItem]

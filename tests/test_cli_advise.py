@@ -52,13 +52,27 @@ def test_json_follows_the_contract(cli, path):
     dep = data["deployment"]
     assert {a["mode"] for a in dep["alternatives"]} | {dep["mode"]} == CONTRACT_MODES
     assert len(dep["alternatives"]) == 5
-    scores = [dep["score"]] + [a["score"] for a in dep["alternatives"]]
-    assert scores == sorted(scores, reverse=True)
+    # the modes left best first, then the excluded ones (contract §4.3); the chosen one is not excluded
+    excluded = {e["mode"] for e in dep["excluded"]}
+    assert dep["mode"] not in excluded
+    assert [a["excluded"] for a in dep["alternatives"]] == sorted(a["mode"] in excluded for a in dep["alternatives"])
+    left = [dep["score"]] + [a["score"] for a in dep["alternatives"] if not a["excluded"]]
+    assert left == sorted(left, reverse=True)
+    assert all(e["rules"] and e["reason"] for e in dep["excluded"])
+    assert dep["decided_by"] in ("score", "evidence", "tie_break", "only_allowed")
     assert set(data["pricing"]["models"]) <= CONTRACT_PRICING and data["pricing"]["models"]
-    assert 0 < data["model_size"]["min_params_b"] <= data["model_size"]["max_params_b"]
+    assert not {e["model"] for e in data["pricing"]["excluded"]} & set(data["pricing"]["models"])
+    size = data["model_size"]
+    if size["chosen_by"] == "vendor":  # SaaS: the vendor's model, no range to choose
+        assert dep["mode"] == "saas" and size["min_params_b"] is None is size["max_params_b"]
+    else:
+        assert 0 < size["min_params_b"] <= size["max_params_b"]
+    assert all(c["fields"] and c["text"] and c["rules"] for c in data["conflicts"])
     fired = {t["rule"] for t in data["trace"]}
     named = set(dep["rules"]) | set(data["pricing"]["rules"]) | set(data["model_size"]["rules"])
     named |= {r for c in data["compliance"] for r in c["rules"]}
+    named |= {r for e in dep["excluded"] for r in e["rules"]} | {r for e in data["pricing"]["excluded"] for r in e["rules"]}
+    named |= {r for c in data["conflicts"] for r in c["rules"]}
     assert named <= fired
     assert all(t["source"] and t["because"] for t in data["trace"])
     for item in data["compliance"]:

@@ -84,7 +84,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         from advisor.batch.memos import MemoFolder
 
         memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None,
-                           prices_file)
+                           scorer.options)
     target = AtomicFile(output) if output else None
     _collect_less_often()
     with target if target else contextlib.nullcontext():

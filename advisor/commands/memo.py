@@ -34,6 +34,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 def memo(profile: str, fmt: str, output: str | None, template: str | None, memo_date: dt.date | None,
          lang: str, rules_dir: str | None, prices_file: str | None) -> None:
     """Write a recommendation memo for PROFILE (a YAML or JSON file; '-' reads standard input)."""
+    from advisor.assembly import RunOptions
     from advisor.memo.writer import memo_bytes, write_memo
     from advisor.sources.document import read_profile
 
@@ -44,10 +45,11 @@ def memo(profile: str, fmt: str, output: str | None, template: str | None, memo_
         raise click.UsageError("--template applies to the markdown and html formats, not docx")
     parsed = read_profile(profile)
     lang = lang.lower()
+    options = RunOptions(prices=prices_file)
     if to_stdout:
         data = memo_bytes(None, parsed, fmt, lang, rules_dir=rules_dir, template=template, date=memo_date,
-                           prices=prices_file)
+                          options=options)
         click.echo(data.decode("utf-8"), nl=False)
     else:
         write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date,
-                           prices=prices_file)
+                   options=options)

@@ -35,6 +35,12 @@ class Expect(Strict):
     fired: list[str] = []
     not_fired: list[str] = []
     facts: list[str] = []
+    excluded: list[str] = []  # modes a hard requirement must rule out
+    not_excluded: list[str] = []
+    conflicts: list[str] = []  # rules that must be behind a conflict
+    decided_by: str | None = None
+    tied_with: list[str] | None = None
+    size_chosen_by: str | None = None
 
 
 class Case(Strict):
@@ -94,7 +100,8 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
     checklist = {c["id"]: c["status"] for c in result["compliance"]}
     mode = result["deployment"]["mode"]
     if expect.mode is not None and mode != expect.mode:
-        scores = ", ".join(f"{a['mode']} {a['score']:g}" for a in result["deployment"]["alternatives"])
+        scores = ", ".join(f"{a['mode']} {a['score']:g}" + (" excluded" if a.get("excluded") else "")
+                           for a in result["deployment"]["alternatives"])
         failures.append(f"mode is {mode} ({result['deployment']['score']:g}; then {scores}), expected {expect.mode}")
     models = result["pricing"]["models"]
     if expect.pricing is not None and set(models) != set(expect.pricing):
@@ -114,4 +121,20 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
     failures += [f"rule {rule} did not fire" for rule in expect.fired if rule not in fired]
     failures += [f"rule {rule} fired" for rule in expect.not_fired if rule in fired]
     failures += [f"fact {fact} was not derived" for fact in expect.facts if fact not in result["derived_facts"]]
+    excluded = [e["mode"] for e in result["deployment"].get("excluded", [])]
+    failures += [f"{m} is not excluded (excluded: {excluded or 'none'})" for m in expect.excluded if m not in excluded]
+    failures += [f"{m} is excluded by {next(e['rules'] for e in result['deployment']['excluded'] if e['mode'] == m)}"
+                 for m in expect.not_excluded if m in excluded]
+    conflicting = [r for c in result.get("conflicts", []) for r in c["rules"]]
+    failures += [f"no conflict from {rule} (conflicts from: {conflicting or 'none'})"
+                 for rule in expect.conflicts if rule not in conflicting]
+    decided_by = result["deployment"].get("decided_by")
+    if expect.decided_by is not None and decided_by != expect.decided_by:
+        failures.append(f"decided by {decided_by}, expected {expect.decided_by}")
+    tied = result["deployment"].get("tied_with")
+    if expect.tied_with is not None and tied != expect.tied_with:
+        failures.append(f"tied with {tied}, expected {expect.tied_with}")
+    chosen_by = size.get("chosen_by")
+    if expect.size_chosen_by is not None and chosen_by != expect.size_chosen_by:
+        failures.append(f"model size chosen by {chosen_by}, expected {expect.size_chosen_by}")
     return failures

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from advisor import clock
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.errors import AdvisorError, RenderError
 from advisor.profile import Profile
 from advisor.recommendation import Recommendation
@@ -20,25 +21,20 @@ def memo_bytes(
     rules_dir: str | None = None,
     template: str | Path | None = None,
     date: dt.date | None = None,
-    as_of: dt.date | None = None,
-    prices: str | Path | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> bytes:
     """The memo for ``profile`` as file contents (UTF-8 text for markdown/html).
 
     ``rec`` is reused when it is already in ``lang``; otherwise the profile is recommended again
-    in that language with the same (process-wide, compiled once) rule pack, its checklist as of
-    ``as_of`` (default: the day ``rec`` was evaluated for, else today), and its costs priced with
-    the price file ``prices`` laid over the pack's price book when given.
+    in that language, with the run ``options``, by the same (process-wide, compiled once) pack.
     """
     from advisor.memo.builder import build_memo
     from advisor.memo.render import render_memo
-    from advisor.assembly import RunOptions
     from advisor.pipeline import get_advisor
 
     advisor = get_advisor(rules_dir)
     if rec is None or rec.lang != lang:
-        day = as_of or (dt.date.fromisoformat(rec.as_of) if rec is not None else None)
-        rec = advisor.recommend(profile, lang, RunOptions(as_of=day, prices=None if prices is None else str(prices)))
+        rec = advisor.recommend(profile, lang, options)
     if rec.rule_pack.version != advisor.pack.version:
         raise RenderError(f"the recommendation was made with rule pack {rec.rule_pack.version}, "
                           f"not with the pack loaded now ({advisor.pack.version})")
@@ -57,12 +53,10 @@ def write_memo(
     rules_dir: str | None = None,
     template: str | Path | None = None,
     date: dt.date | None = None,
-    as_of: dt.date | None = None,
-    prices: str | Path | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> Path:
     """Write the memo for ``profile`` to ``path`` (folders are created); returns the path."""
-    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date, as_of=as_of,
-                      prices=prices)
+    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date, options=options)
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
