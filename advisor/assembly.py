@@ -22,7 +22,8 @@ key                function              reads
 ``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
-``conflicts``      ``conflicts``         ``effects={"conflict"}, decision=True``
+``conflicts``      ``conflicts``         ``effects={"conflict", "model_size"}, decision=True, fields=USAGE_FIELDS
+                                         + budget, options=("prices",)``: and a mode far beyond the budget
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``
@@ -286,6 +287,15 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
                 if rule.id not in rules:
                     rules.append(rule.id)
     out.extend(Conflict(fields=list(fields), text=text, rules=rules) for (fields, text), rules in found.items())
+    # The recommended mode far beyond the budget (advisor.costs): a conflict between the needs
+    # that point to it and the budget.
+    text = cost_estimator(pack, inp.options.get("prices")).budget_conflict(
+        inp.fields, [s.mode for s in ranking.standings], [s.mode for s in ranking.standings if not s.excluded],
+        _max_params(inp), lang)
+    if text is not None:
+        rules = list(ranking.chosen.rules)
+        fields = rule_fields(pack, rules)
+        out.append(Conflict(fields=fields + ["budget"] * ("budget" not in fields), text=text, rules=rules))
     return out
 
 
@@ -383,7 +393,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("deployment", deployment, Reads(decision=True)),
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
-    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict"}), decision=True)),
+    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "model_size"}), decision=True,
+                                          fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),

@@ -280,3 +280,16 @@ def test_costs_are_deterministic_and_in_both_languages(recommend):
     assert [c["first_year_cny"] for c in zh["costs"]] == [c["first_year_cny"] for c in en["costs"]]
     assert zh["costs"][0]["label"] != en["costs"][0]["label"]
     assert zh["break_even"]["formula"] != en["break_even"]["formula"]
+
+
+def test_a_recommended_mode_far_beyond_the_budget_is_a_conflict(recommend):
+    rec = recommend({"name": "Agency", "size": "large", "sector": "government", "privacy": "high", "budget": 100_000})
+    chosen = rec["costs"][0]
+    assert chosen["mode"] == rec["deployment"]["mode"] and chosen["far_beyond_budget"] is True
+    conflict = rec["conflicts"][-1]
+    assert "budget" in conflict["fields"] and conflict["rules"] == rec["deployment"]["rules"]
+    assert "more than 2 times the budget (CNY 100k)" in conflict["text"]
+    # within the budget: no such conflict
+    rich = recommend({"name": "Agency", "size": "large", "sector": "government", "privacy": "high",
+                      "budget": 30_000_000})
+    assert not any("times the budget" in c["text"] for c in rich["conflicts"])

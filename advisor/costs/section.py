@@ -185,6 +185,25 @@ class Estimator:
             }
         return out
 
+    def budget_conflict(self, facts: Mapping[str, Any], modes: Sequence[str], allowed: Sequence[str],
+                        max_params_b: float | None, lang: str) -> str | None:
+        """When the first of ``modes`` (the recommended one) is far beyond the budget, the conflict
+        in words and what resolves it (the cheapest of the ``allowed`` modes that fits, when one
+        does); else None. ``facts`` as for ``costs``."""
+        entries = self.costs(facts, modes, max_params_b, lang)
+        chosen = entries[0]
+        if not chosen["far_beyond_budget"]:
+            return None
+        limit = self._budget(facts).limit()
+        fits = [e for e in entries[1:] if e["within_budget"] and e["mode"] in allowed]
+        text = ct("conflict_budget", lang, mode=chosen["label"], low=fmt.money(chosen["first_year_cny"][0], lang),
+                  factor=fmt.sig(self.book.costs.budget.far_beyond_factor), budget=fmt.money(limit or 0, lang))
+        if fits:
+            other = min(fits, key=lambda e: e["first_year_cny"][1])
+            text += ct("conflict_budget_other", lang, mode=other["label"],
+                       cny=fmt.money_range(other["first_year_cny"], lang))
+        return text
+
     def break_even(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> dict[str, Any]:
         """``break_even`` as JSON data of ``BreakEven``: own servers for the advised model against
         the API. ``facts``: size, employees, users, monthly_tokens, use_cases, public_facing."""

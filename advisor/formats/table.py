@@ -72,7 +72,7 @@ def render(rec: Recommendation) -> str:
                           [t("excluded_heading", lang), t("reason", lang)], [24, 52]))
 
     out.append(_heading(t("costs", lang)))
-    out.append(_table(cost_rows(rec), cost_headers(lang), [26, 17, 17, 12]))
+    out.append(_table(cost_rows(rec), cost_headers(lang), [24, 17, 17, 14]))
     out.append("")
     out.extend(_wrap(line) for line in cost_lines(rec))
 
