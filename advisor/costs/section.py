@@ -330,16 +330,22 @@ class Estimator:
         found = self._words.get(key)
         if found is not None:
             return found
-        lines = []
+        lines: list[str] = []
+        based: dict[str, list[str]] = {}  # the same basis for several components: said once
         for component in self.book.costs.modes[mode]:
             if len(component.alternatives()) > 1:
-                options = ct("list_sep", lang).join(
+                options = ct("alternative_sep", lang).join(
                     ct("alternative_paid", lang, label=self.book.item(alt.price).label.get(lang),
                        per=ct(f"per_{alt.per}", lang)) for alt in component.alternatives())
                 lines.append(ct("alternatives", lang, label=component.label.get(lang), options=options))
             if component.basis is not None:
-                lines.append(ct("basis", lang, label=component.label.get(lang),
-                                basis=self._basis(component, size, lang)))
+                basis = self._basis(component, size, lang)
+                if basis not in based:
+                    based[basis] = []
+                    lines.append(basis)
+                based[basis].append(component.label.get(lang))
+        lines = [ct("basis", lang, label=ct("list_sep", lang).join(based[line]), basis=line) if line in based else line
+                 for line in lines]
         return self._words.put(key, (*lines, ct("book", lang)))
 
     def _basis(self, component: Any, size: str, lang: str) -> str:
