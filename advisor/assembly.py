@@ -24,9 +24,9 @@ key                function              reads
 ``model_size``     ``model_size``        ``effects={"model_size"}``
 ``conflicts``      ``conflicts``         ``effects={"conflict", "model_size"}, decision=True, fields=USAGE_FIELDS
                                          + budget, options=("prices",)``: and a mode far beyond the budget
-``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is for
-``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``
-``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``
+``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
+``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
+``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
 ``costs``          ``costs``             ``decision=True, effects={"model_size"}, fields=USAGE_FIELDS + budget,
                                          options=("prices",)``: each mode's costs (``advisor.costs``)
 ``break_even``     ``break_even``        ``effects={"model_size"}, fields=USAGE_FIELDS, options=("prices",)``
@@ -89,7 +89,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from pydantic import BaseModel
 
-from advisor.compliance import checklist as dated_checklist
+from advisor.compliance import Checklist, checklist
 from advisor.costs.section import cost_estimator
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
@@ -123,11 +123,14 @@ class RunOptions:
     """Options of one run (``advise``, ``memo``, ``batch``...) that sections may read, declared
     by name in ``Reads.options``. The language is not one of them: it is given beside.
 
-    A feature that needs one adds a field with a default (e.g. ``as_of: datetime.date | None =
-    None``) and declares it in its section's reads."""
+    A feature that needs one adds a field with a default and declares it in its section's reads.
 
-    as_of: dt.date | None = None  # the date the compliance checklist is evaluated for (None: today)
-    prices: str | None = None  # a price file laid over the pack's price book (--prices)
+    ``as_of``: the date the compliance checklist is evaluated for; ``Advisor.recommend`` and the
+    batch ``Scorer`` fill in today (from ``advisor.clock``) when it is None, so a section always
+    sees a date. ``prices``: a price file laid over the pack's price book (``advisor.costs``)."""
+
+    as_of: dt.date | None = None
+    prices: str | None = None  # a price file laid over the pack's price book (--prices FILE)
 
     def values(self, names: Iterable[str]) -> dict[str, Any]:
         """The options ``names`` as a mapping."""
@@ -300,25 +303,19 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
 
 
 def as_of(inp: SectionInput) -> str:
-    """``as_of``: the date (ISO) the compliance checklist was evaluated for."""
-    return _day(inp).isoformat()
+    """``as_of``: the date (ISO) the compliance checklist is evaluated for."""
+    return inp.options["as_of"].isoformat()
 
 
 def compliance(inp: SectionInput) -> list[ComplianceItem]:
-    """``compliance``: the checklist in force on ``as_of``, required items first, then in the
-    pack's catalogue order (``advisor.compliance``)."""
-    return dated_checklist(inp.pack, [r.id for r in inp.rules], inp.lang, _day(inp)).items
+    """``compliance``: the items in force on ``as_of``, with the articles as they stood; required
+    items first, then in the pack's catalogue order (see ``advisor.compliance``)."""
+    return _checklist(inp).items
 
 
 def upcoming(inp: SectionInput) -> list[UpcomingItem]:
-    """``upcoming``: the items that come into force within 12 months after ``as_of``."""
-    return dated_checklist(inp.pack, [r.id for r in inp.rules], inp.lang, _day(inp)).upcoming
-
-
-def _day(inp: SectionInput) -> dt.date:
-    from advisor import clock
-
-    return inp.options.get("as_of") or clock.today()
+    """``upcoming``: the items coming into force within 12 months after ``as_of``, by date."""
+    return _checklist(inp).upcoming
 
 
 # What the cost estimate reads of the profile: the fields usage is estimated from, and the budget.
@@ -413,6 +410,11 @@ SECTIONS: tuple[Section, ...] = (
 
 
 # --- helpers of the sections -------------------------------------------------------------------
+
+
+def _checklist(inp: SectionInput) -> Checklist:
+    """The checklist of ``compliance`` and ``upcoming``: the rules they read, on ``as_of``."""
+    return checklist(inp.pack, [r.id for r in inp.rules], inp.lang, inp.options["as_of"])
 
 
 def reasons(pack: RulePack, rule_ids: Iterable[str], lang: str) -> str:

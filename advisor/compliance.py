@@ -5,8 +5,9 @@ the items they put on the list (an item is ``required`` when any of its rules sa
 the pack's dated knowledge it decides, for ``as_of``:
 
 * which of those items are in force: an item is in force from the day the first of its
-  citations is (a citation is in force from its instrument's date in force, or later when its
-  articles apply later, until the instrument is repealed);
+  citations is, or with ``requires`` from the day all the instruments it names are (a citation
+  is in force from its instrument's date in force, or later when its articles apply later,
+  until the instrument is repealed);
 * what each says on that day: the citations then in force, each with its articles as numbered
   by the version then in force; the actions that come from those instruments; the facts still
   to be confirmed, of the item and of the instruments it then rests on;
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from advisor.engine.loader import RulePack
@@ -70,13 +71,14 @@ def checklist(pack: RulePack, fired: Iterable[str], lang: str, as_of: dt.date) -
         now = _form(pack, item, as_of, lang)
         if now is not None:
             items.append(_entry(ComplianceItem, pack, item_id, status, rules, now, lang))
-        changes = sorted(start for start, _ in (_span(pack, c) for c in item.basis)
-                         if as_of < start <= end and _in_force(pack, c, start))
-        if changes:
-            then = _form(pack, item, changes[0], lang)
-            entry = _entry(UpcomingItem, pack, item_id, status, rules, then, lang,
-                           change="new" if now is None else "amended")
-            upcoming.append((changes[0], entry))
+        changes = dict(sorted(span for span in (_span(pack, c) for c in item.basis) if as_of < span[0] <= end))
+        for day, text in changes.items():
+            then = _form(pack, item, day, lang)
+            if then is not None and then != now:  # shown as it will stand, dated the day it changes
+                entry = _entry(UpcomingItem, pack, item_id, status, rules, replace(then, effective=text), lang,
+                               change="new" if now is None else "amended")
+                upcoming.append((day, entry))
+                break
     items.sort(key=lambda e: (e.status != "required", catalogue[e.id]))
     upcoming.sort(key=lambda pair: (pair[0], pair[1].status != "required", catalogue[pair[1].id]))
     return Checklist(as_of=as_of, items=items, upcoming=[entry for _, entry in upcoming])
@@ -141,10 +143,12 @@ class _Form:
 def _form(pack: RulePack, item: Item, day: dt.date, lang: str) -> _Form | None:
     """The item as it stands on ``day`` (None: not in force then)."""
     cited = [c for c in item.basis if _in_force(pack, c, day)]
-    if not cited:
-        return None
-    effective = min((_span(pack, c) for c in cited), key=lambda span: span[0])[1]
     names = {c.instrument for c in cited if c.instrument is not None}
+    if not cited or not names.issuperset(item.requires):
+        return None
+    spans = [_span(pack, c) for c in cited]
+    needed = [span for c, span in zip(cited, spans) if c.instrument in item.requires]
+    effective = (max(needed, key=lambda span: span[0]) if needed else min(spans, key=lambda span: span[0]))[1]
     confirms = [item.confirm] if item.confirm else []
     for c in cited:
         note = pack.instruments[c.instrument].confirm if c.instrument else None

@@ -276,3 +276,14 @@ def test_help_shows_bands_of_another_rule_pack_from_its_thresholds(cli):
     result = cli("ask", "--rules", str(MINIPACK), "--lang", "en", input=lines("finance", "", "?"))
     assert "Bands in the rule pack (source: test thresholds):" in result.stdout
     assert "    - micro: Employees < 10\n" in result.stdout and "    - large: Employees ≥ 500\n" in result.stdout
+
+
+def test_a_count_question_says_what_a_count_is(cli, tmp_path):
+    out = tmp_path / "bank.yaml"
+    at = BANK_ANSWERS.index("120万")
+    answers = [*BANK_ANSWERS[:at], "很多", *BANK_ANSWERS[at:]]
+    result = cli("ask", "--save", str(out), input=lines(*answers))
+    assert result.exit_code == 0, result.output
+    assert "输入人数，如 5000、120万" in result.stdout  # the field's own hint, not the headcount's
+    assert "「很多」不是有效的人数。请输入 0 到 1000000000000000 之间的整数，可用“万”“亿”" in result.stdout
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["pi_individuals"] == 1_200_000

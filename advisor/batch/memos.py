@@ -17,7 +17,7 @@ class MemoFolder:
     """
 
     def __init__(self, directory: str | Path, fmt: str, lang: str, rules_dir: str | None,
-                 date: dt.date | None = None, options: Any = None) -> None:
+                 date: dt.date | None = None) -> None:
         from advisor.errors import SourceError
         from advisor.memo import EXTENSIONS, MemoNamer
 
@@ -27,7 +27,6 @@ class MemoFolder:
         from advisor import clock
 
         self.fmt, self.lang, self.rules_dir, self.date = fmt, lang, rules_dir, date or clock.today()
-        self.options = options  # the batch's run options (advisor.assembly.RunOptions)
         self.namer = MemoNamer(EXTENSIONS[fmt])
         self.written = 0
 
@@ -39,5 +38,5 @@ class MemoFolder:
         profile = parse_profile(record.data, source=record.source, record=record.number, line=record.line)
         path = self.directory / self.namer.name(profile.name)
         write_memo(Recommendation.model_validate(result), profile, self.fmt, self.lang, path,
-                   rules_dir=self.rules_dir, date=self.date, **({"options": self.options} if self.options else {}))
+                   rules_dir=self.rules_dir, date=self.date)
         self.written += 1

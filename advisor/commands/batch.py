@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import lang_option, prices_option, rules_option
+from advisor.options import as_of_option, lang_option, prices_option, rules_option
 
 
 @click.command()
@@ -34,12 +34,13 @@ from advisor.options import lang_option, prices_option, rules_option
               help="Date printed on the memos (default: today).")
 @lang_option
 @rules_option
+@as_of_option
 @prices_option
 @click.pass_context
 def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
           summary_path: str | None, encoding: str, input_format: str, workers: int, max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
-          rules_dir: str | None, prices_file: str | None) -> None:
+          rules_dir: str | None, as_of, prices_file: str | None) -> None:
     """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, folders of
     profile files, or '-' for standard input.
 
@@ -53,7 +54,6 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     import sys
     from pathlib import Path
 
-    from advisor import clock
     from advisor.assembly import RunOptions
     from advisor.batch.atomic import AtomicFile
     from advisor.batch.progress import Progress
@@ -70,8 +70,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         check_encoding(encoding)
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
-    scorer = Scorer(rules_dir, lang, cache=not no_cache,
-                    options=RunOptions(as_of=clock.today(), prices=prices_file))  # one day for the whole run
+    scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format)
     progress = Progress(sys.stderr, lang, enabled=not quiet and sys.stderr.isatty())
 
@@ -83,8 +82,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     if memo_dir:
         from advisor.batch.memos import MemoFolder
 
-        memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None,
-                           scorer.options)
+        memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None)
     target = AtomicFile(output) if output else None
     _collect_less_often()
     with target if target else contextlib.nullcontext():

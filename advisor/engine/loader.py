@@ -289,6 +289,9 @@ def _check_items(pack: RulePack) -> Iterator[str]:
                 if article.since is not None and article.since not in versions:
                     yield (f"{where}: basis #{n}: articles since {article.since} — {citation.instrument} has no "
                            f"version in force on that date; its versions: {', '.join(map(str, versions))}")
+        for required in item.requires:
+            if required not in cited:
+                yield f"{where}: requires '{required}', which its basis does not cite{_suggest(required, cited)}"
         for action in item.actions:
             if action.by is not None and action.by not in cited:
                 yield (f"{where}: action '{action.en[:40]}': 'by: {action.by}' is not an instrument of its basis"

@@ -34,17 +34,6 @@ class Text(Strict):
         return self.zh if lang == "zh" else self.en
 
 
-class TextList(Strict):
-    """A bilingual list of lines (e.g. the steps of a compliance duty)."""
-
-    en: list[str]
-    zh: list[str]
-
-    def get(self, lang: str) -> list[str]:
-        """Return the lines in ``lang``."""
-        return self.zh if lang == "zh" else self.en
-
-
 # ---------------------------------------------------------------------------------------------
 # Conditions. YAML shape -> a small tree of nodes:
 #   {all: [...]}, {any: [...]}, {not: cond}, {fact: name}, {field: spec}
@@ -486,10 +475,13 @@ class Action(Strict):
 class Item(Strict):
     """A compliance duty of the checklist: what it is, the instruments and articles it rests on
     (in the order shown), and what to do. It is in force from the day the first of its citations
-    is; ``confirm`` says which facts of the duty itself still need confirmation."""
+    is — or, with ``requires``, from the day all of those instruments are (the duty exists only
+    once they do, e.g. the instrument that sets its threshold); ``confirm`` says which facts of
+    the duty itself still need confirmation."""
 
     title: Text
     basis: list[Citation] = Field(min_length=1)
+    requires: list[Identifier] = []
     actions: list[Action] = Field(min_length=1)
     confirm: Text | None = None
 
