@@ -23,7 +23,9 @@ key                function              reads
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
 ``conflicts``      ``conflicts``         ``effects={"conflict"}, decision=True``
-``compliance``     ``compliance``        ``effects={"comply"}``
+``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
+``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
+``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
 ``notes``          ``notes``             ``effects={"note"}, each=RULE``
 ``thresholds``     ``thresholds``        ``thresholds=True, each=THRESHOLD``: the bands the profile's numbers fell in
 ``derived_facts``  ``derived_facts``     ``effects={"derive"}``
@@ -75,6 +77,7 @@ and the batch ``Scorer`` to the sections that declare it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -82,6 +85,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from pydantic import BaseModel
 
+from advisor.compliance import Checklist, checklist
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
 from advisor.ranking import BY_TIE_BREAK, LEAST_BAD, Ranker, Ranking
@@ -99,6 +103,7 @@ from advisor.recommendation import (
     Recommendation,
     Threshold,
     TraceEntry,
+    UpcomingItem,
 )
 from advisor.resolution import Applied, Resolved, band_table
 from advisor.ui_text import t
@@ -113,8 +118,13 @@ class RunOptions:
     """Options of one run (``advise``, ``memo``, ``batch``...) that sections may read, declared
     by name in ``Reads.options``. The language is not one of them: it is given beside.
 
-    A feature that needs one adds a field with a default (e.g. ``as_of: datetime.date | None =
-    None``) and declares it in its section's reads."""
+    A feature that needs one adds a field with a default and declares it in its section's reads.
+
+    ``as_of``: the date the compliance checklist is evaluated for; ``Advisor.recommend`` and the
+    batch ``Scorer`` fill in today (from ``advisor.clock``) when it is None, so a section always
+    sees a date."""
+
+    as_of: dt.date | None = None
 
     def values(self, names: Iterable[str]) -> dict[str, Any]:
         """The options ``names`` as a mapping."""
@@ -277,36 +287,20 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
     return out
 
 
+def as_of(inp: SectionInput) -> str:
+    """``as_of``: the date (ISO) the compliance checklist is evaluated for."""
+    return inp.options["as_of"].isoformat()
+
+
 def compliance(inp: SectionInput) -> list[ComplianceItem]:
-    """``compliance``: the checklist, required items first, then in the pack's catalogue order."""
-    pack, lang = inp.pack, inp.lang
-    hits: dict[str, dict[str, Any]] = {}
-    for rule in inp.rules:
-        for effect in rule.then:
-            if effect.comply:
-                entry = hits.setdefault(effect.comply.item, {"status": "recommended", "rules": []})
-                if effect.comply.status == "required":
-                    entry["status"] = "required"
-                if rule.id not in entry["rules"]:
-                    entry["rules"].append(rule.id)
-    catalogue = {item: i for i, item in enumerate(pack.items)}
-    ordered = sorted(hits, key=lambda i: (hits[i]["status"] != "required", catalogue[i]))
-    out = []
-    for item_id in ordered:
-        item, hit = pack.items[item_id], hits[item_id]
-        out.append(ComplianceItem(
-            id=item_id,
-            title=item.title.get(lang),
-            status=hit["status"],
-            status_label=pack.vocabulary.statuses[hit["status"]].get(lang),
-            basis=item.basis.get(lang),
-            reason=reasons(pack, hit["rules"], lang),
-            effective=item.effective.isoformat(),
-            actions=list(item.actions.get(lang)),
-            needs_confirmation=item.confirm.get(lang) if item.confirm else None,
-            rules=hit["rules"],
-        ))
-    return out
+    """``compliance``: the items in force on ``as_of``, with the articles as they stood; required
+    items first, then in the pack's catalogue order (see ``advisor.compliance``)."""
+    return _checklist(inp).items
+
+
+def upcoming(inp: SectionInput) -> list[UpcomingItem]:
+    """``upcoming``: the items coming into force within 12 months after ``as_of``, by date."""
+    return _checklist(inp).upcoming
 
 
 def notes(inp: SectionInput) -> list[Note]:
@@ -351,7 +345,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
     Section("conflicts", conflicts, Reads(effects=frozenset({"conflict"}), decision=True)),
-    Section("compliance", compliance, Reads(effects=frozenset({"comply"}))),
+    Section("as_of", as_of, Reads(options=("as_of",))),
+    Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
+    Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("notes", notes, Reads(effects=frozenset({"note"}), each=RULE)),
     Section("thresholds", thresholds, Reads(thresholds=True, each=THRESHOLD),
             number_text=lambda applied, lang: threshold_given(applied.field, applied.number, lang)),
@@ -363,6 +359,11 @@ SECTIONS: tuple[Section, ...] = (
 
 
 # --- helpers of the sections -------------------------------------------------------------------
+
+
+def _checklist(inp: SectionInput) -> Checklist:
+    """The checklist of ``compliance`` and ``upcoming``: the rules they read, on ``as_of``."""
+    return checklist(inp.pack, [r.id for r in inp.rules], inp.lang, inp.options["as_of"])
 
 
 def reasons(pack: RulePack, rule_ids: Iterable[str], lang: str) -> str:

@@ -16,3 +16,28 @@ rules_option = click.option(
     "--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True), default=None,
     metavar="DIR", help="Use the rule pack in DIR instead of the bundled one.",
 )
+
+
+class _AsOf(click.ParamType):
+    """A date given as YYYY-MM-DD; anything else is a usage error naming the option."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
+        import datetime as dt
+
+        if isinstance(value, dt.date):
+            return value
+        from advisor.compliance import parse_as_of
+
+        try:
+            return parse_as_of(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", type=_AsOf(), default=None, metavar="YYYY-MM-DD",
+    help="Evaluate the compliance checklist as the law stood on this date (default: today); what comes "
+         "into force in the following 12 months is listed as upcoming.",
+)

@@ -8,10 +8,14 @@ pack's business.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from dataclasses import replace
 from typing import Any, Iterable
 
+from advisor import clock
 from advisor.assembly import DEFAULT_OPTIONS, Assembly, RunOptions
+from advisor.compliance import parse_as_of
 from advisor.engine.loader import RulePack, load_pack
 from advisor.profile import Profile, parse_profile
 from advisor.ranking import Ranker, Ranking
@@ -21,7 +25,7 @@ from advisor.resolution import Resolved, resolve_values
 DEFAULT_LANG = "zh"  # the users read Chinese first
 LANGS = ("zh", "en")
 
-__all__ = ["DEFAULT_LANG", "LANGS", "Advisor", "Resolved", "RunOptions", "get_advisor", "score"]
+__all__ = ["DEFAULT_LANG", "LANGS", "Advisor", "Resolved", "RunOptions", "as_of_date", "dated", "get_advisor", "score"]
 
 _names = itertools.count(1)
 
@@ -83,10 +87,11 @@ class Advisor:
 
     def recommend(self, profile: Profile, lang: str = DEFAULT_LANG,
                   options: RunOptions = DEFAULT_OPTIONS) -> Recommendation:
-        """The full recommendation for one validated profile, with the run ``options``."""
+        """The full recommendation for one validated profile, with the run ``options`` (the
+        checklist as of ``options.as_of``, today when it is None)."""
         resolved = self.resolve(profile)
         fired, _ = self.runtime.evaluate(resolved.facts, decide=self.ranker.mode)
-        return self.assembly(lang, options).recommend(profile.name, resolved, fired)
+        return self.assembly(lang, dated(options)).recommend(profile.name, resolved, fired)
 
 
 # --- the public, process-wide entry points -------------------------------------------------------
@@ -102,12 +107,34 @@ def get_advisor(rules_dir: str | None = None) -> Advisor:
     return _ADVISORS[key]
 
 
+def as_of_date(as_of: dt.date | str | None) -> dt.date:
+    """The date a checklist is evaluated for: ``as_of`` (a date or ``YYYY-MM-DD``), or today.
+
+    Raises ``ValueError`` for text that is not such a date."""
+    if as_of is None:
+        return clock.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return parse_as_of(as_of)
+
+
+def dated(options: RunOptions) -> RunOptions:
+    """``options`` with the checklist's date set: today (from the clock) when not given."""
+    return options if options.as_of is not None else replace(options, as_of=clock.today())
+
+
 def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: str = DEFAULT_LANG,
-          options: RunOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
+          options: RunOptions = DEFAULT_OPTIONS, as_of: dt.date | str | None = None) -> dict[str, Any]:
     """Recommend for one profile (a mapping as in a profile file, or a ``Profile``); return the JSON dict.
 
-    Raises ``advisor.errors.ProfileError`` for an invalid profile.
+    ``as_of`` (a date or ``YYYY-MM-DD``; default: ``options.as_of``, else today) is the date the
+    compliance checklist is evaluated for. Raises ``advisor.errors.ProfileError`` for an invalid
+    profile, ``ValueError`` for an ``as_of`` that is not a date.
     """
+    if as_of is not None:
+        options = replace(options, as_of=as_of_date(as_of))
     if not isinstance(profile, Profile):
         profile = parse_profile(profile)
     return get_advisor(rules).recommend(profile, lang, options).model_dump(mode="json")

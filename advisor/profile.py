@@ -20,6 +20,7 @@ from advisor.vocabulary import fold, vocabulary
 
 MAX_BUDGET_CNY = 10**15  # far beyond any real budget; keeps numbers exact in the engine
 MAX_EMPLOYEES = 10**8
+MAX_COUNT = 10**15  # individuals, users, tokens a month: far beyond any real count; exact in the engine
 LIST_SEPARATORS = re.compile(r"[;|,，；、]")
 
 
@@ -130,6 +131,24 @@ def _budget(value: Any) -> str | int:
     return int(number.to_integral_value())
 
 
+def _count(minimum: int, what: str, example: str):
+    """A whole count (people, tokens) of at least ``minimum``, with 万/亿 as for budgets; absent: None."""
+
+    def parse(value: Any) -> int | None:
+        if value is None:
+            return None
+        allowed = f"a whole number from {minimum} to {MAX_COUNT}, 万 and 亿 allowed (e.g. {example})"
+        try:
+            number = _number(value, what)
+        except ValueError:
+            raise ValueError(f"value {_show(value)} is not {what}; allowed: {allowed}") from None
+        if number != number.to_integral_value() or not minimum <= number <= MAX_COUNT:
+            raise ValueError(f"value {_show(value)} is not allowed; allowed: {allowed}")
+        return int(number)
+
+    return BeforeValidator(parse)
+
+
 def _name(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
@@ -163,6 +182,14 @@ class Profile(BaseModel):
     has_gpu_infrastructure: Bool = False
     on_device: Bool = False
     critical_infrastructure: Bool = False
+    # Contract §4.1 (second release).
+    serves_businesses: Bool = False
+    publishes_generated_content: Bool = False
+    minors: Bool = False
+    pi_individuals: Annotated[int | None, _count(0, "a number of individuals", "120万")] = None
+    eu_market: Bool = False
+    users: Annotated[int | None, _count(1, "a number of users", "300")] = None
+    monthly_tokens: Annotated[int | None, _count(0, "a number of tokens a month", "5000万")] = None
 
 
 def parse_profile(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -90,7 +92,9 @@ class Conflict(Out):
 
 
 class ComplianceItem(Out):
-    """One duty of the checklist, with its legal basis and why it applies."""
+    """One duty of the checklist, with its legal basis (the articles as they stood on ``as_of``),
+    why it applies, and the date it has been in force since (``2022-06`` when only the month is
+    known)."""
 
     id: str
     title: str
@@ -102,6 +106,16 @@ class ComplianceItem(Out):
     actions: list[str]
     needs_confirmation: str | None = None
     rules: list[str]
+
+
+class UpcomingItem(ComplianceItem):
+    """A duty that comes into force within 12 months after ``as_of``, as it will then stand.
+
+    ``change`` is ``new`` when the item is not on the checklist yet, ``amended`` when it is and a
+    further instrument joins its basis; ``effective`` is the day that happens.
+    """
+
+    change: Literal["new", "amended"]
 
 
 class Note(Out):
@@ -145,7 +159,9 @@ class Recommendation(Out):
     pricing: Pricing
     model_size: ModelSize
     conflicts: list[Conflict]
+    as_of: str  # the date (ISO) the compliance checklist was evaluated for
     compliance: list[ComplianceItem]
+    upcoming: list[UpcomingItem]
     notes: list[Note]
     thresholds: list[Threshold]
     derived_facts: list[str]

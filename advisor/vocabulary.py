@@ -37,6 +37,11 @@ class Vocabulary:
     false_words: frozenset[str]
     units: dict[str, int]
 
+    @property
+    def numbers(self) -> frozenset[str]:
+        """The fields that hold a whole number (``employees``, ``pi_individuals``...)."""
+        return frozenset(name for name, spec in self.fields.items() if spec.type == "integer")
+
     def label(self, enum: str, value: str, lang: str) -> str:
         """The label of ``value`` in ``lang``; the value itself when unknown."""
         entry = self.enums.get(enum, {}).get(value)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 FIELDS = ["name", "size", "employees", "startup", "sector", "use_cases", "privacy", "budget", "public_facing",
           "modalities", "personal_info", "cross_border", "customization", "ml_team", "has_gpu_infrastructure",
-          "on_device", "critical_infrastructure"]
+          "on_device", "critical_infrastructure", "serves_businesses", "publishes_generated_content", "minors",
+          "pi_individuals", "eu_market", "users", "monthly_tokens"]
 
 
 def _labels(enum: str, lang: str = "zh") -> list[str]:
@@ -34,8 +35,13 @@ def random_row(rng: random.Random, n: int) -> dict[str, str]:
             row["employees"] = str(rng.choice([15, 150, 350, 2000, 12000]))
         row["budget"] = rng.choice(_labels("level") + ["30万", "1200万", "2亿"])
         for field in ("startup", "public_facing", "cross_border", "has_gpu_infrastructure", "on_device",
-                      "critical_infrastructure"):
+                      "critical_infrastructure", "serves_businesses", "publishes_generated_content", "minors",
+                      "eu_market"):
             row[field] = rng.choice(["是", "否", ""])
+        # counts with their edges (a PI protection officer from 100万 people) and Chinese units
+        row["pi_individuals"] = rng.choice(["", "", "5000", "999999", "100万", "1000万", "1000.0001万", "2亿"])
+        row["users"] = rng.choice(["", "300", "2万"])
+        row["monthly_tokens"] = rng.choice(["", "5000万", "3亿"])
     row["name"] = f"客户{n:05d}"
     return row
 

@@ -11,24 +11,29 @@ from conftest import ROOT
 
 # (question header to wait for, what the person types)
 SESSION = [
-    ("[1/17] 行业", "?"),  # help first
+    ("[1/24] 行业", "?"),  # help first
     ("“其他”。", "金融"),
-    ("[2/17] 规模", "特大"),  # a typo
+    ("[2/24] 规模", "特大"),  # a typo
     ("不是可选的答案", "4"),
-    ("[4/17] 初创企业", ""),
-    ("[5/17] 应用场景", "智能客服 智能风控"),
-    ("[6/17] 隐私要求", "高"),
-    ("[7/17] 预算", "1.5亿"),
-    ("[8/17] 面向公众", "是"),
-    ("[9/17] 生成模态", "文本、数字人"),
-    ("[10/17] 个人信息", "敏感个人信息"),
-    ("[11/17] 数据跨境", "否"),
-    ("[12/17] 定制方式", "微调"),
-    ("[13/17] 技术团队", "较强"),
-    ("[14/17] 自有算力", "是"),
-    ("[15/17] 端侧部署", "否"),
-    ("[16/17] 关键信息基础设施", "是"),
-    ("[17/17] 企业名称", "江南银行"),
+    ("[4/24] 初创企业", ""),
+    ("[5/24] 应用场景", "智能客服 智能风控"),
+    ("[6/24] 隐私要求", "高"),
+    ("[7/24] 预算", "1.5亿"),
+    ("[8/24] 面向公众", "是"),
+    ("[10/24] 未成年人用户", "否"),
+    ("[11/24] 生成模态", "文本、数字人"),
+    ("[12/24] 发布生成内容", "否"),
+    ("[13/24] 个人信息", "敏感个人信息"),
+    ("[14/24] 个人信息规模", "300万"),
+    ("[15/24] 数据跨境", "否"),
+    ("[17/24] 定制方式", "微调"),
+    ("[18/24] 技术团队", "较强"),
+    ("[19/24] 自有算力", "是"),
+    ("[20/24] 端侧部署", "否"),
+    ("[21/24] 关键信息基础设施", "是"),
+    ("[22/24] 使用人数", "2000"),
+    ("[23/24] 月度Token量", "3亿"),
+    ("[24/24] 企业名称", "江南银行"),
 ]
 
 
@@ -73,6 +78,11 @@ def test_a_full_session_in_a_terminal(tmp_path):
         "has_gpu_infrastructure": True,
         "on_device": False,
         "critical_infrastructure": True,
+        "minors": False,
+        "publishes_generated_content": False,
+        "pi_individuals": 3_000_000,
+        "users": 2000,
+        "monthly_tokens": 300_000_000,
     }
     memo = (tmp_path / "江南银行.md").read_text(encoding="utf-8")
     assert memo.startswith("# 江南银行")
@@ -80,11 +90,11 @@ def test_a_full_session_in_a_terminal(tmp_path):
 
 def test_ctrl_c_in_a_terminal_keeps_a_draft(tmp_path):
     child = spawn("--save", "p.yaml", cwd=tmp_path)
-    for header, answer in [("[1/17] 行业", "医疗"), ("[2/17] 规模", "中型"), ("[4/17] 初创企业", "")]:
+    for header, answer in [("[1/24] 行业", "医疗"), ("[2/24] 规模", "中型"), ("[4/24] 初创企业", "")]:
         child.expect_exact(header)
         child.expect_exact("> ")
         child.sendline(answer)
-    child.expect_exact("[5/17] 应用场景")
+    child.expect_exact("[5/24] 应用场景")
     child.expect_exact("> ")
     child.sendintr()
     child.expect_exact("advisor ask --from p.draft.yaml --save p.yaml")

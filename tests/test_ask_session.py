@@ -19,14 +19,19 @@ BANK_ANSWERS = [
     "高",  # privacy
     "800万",  # budget
     "2",  # public_facing: 否
-    # modalities: not asked (internal, no content generation)
+    "",  # serves_businesses (asked: not public-facing): 否
+    # minors: not asked (internal, not education); modalities: not asked (internal, no content generation)
     "个人信息",  # personal_info (asked: finance)
+    "120万",  # pi_individuals (asked: personal information)
     "",  # cross_border
+    # eu_market: not asked (no cross-border data, finance)
     "检索增强",  # customization
     "3",  # ml_team: 较强
     "是",  # has_gpu_infrastructure
     "",  # on_device
     "是",  # critical_infrastructure
+    "",  # users: not known
+    # monthly_tokens: not asked (no number of users)
     "示例银行",  # name
 ]
 BANK_PROFILE = {
@@ -45,6 +50,8 @@ BANK_PROFILE = {
     "has_gpu_infrastructure": True,
     "on_device": False,
     "critical_infrastructure": True,
+    "serves_businesses": False,
+    "pi_individuals": 1_200_000,
 }
 
 
@@ -70,9 +77,9 @@ def test_a_chinese_session_saves_the_profile_and_prints_the_recommendation(cli, 
 
 def test_questions_are_asked_in_chinese_by_default_and_in_english_on_request(cli):
     zh = cli("ask", input="")
-    assert "[1/17] 行业 · 贵单位属于哪个行业？" in zh.stdout
+    assert "[1/24] 行业 · 贵单位属于哪个行业？" in zh.stdout
     en = cli("ask", "--lang", "en", input="")
-    assert "[1/17] Sector · Which sector is the enterprise in?" in en.stdout
+    assert "[1/24] Sector · Which sector is the enterprise in?" in en.stdout
     assert "Stopped part-way" in en.stderr
 
 
@@ -92,7 +99,7 @@ def test_a_wrong_answer_is_re_asked_and_earlier_answers_are_kept(cli, tmp_path):
 def test_a_required_question_cannot_be_skipped(cli):
     result = cli("ask", input=lines("", "金融"))
     assert "这个问题需要回答" in result.stdout
-    assert result.stdout.count("[1/17]") == 1 and "[2/17]" in result.stdout
+    assert result.stdout.count("[1/24]") == 1 and "[2/24]" in result.stdout
 
 
 def test_help_explains_the_question_and_shows_the_rule_pack_thresholds(cli):
@@ -103,18 +110,23 @@ def test_help_explains_the_question_and_shows_the_rule_pack_thresholds(cli):
 
 def test_employees_are_asked_only_without_a_size(cli):
     with_size = cli("ask", input=lines("金融", "大型", "否"))
-    assert "员工人数 · " not in with_size.stdout and "[4/17] 初创企业" in with_size.stdout
+    assert "员工人数 · " not in with_size.stdout and "[4/24] 初创企业" in with_size.stdout
     without = cli("ask", input=lines("金融", "", "800"))
-    assert "[3/17] 员工人数 · 贵单位有多少名员工？" in without.stdout
+    assert "[3/24] 员工人数 · 贵单位有多少名员工？" in without.stdout
 
 
 def test_skipped_questions_do_not_appear(cli, tmp_path):
     out = tmp_path / "p.yaml"
-    internal = ["工业", "中型", "", "代码生成、智能翻译", "中", "中", "否", "", "", "", "", "", "", "华东机械"]
+    internal = ["工业", "中型", "", "代码生成、智能翻译", "中", "中", "否", "", "", "", "", "", "", "", "", "华东机械"]
     result = cli("ask", "--save", str(out), input=lines(*internal))
     assert result.exit_code == 0, result.output
-    assert "生成模态 · " not in result.stdout and "个人信息 · " not in result.stdout
-    assert {"modalities", "personal_info"}.isdisjoint(yaml.safe_load(out.read_text(encoding="utf-8")))
+    for skipped in ("生成模态", "个人信息", "未成年人用户", "发布生成内容", "个人信息规模", "欧盟市场", "月度Token量"):
+        assert f"{skipped} · " not in result.stdout
+    assert "面向企业客户 · " in result.stdout and "使用人数 · " in result.stdout
+    saved = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert {"modalities", "personal_info", "minors", "publishes_generated_content", "pi_individuals",
+            "eu_market", "users", "monthly_tokens"}.isdisjoint(saved)
+    assert saved["serves_businesses"] is False
 
 
 def test_going_back_changes_an_earlier_answer(cli, tmp_path):
@@ -221,7 +233,7 @@ def test_problems_found_before_the_first_question_exit_2_with_one_message(cli, t
     assert missing.exit_code == 2 and "no such file" in missing.stderr
     nowhere = cli("ask", "--save", str(tmp_path / "no" / "dir" / "p.yaml"), input=ENTER_THROUGH)
     assert nowhere.exit_code == 2 and "does not exist" in nowhere.stderr
-    assert "[1/17]" not in nowhere.stdout
+    assert "[1/24]" not in nowhere.stdout
 
 
 def test_another_questionnaire_file_can_be_used_and_is_checked(cli, tmp_path):
@@ -264,3 +276,14 @@ def test_help_shows_bands_of_another_rule_pack_from_its_thresholds(cli):
     result = cli("ask", "--rules", str(MINIPACK), "--lang", "en", input=lines("finance", "", "?"))
     assert "Bands in the rule pack (source: test thresholds):" in result.stdout
     assert "    - micro: Employees < 10\n" in result.stdout and "    - large: Employees ≥ 500\n" in result.stdout
+
+
+def test_a_count_question_says_what_a_count_is(cli, tmp_path):
+    out = tmp_path / "bank.yaml"
+    at = BANK_ANSWERS.index("120万")
+    answers = [*BANK_ANSWERS[:at], "很多", *BANK_ANSWERS[at:]]
+    result = cli("ask", "--save", str(out), input=lines(*answers))
+    assert result.exit_code == 0, result.output
+    assert "输入人数，如 5000、120万" in result.stdout  # the field's own hint, not the headcount's
+    assert "「很多」不是有效的人数。请输入 0 到 1000000000000000 之间的整数，可用“万”“亿”" in result.stdout
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["pi_individuals"] == 1_200_000

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 from batch_data import client_rows
 
-from advisor.assembly import SECTIONS, Reads
+from advisor.assembly import DEFAULT_OPTIONS, SECTIONS, Reads
 from advisor.batch.scorer import Scorer
+from advisor.pipeline import dated  # the options a run uses: the checklist dated today
 from advisor.recommendation import Recommendation
 from advisor.sources.records import Record
 
@@ -50,7 +51,7 @@ def rows() -> list[dict[str, str]]:
 def test_a_section_reading_more_is_cached_on_what_it_reads_and_stays_identical(monkeypatch, advisor, reads):
     # The batch follows a section's declared reads: declaring more changes its caching, not its bytes.
     table = tuple(replace(s, reads=reads) if s.key == "derived_facts" else s for s in SECTIONS)
-    monkeypatch.setattr(advisor.assembly("zh"), "sections", table)
+    monkeypatch.setattr(advisor.assembly("zh", dated(DEFAULT_OPTIONS)), "sections", table)
     fast, reference = Scorer(lang="zh"), Scorer(lang="zh", cache=False)
     assert fast._assembler is not None
     for number, row in enumerate(rows(), start=1):

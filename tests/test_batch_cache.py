@@ -7,8 +7,10 @@ import random
 import pytest
 from batch_data import client_rows, write_csv
 
+from advisor.assembly import DEFAULT_OPTIONS
 from advisor.batch import scorer as scorer_module
 from advisor.batch.scorer import Scorer
+from advisor.pipeline import dated  # the options a run uses: the checklist dated today
 from advisor.sources.records import Record
 
 
@@ -66,9 +68,9 @@ def test_a_section_table_the_fast_path_cannot_cache_falls_back_to_recommend(monk
     from advisor.assembly import Reads
 
     # a section besides `profile` that reads the name: no decision could be shared between names
-    sections = advisor.assembly("zh").sections
+    sections = advisor.assembly("zh", dated(DEFAULT_OPTIONS)).sections
     named = tuple(replace(s, reads=Reads(name=True)) if s.key == "lang" else s for s in sections)
-    monkeypatch.setattr(advisor.assembly("zh"), "sections", named)
+    monkeypatch.setattr(advisor.assembly("zh", dated(DEFAULT_OPTIONS)), "sections", named)
     fallback = Scorer(lang="zh")
     assert fallback._assembler is None
     row = client_rows(1, seed=2)[0]

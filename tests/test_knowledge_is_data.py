@@ -9,7 +9,7 @@ from conftest import ROOT
 
 def test_python_names_no_rule_id_and_no_category_value(advisor):
     pack = advisor.pack
-    names = set(pack.by_id) | set(pack.items) | set(pack.facts) | set(pack.meta.tie_break)
+    names = set(pack.by_id) | set(pack.items) | set(pack.facts) | set(pack.meta.tie_break) | set(pack.instruments)
     from advisor.vocabulary import vocabulary
 
     names |= set(vocabulary().enums["sector"]) | set(vocabulary().outputs["compliance_ids"])

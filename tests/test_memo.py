@@ -15,7 +15,7 @@ from conftest import PROFILES
 DATE = "2025-03-01"
 BANK = PROFILES / "05-hybrid-bank.yaml"  # hybrid, sensitive data, compliance items with confirmations
 PUBLIC_APP = PROFILES / "07-public-writing-app.yaml"  # public-facing generative service
-SECTION_KEYS = ["summary", "deployment", "pricing", "model_size", "compliance", "sector"]
+SECTION_KEYS = ["summary", "deployment", "pricing", "model_size", "compliance", "upcoming", "sector"]
 
 
 def memo_text(key: str, lang: str, **values) -> str:
@@ -296,7 +296,7 @@ def test_user_template(cli, tmp_path):
                         " | {{ memo.sections | length }}\n", encoding="utf-8")
     result = cli("memo", str(BANK), "--lang", "en", "--template", str(template))
     assert result.exit_code == 0
-    assert result.stdout == f"{memo_text('title', 'en', name='江南农村商业银行')} | hybrid | 7\n"
+    assert result.stdout == f"{memo_text('title', 'en', name='江南农村商业银行')} | hybrid | 8\n"
 
 
 def test_user_template_errors_name_the_file_and_line(cli, tmp_path):

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from advisor.assembly import RunOptions
 from advisor.engine.cases import check_case, load_cases
 from advisor.profile import parse_profile
 from conftest import MINIPACK, RULES
@@ -19,7 +20,8 @@ def test_there_are_cases():
 
 @pytest.mark.parametrize("loaded", CASES, ids=lambda c: c.label[:70])
 def test_case(loaded, advisor):
-    result = advisor.recommend(parse_profile(loaded.case.profile), "en").model_dump(mode="json")
+    options = RunOptions(as_of=loaded.case.as_of)
+    result = advisor.recommend(parse_profile(loaded.case.profile), "en", options).model_dump(mode="json")
     assert check_case(result, loaded.case.expect) == []
 
 

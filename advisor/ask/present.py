@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from advisor.ask.questionnaire import Question
 from advisor.ask.text import msg
-from advisor.profile import MAX_EMPLOYEES
+from advisor.profile import MAX_COUNT, MAX_EMPLOYEES
 from advisor.vocabulary import vocabulary
 
 WIDTH = 78  # fits an 80-column terminal
@@ -89,9 +89,15 @@ def _choice_lines(question: Question, lang: str) -> list[str]:
     return rows
 
 
+def _own(prefix: str, question: Question) -> str:
+    """The message ``prefix_FIELD`` when the field has one of its own, else ``prefix_KIND``."""
+    key = f"{prefix}_{question.field}"
+    return key if key in msg.entries else f"{prefix}_{question.kind}"
+
+
 def hint(question: Question, lang: str) -> str:
     """How to answer: by number, name, several, or what an empty answer means."""
-    parts = [msg(f"how_{question.kind}", lang)]
+    parts = [msg(_own("how", question), lang)]
     if question.empty is not None:
         parts.append(msg("how_empty", lang, meaning=question.empty.get(lang)))
     parts.append(msg("how_help", lang))
@@ -139,8 +145,8 @@ def help_block(question: Question, lang: str, thresholds: Any = None) -> str:
 def invalid(question: Question, text: str, lang: str) -> str:
     """Why ``text`` is not an answer, and what is allowed."""
     labels = msg("list_sep", lang).join(value_label(question, c.value, lang) for c in question.choices)
-    return wrap(msg(f"invalid_{question.kind}", lang, text=text, n=len(question.choices), labels=labels,
-                    max=MAX_EMPLOYEES), indent="")
+    return wrap(msg(_own("invalid", question), lang, text=text, n=len(question.choices), labels=labels,
+                    max=MAX_EMPLOYEES, max_count=MAX_COUNT), indent="")
 
 
 def summary(questions: list[Question], state: Mapping[str, Any], lang: str) -> str:

@@ -24,7 +24,9 @@ class MemoFolder:
         self.directory = Path(directory)
         if self.directory.exists() and not self.directory.is_dir():
             raise SourceError(f"--memos {directory}: exists and is not a folder")
-        self.fmt, self.lang, self.rules_dir, self.date = fmt, lang, rules_dir, date or dt.date.today()
+        from advisor import clock
+
+        self.fmt, self.lang, self.rules_dir, self.date = fmt, lang, rules_dir, date or clock.today()
         self.namer = MemoNamer(EXTENSIONS[fmt])
         self.written = 0
 

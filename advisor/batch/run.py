@@ -6,9 +6,10 @@ library user (say inside Dask's ``map_partitions``) get the same results from th
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
@@ -19,7 +20,7 @@ from advisor.batch.summary import Summary
 from advisor.batch.workers import chunked, map_blocks
 from advisor.batch.writers import Failed, OutputFormat, make_format
 from advisor.errors import ProfileError
-from advisor.pipeline import DEFAULT_LANG
+from advisor.pipeline import DEFAULT_LANG, as_of_date
 from advisor.sources.records import Record
 
 BLOCK = 1000  # records per block: big enough to amortise the hand-over to workers, small for memory
@@ -143,8 +144,15 @@ def run_batch(
 def score_records(
     profiles: Iterable[Any], *, rules: str | None = None, lang: str = DEFAULT_LANG,
     options: RunOptions = DEFAULT_OPTIONS, workers: int = 1, cache: bool = True, block_size: int = BLOCK,
+    as_of: dt.date | str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """``advisor.score_many``: each profile's recommendation (or error object) as a dict, in order."""
+    """``advisor.score_many``: each profile's recommendation (or error object) as a dict, in order.
+
+    ``as_of`` (a date or ``YYYY-MM-DD``) is the date every checklist is evaluated for, in place of
+    ``options.as_of``; by default today, read once for the whole run. ``ValueError`` for text
+    that is not such a date."""
+    if as_of is not None:
+        options = replace(options, as_of=as_of_date(as_of))
     scorer = Scorer(rules, lang, cache=cache, options=options)
     records = (Record(number, None, None, data) for number, data in enumerate(profiles, start=1))
     blocks = scored_blocks(records, ScoreChunk(scorer, make_format("rows", lang)), workers=workers,

@@ -25,7 +25,7 @@ from advisor.batch.cells import CellValidator
 from advisor.batch.decision import Decision
 from advisor.batch.verdicts import Verdicts
 from advisor.errors import ProfileError
-from advisor.pipeline import DEFAULT_LANG, Advisor, get_advisor
+from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
 from advisor.profile import Profile, parse_profile
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
@@ -41,12 +41,12 @@ class Scorer:
                  advisor: Advisor | None = None, options: RunOptions = DEFAULT_OPTIONS) -> None:
         self.advisor = advisor or get_advisor(rules)
         self.lang = lang
-        self.options = options
+        self.options = dated(options)  # one day for the whole run, even across midnight
         self.cache = cache
         self._assembler: JsonAssembler | None = None
         if cache:
             try:
-                self._assembler = JsonAssembler(self.advisor, lang, options)
+                self._assembler = JsonAssembler(self.advisor, lang, self.options)
             except UnknownShape:
                 self._assembler = None  # a section table it cannot cache: assemble through Advisor.recommend
         self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from advisor.formats import FORMATS
-from advisor.options import lang_option, rules_option
+from advisor.options import as_of_option, lang_option, rules_option
 
 
 @click.command()
@@ -14,12 +14,14 @@ from advisor.options import lang_option, rules_option
               help="Output format (json is contract §3).")
 @lang_option
 @rules_option
-def advise(profile: str, fmt: str, lang: str, rules_dir: str | None) -> None:
+@as_of_option
+def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> None:
     """Recommend for one PROFILE (a YAML or JSON file; '-' reads standard input)."""
+    from advisor.assembly import RunOptions
     from advisor.formats import render
     from advisor.pipeline import get_advisor
     from advisor.sources.document import read_profile
 
     parsed = read_profile(profile)
-    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower())
+    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(as_of=as_of))
     click.echo(render(recommendation, fmt), nl=False)

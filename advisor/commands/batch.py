@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import lang_option, rules_option
+from advisor.options import as_of_option, lang_option, rules_option
 
 
 @click.command()
@@ -34,11 +34,12 @@ from advisor.options import lang_option, rules_option
               help="Date printed on the memos (default: today).")
 @lang_option
 @rules_option
+@as_of_option
 @click.pass_context
 def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
           summary_path: str | None, encoding: str, input_format: str, workers: int, max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
-          rules_dir: str | None) -> None:
+          rules_dir: str | None, as_of) -> None:
     """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, folders of
     profile files, or '-' for standard input.
 
@@ -52,6 +53,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     import sys
     from pathlib import Path
 
+    from advisor.assembly import RunOptions
     from advisor.batch.atomic import AtomicFile
     from advisor.batch.progress import Progress
     from advisor.batch.run import run_batch
@@ -67,7 +69,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         check_encoding(encoding)
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
-    scorer = Scorer(rules_dir, lang, cache=not no_cache)
+    scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format)
     progress = Progress(sys.stderr, lang, enabled=not quiet and sys.stderr.isatty())
 

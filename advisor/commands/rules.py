@@ -44,6 +44,7 @@ def test_rules(rules_dir: str | None, verbose: bool) -> None:
 
     Exit status 0 when every case passes, 1 when some fail, 2 when the pack does not load.
     """
+    from advisor.assembly import RunOptions
     from advisor.engine.cases import check_case, load_cases
     from advisor.errors import ProfileError
     from advisor.pipeline import get_advisor
@@ -54,7 +55,8 @@ def test_rules(rules_dir: str | None, verbose: bool) -> None:
     failed = 0
     for loaded in cases:
         try:
-            result = advisor.recommend(parse_profile(loaded.case.profile, source=loaded.label), "en").model_dump(mode="json")
+            profile = parse_profile(loaded.case.profile, source=loaded.label)
+            result = advisor.recommend(profile, "en", RunOptions(as_of=loaded.case.as_of)).model_dump(mode="json")
             failures = check_case(result, loaded.case.expect)
         except ProfileError as exc:
             failures = [str(exc)]

@@ -5,6 +5,7 @@ One implementation serves both ``advisor rules test`` and the project's pytest s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,19 +42,24 @@ class Expect(Strict):
     decided_by: str | None = None
     tied_with: list[str] | None = None
     size_chosen_by: str | None = None
+    upcoming: list[str] | None = None  # exactly these items come into force within 12 months
+    basis: dict[str, str] = {}  # item id -> text its basis (in English) contains
 
 
 class Case(Strict):
-    """A profile and the outcome it must give."""
+    """A profile and the outcome it must give, with the checklist as of ``as_of`` (default: the
+    file's ``as_of``, else today)."""
 
     name: str
     profile: dict[str, Any]
+    as_of: dt.date | None = None
     expect: Expect
 
 
 class CaseFile(Strict):
-    """A YAML file of cases."""
+    """A YAML file of cases; ``as_of`` dates every case that gives no date of its own."""
 
+    as_of: dt.date | None = None
     cases: list[Case] = Field(min_length=1)
 
 
@@ -87,7 +93,9 @@ def load_cases(pack_dir: str | Path) -> list[LoadedCase]:
             problems += [f"cases/{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
                          for e in exc.errors(include_url=False)]
             continue
-        out += [LoadedCase(f"cases/{path.name}", n, case) for n, case in enumerate(data.cases, start=1)]
+        out += [LoadedCase(f"cases/{path.name}", n, case if case.as_of or not data.as_of
+                           else case.model_copy(update={"as_of": data.as_of}))
+                for n, case in enumerate(data.cases, start=1)]
     if problems:
         raise RuleLoadError(problems, str(pack_dir))
     return out
@@ -137,4 +145,11 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
     chosen_by = size.get("chosen_by")
     if expect.size_chosen_by is not None and chosen_by != expect.size_chosen_by:
         failures.append(f"model size chosen by {chosen_by}, expected {expect.size_chosen_by}")
+    upcoming = [c["id"] for c in result.get("upcoming", [])]
+    if expect.upcoming is not None and set(upcoming) != set(expect.upcoming):
+        failures.append(f"upcoming is {upcoming} (after {result.get('as_of')}), expected {expect.upcoming}")
+    bases = {c["id"]: c["basis"] for c in result["compliance"]}
+    for item, text in expect.basis.items():
+        if text not in bases.get(item, ""):
+            failures.append(f"{item}: basis {bases.get(item, '(not on the checklist)')!r} lacks {text!r}")
     return failures

@@ -20,6 +20,7 @@ from advisor.engine.schema import (
     Condition,
     FactTest,
     FieldTest,
+    Instrument,
     Item,
     Not,
     PackFile,
@@ -28,6 +29,7 @@ from advisor.engine.schema import (
     Text,
     Thresholds,
     Vocabulary,
+    date_start,
 )
 from advisor.errors import RuleLoadError
 from advisor.vocabulary import vocabulary
@@ -35,7 +37,7 @@ from advisor.vocabulary import vocabulary
 # Fields that conditions may test besides the contract's profile fields.
 MODE_FIELD = "mode"  # the decided deployment mode: rules testing it run after the decision
 BUDGET_NUMBER_FIELD = "budget_cny"  # the budget as a number, present when one was given
-NUMERIC_FIELDS = frozenset({"employees", BUDGET_NUMBER_FIELD})
+NUMERIC_FIELDS = vocabulary().numbers | {BUDGET_NUMBER_FIELD}  # the contract's whole-number fields, and the amount
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class RulePack:
     items: dict[str, Item]
     rules: tuple[Rule, ...]
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file name
+    instruments: dict[str, Instrument] = field(default_factory=dict)
 
     @functools.cached_property
     def by_id(self) -> dict[str, Rule]:
@@ -130,7 +133,7 @@ def _locate(filename: str, raw: dict, err: dict) -> str:
         rule = rules[loc[1]] if loc[1] < len(rules) and isinstance(rules[loc[1]], dict) else {}
         where += f": rule {rule.get('id', '#' + str(loc[1] + 1))}"
         loc = loc[2:]
-    elif len(loc) >= 2 and loc[0] in ("items", "facts"):
+    elif len(loc) >= 2 and loc[0] in ("items", "facts", "instruments"):
         where += f": {loc[0][:-1]} {loc[1]}"
         loc = loc[2:]
     # Drop pydantic's internal union/tag steps from the path shown to a rule author.
@@ -146,6 +149,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
     problems: list[str] = []
     singles: dict[str, tuple[str, Any]] = {}
     facts: dict[str, Text] = {}
+    instruments: dict[str, Instrument] = {}
     items: dict[str, Item] = {}
     rules: list[Rule] = []
     rule_files: dict[str, str] = {}
@@ -162,6 +166,10 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
             if fid in facts:
                 problems.append(f"{name}: fact '{fid}' is declared twice")
             facts[fid] = text
+        for iid, instrument in pf.instruments.items():
+            if iid in instruments:
+                problems.append(f"{name}: instrument '{iid}' is defined twice")
+            instruments[iid] = instrument
         for iid, item in pf.items.items():
             if iid in items:
                 problems.append(f"{name}: item '{iid}' is defined twice")
@@ -187,6 +195,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
         items=items,
         rules=tuple(rules),
         files=rule_files,
+        instruments=instruments,
     )
 
 
@@ -216,6 +225,7 @@ def _check(pack: RulePack) -> Iterator[str]:
             if band.value not in voc.enums[enum]:
                 yield f"thresholds.{table}: band value '{band.value}' is not one of {', '.join(voc.enums[enum])}"
 
+    yield from _check_items(pack)
     derived = {e.derive for r in pack.rules for e in r.then if e.derive}
     for rule in pack.rules:
         where = f"{pack.files[rule.id]}: rule {rule.id}"
@@ -253,6 +263,35 @@ def _check(pack: RulePack) -> Iterator[str]:
                 yield f"{where}: unknown compliance item '{effect.comply.item}'{_suggest(effect.comply.item, pack.items)}"
             if effect.derive and effect.derive not in pack.facts:
                 yield f"{where}: derives undeclared fact '{effect.derive}'{_suggest(effect.derive, pack.facts)}"
+
+
+def _check_items(pack: RulePack) -> Iterator[str]:
+    """Every citation names an instrument of the pack, numbers its articles from one of that
+    instrument's versions, and every dated action names an instrument its item cites."""
+    for iid, item in pack.items.items():
+        where = f"item {iid}"
+        cited = set()
+        for n, citation in enumerate(item.basis, start=1):
+            if citation.instrument is None:
+                continue
+            instrument = pack.instruments.get(citation.instrument)
+            if instrument is None:
+                yield (f"{where}: basis #{n}: unknown instrument '{citation.instrument}'"
+                       f"{_suggest(citation.instrument, pack.instruments)}")
+                continue
+            cited.add(citation.instrument)
+            versions = [date_start(instrument.effective), *(v.effective for v in instrument.versions)]
+            for article in citation.articles:
+                if article.since is not None and article.since not in versions:
+                    yield (f"{where}: basis #{n}: articles since {article.since} — {citation.instrument} has no "
+                           f"version in force on that date; its versions: {', '.join(map(str, versions))}")
+        for required in item.requires:
+            if required not in cited:
+                yield f"{where}: requires '{required}', which its basis does not cite{_suggest(required, cited)}"
+        for action in item.actions:
+            if action.by is not None and action.by not in cited:
+                yield (f"{where}: action '{action.en[:40]}': 'by: {action.by}' is not an instrument of its basis"
+                       f"{_suggest(action.by, cited)}")
 
 
 def _walk(cond: Condition) -> Iterator[FieldTest | FactTest]:

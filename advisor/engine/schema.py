@@ -1,16 +1,18 @@
 """Pydantic models of the YAML rule-pack format.
 
 A pack is a folder of YAML files. Each file is a mapping with any of these sections:
-``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``items`` and ``rules``.
+``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``instruments``, ``items``
+and ``rules``.
 The loader merges the files; this module only says what one file may contain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 
@@ -29,17 +31,6 @@ class Text(Strict):
 
     def get(self, lang: str) -> str:
         """Return the text in ``lang`` (``en`` or ``zh``)."""
-        return self.zh if lang == "zh" else self.en
-
-
-class TextList(Strict):
-    """A bilingual list of lines (e.g. the steps of a compliance duty)."""
-
-    en: list[str]
-    zh: list[str]
-
-    def get(self, lang: str) -> list[str]:
-        """Return the lines in ``lang``."""
         return self.zh if lang == "zh" else self.en
 
 
@@ -345,14 +336,173 @@ class Vocabulary(Strict):
     statuses: dict[str, Text]
 
 
+# ---------------------------------------------------------------------------------------------
+# Dated legal knowledge: instruments (laws, regulations, standards, guidance), and the compliance
+# items that cite them article by article. What is in force on a date is computed from these
+# dates (``advisor/compliance.py``); nothing about a particular instrument is written in Python.
+# ---------------------------------------------------------------------------------------------
+
+_LEGAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _legal_date(value: Any) -> str:
+    """``2025-11-01``, or ``2022-06`` / ``2014`` when only the month or the year is known."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    match = _LEGAL_DATE.match(value) if isinstance(value, str) else None
+    if match:
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            match = None
+    if not match:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, or YYYY-MM / YYYY when only the month "
+                         "or the year is known")
+    return value
+
+
+LegalDate = Annotated[str, BeforeValidator(_legal_date)]
+
+
+def date_start(text: str) -> dt.date:
+    """The first day a ``LegalDate`` can mean: ``2022-06`` -> 2022-06-01, ``2014`` -> 2014-01-01.
+
+    A duty known only to the month or the year counts as in force from the first day of that
+    period; the output shows the date as it is known (``2022-06``), never a made-up day.
+    """
+    year, month, day = (int(g) if g else 1 for g in _LEGAL_DATE.match(text).groups())  # type: ignore[union-attr]
+    return dt.date(year, month, day)
+
+
+class InstrumentVersion(Strict):
+    """A later version of an instrument (an amendment): from when it applies, and how a basis names it."""
+
+    effective: dt.date
+    published: LegalDate | None = None
+    label: Text | None = None  # e.g. {en: "as amended 2025-10-28", zh: 2025年修正}
+
+
+class Instrument(Strict):
+    """A law, regulation, standard or guidance document, with its dates and where they come from.
+
+    ``effective`` is the date the first version came into force; ``versions`` are the later
+    versions (oldest first); ``repealed`` the first day it no longer applies. ``confirm`` says
+    which of these facts come from secondary sources only.
+    """
+
+    cite: Text  # how a basis names it: {en: "Cybersecurity Law (网络安全法)", zh: 《网络安全法》}
+    issuer: Text | None = None
+    published: LegalDate | None = None
+    effective: LegalDate
+    versions: list[InstrumentVersion] = []
+    repealed: dt.date | None = None
+    source: str = Field(min_length=1)
+    confirm: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Instrument":
+        dates = [date_start(self.effective), *(v.effective for v in self.versions)]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("the versions must come into force one after the other, after 'effective'")
+        if self.repealed is not None and self.repealed <= dates[-1]:
+            raise ValueError("'repealed' must come after the last version came into force")
+        return self
+
+
+class Article(Strict):
+    """The articles cited, as numbered from ``since`` (the date a version of the instrument came
+    into force; absent: from its first version)."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+    since: dt.date | None = None
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
+class Citation(Strict):
+    """One instrument of an item's basis, with the articles cited (renumbered across versions).
+
+    ``applies_from``: the cited articles apply later than the instrument came into force (a staged
+    application, e.g. EU AI Act Art 50). For an instrument not in the pack's ``instruments``, give
+    its full ``text`` and ``effective`` date instead of ``instrument`` (rule packs of the first
+    release wrote every basis so).
+    """
+
+    instrument: Identifier | None = None
+    text: Text | None = None
+    effective: LegalDate | None = None
+    articles: list[Article] = []
+    applies_from: dt.date | None = None
+
+    @field_validator("articles", mode="before")
+    @classmethod
+    def _one_or_many(cls, raw: Any) -> Any:
+        return [raw] if isinstance(raw, dict) else raw
+
+    @model_validator(mode="after")
+    def _named(self) -> "Citation":
+        if (self.instrument is None) == (self.text is None):
+            raise ValueError("a citation names either an 'instrument' of the pack or gives its 'text'")
+        if (self.text is None) != (self.effective is None):
+            raise ValueError("a citation by 'text' gives its 'effective' date (and one by 'instrument' does not)")
+        starts = [a.since for a in self.articles]
+        if None in starts[1:] or starts[1:] != sorted(starts[1:]):
+            raise ValueError("articles: only the first may omit 'since', and the dates must increase")
+        return self
+
+
+class Action(Strict):
+    """One thing to do; ``by``: the instrument it comes from, when it applies only while that
+    instrument is in force (the item's basis must cite it)."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+    by: Identifier | None = None
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
 class Item(Strict):
-    """A compliance duty of the checklist."""
+    """A compliance duty of the checklist: what it is, the instruments and articles it rests on
+    (in the order shown), and what to do. It is in force from the day the first of its citations
+    is — or, with ``requires``, from the day all of those instruments are (the duty exists only
+    once they do, e.g. the instrument that sets its threshold); ``confirm`` says which facts of
+    the duty itself still need confirmation."""
 
     title: Text
-    basis: Text  # instrument and article
-    effective: dt.date
-    actions: TextList
-    confirm: Text | None = None  # set when a fact behind it still needs confirmation
+    basis: list[Citation] = Field(min_length=1)
+    requires: list[Identifier] = []
+    actions: list[Action] = Field(min_length=1)
+    confirm: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_release_shape(cls, raw: Any) -> Any:
+        """Accept the first release's item: ``basis: {en, zh}``, ``effective``, ``actions: {en: [...], zh: [...]}``."""
+        if not isinstance(raw, dict):
+            return raw
+        raw = dict(raw)
+        basis = raw.get("basis")
+        if isinstance(basis, dict) and set(basis) == {"en", "zh"}:
+            raw["basis"] = [{"text": basis, "effective": raw.pop("effective", None)}]
+        actions = raw.get("actions")
+        if isinstance(actions, dict) and set(actions) == {"en", "zh"}:
+            en, zh = actions["en"], actions["zh"]
+            if isinstance(en, list) and isinstance(zh, list):
+                if len(en) != len(zh):
+                    raise ValueError(f"actions: {len(en)} lines in en but {len(zh)} in zh")
+                raw["actions"] = [{"en": e, "zh": z} for e, z in zip(en, zh)]
+        return raw
 
 
 class PackMeta(Strict):
@@ -372,6 +522,7 @@ class PackFile(Strict):
     thresholds: Thresholds | None = None
     vocabulary: Vocabulary | None = None
     facts: dict[Identifier, Text] = {}
+    instruments: dict[Identifier, Instrument] = {}
     items: dict[Identifier, Item] = {}
     rules: list[Rule] = []
 

@@ -27,6 +27,15 @@ def size_text(rec: Recommendation) -> str:
     )
 
 
+def upcoming_end(rec: Recommendation) -> str:
+    """The last day (ISO) of the window ``rec.upcoming`` covers: 12 months after ``as_of``."""
+    import datetime as dt
+
+    from advisor.compliance import window_end
+
+    return window_end(dt.date.fromisoformat(rec.as_of)).isoformat()
+
+
 def headline(rec: Recommendation) -> str:
     """``Recommended: Hybrid (hybrid), score 7.5``."""
     d = rec.deployment

@@ -11,6 +11,7 @@ from advisor.formats.common import (
     number,
     pricing_excluded_text,
     size_text,
+    upcoming_end,
 )
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
@@ -56,7 +57,7 @@ def render(rec: Recommendation) -> str:
         out += [f"### {t('excluded_heading', lang)}", ""]
         out += [f"- {cell(sep.join(labels))}: {cell(reason)} ({', '.join(f'`{r}`' for r in rules)})"
                 for labels, rules, reason in exclusion_groups(rec)] + [""]
-    out += [f"## {t('compliance', lang)}", ""]
+    out += [f"## {t('compliance_as_of', lang, date=rec.as_of)}", ""]
     if rec.compliance:
         out += [_table(
             [[f"`{c.id}` {c.title}", c.status_label, c.basis, c.effective, c.reason] for c in rec.compliance],
@@ -66,6 +67,15 @@ def render(rec: Recommendation) -> str:
     else:
         out.append(t("none", lang))
     out.append("")
+    end = upcoming_end(rec)
+    out += [f"### {t('upcoming', lang, end=end)}", ""]
+    if rec.upcoming:
+        out += [_table(
+            [[c.effective, f"`{c.id}` {c.title}", c.status_label, t(f"change_{c.change}", lang), c.basis]
+             for c in rec.upcoming],
+            [t("effective", lang), t("item", lang), t("status", lang), t("change", lang), t("basis", lang)]), ""]
+    else:
+        out += [t("upcoming_none", lang, end=end), ""]
     if rec.notes:
         out += [f"## {t('notes', lang)}", ""] + [f"- {cell(n.text)} (`{n.rule}`)" for n in rec.notes] + [""]
     if rec.thresholds:

@@ -11,6 +11,7 @@ from advisor.formats.common import (
     number,
     pricing_excluded_text,
     size_text,
+    upcoming_end,
 )
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
@@ -32,6 +33,20 @@ def _wrap(text: str) -> str:
 
 def _heading(text: str) -> str:
     return f"\n{text}\n" + "=" * min(WIDTH, 2 * len(text))
+
+
+def _upcoming(rec: Recommendation) -> str:
+    """The items coming into force within 12 months after ``as_of``, dated."""
+    lang = rec.lang
+    end = upcoming_end(rec)
+    if not rec.upcoming:
+        return "\n" + _wrap(t("upcoming_none", lang, end=end))
+    return "\n".join(["", t("upcoming", lang, end=end), _table(
+        [[c.effective, f"{c.title}\n{c.id}", c.status_label, t(f"change_{c.change}", lang), c.basis]
+         for c in rec.upcoming],
+        [t("effective", lang), t("item", lang), t("status", lang), t("change", lang), t("basis", lang)],
+        [10, 24, 6, 6, 24],
+    )])
 
 
 def render(rec: Recommendation) -> str:
@@ -70,7 +85,7 @@ def render(rec: Recommendation) -> str:
         out.append(_table([["\n".join(labels), reason] for labels, _, reason in exclusion_groups(rec)],
                           [t("excluded_heading", lang), t("reason", lang)], [24, 52]))
 
-    out.append(_heading(t("compliance", lang)))
+    out.append(_heading(t("compliance_as_of", lang, date=rec.as_of)))
     if rec.compliance:
         out.append(_table(
             [[f"{c.title}\n{c.id}", c.status_label, c.basis, c.effective] for c in rec.compliance],
@@ -84,6 +99,7 @@ def render(rec: Recommendation) -> str:
                               [26, 50]))
     else:
         out.append(t("none", lang))
+    out.append(_upcoming(rec))
 
     if rec.notes:
         out.append(_heading(t("notes", lang)))

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from advisor.compliance import window_end
 from advisor.engine.loader import RulePack
 from advisor.assembly import reasons as reasons_of
 from advisor.formats.common import field_names, number
@@ -46,6 +47,7 @@ class _Builder:
     def __init__(self, rec: Recommendation, profile: Profile, pack: RulePack, date: dt.date) -> None:
         self.rec, self.profile, self.pack, self.date = rec, profile, pack, date
         self.lang = rec.lang
+        self.as_of = dt.date.fromisoformat(rec.as_of)
         self.notes = self._route_notes()
         ms = rec.model_size
         self.estimate: Estimate | None = (
@@ -93,6 +95,15 @@ class _Builder:
     def date_text(self, day: dt.date) -> str:
         return self.t("date", y=day.year, m=day.month, d=day.day, month=mlist("months", self.lang)[day.month - 1])
 
+    def legal_date(self, text: str) -> str:
+        """A date as the sources know it: a day (``2025-11-01``), a month (``2025-11``) or a year."""
+        if len(text) == 10:
+            return self.date_text(dt.date.fromisoformat(text))
+        if len(text) == 7:
+            year, month = int(text[:4]), int(text[5:])
+            return self.t("date_month", y=year, m=month, month=mlist("months", self.lang)[month - 1])
+        return self.t("date_year", y=int(text))
+
     def size_text(self) -> str:
         ms = self.rec.model_size
         key = "size_single" if ms.min_params_b == ms.max_params_b else "size_range"
@@ -124,6 +135,7 @@ class _Builder:
             ("pricing", self.pricing()),
             ("model_size", self.model_size()),
             ("compliance", self.compliance()),
+            ("upcoming", self.upcoming()),
             ("sector", self.sector()),
         ]
         numerals = mlist("numerals", lang)
@@ -142,6 +154,7 @@ class _Builder:
             meta=[
                 MetaField(label=self.t("meta_client"), value=rec.profile),
                 MetaField(label=self.t("meta_date"), value=self.date_text(self.date)),
+                MetaField(label=self.t("meta_as_of"), value=self.date_text(self.as_of)),
                 MetaField(label=self.t("meta_language"), value=self.t("language_name")),
                 MetaField(label=self.t("meta_pack"), value=self.t("meta_pack_value", name=pack.name, version=pack.version)),
             ],
@@ -198,6 +211,9 @@ class _Builder:
                                                 required=counts["required"], recommended=counts["recommended"])))
         else:
             blocks.append(Paragraph(text=self.t("summary_compliance_none")))
+        if rec.upcoming:
+            blocks.append(Paragraph(text=self.t("summary_upcoming", count=len(rec.upcoming),
+                                                end=self.date_text(window_end(self.as_of)))))
 
         steps = self.next_steps()
         if steps:
@@ -374,11 +390,12 @@ class _Builder:
         counts = Counter(c.status for c in items)
         blocks: list[Any] = [
             Paragraph(text=self.t("comp_intro", total=len(items), required=counts["required"],
-                                  recommended=counts["recommended"])),
+                                  recommended=counts["recommended"])
+                      + ("" if self.lang == "zh" else " ") + self.t("comp_as_of", date=self.date_text(self.as_of))),
             Table(headers=[self.t("col_item"), self.t("col_status"), self.t("col_actions"), self.t("col_basis"),
                            self.t("col_effective")],
-                  rows=[[c.title, c.status_label, list(c.actions), c.basis,
-                         self.date_text(dt.date.fromisoformat(c.effective))] for c in items],
+                  rows=[[c.title, c.status_label, list(c.actions), c.basis, self.legal_date(c.effective)]
+                        for c in items],
                   widths=[17, 11, 41, 20, 11]),
         ]
         confirm = [c for c in items if c.needs_confirmation]
@@ -387,7 +404,33 @@ class _Builder:
                        Bullets(items=[Entry(label=self.label(c.title), text=c.needs_confirmation) for c in confirm])]
         return blocks + self.advice("compliance")
 
-    # --- 6. sector notes, pain points and remedies -----------------------------------------------
+    # --- 6. upcoming obligations --------------------------------------------------------------------
+
+    def upcoming(self) -> list[Any]:
+        items, as_of = self.rec.upcoming, self.date_text(self.as_of)
+        end = self.date_text(window_end(self.as_of))
+        if not items:
+            return [Paragraph(text=self.t("up_none", as_of=as_of, end=end))]
+        now = {c.id: c for c in self.rec.compliance}
+        rows = []
+        for c in items:
+            current = now.get(c.id)
+            new_actions = [a for a in c.actions if current is None or a not in current.actions]
+            rows.append([self.legal_date(c.effective), c.title, c.status_label, self.t(f"change_{c.change}"),
+                         new_actions, c.basis])
+        blocks: list[Any] = [
+            Paragraph(text=self.t("up_intro", count=len(items), as_of=as_of, end=end)),
+            Table(headers=[self.t("col_effective_on"), self.t("col_item"), self.t("col_status"), self.t("col_change"),
+                           self.t("col_actions"), self.t("col_basis")],
+                  rows=rows, widths=[11, 15, 9, 8, 36, 21]),
+        ]
+        confirm = [c for c in items if c.needs_confirmation]
+        if confirm:
+            blocks += [Subheading(text=self.t("comp_confirm")),
+                       Bullets(items=[Entry(label=self.label(c.title), text=c.needs_confirmation) for c in confirm])]
+        return blocks
+
+    # --- 7. sector notes, pain points and remedies -----------------------------------------------
 
     def sector(self) -> list[Any]:
         sector = vocabulary().label("sector", self.profile.sector, self.lang)
@@ -422,6 +465,7 @@ class _Builder:
                 source=self.cite(pack.meta.tie_break_source))),
             Paragraph(text=self.t("method_knowledge", name=rec.rule_pack.name, version=rec.rule_pack.version,
                                   total=len(pack.rules), fired=len(rec.trace))),
+            Paragraph(text=self.t("method_dates", as_of=self.date_text(self.as_of))),
             Paragraph(text=self.t("method_thresholds")),
             Bullets(items=self.threshold_entries()),
             Paragraph(text=self.t("method_estimate")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from advisor.assembly import DEFAULT_OPTIONS, RunOptions
+from advisor import clock
 from advisor.errors import AdvisorError, RenderError
 from advisor.profile import Profile
 from advisor.recommendation import Recommendation
@@ -20,24 +20,27 @@ def memo_bytes(
     rules_dir: str | None = None,
     template: str | Path | None = None,
     date: dt.date | None = None,
-    options: RunOptions = DEFAULT_OPTIONS,
+    as_of: dt.date | None = None,
 ) -> bytes:
     """The memo for ``profile`` as file contents (UTF-8 text for markdown/html).
 
     ``rec`` is reused when it is already in ``lang``; otherwise the profile is recommended again
-    in that language, with the run ``options``, by the same (process-wide, compiled once) pack.
+    in that language with the same (process-wide, compiled once) rule pack, its checklist as of
+    ``as_of`` (default: the day ``rec`` was evaluated for, else today).
     """
     from advisor.memo.builder import build_memo
     from advisor.memo.render import render_memo
+    from advisor.assembly import RunOptions
     from advisor.pipeline import get_advisor
 
     advisor = get_advisor(rules_dir)
     if rec is None or rec.lang != lang:
-        rec = advisor.recommend(profile, lang, options)
+        day = as_of or (dt.date.fromisoformat(rec.as_of) if rec is not None else None)
+        rec = advisor.recommend(profile, lang, RunOptions(as_of=day))
     if rec.rule_pack.version != advisor.pack.version:
         raise RenderError(f"the recommendation was made with rule pack {rec.rule_pack.version}, "
                           f"not with the pack loaded now ({advisor.pack.version})")
-    memo = build_memo(rec, profile, advisor.pack, date or dt.date.today())
+    memo = build_memo(rec, profile, advisor.pack, date or clock.today())
     out = render_memo(memo, fmt, template)
     return out if isinstance(out, bytes) else out.encode("utf-8")
 
@@ -52,10 +55,10 @@ def write_memo(
     rules_dir: str | None = None,
     template: str | Path | None = None,
     date: dt.date | None = None,
-    options: RunOptions = DEFAULT_OPTIONS,
+    as_of: dt.date | None = None,
 ) -> Path:
     """Write the memo for ``profile`` to ``path`` (folders are created); returns the path."""
-    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date, options=options)
+    data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date, as_of=as_of)
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
