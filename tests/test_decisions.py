@@ -341,13 +341,15 @@ def test_a_run_option_reaches_a_section_that_declares_it(monkeypatch, advisor):
     def tagged(inp):
         return inp.options["tag"]
 
-    options = TaggedOptions(tag="2026-12-01")
+    import datetime as dt
+
+    options = TaggedOptions(tag="2026-12-01", as_of=dt.date(2026, 12, 1))  # dated: used as given
     table = tuple(replace(s, build=tagged, reads=Reads(options=("tag",))) if s.key == "lang" else s for s in SECTIONS)
     monkeypatch.setattr(advisor.assembly("en", options), "sections", table)
     profile = dict(STEEL)
     assert advisor_score(profile, options)["lang"] == "2026-12-01"
     assert [r["lang"] for r in api.score_many([profile, profile], lang="en", options=options)] == ["2026-12-01"] * 2
-    assert advisor_score(profile, RunOptions())["lang"] == "en"  # other options, other assembly
+    assert advisor_score(profile, RunOptions(as_of=dt.date(2026, 12, 1)))["lang"] == "en"  # other options, other assembly
 
 
 def advisor_score(profile, options):
