@@ -29,7 +29,7 @@ def cost_headers(lang: str) -> list[str]:
 
 
 def cost_lines(rec: Recommendation) -> list[str]:
-    """Usage, hardware and the break-even, one line each."""
+    """Usage, hardware and the break-even, one line each (the break-even's sum on a line of its own)."""
     lang, be = rec.lang, rec.break_even
     mark = t("estimated_mark", lang)
     hw = be.hardware
