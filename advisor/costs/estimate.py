@@ -35,6 +35,8 @@ class Line:
     three_year: tuple[int, int]
     per: str  # once | year | month | mixed (alternatives paid differently)
     sources: tuple[str, ...]  # the sources of the prices (items or servers) it was priced from
+    first_year_exact: Span  # before rounding
+    three_year_exact: Span
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def price_line(component: Component, size: str, usage: Usage, hardware: Hardware
     if component.quantity == "hardware":
         cny = hardware.cny
         return Line(component.id, component, _rounded(cny), _rounded(cny), "once",
-                    tuple(dict.fromkeys(o.server.source for o in hardware.options)))
+                    tuple(dict.fromkeys(o.server.source for o in hardware.options)), cny, cny)
     first: list[Span] = []
     three: list[Span] = []
     for alt in component.alternatives():
@@ -110,13 +112,17 @@ def price_line(component: Component, size: str, usage: Usage, hardware: Hardware
         first.append((each[0] * n1, each[1] * n1))
         three.append((each[0] * n3, each[1] * n3))
     pers = {alt.per for alt in component.alternatives()}
+    first_exact = (min(s[0] for s in first), max(s[1] for s in first))
+    three_exact = (min(s[0] for s in three), max(s[1] for s in three))
     return Line(
         id=component.id,
         component=component,
-        first_year=_rounded((min(s[0] for s in first), max(s[1] for s in first))),
-        three_year=_rounded((min(s[0] for s in three), max(s[1] for s in three))),
+        first_year=_rounded(first_exact),
+        three_year=_rounded(three_exact),
         per=pers.pop() if len(pers) == 1 else "mixed",
         sources=tuple(dict.fromkeys(book.item(alt.price).source for alt in component.alternatives())),
+        first_year_exact=first_exact,
+        three_year_exact=three_exact,
     )
 
 

@@ -29,6 +29,13 @@ from advisor.vocabulary import vocabulary
 ct = TextTable("advisor.costs", "text.yaml")
 BUDGET_NUMBER_FIELD = "budget_cny"  # as advisor.engine.loader names it in the resolved facts
 CACHED = 4096  # entries of each cache
+RECENT = 256  # entries of the caches of whole sections
+# The measures a price is simply multiplied by (one user, one million tokens), and the usage of
+# one of each, with which such a component is priced once.
+_LINEAR = {"users": lambda use: use.users, "input_tokens": lambda use: use.input_mtokens,
+           "output_tokens": lambda use: use.output_mtokens}
+_UNIT_USAGE = Usage(users=1, users_from="given", public_factor=1.0, monthly_tokens=2_000_000, tokens_given=True,
+                    daily_tokens=0, working_days=1.0, input_share=0.5)  # 1 user, 1 M input and 1 M output tokens
 _TOKENS = frozenset({"input_tokens", "output_tokens"})
 _HARDWARE = frozenset({"hardware", "energy", "card_hours"})
 _ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
@@ -46,10 +53,14 @@ def cost_estimator(pack: Any, prices: str | None = None) -> "Estimator":
 
 
 class _Cache(dict):
-    """A dict that starts again when full."""
+    """A dict that starts again when full (``size`` entries)."""
+
+    def __init__(self, size: int = CACHED) -> None:
+        super().__init__()
+        self.size = size
 
     def put(self, key: Any, value: Any) -> Any:
-        if len(self) >= CACHED:
+        if len(self) >= self.size:
             self.clear()
         self[key] = value
         return value
@@ -115,12 +126,17 @@ class Estimator:
         self._component_measures = {(mode, c.id): _measures([c]) for mode, components in book.costs.modes.items()
                                     for c in components}
         self._lines = _Cache()  # (mode, component, size, lang, what it measures) -> a priced component
+        self._units = _Cache()  # (mode, component, size, lang) -> a component priced for one user or one M tokens
         self._hardware = _Cache()  # (params, concurrency) -> Hardware
         self._figures = _Cache()  # (size, tokens, share, hardware) -> break-even figures
         self._priced = _Cache()  # (mode, size, lang, what it measures) -> totals and components
         self._words = _Cache()  # wording that depends on few values
+        self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
-        self._outputs = _Cache()  # the sections' data, by what they read (shared between profiles: read-only)
+        # The sections' data, by what they read (shared between profiles: read-only). A few are
+        # enough: the conflicts, costs and break-even of one profile are built one after another,
+        # and the batch keeps each section's JSON on its own.
+        self._outputs = _Cache(RECENT)
 
     # --- the figures -----------------------------------------------------------------------------
 
@@ -137,7 +153,7 @@ class Estimator:
 
     def figures(self, size: str, use: Usage, hardware: Hardware) -> Figures:
         """The break-even figures (``advisor.costs.break_even``)."""
-        key = (size, use.monthly_tokens, use.input_share, hardware.params_b, hardware.concurrency)
+        key = (size, use.monthly_tokens, use.input_share, hardware.servers_key)
         found = self._figures.get(key)
         return found if found is not None else self._figures.put(key, break_even(size, use, hardware, self.book))
 
@@ -266,7 +282,7 @@ class Estimator:
         key = (mode, size, lang,
                use.users if "users" in measures else None,
                (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
-               (hardware.params_b, hardware.concurrency) if measures & _HARDWARE else None)
+               hardware.servers_key if measures & _HARDWARE else None)
         found = self._priced.get(key)
         if found is None:
             lines = [self._line(mode, component, size, use, hardware, lang) for component in self.book.costs.modes[mode]]
@@ -278,10 +294,25 @@ class Estimator:
     def _line(self, mode: str, component: Any, size: str, use: Usage, hardware: Hardware, lang: str) -> dict[str, Any]:
         """One component priced (JSON data of ``CostComponent``), kept on what it measures."""
         measures = self._component_measures[mode, component.id]
+        linear = _LINEAR.get(next(iter(measures))) if len(measures) == 1 else None
+        if linear is not None:  # price × one measure of the profile: the line for 1, scaled
+            unit = self._units.get((mode, component.id, size, lang))
+            if unit is None:
+                line = price_line(component, size, _UNIT_USAGE, hardware, self.book)
+                unit = self._units.put((mode, component.id, size, lang), (
+                    line.first_year_exact, line.three_year_exact,
+                    {"item": line.id, "label": component.label.get(lang), "paid": line.per,
+                     "source": "; ".join(line.sources)}))
+            value = linear(use)
+            (f_low, f_high), (t_low, t_high), words = unit
+            return {"item": words["item"], "label": words["label"],
+                    "cny": [round(f_low * value), round(f_high * value)],
+                    "three_year_cny": [round(t_low * value), round(t_high * value)],
+                    "paid": words["paid"], "source": words["source"]}
         key = (mode, component.id, size, lang,
                use.users if "users" in measures else None,
                (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
-               (hardware.params_b, hardware.concurrency) if measures & _HARDWARE else None)
+               hardware.servers_key if measures & _HARDWARE else None)
         found = self._lines.get(key)
         if found is None:
             line = price_line(component, size, use, hardware, self.book)
@@ -296,7 +327,7 @@ class Estimator:
         size = facts["size"]
         key = ("shared", use, facts.get("employees"), tuple(facts.get("use_cases") or ()), size,
                hardware.params_b, hardware.concurrency, lang)
-        found = self._words.get(key)
+        found = self._usage_words.get(key)
         if found is not None:
             return found
         shared = {
@@ -307,7 +338,7 @@ class Estimator:
         }
         shared["modes"] = {mode: self._assumptions(mode, shared, size, lang) for mode in self.book.costs.modes}
         shared["break_even"] = self._break_even(use, hardware, shared, size, lang)
-        return self._words.put(key, shared)
+        return self._usage_words.put(key, shared)
 
     def _assumptions(self, mode: str, shared: dict[str, Any], size: str, lang: str) -> list[str]:
         """The assumptions a mode's components rest on: usage, hardware and each component's basis."""

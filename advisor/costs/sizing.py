@@ -12,6 +12,7 @@ Memory is in GB (10⁹ bytes), power in kW, prices in CNY.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -150,6 +151,11 @@ class Hardware:
     weights_gb: float
     kv_gb: float
     options: tuple[Option, ...]  # one per origin (domestic, imported), the cheaper first
+
+    @functools.cached_property
+    def servers_key(self) -> tuple[tuple[str, int], ...]:
+        """The servers chosen, as ``(id, count)`` pairs: what the prices and the power follow."""
+        return tuple((o.server.id, o.count) for o in self.options)
 
     @property
     def memory_gb(self) -> float:
