@@ -1,4 +1,4 @@
-"""The output formats of ``advisor batch``: jsonl, json, csv and table.
+"""The output formats of ``advisor batch``: jsonl, json, csv, table and xlsx (``xlsx_writer``).
 
 ``row`` and ``error_row`` encode one record (where it was scored, in a worker process too);
 ``begin``, ``write`` and ``end`` put the encoded blocks, in input order, into the output.
@@ -14,8 +14,9 @@ import orjson
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
 
-FORMATS = ("jsonl", "json", "csv", "table")
-SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table"}
+FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
+                  ".xlsx": "xlsx"}
 
 CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
                "min_params_b", "max_params_b", "required", "recommended", "first_year_cny_low",
@@ -215,8 +216,8 @@ def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def make_format(name: str, lang: str) -> OutputFormat:
-    """The output format called ``name``."""
+def make_format(name: str, lang: str, pack: Any = None) -> OutputFormat:
+    """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows)."""
     if name == "jsonl":
         return JsonLines()
     if name == "json":
@@ -227,4 +228,8 @@ def make_format(name: str, lang: str) -> OutputFormat:
         return TextTable(lang)
     if name == "rows":
         return JsonRows()
+    if name == "xlsx":
+        from advisor.batch.xlsx_writer import XlsxWorkbook
+
+        return XlsxWorkbook(lang, pack)
     raise ValueError(f"unknown output format {name!r}")
