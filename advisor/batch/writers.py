@@ -20,7 +20,8 @@ SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv"
                   ".xlsx": "xlsx"}
 
 CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
-               "min_params_b", "max_params_b", "required", "recommended", "error")
+               "min_params_b", "max_params_b", "required", "recommended", "first_year_cny_low",
+               "first_year_cny_high", "within_budget", "error")
 LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
 TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (QUOTE_MINIMAL, \r\n rows)
@@ -129,8 +130,12 @@ class CsvTable(OutputFormat):
         shared = decision.shared
         cells = shared.csv_cells
         if cells is None:  # the columns after the name are the same for every row of an outcome
-            cells = shared.csv_cells = _csv_line(_decision_cells(decision))
-        return f"{number},{_csv_text(name)},{cells}"
+            cells = shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
+        # the columns read from the profile's own values (its costs) are not shared by the outcome
+        first = decision.first_year_cny
+        low, high = ("", "") if first is None else first
+        within = "" if decision.within_budget is None else "true" if decision.within_budget else "false"
+        return f"{number},{_csv_text(name)},{cells},{low},{high},{within},\r\n"
 
     def error_row(self, r: Failed) -> str:
         return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))
@@ -144,9 +149,10 @@ class CsvTable(OutputFormat):
 
 
 def _decision_cells(d: Decision) -> tuple:
+    """The columns from ``mode`` to ``recommended``: the same for every decision of an outcome."""
     join = LIST_SEPARATOR.join
     return (d.mode, d.mode_label, _num(d.score), join(f"{m}:{_num(s)}" for m, s in d.alternatives), join(d.pricing),
-            _num(d.min_params_b), _num(d.max_params_b), join(d.required), join(d.recommended), "")
+            _num(d.min_params_b), _num(d.max_params_b), join(d.required), join(d.recommended))
 
 
 def _csv_line(cells: Sequence[Any]) -> str:

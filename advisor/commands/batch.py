@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import as_of_option, lang_option, prices_option, rules_option
 
 
 @click.command()
@@ -37,12 +37,13 @@ from advisor.options import as_of_option, lang_option, rules_option
 @lang_option
 @rules_option
 @as_of_option
+@prices_option
 @click.pass_context
 def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
           summary_path: str | None, encoding: str, input_format: str, sheet: str | None, workers: int,
           max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
-          rules_dir: str | None, as_of) -> None:
+          rules_dir: str | None, as_of, prices_file: str | None) -> None:
     """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, Excel workbooks
     (.xlsx), folders of profile files, or '-' for standard input.
 
@@ -76,7 +77,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     if fmt == "xlsx" and not output and sys.stdout.isatty():
         raise AdvisorError("an Excel workbook is not shown on a terminal; name a file with -o FILE.xlsx")
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
-    scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of))
+    scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format, sheet=sheet)
     show_progress = not quiet and sys.stderr.isatty()
     progress = Progress(sys.stderr, lang, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
