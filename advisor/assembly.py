@@ -22,7 +22,7 @@ key                function              reads
 ``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
-``conflicts``      ``conflicts``         ``effects={"conflict"}, decision=True``
+``conflicts``      ``conflicts``         ``effects={"conflict", "exclude"}``
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
@@ -88,14 +88,11 @@ from pydantic import BaseModel
 from advisor.compliance import Checklist, checklist
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
-from advisor.ranking import BY_TIE_BREAK, LEAST_BAD, Ranker, Ranking
+from advisor.ranking import BY_TIE_BREAK, Ranker, Ranking
 from advisor.recommendation import (
     ComplianceItem,
     Conflict,
-    Deployment,
-    Exclusion,
     ModelSize,
-    ModeScore,
     Note,
     PackInfo,
     Pricing,
@@ -195,25 +192,29 @@ def profile_name(inp: SectionInput) -> str:
     return inp.name
 
 
-def deployment(inp: SectionInput) -> Deployment:
+def deployment(inp: SectionInput) -> dict[str, Any]:
     """``deployment``: the chosen mode, every other mode (those left best first, then the
-    excluded ones), the rules behind them, the excluded modes and why, and how it was decided."""
+    excluded ones), the rules behind them, the excluded modes and why, and how it was decided.
+
+    Returned as the JSON data of ``Deployment`` (keys in its order): a batch of distinct
+    profiles builds it for most new sets of scoring rules, and building the models was most of
+    that time; ``Advisor.recommend`` validates it into the model."""
     ranking, pack, lang = inp.decision, inp.pack, inp.lang
     modes = pack.vocabulary.modes
     chosen = ranking.chosen
-    return Deployment(
-        mode=chosen.mode,
-        label=modes[chosen.mode].label.get(lang),
-        score=chosen.score,
-        alternatives=[ModeScore(mode=s.mode, label=modes[s.mode].label.get(lang), score=s.score, rules=list(s.rules),
-                                excluded=s.excluded) for s in ranking.others],
-        rules=list(chosen.rules),
-        excluded=[Exclusion(mode=s.mode, label=modes[s.mode].label.get(lang), rules=list(s.excluded_by),
-                            reason=reasons(pack, s.excluded_by, lang)) for s in ranking.excluded],
-        decided_by=ranking.decided_by,
-        tied_with=list(ranking.tied_with),
-        tie_break_source=pack.meta.tie_break_source if ranking.decided_by == BY_TIE_BREAK else None,
-    )
+    return {
+        "mode": chosen.mode,
+        "label": modes[chosen.mode].label.get(lang),
+        "score": chosen.score,
+        "alternatives": [{"mode": s.mode, "label": modes[s.mode].label.get(lang), "score": s.score,
+                          "rules": list(s.rules), "excluded": bool(s.excluded_by)} for s in ranking.others],
+        "rules": list(chosen.rules),
+        "excluded": [{"mode": s.mode, "label": modes[s.mode].label.get(lang), "rules": list(s.excluded_by),
+                      "reason": reasons(pack, s.excluded_by, lang)} for s in ranking.excluded],
+        "decided_by": ranking.decided_by,
+        "tied_with": list(ranking.tied_with),
+        "tie_break_source": pack.meta.tie_break_source if ranking.decided_by == BY_TIE_BREAK else None,
+    }
 
 
 def pricing(inp: SectionInput) -> Pricing:
@@ -265,17 +266,15 @@ def model_size(inp: SectionInput) -> ModelSize:
 
 def conflicts(inp: SectionInput) -> list[Conflict]:
     """``conflicts``: needs of the profile that pull against each other (the rules' ``conflict``
-    effects, identical ones merged), and first, when every mode is excluded, that conflict."""
-    pack, lang, ranking = inp.pack, inp.lang, inp.decision
+    effects, identical ones merged), and first, when hard requirements rule out every mode,
+    that conflict (the deployment shows the least bad mode: ``decided_by: least_bad``)."""
+    pack, lang = inp.pack, inp.lang
     out: list[Conflict] = []
-    if ranking.decided_by == LEAST_BAD:
-        excluding = sorted({r for s in ranking.standings for r in s.excluded_by}, key=pack.order.__getitem__)
-        out.append(Conflict(
-            fields=rule_fields(pack, excluding),
-            text=t("all_excluded", lang, mode=pack.vocabulary.modes[ranking.mode].label.get(lang),
-                   rules=", ".join(excluding)),
-            rules=excluding,
-        ))
+    excluding = [rule.id for rule in inp.rules if any(e.exclude and e.exclude.mode for e in rule.then)]
+    ruled_out = {m for rule in inp.rules for e in rule.then if e.exclude for m in e.exclude.mode}
+    if ruled_out >= set(pack.meta.tie_break):
+        out.append(Conflict(fields=rule_fields(pack, excluding), text=t("all_excluded", lang, rules=", ".join(excluding)),
+                            rules=excluding))
     found: dict[tuple, list[str]] = {}
     for rule in inp.rules:
         for effect in rule.then:
@@ -344,7 +343,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("deployment", deployment, Reads(decision=True)),
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
-    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict"}), decision=True)),
+    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude"}))),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
@@ -361,9 +360,18 @@ SECTIONS: tuple[Section, ...] = (
 # --- helpers of the sections -------------------------------------------------------------------
 
 
+_LAST_CHECKLIST: list[tuple[tuple, Checklist]] = []  # the last one made: ``upcoming`` follows ``compliance``
+
+
 def _checklist(inp: SectionInput) -> Checklist:
-    """The checklist of ``compliance`` and ``upcoming``: the rules they read, on ``as_of``."""
-    return checklist(inp.pack, [r.id for r in inp.rules], inp.lang, inp.options["as_of"])
+    """The checklist of ``compliance`` and ``upcoming``: the rules they read, on ``as_of``
+    (made once for the two sections, which read the same)."""
+    key = (inp.pack.version, tuple(r.id for r in inp.rules), inp.lang, inp.options["as_of"])
+    if _LAST_CHECKLIST and _LAST_CHECKLIST[0][0] == key:
+        return _LAST_CHECKLIST[0][1]
+    made = checklist(inp.pack, key[1], inp.lang, key[3])
+    _LAST_CHECKLIST[:] = [(key, made)]
+    return made
 
 
 def reasons(pack: RulePack, rule_ids: Iterable[str], lang: str) -> str:
