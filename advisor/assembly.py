@@ -11,9 +11,12 @@ byte-identical to ``advisor advise --format json``.
 The section table
 =================
 
-Every section function takes one ``SectionInput`` and returns the value of its key (a model of
-``advisor.recommendation``, a list of them, or a plain value). Its ``Reads`` declares what it
-may look at; everything else in its ``SectionInput`` is left empty:
+Every section function takes one ``SectionInput`` and returns the value of its key: a model of
+``advisor.recommendation``, a list of them, a plain value, or the model's JSON data (a dict
+with the model's keys in its field order: cheaper to build where a batch builds it often, as
+``deployment`` does; ``Advisor.recommend`` validates it into the model, and the tests compare
+both paths byte for byte). Its ``Reads`` declares what it may look at; everything else in its
+``SectionInput`` is left empty:
 
 =================  ====================  ============================================================
 key                function              reads
@@ -68,11 +71,20 @@ Adding a section
    at the same position (a test checks that the two orders agree).
 
 Nothing in ``advisor/batch`` changes. How the batch caches a section follows from its reads:
-a section that reads only rules, the decision and options is kept per set of fired rules; one
-that reads ``thresholds`` or ``fields`` is looked up for each profile, in a cache keyed on the
-rules and decision it reads plus those values (per threshold with ``each=THRESHOLD``). A run option (``RunOptions``) is passed from
-the commands through ``Advisor.recommend(profile, lang, options)``, ``score``/``score_many``
-and the batch ``Scorer`` to the sections that declare it.
+
+* nothing but the pack, language and options: its JSON is made once per assembly;
+* ``each``: each rule's (or band's) part is made once and the parts are joined per profile;
+* rules of some kinds and/or the decision: its JSON is kept per combination of exactly those
+  rules (and the set of rules the decision reads), and shared by every profile whose fired
+  rules make the same combination; the JSON of all such sections is also kept per whole set
+  of fired rules;
+* ``thresholds`` or ``fields``: looked up for each profile, in a cache keyed on the rules and
+  decision it reads plus those values (``number_text`` on ``Section`` lets a threshold's part
+  be kept per band, the number put back per profile).
+
+Options never vary within one batch: the ``Scorer`` makes its assembly for one ``RunOptions``.
+A run option is passed from the commands through ``Advisor.recommend(profile, lang, options)``,
+``score``/``score_many`` (``options=``) and the batch ``Scorer`` to the sections that declare it.
 """
 
 from __future__ import annotations
