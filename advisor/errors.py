@@ -5,6 +5,40 @@ Library code raises these; only the CLI turns them into a message and an exit st
 
 from __future__ import annotations
 
+import reprlib
+import unicodedata
+from typing import Any
+
+SHOWN_CHARACTERS = 80  # how much of a value a message quotes; longer values are cut
+
+
+def shown(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
+    """``value`` as a message quotes it: short, on one line, invisible characters made visible.
+
+    Text is quoted (``'金融'``); text longer than ``limit`` characters is cut and its length given
+    (``'NNNN…' (200,000 characters)``), so a 50 MB cell is never echoed whole. Control and
+    format characters are escaped (``\\x0b``). Anything else is its ``repr``, bounded in length
+    and depth (a list nested a thousand levels deep is shown as ``[[[...]]]``).
+    """
+    if isinstance(value, str):
+        cut = value[:limit]
+        text = "".join(_escape(ch) if unicodedata.category(ch)[0] == "C" else ch for ch in cut)
+        more = f"… ({len(value):,} characters)" if len(value) > limit else ""
+        return f"'{text}'{more}"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"a number of {len(str(value)) if value.bit_length() < 4000 else 'over 1,000'} digits"
+    return _REPR.repr(value)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 6, 6, 6, 6
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = SHOWN_CHARACTERS, SHOWN_CHARACTERS, 40
+
 
 class AdvisorError(Exception):
     """Base of every error shown to a user: a message, and optionally a hint."""
@@ -29,6 +63,7 @@ class ProfileError(AdvisorError):
         source: str | None = None,
         record: int | None = None,
         line: int | None = None,
+        hint: str | None = None,
     ) -> None:
         self.problems = problems
         self.source = source
@@ -46,7 +81,7 @@ class ProfileError(AdvisorError):
             message = f"{prefix}invalid profile: {problems[0]}"
         else:
             message = f"{prefix}invalid profile:\n" + "\n".join(f"  - {p}" for p in problems)
-        super().__init__(message)
+        super().__init__(message, hint)
 
     def located(self, source: str | None = None, record: int | None = None, line: int | None = None) -> "ProfileError":
         """The same problems, with a (more precise) location."""
@@ -55,6 +90,7 @@ class ProfileError(AdvisorError):
             source=source or self.source,
             record=record if record is not None else self.record,
             line=line if line is not None else self.line,
+            hint=self.hint,
         )
 
 

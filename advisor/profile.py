@@ -10,22 +10,33 @@ import difflib
 import functools
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import (
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 from typing import Annotated, Any, Mapping
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from advisor.errors import ProfileError
+from advisor.errors import SHOWN_CHARACTERS, ProfileError, shown
 from advisor.vocabulary import fold, vocabulary
 
 MAX_BUDGET_CNY = 10**15  # far beyond any real budget; keeps numbers exact in the engine
 MAX_EMPLOYEES = 10**8
 MAX_COUNT = 10**15  # individuals, users, tokens a month: far beyond any real count; exact in the engine
-LIST_SEPARATORS = re.compile(r"[;|,，；、]")
+MAX_NAME = 1000  # characters: a name longer than this is a mistake (a whole file in one cell)
+# Between list items: ; | , and their full-width forms, 、 and a line break (Alt+Enter in an Excel cell).
+LIST_SEPARATORS = re.compile(r"[;|,，；、｜\r\n]")
 
 
-def _show(value: Any) -> str:
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
+def _show(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
+    return shown(value, limit)
 
 
 def _enum(field: str):
@@ -79,56 +90,232 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"value {_show(value)} is not a yes/no value; allowed: true/false, yes/no, 1/0, 是/否")
 
 
-def _number(value: Any, what: str) -> Decimal:
-    """A non-negative number from an int, float or text such as ``1,200``, ``800万`` or ``1.5亿``."""
+# --- numbers as people write them --------------------------------------------------------------
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xFFE5: 0xA5}
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009\u200a]+")
+_CURRENCY_BEFORE = ("人民币", "cny", "rmb", "¥")  # folded; ￥ is read as ¥
+_CURRENCY_AFTER = ("元人民币", "人民币", "cny", "rmb", "元", "块")
+_PER_YEAR = ("/年", "每年", "per year", "a year", "/year", "/yr", "p.a.")
+_OTHER_CURRENCY = re.compile(r"\$|usd|€|eur|hkd|£|gbp|jpy|美元|欧元|港元|港币|日元|英镑")
+_WORDS = re.compile(r"[^0-9., +\-e]")  # anything but a number's own characters
+_PLAIN = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,2})?")  # 22 digits at most: far within every bound
+_DIGITS = re.compile(r"[+-]?[0-9][0-9.,]*(?:e[+-]?[0-9]{1,9})?|[+-]?\.[0-9]+(?:e[+-]?[0-9]{1,9})?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:[,][0-9]{3})+|[0-9]{1,3}(?:[.][0-9]{3})+")
+MAX_DIGITS = 30  # significant digits of an amount or a count: far beyond any real one
+_EXACT = Context(prec=MAX_DIGITS + 20, Emax=MAX_DIGITS + 20, Emin=-MAX_DIGITS - 20,
+                 traps=[InvalidOperation, Inexact, Overflow, DivisionByZero])
+
+
+def parse_amount(value: Any, *, money: bool = False) -> Decimal:
+    """The exact number a person means by ``value``: an amount of CNY (``money``) or a count.
+
+    Accepts an int, a finite float (read as it prints), a ``Decimal``, or text as people and
+    spreadsheets write numbers: ``350``, ``0350``, ``1,200`` (thousands), ``8000000.00``,
+    ``1.234.567,89`` and ``1,234.56`` (the last separator is the decimal one when both are
+    used), full-width digits, spaces between digit groups, exponents (``8e6``), and a unit at
+    the end (``万``, ``亿``, ``千万``, ``800W``, ``500k``, ``8 million``: contract.yaml's ``units``
+    and ``more_units``). With ``money``, a currency before or after (``￥``, ``¥``, ``CNY``,
+    ``RMB``, ``人民币``, ``元``) and ``/年`` or ``per year`` are allowed too; another currency
+    (``$``, ``USD``, ``€``) is refused.
+
+    Never guesses: a comma that is not a thousands separator (``8000000,00``, ``1,5``) is
+    refused with a hint to write a decimal point (a ``;``-separated CSV with decimal commas is
+    converted cell by cell before it gets here: ``decimal_comma_to_point``). The result is exact
+    (no float, no rounding) and has at most ``MAX_DIGITS`` significant digits. The sign is kept:
+    ranges are the caller's. Raises ``ValueError`` with a message naming the value.
+    """
     if isinstance(value, bool):
-        raise ValueError(f"value {_show(value)} is not {what}")
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"value {_show(value)} is not {what}")
-        return Decimal(str(value))
-    if not isinstance(value, str):
-        raise ValueError(f"value {_show(value)} is not {what}")
-    text = value.strip().replace(",", "").replace("，", "").replace(" ", "")
-    for suffix in ("元", "cny", "CNY", "rmb", "RMB", "人"):
-        text = text.removesuffix(suffix)
+        raise ValueError(f"value {_show(value)} is not a number")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        if value.bit_length() > 3 * MAX_DIGITS + 10:
+            raise ValueError(f"value {_show(value)} is far too large")
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"value {_show(value)} is not a number")
+        number = Decimal(repr(value))  # as the float prints: 499999.99, not its binary expansion
+    elif isinstance(value, str):
+        return _amount_text(value, money)
+    else:
+        raise ValueError(f"value {_show(value)} is not a number")
+    return _bounded(number, value)
+
+
+def _amount_text(value: str, money: bool) -> Decimal:
+    # Most cells of a client list are plain: 350, 800000, 499999.99, 800万, 1.2亿 (exact, and
+    # within every bound by their length).
+    if _PLAIN.fullmatch(value):
+        return Decimal(value)
+    unit = _unit_pattern().fullmatch(value)
+    if unit and _PLAIN.fullmatch(unit["number"]):
+        return _EXACT.multiply(Decimal(unit["number"]), Decimal(vocabulary().units_read[unit["unit"].casefold()]))
+    text = _SPACES.sub(" ", value.translate(_FULL_WIDTH)).strip()
+    folded = text.casefold()
+    if _WORDS.search(folded):  # a currency, a per-year, 人: take them off
+        if money:
+            if _OTHER_CURRENCY.search(folded):
+                raise ValueError(f"value {_show(value)} is not in CNY; give the amount in yuan (人民币)")
+            folded = _strip_words(folded, _CURRENCY_BEFORE, _PER_YEAR + _CURRENCY_AFTER)
+        else:
+            folded = _strip_words(folded, (), ("人", "名"))
     factor = 1
-    for unit, multiplier in vocabulary().units.items():
-        if text.endswith(unit):
-            text, factor = text[: -len(unit)], multiplier
-            break
+    unit = _unit_pattern().fullmatch(folded)
+    if unit:
+        folded, factor = unit["number"], vocabulary().units_read[unit["unit"].casefold()]
+        if money:
+            folded = _strip_words(folded, (), _CURRENCY_AFTER)
+    digits = folded.replace(" ", "")
+    if not _DIGITS.fullmatch(digits):
+        raise ValueError(f"value {_show(value)} is not a number")
     try:
-        number = Decimal(text) * factor
-    except InvalidOperation:
-        raise ValueError(f"value {_show(value)} is not {what}") from None
+        number = Decimal(_point_decimal(digits, value))
+    except InvalidOperation:  # an exponent Decimal cannot hold
+        raise ValueError(f"value {_show(value)} is far too large or too small") from None
+    number = _bounded(number, value)
+    if factor == 1:
+        return number
+    try:
+        return _bounded(_EXACT.multiply(number, Decimal(factor)), value)
+    except (Overflow, Inexact, InvalidOperation):
+        raise ValueError(f"value {_show(value)} is far too large") from None
+
+
+@functools.cache
+def _unit_pattern() -> re.Pattern[str]:
+    """``<number><unit>`` for every unit of contract.yaml (``units``, ``more_units``), longest first."""
+    units = "|".join(re.escape(u) for u in vocabulary().units_read)  # already longest first
+    return re.compile(rf"(?P<number>.*[0-9.])\s*(?P<unit>{units})", re.IGNORECASE)
+
+
+def _strip_words(text: str, before: tuple[str, ...], after: tuple[str, ...]) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for word in before:
+            if text.startswith(word):
+                text, changed = text[len(word):].lstrip(), True
+        for word in after:
+            if text.endswith(word) and len(text) > len(word):
+                text, changed = text[: -len(word)].rstrip(), True
+    return text
+
+
+def _point_decimal(digits: str, value: str) -> str:
+    """``digits`` (digits, ``,`` and ``.``) with thousands separators removed and a decimal point."""
+    sign = digits[0] if digits[0] in "+-" else ""
+    body, _, exponent = digits.lstrip("+-").partition("e")
+    exponent = f"e{exponent}" if exponent or digits.endswith("e") else ""
+    commas, points = body.count(","), body.count(".")
+    if commas and points:  # both: the last one is the decimal separator, the other groups thousands
+        decimal_at = max(body.rfind(","), body.rfind("."))
+        whole, fraction = body[:decimal_at], body[decimal_at + 1:]
+        if not _GROUPED.fullmatch(whole) or not fraction.isdigit() or "," in fraction or "." in fraction:
+            raise ValueError(f"value {_show(value)} mixes ',' and '.' in a way that is not a number")
+        return f"{sign}{whole.replace(',', '').replace('.', '')}.{fraction}{exponent}"
+    if commas:
+        if not _GROUPED.fullmatch(body):
+            raise ValueError(f"value {_show(value)}: a comma here is not a thousands separator (1,200 or "
+                             "8,000,000); write a decimal with a point, e.g. 8000000.00")
+        return f"{sign}{body.replace(',', '')}{exponent}"
+    if points > 1:
+        if not _GROUPED.fullmatch(body):
+            raise ValueError(f"value {_show(value)} is not a number")
+        return f"{sign}{body.replace('.', '')}{exponent}"  # 8.000.000: points group thousands
+    return f"{sign}{body}{exponent}"
+
+
+def _bounded(number: Decimal, value: Any) -> Decimal:
     if not number.is_finite():
-        raise ValueError(f"value {_show(value)} is not {what}")
+        raise ValueError(f"value {_show(value)} is not a number")
+    if number and number.adjusted() > MAX_DIGITS:
+        raise ValueError(f"value {_show(value)} is far too large")
+    if number and number.adjusted() < -MAX_DIGITS:
+        raise ValueError(f"value {_show(value)} has too many decimals")
+    digits = number.as_tuple().digits
+    if len(digits) > MAX_DIGITS and len("".join(map(str, digits)).strip("0")) > MAX_DIGITS:
+        raise ValueError(f"value {_show(value)} has more than {MAX_DIGITS} significant digits")
     return number
+
+
+def decimal_comma_to_point(text: str) -> str:
+    """A number cell written with a decimal comma (``8000000,00``, ``1.234.567,89``), with a point.
+
+    For a CSV whose conventions use the comma as the decimal separator (``;``-separated, as
+    European Excel saves it): ``8000000,00`` → ``8000000.00``; ``1.234,5`` → ``1234.5``;
+    ``8.000.000`` → ``8000000``. Text without a comma or a point is returned unchanged. A number
+    the convention leaves ambiguous — a single ``,`` or ``.`` followed by exactly three digits
+    (``1,500``: 1.5 or 1500?) — raises ``ValueError``: it is never guessed.
+    """
+    plain = text.translate(_FULL_WIDTH)
+    if "," not in plain and "." not in plain:
+        return text
+    match = re.fullmatch(r"(?P<pre>\D*?)(?P<num>[0-9][0-9., \u00a0\u202f]*[0-9]|[0-9])(?P<post>\D*)", plain.strip())
+    if not match:
+        return text
+    number = _SPACES.sub("", match["num"])
+    commas, points = number.count(","), number.count(".")
+    if commas > 1 or (commas == 1 and points and number.rfind(".") > number.rfind(",")):
+        raise ValueError(f"value {_show(text)} is not a number with a decimal comma")
+    if commas + points == 1 and re.fullmatch(r"[0-9]{1,3}[.,][0-9]{3}", number):  # 1,500 or 1.500
+        grouped, decimal = number.replace(",", "").replace(".", ""), number.replace(",", ".")
+        raise ValueError(f"value {_show(text)} is ambiguous ({grouped} or {decimal}); write it without a "
+                         "thousands separator (the file writes decimals with a comma)")
+    whole, _, fraction = number.partition(",")
+    if points and not _GROUPED.fullmatch(whole):
+        raise ValueError(f"value {_show(text)} is not a number with a decimal comma")
+    converted = whole.replace(".", "") + (f".{fraction}" if fraction else "")
+    return f"{match['pre']}{converted}{match['post']}"
 
 
 def _employees(value: Any) -> int | None:
     if value is None:
         return None
-    number = _number(value, "a whole number of employees (e.g. 350)")
+    allowed = f"a whole number from 1 to {MAX_EMPLOYEES:,} (e.g. 350)"
+    try:
+        number = parse_amount(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; allowed: {allowed}") from None
     if number != number.to_integral_value() or not 1 <= number <= MAX_EMPLOYEES:
-        raise ValueError(f"value {_show(value)} is not allowed; allowed: a whole number from 1 to {MAX_EMPLOYEES}")
+        raise ValueError(f"value {_show(value)} is not allowed; allowed: {allowed}")
     return int(number)
 
 
-def _budget(value: Any) -> str | int:
+def _budget(value: Any) -> str | int | Decimal:
     voc = vocabulary()
     if isinstance(value, str):
         band = voc.lookup["level"].get(fold(value))
         if band:
             return band
-    allowed = f"{voc.allowed('level')}, or an annual amount in CNY such as 300000, 800万 or 1.2亿"
+    allowed = f"{voc.allowed('level')}, or an annual amount in CNY such as 300000, 800万, ￥1.2亿 or 8 million"
     try:
-        number = _number(value, "a budget")
-    except ValueError:
-        raise ValueError(f"value {_show(value)} is not allowed; allowed: {allowed}") from None
+        number = parse_amount(value, money=True)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; allowed: {allowed}") from None
     if not 0 <= number <= MAX_BUDGET_CNY:
-        raise ValueError(f"value {_show(value)} is out of range; allowed: 0 to {MAX_BUDGET_CNY} CNY")
-    return int(number.to_integral_value())
+        raise ValueError(f"value {_show(value)} is out of range; allowed: 0 to {MAX_BUDGET_CNY:,} CNY")
+    if number == number.to_integral_value():
+        return int(number)
+    cents = number.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    if cents != number:
+        raise ValueError(f"value {_show(value)} has fractions of a fen; allowed: at most two decimals")
+    return cents  # exact: 499999.99 stays below a 500000 threshold
+
+
+def engine_number(amount: int | Decimal) -> int | float:
+    """An exact amount as the rule engine compares it (a plain JSON number, never ``1E+6``).
+
+    Whole amounts are ints. An amount with fen (``499999.99``) is given to the engine as its
+    whole yuan plus one half (``499999.5``): exact in a double up to 2⁵², and on the same side
+    of every whole-yuan threshold as the amount itself (the loader allows only whole-yuan
+    thresholds on ``budget_cny``). So no rounding ever moves an amount across a threshold.
+    """
+    if isinstance(amount, int):
+        return amount
+    whole = int(amount.to_integral_value(rounding=ROUND_FLOOR))
+    return whole if whole == amount else whole + 0.5
 
 
 def _count(minimum: int, what: str, example: str):
@@ -137,11 +324,11 @@ def _count(minimum: int, what: str, example: str):
     def parse(value: Any) -> int | None:
         if value is None:
             return None
-        allowed = f"a whole number from {minimum} to {MAX_COUNT}, 万 and 亿 allowed (e.g. {example})"
+        allowed = f"a whole number from {minimum} to {MAX_COUNT:,}, 万 and 亿 allowed (e.g. {example})"
         try:
-            number = _number(value, what)
-        except ValueError:
-            raise ValueError(f"value {_show(value)} is not {what}; allowed: {allowed}") from None
+            number = parse_amount(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; allowed: {what}, {allowed}") from None
         if number != number.to_integral_value() or not minimum <= number <= MAX_COUNT:
             raise ValueError(f"value {_show(value)} is not allowed; allowed: {allowed}")
         return int(number)
@@ -150,11 +337,14 @@ def _count(minimum: int, what: str, example: str):
 
 
 def _name(value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"value {_show(value)} is not allowed; allowed: a non-empty name")
-    return value.strip()
+    name = value.strip()
+    if len(name) > MAX_NAME:
+        raise ValueError(f"value {_show(value)} is too long; allowed: a name of at most {MAX_NAME:,} characters")
+    return name
 
 
 Bool = Annotated[bool, BeforeValidator(_bool)]
@@ -172,7 +362,7 @@ class Profile(BaseModel):
     sector: Annotated[str, _enum("sector")]
     use_cases: Annotated[list[str], _enum_list("use_cases")] = Field(default_factory=list)
     privacy: Annotated[str, _enum("privacy")]
-    budget: Annotated[str | int, BeforeValidator(_budget)]
+    budget: Annotated[str | int | Decimal, BeforeValidator(_budget)]  # a band, or exact CNY
     public_facing: Bool = False
     modalities: Annotated[list[str], _enum_list("modalities")] = Field(default_factory=lambda: ["text"])
     personal_info: Annotated[str, _enum("personal_info")] = "none"
@@ -195,17 +385,13 @@ class Profile(BaseModel):
 def parse_profile(
     data: Any, source: str | None = None, record: int | None = None, line: int | None = None
 ) -> Profile:
-    """Validate one raw record (a mapping) into a ``Profile``, or raise ``ProfileError``."""
+    """Validate one raw record (a mapping) into a ``Profile``, or raise ``ProfileError``.
+
+    Keys may be field names or their Chinese names (``企业名称``, as CSV headers), in any case.
+    """
     if not isinstance(data, Mapping):
-        raise ProfileError(
-            [f"a profile is a mapping of field: value, got {type(data).__name__}"], source, record, line
-        )
-    # Empty values (an empty CSV cell, `field:` with nothing in YAML) mean "absent".
-    cleaned = {
-        str(k).strip(): v for k, v in data.items() if v is not None and not (isinstance(v, str) and not v.strip())
-    }
-    problems = _unknown_fields(cleaned)
-    known = {k: v for k, v in cleaned.items() if k in vocabulary().fields}
+        raise ProfileError([f"a profile is a mapping of field: value, got {kind_of(data)}"], source, record, line)
+    known, problems = profile_fields(data)
     try:
         profile = Profile.model_validate(known)
     except ValidationError as exc:
@@ -221,9 +407,47 @@ def parse_profile(
     return profile
 
 
-def _unknown_fields(data: Mapping[str, Any]) -> list[str]:
-    fields = vocabulary().fields
-    return [_unknown_field(key) for key in data if key not in fields]
+def profile_fields(data: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A raw record's values by field name, and the problems with its keys.
+
+    A key is a field name or the field's Chinese name (contract §1), in any case and spacing.
+    An empty value (``None``, blank text: an empty CSV cell, ``field:`` with nothing in YAML)
+    means the field is absent. Problems: an unknown key (with a suggestion), two keys for one
+    field (``name`` and ``企业名称``).
+    """
+    values: dict[str, Any] = {}
+    keys: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in data.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        field = field_of(key)
+        if field is None:
+            problems.append(_unknown_field(key))
+        elif field in values:
+            problems.append(f"keys {_show(keys[field])} and {_show(key)} both give field '{field}'; keep one")
+        else:
+            values[field], keys[field] = value, key
+    return values, problems
+
+
+def field_of(key: Any) -> str | None:
+    """The field a record's key names: the field name or its Chinese name, in any case; else None."""
+    voc = vocabulary()
+    if key in voc.fields:
+        return key
+    return voc.column_names.get(fold(key)) if isinstance(key, str) else None
+
+
+def kind_of(value: Any) -> str:
+    """What a value is, in words: ``text``, ``a list``, ``a number``."""
+    if isinstance(value, str):
+        return f"text {_show(value, 40)}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return "a number"
+    return type(value).__name__
 
 
 @functools.lru_cache(maxsize=256)
@@ -231,9 +455,10 @@ def _unknown_field(key: Any) -> str:
     # Remembered: a list with a misspelt key has it in every record, and the suggestion
     # (difflib over every field name) costs more than scoring a record.
     fields = vocabulary().fields
-    close = difflib.get_close_matches(key, list(fields), n=1) if isinstance(key, str) else []
+    names = [*fields, *(f.zh for f in fields.values())]
+    close = difflib.get_close_matches(key, names, n=1) if isinstance(key, str) and len(key) < 100 else []
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown field '{key}'{hint}; allowed fields: {', '.join(fields)}"
+    return f"unknown field {_show(key)}{hint}; allowed fields: {', '.join(fields)} (or their Chinese names)"
 
 
 def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:

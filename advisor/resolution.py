@@ -8,10 +8,12 @@ applied is kept, so the recommendation can say which threshold applied to which 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack
 from advisor.engine.schema import BandTable
+from advisor.profile import engine_number
 
 
 class Applied(NamedTuple):
@@ -20,7 +22,7 @@ class Applied(NamedTuple):
 
     field: str
     value: str
-    number: int
+    number: int | Decimal  # a budget may have fen: Decimal("499999.99")
     index: int
 
 
@@ -53,15 +55,15 @@ def resolve_values(pack: RulePack, values: dict[str, Any]) -> Resolved:
         facts["size"] = pack.thresholds.size.bands[index].value
         applied.append(Applied("size", facts["size"], employees, index))
     budget = values["budget"]
-    if isinstance(budget, int):
+    if not isinstance(budget, str):  # an exact amount (int, or Decimal with fen): never rounded
         index = band_index(pack.thresholds.budget, budget)
         facts["budget"] = pack.thresholds.budget.bands[index].value
-        facts[BUDGET_NUMBER_FIELD] = budget
+        facts[BUDGET_NUMBER_FIELD] = engine_number(budget)
         applied.append(Applied("budget", facts["budget"], budget, index))
     return Resolved(facts=facts, thresholds=tuple(applied))
 
 
-def band_index(table: BandTable, number: int) -> int:
+def band_index(table: BandTable, number: int | Decimal) -> int:
     """The index of the band of ``table`` that ``number`` falls in."""
     for i, band in enumerate(table.bands):
         if band.below is None or number < band.below:

@@ -35,7 +35,8 @@ class Vocabulary:
     outputs: dict[str, list[str]]
     true_words: frozenset[str]
     false_words: frozenset[str]
-    units: dict[str, int]
+    units: dict[str, int]  # shown and read: 万, 亿
+    units_read: dict[str, int] = None  # type: ignore[assignment]  # every unit read, longest first, folded
 
     @property
     def numbers(self) -> frozenset[str]:
@@ -98,4 +99,6 @@ def vocabulary() -> Vocabulary:
         true_words=frozenset(fold(str(w)) for w in raw["booleans"][True]),
         false_words=frozenset(fold(str(w)) for w in raw["booleans"][False]),
         units={k: int(v) for k, v in raw["units"].items()},
+        units_read={fold(k): int(v) for k, v in sorted({**raw.get("more_units", {}), **raw["units"]}.items(),
+                                                      key=lambda u: -len(u[0]))},
     )

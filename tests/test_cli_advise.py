@@ -133,7 +133,7 @@ def test_bad_profile_exits_2_with_one_message(cli, tmp_path):
     ("name: [unclosed\n", "not valid YAML/JSON"),
     ("", "empty"),
     ("- a\n- b\n", "a profile is a mapping"),
-    (b"\xff\xfe\x00bad", "not UTF-8 text"),
+    (b"name: \x81\x20bad\n", "line 1: not valid GB18030 text"),
 ])
 def test_unreadable_profiles(cli, tmp_path, content, expected):
     path = tmp_path / "p.yaml"

@@ -70,7 +70,16 @@ def test_stages_are_planned():
     compiled = compile_pack(load_pack(MINIPACK), "plan_test")
     # negation of a derived fact -> stage 1; the mode rule -> the decision stage after it
     assert compiled.stages == (1, 2) and compiled.decision_stage == 2
-    assert compiled.ruleset["T-NOT-SENSITIVE#0"]["all"][0] == {"s": {"$and": [{"t": "phase"}, {"stage": 1}]}}
-    assert compiled.ruleset["T-SENSITIVE#0"]["all"] == [{"p": {"$and": [{"t": "profile"}, {"privacy": "high"}]}}]
-    assert compiled.ruleset["T-SENSITIVE#1"]["all"] == [
-        {"p": {"$and": [{"t": "profile"}, {"personal_info": "sensitive"}]}}]
+    (chunk,) = compiled.chunks
+    assert chunk.ruleset["T-NOT-SENSITIVE#0"]["all"] == [
+        {"s": {"$and": [{"t": "stage"}, {"s": 1}]}}, {"n0$not": {"$and": [{"t": "fact"}, {"x": 0}, {"f0": 1}]}}]
+    assert chunk.facts == {"sensitive": (0, "f0")}
+    # The two alternatives of T-SENSITIVE test fields only: one literal, evaluated before the engine runs.
+    (literal,) = [k for k, v in chunk.ruleset.items() if k.startswith("T-SENSITIVE")]
+    pattern = chunk.ruleset[literal]["all"]
+    assert len(pattern) == 1 and pattern[0]["s"]["$and"][:3] == [{"t": "stage"}, {"s": 0}, {"g0": 1}]
+    name = next(iter(pattern[0]["s"]["$and"][3]))
+    test = compiled.literals[name].test
+    assert test({"privacy": "high", "personal_info": "none"}) and test({"privacy": "low", "personal_info": "sensitive"})
+    assert not test({"privacy": "low", "personal_info": "none"})
+    assert chunk.ruleset["T-PRICE-SAAS#0"]["all"][0]["s"]["$and"][1] == {"s": 2}  # the literal sees the mode

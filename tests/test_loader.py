@@ -132,3 +132,111 @@ def test_missing_sections(tmp_path):
 
 def test_not_a_folder(tmp_path):
     assert "not a folder of rule files" in error_of(tmp_path / "nope")
+
+
+# --- values that cannot mean anything ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("points", [".nan", ".inf", "-.inf", "1e400"])
+def test_nan_and_infinite_numbers_name_the_file_rule_and_key(pack_dir, points):
+    add_rules(pack_dir, RULE.format(body=f"then: [{{score: {{mode: saas, points: {points}}}}}]"))
+    message = error_of(pack_dir)
+    assert "extra.yaml: rule X-1: then.0.score.points:" in message and "is not a number (NaN or infinite)" in message
+
+
+def test_a_duplicate_key_in_a_rule_file_names_the_key_both_lines_and_the_rule(pack_dir):
+    add_rules(pack_dir, RULE.format(body="then: [{note: {en: a, zh: b}}]\n    source: again"))
+    message = error_of(pack_dir)
+    assert "extra.yaml: line 7, column 5: rule X-1: broken YAML: key 'source' is given twice (lines 5 and 7)" in message
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
+def test_an_empty_rule_file_is_a_load_error_naming_it(pack_dir, text):
+    add_rules(pack_dir, text, name="compliance.yaml")
+    assert "compliance.yaml: empty" in error_of(pack_dir)
+
+
+def test_a_folder_named_like_a_rule_file_is_a_load_error(pack_dir):
+    (pack_dir / "x.yaml").mkdir()
+    assert "x.yaml: is a folder (or not a regular file), not a rule file" in error_of(pack_dir)
+
+
+def test_yaml_1_2_numbers_and_words_in_rule_files(pack_dir):
+    # 0350 is decimal; `on`, `yes` and dates stay text (a description of "yes" is the word yes)
+    add_rules(pack_dir, RULE.format(body="when: {employees: {gte: 0350}}\n    then: [{note: {en: yes, zh: on}}]"))
+    pack = load_pack(pack_dir)
+    rule = pack.by_id["X-1"]
+    assert rule.when.value == 350 and rule.then[0].note.en == "yes" and rule.then[0].note.zh == "on"
+
+
+def test_budget_thresholds_in_rules_are_whole_yuan(pack_dir):
+    add_rules(pack_dir, RULE.format(body="when: {budget_cny: {lt: 499999.5}}\n    then: [{note: {en: a, zh: b}}]"))
+    assert "rule X-1: 'budget_cny' is compared in whole yuan: 499999.5 has a fraction" in error_of(pack_dir)
+
+
+def test_facts_that_derive_from_each_other_are_a_load_error_naming_the_circle(pack_dir):
+    add_rules(pack_dir, """
+facts: {a: {en: a, zh: a}, b: {en: b, zh: b}}
+rules:
+  - id: C-1
+    description: {en: e, zh: z}
+    source: s
+    when: {fact: b}
+    then: [{derive: a}]
+  - id: C-2
+    description: {en: e, zh: z}
+    source: s
+    when: {all: [{sector: finance}, {fact: a}]}
+    then: [{derive: b}]
+""")
+    message = error_of(pack_dir)
+    assert "facts derive from each other in a circle: a ← b ← a (extra.yaml: rule C-1, extra.yaml: rule C-2)" in message
+
+
+def test_a_fact_derived_from_another_is_no_circle(pack_dir):
+    add_rules(pack_dir, """
+facts: {a: {en: a, zh: a}, b: {en: b, zh: b}}
+rules:
+  - id: C-1
+    description: {en: e, zh: z}
+    source: s
+    when: {sector: finance}
+    then: [{derive: a}]
+  - id: C-2
+    description: {en: e, zh: z}
+    source: s
+    when: {fact: a}
+    then: [{derive: b}]
+  - id: C-3
+    description: {en: e, zh: z}
+    source: s
+    when: {all: [{fact: a}, {fact: b}]}
+    then: [{note: {en: x, zh: y}}]
+""")
+    assert "C-3" in load_pack(pack_dir).by_id
+
+
+def test_case_files_are_read_like_rule_files(tmp_path):
+    from advisor.engine.cases import load_cases
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "a.yaml").write_text("cases:\n  - name: x\n    name: y\n    profile: {}\n    expect: {}\n", encoding="utf-8")
+    (cases / "b.yaml").write_text("", encoding="utf-8")
+    (cases / "c.yaml").mkdir()
+    (cases / "d.yaml").write_text("cases:\n  - name: x\n    profile: {budget: .nan}\n    expect: {}\n", encoding="utf-8")
+    with pytest.raises(RuleLoadError) as info:
+        load_cases(tmp_path)
+    message = str(info.value)
+    assert "cases/a.yaml: line 3, column 5: broken YAML: key 'name' is given twice (lines 2 and 3)" in message
+    assert "cases/b.yaml: empty" in message and "cases/c.yaml: is a folder" in message
+    assert "cases/d.yaml: cases.0.profile.budget: nan is not a number" in message
+
+
+def test_the_empty_compliance_pack_of_the_reliability_report(tmp_path):
+    from conftest import RULES
+
+    pack = tmp_path / "pack"
+    shutil.copytree(RULES, pack)
+    (pack / "compliance.yaml").write_text("", encoding="utf-8")
+    assert "compliance.yaml: empty" in error_of(pack)

@@ -137,3 +137,113 @@ def test_unknown_and_invalid_fields_are_reported_together():
     assert problems[0].startswith("unknown field 'budjet' (did you mean 'budget'?)")
     assert any(p.startswith("field 'sector': value 'bank'") for p in problems)
     assert any(p.startswith("field 'budget' is required") for p in problems)
+
+
+# --- numbers as people write them ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given,cny", [
+    ("￥800万", 8_000_000), ("¥ 800 万", 8_000_000), ("CNY 8 million", 8_000_000), ("人民币800万元", 8_000_000),
+    ("RMB 1.2亿", 120_000_000), ("3千万", 30_000_000), ("800W", 8_000_000), ("800w", 8_000_000),
+    ("500k", 500_000), ("8 million", 8_000_000), ("1.5 billion", 1_500_000_000), ("800万/年", 8_000_000),
+    ("８００万", 8_000_000), ("8 000 000", 8_000_000), ("8,000,000.00", 8_000_000), ("1.234.567,00", 1_234_567),
+    ("8e6", 8_000_000), ("0350", 350), ("3 百万", 3_000_000),
+])
+def test_amounts_as_people_write_them(given, cny):
+    budget = profile(budget=given).budget
+    assert budget == cny and type(budget) is int
+
+
+@pytest.mark.parametrize("given,exact", [
+    ("499999.99", "499999.99"), (499999.99, "499999.99"), ("0.5", "0.50"), ("1,234.5", "1234.50"),
+    ("49.99999万", "499999.90"),
+])
+def test_amounts_with_fen_are_kept_exactly(given, exact):
+    from decimal import Decimal
+
+    budget = profile(budget=given).budget
+    assert budget == Decimal(exact) and str(budget) == exact  # never exponent notation
+
+
+@pytest.mark.parametrize("given,expected", [
+    ("8000000,00", "a comma here is not a thousands separator"),  # never silently 100 times
+    ("1,5", "a comma here is not a thousands separator"),
+    ("$800000", "is not in CNY"), ("USD 1m", "is not in CNY"), ("800000 欧元", "is not in CNY"),
+    ("499999.999", "has fractions of a fen"), ("1e1000000", "is far too large"),
+    pytest.param("9" * 5000, "is far too large", id="5000-digit-text"),
+    ("NaN", "is not a number"), ("sNaN", "is not a number"), ("Infinity", "is not a number"),
+    ("-5", "is out of range"), ("1_000", "is not a number"), ("٣٠٠", "is not a number"), ("万", "is not a number"),
+    (float("nan"), "is not a number"), pytest.param(10**5000, "is far too large", id="5000-digit-int"),
+    (True, "is not a number"),
+])
+def test_numbers_that_cannot_be_meant_are_refused(given, expected):
+    message = problems(budget=given)
+    assert "field 'budget'" in message and expected in message and len(message) < 600
+
+
+def test_a_budget_just_below_a_threshold_is_compared_exactly(advisor):
+    from advisor.profile import parse_profile
+
+    for amount, band in (("499999.99", "low"), ("500000", "medium"), ("4999999.99", "medium"), ("500万", "high")):
+        resolved = advisor.resolve(parse_profile({**BASE, "budget": amount}))
+        assert resolved.facts["budget"] == band
+
+
+def test_the_engine_gets_amounts_as_plain_numbers_on_the_same_side_of_every_whole_threshold():
+    from decimal import Decimal
+
+    import orjson
+
+    from advisor.profile import engine_number
+
+    for amount in (Decimal("499999.99"), Decimal("0.01"), Decimal("999999999999999.99"), 10**15, 0):
+        value = engine_number(amount)
+        assert b"e" not in orjson.dumps(value).lower()
+        for threshold in (int(amount) - 1, int(amount), int(amount) + 1):
+            assert (value < threshold) == (amount < threshold) and (value >= threshold) == (amount >= threshold)
+            assert (value <= threshold) == (amount <= threshold) and (value == threshold) == (amount == threshold)
+
+
+@pytest.mark.parametrize("given,count", [("0350", 350), ("1,200", 1200), ("1.2万", 12000), ("350人", 350),
+                                         ("5k", 5000), ("３５０", 350), (350.0, 350)])
+def test_headcounts_as_people_write_them(given, count):
+    assert profile(size=..., employees=given).employees == count
+
+
+@pytest.mark.parametrize("cell,point", [
+    ("8000000,00", "8000000.00"), ("1.234.567,89", "1234567.89"), ("1,5", "1.5"), ("8.000.000", "8000000"),
+    ("12,3万", "12.3万"), ("800000", "800000"), ("1.234,5", "1234.5"),
+])
+def test_decimal_comma_cells(cell, point):
+    from advisor.profile import decimal_comma_to_point
+
+    assert decimal_comma_to_point(cell) == point
+
+
+@pytest.mark.parametrize("cell", ["1,500", "1.500", "1,2,3", "1.234.5,6"])
+def test_ambiguous_decimal_comma_cells_are_refused(cell):
+    from advisor.profile import decimal_comma_to_point
+
+    with pytest.raises(ValueError):
+        decimal_comma_to_point(cell)
+
+
+def test_on_and_off_are_yes_and_no_and_names_stay_as_written():
+    p = profile(name="on", startup="on", public_facing="off")
+    assert p.name == "on" and p.startup is True and p.public_facing is False
+
+
+def test_a_name_has_a_length_limit():
+    assert "a name of at most 1,000 characters" in problems(name="n" * 1001)
+    assert profile(name="n" * 1000).name == "n" * 1000
+
+
+def test_messages_show_invisible_characters_and_cut_long_values():
+    message = problems(sector="金\x0b融" + "x" * 500)
+    assert "'金\\x0b融xxx" in message and "… (503 characters)" in message
+
+
+def test_an_exponent_too_long_for_a_decimal_is_refused():
+    assert "is not a number" in problems(budget="9" * 50 + "1e400" + "9" * 5000)
+    assert "is not a number" in problems(budget="1e" + "9" * 20)
+    assert "is far too large" in problems(budget="1e999999999")

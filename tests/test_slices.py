@@ -76,8 +76,10 @@ def test_slices_are_merged_while_the_merged_slice_has_few_possible_keys(advisor)
     assert set().union(*(s.rules for s in merged)) == set().union(*(s.rules for s in apart)) == \
         {r.id for r in advisor.pack.rules}
     whole = plan_slices(advisor.pack, max_keys=10**30)
-    numeric = [s for s in whole if set(s.fields) & vocabulary().numbers]  # unbounded keys: never merged
-    assert numeric and len(whole) - len(numeric) == 2  # everything else: before the decision; after it
+    assert len(whole) == 2  # everything before the decision; after it
+    # A number is keyed by its band among the thresholds its rules compare it with: bounded keys.
+    (numeric,) = [s for s in whole if set(s.fields) & vocabulary().numbers]
+    assert all(thresholds for _, thresholds in numeric.bands)
 
 
 def test_a_list_field_is_keyed_on_the_items_tested_only(advisor):

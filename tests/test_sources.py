@@ -68,13 +68,19 @@ def test_forced_encoding_is_used_and_a_wrong_one_is_a_clear_error(tmp_path):
     assert "not valid UTF-8" in str(info.value) and "--encoding" in str(info.value)
 
 
-def test_gbk_after_a_long_ascii_start_is_reported_with_a_line(tmp_path, monkeypatch):
+def test_gbk_after_a_long_ascii_start_is_a_bad_row_with_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr("advisor.sources.text.SNIFF_BYTES", 64)  # the sample sees only ASCII
     head = "name,size,sector,privacy,budget\n" + "A,small,finance,low,low\n" * 400
-    path = write(tmp_path / "late.csv", head + "乙公司,small,finance,low,low\n", "gbk")
-    with pytest.raises(SourceError) as info:
-        records(path)
-    assert "after line" in str(info.value) and "gb18030" in str(info.value)
+    tail = "C,small,finance,low,low\n"
+    path = tmp_path / "late.csv"
+    path.write_bytes((head).encode() + "乙公司,small,finance,low,low\n".encode("gbk") + tail.encode())
+    got = records(path)
+    assert len(got) == 402 and got[401].data == {"name": "C", "size": "small", "sector": "finance",
+                                                 "privacy": "low", "budget": "low"}
+    bad = got[400]
+    assert bad.line == 402 and isinstance(bad.data, Unreadable)
+    assert bad.data.reason.startswith("this line is not valid UTF-8 text, unlike the rest of the file; "
+                                      "it reads as GB18030: '乙公司,small,finance,low,low'")
 
 
 def test_detect_encoding():
@@ -325,3 +331,83 @@ def test_open_text_names_stdin_and_reports_the_encoding(tmp_path):
         assert text.encoding == "gb18030" and text.stream.read() == "名,1\n"
     finally:
         text.close()
+
+
+# --- what people and spreadsheets write --------------------------------------------------------
+
+
+def test_excel_wrappers_are_taken_off_and_a_leading_quote_kept_in_names(tmp_path):
+    text = ('name,employees,sector,privacy,budget\n'
+            '="A ""1""",="0350",finance,low,\'800万\n'
+            "'t Hooft,'120,'金融,low,low\n")
+    got = records(write(tmp_path / "x.csv", text))
+    assert got[0].data == {"name": 'A "1"', "employees": "0350", "sector": "finance", "privacy": "low", "budget": "800万"}
+    assert got[1].data == {"name": "'t Hooft", "employees": "120", "sector": "金融", "privacy": "low", "budget": "low"}
+
+
+def test_a_semicolon_file_reads_decimal_commas_in_number_columns_only(tmp_path):
+    text = "name;use_cases;budget;employees\nA, Inc.;知识搜索,智能办公;8.000.000,50;1200\nB;;1,500;3\n"
+    got = records(write(tmp_path / "eu.csv", text))
+    assert got[0].data["name"] == "A, Inc." and got[0].data["use_cases"] == "知识搜索,智能办公"
+    assert got[0].data["budget"] == "8000000.50"
+    assert isinstance(got[0].data, dict) and got[0].key is not None
+    assert got[1].data == Unreadable("column 'budget': value '1,500' is ambiguous (1500 or 1.500); write it without "
+                                     "a thousands separator (the file writes decimals with a comma)")
+
+
+def test_a_line_break_in_a_quoted_cell_is_not_an_unclosed_quote(tmp_path):
+    text = 'name,use_cases,sector\n"A\nB","知识搜索\n智能办公",finance\nC,,finance\n'
+    got = records(write(tmp_path / "m.csv", text))
+    assert [(r.line, r.data["name"]) for r in got] == [(2, "A\nB"), (5, "C")]  # the row spans lines 2-4
+    assert got[0].data["use_cases"] == "知识搜索\n智能办公"
+
+
+def test_utf16_csv_with_and_without_a_bom(tmp_path):
+    for encoding in ("utf-16", "utf-16-le"):
+        got = records(write(tmp_path / f"{encoding}.csv", CN_HEADER + CN_ROWS, encoding))
+        assert [r.data["name"] for r in got] == ["甲公司", "乙公司"]
+
+
+def test_jsonl_numbers_are_exact_and_keys_given_twice_are_bad_records(tmp_path):
+    text = ('{"name": "A", "budget": 499999.999999999999999}\n'
+            '{"name": "B", "budget": 12345678901234567890123}\n'
+            '{"name": "C", "budget": 1e400, "employees": 350}\n'
+            '{"name": "D", "privacy": "low", "privacy": "high"}\n'
+            '{"name": "E", "privacy" : "low", "privacy": "high"}\n'
+            '{"name": "F", "budget": NaN}\n'
+            '{"name": "G", "note": "x\\": y", "budget": 5}\n'
+            '{"name": "H", "budget": 800000}\n')
+    got = [r.data for r in records(write(tmp_path / "x.jsonl", text))]
+    assert got[0] == {"name": "A", "budget": "499999.999999999999999"}
+    assert got[1] == {"name": "B", "budget": "12345678901234567890123"}
+    assert got[2] == {"name": "C", "budget": "1e400", "employees": "350"}
+    assert got[3] == Unreadable("key 'privacy' is given twice (columns 15 and 33); keep one")
+    assert got[4] == Unreadable("key 'privacy' is given twice (columns 15 and 34); keep one")
+    assert got[5] == Unreadable("NaN is not a number; JSON has no NaN or infinity")
+    assert got[6] == {"name": "G", "note": 'x": y', "budget": "5"}
+    assert got[7] == {"name": "H", "budget": 800000}  # the fast path: orjson, as it is
+
+
+def test_a_bad_item_of_a_yaml_or_json_list_is_one_bad_record(tmp_path):
+    yaml_text = "- {name: A, sector: x}\n- name: B\n  sector: y\n  sector: z\n- {name: C}\n"
+    got = records(write(tmp_path / "l.yaml", yaml_text))
+    assert [r.line for r in got] == [1, 2, 5]
+    assert got[1].data == Unreadable("line 4, column 3: key 'sector' is given twice (lines 3 and 4); keep one")
+    assert got[2].data == {"name": "C"}
+    json_text = '[{"name": "A"},\n {"name": "B", "x": 1,\n  "x": 2},\n {"name": "C", "n": 1.50}]\n'
+    got = records(write(tmp_path / "l.json", json_text))
+    assert got[1].data == Unreadable("line 2, column 2: key 'x' is given twice (lines 2 and 3); keep one")
+    assert got[2].data == {"name": "C", "n": "1.50"}  # numbers as written
+
+
+def test_yaml_lists_read_values_as_written(tmp_path):
+    got = records(write(tmp_path / "l.yaml", "- {name: yes, employees: 0350, budget: 499999.99, startup: on}\n"))
+    assert got[0].data == {"name": "yes", "employees": "0350", "budget": "499999.99", "startup": "on"}
+
+
+def test_a_gbk_yaml_list_with_a_utf8_line_names_the_line(tmp_path):
+    path = tmp_path / "l.yaml"
+    path.write_bytes("- name: 甲\n  sector: 金融\n".encode() * 50 + "- name: 乙\n".encode("gbk"))
+    with pytest.raises(SourceError) as info:
+        records(path)
+    assert "line 101: this line is not valid UTF-8 text" in str(info.value)

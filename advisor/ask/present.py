@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, Mapping
 
 from advisor.ask.questionnaire import Question
@@ -49,7 +50,7 @@ def value_label(question: Question, value: Any, lang: str) -> str:
     """One value of the question's field as the user reads it (``金融``, ``是``, ``每年 800万元``)."""
     if isinstance(value, bool):
         return msg("answer_yes" if value else "answer_no", lang)
-    if isinstance(value, int):
+    if isinstance(value, (int, Decimal)):  # an amount may have fen: Decimal("499999.99")
         return msg("amount", lang, amount=_amount(value, lang)) if question.kind == "budget" else str(value)
     enum = vocabulary().fields[question.field].values
     if enum and isinstance(value, str):
@@ -64,7 +65,7 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
     return value_label(question, value, lang)
 
 
-def _amount(value: int, lang: str) -> str:
+def _amount(value: int | Decimal, lang: str) -> str:
     """``8000000`` as ``800万`` in Chinese (the contract's number units), ``8,000,000`` in English."""
     if lang == "zh":
         for unit, size in sorted(vocabulary().units.items(), key=lambda u: -u[1]):

@@ -6,14 +6,17 @@ canonical values, Chinese kept readable, and a comment saying how to re-run it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
-from advisor.ask.fields import parse_partial
+from advisor.ask.fields import normalise
 from advisor.ask.text import msg
-from advisor.errors import SourceError
+from advisor.errors import ProfileError, SourceError, shown
+from advisor.profile import field_of
 from advisor.vocabulary import vocabulary
 
 LANGS = ("zh", "en")
@@ -33,14 +36,64 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(list, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
+# An amount with fen (Decimal("499999.99")) is written as it reads, never as a rounded float.
+_Dumper.add_representer(Decimal, lambda d, data: d.represent_scalar("tag:yaml.org,2002:float", f"{data:f}"))
 
 
-def load_start(path: str) -> dict[str, Any]:
-    """The fields a profile file gives, canonical; the file may be incomplete (a draft)."""
-    from advisor.sources.document import parse_document, read_text
+@dataclass
+class Start:
+    """What a starting profile (``--from``: a profile, or a draft of this or an older questionnaire) gives.
 
-    data = parse_document(read_text(path), path)
-    return {} if data is None else parse_partial(data, path)
+    ``values``: the fields whose answers are still valid, canonical, in contract order (they are
+    the defaults of their questions). ``dropped``: keys that are no longer fields (their answers
+    are dropped). ``invalid``: field -> (the answer as given, why it is no longer allowed): these
+    questions are asked again, without a default.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)
+    invalid: dict[str, tuple[Any, str]] = field(default_factory=dict)
+
+    def notes(self, lang: str) -> list[str]:
+        """What the questionnaire says before the first question about what it could not keep."""
+        out = []
+        if self.dropped:
+            out.append(msg("from_dropped", lang, fields=", ".join(shown(k) for k in self.dropped)))
+        for name, (value, why) in self.invalid.items():
+            label = f"{vocabulary().fields[name].zh}（{name}）" if lang == "zh" else name
+            out.append(msg("from_invalid", lang, field=label, value=shown(value), why=why))
+        return out
+
+
+def load_start(path: str) -> Start:
+    """The answers a profile file or a draft gives (see ``Start``); the file may be incomplete.
+
+    Raises ``SourceError`` for a file that cannot be read as one profile at all (missing, not
+    YAML/JSON, a list or a table of profiles: ``sources.document.read_mapping``).
+    """
+    from advisor.sources.document import read_mapping
+
+    source = "<stdin>" if path == "-" else path
+    data = read_mapping(path, allow_empty=True)
+    start, keys = Start(), {}  # keys: field -> the key that gave it
+    for key, value in data.items():
+        name = field_of(key)
+        if name is None:
+            start.dropped.append(str(key))
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        elif name in keys:  # 企业名称 and name: which one is meant?
+            raise ProfileError([f"keys {shown(keys[name])} and {shown(key)} both give field '{name}'; keep one"],
+                               source)
+        else:
+            keys[name] = key
+            try:
+                start.values[name] = normalise(name, value)
+            except ValueError as exc:
+                start.invalid[name] = (value, str(exc))
+    fields = vocabulary().fields
+    start.values = {k: start.values[k] for k in fields if k in start.values}
+    return start
 
 
 def draft_path(save: str) -> Path:

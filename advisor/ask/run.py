@@ -6,6 +6,7 @@ from typing import Any
 
 from advisor.ask import present
 from advisor.ask.profile_file import (
+    Start,
     check_writable,
     draft_header,
     draft_path,
@@ -40,7 +41,7 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     console = console or TerminalConsole()
     questionnaire = load_questionnaire(questionnaire_file)
     advisor = get_advisor(rules_dir)
-    start = load_start(from_file) if from_file else {}
+    start = load_start(from_file) if from_file else Start()
     if save:
         check_writable(save)
     if memo_file:
@@ -49,7 +50,10 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     console.say(present.wrap(msg("intro", lang), indent=""))
     if from_file:
         console.say(present.wrap(msg("from_file", lang, path=from_file), indent=""))
-    session = Session(questionnaire, lang, start, from_file=bool(from_file), thresholds=advisor.pack.thresholds)
+        for note in start.notes(lang):  # what an older draft gave that is no longer valid
+            console.say(present.wrap(note, indent=""))
+    session = Session(questionnaire, lang, start.values, from_file=bool(from_file),
+                      thresholds=advisor.pack.thresholds)
     try:
         answers = session.run(console)
     except Stopped as stop:

@@ -5,5 +5,7 @@ from advisor.commands.ask import ask
 from advisor.commands.batch import batch
 from advisor.commands.memo import memo
 from advisor.commands.rules import rules
+from advisor.commands.serve import serve
+from advisor.commands.whatif import whatif
 
-COMMANDS = [advise, ask, memo, batch, rules]
+COMMANDS = [advise, ask, memo, batch, rules, whatif, serve]

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from advisor.engine.schema import Strict
 from advisor.errors import RuleLoadError
+from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite
 
 
 class SizeRange(Strict):
@@ -78,22 +79,40 @@ class LoadedCase:
 
 
 def load_cases(pack_dir: str | Path) -> list[LoadedCase]:
-    """Every case in ``pack_dir/cases/*.yaml`` (none if the folder is absent)."""
-    import yaml
+    """Every case in ``pack_dir/cases/*.yaml`` (none if the folder is absent).
 
+    Read like rule files (``advisor.safe_load``, YAML 1.2): a key given twice, NaN or an infinite
+    number, an empty file or a folder named ``*.yaml`` is a problem naming the file.
+    """
     out: list[LoadedCase] = []
     problems: list[str] = []
     for path in sorted((Path(pack_dir) / "cases").glob("*.yaml")):
-        try:
-            data = CaseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except yaml.YAMLError as exc:
-            problems.append(f"cases/{path.name}: broken YAML: {getattr(exc, 'problem', exc)}")
+        name = f"cases/{path.name}"
+        if not path.is_file():
+            problems.append(f"{name}: is a folder (or not a regular file), not a file of cases")
             continue
+        try:
+            raw = load_yaml(path.read_bytes().decode("utf-8-sig"), DATA)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{name}: cannot read as UTF-8 text: {exc}")
+            continue
+        except DocumentError as exc:
+            problems.append(f"{name}: {exc.where + ': ' if exc.where else ''}broken YAML: {exc.reason}")
+            continue
+        if raw is None:
+            problems.append(f"{name}: empty; a file of cases holds 'cases:', a list of name, profile and expect")
+            continue
+        bad = [f"{name}: {'.'.join(map(str, where))}: {value} is not a number" for where, value in non_finite(raw)]
+        if bad:
+            problems += bad
+            continue
+        try:
+            data = CaseFile.model_validate(raw)
         except ValidationError as exc:
-            problems += [f"cases/{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+            problems += [f"{name}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
                          for e in exc.errors(include_url=False)]
             continue
-        out += [LoadedCase(f"cases/{path.name}", n, case if case.as_of or not data.as_of
+        out += [LoadedCase(name, n, case if case.as_of or not data.as_of
                            else case.model_copy(update={"as_of": data.as_of}))
                 for n, case in enumerate(data.cases, start=1)]
     if problems:

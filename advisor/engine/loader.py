@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -31,7 +32,8 @@ from advisor.engine.schema import (
     Vocabulary,
     date_start,
 )
-from advisor.errors import RuleLoadError
+from advisor.errors import RuleLoadError, shown
+from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite
 from advisor.vocabulary import vocabulary
 
 # Fields that conditions may test besides the contract's profile fields.
@@ -88,7 +90,15 @@ def load_pack(directory: str | Path | None = None) -> RulePack:
     files: list[tuple[str, PackFile]] = []
     problems: list[str] = []
     for path in paths:
-        data = path.read_bytes()
+        if not path.is_file():
+            problems.append(f"{path.name}: is a folder (or not a regular file), not a rule file; "
+                            "rename it or move it out of the pack")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(f"{path.name}: cannot read: {exc.strerror}")
+            continue
         digest.update(path.name.encode() + b"\0" + data + b"\0")
         try:
             files.append((path.name, _parse_file(path, data)))
@@ -104,25 +114,47 @@ def load_pack(directory: str | Path | None = None) -> RulePack:
 
 
 def _parse_file(path: Path, data: bytes) -> PackFile:
-    import yaml
-
     try:
-        raw = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RuleLoadError([f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise RuleLoadError([f"{path.name}:{where}: broken YAML: {reason}"]) from None
-    if raw is None:
-        raw = {}
+    try:
+        raw = load_yaml(text, DATA)
+    except DocumentError as exc:
+        rule = _rule_at(text, exc.line)
+        where = f" {exc.where}" if exc.where else ""
+        raise RuleLoadError([f"{path.name}:{where}{f': rule {rule}' if rule else ''}: broken YAML: {exc.reason}"]) from None
+    if raw is None or raw == {}:
+        raise RuleLoadError([f"{path.name}: empty: a rule file defines rules, facts, items or the pack's "
+                             "settings; remove the file or fill it"])
     if not isinstance(raw, dict):
         raise RuleLoadError([f"{path.name}: a rule file is a mapping of sections, got {type(raw).__name__}"])
+    bad_numbers = [_locate(path.name, raw, {"loc": where, "msg": f"{value} is not a number (NaN or infinite)",
+                                            "type": "value_error"})
+                   for where, value in non_finite(raw)]
+    if bad_numbers:
+        raise RuleLoadError(bad_numbers)
     try:
         return PackFile.model_validate(raw)
     except ValidationError as exc:
         raise RuleLoadError([_locate(path.name, raw, err) for err in exc.errors(include_url=False)]) from None
+
+
+_RULE_ID = re.compile(r"^\s*(?:-\s+)?id:\s*['\"]?([^'\"\s#]+)")
+
+
+def _rule_at(text: str, line: int | None) -> str | None:
+    """The id of the rule that line ``line`` of a rule file belongs to (for messages), if any."""
+    if not line:
+        return None
+    lines = text.splitlines()[:line]
+    for number in range(len(lines) - 1, -1, -1):
+        match = _RULE_ID.match(lines[number])
+        if match:
+            return match[1]
+        if lines[number][:1].isalpha():  # a top-level section: not inside a rule
+            return None
+    return None
 
 
 def _locate(filename: str, raw: dict, err: dict) -> str:
@@ -200,6 +232,8 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
 
 
 def _suggest(word: str, choices: Any) -> str:
+    if len(str(word)) > 100:
+        return ""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -227,6 +261,7 @@ def _check(pack: RulePack) -> Iterator[str]:
 
     yield from _check_items(pack)
     derived = {e.derive for r in pack.rules for e in r.then if e.derive}
+    yield from _fact_cycles(pack)
     for rule in pack.rules:
         where = f"{pack.files[rule.id]}: rule {rule.id}"
         tests = list(_walk(rule.when)) if rule.when else []
@@ -263,6 +298,57 @@ def _check(pack: RulePack) -> Iterator[str]:
                 yield f"{where}: unknown compliance item '{effect.comply.item}'{_suggest(effect.comply.item, pack.items)}"
             if effect.derive and effect.derive not in pack.facts:
                 yield f"{where}: derives undeclared fact '{effect.derive}'{_suggest(effect.derive, pack.facts)}"
+
+
+def _fact_cycles(pack: RulePack) -> Iterator[str]:
+    """Facts that derive from each other in a circle (A needs B, B needs A): none can ever hold
+    unless something else derives it, so the pack is almost surely wrong. Negated tests are the
+    compiler's (a fact that depends on its own negation)."""
+    needs: dict[str, set[str]] = {}  # fact -> facts its deriving rules test positively
+    by: dict[tuple[str, str], str] = {}  # (fact, needed fact) -> a rule that makes the link
+    for rule in pack.rules:
+        tested = [t.fact for t in _positive_facts(rule.when)] if rule.when else []
+        for effect in rule.then:
+            if effect.derive:
+                for fact in tested:
+                    needs.setdefault(effect.derive, set()).add(fact)
+                    by.setdefault((effect.derive, fact), rule.id)
+    done: set[str] = set()
+    for start in sorted(needs):
+        path: list[str] = []
+        stack = [(start, iter(sorted(needs.get(start, ()))))]
+        on_path = {start}
+        path.append(start)
+        while stack:
+            fact, rest = stack[-1]
+            following = next(rest, None)
+            if following is None:
+                stack.pop()
+                path.pop()
+                on_path.discard(fact)
+                done.add(fact)
+                continue
+            if following in on_path:
+                circle = path[path.index(following):] + [following]
+                rules = [by[(a, b)] for a, b in zip(circle, circle[1:])]
+                where = ", ".join(f"{pack.files[r]}: rule {r}" for r in dict.fromkeys(rules))
+                yield (f"facts derive from each other in a circle: {' ← '.join(circle)} ({where}); "
+                       "a fact cannot be a condition of its own derivation")
+                return
+            if following not in done:
+                stack.append((following, iter(sorted(needs.get(following, ())))))
+                on_path.add(following)
+                path.append(following)
+
+
+def _positive_facts(cond: Condition, negated: bool = False) -> Iterator[FactTest]:
+    if isinstance(cond, (All, AnyOf)):
+        for child in cond.items:
+            yield from _positive_facts(child, negated)
+    elif isinstance(cond, Not):
+        yield from _positive_facts(cond.item, not negated)
+    elif isinstance(cond, FactTest) and not negated:
+        yield cond
 
 
 def _check_items(pack: RulePack) -> Iterator[str]:
@@ -321,7 +407,11 @@ def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:
             yield f"'{name}' is a number: use eq, ne, lt, lte, gt or gte, not {test.op}"
         for v in values:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                yield f"'{name}' is a number, got {v!r}"
+                yield f"'{name}' is a number, got {shown(v)}"
+            elif name == BUDGET_NUMBER_FIELD and v != int(v):
+                # Amounts with fen reach the engine as whole yuan + 0.5 (profile.engine_number),
+                # which is exact only against whole-yuan thresholds.
+                yield f"'{name}' is compared in whole yuan: {v!r} has a fraction"
         return
     if test.op in ("lt", "lte", "gt", "gte"):
         yield f"'{name}' is not a number: {test.op} is not allowed"
@@ -342,4 +432,4 @@ def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:
     for v in values:
         is_bool = spec is not None and spec.type == "bool"
         if v not in allowed or isinstance(v, bool) != is_bool:
-            yield f"'{name}' has no value {v!r}{_suggest(v, allowed)}; allowed: {', '.join(map(str, allowed))}"
+            yield f"'{name}' has no value {shown(v)}{_suggest(v, allowed)}; allowed: {', '.join(map(str, allowed))}"

@@ -14,19 +14,24 @@ merged into it (its verdicts are then cached on the larger set, which has to be 
 anyway), and slices are merged further while the merged slice has few possible keys.
 
 A slice's verdict — the rules that fired in it — can be cached on its inputs alone: the few
-hundred combinations of a handful of fields recur even when whole profiles never do. The rules
+hundred combinations of a handful of fields recur even when whole profiles never do. A number
+(``employees``, ``budget_cny``) is part of a key by its band: where it falls among the thresholds
+the slice's rules compare it with, which decides every one of those comparisons. The rules
 fired by the whole pack are the union of the slices' verdicts (the tests check it on random
 profiles). Pure planning: no engine import.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import itertools
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Callable
 
-from advisor.engine.loader import MODE_FIELD, RulePack, _walk
+from advisor.engine.graph import components
+from advisor.engine.loader import MODE_FIELD, NUMERIC_FIELDS, RulePack, _walk
 from advisor.engine.schema import FactTest, FieldTest
 from advisor.vocabulary import vocabulary
 
@@ -42,19 +47,36 @@ class Slice:
     fields: tuple[str, ...]  # the profile fields its verdict depends on, sorted
     items: tuple[tuple[str, frozenset[str]], ...]  # list fields among them tested item by item: the items tested
     after_decision: bool  # it tests the decided mode, which is then part of its key
+    bands: tuple[tuple[str, tuple[float, ...]], ...] = ()  # numbers among them: the thresholds compared with, sorted
 
     def key_function(self) -> Callable[[dict[str, Any], str | None], Any]:
         """``key(facts, mode)``: the part of a resolved profile (every field present: see
         ``Advisor.resolve_values``) and of the mode this slice can see."""
-        limited = dict(self.items)
-        plain = tuple(f for f in self.fields if f not in limited)
+        limited, banded = dict(self.items), dict(self.bands)
+        plain = tuple(f for f in self.fields if f not in limited and f not in banded)
         lists = tuple(limited.items())
+        numbers = tuple((f, _band(thresholds)) for f, thresholds in banded.items())
         get = itemgetter(*plain) if plain else (lambda facts: None)  # one field: its value alone
-        if not lists and not self.after_decision:
+        if not lists and not numbers and not self.after_decision:
             return lambda facts, mode: get(facts)
-        if not lists:
+        if not lists and not numbers:
             return lambda facts, mode: (mode, get(facts))
-        return lambda facts, mode: (mode, get(facts), *[tested.intersection(facts[f]) for f, tested in lists])
+        return lambda facts, mode: (mode, get(facts), *[band(facts[f]) for f, band in numbers],
+                                    *[tested.intersection(facts[f]) for f, tested in lists])
+
+
+def _band(thresholds: tuple[float, ...]) -> Callable[[Any], int]:
+    """Where a number falls among ``thresholds``: 2i below the i-th, 2i+1 on it; -1 when absent.
+    Every comparison of the number with one of the thresholds depends on that alone."""
+    count = len(thresholds)
+
+    def band(number: Any) -> int:
+        if number is None:
+            return -1
+        i = bisect.bisect_left(thresholds, number)
+        return 2 * i + (i < count and thresholds[i] == number)
+
+    return band
 
 
 def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
@@ -76,24 +98,34 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
         facts[rule.id] = {t.fact for t in found if isinstance(t, FactTest)}
         mode[rule.id] = any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in found)
 
-    # Follow the derived facts: a rule needs what the rules deriving its facts need (to a fixpoint:
-    # derived facts may depend on each other).
-    members = {rid: {rid} for rid in fields}
-    changed = True
-    while changed:
-        changed = False
-        for rid in members:
-            for fact in facts[rid]:
-                for d in derivers.get(fact, ()):
-                    if not (members[d] <= members[rid] and fields[d] <= fields[rid] and mode[d] <= mode[rid]):
-                        members[rid] |= members[d]
-                        fields[rid] |= fields[d]
-                        mode[rid] = mode[rid] or mode[d]
-                        changed = True
+    # Follow the derived facts: a rule needs what the rules deriving its facts need. The rules a
+    # rule depends on form a graph (cycles are possible through positive facts): settle its
+    # strongly connected components, dependencies first.
+    def needs(rid: str) -> list[tuple[str, None]]:
+        return [(d, None) for fact in facts[rid] for d in derivers.get(fact, ())]
+
+    for component in components([r.id for r in pack.rules], needs):
+        inside = set(component)
+        joined_fields = set().union(*(fields[r] for r in component))
+        joined_mode = any(mode[r] for r in component)
+        for rid in component:
+            for d, _ in needs(rid):
+                if d not in inside:
+                    joined_fields |= fields[d]
+                    joined_mode = joined_mode or mode[d]
+        for rid in component:
+            fields[rid], mode[rid] = joined_fields, joined_mode
 
     groups: dict[tuple[frozenset[str], bool], set[str]] = {}
     for rule in pack.rules:
-        groups.setdefault((frozenset(fields[rule.id]), mode[rule.id]), set()).update(members[rule.id])
+        groups.setdefault((frozenset(fields[rule.id]), mode[rule.id]), set()).add(rule.id)
+    for key, rules in groups.items():  # each with the rules it depends on
+        todo = list(rules)
+        while todo:
+            for d, _ in needs(todo.pop()):
+                if d not in rules:
+                    rules.add(d)
+                    todo.append(d)
     # Merge a group into the smallest group whose inputs include its own (same side of the decision).
     merged: dict[tuple[frozenset[str], bool], set[str]] = {}
     for inputs, after in sorted(groups, key=lambda g: (-len(g[0]), sorted(g[0]), g[1])):
@@ -101,45 +133,63 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
         host = min(hosts, key=lambda k: (len(k[0]), sorted(k[0]))) if hosts else (inputs, after)
         merged.setdefault(host, set()).update(groups[(inputs, after)])
 
-    slices = [Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)),
-                    items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]), after_decision=after)
-              for (inputs, after), rules in merged.items()]
-
-    # Fewer slices are fewer look-ups per profile: merge two while the merged one still has few
-    # possible keys (each key is evaluated once at most, and the cache holds them all).
-    def combine(a: Slice, b: Slice) -> Slice:
-        rules = a.rules | b.rules
-        inputs = frozenset(a.fields) | frozenset(b.fields)
-        return Slice(rules=rules, fields=tuple(sorted(inputs)),
-                     items=_item_limits(inputs, [t for rid in rules for t in tests[rid]]), after_decision=a.after_decision)
-
-    modes = len(pack.meta.tie_break)
-    while True:
-        best: tuple[int, tuple, int, int] | None = None
-        for i, j in itertools.combinations(range(len(slices)), 2):
-            if slices[i].after_decision != slices[j].after_decision:
-                continue
-            keys = _possible_keys(combine(slices[i], slices[j]), modes)
-            if keys is not None and keys <= max_keys:
-                candidate = (keys, (slices[i].fields, slices[j].fields), i, j)
-                best = candidate if best is None or candidate < best else best
-        if best is None:
-            break
-        _, _, i, j = best
-        slices[i] = combine(slices[i], slices[j])
-        del slices[j]
+    slices = []
+    for (inputs, after), rules in merged.items():
+        found = [t for rid in rules for t in tests[rid]]
+        slices.append(Slice(rules=frozenset(rules), fields=tuple(sorted(inputs)), items=_item_limits(inputs, found),
+                            after_decision=after, bands=_bands(inputs, found)))
+    slices = _merge(slices, len(pack.meta.tie_break), max_keys)
     return tuple(sorted(slices, key=lambda s: (s.after_decision, min(pack.order[r] for r in s.rules))))
+
+
+def _merge(slices: list[Slice], modes: int, max_keys: int) -> list[Slice]:
+    """Fewer slices are fewer look-ups per profile: merge the two whose merged slice has the fewest
+    possible keys, again and again while that is at most ``max_keys`` (each key is evaluated
+    once at most, and the cache holds them all). Each pair is weighed once: O(n² log n)."""
+    alive = dict(enumerate(slices))
+    made = itertools.count(len(slices))
+    heap: list[tuple[int, tuple, int, int]] = []
+
+    def weigh(a: int, b: int) -> None:
+        if alive[a].after_decision == alive[b].after_decision:
+            keys = _possible_keys(_combine(alive[a], alive[b]), modes)
+            if keys is not None and keys <= max_keys:
+                heapq.heappush(heap, (keys, (alive[a].fields, alive[b].fields), a, b))
+
+    for a, b in itertools.combinations(alive, 2):
+        weigh(a, b)
+    while heap:
+        _, _, a, b = heapq.heappop(heap)
+        if a in alive and b in alive:
+            joined = next(made)
+            alive[joined] = _combine(alive.pop(a), alive.pop(b))
+            for other in list(alive)[:-1]:
+                weigh(other, joined)
+    return list(alive.values())
+
+
+def _combine(a: Slice, b: Slice) -> Slice:
+    """The slice of the rules of both (what a key needs is the union of what each needs)."""
+    items, bands = dict(a.items), dict(a.bands)
+    for name, tested in b.items:
+        items[name] = items.get(name, frozenset()) | tested
+    for name, thresholds in b.bands:
+        bands[name] = tuple(sorted(set(bands.get(name, ())) | set(thresholds)))
+    return Slice(rules=a.rules | b.rules, fields=tuple(sorted(set(a.fields) | set(b.fields))),
+                 items=tuple(sorted(items.items())), after_decision=a.after_decision, bands=tuple(sorted(bands.items())))
 
 
 def _possible_keys(piece: Slice, modes: int) -> int | None:
     """How many distinct keys ``piece`` can have (None: unbounded, it reads a number)."""
     voc = vocabulary()
-    limited = dict(piece.items)
+    limited, banded = dict(piece.items), dict(piece.bands)
     count = modes if piece.after_decision else 1
     for name in piece.fields:
         spec = voc.fields.get(name)
         if name in limited:
             count *= 2 ** len(limited[name])
+        elif name in banded:
+            count *= 2 * len(banded[name]) + 2  # between, on, or absent
         elif spec is None or spec.type in ("integer", "list"):
             return None
         elif spec.type == "bool":
@@ -163,3 +213,12 @@ def _item_limits(inputs: frozenset[str], tests: list[FieldTest]) -> tuple[tuple[
                 values.update(t.value if isinstance(t.value, list) else [t.value])
             limits.append((name, frozenset(values)))
     return tuple(limits)
+
+
+def _bands(inputs: frozenset[str], tests: list[FieldTest]) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """For each number among the inputs: the thresholds the tests compare it with, sorted."""
+    found: dict[str, set[float]] = {}
+    for test in tests:
+        if test.field in NUMERIC_FIELDS:
+            found.setdefault(test.field, set()).update(test.value if isinstance(test.value, list) else [test.value])
+    return tuple((name, tuple(sorted(found.get(name, ())))) for name in sorted(inputs) if name in NUMERIC_FIELDS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from advisor.compliance import window_end
@@ -488,7 +489,7 @@ class _Builder:
             return self.t("empty")
         if isinstance(value, bool):
             return self.t("yes_word" if value else "no_word")
-        if isinstance(value, int):
+        if isinstance(value, (int, Decimal)):  # an amount may have fen: Decimal("499999.99")
             return self.t("amount", amount=f"{value:,}") if spec.type == "budget" else f"{value:,}"
         if spec.values is None:
             return str(value)

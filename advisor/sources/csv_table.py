@@ -1,9 +1,16 @@
 """Profiles from a CSV table: one row per profile, columns named like the fields.
 
 A header cell may be the field name or its Chinese column name (contract §1), in any case and
-spacing. An empty cell means "absent"; list cells are split on ``;`` or ``|`` by the profile
-parser. The delimiter is taken from the header line: a comma, or a tab or semicolon when the
-header has no comma (exports from some spreadsheets).
+spacing. An empty cell means "absent"; list cells are split on ``;``, ``|``, ``｜`` or a line
+break (Alt+Enter in Excel) by the profile parser. The delimiter is taken from the header line: a
+comma, or a tab or semicolon when the header has no comma (exports from some spreadsheets).
+
+What spreadsheets add is taken off, cell by cell: Excel's text wrappers ``="350"`` (in every
+column) and a leading ``'`` (in every column but the name). A ``;``-separated file is what Excel
+writes where the comma is the decimal separator, so its number columns are read with a decimal
+comma (``8000000,00`` is 8000000.00; an ambiguous ``1,500`` is a bad row, never a guess).
+A row that cannot be read — a cell longer than the csv module's limit (131,072 characters), a
+line not in the file's encoding — is a bad row with its line number; the rows after it are read.
 """
 
 from __future__ import annotations
@@ -13,9 +20,13 @@ import difflib
 import itertools
 from typing import Iterable, Iterator
 
-from advisor.errors import SourceError
+from advisor.errors import SourceError, shown
+from advisor.profile import decimal_comma_to_point
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
+from advisor.sources.text import MARKED, Decoding, decoding_error
 from advisor.vocabulary import fold, vocabulary
+
+_NUMBER_TYPES = ("integer", "budget")  # contract field types whose cells are numbers
 
 
 class CsvRow(Record):
@@ -39,14 +50,18 @@ class CsvRow(Record):
         return dict(zip(fields, row))
 
 
-def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterator[Record]:
+def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
+             decoding: Decoding | None = None) -> Iterator[Record]:
     """A record for every data row of the CSV text in ``lines``, numbered from ``numbers``.
 
     A line without a quote is a whole row whose cells are the text between the delimiters,
     exactly as the ``csv`` module reads it; when the name is the first column, such a line is
     split no further than the name (the rest of the line is the row's cache key). A line with
-    a quote goes to the ``csv`` module, which reads as many lines as the row spans.
+    a quote (or a cell a spreadsheet wrapped) goes to the ``csv`` module, which reads as many
+    lines as the row spans. ``decoding``: how ``lines`` were decoded (a line not valid in it is a
+    bad row).
     """
+    decoding = decoding or Decoding("utf-8")
     lines = iter(lines)
     header_line, first = 0, ""
     for header_line, first in enumerate(lines, start=1):
@@ -54,6 +69,8 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
             break
     else:
         return  # empty input: no records
+    if decoding.bad_line(first):  # the header: without it no row can be read
+        raise decoding_error(name, decoding.codec, header_line - 1)
     delimiter = _delimiter(first)
     header_reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     table = _Table(name, next(header_reader), header_line, delimiter)
@@ -64,9 +81,19 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
     # is the columns alone, its cells joined with KEY_SEPARATOR).
     quick = table.name_at == 0 and not table.unnamed
     line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}"
+    # Lines with these go cell by cell: a leading ' (Excel), and in a ;-separated file a decimal comma.
+    decimal_comma = table.decimal_comma
+    marked, seen = MARKED, decoding.seen  # bad bytes marked by the decoder, and those met so far
     new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
     for text in lines:
-        if '"' not in text:
+        if marked[0] != seen:  # the decoder has met bad bytes: is this line one of them?
+            reason = decoding.bad_line(text)
+            seen = decoding.seen
+            if reason:
+                yield Record(next(numbers), name, line, Unreadable(reason))
+                line += 1
+                continue
+        if '"' not in text and "'" not in text and not (decimal_comma and ("," in text or "." in text)):
             text = text.rstrip("\r\n")
             if quick and text.count(delimiter) < width:
                 if text.strip(delimiter):  # not a row of empty cells
@@ -78,12 +105,33 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int]) -> Iterato
             row, last = (text.split(delimiter) if text else []), line
         else:  # quoted cells, perhaps over several lines: the csv module reads the whole row
             reader = csv.reader(itertools.chain([text], lines), delimiter=delimiter)
-            row = next(reader, [])
+            try:
+                row = next(reader, [])
+            except csv.Error as exc:  # a cell over the field size limit: this row only
+                last = line + max(reader.line_num, 1) - 1
+                yield Record(next(numbers), name, line, Unreadable(_csv_problem(exc, line, last)))
+                line = last + 1
+                continue
             last = line + reader.line_num - 1
+            reason = decoding.bad_line("\n".join(row)) if marked[0] != seen else None
+            seen = decoding.seen
+            if reason:
+                yield Record(next(numbers), name, line, Unreadable(reason))
+                line = last + 1
+                continue
         record = table.record(row, line, last, numbers)
         line = last + 1
         if record is not None:
             yield record
+
+
+def _csv_problem(exc: csv.Error, line: int, last: int) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        lines = f" (lines {line} to {last})" if last > line else ""
+        return (f"a cell is longer than {csv.field_size_limit():,} characters{lines}; a profile's values "
+                "are short (if this cell was not meant to be long, a quote (\") in it is not closed)")
+    return f"not a CSV row: {text}"
 
 
 class _Table:
@@ -95,6 +143,33 @@ class _Table:
         self.unnamed = None in fields
         self.columns = KEY_SEPARATOR.join(fields) if not self.unnamed else ""  # a text hashes once, a tuple each time
         self.name_at = fields.index("name") if "name" in fields else None
+        self.decimal_comma = delimiter == ";"  # European Excel: the comma is the decimal separator
+        types = vocabulary().fields
+        self.numeric = frozenset(i for i, f in enumerate(fields) if f and types[f].type in _NUMBER_TYPES)
+
+    def clean(self, row: list[str]) -> list[str] | str:
+        """``row`` without what spreadsheets add (see the module); a text saying why for a bad cell."""
+        out = row
+        for i, cell in enumerate(row):
+            new = cell
+            if cell[:2] == '="' and cell[-1:] == '"' and len(cell) > 2:  # Excel: ="350" keeps 350 as text
+                new = cell[2:-1].replace('""', '"')
+            elif cell[:1] == "'" and self.fields[i] != "name":  # a leading ' marks a number kept as text
+                new = cell[1:]
+            if self.decimal_comma and i in self.numeric and ("," in new or "." in new):
+                try:
+                    new = decimal_comma_to_point(new)
+                except ValueError as exc:
+                    return f"column '{self.column(i)}': {exc}"
+            if new is not cell:
+                if out is row:
+                    out = list(row)
+                out[i] = new
+        return out
+
+    def column(self, index: int) -> str:
+        """The header of column ``index`` as written."""
+        return self.header[index].lstrip(chr(0xFEFF)).strip()
 
     def record(self, row: list[str], line: int, last: int, numbers: Iterator[int]) -> Record | None:
         """The record of ``row``, read from lines ``line`` to ``last``; None for a blank row."""
@@ -106,13 +181,15 @@ class _Table:
             return Record(next(numbers), name, line,
                           Unreadable(f"the row has {len(row)} cells, but the header has {width} columns"
                                      + (_open_quote(line, last) if spans else "")))
-        if spans:  # a line break in any cell but a name, or lines that look like rows: an unclosed quote
-            broken = [i for i, cell in enumerate(row)
-                      if ("\n" in cell or "\r" in cell) and (fields[i] != "name" or self.delimiter in cell)]
+        if spans:  # a line break and the delimiter in one cell: lines that look like rows, an unclosed quote
+            # (a line break alone is fine: Alt+Enter in Excel; in a list cell it separates items)
+            broken = [i for i, cell in enumerate(row) if ("\n" in cell or "\r" in cell) and self.delimiter in cell]
             if broken:
                 return Record(next(numbers), name, line, Unreadable(
-                    f"the cell in column '{self.header[broken[0]].lstrip(chr(0xFEFF)).strip()}' holds a line break"
-                    + _open_quote(line, last)))
+                    f"the cell in column '{self.column(broken[0])}' holds a line break" + _open_quote(line, last)))
+        row = self.clean(row)
+        if isinstance(row, str):
+            return Record(next(numbers), name, line, Unreadable(row))
         if self.unnamed:
             stray = [i + 1 for i, cell in enumerate(row) if fields[i] is None and cell.strip()]
             if stray:
@@ -151,7 +228,7 @@ def _fields(header: list[str], name: str, line: int) -> list[str | None]:
             continue
         field = voc.column_names.get(fold(text))
         if field is None:
-            raise SourceError(f"{name}: line {line}: unknown column '{text}'{_suggest(text)}; "
+            raise SourceError(f"{name}: line {line}: unknown column {shown(text)}{_suggest(text)}; "
                               f"columns are named by field or by Chinese name: {_columns()}")
         if field in seen:
             raise SourceError(f"{name}: line {line}: columns {seen[field]} and {column} are both '{field}'")
@@ -163,6 +240,8 @@ def _fields(header: list[str], name: str, line: int) -> list[str | None]:
 
 
 def _suggest(text: str) -> str:
+    if len(text) > 100:
+        return ""
     names = list(vocabulary().column_names)
     close = difflib.get_close_matches(fold(text), names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,4 +1,9 @@
-"""One profile from a YAML or JSON document (a file, or standard input for ``-``)."""
+"""One profile from a YAML or JSON document (a file, or standard input for ``-``).
+
+``advise``, ``memo`` and ``ask --from`` read their profile here, in the encodings ``batch``
+reads (UTF-8 with or without a byte-order mark, UTF-16 with one, GB18030/GBK), with the safe
+YAML reading of ``advisor.safe_load`` (profiles: values are the text as written).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import ProfileError, SourceError
-from advisor.profile import Profile, parse_profile
+from advisor.profile import Profile, kind_of, parse_profile
+from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, load_yaml
+from advisor.sources.text import decode_whole
+from advisor.vocabulary import vocabulary
+
+# Files that hold many profiles: ``advise``, ``memo`` and ``ask --from`` read one.
+_TABLES = {".csv": "a CSV table", ".tsv": "a tab-separated table", ".jsonl": "a JSON Lines file",
+           ".ndjson": "a JSON Lines file", ".xlsx": "an Excel workbook", ".xls": "an Excel workbook"}
 
 
 def read_text(path: str) -> str:
-    """The UTF-8 text of ``path`` (``-``: standard input), or a ``SourceError`` saying why not."""
+    """The text of ``path`` (``-``: standard input), or a ``SourceError`` saying why not.
+
+    The encoding is detected as ``batch`` detects it (``sources.text.detect_encoding``).
+    """
     if path == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         name = "<stdin>"
@@ -26,32 +41,71 @@ def read_text(path: str) -> str:
         except OSError as exc:
             raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
         name = path
+    return decode_whole(data, name)
+
+
+def parse_document(text: str, name: str, schema: str = DATA) -> Any:
+    """Parse YAML (JSON is YAML too) safely (``advisor.safe_load``); errors name the line and column.
+
+    ``schema``: ``DATA`` (YAML 1.2 core: numbers, true/false) or ``TEXT`` (profiles: every value
+    is its text). A line written ``key：value`` or ``key:value`` is pointed at with a hint.
+    """
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{name}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-
-
-def parse_document(text: str, name: str) -> Any:
-    """Parse YAML (JSON is YAML too) with safe loading; errors name the line and column."""
-    import yaml
-
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        reason = getattr(exc, "problem", None) or "cannot parse"
-        raise SourceError(f"{name}:{where} not valid YAML/JSON: {reason}") from None
+        return load_yaml(text, schema)
+    except DocumentError as exc:
+        where = f" {exc.where}:" if exc.where else ""
+        raise SourceError(f"{name}:{where} not valid YAML/JSON: {exc.reason}", hint=_colon_hint(text)) from None
 
 
 def read_profile(path: str) -> Profile:
     """Read and validate the single profile in ``path``."""
     name = "<stdin>" if path == "-" else path
-    data = parse_document(read_text(path), name)
-    if data is None:
-        raise SourceError(f"{name}: empty; a profile needs at least name, size or employees, sector, privacy and budget")
+    text, data = _read(path)
     try:
         return parse_profile(data, source=name)
-    except ProfileError:
-        raise
+    except ProfileError as exc:
+        hint = _colon_hint(text)
+        if hint is None:
+            raise
+        raise ProfileError(exc.problems, exc.source, exc.record, exc.line, hint=hint) from None
+
+
+def read_mapping(path: str, allow_empty: bool = False) -> dict[str, Any]:
+    """The raw mapping of the single profile in ``path`` (``{}`` for an empty file when
+    ``allow_empty``), not validated: what ``ask --from`` starts from. Errors as ``read_profile``."""
+    return _read(path, allow_empty)[1]
+
+
+def _read(path: str, allow_empty: bool = False) -> tuple[str, dict[str, Any]]:
+    """The text and the raw mapping of the single profile in ``path``; a ``SourceError`` says what
+    to do instead for a table or a list of profiles, an empty file, or a document that is not a
+    mapping."""
+    name = "<stdin>" if path == "-" else path
+    kind = _TABLES.get(Path(path).suffix.lower()) if path != "-" else None
+    if kind:
+        raise SourceError(f"{name}: {kind} holds a list of profiles; this command reads one profile",
+                          hint=f"score every row with: advisor batch {path}")
+    text = read_text(path)
+    data = parse_document(text, name, TEXT)
+    if data is None and allow_empty:
+        return text, {}
+    if data is None:
+        raise SourceError(f"{name}: empty; a profile needs at least name, size or employees, sector, privacy and budget")
+    if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
+        raise SourceError(f"{name}: holds a list of {len(data)} profiles; this command reads one profile",
+                          hint=f"score them all with: advisor batch {path}")
+    if not isinstance(data, dict):
+        hint = _colon_hint(text) or (f"a table of profiles is scored with: advisor batch {path}"
+                                     if _looks_like_a_table(text) else None)
+        raise SourceError(f"{name}: a profile is a mapping of field: value (one per line), got {kind_of(data)}",
+                          hint=hint)
+    return text, data
+
+
+def _colon_hint(text: str) -> str | None:
+    return colon_hint(text, vocabulary().column_names)
+
+
+def _looks_like_a_table(text: str) -> bool:
+    lines = text.lstrip("\ufeff").splitlines()
+    return len(lines) > 1 and ":" not in lines[0] and any(d in lines[0] for d in (",", ";", "\t"))

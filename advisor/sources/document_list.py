@@ -12,12 +12,20 @@ import re
 from typing import Any, Iterator
 
 from advisor.errors import SourceError
+from advisor.safe_load import TEXT, DocumentError, colon_hint, json_value, yaml_items
+from advisor.sources.records import Unreadable
+from advisor.vocabulary import vocabulary
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+_LENIENT = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)  # only to find where a bad value ends
 
 
 def read_document(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, value)`` for each profile in the document ``text``."""
+    """Yield ``(line, value)`` for each profile in the document ``text``.
+
+    Read as profiles are (``advisor.safe_load``): values are their text as written, a key given
+    twice is an error, aliases cannot blow a document up.
+    """
     start = _SPACE.match(text).end()
     if start == len(text):
         return
@@ -36,12 +44,10 @@ class _NotJson(Exception):
 
 def _json(text: str, start: int, name: str) -> Iterator[tuple[int, Any]]:
     """Walk a JSON array element by element (so each one keeps its line number)."""
-    decoder = json.JSONDecoder()
     if text[start] == "{":
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            raise _NotJson from None
+        value, end = _value(text, start, name, first=True)
+        if _SPACE.match(text, end).end() != len(text):
+            raise _NotJson
         yield 1 + text.count("\n", 0, start), value
         return
     pos, line, counted = start + 1, 1, 0
@@ -54,12 +60,7 @@ def _json(text: str, start: int, name: str) -> Iterator[tuple[int, Any]]:
             if pos >= len(text) or text[pos] != ",":
                 raise _broken(text, pos, name, "',' or ']' expected")
             pos = _SPACE.match(text, pos + 1).end()
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            if first:
-                raise _NotJson from None
-            raise _broken(text, exc.pos, name, exc.msg) from None
+        value, end = _value(text, pos, name, first)
         line += text.count("\n", counted, pos)
         counted = pos
         first = False
@@ -69,6 +70,23 @@ def _json(text: str, start: int, name: str) -> Iterator[tuple[int, Any]]:
         raise _broken(text, pos + 1, name, "text after the end of the list")
 
 
+def _value(text: str, pos: int, name: str, first: bool) -> tuple[Any, int]:
+    """The JSON value at ``pos`` and where it ends; a value with a key given twice (or NaN) is an
+    ``Unreadable`` record, and the values after it are read."""
+    try:
+        return json_value(text, pos)
+    except DocumentError as exc:
+        try:
+            _, end = _LENIENT.raw_decode(text, pos)
+        except (json.JSONDecodeError, RecursionError):
+            raise SourceError(f"{name}: {exc}") from None
+        return Unreadable(str(exc)), end
+    except json.JSONDecodeError as exc:
+        if first:
+            raise _NotJson from None
+        raise _broken(text, exc.pos, name, exc.msg) from None
+
+
 def _broken(text: str, pos: int, name: str, reason: str) -> SourceError:
     line = text.count("\n", 0, pos) + 1
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
@@ -76,34 +94,11 @@ def _broken(text: str, pos: int, name: str, reason: str) -> SourceError:
 
 
 def _yaml(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.YAMLError as exc:
-            raise _yaml_error(exc, name) from None
-        if node is None:
-            return
-        if isinstance(node, yaml.SequenceNode):
-            items = node.value
-        elif isinstance(node, yaml.MappingNode):
-            items = [node]
-        else:
-            raise SourceError(f"{name}: holds a single value, not a profile or a list of profiles")
-        for item in items:
-            try:
-                value = loader.construct_object(item, deep=True)
-            except yaml.YAMLError as exc:
-                raise _yaml_error(exc, name) from None
-            yield item.start_mark.line + 1, value
-    finally:
-        loader.dispose()
-
-
-def _yaml_error(exc: Exception, name: str) -> SourceError:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-    reason = getattr(exc, "problem", None) or "cannot parse"
-    return SourceError(f"{name}:{where} not valid YAML/JSON: {reason}")
+        for line, value in yaml_items(text, TEXT):
+            yield line, Unreadable(str(value)) if isinstance(value, DocumentError) else value
+    except DocumentError as exc:
+        if exc.line is None:
+            raise SourceError(f"{name}: {exc.reason}") from None
+        raise SourceError(f"{name}: {exc.where}: not valid YAML/JSON: {exc.reason}",
+                          hint=colon_hint(text, vocabulary().column_names)) from None

@@ -1,4 +1,8 @@
-"""Profiles from a folder: every profile file in it, in name order (sub-folders are not read)."""
+"""Profiles from a folder: every profile file in it, in name order (sub-folders are not read).
+
+Questionnaire drafts (``advisor ask --save`` keeps ``NAME.draft.yaml`` when a session stops
+early) are incomplete profiles, not profiles: they are skipped, by name or by their first line.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,32 @@ SUFFIXES = {
 }
 
 
+# The first line of a draft in each language (advisor/ask/messages.yaml, draft_header).
+DRAFT_FIRST_LINES = ("# advisor ask draft", "# advisor ask 草稿")
+
+
+def is_draft(path: Path) -> bool:
+    """Whether ``path`` is a questionnaire draft: named ``*.draft.yaml`` or starting like one."""
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        return False
+    if path.stem.lower().endswith(".draft"):
+        return True
+    try:
+        with open(path, "rb") as file:
+            first = file.readline(200).decode("utf-8-sig", "replace")
+    except OSError:
+        return False
+    return first.startswith(DRAFT_FIRST_LINES)
+
+
 def folder_files(path: str) -> list[Path]:
     """The profile files in the folder ``path``, sorted by name (the same order on every system)."""
     try:
         entries = list(Path(path).iterdir())
     except OSError as exc:
         raise SourceError(f"{path}: cannot list the folder: {exc.strerror}") from None
-    files = [p for p in entries if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES]
+    files = [p for p in entries if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES
+             and not is_draft(p)]
     if not files:
         raise SourceError(f"{path}: no profile files in this folder (allowed: {', '.join(sorted(SUFFIXES))})")
     return sorted(files, key=lambda p: p.name)

@@ -12,15 +12,13 @@ import itertools
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-import orjson
-
 from advisor.errors import SourceError
 from advisor.sources.csv_table import read_csv
 from advisor.sources.document_list import read_document
 from advisor.sources.folder import SUFFIXES, folder_files
-from advisor.sources.jsonl import read_jsonl
+from advisor.sources.jsonl import parse_line, read_jsonl
 from advisor.sources.records import Record, Unreadable
-from advisor.sources.text import STDIN, decoding_error, open_text
+from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, open_text
 
 INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json")
 _KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document"}
@@ -60,11 +58,11 @@ def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Itera
         if kind is None:
             kind, lines = _sniff(lines)
         if kind == "csv":
-            records = read_csv(lines, name, numbers)
+            records = read_csv(lines, name, numbers, text.decoding)
         elif kind == "jsonl":
-            records = read_jsonl(lines, name, numbers)
+            records = read_jsonl(lines, name, numbers, text.decoding)
         else:
-            records = _document(lines, name, numbers, in_folder)
+            records = _document(lines, name, numbers, in_folder, text.decoding)
         for record in records:
             yield record
     except UnicodeDecodeError:
@@ -73,9 +71,10 @@ def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Itera
         text.close()
 
 
-def _document(lines: Iterable[str], name: str, numbers: Iterator[int], in_folder: bool) -> Iterator[Record]:
+def _document(lines: Iterable[str], name: str, numbers: Iterator[int], in_folder: bool,
+              decoding: Decoding) -> Iterator[Record]:
     try:
-        for line, data in read_document("".join(lines), name):
+        for line, data in read_document(checked_text(lines, name, decoding), name):
             yield Record(next(numbers), name, line, data)
     except SourceError as exc:
         if not in_folder:
@@ -96,11 +95,9 @@ def _sniff(lines: Iterable[str]) -> tuple[str, Iterator[str]]:
             break
     rest = itertools.chain(seen, lines)
     if first.startswith("{"):
-        try:
-            orjson.loads(first)
-            return "jsonl", rest
-        except orjson.JSONDecodeError:
+        if isinstance(parse_line(first), Unreadable):
             return "document", rest  # a JSON object over several lines
+        return "jsonl", rest
     if not first or first.startswith(("[", "-", "#")) or ":" in first:
         return "document", rest  # JSON list or YAML (a CSV header has no colon)
     return "csv", rest

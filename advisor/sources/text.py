@@ -1,21 +1,28 @@
 """Open an input as text in the encodings Chinese users really have.
 
-Excel saves CSV as UTF-8 with a byte-order mark, or, on Chinese Windows, as GBK; other tools
-write plain UTF-8. The encoding is chosen from the first megabyte: a BOM decides; otherwise
-the bytes are UTF-8 if they decode strictly as UTF-8, and GB18030 (a superset of GBK and GB2312)
-if not. ``encoding=`` forces one.
+Excel saves CSV as UTF-8 with a byte-order mark, or, on Chinese Windows, as GBK; "Unicode text"
+is UTF-16 with a byte-order mark; other tools write plain UTF-8. The encoding is chosen from the
+first megabyte: a BOM decides; UTF-16 without a BOM is recognised by its zero bytes; otherwise
+the bytes are UTF-8 if they decode as UTF-8 — or if most lines with non-ASCII bytes do (a list
+pasted together from two sources) — and GB18030 (a superset of GBK and GB2312) if not.
+``encoding=`` forces one.
+
+A line that is not valid in the file's encoding does not stop a run: its bad bytes are read as
+marks (lone surrogates, as ``surrogateescape`` makes them; ``MARKED`` counts them) and the
+readers turn that line into a bad record with its line number (``undecodable``).
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, Iterable, TextIO
 
-from advisor.errors import SourceError
+from advisor.errors import SourceError, shown
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -26,12 +33,37 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 
 
 @dataclass
+class Decoding:
+    """How an input is decoded: its codec, and how many marked bad bytes its readers have met.
+
+    ``seen`` starts at ``MARKED`` when the input is opened; while ``MARKED`` is ahead of it (the
+    decoder has met bad bytes it has read ahead), a reader checks each line with ``bad_line``.
+    """
+
+    codec: str
+    seen: int = field(default_factory=lambda: MARKED[0])
+
+    def bad_line(self, text: str) -> str | None:
+        """Why ``text`` (a line, or a row's cells) is not valid in the codec; None if it is valid."""
+        count = marks_in(text)
+        if not count:
+            return None
+        self.seen += count
+        return undecodable(text, self.codec)
+
+
+@dataclass
 class TextInput:
     """An open text stream with the name to show in messages and the encoding in use."""
 
     stream: TextIO
     name: str
     encoding: str
+    decoding: Decoding = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.decoding is None:
+            self.decoding = Decoding(self.encoding)
 
     def close(self) -> None:
         """Close the stream (standard input is left open)."""
@@ -49,12 +81,115 @@ def detect_encoding(head: bytes, complete: bool) -> str:
     for bom, codec in _BOMS:
         if head.startswith(bom):
             return codec
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return utf16
     try:
         # An incremental decoder accepts a character cut in two at the end of the sample.
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=complete)
     except UnicodeDecodeError:
-        return "gb18030"
+        return "utf-8-sig" if _mostly_utf8(head, complete) else "gb18030"
     return "utf-8-sig"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    sample = head[:4096]
+    if len(sample) < 4 or b"\0" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd > half * 0.3 and even < half * 0.05:
+        return "utf-16-le"
+    if even > half * 0.3 and odd < half * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(head: bytes, complete: bool) -> bool:
+    """Whether most lines with non-ASCII bytes are UTF-8 (GBK text is almost never valid UTF-8)."""
+    lines = head.split(b"\n")
+    if not complete:
+        lines.pop()  # perhaps cut in the middle of a character
+    good = bad = 0
+    for line in lines:
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+                good += 1
+            except UnicodeDecodeError:
+                bad += 1
+    return good > bad
+
+
+MARK = "advisor.mark"  # the error handler that marks bad bytes instead of failing
+MARKED = [0]  # bad bytes marked so far in this process (one item, so that loops can read it inline)
+BAD_BYTES = re.compile("[\udc80-\udcff]")
+
+
+def _mark(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    MARKED[0] += sum(1 for b in bad if b >= 0x80)
+    return "".join(chr(0xDC00 + b) if b >= 0x80 else chr(b) for b in bad), exc.end
+
+
+codecs.register_error(MARK, _mark)
+
+
+def marks_in(text: str) -> int:
+    """How many bad bytes ``text`` (read with ``MARK``) holds."""
+    return len(BAD_BYTES.findall(text))
+
+
+def undecodable(text: str, codec: str) -> str | None:
+    """Why ``text`` (a line read with ``MARK``) is bad, or None if it has no marked bytes.
+
+    The message names the file's encoding and what the line looks like in the other one
+    (``it reads as GB18030: '甲30000,small,金融…'``), cut to a readable length.
+    """
+    if not BAD_BYTES.search(text):
+        return None
+    name = _shown_codec(codec)
+    raw = text.encode(_base(codec), "surrogateescape")
+    other = "gb18030" if _base(codec) == "utf-8" else "utf-8"
+    try:
+        looks = f"; it reads as {_shown_codec(other)}: {shown(raw.decode(other).rstrip(chr(13) + chr(10)), 60)}"
+    except UnicodeDecodeError:
+        looks = ""
+    return (f"this line is not valid {name} text, unlike the rest of the file{looks}; "
+            f"save the whole file in one encoding (e.g. UTF-8), or name it with --encoding")
+
+
+def checked_text(lines: Iterable[str], name: str, decoding: Decoding) -> str:
+    """The whole text of ``lines`` (one document), or a ``SourceError`` naming its first bad line."""
+    text = "".join(lines)
+    if MARKED[0] != decoding.seen:
+        for number, line in enumerate(text.splitlines(), start=1):
+            reason = decoding.bad_line(line)
+            if reason:
+                raise SourceError(f"{name}: line {number}: {reason}")
+    return text
+
+
+def decode_whole(data: bytes, name: str) -> str:
+    """``data`` (a whole file) as text in its detected encoding, or a ``SourceError`` naming the line."""
+    codec = detect_encoding(data, complete=True)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(f"{name}: line {line}: not valid {_shown_codec(codec)} text (byte {exc.start + 1})",
+                          hint="save the file in one encoding, e.g. UTF-8 (GBK/GB18030, UTF-16 and a "
+                               "byte-order mark are recognised)") from None
+
+
+def _base(codec: str) -> str:
+    return "utf-8" if codecs.lookup(codec).name in ("utf-8", "utf-8-sig") else codec
+
+
+def _shown_codec(codec: str) -> str:
+    return {"utf-8-sig": "UTF-8", "utf_8_sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GB18030"}.get(codec, codec)
 
 
 def check_encoding(name: str) -> str:
@@ -87,16 +222,16 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
             raw.close()
         raise
     # newline="": the CSV reader needs the line endings as they are (quoted cells may hold them).
-    text = io.TextIOWrapper(stream, encoding=codec, errors="strict", newline="")
+    errors = "strict" if codecs.lookup(codec).name.startswith("utf-16") else MARK
+    text = io.TextIOWrapper(stream, encoding=codec, errors=errors, newline="")
     return TextInput(stream=text, name=name, encoding=codec)
 
 
 def decoding_error(name: str, codec: str, after_line: int) -> SourceError:
     """The message for bytes that are not valid in the encoding in use."""
-    shown = {"utf-8-sig": "UTF-8", "utf_8_sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GB18030"}.get(codec, codec)
     where = f" after line {after_line}" if after_line else ""
     return SourceError(
-        f"{name}: not valid {shown} text{where}",
+        f"{name}: not valid {_shown_codec(codec)} text{where}",
         hint="name the file's encoding with --encoding (e.g. --encoding gb18030 or --encoding utf-8)",
     )
 

@@ -1,0 +1,57 @@
+"""``advisor serve``: the web questionnaire and the HTTP API, on this machine by default."""
+
+from __future__ import annotations
+
+import click
+
+from advisor.options import rules_option
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default answers this machine only; 0.0.0.0 answers every network "
+                   "interface (then set a token).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--token", envvar="ADVISOR_TOKEN", is_flag=False, flag_value="", default=None, metavar="TOKEN",
+              help="Ask for this access token (API: 'Authorization: Bearer TOKEN'; pages: a login form). "
+                   "--token alone makes a random one and prints it. Also read from ADVISOR_TOKEN.")
+@click.option("--max-upload-mb", type=click.FloatRange(0.01, 1024), default=10, show_default=True,
+              help="Largest client list accepted for batch scoring.")
+@click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Most records accepted in one batch.")
+@rules_option
+def serve(host: str, port: int, token: str | None, max_upload_mb: float, max_rows: int, rules_dir: str | None) -> None:
+    """Serve the questionnaire, results, memos, batch scoring and the HTTP API (contract §4.4).
+
+    Pages are in Chinese and English and load nothing from the internet. The API's OpenAPI
+    description is at /openapi.json.
+    """
+    import logging
+    import secrets
+    import sys
+
+    from advisor.web.settings import Settings, allowed_hosts_for, is_all_interfaces, is_loopback
+
+    if token == "":
+        token = secrets.token_urlsafe(24)
+        click.echo(f"advisor: access token: {token}", err=True)
+    if not is_loopback(host):
+        where = "every network interface" if is_all_interfaces(host) else host
+        click.echo(f"advisor: warning: listening on {where}: other machines can reach this server"
+                   + ("" if token else "; anyone who can reach it can use it (set --token or ADVISOR_TOKEN)"),
+                   err=True)
+    settings = Settings(rules_dir=rules_dir, token=token or None, max_upload=int(max_upload_mb * (1 << 20)),
+                        max_rows=max_rows, allowed_hosts=allowed_hosts_for(host))
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run(settings, host, port)
+
+
+def run(settings, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    """Build the app (the rule pack is compiled first: a broken pack stops here) and serve it."""
+    import uvicorn
+
+    from advisor.web.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False,
+                access_log=True, timeout_graceful_shutdown=5)

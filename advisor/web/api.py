@@ -1,0 +1,306 @@
+"""The HTTP API of contract §4.4: the command line's recommendations as JSON.
+
+Each handler reads its body itself (so that broken JSON is a 400, an invalid profile a 422 that
+lists every problem, and the body's size is checked while it arrives) and hands the work to the
+engine thread: the same library calls as ``advisor advise``, ``memo``, ``batch`` and ``whatif``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from advisor.errors import ProfileError, SourceError
+from advisor.web.schemas import ref
+
+MEMO_TYPES = {
+    "markdown": ("text/markdown; charset=utf-8", ".md"),
+    "html": ("text/html; charset=utf-8", ".html"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+}
+BATCH_TYPES = {
+    "jsonl": ("application/x-ndjson", ".jsonl"),
+    "csv": ("text/csv; charset=utf-8", ".csv"),
+    "json": ("application/json", ".json"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MEMO_DATE = r"^(19[89][0-9]|20[0-9]{2}|210[0-7])-[0-9]{2}-[0-9]{2}$"  # what a Word file's zip entries can carry
+Lang = Literal["zh", "en"]
+AS_OF = ("YYYY-MM-DD: evaluate the compliance checklist as the law stood on that date (default: today); "
+         "what comes into force in the following 12 months is listed under upcoming (advisor --as-of)")
+
+
+class Refused(Exception):
+    """A request the API answers with an error: ``status`` and the JSON ``body``."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def invalid(field: str | None, value: Any, message: str) -> Refused:
+    """A 422 with one problem."""
+    return Refused(422, {"errors": [{"field": field, "value": value, "message": message}]})
+
+
+def parse_date(value: str | None, field: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` query parameter (None when absent or empty), read as ``--as-of`` reads it; 422 otherwise."""
+    from advisor.compliance import parse_as_of
+
+    if value is None or value == "":
+        return None
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2025-06-01")
+        return parse_as_of(value)
+    except ValueError as exc:
+        raise invalid(field, value, str(exc)) from None
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON; 400 when it is empty or not JSON."""
+    import orjson
+
+    body = await request.body()
+    if not body.strip():
+        raise Refused(400, {"error": "the request body is empty; send JSON"})
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
+
+
+def parse(data: Any, prefix: str = "") -> Any:
+    """A validated ``Profile``; 422 listing every problem."""
+    from advisor.profile import parse_profile
+    from advisor.web.problems import profile_problems
+
+    try:
+        return parse_profile(data)
+    except ProfileError as exc:
+        raise Refused(422, {"errors": profile_problems(exc, data, prefix)}) from None
+
+
+def attachment(name: str, extension: str) -> dict[str, str]:
+    """A ``Content-Disposition`` for a download named ``name`` (Chinese names kept, RFC 6266)."""
+    from urllib.parse import quote
+
+    from advisor.memo.namer import safe_stem
+
+    stem = safe_stem(name)
+    ascii_stem = stem.encode("ascii", "ignore").decode() or "advisor"
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_stem}{extension}\"; "
+                                   f"filename*=UTF-8''{quote(stem + extension, safe='')}"}
+
+
+def _body(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "description": description,
+                            "content": {"application/json": {"schema": schema}}}}
+
+
+_INVALID = {"description": "An invalid profile or parameter: every problem with its field, value and message.",
+            "content": {"application/json": {"schema": ref("Invalid")}}}
+_ERRORS = {
+    400: {"description": "The body is not JSON.", "content": {"application/json": {"schema": ref("Error")}}},
+    401: {"description": "A token is needed (the server was started with one).",
+          "content": {"application/json": {"schema": ref("Error")}}},
+    413: {"description": "The body is over the size limit (or, for batch, has too many records).",
+          "content": {"application/json": {"schema": ref("Error")}}},
+    422: _INVALID,
+}
+
+
+def router(ctx: Any) -> APIRouter:
+    """The ``/api/v1`` routes, working through ``ctx.engine``."""
+    api = APIRouter(prefix="/api/v1", tags=["api"])
+    engine = ctx.engine
+
+    def guarded(handler: Any) -> Any:
+        import functools
+
+        @functools.wraps(handler)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await handler(*args, **kwargs)
+            except Refused as refused:
+                return JSONResponse(refused.body, status_code=refused.status)
+
+        return run
+
+    @api.post(
+        "/advise",
+        summary="Recommend for one profile",
+        description="The recommendation (contract §3) for the profile in the body: exactly the bytes "
+                    "`advisor advise --format json` prints for the same profile.",
+        openapi_extra=_body(ref("Profile"), "An enterprise profile (contract §1)."),
+        responses={200: {"description": "The recommendation.",
+                         "content": {"application/json": {"schema": ref("Recommendation")}}}, **_ERRORS},
+    )
+    @guarded
+    async def advise(request: Request, lang: Lang = "zh",
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date"},
+                                               description=AS_OF)) -> Response:
+        date = parse_date(as_of, "as_of")
+        profile = parse(await read_json(request))
+        return Response(await engine.run(engine.advise_json, profile, lang, date), media_type="application/json")
+
+    @api.post(
+        "/memo",
+        summary="A recommendation memo",
+        description="The memo `advisor memo` writes for the profile in the body, as a file to download.",
+        openapi_extra=_body(ref("Profile"), "An enterprise profile (contract §1)."),
+        responses={200: {"description": "The memo file.",
+                         "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                     for t, _ in MEMO_TYPES.values()}}, **_ERRORS},
+    )
+    @guarded
+    async def memo(request: Request, format: Literal["markdown", "html", "docx"] = "markdown", lang: Lang = "zh",
+                   date: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
+                                            description="YYYY-MM-DD printed on the memo, from 1980 to 2107 "
+                                                        "(default: today)"),
+                   as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
+                   ) -> Response:
+        memo_date = parse_date(date, "date")
+        if memo_date is not None and not 1980 <= memo_date.year <= 2107:  # the dates a zip entry can carry
+            raise invalid("date", date, f"'{date}' is out of range; a memo is dated from 1980-01-01 to 2107-12-31")
+        checklist_date = parse_date(as_of, "as_of")
+        profile = parse(await read_json(request))
+        data = await engine.run(engine.memo, profile, format, lang, memo_date, checklist_date)
+        media_type, extension = MEMO_TYPES[format]
+        return Response(data, media_type=media_type, headers=attachment(profile.name, extension))
+
+    @api.post(
+        "/whatif",
+        summary="What changes if answers change",
+        description="`{\"profile\": {...}, \"set\": {field: value}}` → the recommendations before and after the "
+                    "change and every value that differs (as `advisor whatif --format json`).",
+        openapi_extra=_body(ref("WhatIfRequest"), "A profile and the answers to change."),
+        responses={200: {"description": "Before, after and the difference.",
+                         "content": {"application/json": {"schema": ref("WhatIf")}}}, **_ERRORS},
+    )
+    @guarded
+    async def whatif(request: Request, lang: Lang = "zh",
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date"},
+                                               description=AS_OF)) -> Response:
+        from advisor.whatif import ChangeError, apply_changes
+
+        date = parse_date(as_of, "as_of")
+        body = await read_json(request)
+        if not (isinstance(body, dict) and isinstance(body.get("profile"), dict) and isinstance(body.get("set"), dict)):
+            raise invalid(None, None, "the body must be {\"profile\": {...}, \"set\": {field: value, ...}}")
+        extra = [k for k in body if k not in ("profile", "set")]
+        if extra:
+            raise invalid(extra[0], body[extra[0]], f"unknown key '{extra[0]}'; allowed: profile, set")
+        profile = parse(body["profile"], prefix="profile.")
+        try:
+            edited = apply_changes(profile, body["set"])
+        except ChangeError as exc:
+            raise Refused(422, {"errors": [{**p, "field": None if p["field"] is None else f"set.{p['field']}"}
+                                           for p in exc.problems]}) from None
+        except ProfileError as exc:
+            from advisor.web.problems import profile_problems
+
+            raise Refused(422, {"errors": profile_problems(exc, body["set"], prefix="set.")}) from None
+        result = await engine.run(engine.compare, profile, edited, lang, date)
+        import orjson
+
+        return Response(orjson.dumps(result), media_type="application/json")
+
+    @api.post(
+        "/batch",
+        summary="Recommend for a client list",
+        description="A CSV, JSON Lines (or, where supported, XLSX) file as the multipart field `file`, or a JSON "
+                    "list of profiles. The results in input order, in the chosen format, as `advisor batch` writes "
+                    "them; a record that could not be scored is an error row (`{\"record\": N, \"error\": ...}` in "
+                    "JSON Lines). The header `X-Advisor-Invalid-Records` counts them.",
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        }}},
+        responses={200: {"description": "The results.",
+                         "content": {t: {"schema": {"type": "string"}} for t, _ in BATCH_TYPES.values()}},
+                   **_ERRORS},
+    )
+    @guarded
+    async def batch(request: Request, format: Literal["jsonl", "csv", "json", "xlsx"] = "jsonl", lang: Lang = "zh",
+                    as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
+                    ) -> Response:
+        from advisor.batch.writers import FORMATS
+        from advisor.web.batch import TooManyRows, json_records, read_upload
+
+        date = parse_date(as_of, "as_of")
+        if format not in FORMATS:
+            raise invalid("format", format, f"'{format}' output is not available here; available: "
+                                            f"{', '.join(f for f in FORMATS if f in BATCH_TYPES)}")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if kind == "multipart/form-data":
+                form = await request.form(max_files=1, max_fields=10)
+                upload = form.get("file")
+                if upload is None or isinstance(upload, str):
+                    raise invalid("file", None, "send the client list as the multipart field 'file'")
+                records = await engine.run(read_upload, await upload.read(), upload.filename, ctx.settings.max_rows)
+                name = upload.filename or "results"
+            else:
+                body = await read_json(request)
+                if not isinstance(body, list):
+                    raise invalid(None, None, "the body must be a JSON list of profiles or a multipart upload")
+                records = json_records(body, ctx.settings.max_rows)
+                name = "results"
+        except TooManyRows as exc:
+            raise Refused(413, {"error": str(exc)}) from None
+        except SourceError as exc:
+            raise invalid("file", None, str(exc)) from None
+        return await batch_response(engine, records, format, lang, name, date)
+
+    @api.get(
+        "/rules",
+        summary="The rule pack",
+        description="The rule pack's name, version and every rule: id, file, source and description.",
+        responses={200: {"description": "The rule pack.",
+                         "content": {"application/json": {"schema": ref("RulePack")}}}},
+    )
+    async def rules(lang: Lang = "zh") -> Response:
+        import orjson
+
+        pack = engine.advisor.pack
+        body = {"name": pack.meta.name, "version": pack.version,
+                "rules": [{"id": r.id, "file": pack.files.get(r.id, ""), "source": r.source,
+                           "description": r.description.get(lang)} for r in pack.rules]}
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    return api
+
+
+async def batch_response(engine: Any, records: list[Any], fmt: str, lang: str, name: str,
+                         as_of: dt.date | None = None) -> Response:
+    """Score ``records`` on the engine thread into a temporary file and send it."""
+    import tempfile
+    from pathlib import PurePosixPath
+
+    out = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+    try:
+        report, errors = await engine.run(engine.batch, records, fmt, lang, out, as_of)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+
+    def chunks() -> Any:
+        try:
+            while chunk := out.read(1 << 16):
+                yield chunk
+        finally:
+            out.close()
+
+    media_type, extension = BATCH_TYPES[fmt]
+    headers = attachment(PurePosixPath(name).stem or "results", extension)
+    headers["X-Advisor-Invalid-Records"] = str(len(errors))
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)

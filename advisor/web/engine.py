@@ -1,0 +1,97 @@
+"""Everything the server does with the rule engine, on one thread of its own.
+
+durable-rules is not thread-safe (``advisor/engine/runtime.py``), and the server answers requests
+concurrently; so every call that evaluates rules runs on a single worker thread, in arrival
+order, while the event loop stays free for pages and uploads. Each function below is the
+library call the command line makes for the same job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class Engine:
+    """A rule pack compiled once, and the one thread that uses it."""
+
+    def __init__(self, rules_dir: str | None) -> None:
+        self.rules_dir = rules_dir
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-engine")
+
+    def start(self) -> Any:
+        """Start loading and compiling the pack on the engine thread; a future of the ``Advisor``.
+
+        The caller builds the app meanwhile, then waits on the future (a broken pack raises there,
+        before the server listens)."""
+        from advisor.pipeline import get_advisor
+
+        return self._thread.submit(get_advisor, self.rules_dir)
+
+    @property
+    def advisor(self) -> Any:
+        """The compiled advisor (its pack is read-only data, safe to read from any thread)."""
+        from advisor.pipeline import get_advisor
+
+        return get_advisor(self.rules_dir)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` on the engine thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        """Stop the thread (work already queued is dropped)."""
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+    # --- the jobs (each runs on the engine thread) ----------------------------------------------
+
+    # ``as_of``: the date the compliance checklist is evaluated for (None: today), as --as-of.
+
+    def advise_json(self, profile: Any, lang: str, as_of: dt.date | None = None) -> bytes:
+        """Exactly the bytes ``advisor advise --format json`` prints: the same two calls."""
+        from advisor.assembly import RunOptions
+        from advisor.formats import render
+        from advisor.pipeline import get_advisor
+
+        rec = get_advisor(self.rules_dir).recommend(profile, lang, RunOptions(as_of=as_of))
+        return render(rec, "json").encode("utf-8")
+
+    def recommend(self, profile: Any, lang: str, as_of: dt.date | None = None) -> dict[str, Any]:
+        """The recommendation as contract §3 data (what the result page renders)."""
+        from advisor.assembly import RunOptions
+        from advisor.pipeline import get_advisor
+
+        return get_advisor(self.rules_dir).recommend(profile, lang, RunOptions(as_of=as_of)).model_dump(mode="json")
+
+    def memo(self, profile: Any, fmt: str, lang: str, date: dt.date | None = None,
+             as_of: dt.date | None = None) -> bytes:
+        """The memo file, as ``advisor memo`` writes it."""
+        from advisor.memo.writer import memo_bytes
+
+        return memo_bytes(None, profile, fmt, lang, rules_dir=self.rules_dir, date=date, as_of=as_of)
+
+    def compare(self, before: Any, after: Any, lang: str, as_of: dt.date | None = None) -> dict[str, Any]:
+        """``advisor.whatif.compare``: both recommendations and their difference."""
+        from advisor.whatif import compare
+
+        return compare(before, after, rules=self.rules_dir, lang=lang, as_of=as_of)
+
+    def batch(self, records: list[Any], fmt: str, lang: str, out: Any, as_of: dt.date | None = None) -> Any:
+        """Score ``records`` into the binary file ``out`` in the batch format ``fmt``; the run's
+        report and the bad records as ``(number, message)``, as ``advisor batch`` does."""
+        from advisor.assembly import RunOptions
+        from advisor.batch.run import run_batch
+        from advisor.batch.scorer import Scorer
+        from advisor.batch.writers import make_format
+
+        errors: list[tuple[int, str]] = []
+        scorer = Scorer(self.rules_dir, lang, options=RunOptions(as_of=as_of))
+        report = run_batch(records, scorer, make_format(fmt, lang), out, to_file=True,
+                           on_error=lambda number, message: errors.append((number, message)))
+        return report, errors

@@ -1,0 +1,240 @@
+"""The pages: questionnaire, result, what-if, memo downloads, batch upload, API overview, login.
+
+Every page is rendered on the server from a Jinja2 template (``templates/``); answers travel in
+the page address (``advisor.web.form``), so every page can be reloaded, bookmarked and shared.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from advisor.errors import ProfileError, SourceError
+from advisor.web.app import page_lang
+from advisor.web.form import Query, changes_in, query_items, read_answers, with_changes
+
+MEMO_EXTENSIONS = {"md": "markdown", "html": "html", "docx": "docx"}
+
+
+def router(ctx: Any) -> APIRouter:
+    """The page routes (not part of the API's OpenAPI description)."""
+    pages = APIRouter(include_in_schema=False)
+    engine = ctx.engine
+
+    def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        from advisor.web.view import View
+
+        view = View(ctx, page_lang(request.query_params), request.url.path, request.query_params)
+        return HTMLResponse(ctx.templates.get_template(template).render(v=view, **values), status_code=status)
+
+    def answers_of(request: Request, check: bool) -> Any:
+        params = request.query_params
+        return read_answers(Query(params), ctx.questionnaire, page_lang(params), check=check)
+
+    def as_of_of(params: Any) -> tuple[Any, str | None, list[tuple[str, str]]]:
+        """The checklist date asked for (``?as_of=YYYY-MM-DD``; None: today), the message when it is
+        not a date, and the query item that carries it on to the next page."""
+        from advisor.compliance import parse_as_of
+
+        raw = str(params.get("as_of") or "").strip()
+        if not raw:
+            return None, None, []
+        try:
+            return parse_as_of(raw), None, [("as_of", raw)]
+        except ValueError as exc:
+            return None, str(exc), []
+
+    def profile_of(answers: Any) -> tuple[Any, str | None]:
+        """The profile the answers make, or the reason they make none."""
+        from advisor.profile import parse_profile
+
+        try:
+            return parse_profile(answers.values, source="answers"), None
+        except ProfileError as exc:
+            return None, "; ".join(exc.problems)
+
+    @pages.get("/")
+    async def questionnaire(request: Request) -> HTMLResponse:
+        return render(request, "ask.html.j2", answers=answers_of(request, check=False), profile_error=None)
+
+    @pages.get("/result")
+    async def result(request: Request) -> HTMLResponse:
+        answers = answers_of(request, check=True)
+        profile, problem = (None, None) if answers.errors else profile_of(answers)
+        if profile is None:
+            return render(request, "ask.html.j2", status=422, answers=answers, profile_error=problem)
+        as_of, as_of_error, dated = as_of_of(request.query_params)
+        rec = await engine.run(engine.recommend, profile, page_lang(request.query_params), as_of)
+        return render(request, "result.html.j2", answers=answers, rec=rec, as_of_error=as_of_error,
+                      answers_query=query_items(answers.values, ctx.questionnaire),
+                      query=query_items(answers.values, ctx.questionnaire) + dated)
+
+    @pages.get("/result.json")
+    async def result_json(request: Request) -> Response:
+        from advisor.web.api import attachment
+
+        answers = answers_of(request, check=True)
+        profile, _ = (None, None) if answers.errors else profile_of(answers)
+        if profile is None:
+            return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
+        as_of, _, _ = as_of_of(request.query_params)
+        data = await engine.run(engine.advise_json, profile, page_lang(request.query_params), as_of)
+        return Response(data, media_type="application/json", headers=attachment(profile.name, ".json"))
+
+    @pages.get("/memo.{extension}")
+    async def memo(request: Request, extension: str) -> Response:
+        from starlette.exceptions import HTTPException
+
+        from advisor.web.api import MEMO_TYPES, attachment
+
+        fmt = MEMO_EXTENSIONS.get(extension)
+        if fmt is None:
+            raise HTTPException(404)
+        answers = answers_of(request, check=True)
+        profile, _ = (None, None) if answers.errors else profile_of(answers)
+        if profile is None:
+            return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
+        as_of, _, _ = as_of_of(request.query_params)
+        data = await engine.run(engine.memo, profile, fmt, page_lang(request.query_params), None, as_of)
+        media_type, suffix = MEMO_TYPES[fmt]
+        return Response(data, media_type=media_type, headers=attachment(profile.name, suffix))
+
+    @pages.get("/whatif")
+    async def whatif(request: Request) -> HTMLResponse:
+        from advisor.whatif import changed_fields
+
+        lang = page_lang(request.query_params)
+        query = Query(request.query_params)
+        base = read_answers(query, ctx.questionnaire, lang, check=True)
+        before, problem = (None, None) if base.errors else profile_of(base)
+        if before is None:
+            return render(request, "ask.html.j2", status=422, answers=base, profile_error=problem)
+        changes = changes_in(query, ctx.questionnaire)
+        edited = read_answers(with_changes(query, changes), ctx.questionnaire, lang, check=True)
+        after, problem = (None, None) if edited.errors else profile_of(edited)
+        as_of, _, dated = as_of_of(request.query_params)
+        back = query_items(base.values, ctx.questionnaire) + dated
+        if after is None:
+            return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
+                          errors=[e.error for e in edited.errors] + ([problem] if problem else []))
+        result = await engine.run(engine.compare, before, after, lang, as_of)
+        return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
+                      keep=query_items(edited.values, ctx.questionnaire) + dated, errors=[])
+
+    # --- batch ------------------------------------------------------------------------------------
+
+    def batch_page(request: Request, status: int = 200, error: str | None = None) -> HTMLResponse:
+        from advisor.web.batch import accepted_suffixes
+
+        return render(request, "batch.html.j2", status=status, error=error, suffixes=accepted_suffixes(),
+                      settings=ctx.settings)
+
+    @pages.get("/batch")
+    async def batch_form(request: Request) -> HTMLResponse:
+        return batch_page(request)
+
+    @pages.post("/batch")
+    async def batch_upload(request: Request) -> Response:
+        import tempfile
+
+        from advisor.web.batch import Kept, TooManyRows, display_name, read_upload
+        from advisor.web.text import wt
+
+        lang = page_lang(request.query_params)
+        form = await request.form(max_files=1, max_fields=10)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return batch_page(request, 400, wt("batch_no_file", lang))
+        as_of, as_of_error, _ = as_of_of(form)
+        if as_of_error:
+            return batch_page(request, 422, as_of_error)
+        data = await upload.read()
+        try:
+            records = await engine.run(read_upload, data, upload.filename, ctx.settings.max_rows)
+        except TooManyRows:
+            return batch_page(request, 413, wt("too_many_rows", lang, rows=f"{ctx.settings.max_rows:,}"))
+        except SourceError as exc:
+            return batch_page(request, 422, str(exc))
+        if not records:
+            return batch_page(request, 422, wt("batch_empty", lang))
+        with tempfile.TemporaryFile() as out:  # the page shows the summary; downloads score again
+            report, errors = await engine.run(engine.batch, records, "csv", lang, out, as_of)
+        kept = Kept(name=display_name(upload.filename), filename=upload.filename, lang=lang, data=data,
+                    summary=report.summary, errors=errors, seconds=report.seconds, as_of=as_of)
+        ctx.kept.add(kept)
+        return RedirectResponse(f"/batch/{kept.id}?lang={lang}", status_code=303)
+
+    @pages.get("/batch/{key}")
+    async def batch_result(request: Request, key: str) -> HTMLResponse:
+        from advisor.batch.writers import FORMATS
+        from advisor.web.api import BATCH_TYPES
+        from advisor.web.batch import summary_view
+
+        kept = ctx.kept.get(key)
+        if kept is None:
+            return batch_page(request, 404, _gone(request))
+        lang = page_lang(request.query_params)
+        view = summary_view(kept.summary, engine.advisor.pack, lang)
+        return render(request, "batch_result.html.j2", kept=kept, s=view,
+                      formats=[f for f in BATCH_TYPES if f in FORMATS])
+
+    @pages.get("/batch/{key}/results.{extension}")
+    async def batch_download(request: Request, key: str, extension: str) -> Response:
+        from starlette.exceptions import HTTPException
+
+        from advisor.batch.writers import FORMATS
+        from advisor.web.api import BATCH_TYPES, batch_response
+        from advisor.web.batch import read_upload
+
+        kept = ctx.kept.get(key)
+        if kept is None or extension not in BATCH_TYPES or extension not in FORMATS:
+            raise HTTPException(404)
+        records = await engine.run(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
+        return await batch_response(engine, records, extension, kept.lang, kept.name, kept.as_of)
+
+    def _gone(request: Request) -> str:
+        from advisor.web.text import wt
+
+        return wt("batch_gone", page_lang(request.query_params))
+
+    # --- API overview, login ------------------------------------------------------------------------
+
+    @pages.get("/api")
+    async def api_page(request: Request) -> HTMLResponse:
+        spec = request.app.openapi()
+        endpoints = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                      "description": op.get("description", "").replace("`", "")}
+                     for path, ops in spec["paths"].items() for method, op in ops.items()]
+        return render(request, "api.html.j2", endpoints=endpoints, host=request.headers.get("host", "127.0.0.1:8000"))
+
+    @pages.get("/login")
+    async def login_form(request: Request) -> HTMLResponse:
+        return render(request, "login.html.j2", wrong=False, next=_next(request.query_params.get("next")))
+
+    @pages.post("/login")
+    async def login(request: Request) -> Response:
+        from advisor.web.guard import SESSION_COOKIE, session_value
+
+        form = await request.form(max_files=0, max_fields=5)
+        token = str(form.get("token") or "")
+        target = _next(str(form.get("next") or ""))
+        expected = ctx.settings.token
+        if not expected:  # no token is asked for: nothing to log in to
+            return RedirectResponse(target, status_code=303)
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            return render(request, "login.html.j2", status=401, wrong=True, next=target)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(SESSION_COOKIE, session_value(expected), httponly=True, samesite="strict", path="/")
+        return response
+
+    return pages
+
+
+def _next(target: str | None) -> str:
+    """Where to go after logging in: a path of this server only (never another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

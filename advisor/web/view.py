@@ -1,0 +1,245 @@
+"""What the page templates call: wording, labels, numbers and links in the page's language.
+
+A template gets one ``View`` as ``v``. Everything here only presents: the recommendation itself
+is the contract §3 data, rendered key by key by the templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from advisor.web.app import LANGS
+
+
+class View:
+    """The page's language, its address, and presentation helpers."""
+
+    def __init__(self, ctx: Any, lang: str, path: str, params: Any) -> None:
+        self.ctx = ctx
+        self.lang = lang
+        self.path = path
+        self.params = params
+
+    # --- wording ----------------------------------------------------------------------------------
+
+    def w(self, key: str, **values: Any) -> str:
+        """The web's own wording (``advisor/web/text.yaml``)."""
+        from advisor.web.text import wt
+
+        return wt(key, self.lang, **values)
+
+    def t(self, key: str, **values: Any) -> str:
+        """Wording shared with the other outputs (``advisor/ui_text.yaml``)."""
+        from advisor.ui_text import t
+
+        return t(key, self.lang, **values)
+
+    def batch_text(self, key: str, **values: Any) -> str:
+        """The wording of ``advisor batch`` (its summary tables)."""
+        from advisor.batch.text import say
+
+        return say(key, self.lang, **values)
+
+    def ask(self, key: str, **values: Any) -> str:
+        """The questionnaire's wording (``advisor/ask/messages.yaml``)."""
+        from advisor.ask.text import msg
+
+        return msg(key, self.lang, **values)
+
+    @property
+    def pack(self) -> Any:
+        return self.ctx.engine.advisor.pack
+
+    @property
+    def token_needed(self) -> bool:
+        return bool(self.ctx.settings.token)
+
+    # --- labels -----------------------------------------------------------------------------------
+
+    def field_label(self, name: str) -> str:
+        """A profile field's name (``行业`` / ``Sector``)."""
+        from advisor.vocabulary import vocabulary
+
+        spec = vocabulary().fields.get(name)
+        return getattr(spec, self.lang) if spec else name
+
+    def value(self, value: Any, field: str | None = None) -> str:
+        """A value as a person reads it (labels, yes/no, joined lists, amounts)."""
+        from advisor.whatif import describe
+
+        return describe(value, self.lang, field)
+
+    def mode_label(self, mode: str) -> str:
+        """A deployment mode's label from the rule pack."""
+        info = self.pack.vocabulary.modes.get(mode)
+        return info.label.get(self.lang) if info else mode
+
+    def item_title(self, item: str) -> str:
+        """A compliance item's title from the rule pack."""
+        found = self.pack.items.get(item)
+        return found.title.get(self.lang) if found else item
+
+    def answer(self, question: Any, value: Any) -> str:
+        """An answer to a question as the questionnaire shows it."""
+        from advisor.ask.present import answer_text
+
+        return answer_text(question, value, self.lang)
+
+    def choice_label(self, question: Any, value: Any) -> str:
+        from advisor.ask.present import value_label
+
+        return value_label(question, value, self.lang)
+
+    def placeholder(self, question: Any) -> str:
+        """The hint a text box shows before anything is typed."""
+        from advisor.web.form import placeholder
+
+        return placeholder(question, self.lang)
+
+    def skip(self, question: Any) -> list[list[dict[str, Any]]]:
+        """The question's skip logic for the page's script."""
+        from advisor.web.form import skip_logic
+
+        return skip_logic(question)
+
+    def help_bands(self, question: Any) -> dict[str, Any] | None:
+        """The rule pack's threshold bands a question's help shows: source, lines, note."""
+        from advisor.vocabulary import vocabulary
+
+        table = getattr(self.pack.thresholds, question.thresholds, None) if question.thresholds else None
+        if table is None:
+            return None
+        name = self.field_label(question.field)
+        enum = vocabulary().fields[question.thresholds].values
+        lines, low = [], None
+        for band in table.bands:
+            if band.label:
+                lines.append(band.label.get(self.lang))
+            else:
+                key = "band_below" if band.below is not None else "band_open"
+                lines.append(self.ask(key, label=vocabulary().label(enum, band.value, self.lang), name=name,
+                                      below=band.below, low=low))
+            low = band.below
+        return {"head": self.ask("bands", source=table.source), "lines": lines,
+                "note": table.note.get(self.lang) if table.note else None}
+
+    # --- numbers ----------------------------------------------------------------------------------
+
+    def num(self, x: Any) -> str:
+        """A score or size without a needless ``.0``."""
+        from advisor.formats.common import number
+
+        return number(x)
+
+    def cny(self, x: Any) -> str:
+        """An amount in CNY (``800万`` in Chinese)."""
+        if x is None:
+            return self.w("unknown")
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            from advisor.whatif import describe
+
+            return describe(int(round(x)), self.lang, "budget")
+        return str(x)
+
+    def cny_range(self, pair: Any) -> str:
+        """``[low, high]`` in CNY."""
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            return self.cny(pair)
+        return self.w("cny_range", low=self.cny(pair[0]), high=self.cny(pair[1]))
+
+    def grouped(self, excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Excluded modes that share their reason and rules, together: ``[{modes, reason, rules}]``."""
+        groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for entry in excluded:
+            groups.setdefault((entry.get("reason", ""), tuple(entry.get("rules", []))), []).append(entry["mode"])
+        return [{"modes": modes, "reason": reason, "rules": list(rules)} for (reason, rules), modes in groups.items()]
+
+    def decided(self, deployment: dict[str, Any]) -> str:
+        """How the mode was chosen, when not simply by the highest score (``decided_by``)."""
+        from advisor.web.text import wt
+
+        how = deployment.get("decided_by")
+        key = f"decided_{how}"
+        if key not in wt.entries:
+            return f"decided_by: {how}"
+        tied = self.w("list_sep").join(self.mode_label(m) for m in deployment.get("tied_with") or [])
+        return self.w(key, tied=tied, source=deployment.get("tie_break_source") or "")
+
+    def size_text(self, model_size: dict[str, Any]) -> str:
+        """The model-size range in words, as the table output says it."""
+        low, high = model_size.get("min_params_b"), model_size.get("max_params_b")
+        if low is None:
+            return self.t("size_none")
+        return self.t("size_range", min=self.num(low), max=self.num(high), min_yi=self.num(low * 10),
+                      max_yi=self.num(high * 10))
+
+    def yes_no(self, value: Any) -> str:
+        if value is None:
+            return self.w("unknown")
+        return self.w("answer_yes" if value else "answer_no")
+
+    # --- links ------------------------------------------------------------------------------------
+
+    def url(self, path: str, items: Iterable[tuple[str, Any]] = (), lang: str | None = None) -> str:
+        """``path`` with the query ``items`` and the page's language."""
+        query = [(k, str(v)) for k, v in items if k != "lang"]
+        query.append(("lang", lang or self.lang))
+        return f"{path}?{urlencode(query)}"
+
+    def whatif_text(self, key: str, **values: Any) -> str:
+        """The wording ``advisor whatif`` uses (``advisor/whatif_text.yaml``)."""
+        from advisor.whatif_text import wt
+
+        return wt(key, self.lang, **values)
+
+    def changes_text(self, changed: list[tuple[str, Any, Any]]) -> str:
+        """The changed answers in words: ``隐私要求 由 高 改为 低``."""
+        from advisor.whatif import field_label
+
+        said = [self.whatif_text("change", field=field_label(name, self.lang), before=self.value(old, name),
+                                 after=self.value(new, name)) for name, old, new in changed]
+        return self.whatif_text("change_sep").join(said) if said else self.whatif_text("same_answers")
+
+    def plain(self, question: Any, value: Any) -> str:
+        """A value as typed in a text box (a budget band by its label, an amount as digits)."""
+        if value is None:
+            return ""
+        if isinstance(value, int) and not isinstance(value, bool):
+            # an amount as the questionnaire reads it back: 3000万 in Chinese, digits in English
+            return self.value(value, question.field) if self.lang == "zh" else str(value)
+        return self.choice_label(question, value)
+
+    def path_label(self, path: str) -> str:
+        """The heading of the part of the recommendation a difference is in (``deployment`` -> 部署模式)."""
+        from advisor.ui_text import t
+        from advisor.web.text import wt
+
+        key = path.split(".", 1)[0].split("[", 1)[0]
+        for table in (t, wt):
+            if key in table.entries:
+                return table(key, self.lang)
+        return {"derived_facts": self.t("derived"), "model_size": self.t("model_size")}.get(key, key)
+
+    def change_text(self, change: dict[str, Any]) -> str:
+        """A change of answers in words: ``隐私要求为高、预算为中``."""
+        return self.w("list_sep").join(self.w("cf_item", field=self.field_label(name), value=self.value(value, name))
+                                       for name, value in change.items())
+
+    def set_items(self, change: dict[str, Any]) -> list[tuple[str, str]]:
+        """A what-if change ``{field: value}`` as query items (``set.FIELD=VALUE``)."""
+        from advisor.web.form import SET_PREFIX, encode_one
+
+        items: list[tuple[str, str]] = []
+        for name, value in change.items():
+            if isinstance(value, list):
+                items += [(SET_PREFIX + name, ""), *((SET_PREFIX + name, encode_one(x)) for x in value)]
+            else:
+                items.append((SET_PREFIX + name, "" if value is None else encode_one(value)))
+        return items
+
+    def switch_lang(self) -> str:
+        """This page in the other language (same answers)."""
+        other = next(lang for lang in LANGS if lang != self.lang)
+        items = [(k, v) for k, v in self.params.multi_items()] if hasattr(self.params, "multi_items") else []
+        return self.url(self.path, items, lang=other)

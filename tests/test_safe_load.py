@@ -1,0 +1,124 @@
+"""The one YAML/JSON reader: YAML 1.2 meanings, duplicate keys, alias bombs, exact JSON numbers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from advisor.safe_load import DATA, TEXT, DocumentError, colon_hints, json_value, load_yaml, non_finite, yaml_items
+
+
+def test_data_schema_is_yaml_1_2_core():
+    text = ("octal: 0350\nhex: 0x1F\nexplicit_octal: 0o17\nyes_word: yes\nno_word: no\non_word: on\ny: y\n"
+            "date: 2024-01-01\ntime: 12:30:00\nflag: true\nFlag: False\nnothing: ~\nalso: null\nempty:\n"
+            "float: 1.5\nexp: 1e3\nsigned: -7\n")
+    assert load_yaml(text, DATA) == {
+        "octal": 350, "hex": 31, "explicit_octal": 15, "yes_word": "yes", "no_word": "no", "on_word": "on",
+        "y": "y", "date": "2024-01-01", "time": "12:30:00", "flag": True, "Flag": False, "nothing": None,
+        "also": None, "empty": None, "float": 1.5, "exp": 1000.0, "signed": -7,
+    }
+
+
+def test_text_schema_keeps_every_plain_value_as_written():
+    text = "a: 0350\nb: 499999.99\nc: true\nd: 1.50\ne: 2024-01-01\nf: ~\ng: [1, yes]\nh: '0350'\n"
+    assert load_yaml(text, TEXT) == {"a": "0350", "b": "499999.99", "c": "true", "d": "1.50", "e": "2024-01-01",
+                                     "f": None, "g": ["1", "yes"], "h": "0350"}
+
+
+def test_non_finite_numbers_are_found_with_their_path():
+    data = load_yaml("a: [1, .nan]\nb: {c: 1e400, d: -.inf}\n", DATA)
+    assert sorted((path, str(v)) for path, v in non_finite(data)) == [
+        (("a", 1), "nan"), (("b", "c"), "inf"), (("b", "d"), "-inf")]
+
+
+@pytest.mark.parametrize("schema", [DATA, TEXT])
+def test_a_key_given_twice_names_both_lines(schema):
+    with pytest.raises(DocumentError) as info:
+        load_yaml("a: 1\nb:\n  c: 1\n  c: 2\n", schema)
+    assert str(info.value) == "line 4, column 3: key 'c' is given twice (lines 3 and 4); keep one"
+
+
+def test_merge_keys_may_be_overridden_and_are_no_duplicates():
+    text = "base: &b {x: 1, y: 2}\nitems:\n  - <<: *b\n    x: 3\n  - <<: *b\n"
+    assert load_yaml(text, DATA)["items"] == [{"x": 3, "y": 2}, {"x": 1, "y": 2}]
+    items = list(yaml_items("- &b {name: A, x: 1}\n- <<: *b\n  name: B\n- <<: *b\n  name: C\n", TEXT))
+    assert [v for _, v in items] == [{"name": "A", "x": "1"}, {"name": "B", "x": "1"}, {"name": "C", "x": "1"}]
+
+
+@pytest.mark.parametrize("text", [
+    "a: &a [" + ",".join(["x"] * 10) + "]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(8)),
+    "a: &a [" + ",".join(["x"] * 1000) + "]\nb: [" + ",".join(["*a"] * 1000) + "]\n",  # quadratic
+])
+def test_aliases_that_blow_a_document_up_are_refused_at_once(text):
+    started = time.monotonic()
+    with pytest.raises(DocumentError) as info:
+        load_yaml(text, TEXT)
+    assert "aliases (*name) expand this document to" in str(info.value)
+    assert time.monotonic() - started < 2
+
+
+def test_a_value_that_refers_to_itself_is_bounded():
+    data = load_yaml("a: &a [1, *a]\n", DATA)
+    assert data["a"][1] is data["a"]
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("a: " + "[" * 1001 + "]" * 1001, "nested more than 1,000 levels deep"),
+    ("a: " + "9" * 101, "a number of 101 digits (at most 100)"),
+    ("a: [unclosed\n", "did not find expected ',' or ']'"),
+])
+def test_documents_that_cannot_be_read(text, reason):
+    with pytest.raises(DocumentError) as info:
+        load_yaml(text, DATA)
+    assert reason in str(info.value) and info.value.line is not None
+
+
+def test_nesting_up_to_the_limit_is_built_without_recursion():
+    depth = 990
+    value = load_yaml("[" * depth + "]" * depth, DATA)
+    for _ in range(depth - 1):
+        value = value[0]
+    assert value == []
+
+
+def test_json_numbers_are_their_text_and_nothing_else_changes():
+    text = '{"a": 499999.999999999999999, "b": 0.1, "c": true, "d": null, "e": [1]} '
+    assert json_value(text) == ({"a": "499999.999999999999999", "b": "0.1", "c": True, "d": None, "e": ["1"]},
+                                len(text) - 1)
+    assert json_value('{"n": ' + "9" * 5000 + "}")[0]["n"] == "9" * 5000
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"a": 1,\n "a": 2}', "line 1, column 1: key 'a' is given twice (lines 1 and 2); keep one"),
+    ('{"a": NaN}', "NaN is not a number; JSON has no NaN or infinity"),
+    ('{"a": -Infinity}', "-Infinity is not a number"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_json_that_cannot_mean_anything(text, message):
+    with pytest.raises(DocumentError) as info:
+        json_value(text)
+    assert message in str(info.value)
+
+
+def test_colon_hints_point_at_the_colon_and_leave_other_colons_alone():
+    keys = {"name", "sector", "隐私要求"}
+    text = "name: A\nsector：金融\nurl:http://x\n# sector:x\nname:B\n隐私要求：高\nnote: 10:30\n"
+    hints = colon_hints(text, keys)
+    assert [h.splitlines()[0] for h in hints] == ["line 2: sector：金融", "line 5: name:B", "line 6: 隐私要求：高"]
+    assert hints[0].splitlines()[1] == " " * len("line 2: sector") + "^ a full-width colon '：': write 'sector: 金融'"
+    assert hints[2].splitlines()[1].index("^") == len("line 6: ") + 8  # four wide characters
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("!!int size: small\n", "line 1, column 1: 'size' cannot be read as int"),
+    ("a: !!bool maybe\n", "line 1, column 4: 'maybe' cannot be read as bool"),
+    ("a: !!timestamp soon\n", "line 1, column 4: 'soon' cannot be read as timestamp"),
+    ("a: !!python/object:os.system x\n", "could not determine a constructor"),
+])
+def test_a_value_that_does_not_fit_its_tag_is_a_document_error(text, reason):
+    for schema in (DATA, TEXT):
+        with pytest.raises(DocumentError) as info:
+            load_yaml(text, schema)
+        assert reason in str(info.value)
