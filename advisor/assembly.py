@@ -25,10 +25,15 @@ key                function              reads
 ``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
-``conflicts``      ``conflicts``         ``effects={"conflict", "exclude"}``
+``conflicts``      ``conflicts``         ``effects={"conflict", "exclude", "model_size"}, decision=True,
+                                         fields=USAGE_FIELDS + budget, options=("prices",)``: and a mode far
+                                         beyond the budget
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
+``costs``          ``costs``             ``decision=True, effects={"model_size"}, fields=USAGE_FIELDS + budget,
+                                         options=("prices",)``: each mode's costs (``advisor.costs``)
+``break_even``     ``break_even``        ``effects={"model_size"}, fields=USAGE_FIELDS, options=("prices",)``
 ``notes``          ``notes``             ``effects={"note"}, each=RULE``
 ``thresholds``     ``thresholds``        ``thresholds=True, each=THRESHOLD``: the bands the profile's numbers fell in
 ``derived_facts``  ``derived_facts``     ``effects={"derive"}``
@@ -98,6 +103,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 from pydantic import BaseModel
 
 from advisor.compliance import Checklist, checklist
+from advisor.costs.section import cost_estimator
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
 from advisor.ranking import BY_TIE_BREAK, Ranker, Ranking
@@ -131,9 +137,10 @@ class RunOptions:
 
     ``as_of``: the date the compliance checklist is evaluated for; ``Advisor.recommend`` and the
     batch ``Scorer`` fill in today (from ``advisor.clock``) when it is None, so a section always
-    sees a date."""
+    sees a date. ``prices``: a price file laid over the pack's price book (``advisor.costs``)."""
 
     as_of: dt.date | None = None
+    prices: str | None = None  # a price file laid over the pack's price book (--prices FILE)
 
     def values(self, names: Iterable[str]) -> dict[str, Any]:
         """The options ``names`` as a mapping."""
@@ -279,8 +286,9 @@ def model_size(inp: SectionInput) -> ModelSize:
 def conflicts(inp: SectionInput) -> list[Conflict]:
     """``conflicts``: needs of the profile that pull against each other (the rules' ``conflict``
     effects, identical ones merged), and first, when hard requirements rule out every mode,
-    that conflict (the deployment shows the least bad mode: ``decided_by: least_bad``)."""
-    pack, lang = inp.pack, inp.lang
+    that conflict (the deployment shows the least bad mode: ``decided_by: least_bad``); last,
+    the recommended mode far beyond the budget (``advisor.costs``)."""
+    pack, lang, ranking = inp.pack, inp.lang, inp.decision
     out: list[Conflict] = []
     excluding = [rule.id for rule in inp.rules if any(e.exclude and e.exclude.mode for e in rule.then)]
     ruled_out = {m for rule in inp.rules for e in rule.then if e.exclude for m in e.exclude.mode}
@@ -295,6 +303,15 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
                 if rule.id not in rules:
                     rules.append(rule.id)
     out.extend(Conflict(fields=list(fields), text=text, rules=rules) for (fields, text), rules in found.items())
+    # The recommended mode far beyond the budget (advisor.costs): a conflict between the needs
+    # that point to it and the budget.
+    text = cost_estimator(pack, inp.options.get("prices")).budget_conflict(
+        inp.fields, [s.mode for s in ranking.standings], [s.mode for s in ranking.standings if not s.excluded],
+        _max_params(inp), lang)
+    if text is not None:
+        rules = list(ranking.chosen.rules)
+        fields = rule_fields(pack, rules)
+        out.append(Conflict(fields=fields + ["budget"] * ("budget" not in fields), text=text, rules=rules))
     return out
 
 
@@ -312,6 +329,37 @@ def compliance(inp: SectionInput) -> list[ComplianceItem]:
 def upcoming(inp: SectionInput) -> list[UpcomingItem]:
     """``upcoming``: the items coming into force within 12 months after ``as_of``, by date."""
     return _checklist(inp).upcoming
+
+
+# What the cost estimate reads of the profile: the fields usage is estimated from, and the budget.
+USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "public_facing")
+BUDGET_FIELDS = ("budget", BUDGET_NUMBER_FIELD)
+
+
+def costs(inp: SectionInput) -> list[dict[str, Any]]:
+    """``costs``: what each mode costs, best mode first, and whether the budget covers it
+    (``advisor.costs``), as the JSON data of ``ModeCost`` entries (validated by the model)."""
+    modes = [s.mode for s in inp.decision.standings]
+    return cost_estimator(inp.pack, inp.options.get("prices")).costs(inp.fields, modes, _max_params(inp), inp.lang)
+
+
+def break_even(inp: SectionInput) -> dict[str, Any]:
+    """``break_even``: when own servers for the advised model pay back against the API, as the
+    JSON data of ``BreakEven`` (validated by the model)."""
+    return cost_estimator(inp.pack, inp.options.get("prices")).break_even(inp.fields, _max_params(inp), inp.lang)
+
+
+_MAX_PARAMS: dict[tuple, float | int | None] = {}
+
+
+def _max_params(inp: SectionInput) -> float | int | None:
+    """The top of the advised model size (``model_size``), remembered per set of size rules."""
+    key = (inp.pack.version, *(rule.id for rule in inp.rules))
+    if key not in _MAX_PARAMS:
+        if len(_MAX_PARAMS) >= 4096:
+            _MAX_PARAMS.clear()
+        _MAX_PARAMS[key] = model_size(inp).max_params_b
+    return _MAX_PARAMS[key]
 
 
 def notes(inp: SectionInput) -> list[Note]:
@@ -355,10 +403,15 @@ SECTIONS: tuple[Section, ...] = (
     Section("deployment", deployment, Reads(decision=True)),
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
-    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude"}))),
+    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude", "model_size"}), decision=True,
+                                          fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
+    Section("costs", costs, Reads(decision=True, effects=frozenset({"model_size"}),
+                                  fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
+    Section("break_even", break_even, Reads(effects=frozenset({"model_size"}), fields=USAGE_FIELDS,
+                                            options=("prices",))),
     Section("notes", notes, Reads(effects=frozenset({"note"}), each=RULE)),
     Section("thresholds", thresholds, Reads(thresholds=True, each=THRESHOLD),
             number_text=lambda applied, lang: threshold_given(applied.field, applied.number, lang)),

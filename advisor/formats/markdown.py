@@ -13,6 +13,7 @@ from advisor.formats.common import (
     size_text,
     upcoming_end,
 )
+from advisor.formats.costs import cost_headers, cost_lines, cost_rows
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -57,6 +58,9 @@ def render(rec: Recommendation) -> str:
         out += [f"### {t('excluded_heading', lang)}", ""]
         out += [f"- {cell(sep.join(labels))}: {cell(reason)} ({', '.join(f'`{r}`' for r in rules)})"
                 for labels, rules, reason in exclusion_groups(rec)] + [""]
+    out += [f"## {t('costs', lang)}", "", _table(cost_rows(rec), cost_headers(lang)), ""]
+    joint = "" if lang == "zh" else " "  # the break-even's sum follows its heading on the same line
+    out += [f"- {cell(line.replace(chr(10), joint))}" for line in cost_lines(rec)] + [""]
     out += [f"## {t('compliance_as_of', lang, date=rec.as_of)}", ""]
     if rec.compliance:
         out += [_table(

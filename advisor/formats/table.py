@@ -13,6 +13,7 @@ from advisor.formats.common import (
     size_text,
     upcoming_end,
 )
+from advisor.formats.costs import cost_headers, cost_lines, cost_rows
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -84,6 +85,11 @@ def render(rec: Recommendation) -> str:
         out.append("")
         out.append(_table([["\n".join(labels), reason] for labels, _, reason in exclusion_groups(rec)],
                           [t("excluded_heading", lang), t("reason", lang)], [24, 52]))
+
+    out.append(_heading(t("costs", lang)))
+    out.append(_table(cost_rows(rec), cost_headers(lang), [24, 17, 17, 14]))
+    out.append("")
+    out.extend(_wrap(line) for line in cost_lines(rec))
 
     out.append(_heading(t("compliance_as_of", lang, date=rec.as_of)))
     if rec.compliance:

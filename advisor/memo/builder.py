@@ -16,10 +16,12 @@ from typing import Any
 from advisor.compliance import window_end
 from advisor.engine.loader import RulePack
 from advisor.assembly import reasons as reasons_of
+from advisor.costs.money import count, money, money_range
 from advisor.formats.common import field_names, number
 from advisor.memo.model import (
     Bullets,
     Entry,
+    Figure,
     Formula,
     Memo,
     MetaField,
@@ -28,7 +30,7 @@ from advisor.memo.model import (
     Subheading,
     Table,
 )
-from advisor.memo.sizing import Estimate, estimate
+from advisor.costs.sizing import Estimate, estimate
 from advisor.memo.text import cite, layout, mlist, mt
 from advisor.profile import Profile
 from advisor.recommendation import Note, Recommendation
@@ -52,7 +54,8 @@ class _Builder:
         self.notes = self._route_notes()
         ms = rec.model_size
         self.estimate: Estimate | None = (
-            estimate(ms.min_params_b, ms.max_params_b) if ms.min_params_b is not None else None
+            estimate(ms.min_params_b, ms.max_params_b, pack.book.costs.sizing, rec.break_even.hardware.concurrency)
+            if ms.min_params_b is not None else None
         )
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -135,6 +138,7 @@ class _Builder:
             ("deployment", self.deployment()),
             ("pricing", self.pricing()),
             ("model_size", self.model_size()),
+            ("costs", self.costs()),
             ("compliance", self.compliance()),
             ("upcoming", self.upcoming()),
             ("sector", self.sector()),
@@ -206,6 +210,12 @@ class _Builder:
             blocks.append(Paragraph(text=self.t("summary_size", size=self.size_text())))
         else:
             blocks.append(Paragraph(text=self.t("summary_size_none")))
+        if rec.costs:
+            chosen = rec.costs[0]
+            blocks.append(Paragraph(text=self.t(
+                "summary_costs", mode=chosen.label, first=money_range(chosen.first_year_cny, self.lang),
+                three=money_range(chosen.three_year_cny, self.lang),
+                verdict=self.verdict(chosen.within_budget, chosen.far_beyond_budget))))
         counts = Counter(c.status for c in rec.compliance)
         if rec.compliance:
             blocks.append(Paragraph(text=self.t("summary_compliance", total=len(rec.compliance),
@@ -381,6 +391,59 @@ class _Builder:
 
     def params_cell(self, params_b: float) -> str:
         return self.t("params_cell", b=number(params_b), yi=number(params_b * 10))
+
+    # --- costs (after the model size) ------------------------------------------------------------
+
+    def verdict(self, within: bool | None, far: bool) -> str:
+        """Whether the budget covers the first year, in words."""
+        key = "open" if within is None else "yes" if within else "far" if far else "no"
+        return self.t(f"cost_verdict_{key}")
+
+    def costs(self) -> list[Any]:
+        rec, lang = self.rec, self.lang
+        chosen = rec.costs[0]  # the recommended mode comes first
+        rows = []
+        for i, c in enumerate(rec.costs):
+            name = f"{c.label}（{c.mode}）" if lang == "zh" else f"{c.label} ({c.mode})"
+            rows.append([self.t("chosen_mark", label=name) if i == 0 else name, money_range(c.first_year_cny, lang),
+                         money_range(c.three_year_cny, lang), self.verdict(c.within_budget, c.far_beyond_budget)])
+        return [
+            Paragraph(text=self.t("cost_intro")),
+            Subheading(text=self.t("cost_compare", count=len(rows))),
+            Table(headers=[self.t("col_mode"), self.t("col_first_year"), self.t("col_three_years"),
+                           self.t("col_within_budget")], rows=rows, widths=[34, 22, 22, 22]),
+            Subheading(text=self.t("cost_breakdown", mode=chosen.label)),
+            Table(headers=[self.t("col_component"), self.t("col_first_year"), self.t("col_three_years"),
+                           self.t("col_paid"), self.t("col_source")],
+                  rows=[[x.label, money_range(x.cny, lang), money_range(x.three_year_cny, lang),
+                         self.t(f"paid_{x.paid}"), self.cite(x.source)] for x in chosen.components],
+                  widths=[22, 16, 16, 11, 35]),
+            Subheading(text=self.t("cost_assumptions")),
+            Bullets(items=[Entry(text=a) for a in chosen.assumptions]),
+            *self.break_even(),
+        ]
+
+    def break_even(self) -> list[Any]:
+        from advisor.memo.chart import draw
+
+        be, lang = self.rec.break_even, self.lang
+        result = (self.t("be_result_never") if be.months is None
+                  else self.t("be_result_months", months=f"{be.months:g}"))
+        chart = draw(be, lang)
+        figure: Any = (Figure(alt=self.t("chart_alt"), caption=self.t("chart_caption"), png=chart.png, svg=chart.svg,
+                              width_mm=layout()["chart"]["width_mm"])
+                       if chart else Paragraph(text=self.t("chart_none"), style="small"))
+        return [
+            Subheading(text=self.t("be_heading")),
+            Paragraph(text=self.t("be_intro")),
+            Paragraph(text=result + ("" if lang == "zh" else " ") + self.t("be_parts", capex=money(be.capex_cny, lang),
+                                           api=money(be.monthly_api_cny, lang), power=money(be.monthly_power_cny, lang),
+                                           tokens=count(be.monthly_tokens, lang))),
+            Formula(text=be.formula),
+            figure,
+            Bullets(items=[Entry(text=a) for a in be.assumptions]),
+            Paragraph(text=self.t("be_source", source=self.cite(be.source)), style="small"),
+        ]
 
     # --- 5. compliance ---------------------------------------------------------------------------
 
