@@ -213,10 +213,17 @@ def test_memo_numbers_match_advise_json(cli, tmp_path, profile, advisor):
     for mode in [deployment, *deployment["alternatives"]]:
         row = next(line for line in md.splitlines() if line.startswith("| ") and f"({mode['mode']})" in line.replace("\\", ""))
         assert f"| {number(mode['score'])} |" in row.replace("\\", "")
-    summary = memo_text("summary_mode", "en", mode=deployment["label"], mode_id=deployment["mode"], count=6,
-                        score=number(deployment["score"]), runner=deployment["alternatives"][0]["label"],
-                        runner_score=number(deployment["alternatives"][0]["score"]), reason="")
+    left = [a for a in deployment["alternatives"] if not a["excluded"]]  # the runner-up is a mode left open
+    if left:
+        summary = memo_text("summary_mode", "en", mode=deployment["label"], mode_id=deployment["mode"],
+                            count=len(left) + 1, score=number(deployment["score"]), runner=left[0]["label"],
+                            runner_score=number(left[0]["score"]), reason="")
+    else:
+        summary = memo_text("summary_mode_only", "en", mode=deployment["label"], mode_id=deployment["mode"],
+                            score=number(deployment["score"]), reason="")
     assert summary in unescape(md)
+    for excluded in deployment["excluded"]:
+        assert excluded["reason"] in unescape(md)
     size = advice["model_size"]
     if size["min_params_b"] is not None:
         key = "size_single" if size["min_params_b"] == size["max_params_b"] else "size_range"

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from advisor.formats.common import headline, number, size_text, upcoming_end
+from advisor.formats.common import (
+    decision_text,
+    exclusion_groups,
+    field_names,
+    headline,
+    mode_rules_text,
+    number,
+    pricing_excluded_text,
+    size_text,
+    upcoming_end,
+)
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -25,12 +35,28 @@ def render(rec: Recommendation) -> str:
     d = rec.deployment
     sep = "、" if lang == "zh" else ", "
     out = [f"# {cell(t('recommendation', lang, name=rec.profile))}", "", f"**{headline(rec)}**", ""]
+    decided = decision_text(rec)
+    if decided:
+        out += [cell(decided), ""]
     pricing = sep.join(f"{label} (`{m}`)" for label, m in zip(rec.pricing.labels, rec.pricing.models))
-    out += [f"- **{t('pricing', lang)}**: {pricing or t('none', lang)}",
-            f"- **{t('model_size', lang)}**: {size_text(rec)}", ""]
+    out += [f"- **{t('pricing', lang)}**: {pricing or t('none', lang)}"]
+    ruled_out = pricing_excluded_text(rec)
+    if ruled_out:
+        out += [f"  - {cell(ruled_out)}"]
+    out += [f"- **{t('model_size', lang)}**: {size_text(rec)}", ""]
+    if rec.conflicts:
+        out += [f"## {t('conflicts', lang)}", ""]
+        out += [f"- {cell(c.text)} ({t('conflict_fields', lang)}: {field_names(c.fields, lang)}; "
+                f"{t('rules', lang)}: {', '.join(f'`{r}`' for r in c.rules)})" for c in rec.conflicts] + [""]
+    excluded = {e.mode: e.rules for e in d.excluded}
     out += [f"## {t('deployment', lang)}", "", _table(
-        [[f"{m.label} (`{m.mode}`)", number(m.score), ", ".join(m.rules) or "–"] for m in [d, *d.alternatives]],
+        [[f"{m.label} (`{m.mode}`)", number(m.score), mode_rules_text(m, lang, excluded).replace("\n", "; ")]
+         for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
+    if d.excluded:
+        out += [f"### {t('excluded_heading', lang)}", ""]
+        out += [f"- {cell(sep.join(labels))}: {cell(reason)} ({', '.join(f'`{r}`' for r in rules)})"
+                for labels, rules, reason in exclusion_groups(rec)] + [""]
     out += [f"## {t('compliance_as_of', lang, date=rec.as_of)}", ""]
     if rec.compliance:
         out += [_table(

@@ -15,7 +15,8 @@ from typing import Any
 
 from advisor.compliance import window_end
 from advisor.engine.loader import RulePack
-from advisor.formats.common import number
+from advisor.assembly import reasons as reasons_of
+from advisor.formats.common import field_names, number
 from advisor.memo.model import (
     Bullets,
     Entry,
@@ -172,22 +173,36 @@ class _Builder:
 
     def summary(self) -> list[Any]:
         rec, d = self.rec, self.rec.deployment
-        runner = d.alternatives[0] if d.alternatives else None
+        left = [m for m in d.alternatives if not m.excluded]
+        runner = left[0] if left else None
         lead = max(d.rules, key=lambda r: self.points(r, d.mode), default=None)
         reason = (self.pack.by_id[lead].description.get(self.lang)
                   if lead and self.points(lead, d.mode) > 0 else self.t("summary_mode_no_reason"))
-        text = [self.t("summary_mode", mode=d.label, mode_id=d.mode, count=len(d.alternatives) + 1,
-                       score=number(d.score), runner=runner.label if runner else "–",
-                       runner_score=number(runner.score) if runner else "–", reason=reason)]
-        if runner and runner.score == d.score:
-            text.append(self.t("summary_mode_tie", mode=d.label, runner=runner.label))
+        if d.decided_by == "least_bad":
+            text = [self.t("summary_mode_least_bad", mode=d.label, mode_id=d.mode)]
+        elif runner is None:
+            text = [self.t("summary_mode_only", mode=d.label, mode_id=d.mode, score=number(d.score), reason=reason)]
+        else:
+            text = [self.t("summary_mode", mode=d.label, mode_id=d.mode, count=len(left) + 1, score=number(d.score),
+                           runner=runner.label, runner_score=number(runner.score), reason=reason)]
+        if d.decided_by == "tie_break":
+            text.append(self.t("summary_mode_tie", mode=d.label, others=self.labels(d.tied_with),
+                               source=self.cite(d.tie_break_source or "")))
+        elif d.decided_by == "evidence":
+            text.append(self.t("summary_mode_evidence", mode=d.label, others=self.labels(self.level_modes())))
+        if d.excluded:
+            text.append(self.t("summary_excluded", modes=self.sep().join(e.label for e in d.excluded)))
+        if rec.conflicts:
+            text.append(self.t("summary_conflicts", count=len(rec.conflicts)))
         blocks: list[Any] = [Paragraph(text=("" if self.lang == "zh" else " ").join(text))]
 
         if rec.pricing.labels:
             blocks.append(Paragraph(text=self.t("summary_pricing", items=self.sep().join(rec.pricing.labels))))
         else:
             blocks.append(Paragraph(text=self.t("summary_pricing_none")))
-        if rec.model_size.min_params_b is not None:
+        if rec.model_size.chosen_by == "vendor":
+            blocks.append(Paragraph(text=self.t("summary_size_vendor")))
+        elif rec.model_size.min_params_b is not None:
             blocks.append(Paragraph(text=self.t("summary_size", size=self.size_text())))
         else:
             blocks.append(Paragraph(text=self.t("summary_size_none")))
@@ -230,9 +245,15 @@ class _Builder:
     # --- 2. deployment ---------------------------------------------------------------------------
 
     def deployment(self) -> list[Any]:
-        d, modes = self.rec.deployment, self.pack.vocabulary.modes
+        rec, d, modes = self.rec, self.rec.deployment, self.pack.vocabulary.modes
         blocks: list[Any] = [
             Paragraph(text=self.t("dep_chosen", mode=d.label, mode_id=d.mode, score=number(d.score))),
+        ]
+        if rec.conflicts:
+            blocks += [Subheading(text=self.t("dep_conflicts")),
+                       Bullets(items=[Entry(label=self.label(field_names(c.fields, self.lang)), text=c.text,
+                                            ref=self.refs(c.rules)) for c in rec.conflicts])]
+        blocks += [
             Subheading(text=self.t("dep_usage")),
             Paragraph(text=modes[d.mode].usage.get(self.lang)),
             Subheading(text=self.t("dep_why")),
@@ -243,14 +264,52 @@ class _Builder:
             ]))
         else:
             blocks.append(Paragraph(text=self.t("dep_why_none")))
+        if d.excluded:
+            groups: dict[tuple[str, ...], list[str]] = {}
+            for e in d.excluded:
+                groups.setdefault(tuple(e.rules), []).append(e.label)
+            blocks += [Subheading(text=self.t("dep_excluded")),
+                       Bullets(items=[Entry(label=self.label(self.sep().join(labels)), text=reasons_of(self.pack, rules, self.lang),
+                                            ref=self.refs(rules)) for rules, labels in groups.items()])]
+        excluded = {e.mode: e.rules for e in d.excluded}
         rows = []
         for i, m in enumerate([d, *d.alternatives]):
             name = f"{m.label}（{m.mode}）" if self.lang == "zh" else f"{m.label} ({m.mode})"
-            rows.append([self.t("chosen_mark", label=name) if i == 0 else name, number(m.score), self.main_reason(m.mode, m.rules)])
+            if i == 0:
+                name = self.t("least_bad_mark" if d.decided_by == "least_bad" else "chosen_mark", label=name)
+            reason = (self.excluded_reason(excluded[m.mode]) if m.mode in excluded and i > 0
+                      else self.main_reason(m.mode, m.rules))
+            rows.append([name, number(m.score), reason])
         blocks += [Subheading(text=self.t("dep_compare", count=len(rows))),
                    Table(headers=[self.t("col_mode"), self.t("col_score"), self.t("col_main_reason")],
                          rows=rows, widths=[28, 10, 62])]
+        if d.decided_by == "tie_break":
+            blocks.append(Paragraph(text=self.t("dep_decided_tie", mode=d.label, others=self.labels(d.tied_with),
+                                                source=self.cite(d.tie_break_source or ""))))
+        elif d.decided_by == "evidence":
+            blocks.append(Paragraph(text=self.t("dep_decided_evidence", mode=d.label,
+                                                others=self.labels(self.level_modes()))))
         return blocks + self.advice("deployment")
+
+    def labels(self, modes: list[str]) -> str:
+        """Mode labels, joined."""
+        voc = self.pack.vocabulary.modes
+        return self.sep().join(voc[m].label.get(self.lang) for m in modes)
+
+    def level_modes(self) -> list[str]:
+        """The modes left that score the same as the chosen one."""
+        d = self.rec.deployment
+        return [m.mode for m in d.alternatives if m.score == d.score and not m.excluded]
+
+    def refs(self, rule_ids: list[str]) -> str:
+        """The parenthesised sources of several rules (each source once)."""
+        sources = list(dict.fromkeys(self.cite(self.pack.by_id[r].source) for r in rule_ids))
+        joined = "；".join(sources) if self.lang == "zh" else "; ".join(sources)
+        return f"（{joined}）" if self.lang == "zh" else f" ({joined})"
+
+    def excluded_reason(self, rule_ids: list[str]) -> str:
+        """Why an excluded mode is out, as its main reason in the comparison."""
+        return self.t("reason_excluded", text=self.pack.by_id[rule_ids[0]].description.get(self.lang)) + self.ref(rule_ids[0])
 
     def main_reason(self, mode: str, rules: list[str]) -> str:
         """The rule that moved ``mode`` most, as a reason for or against it."""
@@ -264,20 +323,27 @@ class _Builder:
 
     def pricing(self) -> list[Any]:
         p, voc = self.rec.pricing, self.pack.vocabulary.pricing
+        excluded = [Subheading(text=self.t("price_excluded")),
+                    Bullets(items=[Entry(label=self.label(e.label), text=e.reason, ref=self.refs(e.rules))
+                                   for e in p.excluded])] if p.excluded else []
         if not p.models:
-            return [Paragraph(text=self.t("price_none"))] + self.advice("pricing", "price_commercial")
+            return [Paragraph(text=self.t("price_none"))] + excluded + self.advice("pricing", "price_commercial")
         return [
             Paragraph(text=self.t("price_intro", mode=self.rec.deployment.label)),
             Bullets(items=[Entry(label=self.label(voc[m].label.get(self.lang)), text=voc[m].explain.get(self.lang))
                            for m in p.models]),
             Subheading(text=self.t("basis")),
             Bullets(items=[self.rule_entry(r) for r in p.rules]),
+            *excluded,
         ] + self.advice("pricing", "price_commercial")
 
     # --- 4. model size ---------------------------------------------------------------------------
 
     def model_size(self) -> list[Any]:
         ms, est = self.rec.model_size, self.estimate
+        if ms.chosen_by == "vendor":
+            return [Paragraph(text=self.t("size_vendor")), Subheading(text=self.t("basis")),
+                    Bullets(items=[self.rule_entry(r) for r in ms.rules])] + self.advice("model_size")
         if est is None:
             return [Paragraph(text=self.t("size_none"))] + self.advice("model_size")
         blocks: list[Any] = [
@@ -396,7 +462,8 @@ class _Builder:
                   rows=[[e.rule, e.because, self.cite(e.source)] for e in rec.trace], widths=[22, 53, 25]),
             Subheading(text=self.t("app_method")),
             Paragraph(text=self.t("method_scoring", order=" > ".join(
-                pack.vocabulary.modes[m].label.get(self.lang) for m in pack.meta.tie_break))),
+                pack.vocabulary.modes[m].label.get(self.lang) for m in pack.meta.tie_break),
+                source=self.cite(pack.meta.tie_break_source))),
             Paragraph(text=self.t("method_knowledge", name=rec.rule_pack.name, version=rec.rule_pack.version,
                                   total=len(pack.rules), fired=len(rec.trace))),
             Paragraph(text=self.t("method_dates", as_of=self.date_text(self.as_of))),
