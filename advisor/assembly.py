@@ -26,6 +26,8 @@ key                function              reads
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
 ``conflicts``      ``conflicts``         ``effects={"conflict", "exclude"}``
+``counterfactuals`` ``counterfactuals``  ``decision=True, effects={"derive"}, fields=PROFILE_FIELDS``: what would
+                                         change the mode (``advisor.counterfactuals``)
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
@@ -298,6 +300,23 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
     return out
 
 
+# Every resolved field of a profile (the counterfactuals read those the pack's decision reads).
+PROFILE_FIELDS = (*(f for f in vocabulary().fields if f != "name"), BUDGET_NUMBER_FIELD)
+
+
+def counterfactuals(inp: SectionInput) -> list[dict[str, Any]]:
+    """``counterfactuals``: the smallest changes of answers that change the recommended mode
+    (``advisor.counterfactuals``), as the JSON data of ``Counterfactual`` entries."""
+    from advisor.counterfactuals import searcher
+
+    derived = {e.derive for rule in inp.rules for e in rule.then if e.derive}
+    fired = {rid for s in inp.decision.standings for rid in (*s.rules, *s.excluded_by)}
+    modes = inp.pack.vocabulary.modes
+    return [{"change": found.change(), "mode": found.mode, "label": modes[found.mode].label.get(inp.lang),
+             "changeable": found.changeable}
+            for found in searcher(inp.pack).search(inp.fields, fired, derived)]
+
+
 def as_of(inp: SectionInput) -> str:
     """``as_of``: the date (ISO) the compliance checklist is evaluated for."""
     return inp.options["as_of"].isoformat()
@@ -356,6 +375,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
     Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude"}))),
+    Section("counterfactuals", counterfactuals, Reads(decision=True, effects=frozenset({"derive"}),
+                                                      fields=PROFILE_FIELDS)),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),

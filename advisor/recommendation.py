@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -91,6 +91,17 @@ class Conflict(Out):
     rules: list[str]
 
 
+class Counterfactual(Out):
+    """A smallest change of the profile's answers that changes the recommended mode (contract
+    §4.3): ``change`` gives the fields as a profile gives them; ``changeable`` is false when a
+    fact of the enterprise (its sector, its size) is among them."""
+
+    change: dict[str, Any]
+    mode: str
+    label: str
+    changeable: bool
+
+
 class ComplianceItem(Out):
     """One duty of the checklist, with its legal basis (the articles as they stood on ``as_of``),
     why it applies, and the date it has been in force since (``2022-06`` when only the month is
@@ -159,6 +170,7 @@ class Recommendation(Out):
     pricing: Pricing
     model_size: ModelSize
     conflicts: list[Conflict]
+    counterfactuals: list[Counterfactual]
     as_of: str  # the date (ISO) the compliance checklist was evaluated for
     compliance: list[ComplianceItem]
     upcoming: list[UpcomingItem]

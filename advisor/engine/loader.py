@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from advisor.engine.schema import (
     All,
+    Counterfactuals,
     AnyOf,
     Condition,
     FactTest,
@@ -56,6 +57,7 @@ class RulePack:
     rules: tuple[Rule, ...]
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file name
     instruments: dict[str, Instrument] = field(default_factory=dict)
+    counterfactuals: Counterfactuals | None = None  # which answers counterfactuals change (None: none)
 
     @functools.cached_property
     def by_id(self) -> dict[str, Rule]:
@@ -186,7 +188,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
     rules: list[Rule] = []
     rule_files: dict[str, str] = {}
     for name, pf in files:
-        for section in ("pack", "thresholds", "vocabulary"):
+        for section in ("pack", "thresholds", "vocabulary", "counterfactuals"):
             value = getattr(pf, section)
             if value is None:
                 continue
@@ -228,6 +230,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
         rules=tuple(rules),
         files=rule_files,
         instruments=instruments,
+        counterfactuals=singles["counterfactuals"][1] if "counterfactuals" in singles else None,
     )
 
 
@@ -259,6 +262,23 @@ def _check(pack: RulePack) -> Iterator[str]:
             if band.value not in voc.enums[enum]:
                 yield f"thresholds.{table}: band value '{band.value}' is not one of {', '.join(voc.enums[enum])}"
 
+    if pack.counterfactuals is not None:
+        listed = [*pack.counterfactuals.answers, *pack.counterfactuals.enterprise]
+        for name in dict.fromkeys(listed):
+            spec = voc.fields.get(name)
+            if spec is None or name == "name":
+                known = [f for f in voc.fields if f != "name"]
+                yield f"counterfactuals: unknown field '{name}'{_suggest(name, known)}; allowed: {', '.join(known)}"
+            elif spec.type in ("integer", "string"):
+                yield (f"counterfactuals: '{name}' is a number: a counterfactual changes an answer among its values"
+                       f"{' (list size instead)' if name == 'employees' else ''}")
+            elif listed.count(name) > 1:
+                yield f"counterfactuals: '{name}' is listed twice"
+        for name in pack.counterfactuals.scales:
+            spec = voc.fields.get(name)
+            if spec is None or spec.values is None or spec.type == "list":
+                enums = [f for f, s in voc.fields.items() if s.values and s.type != "list"]
+                yield f"counterfactuals: scales: '{name}' is not a field with one value of an enum; allowed: {', '.join(enums)}"
     yield from _check_items(pack)
     derived = {e.derive for r in pack.rules for e in r.then if e.derive}
     yield from _fact_cycles(pack)

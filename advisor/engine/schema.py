@@ -515,12 +515,32 @@ class PackMeta(Strict):
     description: Text | None = None
 
 
+class Counterfactuals(Strict):
+    """Which answers the counterfactuals of a recommendation change, in which order, how many.
+
+    ``answers`` are answers a client can change (a budget, an ML team...), tried first and in
+    this order; ``enterprise`` are facts of the enterprise (its sector, its size), tried after.
+    Each field takes every other value of its enum (a budget: the other bands; a yes/no: the
+    other answer; a list: each item the deciding rules test, added or removed), in the enum's
+    order — nearest first for the ``scales``, fields whose values are ordered (low, medium,
+    high). Of the changes of the same fields that lead to the same mode, only the first is
+    given; at most ``limit`` counterfactuals are.
+    """
+
+    source: str = Field(min_length=1)
+    limit: int = Field(default=6, ge=1, le=50)
+    answers: list[str] = []
+    enterprise: list[str] = []
+    scales: list[str] = []
+
+
 class PackFile(Strict):
     """Everything one YAML file of a pack may hold."""
 
     pack: PackMeta | None = None
     thresholds: Thresholds | None = None
     vocabulary: Vocabulary | None = None
+    counterfactuals: Counterfactuals | None = None
     facts: dict[Identifier, Text] = {}
     instruments: dict[Identifier, Instrument] = {}
     items: dict[Identifier, Item] = {}

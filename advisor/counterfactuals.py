@@ -1,0 +1,221 @@
+"""Counterfactuals: the smallest changes of a profile's answers that change the recommended mode.
+
+Which answers are changed, in which order, and how many counterfactuals are given is the pack's
+``counterfactuals`` section (``rules/counterfactuals.yaml``): first the ``answers`` a client can
+change (a budget, an ML team...), then the facts of the ``enterprise`` (its sector, its size).
+Each field takes every other value it can have (``candidates``). The search, in the order shown:
+
+1. one answer changed;
+2. two answers changed, neither of which changes the mode alone;
+3. one fact of the enterprise changed;
+4. two fields changed, one of them at least a fact of the enterprise, neither changing the mode
+   alone.
+
+Within a group, changes follow the order of the fields in the pack and of the values in the
+contract; the search stops at ``limit``. A change is given as a profile would give it
+(``{"budget": "medium"}``: a budget given as an amount is changed to another band), so that
+``advisor whatif PROFILE --set budget=medium`` gives exactly the mode it names.
+
+Only the deployment decision is evaluated again, and of it only the rules that read a changed
+field (``advisor.analysis.decision``); the outcome is remembered by the values of the fields the
+decision and the changes read, so profiles that differ elsewhere share it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import AbstractSet, Any, Mapping, NamedTuple
+
+from advisor.analysis.conditions import walk
+from advisor.analysis.decision import Base, DecisionModel
+from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack
+from advisor.engine.schema import FieldTest
+from advisor.ranking import Ranker
+from advisor.vocabulary import vocabulary
+
+KEPT = 16384  # outcomes remembered per pack (a few hundred bytes each)
+
+
+class Change(NamedTuple):
+    """One field changed: its name, the value as a profile gives it, and what it sets among the
+    resolved facts the rules read (a list as a tuple)."""
+
+    field: str
+    value: Any
+    mapping: dict[str, Any]
+
+
+class Found(NamedTuple):
+    """A counterfactual: the changes, the mode they lead to, and whether every changed field is an
+    answer the client can change."""
+
+    changes: tuple[Change, ...]
+    mode: str
+    changeable: bool
+
+    def change(self) -> dict[str, Any]:
+        """The changes as ``{field: value}`` (contract §4.3)."""
+        return {c.field: (list(c.value) if isinstance(c.value, tuple) else c.value) for c in self.changes}
+
+
+class Searcher:
+    """The counterfactual search for one pack (see the module doc)."""
+
+    def __init__(self, pack: RulePack, ranker: Ranker | None = None) -> None:
+        self.pack = pack
+        self.model = DecisionModel(pack, ranker)
+        plan = pack.counterfactuals
+        self.limit = plan.limit if plan else 0
+        self.answers = tuple(plan.answers) if plan else ()
+        self.enterprise = tuple(plan.enterprise) if plan else ()
+        self.scales = frozenset(plan.scales) if plan else frozenset()
+        self.key_fields = tuple(sorted(self.model.fields | set(self.answers) | set(self.enterprise)))
+        self.listed = (*self.answers, *self.enterprise)
+        self._items = _tested_items(pack, self.model.rule_ids)
+        self._found: dict[tuple, tuple[Found, ...]] = {}
+        self._singles: dict[tuple, tuple[tuple[Change, int], ...]] = {}
+
+    def candidates(self, name: str, facts: Mapping[str, Any]) -> list[Change]:
+        """Every other value of field ``name`` for a profile resolved as ``facts``."""
+        voc = vocabulary()
+        spec = voc.fields[name]
+        current = facts.get(name)
+        if spec.type == "bool":
+            value = not current
+            return [Change(name, value, {name: value})]
+        if spec.type == "list":
+            given = tuple(current or ())
+            out = []
+            for item in voc.enums[spec.values]:
+                if item not in self._items.get(name, ()):
+                    continue
+                changed = tuple(x for x in given if x != item) if item in given else tuple(
+                    x for x in voc.enums[spec.values] if x in given or x == item)
+                out.append(Change(name, changed, {name: changed}))  # a tuple: hashable, and tested as the list
+            return out
+        values = list(voc.enums[spec.values])
+        if name in self.scales and current in values:  # nearest first, then in the enum's order
+            at = values.index(current)
+            values = [v for _, v in sorted((abs(i - at), v) for i, v in enumerate(values))]
+        if spec.type == "budget":  # another band; an amount given is replaced by the band
+            return [Change(name, v, {name: v, BUDGET_NUMBER_FIELD: None}) for v in values if v != current]
+        return [Change(name, v, {name: v}) for v in values if v != current]
+
+    def search(self, facts: Mapping[str, Any], fired: AbstractSet[str], derived: AbstractSet[str]) -> tuple[Found, ...]:
+        """The counterfactuals of a profile resolved as ``facts`` (every field present, as
+        ``advisor.resolution`` gives them), for which the engine fired the rules ``fired`` (the
+        deciding ones at least) and derived the facts ``derived``."""
+        if not self.limit:
+            return ()
+        key = tuple(tuple(v) if type(v) is list else v for v in map(facts.get, self.key_fields))
+        found = self._found.get(key)
+        if found is None:
+            found = self._search(self.model.base(facts, fired, derived))
+            if len(self._found) >= KEPT:
+                self._found.clear()
+            self._found[key] = found
+        return found
+
+    def _alone(self, name: str, base: Base) -> tuple[tuple[Change, int], ...]:
+        """Every change of field ``name`` for ``base``, with the deciding rules of its reach that
+        fire after it (a mask); remembered by what they depend on."""
+        model = self.model
+        reach = model.reach((name,))
+        current = base.facts.get(name)
+        key = (name, tuple(current) if type(current) is list else current,
+               *[base.values[f] for f in reach.inputs])
+        found = self._singles.get(key)
+        if found is None:
+            found = tuple((c, model.fired_after(base, c.mapping, reach)) for c in self.candidates(name, base.facts))
+            if len(self._singles) >= KEPT:
+                self._singles.clear()
+            self._singles[key] = found
+        return found
+
+    def _search(self, base: Base) -> tuple[Found, ...]:
+        model, limit, mode = self.model, self.limit, base.mode
+        if not model.may_change(base, model.reach(self.listed)):
+            return ()  # nothing the listed fields reach can change the mode
+        modes, mode_of = model.modes, model.mode_of
+        out: list[Found] = []
+        given: set[tuple] = set()  # (fields, mode) of what is in out: the first change of some fields to a mode is kept
+
+        def keep(changes: tuple[Change, ...], now: str, changeable: bool) -> None:
+            key = (*(c.field for c in changes), now)
+            if key not in given:
+                given.add(key)
+                out.append(Found(changes, now, changeable))
+
+        def singles(names: tuple[str, ...], changeable: bool) -> dict[str, list[tuple[Change, int]]]:
+            """Each change of one field of ``names``; those that keep the mode are returned per field,
+            with the deciding rules of their reach that fire after them (the parts of pairs)."""
+            kept: dict[str, list[tuple[Change, int]]] = {}
+            for name in names:
+                entries = self._alone(name, base)
+                reach = model.reach((name,))
+                if not model.may_change(base, reach):
+                    kept[name] = list(entries)
+                    continue
+                kept[name] = parts = []
+                rest = base.fired & ~reach.mask
+                for change, now in entries:
+                    fired = rest | now
+                    after = modes.get(fired) or mode_of(fired)
+                    if after != mode:
+                        keep((change,), after, changeable)
+                    else:
+                        parts.append((change, now))
+            return kept
+
+        def pairs(fields: list[tuple[str, str]], stable: dict[str, list[tuple[Change, int]]], changeable: bool) -> None:
+            for names in fields:
+                first, second = stable[names[0]], stable[names[1]]
+                if not first or not second or not model.may_change(base, model.reach(names)):
+                    continue
+                reach_a, reach_b = model.reach(names[:1]), model.reach(names[1:])
+                shared = reach_a.mask & reach_b.mask  # the rules that read both fields
+                rest = base.fired & ~(reach_a.mask | reach_b.mask)
+                joint = model.rules_reach(shared) if shared else None
+                for a, now_a in first:
+                    part = rest | (now_a & ~shared)
+                    for b, now_b in second:
+                        fired = part | (now_b & ~shared)
+                        if joint is not None:
+                            fired |= model.fired_after(base, {**a.mapping, **b.mapping}, joint)
+                        after = modes.get(fired) or mode_of(fired)
+                        if after != mode:
+                            keep((a, b), after, changeable)
+                            if len(out) >= limit:
+                                return
+
+        stable = singles(self.answers, True)
+        if len(out) < limit:
+            pairs(list(itertools.combinations(self.answers, 2)), stable, True)
+        if len(out) < limit:
+            stable.update(singles(self.enterprise, False))
+            if len(out) < limit:
+                pairs([(a, e) for a in self.answers for e in self.enterprise]
+                      + list(itertools.combinations(self.enterprise, 2)), stable, False)
+        return tuple(out[:limit])
+
+
+def _tested_items(pack: RulePack, rule_ids: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """For each list field, the items the deciding rules test."""
+    items: dict[str, set[str]] = {}
+    for rid in rule_ids:
+        for test in walk(pack.by_id[rid].when):
+            if isinstance(test, FieldTest) and test.op in ("contains", "contains_any"):
+                items.setdefault(test.field, set()).update(test.value if isinstance(test.value, list) else [test.value])
+    return {name: frozenset(found) for name, found in items.items()}
+
+
+_SEARCHERS: dict[str, Searcher] = {}
+
+
+def searcher(pack: RulePack) -> Searcher:
+    """The searcher of ``pack`` (made once per pack version)."""
+    key = f"{pack.version} {pack.path}"
+    found = _SEARCHERS.get(key)
+    if found is None:
+        found = _SEARCHERS[key] = Searcher(pack)
+    return found
