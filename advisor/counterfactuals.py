@@ -209,6 +209,29 @@ def _tested_items(pack: RulePack, rule_ids: tuple[str, ...]) -> dict[str, frozen
     return {name: frozenset(found) for name, found in items.items()}
 
 
+def change_text(pack: RulePack, change: Mapping[str, Any], lang: str) -> str:
+    """A change of answers in words: ``预算改为“中（每年50万元至500万元）”，技术团队改为“较强”``;
+    a budget band with its limits (the pack's band labels)."""
+    from advisor.ui_text import t
+
+    voc = vocabulary()
+    parts = []
+    for name, value in change.items():
+        spec = voc.fields[name]
+        field = spec.zh if lang == "zh" else (spec.en[0].lower() + spec.en[1:] if spec.en[1:2].islower() else spec.en)
+        if isinstance(value, bool):
+            shown = t("word_yes" if value else "word_no", lang)
+        elif isinstance(value, (list, tuple)):
+            shown = t("list_sep", lang).join(voc.label(spec.values, v, lang) for v in value) if value else t("none", lang)
+        elif spec.type == "budget":
+            band = next((b for b in pack.thresholds.budget.bands if b.value == value and b.label), None)
+            shown = band.label.get(lang) if band else voc.label(spec.values, value, lang)
+        else:
+            shown = voc.label(spec.values, value, lang) if spec.values else str(value)
+        parts.append(t("cf_part", lang, field=field, value=shown))
+    return t("cf_sep", lang).join(parts)
+
+
 _SEARCHERS: dict[str, Searcher] = {}
 
 

@@ -93,10 +93,11 @@ class Conflict(Out):
 
 class Counterfactual(Out):
     """A smallest change of the profile's answers that changes the recommended mode (contract
-    §4.3): ``change`` gives the fields as a profile gives them; ``changeable`` is false when a
-    fact of the enterprise (its sector, its size) is among them."""
+    §4.3): ``change`` gives the fields as a profile gives them, ``text`` says it in words;
+    ``changeable`` is false when a fact of the enterprise (its sector, its size) is among them."""
 
     change: dict[str, Any]
+    text: str
     mode: str
     label: str
     changeable: bool

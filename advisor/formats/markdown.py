@@ -57,6 +57,13 @@ def render(rec: Recommendation) -> str:
         out += [f"### {t('excluded_heading', lang)}", ""]
         out += [f"- {cell(sep.join(labels))}: {cell(reason)} ({', '.join(f'`{r}`' for r in rules)})"
                 for labels, rules, reason in exclusion_groups(rec)] + [""]
+    out += [f"## {t('counterfactuals', lang)}", ""]
+    if rec.counterfactuals:
+        out += [cell(t("counterfactuals_intro", lang)), "", _table(
+            [[cf.text, f"{cf.label} (`{cf.mode}`)", t("cf_answer" if cf.changeable else "cf_fact", lang)]
+             for cf in rec.counterfactuals], [t("cf_change", lang), t("cf_mode", lang), t("cf_kind", lang)]), ""]
+    else:
+        out += [t("counterfactuals_none", lang), ""]
     out += [f"## {t('compliance_as_of', lang, date=rec.as_of)}", ""]
     if rec.compliance:
         out += [_table(
