@@ -534,6 +534,25 @@ class Counterfactuals(Strict):
     scales: list[str] = []
 
 
+class Invariant(Strict):
+    """A guarantee of the pack: for every profile of the grid that ``when`` holds for (every
+    profile, without it), ``expect`` holds of its recommendation. ``when`` tests profile fields
+    and derived facts, as a rule does; ``expect`` tests the outcome's names (``advisor.engine.cases.
+    OUTCOMES``: ``mode``, ``pricing``, ``excluded``...) and derived facts. Checked by ``advisor
+    rules test``."""
+
+    id: Identifier
+    description: Text
+    source: str = Field(min_length=1)
+    when: Condition | None = None
+    expect: Condition
+
+    @field_validator("when", "expect", mode="before")
+    @classmethod
+    def _parse(cls, raw: Any, info: Any) -> Any:
+        return None if raw is None else parse_condition(raw, info.field_name)
+
+
 class PackFile(Strict):
     """Everything one YAML file of a pack may hold."""
 
@@ -541,11 +560,13 @@ class PackFile(Strict):
     thresholds: Thresholds | None = None
     vocabulary: Vocabulary | None = None
     counterfactuals: Counterfactuals | None = None
+    invariants: list[Invariant] = []
+    invariant_grid: list[str] | None = None  # the fields whose every combination the invariants are checked over
     facts: dict[Identifier, Text] = {}
     instruments: dict[Identifier, Instrument] = {}
     items: dict[Identifier, Item] = {}
     rules: list[Rule] = []
 
 
-for _model in (All, AnyOf, Not, Rule):
+for _model in (All, AnyOf, Not, Rule, Invariant):
     _model.model_rebuild()
