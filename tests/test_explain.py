@@ -112,7 +112,7 @@ def test_explain_agrees_with_the_engine_on_every_rule(advisor):
 def _entries(data: dict) -> list[dict]:
     """Every rule entry of an explanation."""
     return ([r for m in data["modes"] for r in m["rules"]] + [r for i in data["compliance"] for r in i["rules"]]
-            + data["conflicts"] + [r for f in data["facts"] for r in f["rules"]] + data["other"])
+            + data["conflicts"] + [r for f in data["facts"] for r in f["rules"]] + data["other_rules"])
 
 
 def test_explain_accounts_for_every_scoring_and_excluding_rule(advisor, cli):

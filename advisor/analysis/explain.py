@@ -109,7 +109,7 @@ def explain(advisor: Any, profile: Any, lang: str, options: Any) -> dict[str, An
         "compliance": items,
         "conflicts": conflicts,
         "facts": facts,
-        "other": other,
+        "other_rules": other,
         "counterfactuals": [cf.model_dump(mode="json") for cf in rec.counterfactuals],
         "rules": {"total": len(pack.rules), "fired": len(fired), "explained": len(outcomes)},
     }

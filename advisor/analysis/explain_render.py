@@ -91,10 +91,10 @@ def render_table(data: dict[str, Any]) -> str:
         rows = [[f"{f['fact']}\n{at('fact_derived' if f['derived'] else 'fact_not_derived', lang)}", r["rule"], r["why"]]
                 for f in data["facts"] for r in _rules_first_fired(f["rules"])]
         out.append(table(rows, [at("facts_heading", lang), at("col_rule", lang), at("col_why", lang)], [22, 24, 30]))
-    if data["other"]:
+    if data["other_rules"]:
         out.append(heading(at("other_heading", lang)))
         out.append(table([[r["rule"], at("rule_fired" if r["fired"] else "rule_not_fired", lang), r["why"]]
-                          for r in _rules_first_fired(data["other"])], headers, [28, 10, 38]))
+                          for r in _rules_first_fired(data["other_rules"])], headers, [28, 10, 38]))
     out.append(heading(at("counterfactuals_heading", lang)))
     out.append(table([[cf["text"], f"{cf['label']} ({cf['mode']})"] for cf in data["counterfactuals"]],
                      [at("col_if", lang), at("col_mode_then", lang)], [44, 32])
@@ -141,10 +141,10 @@ def render_markdown(data: dict[str, Any]) -> str:
             [[f"`{f['fact']}`", at("fact_derived" if f["derived"] else "fact_not_derived", lang), f"`{r['rule']}`",
               r["why"]] for f in data["facts"] for r in _rules_first_fired(f["rules"])],
             [at("facts_heading", lang), at("col_state", lang), at("col_rule", lang), at("col_why", lang)]), ""]
-    if data["other"]:
+    if data["other_rules"]:
         out += [f"## {at('other_heading', lang)}", "", table(
             [[f"`{r['rule']}`", at("rule_fired" if r["fired"] else "rule_not_fired", lang), r["why"]]
-             for r in _rules_first_fired(data["other"])], headers), ""]
+             for r in _rules_first_fired(data["other_rules"])], headers), ""]
     out += [f"## {at('counterfactuals_heading', lang)}", ""]
     out += [table([[cf["text"], f"{cf['label']} (`{cf['mode']}`)"] for cf in data["counterfactuals"]],
                   [at("col_if", lang), at("col_mode_then", lang)]) if data["counterfactuals"]

@@ -209,7 +209,7 @@ class _Linter:
                 continue
             if ra.id not in self.fireable or rb.id not in self.fireable:
                 continue
-            found = self.space([ra, rb], ("lint_what_size", (("other", rb.id),)), ra)
+            found = self.space([ra, rb], ("lint_what_size", (("rule_b", rb.id),)), ra)
             if found is None:
                 continue
             space, derivation = found
@@ -218,7 +218,7 @@ class _Linter:
             if example is not None:
                 shown = ", ".join(f"{k}={v}" for k, v in sorted(example.items()))
                 yield _finding("size_conflict", *self.rule_at(ra), "lint_size_conflict", a=f"{_b(a.min)}–{_b(a.max)}",
-                               b=f"{_b(b.min)}–{_b(b.max)}", other=rb.id, other_file=pack.files[rb.id],
+                               b=f"{_b(b.min)}–{_b(b.max)}", rule_b=rb.id, file_b=pack.files[rb.id],
                                priority=a.priority, example=shown)
 
     # --- text and sources ------------------------------------------------------------------------
