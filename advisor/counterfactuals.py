@@ -160,7 +160,9 @@ class Searcher:
                 rest = base.fired & ~reach.mask
                 for change, now in entries:
                     fired = rest | now
-                    after = modes.get(fired) or mode_of(fired)
+                    after = modes.get(fired)
+                    if after is None:
+                        after = mode_of(fired)
                     if after != mode:
                         keep((change,), after, changeable)
                     else:
@@ -176,14 +178,17 @@ class Searcher:
                 shared = reach_a.mask & reach_b.mask  # the rules that read both fields
                 rest = base.fired & ~(reach_a.mask | reach_b.mask)
                 joint = model.rules_reach(shared) if shared else None
+                seconds = [(b, now_b & ~shared) for b, now_b in second]
                 for a, now_a in first:
                     part = rest | (now_a & ~shared)
-                    for b, now_b in second:
-                        fired = part | (now_b & ~shared)
+                    for b, now_b in seconds:
+                        fired = part | now_b
                         if joint is not None:
                             fired |= model.fired_after(base, {**a.mapping, **b.mapping}, joint)
-                        after = modes.get(fired) or mode_of(fired)
-                        if after != mode:
+                        after = modes.get(fired)
+                        if after is None:
+                            after = mode_of(fired)
+                        if after != mode and (names[0], names[1], after) not in given:
                             keep((a, b), after, changeable)
                             if len(out) >= limit:
                                 return
@@ -209,9 +214,22 @@ def _tested_items(pack: RulePack, rule_ids: tuple[str, ...]) -> dict[str, frozen
     return {name: frozenset(found) for name, found in items.items()}
 
 
+_TEXTS: dict[tuple, str] = {}
+
+
 def change_text(pack: RulePack, change: Mapping[str, Any], lang: str) -> str:
     """A change of answers in words: ``预算改为“中（每年50万元至500万元）”，技术团队改为“较强”``;
-    a budget band with its limits (the pack's band labels)."""
+    a budget band with its limits (the pack's band labels). Remembered (few changes recur)."""
+    key = (pack.version, lang, *((k, tuple(v) if isinstance(v, list) else v) for k, v in change.items()))
+    found = _TEXTS.get(key)
+    if found is None:
+        if len(_TEXTS) >= KEPT:
+            _TEXTS.clear()
+        found = _TEXTS[key] = _change_text(pack, change, lang)
+    return found
+
+
+def _change_text(pack: RulePack, change: Mapping[str, Any], lang: str) -> str:
     from advisor.ui_text import t
 
     voc = vocabulary()

@@ -18,8 +18,7 @@ Pure: no engine import, no text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import AbstractSet, Any, Callable, Iterable, Iterator, Mapping
+from typing import AbstractSet, Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from advisor.engine.graph import components
 from advisor.engine.loader import MODE_FIELD, RulePack
@@ -67,8 +66,7 @@ def check(cond: Condition | None, holds: bool = True) -> Check:
     return lambda facts, derived: any(p(facts, derived) for p in parts)
 
 
-@dataclass(frozen=True)
-class Test:
+class Test(NamedTuple):
     """One test of a condition, as it must hold (a ``not`` above it folded into ``op``), and its
     outcome for a profile.
 
@@ -85,8 +83,7 @@ class Test:
     given: Any = None
 
 
-@dataclass(frozen=True)
-class Why:
+class Why(NamedTuple):
     """A condition's outcome: ``holds``, and the parts that decided it — for ``kind`` ``all`` or
     ``any``, ``items``; for ``test``, the ``test``. Only deciding parts are kept: of a failed
     ``all``, the failed items; of a failed ``any``, every item; of a condition that holds, the
@@ -154,15 +151,23 @@ def derivers(pack: RulePack) -> dict[str, list[Rule]]:
     return out
 
 
-def inputs(pack: RulePack) -> dict[str, frozenset[str]]:
-    """For each rule, the profile fields (and ``mode``) its firing depends on: those its condition
-    tests, and those of the rules deriving the facts it tests, followed down."""
+def inputs(pack: RulePack, only: Iterable[str] | None = None) -> dict[str, frozenset[str]]:
+    """For each rule (of ``only``, when given, and the rules deriving the facts they test), the
+    profile fields (and ``mode``) its firing depends on: those its condition tests, and those of
+    the rules deriving the facts it tests, followed down."""
     by_fact = derivers(pack)
-    direct = {r.id: {t.field for t in walk(r.when) if isinstance(t, FieldTest)} for r in pack.rules}
-    needs = {r.id: [d.id for t in walk(r.when) if isinstance(t, FactTest) for d in by_fact.get(t.fact, ())]
-             for r in pack.rules}
+    wanted = list(pack.by_id) if only is None else list(only)
+    rules: dict[str, Rule] = {}
+    while wanted:
+        rid = wanted.pop()
+        if rid not in rules:
+            rules[rid] = pack.by_id[rid]
+            wanted.extend(d.id for t in walk(rules[rid].when) if isinstance(t, FactTest) for d in by_fact.get(t.fact, ()))
+    direct = {rid: {t.field for t in walk(r.when) if isinstance(t, FieldTest)} for rid, r in rules.items()}
+    needs = {rid: [d.id for t in walk(r.when) if isinstance(t, FactTest) for d in by_fact.get(t.fact, ())]
+             for rid, r in rules.items()}
     found: dict[str, frozenset[str]] = {}
-    for component in components([r.id for r in pack.rules], lambda rid: [(d, None) for d in needs[rid]]):
+    for component in components(list(rules), lambda rid: [(d, None) for d in needs[rid]]):
         inside = set(component)
         fields = set().union(*(direct[r] for r in component))
         for rid in component:

@@ -26,7 +26,6 @@ the two reaches, plus what fires after each change alone: no evaluation is neede
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import AbstractSet, Any, Mapping, NamedTuple
 
 from advisor.analysis.conditions import Check, Derivation, check, derivers, inputs
@@ -49,16 +48,20 @@ class Base(NamedTuple):
     excluded_by: dict[str, int]  # mode -> the fired rules excluding it (a mask; modes excluded only)
 
 
-@dataclass(frozen=True, eq=False)  # one per set of fields or rules (``DecisionModel.reach``): hashed by identity
 class Reach:
-    """What a change of some fields can touch (the same for every profile)."""
+    """What a change of some fields can touch (the same for every profile). One per set of
+    fields or rules (``DecisionModel.reach``): hashed by identity."""
 
-    mask: int  # the deciding rules whose firing depends on those fields
-    checks: tuple[tuple[int, Check], ...]  # each of them, in pack order: (its bit, its condition)
-    inputs: tuple[str, ...]  # every field those rules read: what fires among them depends on these alone
-    low: dict[str, float]  # mode -> the sum of the negative points of those rules
-    high: dict[str, float]  # mode -> the sum of their positive points
-    excludes: frozenset[str]  # the modes those rules may exclude
+    __slots__ = ("mask", "checks", "inputs", "low", "high", "excludes")
+
+    def __init__(self, mask: int, checks: tuple[tuple[int, Check], ...], inputs: tuple[str, ...],
+                 low: dict[str, float], high: dict[str, float], excludes: frozenset[str]) -> None:
+        self.mask = mask  # the deciding rules whose firing depends on those fields
+        self.checks = checks  # each of them, in pack order: (its bit, its condition)
+        self.inputs = inputs  # every field those rules read: what fires among them depends on these alone
+        self.low = low  # mode -> the sum of the negative points of those rules
+        self.high = high  # mode -> the sum of their positive points
+        self.excludes = excludes  # the modes those rules may exclude
 
 
 class DecisionModel:
@@ -71,7 +74,7 @@ class DecisionModel:
         self.rule_ids = tuple(r.id for r in rules)
         self.bits = {rid: 1 << i for i, rid in enumerate(self.rule_ids)}
         self.derivation = Derivation(pack, rules)
-        reads = inputs(pack)
+        reads = inputs(pack, self.rule_ids)
         self._inputs = {r.id: reads[r.id] for r in rules}
         self.fields = frozenset().union(*self._inputs.values()) if rules else frozenset()
         self._checks = {r.id: check(r.when) for r in rules}
