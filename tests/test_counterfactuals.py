@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import shutil
 
 import pytest
@@ -212,3 +213,72 @@ def test_a_budget_given_as_an_amount_is_changed_to_a_band(cli, tmp_path):
     assert budget and all(cf["change"]["budget"] in ("medium", "high") for cf in budget)
     # the nearest band first: medium before high
     assert budget[0]["change"]["budget"] == "medium"
+
+
+# --- where they are shown ------------------------------------------------------------------------------
+
+LAW_FIRM = PROFILES / "16-law-firm-local-data.yaml"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_table_and_markdown_show_each_counterfactual(cli, lang):
+    data = as_json(cli("advise", str(LAW_FIRM), "--format", "json", "--lang", lang))
+    assert data["counterfactuals"]
+    for fmt in ("table", "markdown"):
+        out = cli("advise", str(LAW_FIRM), "--format", fmt, "--lang", lang).stdout.replace("\n", " ")
+        assert ("怎样的改变会改变推荐" if lang == "zh" else "What would change the recommendation") in out
+        for cf in data["counterfactuals"]:
+            assert cf["mode"] in out
+    budget = next(cf for cf in data["counterfactuals"] if "budget" in cf["change"])
+    assert budget["text"] == ("预算改为“中（每年50万元至500万元）”" if lang == "zh"
+                              else "budget: medium (CNY 500,000 to under 5 million a year)")
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "docx"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_memo_says_what_would_change_the_recommendation(cli, tmp_path, fmt, lang):
+    from advisor.memo.text import mt
+
+    out = tmp_path / f"memo.{fmt}"
+    assert cli("memo", str(LAW_FIRM), "--format", fmt, "--lang", lang, "-o", str(out)).exit_code == 0
+    if fmt == "docx":
+        import docx
+
+        text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    elif fmt == "html":
+        import html
+
+        text = html.unescape(re.sub(r"<[^>]+>", "", out.read_text(encoding="utf-8")))
+    else:
+        text = out.read_text(encoding="utf-8").replace("\\", "")
+    data = as_json(cli("advise", str(LAW_FIRM), "--format", "json", "--lang", lang))
+    assert mt("dep_counterfactuals", lang) in text
+    for cf in data["counterfactuals"]:
+        assert mt("cf_entry", lang, change=cf["text"], mode=cf["label"], mode_id=cf["mode"]) in text
+
+
+def test_a_memo_without_counterfactuals_says_so(cli, tmp_path):
+    from advisor.memo.text import mt
+
+    out = tmp_path / "memo.md"
+    robot = PROFILES / "06-aaas-service-robot.yaml"  # on a device: no answer considered changes AaaS
+    assert as_json(cli("advise", str(robot), "--format", "json"))["counterfactuals"] == []
+    assert cli("memo", str(robot), "--lang", "en", "-o", str(out)).exit_code == 0
+    assert mt("cf_none", "en", fields="budget, customization, ml_team, has_gpu_infrastructure, privacy, sector, size") \
+        in out.read_text(encoding="utf-8").replace("\\", "")
+
+
+def test_batch_is_byte_identical_to_advise_with_counterfactuals(cli, tmp_path):
+    """The section is per profile: batch JSON lines equal advise's JSON, cached or not."""
+    import orjson
+
+    profiles = _random_profiles(60, seed=21) * 2  # the second half comes from the caches
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(orjson.dumps(p) for p in profiles))
+    out = tmp_path / "out.jsonl"
+    assert cli("batch", str(src), "-o", str(out), "-q", "--lang", "en").exit_code == 0
+    lines = out.read_bytes().splitlines()
+    assert len(lines) == len(profiles)
+    for raw, line in zip(profiles, lines):
+        expected = orjson.dumps(api.score(raw, lang="en"))
+        assert line == expected
