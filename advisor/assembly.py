@@ -307,17 +307,13 @@ PROFILE_FIELDS = (*(f for f in vocabulary().fields if f != "name"), BUDGET_NUMBE
 def counterfactuals(inp: SectionInput) -> list[dict[str, Any]]:
     """``counterfactuals``: the smallest changes of answers that change the recommended mode
     (``advisor.counterfactuals``), as the JSON data of ``Counterfactual`` entries."""
-    from advisor.counterfactuals import change_text, searcher
+    from advisor.counterfactuals import searcher
 
-    derived = {e.derive for rule in inp.rules for e in rule.then if e.derive}
-    fired = {rid for s in inp.decision.standings for rid in (*s.rules, *s.excluded_by)}
-    pack, lang = inp.pack, inp.lang
-    out = []
-    for found in searcher(pack).search(inp.fields, fired, derived):
-        change = found.change()
-        out.append({"change": change, "text": change_text(pack, change, lang), "mode": found.mode,
-                    "label": pack.vocabulary.modes[found.mode].label.get(lang), "changeable": found.changeable})
-    return out
+    def engine() -> tuple[set[str], set[str]]:  # what the engine fired and derived (asked only when needed)
+        return ({rid for s in inp.decision.standings for rid in (*s.rules, *s.excluded_by)},
+                {e.derive for rule in inp.rules for e in rule.then if e.derive})
+
+    return searcher(inp.pack).section(inp.fields, engine, inp.lang)
 
 
 def as_of(inp: SectionInput) -> str:

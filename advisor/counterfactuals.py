@@ -24,7 +24,7 @@ decision and the changes read, so profiles that differ elsewhere share it.
 from __future__ import annotations
 
 import itertools
-from typing import AbstractSet, Any, Mapping, NamedTuple
+from typing import AbstractSet, Any, Callable, Mapping, NamedTuple
 
 from advisor.analysis.conditions import walk
 from advisor.analysis.decision import Base, DecisionModel
@@ -74,6 +74,13 @@ class Searcher:
         self._items = _tested_items(pack, self.model.rule_ids)
         self._found: dict[tuple, tuple[Found, ...]] = {}
         self._singles: dict[tuple, tuple[tuple[Change, int], ...]] = {}
+        self._sections: dict[tuple, list[dict[str, Any]]] = {}
+        voc = vocabulary()
+        # fields keyed by their value, not its class: a listed list (the change gives the whole
+        # list) and a listed scale (its values are tried nearest first)
+        self._exact = frozenset(n for n in self.listed if voc.fields[n].type == "list" or n in self.scales)
+        self._classes: dict[str, dict[Any, int]] = {n: {} for n in self.key_fields}
+        self._signs: dict[str, dict[tuple, int]] = {}
 
     def candidates(self, name: str, facts: Mapping[str, Any]) -> list[Change]:
         """Every other value of field ``name`` for a profile resolved as ``facts``."""
@@ -101,19 +108,84 @@ class Searcher:
             return [Change(name, v, {name: v, BUDGET_NUMBER_FIELD: None}) for v in values if v != current]
         return [Change(name, v, {name: v}) for v in values if v != current]
 
-    def search(self, facts: Mapping[str, Any], fired: AbstractSet[str], derived: AbstractSet[str]) -> tuple[Found, ...]:
+    def distinct(self, name: str, facts: Mapping[str, Any]) -> list[Change]:
+        """``candidates`` but those no deciding rule tells apart from the current value or from an
+        earlier candidate (``DecisionModel.signature``): such a change decides as the earlier one
+        does in any profile, so it can never add a counterfactual."""
+        mask = self.model.reach((name,)).mask
+        seen: set[tuple] = set()
+        out = []
+        for change in self.candidates(name, facts):
+            names = tuple(change.mapping)
+            sign = self.model.signature(mask, names)
+            if not seen:
+                seen.add(sign({n: facts.get(n) for n in names}))
+            mark = sign(change.mapping)
+            if mark not in seen:
+                seen.add(mark)
+                out.append(change)
+        return out
+
+    def key(self, facts: Mapping[str, Any]) -> tuple:
+        """What the counterfactuals of a profile resolved as ``facts`` depend on: for each field the
+        decision or the changes read, the class of its value — values no deciding rule tells apart
+        (``DecisionModel.signature``) are one class, so profiles whose values fall in the same
+        classes get the same counterfactuals (a listed list, and a listed scale whose order of
+        values starts at the current one, by the value itself)."""
+        classes, exact = self._classes, self._exact
+        key = []
+        for name in self.key_fields:
+            value = facts.get(name)
+            if type(value) is list:
+                value = tuple(value)
+            if name in exact:
+                key.append(value)
+                continue
+            known = classes[name]
+            found = known.get(value)
+            if found is None:
+                sign = self.model.signature(self.model.reach((name,)).mask, (name,))({name: value})
+                ids = self._signs.setdefault(name, {})
+                found = known[value] = ids.setdefault(sign, len(ids))
+            key.append(found)
+        return tuple(key)
+
+    def search(self, facts: Mapping[str, Any], engine: Callable[[], tuple[AbstractSet[str], AbstractSet[str]]]
+               ) -> tuple[Found, ...]:
         """The counterfactuals of a profile resolved as ``facts`` (every field present, as
-        ``advisor.resolution`` gives them), for which the engine fired the rules ``fired`` (the
-        deciding ones at least) and derived the facts ``derived``."""
+        ``advisor.resolution`` gives them). ``engine()`` gives the rules the engine fired for it (the
+        deciding ones at least) and the facts it derived: asked only when no profile of the same
+        ``key`` was searched before."""
         if not self.limit:
             return ()
-        key = tuple(tuple(v) if type(v) is list else v for v in map(facts.get, self.key_fields))
+        key = self.key(facts)
         found = self._found.get(key)
         if found is None:
+            fired, derived = engine()
             found = self._search(self.model.base(facts, fired, derived))
             if len(self._found) >= KEPT:
                 self._found.clear()
             self._found[key] = found
+        return found
+
+    def section(self, facts: Mapping[str, Any], engine: Callable[[], tuple[AbstractSet[str], AbstractSet[str]]],
+                lang: str) -> list[dict[str, Any]]:
+        """The ``counterfactuals`` section of a recommendation (contract §4.3), as JSON data: each
+        with its change in words and the mode's label. Remembered by ``key`` (treat as read-only)."""
+        if not self.limit:
+            return []
+        key = (self.key(facts), lang)
+        found = self._sections.get(key)
+        if found is None:
+            modes = self.pack.vocabulary.modes
+            found = []
+            for cf in self.search(facts, engine):
+                change = cf.change()
+                found.append({"change": change, "text": change_text(self.pack, change, lang), "mode": cf.mode,
+                              "label": modes[cf.mode].label.get(lang), "changeable": cf.changeable})
+            if len(self._sections) >= KEPT:
+                self._sections.clear()
+            self._sections[key] = found
         return found
 
     def _alone(self, name: str, base: Base) -> tuple[tuple[Change, int], ...]:
@@ -126,7 +198,7 @@ class Searcher:
                *[base.values[f] for f in reach.inputs])
         found = self._singles.get(key)
         if found is None:
-            found = tuple((c, model.fired_after(base, c.mapping, reach)) for c in self.candidates(name, base.facts))
+            found = tuple((c, model.fired_after(base, c.mapping, reach)) for c in self.distinct(name, base.facts))
             if len(self._singles) >= KEPT:
                 self._singles.clear()
             self._singles[key] = found
@@ -179,12 +251,18 @@ class Searcher:
                 rest = base.fired & ~(reach_a.mask | reach_b.mask)
                 joint = model.rules_reach(shared) if shared else None
                 seconds = [(b, now_b & ~shared) for b, now_b in second]
+                both: dict[tuple, int] = {}  # what the shared rules do, by how they see each change
                 for a, now_a in first:
                     part = rest | (now_a & ~shared)
+                    mark_a = model.signature(shared, tuple(a.mapping))(a.mapping) if joint else None
                     for b, now_b in seconds:
                         fired = part | now_b
                         if joint is not None:
-                            fired |= model.fired_after(base, {**a.mapping, **b.mapping}, joint)
+                            key = (mark_a, model.signature(shared, tuple(b.mapping))(b.mapping))
+                            found = both.get(key)
+                            if found is None:
+                                found = both[key] = model.fired_after(base, {**a.mapping, **b.mapping}, joint)
+                            fired |= found
                         after = modes.get(fired)
                         if after is None:
                             after = mode_of(fired)

@@ -117,7 +117,7 @@ def test_the_search_finds_what_the_definition_finds(advisor, searcher):
         resolved = advisor.resolve(parse_profile(raw))
         fired, _ = advisor.runtime.evaluate(resolved.facts, decide=advisor.ranker.mode)
         derived = {e.derive for rid in fired for e in advisor.pack.by_id[rid].then if e.derive}
-        got = [(f.change(), f.mode, f.changeable) for f in searcher.search(resolved.facts, fired, derived)]
+        got = [(f.change(), f.mode, f.changeable) for f in searcher.search(resolved.facts, lambda: (fired, derived))]
         assert got == reference(resolved.facts, searcher), raw
         checked += 1
         with_some += bool(got)

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from typing import AbstractSet, Any, Mapping, NamedTuple
 
-from advisor.analysis.conditions import Check, Derivation, check, derivers, inputs
+from advisor.analysis.conditions import Check, Derivation, check, derivers, inputs, walk
 from advisor.engine.loader import RulePack
+from advisor.engine.predicates import predicate
+from advisor.engine.schema import FactTest, FieldTest
 from advisor.ranking import Ranker
 
 MODES_KEPT = 16384  # decided modes remembered, by the set of deciding rules that fired
@@ -90,6 +92,8 @@ class DecisionModel:
         self._reach: dict[Any, Reach] = {}
         self._after: dict[tuple, int] = {}
         self._may: dict[tuple, bool] = {}
+        self._by_fact = by_fact
+        self._signatures: dict[tuple, Any] = {}
 
     def ids(self, mask: int) -> tuple[str, ...]:
         """The rule ids of ``mask``, in pack order."""
@@ -228,4 +232,26 @@ class DecisionModel:
             if len(self._after) >= AFTER_KEPT:
                 self._after.clear()
             self._after[key] = found
+        return found
+
+    def signature(self, mask: int, names: tuple[str, ...]) -> Any:
+        """``values -> tuple``: how the rules of ``mask`` (and those deriving the facts they test)
+        see the fields ``names`` — the outcome of each of their tests of those fields. Two values
+        with the same signature are told apart by none of these rules, in any profile: a change
+        to one has the effect of a change to the other (remembered; the same for every profile)."""
+        key = (mask, names)
+        found = self._signatures.get(key)
+        if found is None:
+            rules = {rid: self.pack.by_id[rid] for rid in self.ids(mask)}
+            todo = list(rules.values())
+            while todo:
+                for test in walk(todo.pop().when):
+                    if isinstance(test, FactTest):
+                        for d in self._by_fact.get(test.fact, ()):
+                            if d.id not in rules:
+                                rules[d.id] = d
+                                todo.append(d)
+            tests = tuple(predicate(t) for r in rules.values() for t in walk(r.when)
+                          if isinstance(t, FieldTest) and t.field in names)
+            found = self._signatures[key] = lambda values: tuple([test(values) for test in tests])
         return found
