@@ -28,6 +28,8 @@ key                function              reads
 ``conflicts``      ``conflicts``         ``effects={"conflict", "exclude", "model_size"}, decision=True,
                                          fields=USAGE_FIELDS + budget, options=("prices",)``: and a mode far
                                          beyond the budget
+``counterfactuals`` ``counterfactuals``  ``decision=True, effects={"derive"}, fields=PROFILE_FIELDS``: what would
+                                         change the mode (``advisor.counterfactuals``)
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
@@ -315,6 +317,22 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
     return out
 
 
+# Every resolved field of a profile (the counterfactuals read those the pack's decision reads).
+PROFILE_FIELDS = (*(f for f in vocabulary().fields if f != "name"), BUDGET_NUMBER_FIELD)
+
+
+def counterfactuals(inp: SectionInput) -> list[dict[str, Any]]:
+    """``counterfactuals``: the smallest changes of answers that change the recommended mode
+    (``advisor.counterfactuals``), as the JSON data of ``Counterfactual`` entries."""
+    from advisor.counterfactuals import searcher
+
+    def engine() -> tuple[set[str], set[str]]:  # what the engine fired and derived (asked only when needed)
+        return ({rid for s in inp.decision.standings for rid in (*s.rules, *s.excluded_by)},
+                {e.derive for rule in inp.rules for e in rule.then if e.derive})
+
+    return searcher(inp.pack).section(inp.fields, engine, inp.lang)
+
+
 def as_of(inp: SectionInput) -> str:
     """``as_of``: the date (ISO) the compliance checklist is evaluated for."""
     return inp.options["as_of"].isoformat()
@@ -405,6 +423,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
     Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude", "model_size"}), decision=True,
                                           fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
+    Section("counterfactuals", counterfactuals, Reads(decision=True, effects=frozenset({"derive"}),
+                                                      fields=PROFILE_FIELDS)),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),

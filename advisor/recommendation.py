@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -89,6 +89,18 @@ class Conflict(Out):
     fields: list[str]
     text: str
     rules: list[str]
+
+
+class Counterfactual(Out):
+    """A smallest change of the profile's answers that changes the recommended mode (contract
+    §4.3): ``change`` gives the fields as a profile gives them, ``text`` says it in words;
+    ``changeable`` is false when a fact of the enterprise (its sector, its size) is among them."""
+
+    change: dict[str, Any]
+    text: str
+    mode: str
+    label: str
+    changeable: bool
 
 
 class ComplianceItem(Out):
@@ -231,6 +243,7 @@ class Recommendation(Out):
     pricing: Pricing
     model_size: ModelSize
     conflicts: list[Conflict]
+    counterfactuals: list[Counterfactual]
     as_of: str  # the date (ISO) the compliance checklist was evaluated for
     compliance: list[ComplianceItem]
     upcoming: list[UpcomingItem]

@@ -36,7 +36,7 @@ def test_a_failing_expectation_is_described(advisor):
 
 
 def test_rules_test_command_passes_on_the_bundled_pack(cli):
-    result = cli("rules", "test")
+    result = cli("rules", "test", "--lang", "en")
     assert result.exit_code == 0
     assert f"{len(CASES)} passed, 0 failed" in result.stdout
 
@@ -59,7 +59,7 @@ cases:
 
 
 def test_rules_test_command_reports_failures(cli, pack_with_cases):
-    result = cli("rules", "test", "--rules", str(pack_with_cases), "-v")
+    result = cli("rules", "test", "--rules", str(pack_with_cases), "-v", "--lang", "en")
     assert result.exit_code == 1
     assert "ok   cases/basic.yaml #1: devices get AaaS" in result.stdout
     assert "FAIL cases/basic.yaml #2: a wrong expectation" in result.stdout

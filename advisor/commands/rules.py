@@ -1,4 +1,4 @@
-"""``advisor rules``: look inside a rule pack, and run its test cases."""
+"""``advisor rules``: look inside a rule pack, run its cases and invariants, lint it, measure coverage."""
 
 from __future__ import annotations
 
@@ -9,20 +9,21 @@ from advisor.options import lang_option, rules_option
 
 @click.group()
 def rules() -> None:
-    """Inspect a rule pack (the bundled one, or --rules DIR) and run its test cases."""
+    """Inspect a rule pack (the bundled one, or --rules DIR): list, test, lint, coverage."""
 
 
 @rules.command("list")
 @rules_option
 @lang_option
 @click.option("--grep", "pattern", default=None, metavar="TEXT", help="Only rules whose id, source or description contains TEXT.")
-def list_rules(rules_dir: str | None, lang: str, pattern: str | None) -> None:
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: a list of {id, file, source, description} for scripts.")
+def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) -> None:
     """List every rule: id, file, source and description."""
-    from tabulate import tabulate
-
     from advisor.engine.loader import load_pack
     from advisor.ui_text import t
 
+    lang = lang.lower()
     pack = load_pack(rules_dir)
     rows = []
     for rule in pack.rules:
@@ -30,6 +31,14 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None) -> None:
         if pattern and not any(pattern.casefold() in s.casefold() for s in (rule.id, rule.source, text)):
             continue
         rows.append([rule.id, pack.files[rule.id], rule.source, text])
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([dict(zip(("id", "file", "source", "description"), row)) for row in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    from tabulate import tabulate
+
     click.echo(tabulate(rows, headers=[t("rule", lang), t("file", lang), t("source", lang), t("because", lang)],
                         maxcolwidths=[24, 16, 12, 22], disable_numparse=True))
     click.echo(t("pack_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
@@ -38,36 +47,152 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None) -> None:
 
 @rules.command("test")
 @rules_option
+@lang_option
 @click.option("--verbose", "-v", is_flag=True, help="Also list the cases that pass.")
-def test_rules(rules_dir: str | None, verbose: bool) -> None:
-    """Load and compile the pack, then run its cases (cases/*.yaml beside the rules).
+def test_rules(rules_dir: str | None, lang: str, verbose: bool) -> None:
+    """Load and compile the pack, run its cases (cases/*.yaml beside the rules), then check its
+    invariants over their grid (invariants: in the pack, e.g. invariants.yaml).
 
-    Exit status 0 when every case passes, 1 when some fail, 2 when the pack does not load.
+    Exit status 0 when every case passes and every invariant holds, 1 when not, 2 when the
+    pack, its cases or its invariants do not load.
     """
-    from advisor.assembly import RunOptions
-    from advisor.engine.cases import check_case, load_cases
-    from advisor.errors import ProfileError
+    from advisor.analysis.coverage import run_cases
+    from advisor.analysis.explain import at
+    from advisor.errors import RuleLoadError
     from advisor.pipeline import get_advisor
-    from advisor.profile import parse_profile
 
+    lang = lang.lower()
     advisor = get_advisor(rules_dir)  # loads, checks and compiles: a broken pack stops here (exit 2)
-    cases = load_cases(advisor.pack.path)
+    pack = advisor.pack
+    runs = run_cases(advisor)
     failed = 0
-    for loaded in cases:
-        try:
-            profile = parse_profile(loaded.case.profile, source=loaded.label)
-            result = advisor.recommend(profile, "en", RunOptions(as_of=loaded.case.as_of)).model_dump(mode="json")
-            failures = check_case(result, loaded.case.expect)
-        except ProfileError as exc:
-            failures = [str(exc)]
-        if failures:
+    for run in runs:
+        if run.failures:
             failed += 1
-            click.echo(f"FAIL {loaded.label}")
-            for failure in failures:
+            click.echo(f"FAIL {run.case.label}")
+            for failure in run.failures:
                 click.echo(f"     - {failure}")
         elif verbose:
-            click.echo(f"ok   {loaded.label}")
-    click.echo(f"{advisor.pack.meta.name} {advisor.pack.version}: {len(advisor.pack.rules)} rules; "
-               f"{len(cases) - failed} passed, {failed} failed")
-    if failed:
+            click.echo(f"ok   {run.case.label}")
+    click.echo(at("test_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
+                  passed=len(runs) - failed, failed=failed))
+
+    from advisor.analysis.invariants import Checker, grid_fields, invariant_problems
+    from advisor.assembly import RunOptions
+
+    problems = invariant_problems(pack)
+    if problems:
+        raise RuleLoadError(problems, pack.path)
+    violated = 0
+    if not pack.invariants:
+        click.echo(at("invariants_none", lang))
+    else:
+        count, results = Checker(advisor, RunOptions()).run()
+        for result in results:
+            inv = result.invariant
+            if result.violated:
+                violated += 1
+                click.echo(at("invariant_violated", lang, id=inv.id, applied=f"{result.applied:,}",
+                              violated=f"{result.violated:,}", text=inv.description.get(lang)))
+                click.echo(at("invariant_example", lang, profile=_flow(result.example)))
+                click.echo(at("invariant_outcome", lang, outcomes=_flow(result.outcomes)))
+            elif verbose:
+                click.echo(at("invariant_ok", lang, id=inv.id, applied=f"{result.applied:,}"))
+        click.echo(at("invariants_summary", lang, count=len(results), profiles=f"{count:,}", violated=violated,
+                      fields=", ".join(grid_fields(pack))))
+    if failed or violated:
+        raise click.exceptions.Exit(1)
+
+
+def _flow(data: object) -> str:
+    """A mapping on one line, as YAML flow (a profile ready to paste into a file)."""
+    import yaml
+
+    return yaml.safe_dump(data, default_flow_style=True, allow_unicode=True, sort_keys=False, width=10**6).strip()
+
+
+@rules.command("lint")
+@rules_option
+@lang_option
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint_rules(rules_dir: str | None, lang: str, fmt: str) -> None:
+    """Find what in the pack is dead, idle, contradictory or unsourced: rules no profile can fire
+    (checked over every combination of the values their tests tell apart), rules whose firing
+    never changes the output, derived facts no rule uses, model-size ranges that contradict each
+    other, text missing in zh or en, a rule without a source, weights not labelled 'project
+    assumption'. Each finding names the file and the rule.
+
+    Exit status 0 when there is no finding, 1 when there is, 2 when the pack does not load.
+    """
+    from advisor.analysis.explain import at
+    from advisor.analysis.lint import lint
+    from advisor.engine.loader import load_pack
+
+    lang = lang.lower()
+    pack = load_pack(rules_dir)
+    found, skipped = lint(pack)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"pack": pack.meta.name, "version": pack.version, "rules": len(pack.rules),
+                               "findings": [f.data(lang) for f in found], "skipped": [f.data(lang) for f in skipped]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for finding in found:
+            click.echo(finding.line(lang))
+        for finding in skipped:
+            click.echo(finding.line(lang), err=True)
+        key = "lint_found" if found else "lint_clean"
+        summary = at(key, lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules), count=len(found))
+        if skipped:
+            summary += at("lint_skipped_count", lang, count=len(skipped))
+        click.echo(summary)
+    if found:
+        raise click.exceptions.Exit(1)
+
+
+@rules.command("coverage")
+@rules_option
+@lang_option
+@click.option("--min", "minimum", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Exit 1 when the pack's cases fire less than PERCENT of its rules.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt: str) -> None:
+    """The share of the pack's rules its cases fire (cases/*.yaml beside the rules), file by
+    file, and the rules no case fires.
+
+    Exit status 1 when below --min PERCENT, 2 when the pack or its cases do not load.
+    """
+    from advisor.analysis.coverage import coverage, run_cases
+    from advisor.analysis.explain import at
+    from advisor.pipeline import get_advisor
+
+    lang = lang.lower()
+    advisor = get_advisor(rules_dir)
+    pack = advisor.pack
+    runs = run_cases(advisor)
+    cov = coverage(advisor, runs)
+    percent = f"{cov.percent:.1f}".rstrip("0").rstrip(".")
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"pack": pack.meta.name, "version": pack.version, "cases": cov.cases,
+                               "rules": cov.total, "fired": len(cov.fired), "percent": round(cov.percent, 2),
+                               "files": [{"file": f, "fired": n, "rules": total} for f, n, total in cov.by_file],
+                               "never_fired": [{"file": f, "rule": r} for f, r in cov.never]},
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(at("coverage_line", lang, name=pack.meta.name, version=pack.version, cases=cov.cases,
+                      fired=len(cov.fired), rules=cov.total, percent=percent))
+        for name, fired, total in cov.by_file:
+            click.echo(at("coverage_file", lang, file=name, fired=fired, rules=total))
+        if cov.never:
+            click.echo(at("coverage_never", lang))
+            for name, rule in cov.never:
+                click.echo(f"  {name}: {rule}")
+        failing = sum(1 for run in runs if run.failures)
+        if failing:
+            click.echo(at("coverage_failing", lang, count=failing), err=True)
+    if minimum is not None and cov.percent < minimum:
+        click.echo(at("coverage_below", lang, percent=percent, min=f"{minimum:g}"), err=True)
         raise click.exceptions.Exit(1)

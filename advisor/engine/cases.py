@@ -1,4 +1,11 @@
-"""A pack's own test cases: given-profile / expected-outcome YAML in ``cases/`` beside the rules.
+"""A pack's own test cases and guarantees.
+
+* Cases: given-profile / expected-outcome YAML in ``cases/`` beside the rules (``load_cases``,
+  ``check_case``).
+* Invariants: what must hold over every profile of a grid (``invariants:`` and
+  ``invariant_grid:`` in the pack's files, e.g. ``rules/invariants.yaml``). ``expect`` tests the
+  names of ``OUTCOMES``, each a view of the recommendation. They are checked and run by
+  ``advisor.analysis.invariants``.
 
 One implementation serves both ``advisor rules test`` and the project's pytest suite.
 """
@@ -172,3 +179,28 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
         if text not in bases.get(item, ""):
             failures.append(f"{item}: basis {bases.get(item, '(not on the checklist)')!r} lacks {text!r}")
     return failures
+
+
+# --- invariants -----------------------------------------------------------------------------------
+
+# What an invariant's ``expect`` may test: a name of the recommendation's outcome, its kind (a
+# value of one, a list of them, a yes/no, a number) and where its values come from.
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "mode": ("value", "modes"),  # deployment.mode
+    "decided_by": ("value", "decided_by"),  # deployment.decided_by
+    "mode_excluded": ("bool", ""),  # the chosen mode is itself ruled out (every mode is: least bad)
+    "excluded": ("list", "modes"),  # deployment.excluded[].mode
+    "pricing": ("list", "pricing"),  # pricing.models
+    "pricing_excluded": ("list", "pricing"),  # pricing.excluded[].model
+    "compliance": ("list", "items"),  # compliance[].id, either status
+    "required": ("list", "items"),  # compliance[].id with status required
+    "recommended": ("list", "items"),  # ... recommended
+    "upcoming": ("list", "items"),  # upcoming[].id
+    "conflicts": ("list", "rules"),  # conflicts[].rules
+    "fired": ("list", "rules"),  # trace[].rule
+    "min_params_b": ("number", ""),  # model_size
+    "max_params_b": ("number", ""),
+    "size_chosen_by": ("value", "chosen_by"),  # model_size.chosen_by
+}
+OPERATORS = {"list": ("contains", "contains_any"), "value": ("eq", "ne", "in", "not_in"), "bool": ("eq", "ne"),
+             "number": ("eq", "ne", "lt", "lte", "gt", "gte")}  # what each kind of outcome may be tested with

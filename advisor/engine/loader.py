@@ -17,6 +17,8 @@ from pydantic import ValidationError
 
 from advisor.engine.schema import (
     All,
+    Counterfactuals,
+    Invariant,
     AnyOf,
     Condition,
     FactTest,
@@ -57,6 +59,10 @@ class RulePack:
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file name
     instruments: dict[str, Instrument] = field(default_factory=dict)
     book: Any = None  # the price book and cost model (advisor.costs.book.CostBook)
+    counterfactuals: Counterfactuals | None = None  # which answers counterfactuals change (None: none)
+    origins: dict[str, str] = field(default_factory=dict)  # "item ID", "fact ID", "instrument ID", a section -> file
+    invariants: tuple[Invariant, ...] = ()  # what must hold over every profile (advisor rules test)
+    invariant_grid: tuple[str, ...] | None = None  # the fields the invariants are checked over
 
     @functools.cached_property
     def by_id(self) -> dict[str, Rule]:
@@ -161,10 +167,10 @@ def _rule_at(text: str, line: int | None) -> str | None:
 def _locate(filename: str, raw: dict, err: dict) -> str:
     loc = list(err["loc"])
     where = filename
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = raw.get("rules") or []
+    if len(loc) >= 2 and loc[0] in ("rules", "invariants") and isinstance(loc[1], int):
+        rules = raw.get(loc[0]) or []
         rule = rules[loc[1]] if loc[1] < len(rules) and isinstance(rules[loc[1]], dict) else {}
-        where += f": rule {rule.get('id', '#' + str(loc[1] + 1))}"
+        where += f": {loc[0][:-1]} {rule.get('id', '#' + str(loc[1] + 1))}"
         loc = loc[2:]
     elif len(loc) >= 2 and loc[0] in ("items", "facts", "instruments"):
         where += f": {loc[0][:-1]} {loc[1]}"
@@ -186,8 +192,10 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
     items: dict[str, Item] = {}
     rules: list[Rule] = []
     rule_files: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    invariants: list[Invariant] = []
     for name, pf in files:
-        for section in ("pack", "thresholds", "vocabulary", "prices", "costs"):
+        for section in ("pack", "thresholds", "vocabulary", "prices", "costs", "counterfactuals", "invariant_grid"):
             value = getattr(pf, section)
             if value is None:
                 continue
@@ -195,18 +203,28 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
                 problems.append(f"{name}: section '{section}' is already defined in {singles[section][0]}")
             else:
                 singles[section] = (name, value)
+                origins[section] = name
         for fid, text in pf.facts.items():
             if fid in facts:
                 problems.append(f"{name}: fact '{fid}' is declared twice")
             facts[fid] = text
+            origins.setdefault(f"fact {fid}", name)
         for iid, instrument in pf.instruments.items():
             if iid in instruments:
                 problems.append(f"{name}: instrument '{iid}' is defined twice")
             instruments[iid] = instrument
+            origins.setdefault(f"instrument {iid}", name)
         for iid, item in pf.items.items():
             if iid in items:
                 problems.append(f"{name}: item '{iid}' is defined twice")
             items[iid] = item
+            origins.setdefault(f"item {iid}", name)
+        for invariant in pf.invariants:
+            if f"invariant {invariant.id}" in origins:
+                problems.append(f"{name}: invariant {invariant.id}: id already used in {origins[f'invariant {invariant.id}']}")
+                continue
+            origins[f"invariant {invariant.id}"] = name
+            invariants.append(invariant)
         for rule in pf.rules:
             if rule.id in rule_files:
                 problems.append(f"{name}: rule {rule.id}: id already used in {rule_files[rule.id]}")
@@ -232,7 +250,22 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
         files=rule_files,
         instruments=instruments,
         book=pack_book(singles.get("prices"), singles.get("costs"), str(root)),
+        counterfactuals=singles["counterfactuals"][1] if "counterfactuals" in singles else None,
+        origins=origins,
+        invariants=tuple(invariants),
+        invariant_grid=tuple(singles["invariant_grid"][1]) if "invariant_grid" in singles else None,
     )
+
+
+def suggest(word: str, choices: Any) -> str:
+    """`` (did you mean 'X'?)`` when one of ``choices`` is close to ``word``, else nothing."""
+    return _suggest(word, choices)
+
+
+def field_test_problems(test: FieldTest, modes: list[str]) -> list[str]:
+    """What is wrong with a test of a profile field (or of ``mode``): an unknown field, an
+    operator its kind does not allow, a value it cannot have — as the loader checks a rule's."""
+    return list(_check_field_test(test, modes))
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -263,6 +296,23 @@ def _check(pack: RulePack) -> Iterator[str]:
             if band.value not in voc.enums[enum]:
                 yield f"thresholds.{table}: band value '{band.value}' is not one of {', '.join(voc.enums[enum])}"
 
+    if pack.counterfactuals is not None:
+        listed = [*pack.counterfactuals.answers, *pack.counterfactuals.enterprise]
+        for name in dict.fromkeys(listed):
+            spec = voc.fields.get(name)
+            if spec is None or name == "name":
+                known = [f for f in voc.fields if f != "name"]
+                yield f"counterfactuals: unknown field '{name}'{_suggest(name, known)}; allowed: {', '.join(known)}"
+            elif spec.type in ("integer", "string"):
+                yield (f"counterfactuals: '{name}' is a number: a counterfactual changes an answer among its values"
+                       f"{' (list size instead)' if name == 'employees' else ''}")
+            elif listed.count(name) > 1:
+                yield f"counterfactuals: '{name}' is listed twice"
+        for name in pack.counterfactuals.scales:
+            spec = voc.fields.get(name)
+            if spec is None or spec.values is None or spec.type == "list":
+                enums = [f for f, s in voc.fields.items() if s.values and s.type != "list"]
+                yield f"counterfactuals: scales: '{name}' is not a field with one value of an enum; allowed: {', '.join(enums)}"
     yield from _check_items(pack)
     derived = {e.derive for r in pack.rules for e in r.then if e.derive}
     yield from _fact_cycles(pack)

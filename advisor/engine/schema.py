@@ -515,12 +515,53 @@ class PackMeta(Strict):
     description: Text | None = None
 
 
+class Counterfactuals(Strict):
+    """Which answers the counterfactuals of a recommendation change, in which order, how many.
+
+    ``answers`` are answers a client can change (a budget, an ML team...), tried first and in
+    this order; ``enterprise`` are facts of the enterprise (its sector, its size), tried after.
+    Each field takes every other value of its enum (a budget: the other bands; a yes/no: the
+    other answer; a list: each item the deciding rules test, added or removed), in the enum's
+    order — nearest first for the ``scales``, fields whose values are ordered (low, medium,
+    high). Of the changes of the same fields that lead to the same mode, only the first is
+    given; at most ``limit`` counterfactuals are.
+    """
+
+    source: str = Field(min_length=1)
+    limit: int = Field(default=6, ge=1, le=50)
+    answers: list[str] = []
+    enterprise: list[str] = []
+    scales: list[str] = []
+
+
+class Invariant(Strict):
+    """A guarantee of the pack: for every profile of the grid that ``when`` holds for (every
+    profile, without it), ``expect`` holds of its recommendation. ``when`` tests profile fields
+    and derived facts, as a rule does; ``expect`` tests the outcome's names (``advisor.engine.cases.
+    OUTCOMES``: ``mode``, ``pricing``, ``excluded``...) and derived facts. Checked by ``advisor
+    rules test``."""
+
+    id: Identifier
+    description: Text
+    source: str = Field(min_length=1)
+    when: Condition | None = None
+    expect: Condition
+
+    @field_validator("when", "expect", mode="before")
+    @classmethod
+    def _parse(cls, raw: Any, info: Any) -> Any:
+        return None if raw is None else parse_condition(raw, info.field_name)
+
+
 class PackFile(Strict):
     """Everything one YAML file of a pack may hold."""
 
     pack: PackMeta | None = None
     thresholds: Thresholds | None = None
     vocabulary: Vocabulary | None = None
+    counterfactuals: Counterfactuals | None = None
+    invariants: list[Invariant] = []
+    invariant_grid: list[str] | None = None  # the fields whose every combination the invariants are checked over
     facts: dict[Identifier, Text] = {}
     instruments: dict[Identifier, Instrument] = {}
     items: dict[Identifier, Item] = {}
@@ -530,5 +571,5 @@ class PackFile(Strict):
     costs: dict[str, Any] | None = None
 
 
-for _model in (All, AnyOf, Not, Rule):
+for _model in (All, AnyOf, Not, Rule, Invariant):
     _model.model_rebuild()

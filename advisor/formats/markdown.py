@@ -81,6 +81,13 @@ def render(rec: Recommendation) -> str:
     out += [f"## {text(t('costs', lang))}", "", _table(cost_rows(rec), cost_headers(lang)), ""]
     joint = "" if lang == "zh" else " "  # the break-even's sum follows its heading on the same line
     out += [f"- {text(line.replace(chr(10), joint))}" for line in cost_lines(rec)] + [""]
+    out += [f"## {text(t('counterfactuals', lang))}", ""]
+    if rec.counterfactuals:
+        out += [text(t("counterfactuals_intro", lang)), "", _table(
+            [[cf.text, Md(f"{cell(cf.label)} ({md_code(cf.mode)})"), t("cf_answer" if cf.changeable else "cf_fact", lang)]
+             for cf in rec.counterfactuals], [t("cf_change", lang), t("cf_mode", lang), t("cf_kind", lang)]), ""]
+    else:
+        out += [text(t("counterfactuals_none", lang)), ""]
     out += [f"## {text(t('compliance_as_of', lang, date=rec.as_of))}", ""]
     if rec.compliance:
         out += [_table(

@@ -57,6 +57,20 @@ def _upcoming(rec: Recommendation) -> str:
     )])
 
 
+def _counterfactuals(rec: Recommendation) -> str:
+    """What would change the recommended mode: one change per row, answers first."""
+    lang = rec.lang
+    out = [_heading(t("counterfactuals", lang))]
+    if not rec.counterfactuals:
+        return "\n".join([*out, _wrap(t("counterfactuals_none", lang))])
+    out.append(_wrap(t("counterfactuals_intro", lang)))
+    out.append(_table([[cf.text, f"{cf.label} ({cf.mode})", t("cf_answer" if cf.changeable else "cf_fact", lang)]
+                       for cf in rec.counterfactuals],
+                      [t("cf_change", lang), t("cf_mode", lang), t("cf_kind", lang)], [36, 24, 14]))
+    out.append(_wrap(t("cf_try", lang)))
+    return "\n".join(out)
+
+
 def render(rec: Recommendation) -> str:
     """A readable report: decision first, then the checklist, then the reasons."""
     lang = rec.lang
@@ -98,6 +112,7 @@ def render(rec: Recommendation) -> str:
     out.append(_table(cost_rows(rec), cost_headers(lang), [24, 17, 17, 14]))
     out.append("")
     out.extend(_wrap(line) for line in cost_lines(rec))
+    out.append(_counterfactuals(rec))
 
     out.append(_heading(t("compliance_as_of", lang, date=rec.as_of)))
     if rec.compliance:

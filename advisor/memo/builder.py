@@ -299,7 +299,20 @@ class _Builder:
         elif d.decided_by == "evidence":
             blocks.append(Paragraph(text=self.t("dep_decided_evidence", mode=d.label,
                                                 others=self.labels(self.level_modes()))))
-        return blocks + self.advice("deployment")
+        return blocks + self.counterfactuals() + self.advice("deployment")
+
+    def counterfactuals(self) -> list[Any]:
+        """What would change the recommended mode (the ``counterfactuals`` section), briefly."""
+        plan = self.pack.counterfactuals
+        if plan is None:
+            return []
+        heading = Subheading(text=self.t("dep_counterfactuals"))
+        if not self.rec.counterfactuals:
+            fields = field_names([*plan.answers, *plan.enterprise], self.lang)
+            return [heading, Paragraph(text=self.t("cf_none", fields=fields))]
+        return [heading, Paragraph(text=self.t("cf_intro", source=self.cite(plan.source))),
+                Bullets(items=[Entry(text=self.t("cf_entry", change=cf.text, mode=cf.label, mode_id=cf.mode))
+                               for cf in self.rec.counterfactuals])]
 
     def labels(self, modes: list[str]) -> str:
         """Mode labels, joined."""

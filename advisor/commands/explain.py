@@ -1,0 +1,41 @@
+"""``advisor explain PROFILE``: why this recommendation, and why not the others."""
+
+from __future__ import annotations
+
+import click
+
+from advisor.options import as_of_option, lang_option, rules_option
+
+
+@click.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="Output format.")
+@lang_option
+@rules_option
+@as_of_option
+def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> None:
+    """Why PROFILE gets its recommendation: for every mode, its score and the rules that scored or
+    ruled it out, and for every such rule that did not fire, the test that failed (field, test,
+    the profile's value); the same for compliance items, conflicts and derived facts.
+
+    \b
+    advisor explain bank.yaml
+    advisor explain bank.yaml --format json --lang en
+    """
+    from advisor.analysis.explain import explain as explain_profile
+    from advisor.assembly import RunOptions
+    from advisor.pipeline import get_advisor
+    from advisor.sources.document import read_profile
+
+    lang = lang.lower()
+    parsed = read_profile(profile)
+    data = explain_profile(get_advisor(rules_dir), parsed, lang, RunOptions(as_of=as_of))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    from advisor.analysis.explain_render import render_markdown, render_table
+
+    click.echo((render_table if fmt == "table" else render_markdown)(data), nl=False)
