@@ -6,34 +6,75 @@ imports what it needs when it runs.
 
 from __future__ import annotations
 
+import errno
 import os
-import sys
+import signal
 
 import click
 
 from advisor import __version__
 from advisor.errors import AdvisorError
 
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is: it stops the run as Ctrl-C does (temporary files
+    removed, a questionnaire draft kept, what happened said), then exits with status 143."""
+
 
 class AdvisorGroup(click.Group):
-    """Turns every ``AdvisorError`` into one clear message and the contract's exit status."""
+    """Turns every ``AdvisorError`` into one clear message and the contract's exit status.
+
+    Messages quote what the user gave (names, values, file names): control characters in them
+    are shown as escapes, never sent to the terminal (``advisor.formats.escape.terminal_text``).
+    """
 
     def invoke(self, ctx: click.Context):
+        from advisor.formats.escape import terminal_text
+
         try:
             return super().invoke(ctx)
         except AdvisorError as exc:
-            click.echo(f"advisor: error: {exc}", err=True)
+            click.echo(f"advisor: error: {terminal_text(exc)}", err=True)
             ctx.exit(exc.exit_code)
-        except (KeyboardInterrupt, BrokenPipeError):
-            ctx.exit(130 if sys.exc_info()[0] is KeyboardInterrupt else 0)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except KeyboardInterrupt as exc:
+            ctx.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
+        except BrokenPipeError:  # the reader went away (`| head`): what it wanted, it has
+            _drop_standard_output()
+            ctx.exit(0)
+        except click.ClickException as exc:
+            exc.message = terminal_text(exc.message)
             raise
-        except Exception as exc:  # a bug: say so plainly; the traceback only on request
-            if os.environ.get("ADVISOR_DEBUG"):
-                raise
-            click.echo(f"advisor: internal error: {type(exc).__name__}: {exc}\n"
-                       "  (set ADVISOR_DEBUG=1 to see the traceback, and please report it)", err=True)
-            ctx.exit(3)
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                return _internal_error(ctx, exc)
+            _drop_standard_output()  # what could not be written is not retried at exit
+            click.echo(f"advisor: error: {terminal_text(exc.filename or 'standard output')}: no space left on "
+                       "the device", err=True)
+            ctx.exit(2)
+        except Exception as exc:
+            return _internal_error(ctx, exc)
+
+
+def _internal_error(ctx: click.Context, exc: Exception) -> None:
+    """A bug: say so plainly; the traceback only on request."""
+    from advisor.formats.escape import terminal_text
+
+    if os.environ.get("ADVISOR_DEBUG"):
+        raise exc
+    click.echo(f"advisor: internal error: {type(exc).__name__}: {terminal_text(exc)}\n"
+               "  (set ADVISOR_DEBUG=1 to see the traceback, and please report it)", err=True)
+    ctx.exit(3)
+
+
+def _drop_standard_output() -> None:
+    from advisor.atomic import drop_standard_output
+
+    drop_standard_output()
 
 
 @click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -56,6 +97,24 @@ def _register() -> None:
 _register()
 
 
+def stop_on_sigterm() -> None:
+    """Make SIGTERM stop the program as Ctrl-C does (``Terminated``), in this process only.
+
+    Forked worker processes inherit the handler: there it ends the worker at once and quietly
+    (the main process reports and cleans up). A second SIGTERM ends the program at once.
+    """
+    main_pid = os.getpid()
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        if os.getpid() != main_pid:
+            os._exit(128 + signum)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
 def main() -> None:
     """Console-script entry point."""
+    stop_on_sigterm()
     cli(prog_name="advisor")

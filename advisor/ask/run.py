@@ -43,6 +43,7 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     advisor = get_advisor(rules_dir)
     start = load_start(from_file) if from_file else Start()
     if save:
+        check_save_path(save)
         check_writable(save)
     if memo_file:
         check_writable(memo_file, folder_must_exist=False)  # the memo writer makes its folder
@@ -77,6 +78,50 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     console.say(render(recommendation, fmt).rstrip("\n"))
     _memo(console, profile, recommendation, lang, rules_dir, memo_file)
     return 0
+
+
+SAVE_SUFFIXES = ("", ".yaml", ".yml")  # the answers are saved as a YAML profile
+
+
+def check_save_path(path: str) -> None:
+    """Refuse, before the first question, a ``--save`` path that will not take the profile.
+
+    The suffix must say YAML (or be absent); the file must be creatable (or writable, when it
+    exists: it is opened for appending, which changes nothing) and a regular file. Raises
+    ``SourceError`` naming the path and what to do.
+    """
+    import os
+    import stat
+    from pathlib import Path
+
+    from advisor.errors import SourceError
+
+    if path.endswith(("/", os.sep)):
+        raise SourceError(f"{path}: is a folder name; give a file name such as {path}profile.yaml")
+    suffix = Path(path).suffix.lower()
+    if suffix not in SAVE_SUFFIXES:
+        raise SourceError(f"{path}: the answers are saved as a YAML profile; name the file .yaml or .yml "
+                          f"(not {suffix})")
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot write: {exc.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise SourceError(f"{path}: is a folder; give a file name")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise SourceError(f"{path}: is not a regular file; give a file name for the profile")
+    try:
+        if info is None:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            os.unlink(path)
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+    except FileNotFoundError:
+        raise SourceError(f"{path}: the folder {Path(path).parent} does not exist") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def _stopped(stop: Stopped, save: str | None, lang: str) -> int:

@@ -101,7 +101,7 @@ def run_batch(
     max_errors: int | None = None,
     on_error: Callable[[int, str], None] = lambda number, message: None,
     on_result: ResultHook | None = None,
-    on_progress: Callable[[int, int], None] = lambda rows, bad: None,
+    on_progress: Callable[[int, int, str | None, int | None], None] = lambda rows, bad, source, line: None,
     block_size: int = BLOCK,
 ) -> RunReport:
     """Score ``records`` into ``out`` in the format ``fmt``, in input order.
@@ -109,6 +109,8 @@ def run_batch(
     ``on_error(number, message)`` is called for each bad record, in order. ``on_result(record,
     recommendation)`` is called in this process, in order, for each scored record with its
     recommendation (contract §3 data): the place to hang per-profile side outputs such as memos.
+    ``on_progress(rows, bad, source, line)`` is called after each block is written, with the
+    counts so far and where the block's last record came from.
     Stops at the ``max_errors``-th bad record (``RunReport.stopped``; the caller drops the output).
     """
     summary = Summary()
@@ -133,7 +135,8 @@ def run_batch(
                 for record, json in zip(block, scored.json):
                     if json is not None:
                         on_result(record, orjson.loads(json))
-            on_progress(summary.rows, summary.bad)
+            last = block[-1]
+            on_progress(summary.rows, summary.bad, last.source, last.line)
     finally:
         blocks.close()  # stops the workers at once when the loop ends early
     if not stopped:

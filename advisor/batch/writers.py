@@ -13,6 +13,7 @@ import orjson
 
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
+from advisor.formats.escape import terminal_text
 
 FORMATS = ("jsonl", "json", "csv", "table")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table"}
@@ -167,7 +168,8 @@ class TextTable(OutputFormat):
         return [str(number), name, d.mode_label, _num(d.score), ", ".join(d.pricing), size, ", ".join(d.required), ""]
 
     def error_row(self, r: Failed) -> list[str]:
-        return [str(r.number), r.name, "", "", "", "", "", _shorten(r.problem)]
+        # A name or a quoted value may hold control characters: shown as escapes, never obeyed.
+        return [str(r.number), r.name, "", "", "", "", "", _shorten(terminal_text(r.problem, keep_newlines=False))]
 
     def write(self, out: BinaryIO, rows: list[list[str]]) -> None:
         self._rows.extend(rows)
@@ -186,6 +188,9 @@ class TextTable(OutputFormat):
         keys = ("col_record", "col_profile", "col_mode", "col_score", "col_pricing", "col_size", "col_required",
                 "col_error")
         headers = [say(k, self.lang) for k in keys]
+        # Names and values may hold control characters (ESC ]0;… sets a terminal's title): every
+        # cell shows them as escapes, on one line.
+        rows = [[terminal_text(cell, keep_newlines=False) for cell in row] for row in rows]
         text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
         out.write(("\n" if self._pages else "").encode() + text.encode("utf-8") + b"\n")
         self._pages += 1

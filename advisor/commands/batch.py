@@ -54,12 +54,14 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from pathlib import Path
 
     from advisor.assembly import RunOptions
-    from advisor.batch.atomic import AtomicFile
-    from advisor.batch.progress import Progress
+    from advisor.atomic import AtomicFile, GuardedOutput, drop_standard_output
+    from advisor.batch.progress import Progress, count_lines
     from advisor.batch.run import run_batch
     from advisor.batch.scorer import Scorer
     from advisor.batch.text import say
     from advisor.batch.writers import SUFFIX_FORMATS, make_format
+    from advisor.errors import SourceError
+    from advisor.formats.escape import terminal_text
     from advisor.sources.inputs import check_inputs, read_inputs
     from advisor.sources.text import AUTO, check_encoding
 
@@ -71,33 +73,61 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
     scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format)
-    progress = Progress(sys.stderr, lang, enabled=not quiet and sys.stderr.isatty())
+    show_progress = not quiet and sys.stderr.isatty()
+    progress = Progress(sys.stderr, lang, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
+    done = {"rows": 0, "bad": 0}  # what was written so far, for a message if the run is interrupted
+
+    def say_error(message: str) -> None:  # user text may hold control characters: shown, never obeyed
+        progress.clear()
+        sys.stderr.write(f"advisor: {terminal_text(message)}\n")
 
     def report_bad(number: int, message: str) -> None:
-        progress.clear()
-        sys.stderr.write(f"advisor: {message}\n")
+        done["bad"] += 1
+        say_error(message)
+
+    def on_progress(rows: int, bad: int, source: str | None, line: int | None) -> None:
+        done["rows"] = rows
+        progress.update(rows, bad, source, line)
 
     memos = None
     if memo_dir:
         from advisor.batch.memos import MemoFolder
 
-        memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None)
+        memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None,
+                           on_failure=lambda number, reason: say_error(say("memo_failed", lang, record=number,
+                                                                            reason=reason)))
     target = AtomicFile(output) if output else None
+    out = target.file if target else GuardedOutput(sys.stdout.buffer, "standard output")
     _collect_less_often()
-    with target if target else contextlib.nullcontext():
-        report = run_batch(
-            records, scorer, make_format(fmt, lang), target.file if target else sys.stdout.buffer,
-            to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
-            on_error=report_bad, on_progress=progress.update, on_result=memos,
-        )
+    try:
+        with target if target else contextlib.nullcontext():
+            report = run_batch(
+                records, scorer, make_format(fmt, lang), out,
+                to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
+                on_error=report_bad, on_progress=on_progress, on_result=memos,
+            )
+            progress.clear()
+            if report.stopped:
+                sys.stderr.write(f"advisor: {say('stopped', lang, limit=max_errors)}\n")
+                ctx.exit(1)
+            if not report.summary.rows:
+                raise SourceError(say("no_records", lang, inputs=", ".join(inputs)))
+            if target:
+                target.commit()
+            else:
+                out.flush()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see advisor.cli): say what is left
         progress.clear()
-        if report.stopped:
-            sys.stderr.write(f"advisor: {say('stopped', lang, limit=max_errors)}\n")
-            ctx.exit(1)
-        if target:
-            target.commit()
-        else:
-            sys.stdout.buffer.flush()
+        parts = [say("interrupted", lang, rows=f"{done['rows']:,}", bad=f"{done['bad']:,}")]
+        parts.append(say("interrupted_file", lang, output=output) if target else say("interrupted_stdout", lang))
+        if memos is not None:
+            parts.append(say("interrupted_memos", lang, count=memos.written, folder=memo_dir))
+        sys.stderr.write(f"advisor: {terminal_text(('' if lang == 'zh' else ' ').join(parts))}\n")
+        raise
+    except BrokenPipeError:  # the reader of standard output went away (`| head`): stop quietly
+        progress.clear()
+        drop_standard_output()
+        ctx.exit(1 if done["bad"] else 0)  # bad rows seen before that still say so
 
     if summary_path or not quiet:  # rendered only when shown: quiet runs skip loading tabulate
         text = report.summary.render(scorer.advisor.pack, lang, report.seconds)
@@ -106,12 +136,16 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
                 summary_file.file.write(text.encode("utf-8"))
                 summary_file.commit()
         else:
-            sys.stderr.write(f"\n{text}")
+            sys.stderr.write(f"\n{terminal_text(text)}")
     if memos is not None and not quiet:
-        sys.stderr.write(f"advisor: {say('memos_written', lang, count=memos.written, folder=memo_dir)}\n")
+        sys.stderr.write(f"advisor: {say('memos_written', lang, count=memos.written, folder=terminal_text(memo_dir))}\n")
+        if memos.failed:
+            sys.stderr.write(f"advisor: {say('memos_failed', lang, count=memos.failed)}\n")
     if report.summary.bad:
         if not quiet:
             sys.stderr.write(f"advisor: {say('bad_rows', lang, bad=report.summary.bad, scored=report.summary.scored)}\n")
+        ctx.exit(1)
+    if memos is not None and memos.failed:
         ctx.exit(1)
 
 

@@ -21,8 +21,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True,
-              help="markdown and html print to standard output unless --output is given; docx needs --output.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Default: from the suffix of --output (.md, .html, .docx), else markdown. markdown and html "
+                   "print to standard output unless --output is given; docx needs --output.")
 @click.option("--output", "-o", metavar="FILE", default=None, help="Write the memo to FILE ('-': standard output).")
 @click.option("--template", metavar="FILE", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Your own Jinja2 template for markdown or html (it receives `memo`).")
@@ -31,13 +32,14 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @lang_option
 @rules_option
 @as_of_option
-def memo(profile: str, fmt: str, output: str | None, template: str | None, memo_date: dt.date | None,
+def memo(profile: str, fmt: str | None, output: str | None, template: str | None, memo_date: dt.date | None,
          lang: str, rules_dir: str | None, as_of: dt.date | None) -> None:
     """Write a recommendation memo for PROFILE (a YAML or JSON file; '-' reads standard input)."""
-    from advisor.memo.writer import memo_bytes, write_memo
+    from advisor.memo.writer import format_for_path, memo_bytes, write_memo
     from advisor.sources.document import read_profile
 
     to_stdout = output in (None, "-")
+    fmt = (fmt or "markdown") if to_stdout else format_for_path(output, fmt)  # x.docx is Word, x.html HTML
     if fmt == "docx" and to_stdout:
         raise click.UsageError("--format docx writes a Word file: give --output FILE.docx")
     if fmt == "docx" and template:

@@ -1,22 +1,28 @@
-"""Markdown (GitHub-flavoured) output: headings and real tables, for tickets and wikis."""
+"""Markdown (GitHub-flavoured) output: headings and real tables, for tickets and wikis.
+
+Every text that comes from the profile or the rule pack is escaped as the memo escapes it
+(``advisor.formats.escape``): a name holding ``<script>`` or ``[x](javascript:…)`` is shown as
+written, never read as markup; ids are code spans.
+"""
 
 from __future__ import annotations
 
 from advisor.formats.common import headline, number, size_text, upcoming_end
+from advisor.formats.escape import md_cell, md_code, md_escape
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
 
 def cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell (one line, markup escaped)."""
+    return md_cell(str(text))
 
 
 def _table(rows: list[list[object]], headers: list[str]) -> str:
+    """A table whose cells are already Markdown (built with ``cell`` and ``md_code``)."""
     from tabulate import tabulate
 
-    return tabulate([[cell(c) for c in row] for row in rows], headers=headers, tablefmt="github",
-                    disable_numparse=True)
+    return tabulate(rows, headers=[cell(h) for h in headers], tablefmt="github", disable_numparse=True)
 
 
 def render(rec: Recommendation) -> str:
@@ -24,40 +30,46 @@ def render(rec: Recommendation) -> str:
     lang = rec.lang
     d = rec.deployment
     sep = "、" if lang == "zh" else ", "
-    out = [f"# {cell(t('recommendation', lang, name=rec.profile))}", "", f"**{headline(rec)}**", ""]
-    pricing = sep.join(f"{label} (`{m}`)" for label, m in zip(rec.pricing.labels, rec.pricing.models))
-    out += [f"- **{t('pricing', lang)}**: {pricing or t('none', lang)}",
-            f"- **{t('model_size', lang)}**: {size_text(rec)}", ""]
-    out += [f"## {t('deployment', lang)}", "", _table(
-        [[f"{m.label} (`{m.mode}`)", number(m.score), ", ".join(m.rules) or "–"] for m in [d, *d.alternatives]],
+    text = md_escape
+    out = [f"# {text(t('recommendation', lang, name=rec.profile), line_start=False)}", "",
+           f"**{text(headline(rec), line_start=False)}**", ""]
+    pricing = sep.join(f"{text(label, line_start=False)} ({md_code(m)})"
+                       for label, m in zip(rec.pricing.labels, rec.pricing.models))
+    out += [f"- **{text(t('pricing', lang))}**: {pricing or text(t('none', lang), line_start=False)}",
+            f"- **{text(t('model_size', lang))}**: {text(size_text(rec), line_start=False)}", ""]
+    out += [f"## {text(t('deployment', lang))}", "", _table(
+        [[f"{cell(m.label)} ({md_code(m.mode)})", number(m.score), ", ".join(md_code(r) for r in m.rules) or "–"]
+         for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
-    out += [f"## {t('compliance_as_of', lang, date=rec.as_of)}", ""]
+    out += [f"## {text(t('compliance_as_of', lang, date=rec.as_of))}", ""]
     if rec.compliance:
         out += [_table(
-            [[f"`{c.id}` {c.title}", c.status_label, c.basis, c.effective, c.reason] for c in rec.compliance],
+            [[f"{md_code(c.id)} {cell(c.title)}", cell(c.status_label), cell(c.basis), cell(c.effective),
+              cell(c.reason)] for c in rec.compliance],
             [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang), t("reason", lang)]), ""]
-        out += [f"- `{c.id}` — {t('confirm', lang)}: {c.needs_confirmation}" for c in rec.compliance
-                if c.needs_confirmation]
+        out += [f"- {md_code(c.id)} — {text(t('confirm', lang), line_start=False)}: "
+                f"{text(c.needs_confirmation, line_start=False)}" for c in rec.compliance if c.needs_confirmation]
     else:
-        out.append(t("none", lang))
+        out.append(text(t("none", lang)))
     out.append("")
     end = upcoming_end(rec)
-    out += [f"### {t('upcoming', lang, end=end)}", ""]
+    out += [f"### {text(t('upcoming', lang, end=end))}", ""]
     if rec.upcoming:
         out += [_table(
-            [[c.effective, f"`{c.id}` {c.title}", c.status_label, t(f"change_{c.change}", lang), c.basis]
-             for c in rec.upcoming],
+            [[cell(c.effective), f"{md_code(c.id)} {cell(c.title)}", cell(c.status_label),
+              cell(t(f"change_{c.change}", lang)), cell(c.basis)] for c in rec.upcoming],
             [t("effective", lang), t("item", lang), t("status", lang), t("change", lang), t("basis", lang)]), ""]
     else:
-        out += [t("upcoming_none", lang, end=end), ""]
+        out += [text(t("upcoming_none", lang, end=end)), ""]
     if rec.notes:
-        out += [f"## {t('notes', lang)}", ""] + [f"- {cell(n.text)} (`{n.rule}`)" for n in rec.notes] + [""]
+        out += [f"## {text(t('notes', lang))}", ""]
+        out += [f"- {text(n.text, line_start=False)} ({md_code(n.rule)})" for n in rec.notes] + [""]
     if rec.thresholds:
-        out += [f"## {t('thresholds', lang)}", "", _table(
-            [[th.given, th.band, th.source] for th in rec.thresholds],
+        out += [f"## {text(t('thresholds', lang))}", "", _table(
+            [[cell(th.given), cell(th.band), cell(th.source)] for th in rec.thresholds],
             [t("item", lang), t("thresholds", lang), t("source", lang)]), ""]
-    out += [f"## {t('trace', lang)}", "", _table(
-        [[f"`{e.rule}`", e.source, e.because] for e in rec.trace],
+    out += [f"## {text(t('trace', lang))}", "", _table(
+        [[md_code(e.rule), cell(e.source), cell(e.because)] for e in rec.trace],
         [t("rule", lang), t("source", lang), t("because", lang)]), ""]
-    out.append(f"_{t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version)}_")
+    out.append(f"_{text(t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version), line_start=False)}_")
     return "\n".join(out) + "\n"

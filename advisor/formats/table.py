@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from advisor.formats.common import headline, number, size_text, upcoming_end
+from advisor.formats.escape import terminal_text
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
@@ -12,7 +13,13 @@ WIDTH = 80
 def _table(rows: list[list[str]], headers: list[str], widths: list[int | None], fmt: str = "simple") -> str:
     from tabulate import tabulate
 
+    rows = [[_harmless(cell) for cell in row] for row in rows]
     return tabulate(rows, headers=headers, tablefmt=fmt, maxcolwidths=widths, disable_numparse=True)
+
+
+def _harmless(cell: object) -> str:
+    """A cell as the terminal may show it: control characters (a name's ``ESC ]0;…``) as escapes."""
+    return terminal_text(cell)
 
 
 def _wrap(text: str) -> str:
@@ -43,7 +50,8 @@ def render(rec: Recommendation) -> str:
     lang = rec.lang
     d = rec.deployment
     colon = "：" if lang == "zh" else ": "
-    out = [_wrap(t("recommendation", lang, name=rec.profile)), "", _wrap(headline(rec))]
+    name = terminal_text(rec.profile, keep_newlines=False)  # the name stays on its line
+    out = [_wrap(t("recommendation", lang, name=name)), "", _wrap(headline(rec))]
     out.append(_wrap(f"{t('model_size', lang)}{colon}{size_text(rec)}"))
     out.append(f"{t('pricing', lang)}{colon}" + ("" if rec.pricing.models else t("none", lang)))
     if rec.pricing.models:

@@ -11,6 +11,25 @@ from advisor.profile import Profile
 from advisor.recommendation import Recommendation
 
 
+# What a memo file's suffix says it holds.
+SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".docx": "docx"}
+
+
+def format_for_path(path: str | Path, fmt: str | None = None) -> str:
+    """The memo format to write to ``path``: the one its suffix says (``fmt``, when given, must
+    agree); ``fmt`` alone for another suffix. ``RenderError`` names the suffixes it knows."""
+    by_suffix = SUFFIX_FORMATS.get(Path(path).suffix.lower())
+    allowed = "allowed: .md (Markdown), .html, .docx (Word)"
+    if by_suffix is None and fmt is None:
+        suffix = Path(path).suffix
+        what = f"a memo cannot be written as {suffix}" if suffix else "the file name does not say the memo format"
+        raise RenderError(f"{path}: {what}; {allowed} (or give --format)")
+    if by_suffix is not None and fmt is not None and fmt != by_suffix:
+        raise RenderError(f"{path}: the file name says {by_suffix}, but --format says {fmt}; "
+                          "name the file for the format (.md, .html, .docx) or leave --format out")
+    return by_suffix or fmt  # type: ignore[return-value]
+
+
 def memo_bytes(
     rec: Recommendation | None,
     profile: Profile,
@@ -56,13 +75,23 @@ def write_memo(
     template: str | Path | None = None,
     date: dt.date | None = None,
     as_of: dt.date | None = None,
+    clean_stale: bool = True,
 ) -> Path:
-    """Write the memo for ``profile`` to ``path`` (folders are created); returns the path."""
+    """Write the memo for ``profile`` to ``path`` (folders are created); returns the path.
+
+    The file appears only complete (``advisor.atomic.AtomicFile``: a link's target is
+    replaced, a device written directly); ``OutputError`` when it cannot be written.
+    ``clean_stale``: remove the temporary files killed runs left beside it.
+    """
+    from advisor.atomic import AtomicFile
+
     data = memo_bytes(rec, profile, fmt, lang, rules_dir=rules_dir, template=template, date=date, as_of=as_of)
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
     except OSError as exc:
         raise AdvisorError(f"{target}: cannot write the memo: {exc.strerror or exc}") from None
+    with AtomicFile(target, clean_stale=clean_stale) as file:
+        file.file.write(data)
+        file.commit()
     return target

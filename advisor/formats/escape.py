@@ -1,0 +1,99 @@
+"""Text made harmless for where it goes: a terminal, a Markdown page, a document.
+
+A profile's name, a file name or a value quoted in an error message is whatever the user (or a
+spreadsheet) typed, and may hold control characters. Sent to a terminal, ``ESC ]0;…BEL`` changes
+the window title and ``ESC [2J`` clears the screen; in Markdown, ``<script>`` and ``[x](javascript:…)``
+are markup; in a Word file (XML 1.0) most control characters are not allowed at all.
+
+- ``terminal_text``: control characters shown as ASCII escapes (``\\x1b``, ``\\u202e``), so the
+  text stays visible, the terminal does nothing, and any console code page can print it.
+- ``document_text``: for memos: line-like controls become a space, other invisible controls are
+  dropped, and so is whatever XML 1.0 cannot hold.
+- ``md_escape``, ``md_cell``, ``md_code``: user text inside Markdown, shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but the newline, DEL and C1 controls (0x9b is an 8-bit CSI), the bidirectional
+# controls that reorder what a terminal shows (U+061C, U+200E-F, U+202A-E, U+2066-9), the line
+# and paragraph separators, and lone surrogates (bytes decoded with surrogateescape: they cannot
+# be encoded for output at all).
+_CONTROLS = "\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+_TERMINAL_UNSAFE = re.compile(f"[{_CONTROLS}]")
+_TERMINAL_UNSAFE_LINES = re.compile(f"[\n{_CONTROLS}]")
+
+# In a document: what separates lines or fields becomes a space; the rest is invisible, or not
+# allowed in XML 1.0 (C0 controls but tab and newline, lone surrogates, U+FFFE and U+FFFF).
+_DOC_SPACE = re.compile("[\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+_DOC_DROP = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: object, keep_newlines: bool = True) -> str:
+    """``text`` with every control character shown as an escape: ``"a\\x1b[2J"`` for ``a ESC [2J``.
+
+    ``keep_newlines``: line breaks stay line breaks (multi-line messages); otherwise they are
+    shown as ``\\x0a`` too (a name on one line of a table). Idempotent; fast when there is
+    nothing to escape.
+    """
+    text = str(text)
+    pattern = _TERMINAL_UNSAFE if keep_newlines else _TERMINAL_UNSAFE_LINES
+    return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+def document_text(text: str) -> str:
+    """``text`` fit for a memo (Word, HTML, Markdown): nothing invisible, nothing XML 1.0 forbids.
+
+    Tabs and newlines stay; carriage returns, vertical tabs, form feeds and the other separators
+    become a space; the other control characters, the bidirectional overrides and non-characters
+    are dropped.
+    """
+    if _DOC_SPACE.search(text):
+        text = _DOC_SPACE.sub(" ", text)
+    if _DOC_DROP.search(text):
+        text = _DOC_DROP.sub("", text)
+    return text
+
+
+_SPACES = re.compile(r"\s+")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_MD_LINE_START = re.compile(r"^([#+\-=])")
+_MD_NUMBERED = re.compile(r"^(\d+)([.)])")  # "1." would start a numbered list
+
+
+def md_escape(text: object, line_start: bool = True) -> str:
+    """Text safe in Markdown: one line, every character Markdown could read as markup escaped.
+
+    ``<script>`` stays text, ``[x](javascript:…)`` is no link; control characters are shown as
+    escapes (see ``terminal_text``). ``line_start`` also escapes what would start a heading or a
+    list at the beginning of a line (not needed inside a table cell).
+    """
+    text = _SPACES.sub(" ", str(text))
+    escaped = _MD_SPECIAL.sub(r"\\\1", terminal_text(text))
+    if line_start:
+        escaped = _MD_LINE_START.sub(r"\\\1", escaped)
+        escaped = _MD_NUMBERED.sub(r"\1\\\2", escaped)
+    return escaped
+
+
+def md_cell(cell: object) -> str:
+    """A Markdown table cell: escaped, several lines (a list) joined with ``<br>``."""
+    lines = cell if isinstance(cell, list) else [cell]
+    return "<br>".join(md_escape(line, line_start=False) for line in lines)
+
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def md_code(text: object) -> str:
+    """An inline code span holding ``text`` as written (an id), whatever backticks it holds."""
+    text = terminal_text(_SPACES.sub(" ", str(text)))
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
