@@ -116,5 +116,8 @@ def stop_on_sigterm() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from advisor.console import setup_streams
+
+    setup_streams()  # output never fails for the console's code page; typed Chinese is read as typed
     stop_on_sigterm()
     cli(prog_name="advisor")
