@@ -196,6 +196,14 @@ def lang_of(value: str | None) -> str | None:
     return "en"  # another language: English is the closer of the two for its readers
 
 
+def lang_tag(value: str | None) -> str | None:
+    """``zh`` or ``en`` for a tag that names one of them (``zh``, ``zh-CN``, ``en_US.UTF-8``),
+    else ``None`` (another language, ``C``, empty)."""
+    found = lang_of(value)
+    first = (value or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    return found if first in LANGS else None
+
+
 def locale_lang() -> str | None:
     """The language the locale names (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), or ``None``."""
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
@@ -219,7 +227,7 @@ def interface_lang() -> str:
     """The language of help, usage errors and messages (see the module's description)."""
     if _explicit:
         return _explicit[0]
-    return lang_of(os.environ.get("ADVISOR_LANG")) or locale_lang() or DEFAULT_LANG
+    return lang_tag(os.environ.get("ADVISOR_LANG")) or locale_lang() or DEFAULT_LANG
 
 
 def output_lang_default() -> str:
@@ -228,4 +236,4 @@ def output_lang_default() -> str:
     The locale does not change it: a report for a client is in Chinese unless asked otherwise,
     also on a server whose locale is ``en_US``.
     """
-    return lang_of(os.environ.get("ADVISOR_LANG")) or DEFAULT_LANG
+    return lang_tag(os.environ.get("ADVISOR_LANG")) or DEFAULT_LANG

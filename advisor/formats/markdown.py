@@ -2,11 +2,12 @@
 
 Every text that comes from the profile or the rule pack is escaped as the memo escapes it
 (``advisor.formats.escape``): a name holding ``<script>`` or ``[x](javascript:…)`` is shown as
-written, never read as markup; ids are code spans.
+written, never read as markup; ids are code spans. Rule sources are cited in the output's language (``advisor.citations``).
 """
 
 from __future__ import annotations
 
+from advisor.citations import cite
 from advisor.formats.common import headline, number, size_text, upcoming_end
 from advisor.formats.escape import md_cell, md_code, md_escape
 from advisor.recommendation import Recommendation
@@ -66,10 +67,10 @@ def render(rec: Recommendation) -> str:
         out += [f"- {text(n.text, line_start=False)} ({md_code(n.rule)})" for n in rec.notes] + [""]
     if rec.thresholds:
         out += [f"## {text(t('thresholds', lang))}", "", _table(
-            [[cell(th.given), cell(th.band), cell(th.source)] for th in rec.thresholds],
+            [[cell(th.given), cell(th.band), cell(cite(th.source, lang))] for th in rec.thresholds],
             [t("item", lang), t("thresholds", lang), t("source", lang)]), ""]
     out += [f"## {text(t('trace', lang))}", "", _table(
-        [[md_code(e.rule), cell(e.source), cell(e.because)] for e in rec.trace],
+        [[md_code(e.rule), cell(cite(e.source, lang)), cell(e.because)] for e in rec.trace],
         [t("rule", lang), t("source", lang), t("because", lang)]), ""]
     out.append(f"_{text(t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version), line_start=False)}_")
     return "\n".join(out) + "\n"
