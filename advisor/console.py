@@ -134,6 +134,31 @@ def setup_streams() -> None:
             pass
 
 
+def line_editing() -> None:
+    """Line editing for typed answers (``readline``) that reads and shows UTF-8 in any locale.
+
+    In a ``C``/``POSIX`` locale GNU readline takes the bytes of ``金`` for Meta key presses and
+    the line arrives empty or as ``??``. Before readline starts, such a locale's character type
+    becomes ``C.UTF-8`` (this process only); readline is also told to pass 8-bit input and output
+    through. Does nothing where readline is missing.
+    """
+    import locale
+
+    if _is_ascii(locale.nl_langinfo(locale.CODESET) if hasattr(locale, "nl_langinfo") else "utf-8"):
+        for name in ("C.UTF-8", "C.utf8", "en_US.UTF-8", "UTF-8"):
+            try:
+                locale.setlocale(locale.LC_CTYPE, name)
+                break
+            except locale.Error:
+                continue
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - platforms without readline
+        return
+    for setting in ("set input-meta on", "set output-meta on", "set convert-meta off"):
+        readline.parse_and_bind(setting)
+
+
 def output_encoding(stream: TextIO | None = None) -> str:
     """The encoding ``stream`` (standard output by default) writes, ``utf-8`` if it says none."""
     stream = stream or sys.stdout

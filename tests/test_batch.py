@@ -63,7 +63,9 @@ def test_score_many_takes_profiles_and_mappings_and_reports_bad_ones():
     results = advisor.score_many(iter([profile, {"name": "乙"}]))
     assert next(results) == advisor.score(profile)
     bad = next(results)
-    assert bad["record"] == 2 and "'sector' is required" in bad["error"]
+    assert bad["record"] == 2 and "缺少必填字段“sector”" in bad["error"]  # in the results' language
+    english = list(advisor.score_many(iter([{"name": "乙"}]), lang="en"))
+    assert "'sector' is required" in english[0]["error"]
 
 
 def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
@@ -72,7 +74,7 @@ def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
     assert as_list == lines
 
     out = tmp_path / "out.csv"
-    assert cli("batch", str(clients), "-q", "-o", str(out)).exit_code == 1  # format from the suffix
+    assert cli("batch", str(clients), "-q", "-o", str(out), "--headers", "ids").exit_code == 1  # format from the suffix
     data = out.read_bytes()
     assert data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))

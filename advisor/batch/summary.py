@@ -57,9 +57,16 @@ class Summary:
                 out.setdefault(item, [0, 0])[1] += n
         return out
 
-    def render(self, pack: Any, lang: str, seconds: float) -> str:
-        """The summary as text: a headline and three tables."""
-        from tabulate import tabulate
+    def render(self, pack: Any, lang: str, seconds: float, width: int | None = None) -> str:
+        """The summary as text: a headline and three tables, each as wide as ``width`` at most
+        (a terminal's; ``None``: as wide as the cells, for a file). A table wider than the
+        terminal shows its rows as blocks."""
+        from advisor.formats.lines import table as lay_out
+
+        limit = width or 1_000_000
+
+        def tabulate(rows, headers, tablefmt, colalign):  # noqa: ANN001, ANN202
+            return lay_out([[str(c) for c in r] for r in rows], headers, limit, fmt=tablefmt, align=colalign)
 
         voc = vocabulary()
         mode_order = {m: i for i, m in enumerate(pack.meta.tie_break)}

@@ -20,6 +20,7 @@ SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv"
 
 CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
                "min_params_b", "max_params_b", "required", "recommended", "error")
+HEADERS = ("labels", "ids")  # the CSV's and the table's column names: in the output's language, or the ids
 LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
 TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (QUOTE_MINIMAL, \r\n rows)
@@ -119,10 +120,23 @@ class JsonList(OutputFormat):
         out.write(b"[]\n" if self._first else b"\n]\n")
 
 
+def csv_header(lang: str, headers: str = "labels") -> str:
+    """The CSV's header row: the columns named in ``lang`` (``labels``), or by their ids."""
+    names = CSV_COLUMNS if headers == "ids" else tuple(say(f"csv_{c}", lang) for c in CSV_COLUMNS)
+    return ",".join(_csv_text(n) for n in names)
+
+
 class CsvTable(OutputFormat):
-    """The recommendation flattened into readable columns; list cells are joined with ';'."""
+    """The recommendation flattened into readable columns; list cells are joined with ';'.
+
+    The header names the columns in the output's language, or by their ids (``headers="ids"``);
+    the cells hold ids (modes, pricing models, compliance items) in every language.
+    """
 
     name = "csv"
+
+    def __init__(self, lang: str = "en", headers: str = "labels") -> None:
+        self.header = csv_header(lang, headers)
 
     def row(self, number: int, name: str, decision: Decision) -> str:
         shared = decision.shared
@@ -139,7 +153,7 @@ class CsvTable(OutputFormat):
 
     def begin(self, out: BinaryIO, to_file: bool) -> None:
         # A file gets a byte-order mark: Excel then reads it as UTF-8 (Chinese names stay readable).
-        out.write(("\ufeff" if to_file else "").encode("utf-8") + (",".join(CSV_COLUMNS) + "\r\n").encode("utf-8"))
+        out.write(("\ufeff" if to_file else "").encode("utf-8") + (self.header + "\r\n").encode("utf-8"))
 
 
 def _decision_cells(d: Decision) -> tuple:
@@ -153,12 +167,18 @@ def _csv_line(cells: Sequence[Any]) -> str:
 
 
 class TextTable(OutputFormat):
-    """A table for reading on screen, printed in pages of a few hundred rows."""
+    """A table for reading on screen, printed in pages of a few hundred rows.
+
+    ``width``: the columns it may take (a terminal's width; ``None``: as wide as its cells,
+    for a file). ``headers``: column names in the output's language, or the CSV's ids.
+    """
 
     name = "table"
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, width: int | None = None, headers: str = "labels") -> None:
         self.lang = lang
+        self.width = width
+        self.headers = headers
         self._rows: list[list[str]] = []
         self._pages = 0
 
@@ -183,15 +203,16 @@ class TextTable(OutputFormat):
         self._rows = []
 
     def _flush(self, out: BinaryIO, rows: list[list[str]]) -> None:
-        from tabulate import tabulate
+        from advisor.formats.lines import table
 
         keys = ("col_record", "col_profile", "col_mode", "col_score", "col_pricing", "col_size", "col_required",
                 "col_error")
-        headers = [say(k, self.lang) for k in keys]
+        ids = ("record", "profile", "mode", "score", "pricing", "size", "required", "error")
+        headers = list(ids) if self.headers == "ids" else [say(k, self.lang) for k in keys]
         # Names and values may hold control characters (ESC ]0;… sets a terminal's title): every
         # cell shows them as escapes, on one line.
         rows = [[terminal_text(cell, keep_newlines=False) for cell in row] for row in rows]
-        text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+        text = table(rows, headers, self.width or 1_000_000)
         out.write(("\n" if self._pages else "").encode() + text.encode("utf-8") + b"\n")
         self._pages += 1
 
@@ -214,16 +235,17 @@ def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def make_format(name: str, lang: str) -> OutputFormat:
-    """The output format called ``name``."""
+def make_format(name: str, lang: str, *, headers: str = "labels", width: int | None = None) -> OutputFormat:
+    """The output format called ``name``; ``headers`` and ``width`` as ``CsvTable`` and
+    ``TextTable`` take them."""
     if name == "jsonl":
         return JsonLines()
     if name == "json":
         return JsonList()
     if name == "csv":
-        return CsvTable()
+        return CsvTable(lang, headers)
     if name == "table":
-        return TextTable(lang)
+        return TextTable(lang, width, headers)
     if name == "rows":
         return JsonRows()
     raise ValueError(f"unknown output format {name!r}")

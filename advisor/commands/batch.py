@@ -13,6 +13,9 @@ from advisor.options import as_of_option, lang_option, rules_option
               help="Write the results to FILE; it appears only once complete. Default: standard output.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonl", "json", "csv", "table"]), default=None,
               help="Output format. Default: from the suffix of --output (.jsonl .json .csv), else jsonl.")
+@click.option("--headers", type=click.Choice(["labels", "ids"]), default="labels", show_default=True,
+              help="Column names of csv and table: labels in the output's language (Chinese for --lang zh), "
+                   "or the ids (record, profile, mode...) for scripts.")
 @click.option("--summary", "summary_path", metavar="FILE", default=None,
               help="Write the summary tables to FILE instead of standard error.")
 @click.option("--encoding", default="auto", show_default=True,
@@ -36,7 +39,7 @@ from advisor.options import as_of_option, lang_option, rules_option
 @rules_option
 @as_of_option
 @click.pass_context
-def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
+def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None, headers: str,
           summary_path: str | None, encoding: str, input_format: str, workers: int, max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
           rules_dir: str | None, as_of) -> None:
@@ -102,7 +105,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     try:
         with target if target else contextlib.nullcontext():
             report = run_batch(
-                records, scorer, make_format(fmt, lang), out,
+                records, scorer, make_format(fmt, lang, headers=headers, width=None if target else _screen(sys.stdout)), out,
                 to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )
@@ -130,7 +133,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         ctx.exit(1 if done["bad"] else 0)  # bad rows seen before that still say so
 
     if summary_path or not quiet:  # rendered only when shown: quiet runs skip loading tabulate
-        text = report.summary.render(scorer.advisor.pack, lang, report.seconds)
+        text = report.summary.render(scorer.advisor.pack, lang, report.seconds,
+                                     width=None if summary_path else _screen(sys.stderr))
         if summary_path:
             with AtomicFile(summary_path) as summary_file:
                 summary_file.file.write(text.encode("utf-8"))
@@ -147,6 +151,18 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         ctx.exit(1)
     if memos is not None and memos.failed:
         ctx.exit(1)
+
+
+def _screen(stream) -> int | None:  # noqa: ANN001
+    """The width a table printed on ``stream`` may take: a terminal's (or COLUMNS); a file or a
+    pipe takes the table as wide as its cells."""
+    import os
+
+    from advisor.console import terminal_width
+
+    if stream.isatty() or os.environ.get("COLUMNS", "").strip().isdigit():
+        return terminal_width(stream)
+    return None
 
 
 def _collect_less_often() -> None:

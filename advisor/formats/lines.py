@@ -194,7 +194,8 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), limit: 
     """``rows`` under ``headers`` as a table at most ``limit`` columns wide.
 
     ``fmt``: ``simple`` (headers underlined with dashes), ``plain`` (no rule) or ``github``
-    (a pipe table, for pasting into Markdown; cells are not wrapped). ``align``: ``left`` or
+    (a pipe table, for pasting into Markdown; cells are not wrapped: when it is too wide, the
+    ``simple`` layout is used). ``align``: ``left`` or
     ``right`` per column. When the columns cannot fit side by side, the rows are shown as
     blocks (``stacked``).
     """
@@ -207,7 +208,10 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), limit: 
     heads = headers + [""] * (count - len(headers)) if headers else []
     align = list(align or []) + ["left"] * count
     if fmt == "github":
-        return _github(cells, heads, align, limit)
+        piped = _github(cells, heads, align, limit)
+        if piped is not None:
+            return piped
+        fmt = "simple"  # too wide for a pipe table: wrapped columns, or blocks
     columns = [[*([heads[i]] if heads else []), *(r[i] for r in cells)] for i in range(count)]
     widths = column_widths(columns, limit - len(SEPARATOR) * (count - 1), headed=bool(heads))
     if widths is None:
@@ -232,12 +236,12 @@ def _row(row: Sequence[str], widths: Sequence[int], align: Sequence[str]) -> lis
     return lines
 
 
-def _github(cells: list[list[str]], heads: list[str], align: list[str], limit: int) -> str:
+def _github(cells: list[list[str]], heads: list[str], align: list[str], limit: int) -> str | None:
     flat = [[" ".join(c.split("\n")) for c in row] for row in cells]
     columns = [[*([heads[i]] if heads else []), *(r[i] for r in flat)] for i in range(len(flat[0] if flat else heads))]
     widths = [max(max((width(c) for c in col), default=0), 3) for col in columns]
     if sum(widths) + 3 * len(widths) + 1 > limit:
-        return stacked(cells, heads, limit)
+        return None
 
     def line(row: Sequence[str]) -> str:
         return "| " + " | ".join(_pad(c, w, a) for c, w, a in zip(row, widths, align)) + " |"
