@@ -93,7 +93,7 @@ def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
         assert row["min_params_b"] == str(line["model_size"]["min_params_b"] or "")
 
     text = cli("batch", str(clients), "-q", "-f", "table").stdout
-    assert "企业名称" in text and "客户00001" in text and "field 'sector': value '火星' is not allowed" in text
+    assert "企业名称" in text and "客户00001" in text and "字段“sector”：值 '火星' 不允许" in text
 
 
 def test_english_output(cli, clients):
