@@ -96,10 +96,13 @@ def _one(ch: str, encoding: str) -> str:
     return "\ufffd" if _encodable("\ufffd", encoding) else "?"
 
 
-def _on_unencodable(exc: UnicodeError) -> tuple[str, int]:
+def _on_unencodable(exc: UnicodeError) -> tuple[str | bytes, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    return substitute(exc.object[exc.start:exc.end], exc.encoding), exc.end
+    text = substitute(exc.object[exc.start:exc.end], exc.encoding)
+    if text.isascii() or not codecs.lookup(exc.encoding).name.startswith("utf"):
+        return text, exc.end
+    return codecs.encode(text, exc.encoding), exc.end  # Unicode encoders take only ASCII text from a handler
 
 
 def _is_ascii(encoding: str | None) -> bool:

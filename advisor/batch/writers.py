@@ -171,14 +171,17 @@ class TextTable(OutputFormat):
 
     ``width``: the columns it may take (a terminal's width; ``None``: as wide as its cells,
     for a file). ``headers``: column names in the output's language, or the CSV's ids.
+    ``encoding``: a file's is UTF-8; on a console, the console's (what it lacks is replaced:
+    ``advisor.console``).
     """
 
     name = "table"
 
-    def __init__(self, lang: str, width: int | None = None, headers: str = "labels") -> None:
+    def __init__(self, lang: str, width: int | None = None, headers: str = "labels", encoding: str = "utf-8") -> None:
         self.lang = lang
         self.width = width
         self.headers = headers
+        self.encoding = encoding
         self._rows: list[list[str]] = []
         self._pages = 0
 
@@ -213,7 +216,7 @@ class TextTable(OutputFormat):
         # cell shows them as escapes, on one line.
         rows = [[terminal_text(cell, keep_newlines=False) for cell in row] for row in rows]
         text = table(rows, headers, self.width or 1_000_000)
-        out.write(("\n" if self._pages else "").encode() + text.encode("utf-8") + b"\n")
+        out.write(("\n" if self._pages else "").encode() + _encoded(text, self.encoding) + b"\n")
         self._pages += 1
 
 
@@ -230,14 +233,24 @@ class JsonRows(OutputFormat):
         return error_object(r.number, r.message)
 
 
+def _encoded(text: str, encoding: str) -> bytes:
+    if encoding == "utf-8":
+        return text.encode("utf-8")
+    from advisor.console import HANDLER, register_handler
+
+    register_handler()
+    return text.encode(encoding, HANDLER)
+
+
 def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
     # The full message is on standard error; the table keeps its columns readable.
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def make_format(name: str, lang: str, *, headers: str = "labels", width: int | None = None) -> OutputFormat:
-    """The output format called ``name``; ``headers`` and ``width`` as ``CsvTable`` and
-    ``TextTable`` take them."""
+def make_format(name: str, lang: str, *, headers: str = "labels", width: int | None = None,
+                encoding: str = "utf-8") -> OutputFormat:
+    """The output format called ``name``; ``headers``, ``width`` and ``encoding`` as ``CsvTable``
+    and ``TextTable`` take them."""
     if name == "jsonl":
         return JsonLines()
     if name == "json":
@@ -245,7 +258,7 @@ def make_format(name: str, lang: str, *, headers: str = "labels", width: int | N
     if name == "csv":
         return CsvTable(lang, headers)
     if name == "table":
-        return TextTable(lang, width, headers)
+        return TextTable(lang, width, headers, encoding)
     if name == "rows":
         return JsonRows()
     raise ValueError(f"unknown output format {name!r}")

@@ -63,6 +63,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.batch.scorer import Scorer
     from advisor.batch.text import say
     from advisor.batch.writers import SUFFIX_FORMATS, make_format
+    from advisor.console import output_encoding
     from advisor.errors import SourceError
     from advisor.formats.escape import terminal_text
     from advisor.sources.inputs import check_inputs, read_inputs
@@ -105,7 +106,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     try:
         with target if target else contextlib.nullcontext():
             report = run_batch(
-                records, scorer, make_format(fmt, lang, headers=headers, width=None if target else _screen(sys.stdout)), out,
+                records, scorer, make_format(fmt, lang, headers=headers, width=None if target else _screen(sys.stdout),
+                                             encoding="utf-8" if target else output_encoding()), out,
                 to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )

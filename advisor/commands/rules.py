@@ -18,9 +18,10 @@ def rules() -> None:
 @click.option("--grep", "pattern", default=None, metavar="TEXT", help="Only rules whose id, source or description contains TEXT.")
 def list_rules(rules_dir: str | None, lang: str, pattern: str | None) -> None:
     """List every rule: id, file, source and description."""
-    from tabulate import tabulate
-
+    from advisor.citations import cite
+    from advisor.console import terminal_width
     from advisor.engine.loader import load_pack
+    from advisor.formats.lines import table
     from advisor.ui_text import t
 
     pack = load_pack(rules_dir)
@@ -29,9 +30,8 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None) -> None:
         text = rule.description.get(lang)
         if pattern and not any(pattern.casefold() in s.casefold() for s in (rule.id, rule.source, text)):
             continue
-        rows.append([rule.id, pack.files[rule.id], rule.source, text])
-    click.echo(tabulate(rows, headers=[t("rule", lang), t("file", lang), t("source", lang), t("because", lang)],
-                        maxcolwidths=[24, 16, 12, 22], disable_numparse=True))
+        rows.append([rule.id, pack.files[rule.id], cite(rule.source, lang), text])
+    click.echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], terminal_width()))
     click.echo(t("pack_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
                  shown=len(rows)))
 
@@ -50,6 +50,11 @@ def test_rules(rules_dir: str | None, verbose: bool) -> None:
     from advisor.pipeline import get_advisor
     from advisor.profile import parse_profile
 
+    from advisor.console import interface_lang
+    from advisor.messages import translate
+    from advisor.ui_text import t
+
+    lang = interface_lang()
     advisor = get_advisor(rules_dir)  # loads, checks and compiles: a broken pack stops here (exit 2)
     cases = load_cases(advisor.pack.path)
     failed = 0
@@ -59,15 +64,15 @@ def test_rules(rules_dir: str | None, verbose: bool) -> None:
             result = advisor.recommend(profile, "en", RunOptions(as_of=loaded.case.as_of)).model_dump(mode="json")
             failures = check_case(result, loaded.case.expect)
         except ProfileError as exc:
-            failures = [str(exc)]
+            failures = [exc.text(lang)]
         if failures:
             failed += 1
-            click.echo(f"FAIL {loaded.label}")
+            click.echo(t("case_failed", lang, label=loaded.label))
             for failure in failures:
-                click.echo(f"     - {failure}")
+                click.echo(f"     - {translate(failure, lang)}")
         elif verbose:
-            click.echo(f"ok   {loaded.label}")
-    click.echo(f"{advisor.pack.meta.name} {advisor.pack.version}: {len(advisor.pack.rules)} rules; "
-               f"{len(cases) - failed} passed, {failed} failed")
+            click.echo(t("case_passed", lang, label=loaded.label))
+    click.echo(t("cases_summary", lang, name=advisor.pack.meta.name, version=advisor.pack.version,
+                 rules=len(advisor.pack.rules), passed=len(cases) - failed, failed=failed))
     if failed:
         raise click.exceptions.Exit(1)
