@@ -28,7 +28,7 @@ SEPARATOR = "  "  # between two columns
 _UNBREAKABLE = re.compile(
     r"[A-Z]{1,6}(?:/[A-Z])?[ \u00a0]?\d+(?:\.\d+)?-\d+"  # GB/T 22239-2019, GB 45438-2025, TC260-003
     r"|[A-Za-z0-9]+(?:[-_.:/][A-Za-z0-9]+)+"  # DEP-PRIVACY-LOCAL, usage_metered, sha256:3f9a, §1.4
-    r"|第?\d+(?:[.,]\d+)*(?:[ \u00a0]?[~–\-][ \u00a0]?\d+(?:[.,]\d+)*)?[%万亿元条款项号节章]?"  # 1,000,000; 28–29; 100~200亿; 第21条
+    r"|第?\d+(?:[.,]\d+)*(?:[ \u00a0]?[~–\-][ \u00a0]?\d+(?:[.,]\d+)*)?[%万亿元年月日条款项号节章]?"  # 1,000,000; 28–29; 100~200亿; 第21条; 2025年
     r"|第[一二三四五六七八九十百千零〇]+[条款项号节章]"  # 第二十八条
 )
 # Classes a line may not start with (UAX #14 LB13, LB16, LB17): closing punctuation and marks.

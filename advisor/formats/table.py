@@ -115,5 +115,5 @@ def render(rec: Recommendation) -> str:
         [20, 18, 36],
     ))
     out.append("")
-    out.append(t("pack", lang, name=rec.rule_pack.name, version=rec.rule_pack.version))
+    out.append(_wrap(t("pack", lang, name=rec.rule_pack.name, version=rec.rule_pack.version)))
     return "\n".join(out) + "\n"
