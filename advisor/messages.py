@@ -62,7 +62,8 @@ def templates() -> tuple[Template, ...]:
     out = []
     for entry in _data()["messages"]:
         pattern, nested = compile_template(entry["en"])
-        out.append(Template(pattern, _PLACEHOLDER.sub(r"{\1}", entry["zh"]), nested))
+        nested |= {m.group(1) for m in _PLACEHOLDER.finditer(entry["zh"]) if m.group(2)}  # marked on either side
+        out.append(Template(pattern, _PLACEHOLDER.sub(r"{\1}", entry["zh"]), frozenset(nested)))
     return tuple(out)
 
 
@@ -78,23 +79,46 @@ def translate(message: str, lang: str) -> str:
     matches."""
     if lang == "en" or not message:
         return message
-    return _translate(str(message))
+    return _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
 
 
 @functools.lru_cache(maxsize=8192)
 def _translate(message: str) -> str:
     if "\n" in message:
         lines = message.split("\n")
-        out = []
+        out: list[str] = []
+        shift = 0
         for n, line in enumerate(lines):
             following = lines[n + 1].lstrip() if n + 1 < len(lines) else ""
-            # A quoted line with a caret under it keeps its columns: it is the user's own text.
-            out.append(line if following.startswith("^") else _translate(line))
+            if following.startswith("^"):  # a quoted line with a caret under it: the user's own text
+                line, shift = _quoted(line)
+            elif line.lstrip().startswith("^") and shift:
+                line = " " * max(len(line) - len(line.lstrip()) + shift, 0) + _translate(line.lstrip())
+                shift = 0
+            else:
+                line = _translate(line)
+            out.append(line)
         return "\n".join(out)
     lead, body, tail = _BULLET.match(message).groups()
     if not body:
         return message
     return lead + _line(body) + tail
+
+
+_QUOTED = re.compile(r"^(\s*)line (\d+): (.*)$", re.S)
+
+
+def _quoted(line: str) -> tuple[str, int]:
+    """A quoted line of the user's file (``line 2: sector：x``): its location in Chinese, and
+    how many columns wider that made it (the caret line below moves as much)."""
+    from advisor.formats.lines import width
+
+    match = _QUOTED.match(line)
+    if not match:
+        return line, 0
+    indent, number, text = match.groups()
+    before, after = f"line {number}: ", frame("line", "zh", line=number) + "："
+    return f"{indent}{after}{text}", width(after) - width(before)
 
 
 def _line(text: str) -> str:
