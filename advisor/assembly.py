@@ -22,10 +22,14 @@ key                function              reads
 ``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
-``conflicts``      ``conflicts``         ``effects={"conflict"}, decision=True``
+``conflicts``      ``conflicts``         ``effects={"conflict", "model_size"}, decision=True, fields=USAGE_FIELDS
+                                         + budget, options=("prices",)``: and a mode far beyond the budget
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
+``costs``          ``costs``             ``decision=True, effects={"model_size"}, fields=USAGE_FIELDS + budget,
+                                         options=("prices",)``: each mode's costs (``advisor.costs``)
+``break_even``     ``break_even``        ``effects={"model_size"}, fields=USAGE_FIELDS, options=("prices",)``
 ``notes``          ``notes``             ``effects={"note"}, each=RULE``
 ``thresholds``     ``thresholds``        ``thresholds=True, each=THRESHOLD``: the bands the profile's numbers fell in
 ``derived_facts``  ``derived_facts``     ``effects={"derive"}``
@@ -86,6 +90,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 from pydantic import BaseModel
 
 from advisor.compliance import Checklist, checklist
+from advisor.costs.section import cost_estimator
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
 from advisor.ranking import BY_TIE_BREAK, LEAST_BAD, Ranker, Ranking
@@ -122,9 +127,10 @@ class RunOptions:
 
     ``as_of``: the date the compliance checklist is evaluated for; ``Advisor.recommend`` and the
     batch ``Scorer`` fill in today (from ``advisor.clock``) when it is None, so a section always
-    sees a date."""
+    sees a date. ``prices``: a price file laid over the pack's price book (``advisor.costs``)."""
 
     as_of: dt.date | None = None
+    prices: str | None = None  # a price file laid over the pack's price book (--prices FILE)
 
     def values(self, names: Iterable[str]) -> dict[str, Any]:
         """The options ``names`` as a mapping."""
@@ -284,6 +290,15 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
                 if rule.id not in rules:
                     rules.append(rule.id)
     out.extend(Conflict(fields=list(fields), text=text, rules=rules) for (fields, text), rules in found.items())
+    # The recommended mode far beyond the budget (advisor.costs): a conflict between the needs
+    # that point to it and the budget.
+    text = cost_estimator(pack, inp.options.get("prices")).budget_conflict(
+        inp.fields, [s.mode for s in ranking.standings], [s.mode for s in ranking.standings if not s.excluded],
+        _max_params(inp), lang)
+    if text is not None:
+        rules = list(ranking.chosen.rules)
+        fields = rule_fields(pack, rules)
+        out.append(Conflict(fields=fields + ["budget"] * ("budget" not in fields), text=text, rules=rules))
     return out
 
 
@@ -301,6 +316,37 @@ def compliance(inp: SectionInput) -> list[ComplianceItem]:
 def upcoming(inp: SectionInput) -> list[UpcomingItem]:
     """``upcoming``: the items coming into force within 12 months after ``as_of``, by date."""
     return _checklist(inp).upcoming
+
+
+# What the cost estimate reads of the profile: the fields usage is estimated from, and the budget.
+USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "public_facing")
+BUDGET_FIELDS = ("budget", BUDGET_NUMBER_FIELD)
+
+
+def costs(inp: SectionInput) -> list[dict[str, Any]]:
+    """``costs``: what each mode costs, best mode first, and whether the budget covers it
+    (``advisor.costs``), as the JSON data of ``ModeCost`` entries (validated by the model)."""
+    modes = [s.mode for s in inp.decision.standings]
+    return cost_estimator(inp.pack, inp.options.get("prices")).costs(inp.fields, modes, _max_params(inp), inp.lang)
+
+
+def break_even(inp: SectionInput) -> dict[str, Any]:
+    """``break_even``: when own servers for the advised model pay back against the API, as the
+    JSON data of ``BreakEven`` (validated by the model)."""
+    return cost_estimator(inp.pack, inp.options.get("prices")).break_even(inp.fields, _max_params(inp), inp.lang)
+
+
+_MAX_PARAMS: dict[tuple, float | int | None] = {}
+
+
+def _max_params(inp: SectionInput) -> float | int | None:
+    """The top of the advised model size (``model_size``), remembered per set of size rules."""
+    key = (inp.pack.version, *(rule.id for rule in inp.rules))
+    if key not in _MAX_PARAMS:
+        if len(_MAX_PARAMS) >= 4096:
+            _MAX_PARAMS.clear()
+        _MAX_PARAMS[key] = model_size(inp).max_params_b
+    return _MAX_PARAMS[key]
 
 
 def notes(inp: SectionInput) -> list[Note]:
@@ -344,10 +390,15 @@ SECTIONS: tuple[Section, ...] = (
     Section("deployment", deployment, Reads(decision=True)),
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
-    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict"}), decision=True)),
+    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "model_size"}), decision=True,
+                                          fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
+    Section("costs", costs, Reads(decision=True, effects=frozenset({"model_size"}),
+                                  fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
+    Section("break_even", break_even, Reads(effects=frozenset({"model_size"}), fields=USAGE_FIELDS,
+                                            options=("prices",))),
     Section("notes", notes, Reads(effects=frozenset({"note"}), each=RULE)),
     Section("thresholds", thresholds, Reads(thresholds=True, each=THRESHOLD),
             number_text=lambda applied, lang: threshold_given(applied.field, applied.number, lang)),
@@ -485,9 +536,18 @@ class Assembly:
         self.pack, self.lang, self.options = pack, lang, options
         self.ranker = ranker or Ranker(pack)
         self.sections = SECTIONS
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The section table this assembly composes (``SECTIONS``)."""
+        return self._sections
+
+    @sections.setter
+    def sections(self, sections: tuple[Section, ...]) -> None:
+        self._sections = tuple(sections)
         # the rules each section reads (by id), and its run options
-        self.readers = {s.key: frozenset(r.id for r in pack.rules if s.reads.takes(r)) for s in SECTIONS}
-        self._options = {s.key: options.values(s.reads.options) for s in SECTIONS}
+        self.readers = {s.key: frozenset(r.id for r in self.pack.rules if s.reads.takes(r)) for s in self._sections}
+        self._options = {s.key: self.options.values(s.reads.options) for s in self._sections}
 
     def input(self, section: Section, fired: Iterable[str], decision: Ranking | None = None,
               resolved: Resolved | None = None, name: str = "") -> SectionInput:

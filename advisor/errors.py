@@ -151,3 +151,14 @@ class EngineError(AdvisorError):
 
 class RenderError(AdvisorError):
     """An output could not be rendered (e.g. a broken user template)."""
+
+
+class PriceBookError(AdvisorError):
+    """A price file (``--prices FILE``) that cannot be used: names the file, the item and the problem."""
+
+    @classmethod
+    def of(cls, name: str, problems: list[str]) -> "PriceBookError":
+        """One error for every problem found in the file ``name``."""
+        if len(problems) == 1:
+            return cls(problems[0])
+        return cls(f"{name}: {len(problems)} problems\n" + "\n".join(f"  - {p}" for p in problems))

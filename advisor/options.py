@@ -31,6 +31,12 @@ lang_option = click.option(
     help="Language of every text in the output (default: zh, or ADVISOR_LANG when it is set).",
 )
 
+prices_option = click.option(
+    "--prices", "prices_file", type=click.Path(exists=True, file_okay=True, dir_okay=False), default=None,
+    metavar="FILE", help="Prices of your own (the shape of rules/prices.yaml, only the items you change) "
+                         "laid over the rule pack's price book.",
+)
+
 rules_option = click.option(
     "--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True), default=None,
     metavar="DIR", help="Use the rule pack in DIR instead of the bundled one.",

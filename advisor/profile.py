@@ -395,7 +395,7 @@ def parse_profile(
     try:
         profile = Profile.model_validate(known)
     except ValidationError as exc:
-        problems += _describe(exc, known)
+        problems += _describe(exc, known, getattr(source, "column_of", None))
     if problems:  # every problem of the record at once, unknown fields first
         raise ProfileError(problems, source, record, line)
     if profile.size is None and profile.employees is None:
@@ -461,11 +461,14 @@ def _unknown_field(key: Any) -> str:
     return f"unknown field {_show(key)}{hint}; allowed fields: {', '.join(fields)} (or their Chinese names)"
 
 
-def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
+def _describe(exc: ValidationError, data: Mapping[str, Any], column_of: Any = None) -> list[str]:
+    # ``column_of(field)``: where a source such as a worksheet has the field ("column B '员工人数'").
     voc = vocabulary()
     problems = []
     for err in exc.errors(include_url=False):
         field = str(err["loc"][0]) if err["loc"] else "?"
+        column = column_of(field) if column_of is not None else None
+        named = f"field '{field}' ({column})" if column else f"field '{field}'"
         if err["type"] == "missing":
             spec = voc.fields.get(field)
             allowed = voc.allowed(spec.values) if spec and spec.values and spec.type != "budget" else None
@@ -473,9 +476,9 @@ def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
                 allowed = f"{voc.allowed('level')}, or an amount in CNY such as 800万"
             elif spec and spec.type == "string":
                 allowed = "a non-empty name"
-            problems.append(f"field '{field}' is required" + (f"; allowed: {allowed}" if allowed else ""))
+            problems.append(f"{named} is required" + (f"; allowed: {allowed}" if allowed else ""))
         elif err["type"] == "value_error":
-            problems.append(f"field '{field}': {str(err['msg']).removeprefix('Value error, ')}")
+            problems.append(f"{named}: {str(err['msg']).removeprefix('Value error, ')}")
         else:
-            problems.append(f"field '{field}': value {_show(data.get(field))} is not allowed ({err['msg']})")
+            problems.append(f"{named}: value {_show(data.get(field))} is not allowed ({err['msg']})")
     return problems

@@ -144,6 +144,78 @@ class TraceEntry(Out):
     because: str
 
 
+class CostComponent(Out):
+    """One line of a mode's costs: CNY over the first year (``cny``) and over three years."""
+
+    item: str
+    label: str
+    cny: list[int]
+    three_year_cny: list[int]
+    paid: str  # once | year | month | mixed
+    source: str
+
+
+class ModeCost(Out):
+    """What one deployment mode costs, in CNY ranges, and whether the budget covers the first year."""
+
+    mode: str
+    label: str
+    first_year_cny: list[int]
+    three_year_cny: list[int]
+    within_budget: bool | None
+    far_beyond_budget: bool
+    components: list[CostComponent]
+    assumptions: list[str]
+
+
+class ServerCount(Out):
+    """``count`` servers of one kind from the price book."""
+
+    server: str
+    label: str
+    origin: str
+    count: int
+    cards: int
+
+
+class HardwarePlan(Out):
+    """The accelerators the advised model needs: memory (GB) for weights and KV cache at the
+    expected concurrency, and the servers that hold it (one choice per origin)."""
+
+    params_b: float | int
+    memory_gb: float
+    concurrency: int
+    accelerators: list[int]
+    servers: list[ServerCount]
+
+
+class BreakEvenRanges(Out):
+    """The low and high ends behind the central figures of a break-even (CNY)."""
+
+    capex_cny: list[int]
+    monthly_api_cny: list[float]
+    monthly_power_cny: list[float]
+    monthly_rental_cny: list[float]  # renting the same accelerators in the cloud instead
+
+
+class BreakEven(Out):
+    """When buying servers pays back against metered API calls (Pan et al. 2025); CNY, months."""
+
+    months: float | None
+    capex_cny: int
+    monthly_api_cny: float
+    monthly_power_cny: float
+    monthly_tokens: int
+    months_range: list[float | None]
+    ranges: BreakEvenRanges
+    users: int
+    estimated: list[str]
+    hardware: HardwarePlan
+    formula: str
+    assumptions: list[str]
+    source: str
+
+
 class PackInfo(Out):
     """Which rule pack produced the result."""
 
@@ -162,6 +234,8 @@ class Recommendation(Out):
     as_of: str  # the date (ISO) the compliance checklist was evaluated for
     compliance: list[ComplianceItem]
     upcoming: list[UpcomingItem]
+    costs: list[ModeCost]
+    break_even: BreakEven
     notes: list[Note]
     thresholds: list[Threshold]
     derived_facts: list[str]

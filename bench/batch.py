@@ -13,8 +13,16 @@ line written per row, no rules), then ``advisor batch`` with the given output fo
 worker counts. Peak memory is the largest sum of the proportional set size (PSS) of the
 process and its workers, sampled every 20 ms.
 
+Excel workbooks (``--xlsx``): the same skewed rows are also written as a workbook (headcounts
+and budgets in figures as numbers, TRUE/FALSE as booleans, amounts such as 800万 as text), and
+each direction is measured beside its own floor, openpyxl alone (no rules): every cell read by
+its sheet parser for ``advisor batch data.xlsx -o out.csv``, and the results rows written
+(write-only) for ``advisor batch data.csv -o out.xlsx``; the CSV run is shown again beside
+them.
+
     python bench/batch.py                      # skewed 1,000,000 and 200,000; uniform 200,000 and 50,000
     python bench/batch.py --skewed 100000 --uniform '' --formats csv --repeat 3
+    python bench/batch.py --skewed '' --uniform '' --xlsx 100000
 """
 
 from __future__ import annotations
@@ -47,6 +55,34 @@ import csv, json, sys
 with open(sys.argv[1], encoding="utf-8-sig", newline="") as src, open(sys.argv[2], "w", encoding="utf-8") as dst:
     for row in csv.DictReader(src):
         dst.write(json.dumps(row, ensure_ascii=False) + "\n")
+"""
+
+# openpyxl's sheet parser alone (as the reader drives it: WorkbookReader.rows), every cell of the
+# first sheet, one JSON line written per row: no header search, no records, no rules.
+XLSX_READ_FLOOR = r"""
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from advisor.sources.xlsx import WorkbookReader
+with open(sys.argv[1], "rb") as src, open(sys.argv[2], "w", encoding="utf-8") as dst:
+    book = WorkbookReader(src)
+    rows = book.rows(book.sheets[0][2])
+    _, header = next(rows)
+    for _, row in rows:
+        dst.write(json.dumps(dict(zip(header, row)), ensure_ascii=False, default=str) + "\n")
+    book.close()
+"""
+
+# openpyxl alone: a results sheet of as many rows (the 12 columns of the CSV output) written.
+XLSX_WRITE_FLOOR = r"""
+import csv, sys, openpyxl
+book = openpyxl.Workbook(write_only=True)
+ws = book.create_sheet("results")
+with open(sys.argv[1], encoding="utf-8-sig", newline="") as src:
+    rows = csv.reader(src)
+    ws.append(next(rows)[:12])
+    for n, row in enumerate(rows, start=1):
+        ws.append([n, row[0], row[4], row[4], 5.0, row[5], row[6], 10, 20, row[7], row[8], None])
+book.save(sys.argv[2])
 """
 
 
@@ -118,6 +154,35 @@ def write_csv(path: Path, dist: str, rows: int, seed: int = 7) -> int:
             writer.writerow(cells)
             distinct.add(tuple(cells[1:]))  # all but the name
     return len(distinct)
+
+
+def write_xlsx(csv_path: Path, path: Path) -> None:
+    """The rows of the CSV file as a workbook, typed as a person types them in Excel: headcounts
+    and budgets in figures as numbers, 是/否 as TRUE/FALSE, amounts such as 800万 as text."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet("客户")
+    fields = vocabulary().fields
+    bools = {fields[f].zh for f in BOOLS}
+    numeric = {fields["employees"].zh, fields["budget"].zh}
+    with open(csv_path, encoding="utf-8-sig", newline="") as src:
+        rows = csv.reader(src)
+        header = next(rows)
+        ws.append(header)
+        for row in rows:
+            cells: list = []
+            for column, cell in zip(header, row):
+                if not cell:
+                    cells.append(None)
+                elif column in numeric and cell.isdigit():
+                    cells.append(int(cell))
+                elif column in bools and cell in ("是", "否"):
+                    cells.append(cell == "是")
+                else:
+                    cells.append(cell)
+            ws.append(cells)
+    book.save(path)
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -193,6 +258,7 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,jsonl", help="output formats to measure (default csv,jsonl)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
+    parser.add_argument("--xlsx", default="100000", help="row counts of the skewed Excel runs ('' for none)")
     parser.add_argument("--dir", default=None, help="folder for the data and outputs (default: a temporary one)")
     args = parser.parse_args()
 
@@ -233,7 +299,43 @@ def main() -> None:
                 run(f"`advisor batch {data.name} -o out.{fmt} -q --workers {workers}`",
                     [python, "-m", "advisor", "batch", str(data), "-o", str(out), "-q", "--workers", str(workers)], out)
         data.unlink()
+    for rows in [int(n) for n in args.xlsx.split(",") if n]:
+        xlsx_runs(folder, rows, args.repeat)
     print(f"\ncalibration loop at the end: {calibrate():.2f} s")
+
+
+def xlsx_runs(folder: Path, rows: int, repeat: int) -> None:
+    """Excel in and out, each beside openpyxl's own floor, and the CSV run beside them."""
+    python = sys.executable
+    data = folder / f"skewed-{rows}.csv"
+    distinct = write_csv(data, "skewed", rows)
+    book = folder / f"skewed-{rows}.xlsx"
+    write_xlsx(data, book)
+
+    def run(label: str, command: list[str], out: Path, floor: float) -> float:
+        results = sorted((measure(command) for _ in range(repeat)), key=lambda r: r[0])
+        seconds, cpu, peak = results[len(results) // 2]
+        size = out.stat().st_size / 1e6
+        out.unlink()
+        print(f"| skewed | {rows:,} | {distinct:,} | {label} | {seconds:.2f} | {rows / seconds:,.0f} "
+              f"| {seconds / floor if floor else 1:.1f} | {cpu:.1f} | {peak:.0f} | {size:,.0f} |", flush=True)
+        return seconds
+
+    def batch(source: Path, out: Path) -> list[str]:
+        return [python, "-m", "advisor", "batch", str(source), "-o", str(out), "-q"]
+
+    out_jsonl, out_csv, out_xlsx = folder / "floor.jsonl", folder / "out.csv", folder / "out.xlsx"
+    floor = run("I/O floor: stdlib csv read + JSON lines write", [python, "-c", FLOOR, str(data), str(out_jsonl)],
+                out_jsonl, 0.0)
+    run(f"`advisor batch {data.name} -o out.csv -q`", batch(data, out_csv), out_csv, floor)
+    floor = run("xlsx read floor: openpyxl's sheet parser, every cell, JSON lines write",
+                [python, "-c", XLSX_READ_FLOOR, str(book), str(out_jsonl), str(REPO)], out_jsonl, 0.0)
+    run(f"`advisor batch {book.name} -o out.csv -q`", batch(book, out_csv), out_csv, floor)
+    floor = run("xlsx write floor: openpyxl write-only, 12 columns a row",
+                [python, "-c", XLSX_WRITE_FLOOR, str(data), str(out_xlsx)], out_xlsx, 0.0)
+    run(f"`advisor batch {data.name} -o out.xlsx -q`", batch(data, out_xlsx), out_xlsx, floor)
+    data.unlink()
+    book.unlink()
 
 
 if __name__ == "__main__":

@@ -79,7 +79,8 @@ def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
     assert data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert list(table[0]) == ["record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
-                              "min_params_b", "max_params_b", "required", "recommended", "error"]
+                              "min_params_b", "max_params_b", "required", "recommended", "first_year_cny_low",
+                              "first_year_cny_high", "within_budget", "error"]
     for row, line in zip(table, lines):
         if "error" in line:
             assert row["error"] == line["error"] and row["mode"] == ""
@@ -91,6 +92,10 @@ def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
         assert row["required"] == ";".join(c["id"] for c in line["compliance"] if c["status"] == "required")
         assert row["recommended"] == ";".join(c["id"] for c in line["compliance"] if c["status"] == "recommended")
         assert row["min_params_b"] == str(line["model_size"]["min_params_b"] or "")
+        chosen = line["costs"][0]  # the recommended mode's costs, read from the profile's own values
+        assert chosen["mode"] == row["mode"]
+        assert [int(row["first_year_cny_low"]), int(row["first_year_cny_high"])] == chosen["first_year_cny"]
+        assert row["within_budget"] == {True: "true", False: "false", None: ""}[chosen["within_budget"]]
 
     text = cli("batch", str(clients), "-q", "-f", "table").stdout
     assert "企业名称" in text and "客户00001" in text and "字段“sector”：值 '火星' 不允许" in text

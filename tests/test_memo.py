@@ -15,7 +15,7 @@ from conftest import PROFILES
 DATE = "2025-03-01"
 BANK = PROFILES / "05-hybrid-bank.yaml"  # hybrid, sensitive data, compliance items with confirmations
 PUBLIC_APP = PROFILES / "07-public-writing-app.yaml"  # public-facing generative service
-SECTION_KEYS = ["summary", "deployment", "pricing", "model_size", "compliance", "upcoming", "sector"]
+SECTION_KEYS = ["summary", "deployment", "pricing", "model_size", "costs", "compliance", "upcoming", "sector"]
 
 
 def memo_text(key: str, lang: str, **values) -> str:
@@ -89,12 +89,16 @@ def test_docx_opens_and_has_headings_and_tables(cli, tmp_path, lang):
     assert heads == headings(lang)
     for sub in subheadings(lang):
         assert sub in paragraphs, sub
-    # meta, modes, weights, KV cache, compliance, profile, thresholds, rules
-    assert len(tables) == 8
+    # meta, modes, weights, KV cache, costs of the modes, cost items, compliance, profile, thresholds, rules
+    assert len(tables) == 10
     modes = tables[1]
     assert [c.text for c in modes.rows[0].cells] == [memo_text(k, lang) for k in ("col_mode", "col_score", "col_main_reason")]
     assert len(modes.rows) == 7  # header + the six modes
-    compliance = tables[4]
+    costs = tables[4]
+    assert [c.text for c in costs.rows[0].cells][1:] == [memo_text(k, lang) for k in
+                                                          ("col_first_year", "col_three_years", "col_within_budget")]
+    assert len(costs.rows) == 7
+    compliance = tables[6]
     assert compliance.rows[0].cells[3].text == memo_text("col_basis", lang)
     assert len(compliance.rows) > 2
 
@@ -103,7 +107,8 @@ def test_html_is_one_self_contained_page_for_a4(cli, tmp_path):
     html = run_memo(cli, tmp_path, BANK, "html", "zh").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html
     assert "<style>" in html and "size: A4" in html
-    assert not re.search(r"<(link|script|img)\b", html)  # nothing loaded from elsewhere
+    assert not re.search(r"<(link|script)\b", html)  # nothing loaded from elsewhere
+    assert re.findall(r"<img src=\"(\w+):", html) == ["data"]  # the chart is inside the page
     assert html.count("<table") >= 7 and "<thead>" in html
 
 
@@ -183,7 +188,9 @@ def test_zh_memo_has_no_untranslated_interface_text(cli, tmp_path, profile):
     leaks = [f for f in _interface_fragments("en") if f in zh]
     assert leaks == []
     assert "{" not in zh and "}" not in zh  # no unfilled placeholder
-    # Outside ids, model names and units, no English words: rule sources are rendered in Chinese.
+    # Outside ids, model names, units, addresses and images, no English words: rule sources are
+    # rendered in Chinese.
+    zh = re.sub(r"(https?://|data:)\S+", "", zh)
     words = set(re.findall(r"(?<![\w\-.])[a-z]{4,}(?![\w\-])", zh))
     allowed = {"advisor", "default", "text"} | _identifiers()
     assert words - allowed == set()
@@ -195,7 +202,7 @@ def _identifiers() -> set[str]:
     voc = vocabulary()
     ids = set(voc.fields) | {v for values in voc.enums.values() for v in values}
     ids |= {v for values in voc.outputs.values() for v in values}
-    return {part for i in ids for part in re.split(r"[_\-]", i)} | {"cny", "json", "config"}
+    return {part for i in ids for part in re.split(r"[_\-]", i)} | {"cny", "json", "config", "yaml", "costs", "prices"}
 
 
 def test_en_memo_has_no_chinese_interface_text(cli, tmp_path):
@@ -213,10 +220,17 @@ def test_memo_numbers_match_advise_json(cli, tmp_path, profile, advisor):
     for mode in [deployment, *deployment["alternatives"]]:
         row = next(line for line in md.splitlines() if line.startswith("| ") and f"({mode['mode']})" in line.replace("\\", ""))
         assert f"| {number(mode['score'])} |" in row.replace("\\", "")
-    summary = memo_text("summary_mode", "en", mode=deployment["label"], mode_id=deployment["mode"], count=6,
-                        score=number(deployment["score"]), runner=deployment["alternatives"][0]["label"],
-                        runner_score=number(deployment["alternatives"][0]["score"]), reason="")
+    left = [a for a in deployment["alternatives"] if not a["excluded"]]  # the runner-up is a mode left open
+    if left:
+        summary = memo_text("summary_mode", "en", mode=deployment["label"], mode_id=deployment["mode"],
+                            count=len(left) + 1, score=number(deployment["score"]), runner=left[0]["label"],
+                            runner_score=number(left[0]["score"]), reason="")
+    else:
+        summary = memo_text("summary_mode_only", "en", mode=deployment["label"], mode_id=deployment["mode"],
+                            score=number(deployment["score"]), reason="")
     assert summary in unescape(md)
+    for excluded in deployment["excluded"]:
+        assert excluded["reason"] in unescape(md)
     size = advice["model_size"]
     if size["min_params_b"] is not None:
         key = "size_single" if size["min_params_b"] == size["max_params_b"] else "size_range"
@@ -245,9 +259,9 @@ def test_memo_data_is_the_recommendation(advisor):
 def test_memory_estimate_shows_the_formula_and_a_named_reference_model(cli, tmp_path):
     md = run_memo(cli, tmp_path, BANK, "markdown", "en").read_text(encoding="utf-8")
     assert memo_text("kv_formula", "en") in md
-    # bank: 10–20 B → GLM-4-9B and InternLM2-20B; 8,192 tokens × 8 requests
-    assert "10 B, GLM-4-9B: 2 × 40 × 2 × 128 × 2 × 65,536 = 2,684,354,560 bytes ≈ 2.68 GB" in unescape(md)
-    assert "20 B, InternLM2-20B: 2 × 48 × 8 × 128 × 2 × 65,536 = 12,884,901,888 bytes ≈ 12.88 GB" in unescape(md)
+    # bank: 10–20 B → GLM-4-9B and InternLM2-20B; 8,192 tokens × 100 requests (5% of 2,000 users)
+    assert "10 B, GLM-4-9B: 2 × 40 × 2 × 128 × 2 × 819,200 = 33,554,432,000 bytes ≈ 33.55 GB" in unescape(md)
+    assert "20 B, InternLM2-20B: 2 × 48 × 8 × 128 × 2 × 819,200 = 161,061,273,600 bytes ≈ 161.06 GB" in unescape(md)
     assert "| 20 B | 40 GB | 20 GB | 10 GB |" in md
 
 
@@ -289,7 +303,7 @@ def test_user_template(cli, tmp_path):
                         " | {{ memo.sections | length }}\n", encoding="utf-8")
     result = cli("memo", str(BANK), "--lang", "en", "--template", str(template))
     assert result.exit_code == 0
-    assert result.stdout == f"{memo_text('title', 'en', name='江南农村商业银行')} | hybrid | 8\n"
+    assert result.stdout == f"{memo_text('title', 'en', name='江南农村商业银行')} | hybrid | 9\n"
 
 
 def test_user_template_errors_name_the_file_and_line(cli, tmp_path):

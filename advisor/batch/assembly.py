@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import orjson
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
-from advisor.batch.decision import SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.batch.decision import PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
 from advisor.pipeline import Advisor
 from advisor.profile import Profile
 from advisor.ranking import Ranking
@@ -68,7 +68,7 @@ class _Plan:
         self.cache = _Pieces()
         self.per_profile = self.reads.thresholds or bool(self.reads.fields)
         self.decides = self.reads.decision
-        self.summary = SUMMARIES.get(section.key)  # what a Decision keeps of it
+        self.summary = SUMMARIES.get(section.key) or PROFILE_SUMMARIES.get(section.key)  # what a Decision keeps of it
         self.static: tuple[bytes, Any] | None = None
         self.first: dict[Any, bytes] = {}  # element by element: each element's items as JSON, no brackets
         self.after: dict[Any, bytes] = {}  # the same after a comma
@@ -150,6 +150,11 @@ class JsonAssembler:
         if summarised != list(SUMMARIES):
             raise UnknownShape(f"the batch summarises {list(SUMMARIES)}: whole sections, in this order, "
                                f"that do not read the profile's values; found {summarised}")
+        per_profile = [s.key for s in sections if s.key in PROFILE_SUMMARIES and s.reads.each is None
+                       and (s.reads.thresholds or s.reads.fields)]
+        if per_profile != list(PROFILE_SUMMARIES):
+            raise UnknownShape(f"the batch summarises {list(PROFILE_SUMMARIES)} per profile: whole sections, in "
+                               f"this order, that read the profile's values; found {per_profile}")
         self._order = advisor.pack.order
         self.ranker = advisor.ranker
         plans = [_Plan(assembly, s) for s in sections[1:]]
@@ -180,6 +185,7 @@ class JsonAssembler:
         if not outcome.slots:
             return Decision(segments[0], sector, *outcome.common)
         parts = list(segments[0])
+        summaries: tuple = ()  # of the sections read per profile (PROFILE_SUMMARIES)
         for n, (plan, fixed) in enumerate(outcome.slots, start=1):
             parts.append(plan.opening)
             if plan.reads.each is not None:  # element by element: the thresholds
@@ -189,9 +195,13 @@ class JsonAssembler:
                     parts.extend(piece)
                     comma = comma or bool(piece)
             else:
-                parts.append(self._per_profile(plan, fixed, resolved))
+                piece, summarised = self._per_profile(plan, fixed, resolved)
+                parts.append(piece)
+                if summarised is not None:
+                    summaries += summarised
             parts.extend(segments[n])
-        return Decision(tuple(parts), sector, *outcome.common)
+        common = outcome.common
+        return Decision(tuple(parts), sector, *common[:-1], *summaries, shared=common[-1])
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
         """What the rules that fired decide: every section's JSON but those read per profile."""
@@ -253,7 +263,7 @@ class JsonAssembler:
         plan.cache.put(fixed, hit)
         return hit
 
-    def _per_profile(self, plan: _Plan, fixed: tuple, resolved: Resolved) -> bytes:
+    def _per_profile(self, plan: _Plan, fixed: tuple, resolved: Resolved) -> tuple[bytes, Any]:
         facts = resolved.facts
         key = (fixed, resolved.thresholds if plan.reads.thresholds else None,
                tuple([tuple(v) if type(v) is list else v for v in map(facts.__getitem__, plan.reads.fields)]))
@@ -261,7 +271,7 @@ class JsonAssembler:
         if hit is None:
             hit = plan._data(json_data(self.assembly.build(plan.section, self._input(plan, fixed, resolved))))
             plan.cache.put(key, hit)
-        return hit[0]
+        return hit
 
 
 def reference_decision(advisor: Advisor, profile: Profile, lang: str, options: RunOptions = DEFAULT_OPTIONS) -> Decision:

@@ -6,7 +6,6 @@ library user (say inside Dask's ``map_partitions``) get the same results from th
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass, replace

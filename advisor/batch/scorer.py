@@ -42,6 +42,10 @@ class Scorer:
         self.advisor = advisor or get_advisor(rules)
         self.lang = lang
         self.options = dated(options)  # one day for the whole run, even across midnight
+        if self.options.prices is not None:  # a bad price file stops the run before any output
+            from advisor.costs.section import cost_estimator
+
+            cost_estimator(self.advisor.pack, self.options.prices)
         self.cache = cache
         self._assembler: JsonAssembler | None = None
         if cache:

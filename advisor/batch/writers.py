@@ -1,4 +1,4 @@
-"""The output formats of ``advisor batch``: jsonl, json, csv and table.
+"""The output formats of ``advisor batch``: jsonl, json, csv, table and xlsx (``xlsx_writer``).
 
 ``row`` and ``error_row`` encode one record (where it was scored, in a worker process too);
 ``begin``, ``write`` and ``end`` put the encoded blocks, in input order, into the output.
@@ -15,11 +15,13 @@ from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
 from advisor.formats.escape import terminal_text
 
-FORMATS = ("jsonl", "json", "csv", "table")
-SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table"}
+FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
+                  ".xlsx": "xlsx"}
 
 CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
-               "min_params_b", "max_params_b", "required", "recommended", "error")
+               "min_params_b", "max_params_b", "required", "recommended", "first_year_cny_low",
+               "first_year_cny_high", "within_budget", "error")
 HEADERS = ("labels", "ids")  # the CSV's and the table's column names: in the output's language, or the ids
 LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
 TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
@@ -142,8 +144,12 @@ class CsvTable(OutputFormat):
         shared = decision.shared
         cells = shared.csv_cells
         if cells is None:  # the columns after the name are the same for every row of an outcome
-            cells = shared.csv_cells = _csv_line(_decision_cells(decision))
-        return f"{number},{_csv_text(name)},{cells}"
+            cells = shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
+        # the columns read from the profile's own values (its costs) are not shared by the outcome
+        first = decision.first_year_cny
+        low, high = ("", "") if first is None else first
+        within = "" if decision.within_budget is None else "true" if decision.within_budget else "false"
+        return f"{number},{_csv_text(name)},{cells},{low},{high},{within},\r\n"
 
     def error_row(self, r: Failed) -> str:
         return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))
@@ -157,9 +163,10 @@ class CsvTable(OutputFormat):
 
 
 def _decision_cells(d: Decision) -> tuple:
+    """The columns from ``mode`` to ``recommended``: the same for every decision of an outcome."""
     join = LIST_SEPARATOR.join
     return (d.mode, d.mode_label, _num(d.score), join(f"{m}:{_num(s)}" for m, s in d.alternatives), join(d.pricing),
-            _num(d.min_params_b), _num(d.max_params_b), join(d.required), join(d.recommended), "")
+            _num(d.min_params_b), _num(d.max_params_b), join(d.required), join(d.recommended))
 
 
 def _csv_line(cells: Sequence[Any]) -> str:
@@ -247,10 +254,10 @@ def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def make_format(name: str, lang: str, *, headers: str = "labels", width: int | None = None,
+def make_format(name: str, lang: str, pack: Any = None, *, headers: str = "labels", width: int | None = None,
                 encoding: str = "utf-8") -> OutputFormat:
-    """The output format called ``name``; ``headers``, ``width`` and ``encoding`` as ``CsvTable``
-    and ``TextTable`` take them."""
+    """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows);
+    ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them."""
     if name == "jsonl":
         return JsonLines()
     if name == "json":
@@ -261,4 +268,8 @@ def make_format(name: str, lang: str, *, headers: str = "labels", width: int | N
         return TextTable(lang, width, headers, encoding)
     if name == "rows":
         return JsonRows()
+    if name == "xlsx":
+        from advisor.batch.xlsx_writer import XlsxWorkbook
+
+        return XlsxWorkbook(lang, pack)
     raise ValueError(f"unknown output format {name!r}")

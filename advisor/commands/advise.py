@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from advisor.formats import FORMATS
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import as_of_option, lang_option, prices_option, rules_option
 
 
 @click.command()
@@ -15,7 +15,8 @@ from advisor.options import as_of_option, lang_option, rules_option
 @lang_option
 @rules_option
 @as_of_option
-def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> None:
+@prices_option
+def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of, prices_file: str | None) -> None:
     """Recommend for one PROFILE (a YAML or JSON file; '-' reads standard input)."""
     from advisor.assembly import RunOptions
     from advisor.formats import render
@@ -23,5 +24,5 @@ def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> N
     from advisor.sources.document import read_profile
 
     parsed = read_profile(profile)
-    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(as_of=as_of))
+    recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(as_of=as_of, prices=prices_file))
     click.echo(render(recommendation, fmt), nl=False)

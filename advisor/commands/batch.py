@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import as_of_option, lang_option, prices_option, rules_option
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--output", "-o", metavar="FILE", default=None,
               help="Write the results to FILE; it appears only once complete. Default: standard output.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["jsonl", "json", "csv", "table"]), default=None,
-              help="Output format. Default: from the suffix of --output (.jsonl .json .csv), else jsonl.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["jsonl", "json", "csv", "table", "xlsx"]), default=None,
+              help="Output format. Default: from the suffix of --output (.jsonl .json .csv .xlsx), else jsonl.")
 @click.option("--headers", type=click.Choice(["labels", "ids"]), default="labels", show_default=True,
               help="Column names of csv and table: labels in the output's language (Chinese for --lang zh), "
                    "or the ids (record, profile, mode...) for scripts.")
@@ -20,8 +20,10 @@ from advisor.options import as_of_option, lang_option, rules_option
               help="Write the summary tables to FILE instead of standard error.")
 @click.option("--encoding", default="auto", show_default=True,
               help="Encoding of the inputs: auto detects UTF-8, UTF-8 with BOM and GB18030/GBK; or name one, e.g. gbk.")
-@click.option("--input-format", type=click.Choice(["auto", "csv", "jsonl", "yaml", "json"]), default="auto",
+@click.option("--input-format", type=click.Choice(["auto", "csv", "jsonl", "yaml", "json", "xlsx"]), default="auto",
               show_default=True, help="Kind of input when the file suffix does not tell (e.g. for '-').")
+@click.option("--sheet", metavar="NAME", default=None,
+              help="The sheet to read in Excel workbooks (default: the first visible sheet).")
 @click.option("--workers", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
               help="Processes that score, this one included (0: one per CPU). They help when most profiles "
                    "are distinct; the output keeps the input order.")
@@ -38,13 +40,15 @@ from advisor.options import as_of_option, lang_option, rules_option
 @lang_option
 @rules_option
 @as_of_option
+@prices_option
 @click.pass_context
 def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None, headers: str,
-          summary_path: str | None, encoding: str, input_format: str, workers: int, max_errors: int | None,
+          summary_path: str | None, encoding: str, input_format: str, sheet: str | None, workers: int,
+          max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
-          rules_dir: str | None, as_of) -> None:
-    """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, folders of
-    profile files, or '-' for standard input.
+          rules_dir: str | None, as_of, prices_file: str | None) -> None:
+    """Score every profile in INPUT... : CSV, JSONL, YAML/JSON list files, Excel workbooks
+    (.xlsx), folders of profile files, or '-' for standard input.
 
     Every valid record is scored and written in input order; each invalid one is reported on
     standard error (record, line, field, reason) and written as an error row, and the exit
@@ -64,7 +68,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.batch.text import say
     from advisor.batch.writers import SUFFIX_FORMATS, make_format
     from advisor.console import output_encoding
-    from advisor.errors import SourceError
+    from advisor.errors import AdvisorError, SourceError
     from advisor.formats.escape import terminal_text
     from advisor.sources.inputs import check_inputs, read_inputs
     from advisor.sources.text import AUTO, check_encoding
@@ -74,9 +78,11 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     if encoding != AUTO:
         check_encoding(encoding)
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
+    if fmt == "xlsx" and not output and sys.stdout.isatty():
+        raise AdvisorError("an Excel workbook is not shown on a terminal; name a file with -o FILE.xlsx")
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
-    scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of))
-    records = read_inputs(inputs, encoding=encoding, input_format=input_format)
+    scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
+    records = read_inputs(inputs, encoding=encoding, input_format=input_format, sheet=sheet)
     show_progress = not quiet and sys.stderr.isatty()
     progress = Progress(sys.stderr, lang, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
     done = {"rows": 0, "bad": 0}  # what was written so far, for a message if the run is interrupted
@@ -106,7 +112,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     try:
         with target if target else contextlib.nullcontext():
             report = run_batch(
-                records, scorer, make_format(fmt, lang, headers=headers, width=None if target else _screen(sys.stdout),
+                records, scorer, make_format(fmt, lang, scorer.advisor.pack, headers=headers,
+                                             width=None if target else _screen(sys.stdout),
                                              encoding="utf-8" if target else output_encoding()), out,
                 to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from advisor.memo import FORMATS
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import as_of_option, lang_option, prices_option, rules_option
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -32,8 +32,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @lang_option
 @rules_option
 @as_of_option
+@prices_option
 def memo(profile: str, fmt: str | None, output: str | None, template: str | None, memo_date: dt.date | None,
-         lang: str, rules_dir: str | None, as_of: dt.date | None) -> None:
+         lang: str, rules_dir: str | None, as_of: dt.date | None, prices_file: str | None) -> None:
     """Write a recommendation memo for PROFILE (a YAML or JSON file; '-' reads standard input)."""
     from advisor.memo.writer import format_for_path, memo_bytes, write_memo
     from advisor.sources.document import read_profile
@@ -47,7 +48,9 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
     parsed = read_profile(profile)
     lang = lang.lower()
     if to_stdout:
-        data = memo_bytes(None, parsed, fmt, lang, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of)
+        data = memo_bytes(None, parsed, fmt, lang, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,
+                          prices=prices_file)
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of)
+        write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,
+                   prices=prices_file)

@@ -127,7 +127,8 @@ def check_case(result: dict[str, Any], expect: Expect) -> list[str]:
     checklist = {c["id"]: c["status"] for c in result["compliance"]}
     mode = result["deployment"]["mode"]
     if expect.mode is not None and mode != expect.mode:
-        scores = ", ".join(f"{a['mode']} {a['score']:g}" for a in result["deployment"]["alternatives"])
+        scores = ", ".join(f"{a['mode']} {a['score']:g}" + (" excluded" if a.get("excluded") else "")
+                           for a in result["deployment"]["alternatives"])
         failures.append(f"mode is {mode} ({result['deployment']['score']:g}; then {scores}), expected {expect.mode}")
     models = result["pricing"]["models"]
     if expect.pricing is not None and set(models) != set(expect.pricing):

@@ -56,6 +56,7 @@ class RulePack:
     rules: tuple[Rule, ...]
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file name
     instruments: dict[str, Instrument] = field(default_factory=dict)
+    book: Any = None  # the price book and cost model (advisor.costs.book.CostBook)
 
     @functools.cached_property
     def by_id(self) -> dict[str, Rule]:
@@ -186,7 +187,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
     rules: list[Rule] = []
     rule_files: dict[str, str] = {}
     for name, pf in files:
-        for section in ("pack", "thresholds", "vocabulary"):
+        for section in ("pack", "thresholds", "vocabulary", "prices", "costs"):
             value = getattr(pf, section)
             if value is None:
                 continue
@@ -217,6 +218,8 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
             problems.append(f"no file defines the '{section}' section")
     if problems:
         raise RuleLoadError(problems, str(root))
+    from advisor.costs.book import pack_book
+
     return RulePack(
         path=str(root),
         version=version,
@@ -228,6 +231,7 @@ def _merge(root: Path, files: list[tuple[str, PackFile]], version: str) -> RuleP
         rules=tuple(rules),
         files=rule_files,
         instruments=instruments,
+        book=pack_book(singles.get("prices"), singles.get("costs"), str(root)),
     )
 
 

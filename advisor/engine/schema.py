@@ -2,7 +2,7 @@
 
 A pack is a folder of YAML files. Each file is a mapping with any of these sections:
 ``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``instruments``, ``items``
-and ``rules``.
+and ``rules`` (and ``prices`` and ``costs``, which ``advisor.costs`` validates).
 The loader merges the files; this module only says what one file may contain.
 """
 
@@ -525,6 +525,9 @@ class PackFile(Strict):
     instruments: dict[Identifier, Instrument] = {}
     items: dict[Identifier, Item] = {}
     rules: list[Rule] = []
+    # The price book and the cost model: checked by advisor.costs.book when the pack loads.
+    prices: dict[str, Any] | None = None
+    costs: dict[str, Any] | None = None
 
 
 for _model in (All, AnyOf, Not, Rule):

@@ -8,7 +8,18 @@ written, never read as markup; ids are code spans. Rule sources are cited in the
 from __future__ import annotations
 
 from advisor.citations import cite
-from advisor.formats.common import headline, number, size_text, upcoming_end
+from advisor.formats.common import (
+    decision_text,
+    exclusion_groups,
+    field_names,
+    headline,
+    mode_rules_text,
+    number,
+    pricing_excluded_text,
+    size_text,
+    upcoming_end,
+)
+from advisor.formats.costs import cost_headers, cost_lines, cost_rows
 from advisor.formats.escape import md_cell, md_code, md_escape
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
@@ -34,14 +45,34 @@ def render(rec: Recommendation) -> str:
     text = md_escape
     out = [f"# {text(t('recommendation', lang, name=rec.profile), line_start=False)}", "",
            f"**{text(headline(rec), line_start=False)}**", ""]
+    decided = decision_text(rec)
+    if decided:
+        out += [text(decided), ""]
     pricing = sep.join(f"{text(label, line_start=False)} ({md_code(m)})"
                        for label, m in zip(rec.pricing.labels, rec.pricing.models))
-    out += [f"- **{text(t('pricing', lang))}**: {pricing or text(t('none', lang), line_start=False)}",
-            f"- **{text(t('model_size', lang))}**: {text(size_text(rec), line_start=False)}", ""]
+    out += [f"- **{text(t('pricing', lang))}**: {pricing or text(t('none', lang), line_start=False)}"]
+    ruled_out = pricing_excluded_text(rec)
+    if ruled_out:
+        out += [f"  - {text(ruled_out, line_start=False)}"]
+    out += [f"- **{text(t('model_size', lang))}**: {text(size_text(rec), line_start=False)}", ""]
+    if rec.conflicts:
+        out += [f"## {text(t('conflicts', lang))}", ""]
+        out += [f"- {text(c.text, line_start=False)} ({text(t('conflict_fields', lang), line_start=False)}: "
+                f"{text(field_names(c.fields, lang), line_start=False)}; {text(t('rules', lang), line_start=False)}: "
+                f"{', '.join(md_code(r) for r in c.rules)})" for c in rec.conflicts] + [""]
+    excluded = {e.mode: e.rules for e in d.excluded}
     out += [f"## {text(t('deployment', lang))}", "", _table(
-        [[f"{cell(m.label)} ({md_code(m.mode)})", number(m.score), ", ".join(md_code(r) for r in m.rules) or "–"]
+        [[f"{cell(m.label)} ({md_code(m.mode)})", number(m.score), cell(mode_rules_text(m, lang, excluded).replace("\n", "; "))]
          for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
+    if d.excluded:
+        out += [f"### {text(t('excluded_heading', lang))}", ""]
+        out += [f"- {text(sep.join(labels), line_start=False)}: {text(reason, line_start=False)} "
+                f"({', '.join(md_code(r) for r in rules)})" for labels, rules, reason in exclusion_groups(rec)] + [""]
+    out += [f"## {text(t('costs', lang))}", "", _table([[cell(c) for c in row] for row in cost_rows(rec)],
+                                                         cost_headers(lang)), ""]
+    joint = "" if lang == "zh" else " "  # the break-even's sum follows its heading on the same line
+    out += [f"- {text(line.replace(chr(10), joint), line_start=False)}" for line in cost_lines(rec)] + [""]
     out += [f"## {text(t('compliance_as_of', lang, date=rec.as_of))}", ""]
     if rec.compliance:
         out += [_table(

@@ -12,7 +12,18 @@ from __future__ import annotations
 from advisor.citations import cite
 from advisor.console import terminal_width
 from advisor.formats import lines
-from advisor.formats.common import headline, number, size_text, upcoming_end
+from advisor.formats.common import (
+    decision_text,
+    exclusion_groups,
+    field_names,
+    headline,
+    mode_rules_text,
+    number,
+    pricing_excluded_text,
+    size_text,
+    upcoming_end,
+)
+from advisor.formats.costs import cost_headers, cost_lines, cost_rows
 from advisor.formats.escape import terminal_text
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
@@ -66,19 +77,40 @@ def render(rec: Recommendation) -> str:
     colon = "：" if lang == "zh" else ": "
     name = terminal_text(rec.profile, keep_newlines=False)  # the name stays on its line
     out = [_wrap(t("recommendation", lang, name=name)), "", _wrap(headline(rec))]
+    decided = decision_text(rec)
+    if decided:
+        out.append(_wrap(decided))
     out.append(_wrap(f"{t('model_size', lang)}{colon}{size_text(rec)}"))
     out.append(f"{t('pricing', lang)}{colon}" + ("" if rec.pricing.models else t("none", lang)))
     if rec.pricing.models:
         out.append(_table([[f"- {label}", m] for label, m in zip(rec.pricing.labels, rec.pricing.models)],
                           [], [50, 24], fmt="plain"))
+    ruled_out = pricing_excluded_text(rec)
+    if ruled_out:
+        out.append(_wrap(ruled_out))
+
+    if rec.conflicts:
+        out.append(_heading(t("conflicts", lang)))
+        out.append(_table([[field_names(c.fields, lang), c.text, ", ".join(c.rules)] for c in rec.conflicts],
+                          [t("conflict_fields", lang), t("conflict_text", lang), t("rules", lang)], [14, 42, 18]))
 
     out.append(_heading(t("deployment", lang)))
     ranked = [d, *d.alternatives]
+    excluded = {e.mode: e.rules for e in d.excluded}
     out.append(_table(
-        [[f"{m.label} ({m.mode})", number(m.score), ", ".join(m.rules) or "–"] for m in ranked],
+        [[f"{m.label} ({m.mode})", number(m.score), mode_rules_text(m, lang, excluded)] for m in ranked],
         [t("mode", lang), t("score", lang), t("rules", lang)],
         [24, 6, 44],
     ))
+    if d.excluded:
+        out.append("")
+        out.append(_table([["\n".join(labels), reason] for labels, _, reason in exclusion_groups(rec)],
+                          [t("excluded_heading", lang), t("reason", lang)], [24, 52]))
+
+    out.append(_heading(t("costs", lang)))
+    out.append(_table(cost_rows(rec), cost_headers(lang), [24, 17, 17, 14]))
+    out.append("")
+    out.extend(_wrap(line) for line in cost_lines(rec))
 
     out.append(_heading(t("compliance_as_of", lang, date=rec.as_of)))
     if rec.compliance:

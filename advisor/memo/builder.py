@@ -15,10 +15,13 @@ from typing import Any
 
 from advisor.compliance import window_end
 from advisor.engine.loader import RulePack
-from advisor.formats.common import number
+from advisor.assembly import reasons as reasons_of
+from advisor.costs.money import count, money, money_range
+from advisor.formats.common import field_names, number
 from advisor.memo.model import (
     Bullets,
     Entry,
+    Figure,
     Formula,
     Memo,
     MetaField,
@@ -27,7 +30,7 @@ from advisor.memo.model import (
     Subheading,
     Table,
 )
-from advisor.memo.sizing import Estimate, estimate
+from advisor.costs.sizing import Estimate, estimate
 from advisor.memo.text import cite, layout, mlist, mt
 from advisor.profile import Profile
 from advisor.recommendation import Note, Recommendation
@@ -51,7 +54,8 @@ class _Builder:
         self.notes = self._route_notes()
         ms = rec.model_size
         self.estimate: Estimate | None = (
-            estimate(ms.min_params_b, ms.max_params_b) if ms.min_params_b is not None else None
+            estimate(ms.min_params_b, ms.max_params_b, pack.book.costs.sizing, rec.break_even.hardware.concurrency)
+            if ms.min_params_b is not None else None
         )
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -134,6 +138,7 @@ class _Builder:
             ("deployment", self.deployment()),
             ("pricing", self.pricing()),
             ("model_size", self.model_size()),
+            ("costs", self.costs()),
             ("compliance", self.compliance()),
             ("upcoming", self.upcoming()),
             ("sector", self.sector()),
@@ -172,25 +177,45 @@ class _Builder:
 
     def summary(self) -> list[Any]:
         rec, d = self.rec, self.rec.deployment
-        runner = d.alternatives[0] if d.alternatives else None
+        left = [m for m in d.alternatives if not m.excluded]
+        runner = left[0] if left else None
         lead = max(d.rules, key=lambda r: self.points(r, d.mode), default=None)
         reason = (self.pack.by_id[lead].description.get(self.lang)
                   if lead and self.points(lead, d.mode) > 0 else self.t("summary_mode_no_reason"))
-        text = [self.t("summary_mode", mode=d.label, mode_id=d.mode, count=len(d.alternatives) + 1,
-                       score=number(d.score), runner=runner.label if runner else "–",
-                       runner_score=number(runner.score) if runner else "–", reason=reason)]
-        if runner and runner.score == d.score:
-            text.append(self.t("summary_mode_tie", mode=d.label, runner=runner.label))
+        if d.decided_by == "least_bad":
+            text = [self.t("summary_mode_least_bad", mode=d.label, mode_id=d.mode)]
+        elif runner is None:
+            text = [self.t("summary_mode_only", mode=d.label, mode_id=d.mode, score=number(d.score), reason=reason)]
+        else:
+            text = [self.t("summary_mode", mode=d.label, mode_id=d.mode, count=len(left) + 1, score=number(d.score),
+                           runner=runner.label, runner_score=number(runner.score), reason=reason)]
+        if d.decided_by == "tie_break":
+            text.append(self.t("summary_mode_tie", mode=d.label, others=self.labels(d.tied_with),
+                               source=self.cite(d.tie_break_source or "")))
+        elif d.decided_by == "evidence":
+            text.append(self.t("summary_mode_evidence", mode=d.label, others=self.labels(self.level_modes())))
+        if d.excluded:
+            text.append(self.t("summary_excluded", modes=self.sep().join(e.label for e in d.excluded)))
+        if rec.conflicts:
+            text.append(self.t("summary_conflicts", count=len(rec.conflicts)))
         blocks: list[Any] = [Paragraph(text=("" if self.lang == "zh" else " ").join(text))]
 
         if rec.pricing.labels:
             blocks.append(Paragraph(text=self.t("summary_pricing", items=self.sep().join(rec.pricing.labels))))
         else:
             blocks.append(Paragraph(text=self.t("summary_pricing_none")))
-        if rec.model_size.min_params_b is not None:
+        if rec.model_size.chosen_by == "vendor":
+            blocks.append(Paragraph(text=self.t("summary_size_vendor")))
+        elif rec.model_size.min_params_b is not None:
             blocks.append(Paragraph(text=self.t("summary_size", size=self.size_text())))
         else:
             blocks.append(Paragraph(text=self.t("summary_size_none")))
+        if rec.costs:
+            chosen = rec.costs[0]
+            blocks.append(Paragraph(text=self.t(
+                "summary_costs", mode=chosen.label, first=money_range(chosen.first_year_cny, self.lang),
+                three=money_range(chosen.three_year_cny, self.lang),
+                verdict=self.verdict(chosen.within_budget, chosen.far_beyond_budget))))
         counts = Counter(c.status for c in rec.compliance)
         if rec.compliance:
             blocks.append(Paragraph(text=self.t("summary_compliance", total=len(rec.compliance),
@@ -230,9 +255,15 @@ class _Builder:
     # --- 2. deployment ---------------------------------------------------------------------------
 
     def deployment(self) -> list[Any]:
-        d, modes = self.rec.deployment, self.pack.vocabulary.modes
+        rec, d, modes = self.rec, self.rec.deployment, self.pack.vocabulary.modes
         blocks: list[Any] = [
             Paragraph(text=self.t("dep_chosen", mode=d.label, mode_id=d.mode, score=number(d.score))),
+        ]
+        if rec.conflicts:
+            blocks += [Subheading(text=self.t("dep_conflicts")),
+                       Bullets(items=[Entry(label=self.label(field_names(c.fields, self.lang)), text=c.text,
+                                            ref=self.refs(c.rules)) for c in rec.conflicts])]
+        blocks += [
             Subheading(text=self.t("dep_usage")),
             Paragraph(text=modes[d.mode].usage.get(self.lang)),
             Subheading(text=self.t("dep_why")),
@@ -243,14 +274,52 @@ class _Builder:
             ]))
         else:
             blocks.append(Paragraph(text=self.t("dep_why_none")))
+        if d.excluded:
+            groups: dict[tuple[str, ...], list[str]] = {}
+            for e in d.excluded:
+                groups.setdefault(tuple(e.rules), []).append(e.label)
+            blocks += [Subheading(text=self.t("dep_excluded")),
+                       Bullets(items=[Entry(label=self.label(self.sep().join(labels)), text=reasons_of(self.pack, rules, self.lang),
+                                            ref=self.refs(rules)) for rules, labels in groups.items()])]
+        excluded = {e.mode: e.rules for e in d.excluded}
         rows = []
         for i, m in enumerate([d, *d.alternatives]):
             name = f"{m.label}（{m.mode}）" if self.lang == "zh" else f"{m.label} ({m.mode})"
-            rows.append([self.t("chosen_mark", label=name) if i == 0 else name, number(m.score), self.main_reason(m.mode, m.rules)])
+            if i == 0:
+                name = self.t("least_bad_mark" if d.decided_by == "least_bad" else "chosen_mark", label=name)
+            reason = (self.excluded_reason(excluded[m.mode]) if m.mode in excluded and i > 0
+                      else self.main_reason(m.mode, m.rules))
+            rows.append([name, number(m.score), reason])
         blocks += [Subheading(text=self.t("dep_compare", count=len(rows))),
                    Table(headers=[self.t("col_mode"), self.t("col_score"), self.t("col_main_reason")],
                          rows=rows, widths=[28, 10, 62])]
+        if d.decided_by == "tie_break":
+            blocks.append(Paragraph(text=self.t("dep_decided_tie", mode=d.label, others=self.labels(d.tied_with),
+                                                source=self.cite(d.tie_break_source or ""))))
+        elif d.decided_by == "evidence":
+            blocks.append(Paragraph(text=self.t("dep_decided_evidence", mode=d.label,
+                                                others=self.labels(self.level_modes()))))
         return blocks + self.advice("deployment")
+
+    def labels(self, modes: list[str]) -> str:
+        """Mode labels, joined."""
+        voc = self.pack.vocabulary.modes
+        return self.sep().join(voc[m].label.get(self.lang) for m in modes)
+
+    def level_modes(self) -> list[str]:
+        """The modes left that score the same as the chosen one."""
+        d = self.rec.deployment
+        return [m.mode for m in d.alternatives if m.score == d.score and not m.excluded]
+
+    def refs(self, rule_ids: list[str]) -> str:
+        """The parenthesised sources of several rules (each source once)."""
+        sources = list(dict.fromkeys(self.cite(self.pack.by_id[r].source) for r in rule_ids))
+        joined = "；".join(sources) if self.lang == "zh" else "; ".join(sources)
+        return f"（{joined}）" if self.lang == "zh" else f" ({joined})"
+
+    def excluded_reason(self, rule_ids: list[str]) -> str:
+        """Why an excluded mode is out, as its main reason in the comparison."""
+        return self.t("reason_excluded", text=self.pack.by_id[rule_ids[0]].description.get(self.lang)) + self.ref(rule_ids[0])
 
     def main_reason(self, mode: str, rules: list[str]) -> str:
         """The rule that moved ``mode`` most, as a reason for or against it."""
@@ -264,20 +333,27 @@ class _Builder:
 
     def pricing(self) -> list[Any]:
         p, voc = self.rec.pricing, self.pack.vocabulary.pricing
+        excluded = [Subheading(text=self.t("price_excluded")),
+                    Bullets(items=[Entry(label=self.label(e.label), text=e.reason, ref=self.refs(e.rules))
+                                   for e in p.excluded])] if p.excluded else []
         if not p.models:
-            return [Paragraph(text=self.t("price_none"))] + self.advice("pricing", "price_commercial")
+            return [Paragraph(text=self.t("price_none"))] + excluded + self.advice("pricing", "price_commercial")
         return [
             Paragraph(text=self.t("price_intro", mode=self.rec.deployment.label)),
             Bullets(items=[Entry(label=self.label(voc[m].label.get(self.lang)), text=voc[m].explain.get(self.lang))
                            for m in p.models]),
             Subheading(text=self.t("basis")),
             Bullets(items=[self.rule_entry(r) for r in p.rules]),
+            *excluded,
         ] + self.advice("pricing", "price_commercial")
 
     # --- 4. model size ---------------------------------------------------------------------------
 
     def model_size(self) -> list[Any]:
         ms, est = self.rec.model_size, self.estimate
+        if ms.chosen_by == "vendor":
+            return [Paragraph(text=self.t("size_vendor")), Subheading(text=self.t("basis")),
+                    Bullets(items=[self.rule_entry(r) for r in ms.rules])] + self.advice("model_size")
         if est is None:
             return [Paragraph(text=self.t("size_none"))] + self.advice("model_size")
         blocks: list[Any] = [
@@ -315,6 +391,59 @@ class _Builder:
 
     def params_cell(self, params_b: float) -> str:
         return self.t("params_cell", b=number(params_b), yi=number(params_b * 10))
+
+    # --- costs (after the model size) ------------------------------------------------------------
+
+    def verdict(self, within: bool | None, far: bool) -> str:
+        """Whether the budget covers the first year, in words."""
+        key = "open" if within is None else "yes" if within else "far" if far else "no"
+        return self.t(f"cost_verdict_{key}")
+
+    def costs(self) -> list[Any]:
+        rec, lang = self.rec, self.lang
+        chosen = rec.costs[0]  # the recommended mode comes first
+        rows = []
+        for i, c in enumerate(rec.costs):
+            name = f"{c.label}（{c.mode}）" if lang == "zh" else f"{c.label} ({c.mode})"
+            rows.append([self.t("chosen_mark", label=name) if i == 0 else name, money_range(c.first_year_cny, lang),
+                         money_range(c.three_year_cny, lang), self.verdict(c.within_budget, c.far_beyond_budget)])
+        return [
+            Paragraph(text=self.t("cost_intro")),
+            Subheading(text=self.t("cost_compare", count=len(rows))),
+            Table(headers=[self.t("col_mode"), self.t("col_first_year"), self.t("col_three_years"),
+                           self.t("col_within_budget")], rows=rows, widths=[34, 22, 22, 22]),
+            Subheading(text=self.t("cost_breakdown", mode=chosen.label)),
+            Table(headers=[self.t("col_component"), self.t("col_first_year"), self.t("col_three_years"),
+                           self.t("col_paid"), self.t("col_source")],
+                  rows=[[x.label, money_range(x.cny, lang), money_range(x.three_year_cny, lang),
+                         self.t(f"paid_{x.paid}"), self.cite(x.source)] for x in chosen.components],
+                  widths=[22, 16, 16, 11, 35]),
+            Subheading(text=self.t("cost_assumptions")),
+            Bullets(items=[Entry(text=a) for a in chosen.assumptions]),
+            *self.break_even(),
+        ]
+
+    def break_even(self) -> list[Any]:
+        from advisor.memo.chart import draw
+
+        be, lang = self.rec.break_even, self.lang
+        result = (self.t("be_result_never") if be.months is None
+                  else self.t("be_result_months", months=f"{be.months:g}"))
+        chart = draw(be, lang)
+        figure: Any = (Figure(alt=self.t("chart_alt"), caption=self.t("chart_caption"), png=chart.png, svg=chart.svg,
+                              width_mm=layout()["chart"]["width_mm"])
+                       if chart else Paragraph(text=self.t("chart_none"), style="small"))
+        return [
+            Subheading(text=self.t("be_heading")),
+            Paragraph(text=self.t("be_intro")),
+            Paragraph(text=result + ("" if lang == "zh" else " ") + self.t("be_parts", capex=money(be.capex_cny, lang),
+                                           api=money(be.monthly_api_cny, lang), power=money(be.monthly_power_cny, lang),
+                                           tokens=count(be.monthly_tokens, lang))),
+            Formula(text=be.formula),
+            figure,
+            Bullets(items=[Entry(text=a) for a in be.assumptions]),
+            Paragraph(text=self.t("be_source", source=self.cite(be.source)), style="small"),
+        ]
 
     # --- 5. compliance ---------------------------------------------------------------------------
 
@@ -396,7 +525,8 @@ class _Builder:
                   rows=[[e.rule, e.because, self.cite(e.source)] for e in rec.trace], widths=[22, 53, 25]),
             Subheading(text=self.t("app_method")),
             Paragraph(text=self.t("method_scoring", order=" > ".join(
-                pack.vocabulary.modes[m].label.get(self.lang) for m in pack.meta.tie_break))),
+                pack.vocabulary.modes[m].label.get(self.lang) for m in pack.meta.tie_break),
+                source=self.cite(pack.meta.tie_break_source))),
             Paragraph(text=self.t("method_knowledge", name=rec.rule_pack.name, version=rec.rule_pack.version,
                                   total=len(pack.rules), fired=len(rec.trace))),
             Paragraph(text=self.t("method_dates", as_of=self.date_text(self.as_of))),

@@ -68,7 +68,18 @@ class Formula(Block):
     text: str
 
 
-AnyBlock = Annotated[Union[Subheading, Paragraph, Bullets, Table, Formula], Field(discriminator="kind")]
+class Figure(Block):
+    """A chart: ``png`` and ``svg`` are the same picture, base64-encoded; ``width_mm`` on paper."""
+
+    kind: Literal["figure"] = "figure"
+    alt: str
+    caption: str
+    png: str
+    svg: str
+    width_mm: float
+
+
+AnyBlock = Annotated[Union[Subheading, Paragraph, Bullets, Table, Formula, Figure], Field(discriminator="kind")]
 
 
 class Section(Block):

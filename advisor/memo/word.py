@@ -11,7 +11,7 @@ import io
 import zipfile
 from typing import Any
 
-from advisor.memo.model import Bullets, Entry, Formula, Memo, Paragraph, Subheading, Table
+from advisor.memo.model import Bullets, Entry, Figure, Formula, Memo, Paragraph, Subheading, Table
 from advisor.memo.text import layout
 
 PAGE_MM = (210, 297)  # A4
@@ -120,6 +120,19 @@ def _block(document: Any, block: Any, memo: Memo) -> None:
         run.font.size = Pt(9)
     elif isinstance(block, Table):
         _table(document, block)
+    elif isinstance(block, Figure):
+        _figure(document, block)
+
+
+def _figure(document: Any, block: Figure) -> None:
+    """The chart's PNG at its width on paper (at most the text width), and its caption."""
+    import base64
+
+    from docx.shared import Mm
+
+    width = min(block.width_mm, PAGE_MM[0] - 2 * MARGIN_MM[1])
+    document.add_picture(io.BytesIO(base64.b64decode(block.png)), width=Mm(width))
+    _muted(document.add_paragraph().add_run(block.caption), 8.5)
 
 
 def _entry(paragraph: Any, item: Entry, memo: Memo) -> None:

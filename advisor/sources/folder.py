@@ -15,6 +15,7 @@ SUFFIXES = {
     ".csv": "csv", ".tsv": "csv",
     ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".yaml": "document", ".yml": "document", ".json": "document",
+    ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx",  # an .xls gets a message saying to save it as .xlsx
 }
 
 

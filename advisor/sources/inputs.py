@@ -1,6 +1,7 @@
 """All the inputs of a batch run as one stream of numbered records.
 
-An input is a CSV, JSONL or YAML/JSON file, a folder of them, or ``-`` for standard input. The
+An input is a CSV, JSONL, YAML/JSON file or Excel workbook, a folder of them, or ``-`` for
+standard input. The
 kind comes from the file suffix; standard input and unknown suffixes are recognised from the
 first line (``--input-format`` forces one). Records are numbered from 1 across all inputs, in
 input order, so record N is the N-th row of the output.
@@ -19,29 +20,33 @@ from advisor.sources.folder import SUFFIXES, folder_files
 from advisor.sources.jsonl import parse_line, read_jsonl
 from advisor.sources.records import Record, Unreadable
 from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, open_text
+from advisor.sources.xlsx import is_workbook, read_workbook_file
 
-INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json")
-_KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document"}
+INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json", "xlsx")
+_KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document", "xlsx": "xlsx"}
 
 
-def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_format: str = "auto") -> Iterator[Record]:
-    """Every record of every input in ``paths``, in order; raises ``SourceError`` for an unreadable input."""
+def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_format: str = "auto",
+                sheet: str | None = None) -> Iterator[Record]:
+    """Every record of every input in ``paths``, in order; raises ``SourceError`` for an unreadable input.
+    ``sheet``: the sheet to read in each workbook (default: its first visible sheet)."""
     check_inputs(paths)
     forced = _KIND_OF_FORMAT.get(input_format)
     numbers = itertools.count(1)
     for path in paths:
         if path != STDIN and Path(path).is_dir():
             for file in folder_files(path):
-                yield from _read_file(str(file), SUFFIXES[file.suffix.lower()], encoding, numbers, in_folder=True)
+                yield from _read_file(str(file), SUFFIXES[file.suffix.lower()], encoding, numbers, in_folder=True,
+                                      sheet=sheet)
         else:
             kind = forced if path == STDIN else (forced or SUFFIXES.get(Path(path).suffix.lower()))
-            yield from _read_file(path, kind, encoding, numbers, in_folder=False)
+            yield from _read_file(path, kind, encoding, numbers, in_folder=False, sheet=sheet)
 
 
 def check_inputs(paths: Sequence[str]) -> None:
     """Fail before any work if an input is missing (a typo should not cost a half-done run)."""
     if not paths:
-        raise SourceError("no input given; name CSV, JSONL, YAML or JSON files, folders, or - for standard input")
+        raise SourceError("no input given; name CSV, JSONL, YAML, JSON or Excel files, folders, or - for standard input")
     if list(paths).count(STDIN) > 1:
         raise SourceError("standard input (-) can be read only once")
     for path in paths:
@@ -50,7 +55,10 @@ def check_inputs(paths: Sequence[str]) -> None:
 
 
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],
-               in_folder: bool) -> Iterator[Record]:
+               in_folder: bool, sheet: str | None = None) -> Iterator[Record]:
+    if kind == "xlsx" or (kind is None and path != STDIN and is_workbook(path)):  # a workbook is not text
+        yield from read_workbook_file(path, numbers, sheet)
+        return
     text = open_text(path, encoding)
     name, record = text.name, None
     try:

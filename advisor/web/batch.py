@@ -76,7 +76,7 @@ def read_upload(data: bytes, filename: str | None, max_rows: int) -> list[Any]:
             for record in read_inputs([path]):
                 if len(records) == max_rows:
                     raise TooManyRows(max_rows)
-                records.append(record._replace(source=shown))
+                records.append(record._replace(source=record.source.replace(path, shown)))  # a sheet's row stays
         except SourceError as exc:
             raise SourceError(exc.message.replace(path, shown), exc.hint) from None
     return records

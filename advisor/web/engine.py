@@ -92,6 +92,6 @@ class Engine:
 
         errors: list[tuple[int, str]] = []
         scorer = Scorer(self.rules_dir, lang, options=RunOptions(as_of=as_of))
-        report = run_batch(records, scorer, make_format(fmt, lang), out, to_file=True,
+        report = run_batch(records, scorer, make_format(fmt, lang, scorer.advisor.pack), out, to_file=True,
                            on_error=lambda number, message: errors.append((number, message)))
         return report, errors

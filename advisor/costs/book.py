@@ -1,0 +1,224 @@
+"""The cost book: a rule pack's price book and cost model, checked against each other.
+
+A pack brings ``prices:`` (prices.yaml) and ``costs:`` (costs.yaml); a pack without them uses
+the bundled ones. ``with_overrides`` lays a user's price file (``--prices FILE``, the shape of
+prices.yaml with only the items to change) over a book. Every problem names the file, the
+item or component, and what is allowed; nothing is computed from a book that did not pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from advisor.costs.schema import CostsSection, PriceItem, PricesSection, Server
+from advisor.errors import PriceBookError, RuleLoadError
+from advisor.vocabulary import vocabulary
+
+PRICES_FILE = "prices.yaml"
+COSTS_FILE = "costs.yaml"
+
+# What each quantity is measured in, so the unit its price must have, and how often it is paid.
+_METERED = {"input_tokens": "CNY/million tokens", "output_tokens": "CNY/million tokens",
+            "energy": "CNY/kWh", "card_hours": "CNY/card-hour"}
+_PER_FOR_UNIT = {"CNY": "once", "CNY/year": "year"}
+
+
+@dataclass(frozen=True)
+class CostBook:
+    """A validated price book and cost model."""
+
+    prices: PricesSection
+    costs: CostsSection
+    origin: str  # where the prices come from: a pack folder, and a price file laid over it
+
+    def item(self, item_id: str) -> PriceItem:
+        """The price item ``item_id`` (the book was checked: every referenced id exists)."""
+        return self.prices.items[item_id]
+
+    @functools.cached_property
+    def servers(self) -> tuple[Server, ...]:
+        """The servers, smallest total memory first (then cheapest)."""
+        return tuple(sorted(self.prices.servers, key=lambda s: (s.cards * s.card_memory_gb, s.cny)))
+
+
+def pack_book(prices: tuple[str, Any] | None, costs: tuple[str, Any] | None, root: str) -> CostBook:
+    """The book of a pack from its raw ``prices`` and ``costs`` sections, each ``(file name, data)``;
+    a section the pack lacks is taken from the bundled pack. Raises ``RuleLoadError``."""
+    origin = root
+    if prices is None or costs is None:
+        bundled = _bundled_sections()
+        origin += "".join(f"; {bundled[k][0]} from the bundled pack" for k, v in (("prices", prices), ("costs", costs))
+                          if v is None)
+        prices = prices or bundled["prices"]
+        costs = costs or bundled["costs"]
+    problems: list[str] = []
+    price_section = _validate(PricesSection, prices, "prices", problems)
+    cost_section = _validate(CostsSection, costs, "costs", problems)
+    if price_section is not None and cost_section is not None:
+        problems += check(price_section, cost_section, prices[0], costs[0])
+    if problems:
+        raise RuleLoadError(problems, root)
+    return CostBook(price_section, cost_section, origin)  # type: ignore[arg-type]
+
+
+@functools.cache
+def _bundled_sections() -> dict[str, tuple[str, Any]]:
+    """The bundled ``prices`` and ``costs`` sections, as read from their files."""
+    import yaml
+
+    from advisor.engine.loader import bundled_rules_dir
+
+    out = {}
+    for name, filename in (("prices", PRICES_FILE), ("costs", COSTS_FILE)):
+        path = bundled_rules_dir() / filename
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        out[name] = (filename, data[name])
+    return out
+
+
+def _validate(model: Any, section: tuple[str, Any], name: str, problems: list[str]) -> Any:
+    filename, data = section
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems += [f"{filename}: {where(name, err)}" for err in exc.errors(include_url=False)]
+        return None
+
+
+def where(section: str, err: Any) -> str:
+    """A pydantic error as ``prices.items.electricity.cny: the low end ...``."""
+    path = ".".join([section, *(str(p) for p in err["loc"] if not str(p).startswith("function-"))])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"{path.rpartition('.')[0]}: unknown key '{err['loc'][-1]}'"
+    if err["type"] == "missing":
+        return f"{path}: required"
+    return f"{path}: {msg}"
+
+
+def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_file: str) -> list[str]:
+    """Cross-references: every price a component names exists and has the unit its quantity needs."""
+    problems: list[str] = []
+    items = prices.items
+    voc = vocabulary()
+    modes = voc.outputs["modes"]
+
+    def need(item_id: str, units: tuple[str, ...], where_: str) -> PriceItem | None:
+        item = items.get(item_id)
+        if item is None:
+            problems.append(f"{costs_file}: {where_}: no price item '{item_id}' in {prices_file}"
+                            f"{_suggest(item_id, items)}")
+        elif item.unit not in units:
+            problems.append(f"{costs_file}: {where_}: the price '{item_id}' is in {item.unit}; "
+                            f"this use needs {' or '.join(units)}")
+        return item
+
+    for mode in costs.modes:
+        if mode not in modes:
+            problems.append(f"{costs_file}: costs.modes: '{mode}' is not a deployment mode{_suggest(mode, modes)}; "
+                            f"allowed: {', '.join(modes)}")
+    for mode in modes:
+        if mode not in costs.modes:
+            problems.append(f"{costs_file}: costs.modes: no components for the mode '{mode}'")
+    for mode, components in costs.modes.items():
+        for component in components:
+            for alt in component.alternatives():
+                at = f"costs.modes.{mode}.{component.id}"
+                quantity = alt.quantity if isinstance(alt.quantity, str) else None
+                if quantity in _METERED:
+                    if alt.per != "month":
+                        problems.append(f"{costs_file}: {at}: '{quantity}' is counted per month: use 'per: month'")
+                    need(alt.price, (_METERED[quantity],), at)  # type: ignore[index]
+                elif quantity == "users":
+                    if alt.per != "year":
+                        problems.append(f"{costs_file}: {at}: a price per user per year is paid 'per: year'")
+                    need(alt.price, ("CNY/user/year",), at)
+                elif quantity in ("one", "hardware"):
+                    item = need(alt.price, tuple(_PER_FOR_UNIT), at)
+                    if item is not None and item.unit in _PER_FOR_UNIT and _PER_FOR_UNIT[item.unit] != alt.per:
+                        problems.append(f"{costs_file}: {at}: the price '{alt.price}' is in {item.unit}: "
+                                        f"use 'per: {_PER_FOR_UNIT[item.unit]}'")
+                else:  # a count of something (person-days): priced per unit, paid once or yearly
+                    if alt.per == "month":
+                        problems.append(f"{costs_file}: {at}: a fixed quantity is paid 'per: once' or 'per: year'")
+                    need(alt.price, ("CNY/person-day",), at)
+    need(costs.power.electricity, ("CNY/kWh",), "costs.power.electricity")
+    need(costs.power.pue, ("ratio",), "costs.power.pue")
+    need(costs.break_even.api_input, ("CNY/million tokens",), "costs.break_even.api_input")
+    need(costs.break_even.api_output, ("CNY/million tokens",), "costs.break_even.api_output")
+    need(costs.break_even.rental, ("CNY/card-hour",), "costs.break_even.rental")
+    use_cases = voc.enums["use_case"]
+    for use_case in costs.usage.daily_tokens_by_use_case:
+        if use_case not in use_cases:
+            problems.append(f"{costs_file}: costs.usage.daily_tokens_by_use_case: '{use_case}' is not a use case"
+                            f"{_suggest(use_case, use_cases)}")
+    if not prices.servers:
+        problems.append(f"{prices_file}: prices.servers: list at least one server")
+    ids = [s.id for s in prices.servers]
+    for twice in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"{prices_file}: prices.servers: the id '{twice}' is used twice")
+    return problems
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# --- a user's price file ---------------------------------------------------------------------------
+
+
+def with_overrides(book: CostBook, path: str | Path) -> CostBook:
+    """``book`` with the items and servers of the price file ``path`` in place of its own.
+
+    The file has the shape of prices.yaml: ``prices:`` with ``items:`` (each replaces the item of
+    the same id, which must exist) and/or ``servers:`` (each replaces the server of the same id,
+    or adds one). Raises ``PriceBookError`` naming the file and the problem.
+    """
+    import yaml
+
+    name = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise PriceBookError(f"{name}: cannot read the price file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PriceBookError(f"{name}: the price file is not UTF-8 text (byte {exc.start})") from None
+    try:
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        raise PriceBookError(f"{name}:{at} broken YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(raw, dict) or set(raw) != {"prices"} or not isinstance(raw["prices"], dict):
+        raise PriceBookError(f"{name}: a price file is a mapping with one key, 'prices:', holding 'items:' "
+                             "and/or 'servers:' as in the bundled rules/prices.yaml")
+    problems: list[str] = []
+    given = _validate(PricesSection, (name, raw["prices"]), "prices", problems)
+    if given is None:
+        raise PriceBookError.of(name, problems)
+    items = dict(book.prices.items)
+    for item_id, item in given.items.items():
+        if item_id not in items:
+            problems.append(f"{name}: prices.items: no item '{item_id}' to replace{_suggest(item_id, items)}; "
+                            f"the items are: {', '.join(items)}")
+        items[item_id] = item
+    servers = {s.id: s for s in book.prices.servers}
+    ids = [s.id for s in given.servers]
+    for twice in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"{name}: prices.servers: the id '{twice}' is used twice")
+    for server in given.servers:
+        servers[server.id] = server
+    merged = PricesSection(items=items, servers=list(servers.values()))
+    if not problems:
+        problems = [p.replace(f"{PRICES_FILE}: ", f"{name}: ", 1) for p in
+                    check(merged, book.costs, PRICES_FILE, COSTS_FILE)]
+    if problems:
+        raise PriceBookError.of(name, problems)
+    return CostBook(merged, book.costs, f"{book.origin} + {name}")

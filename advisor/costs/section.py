@@ -1,0 +1,476 @@
+"""The ``costs`` and ``break_even`` keys of a recommendation (contract §4.3), in one language.
+
+``Estimator`` holds a cost book and turns what a recommendation has decided (the modes, best
+first; the advised model size) and the profile's resolved facts (size, budget, users, tokens, use
+cases) into the JSON data of ``ModeCost`` entries and of a ``BreakEven`` (the recommendation
+model validates it; the batch writes it as it is). The arithmetic is in ``estimate`` and
+``break_even``; this module adds the budget verdict and says, in words, what was assumed.
+
+A batch scores many profiles, most of them new: the parts that depend on few values (the
+hardware for a model size and concurrency, a mode's priced components for the measures they
+use, the wording of each component) are kept in bounded caches, so a new profile costs little
+more than its budget verdict and its own usage figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from advisor.costs import money as fmt
+from advisor.costs.book import CostBook, with_overrides
+from advisor.costs.break_even import BreakEven as Figures
+from advisor.costs.break_even import break_even
+from advisor.costs.estimate import price_line
+from advisor.costs.sizing import Hardware, concurrency, plan
+from advisor.costs.usage import Usage, usage
+from advisor.ui_text import TextTable
+from advisor.vocabulary import vocabulary
+
+ct = TextTable("advisor.costs", "text.yaml")
+BUDGET_NUMBER_FIELD = "budget_cny"  # as advisor.engine.loader names it in the resolved facts
+CACHED = 4096  # entries of each cache
+RECENT = 256  # entries of the caches of whole sections
+# The measures a price is simply multiplied by (one user, one million tokens), and the usage of
+# one of each, with which such a component is priced once.
+_LINEAR = {"users": lambda use: use.users, "input_tokens": lambda use: use.input_mtokens,
+           "output_tokens": lambda use: use.output_mtokens}
+_UNIT_USAGE = Usage(users=1, users_from="given", public_factor=1.0, monthly_tokens=2_000_000, tokens_given=True,
+                    daily_tokens=0, working_days=1.0, input_share=0.5)  # 1 user, 1 M input and 1 M output tokens
+_TOKENS = frozenset({"input_tokens", "output_tokens"})
+_HARDWARE = frozenset({"hardware", "energy", "card_hours"})
+_ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
+
+
+def cost_estimator(pack: Any, prices: str | None = None) -> "Estimator":
+    """The estimator for a loaded rule pack, with the price file ``prices`` laid over its price
+    book when given (made once per pack and file; ``PriceBookError`` for a bad file)."""
+    key = (id(pack), prices)
+    found = _ESTIMATORS.get(key)
+    if found is None or found.pack is not pack:
+        book = pack.book if prices is None else with_overrides(pack.book, prices)
+        found = _ESTIMATORS[key] = Estimator(book, pack.thresholds.budget, pack.vocabulary.modes, pack)
+    return found
+
+
+class _Cache(dict):
+    """A dict that starts again when full (``size`` entries)."""
+
+    def __init__(self, size: int = CACHED) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> Any:
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
+
+
+class Budget:
+    """The budget a mode's first year is compared with: an amount, or a band's limits."""
+
+    def __init__(self, band: str, amount: int | None, bands: Any) -> None:
+        self.amount, self.band = amount, band
+        self.lower: int | None = None
+        self.upper: int | None = None
+        self.label: Any = band
+        if amount is None:
+            for i, row in enumerate(bands.bands):
+                if row.value == band:
+                    self.lower = bands.bands[i - 1].below if i > 0 else 0
+                    self.upper = row.below
+                    self.label = row.label or band
+                    break
+
+    def limit(self) -> float | None:
+        """The amount a cost is checked against (None: an open-ended band)."""
+        return self.amount if self.amount is not None else self.upper
+
+    def within(self, first_year: tuple[int, int]) -> bool | None:
+        """True when even the high end fits, False when even the low end does not, else None."""
+        low, high = first_year
+        limit = self.limit()
+        if limit is None:  # an open-ended band: only its lower limit says anything
+            return True if self.lower is not None and high <= self.lower else None
+        if high <= limit:
+            return True
+        if low > limit:
+            return False
+        return None
+
+    def far_beyond(self, first_year: tuple[int, int], factor: float) -> bool:
+        """True when the lowest first-year cost exceeds ``factor`` × the budget."""
+        limit = self.limit()
+        return limit is not None and first_year[0] > factor * limit
+
+    def assumption(self, lang: str) -> str:
+        """What the costs were compared with, in words."""
+        if self.amount is not None:
+            return ct("budget_amount", lang, budget=fmt.money(self.amount, lang))
+        label = self.label.get(lang) if hasattr(self.label, "get") else str(self.label)
+        if self.upper is None:
+            return ct("budget_band_open", lang, band=self.band, label=label, limit=fmt.money(self.lower or 0, lang))
+        return ct("budget_band", lang, band=self.band, label=label, limit=fmt.money(self.upper, lang))
+
+
+class Estimator:
+    """Costs and break-even for one cost book and one set of budget bands."""
+
+    def __init__(self, book: CostBook, budget_bands: Any, mode_labels: Mapping[str, Any], pack: Any = None) -> None:
+        self.pack = pack
+        self.book = book
+        self.bands = budget_bands
+        self.mode_labels = mode_labels
+        # What each mode's components measure (users, tokens, hardware...): what its figures depend on.
+        self._measures = {mode: _measures(components) for mode, components in book.costs.modes.items()}
+        self._component_measures = {(mode, c.id): _measures([c]) for mode, components in book.costs.modes.items()
+                                    for c in components}
+        self._lines = _Cache()  # (mode, component, size, lang, what it measures) -> a priced component
+        self._units = _Cache()  # (mode, component, size, lang) -> a component priced for one user or one M tokens
+        self._hardware = _Cache()  # (params, concurrency) -> Hardware
+        self._figures = _Cache()  # (size, tokens, share, hardware) -> break-even figures
+        self._priced = _Cache()  # (mode, size, lang, what it measures) -> totals and components
+        self._words = _Cache()  # wording that depends on few values
+        self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
+        self._budgets = _Cache()  # (band, amount) -> Budget
+        # The sections' data, by what they read (shared between profiles: read-only). A few are
+        # enough: the conflicts, costs and break-even of one profile are built one after another,
+        # and the batch keeps each section's JSON on its own.
+        self._outputs = _Cache(RECENT)
+
+    # --- the figures -----------------------------------------------------------------------------
+
+    def usage(self, facts: Mapping[str, Any]) -> Usage:
+        """Users and monthly tokens, given or estimated."""
+        return usage(facts, self.book.costs.usage)
+
+    def hardware(self, max_params_b: float | None, users: int) -> Hardware:
+        """The servers for the top of the advised size range (the pack's default size when none)."""
+        sizing = self.book.costs.sizing
+        key = (max_params_b if max_params_b is not None else sizing.default_params_b, concurrency(users, sizing))
+        found = self._hardware.get(key)
+        return found if found is not None else self._hardware.put(key, plan(key[0], sizing, self.book.servers, key[1]))
+
+    def figures(self, size: str, use: Usage, hardware: Hardware) -> Figures:
+        """The break-even figures (``advisor.costs.break_even``)."""
+        key = (size, use.monthly_tokens, use.input_share, hardware.servers_key)
+        found = self._figures.get(key)
+        return found if found is not None else self._figures.put(key, break_even(size, use, hardware, self.book))
+
+    def _budget(self, facts: Mapping[str, Any]) -> Budget:
+        key = (facts["budget"], facts.get(BUDGET_NUMBER_FIELD))
+        found = self._budgets.get(key)
+        return found if found is not None else self._budgets.put(key, Budget(key[0], key[1], self.bands))
+
+    # --- the recommendation's keys -----------------------------------------------------------------
+
+    def costs(self, facts: Mapping[str, Any], modes: Sequence[str], max_params_b: float | None,
+              lang: str) -> list[dict[str, Any]]:
+        """``costs`` as JSON data of ``ModeCost``: one entry per mode, in the order of ``modes``
+        (best first). ``facts`` are the resolved profile values: size, employees, users,
+        monthly_tokens, use_cases, public_facing, budget (the band) and budget_cny (the amount,
+        or None)."""
+        key = ("costs", _usage_key(facts), facts["budget"], facts.get(BUDGET_NUMBER_FIELD), max_params_b, lang)
+        entries = self._outputs.get(key)  # every mode's entry, in whatever order the modes come
+        if entries is None:
+            entries = self._outputs.put(key, self._entries(facts, max_params_b, lang))
+        return [entries[mode] for mode in modes]
+
+    def _entries(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> dict[str, dict[str, Any]]:
+        use = self.usage(facts)
+        hardware = self.hardware(max_params_b, use.users)
+        size = facts["size"]
+        budget = self._budget(facts)
+        factor = self.book.costs.budget.far_beyond_factor
+        said = budget.assumption(lang)
+        shared = self._shared(use, hardware, facts, lang)
+        out = {}
+        for mode in self.book.costs.modes:
+            first, three, components = self._priced_mode(mode, size, use, hardware, lang)
+            far = budget.far_beyond(first, factor)
+            head = [said, ct("far_beyond", lang, factor=fmt.sig(factor))] if far else [said]
+            out[mode] = {  # the keys and types of advisor.recommendation.ModeCost, in its order
+                "mode": mode,
+                "label": self.mode_labels[mode].label.get(lang),
+                "first_year_cny": list(first),
+                "three_year_cny": list(three),
+                "within_budget": budget.within(first),
+                "far_beyond_budget": far,
+                "components": components,
+                "assumptions": head + shared["modes"][mode],
+            }
+        return out
+
+    def budget_conflict(self, facts: Mapping[str, Any], modes: Sequence[str], allowed: Sequence[str],
+                        max_params_b: float | None, lang: str) -> str | None:
+        """When the first of ``modes`` (the recommended one) is far beyond the budget, the conflict
+        in words and what resolves it (the cheapest of the ``allowed`` modes that fits, when one
+        does); else None. ``facts`` as for ``costs``."""
+        entries = self.costs(facts, modes, max_params_b, lang)
+        chosen = entries[0]
+        if not chosen["far_beyond_budget"]:
+            return None
+        limit = self._budget(facts).limit()
+        fits = [e for e in entries[1:] if e["within_budget"] and e["mode"] in allowed]
+        text = ct("conflict_budget", lang, mode=chosen["label"], low=fmt.money(chosen["first_year_cny"][0], lang),
+                  factor=fmt.sig(self.book.costs.budget.far_beyond_factor), budget=fmt.money(limit or 0, lang))
+        if fits:
+            other = min(fits, key=lambda e: e["first_year_cny"][1])
+            text += ct("conflict_budget_other", lang, mode=other["label"],
+                       cny=fmt.money_range(other["first_year_cny"], lang))
+        return text
+
+    def break_even(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> dict[str, Any]:
+        """``break_even`` as JSON data of ``BreakEven``: own servers for the advised model against
+        the API. ``facts``: size, employees, users, monthly_tokens, use_cases, public_facing."""
+        key = ("break_even", _usage_key(facts), max_params_b, lang)
+        found = self._outputs.get(key)
+        if found is None:
+            use = self.usage(facts)
+            hw = self.hardware(max_params_b, use.users)
+            found = self._outputs.put(key, self._shared(use, hw, facts, lang)["break_even"])
+        return found
+
+    def _break_even(self, use: Usage, hw: Hardware, shared: dict[str, Any], size: str, lang: str) -> dict[str, Any]:
+        be = self.figures(size, use, hw)
+        spec = self.book.costs.break_even
+        if be.months is None:
+            formula = ct("be_never", lang, api=fmt.money(be.monthly_api, lang), power=fmt.money(be.monthly_power, lang))
+        else:
+            formula = ct("be_formula", lang, capex=f"{be.capex:,}", api=f"{be.monthly_api:,.2f}",
+                         power=f"{be.monthly_power:,.2f}", months=f"{be.months:g}")
+        best, worst = (ct("be_months", lang, months=f"{m:g}") if m is not None else ct("be_no", lang)
+                       for m in be.months_range)
+        assumptions = [
+            ct("be_mid", lang, capex=fmt.money_range(be.capex_span, lang), api=fmt.money_range(be.api_span, lang),
+               power=fmt.money_range(be.power_span, lang)),
+            ct("be_api", lang, tokens=fmt.count(use.monthly_tokens, lang), input=fmt.share(use.input_share),
+               in_price=fmt.money_range(self.book.item(spec.api_input).range_for(size), lang),
+               out_price=fmt.money_range(self.book.item(spec.api_output).range_for(size), lang)),
+            shared["tokens"],
+            shared["hardware"],
+            shared["energy"],
+            ct("be_capex", lang),
+            ct("be_memory", lang),
+            ct("be_range", lang, best=best, worst=worst),
+        ]
+        return {  # the keys and types of advisor.recommendation.BreakEven, in its order
+            "months": be.months,
+            "capex_cny": be.capex,
+            "monthly_api_cny": float(be.monthly_api),
+            "monthly_power_cny": float(be.monthly_power),
+            "monthly_tokens": be.monthly_tokens,
+            "months_range": list(be.months_range),
+            "ranges": {"capex_cny": list(be.capex_span), "monthly_api_cny": [float(x) for x in be.api_span],
+                       "monthly_power_cny": [float(x) for x in be.power_span],
+                       "monthly_rental_cny": [float(x) for x in be.rental_span]},
+            "users": use.users,
+            "estimated": use.estimated(),
+            "hardware": self._hardware_data(hw, lang),
+            "formula": formula,
+            "assumptions": assumptions,
+            "source": spec.source,
+        }
+
+    # --- the parts ---------------------------------------------------------------------------------
+
+    def _priced_mode(self, mode: str, size: str, use: Usage, hardware: Hardware,
+                     lang: str) -> tuple[tuple[int, int], tuple[int, int], list[dict[str, Any]]]:
+        """A mode's totals and components (JSON data of ``CostComponent``), kept on what its
+        components measure."""
+        measures = self._measures[mode]
+        key = (mode, size, lang,
+               use.users if "users" in measures else None,
+               (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
+               hardware.servers_key if measures & _HARDWARE else None)
+        found = self._priced.get(key)
+        if found is None:
+            lines = [self._line(mode, component, size, use, hardware, lang) for component in self.book.costs.modes[mode]]
+            first = (sum(x["cny"][0] for x in lines), sum(x["cny"][1] for x in lines))
+            three = (sum(x["three_year_cny"][0] for x in lines), sum(x["three_year_cny"][1] for x in lines))
+            found = self._priced.put(key, (first, three, lines))
+        return found
+
+    def _line(self, mode: str, component: Any, size: str, use: Usage, hardware: Hardware, lang: str) -> dict[str, Any]:
+        """One component priced (JSON data of ``CostComponent``), kept on what it measures."""
+        measures = self._component_measures[mode, component.id]
+        linear = _LINEAR.get(next(iter(measures))) if len(measures) == 1 else None
+        if linear is not None:  # price × one measure of the profile: the line for 1, scaled
+            unit = self._units.get((mode, component.id, size, lang))
+            if unit is None:
+                line = price_line(component, size, _UNIT_USAGE, hardware, self.book)
+                unit = self._units.put((mode, component.id, size, lang), (
+                    line.first_year_exact, line.three_year_exact,
+                    {"item": line.id, "label": component.label.get(lang), "paid": line.per,
+                     "source": "; ".join(line.sources)}))
+            value = linear(use)
+            (f_low, f_high), (t_low, t_high), words = unit
+            return {"item": words["item"], "label": words["label"],
+                    "cny": [round(f_low * value), round(f_high * value)],
+                    "three_year_cny": [round(t_low * value), round(t_high * value)],
+                    "paid": words["paid"], "source": words["source"]}
+        key = (mode, component.id, size, lang,
+               use.users if "users" in measures else None,
+               (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
+               hardware.servers_key if measures & _HARDWARE else None)
+        found = self._lines.get(key)
+        if found is None:
+            line = price_line(component, size, use, hardware, self.book)
+            found = self._lines.put(key, {
+                "item": line.id, "label": component.label.get(lang), "cny": list(line.first_year),
+                "three_year_cny": list(line.three_year), "paid": line.per, "source": "; ".join(line.sources)})
+        return found
+
+    def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str) -> dict[str, Any]:
+        """What follows from the usage and hardware alone: the assumptions several entries share,
+        each mode's assumptions but the budget's, and the whole break-even (kept on those values)."""
+        size = facts["size"]
+        key = ("shared", use, facts.get("employees"), tuple(facts.get("use_cases") or ()), size,
+               hardware.params_b, hardware.concurrency, lang)
+        found = self._usage_words.get(key)
+        if found is not None:
+            return found
+        shared = {
+            "users": self._users(use, facts, lang),
+            "tokens": self._tokens(use, facts, lang),
+            "estimated": use.estimated(),
+            **self._hardware_words(hardware, size, lang),
+        }
+        shared["modes"] = {mode: self._assumptions(mode, shared, size, lang) for mode in self.book.costs.modes}
+        shared["break_even"] = self._break_even(use, hardware, shared, size, lang)
+        return self._usage_words.put(key, shared)
+
+    def _assumptions(self, mode: str, shared: dict[str, Any], size: str, lang: str) -> list[str]:
+        """The assumptions a mode's components rest on: usage, hardware and each component's basis."""
+        measures = self._measures[mode]
+        head = []
+        metered = bool(measures & _TOKENS)
+        if "users" in measures or (metered and "monthly_tokens" in shared["estimated"]):
+            head.append(shared["users"])
+        if metered:
+            head.append(shared["tokens"])
+        if "hardware" in measures:
+            head += [shared["hardware"], shared["rental"]]
+        if "energy" in measures:
+            head.append(shared["energy"])
+        return head + list(self._component_words(mode, size, lang))
+
+    def _component_words(self, mode: str, size: str, lang: str) -> tuple[str, ...]:
+        """What each component of ``mode`` assumes, in words (and where the prices come from)."""
+        key = ("components", mode, size, lang)
+        found = self._words.get(key)
+        if found is not None:
+            return found
+        lines: list[str] = []
+        based: dict[str, list[str]] = {}  # the same basis for several components: said once
+        for component in self.book.costs.modes[mode]:
+            if len(component.alternatives()) > 1:
+                options = ct("alternative_sep", lang).join(
+                    ct("alternative_paid", lang, label=self.book.item(alt.price).label.get(lang),
+                       per=ct(f"per_{alt.per}", lang)) for alt in component.alternatives())
+                lines.append(ct("alternatives", lang, label=component.label.get(lang), options=options))
+            if component.basis is not None:
+                basis = self._basis(component, size, lang)
+                if basis not in based:
+                    based[basis] = []
+                    lines.append(basis)
+                based[basis].append(component.label.get(lang))
+        lines = [ct("basis", lang, label=ct("list_sep", lang).join(based[line]), basis=line) if line in based else line
+                 for line in lines]
+        return self._words.put(key, (*lines, ct("book", lang)))
+
+    def _basis(self, component: Any, size: str, lang: str) -> str:
+        q = component.alternatives()[0].quantity
+        if component.factor is not None:
+            low, high = fmt.share(component.factor[0]), fmt.share(component.factor[1])
+        else:
+            span = q[size] if isinstance(q, dict) else q if isinstance(q, tuple) else (1.0, 1.0)
+            low, high = fmt.sig(span[0]), fmt.sig(span[1])
+        return component.basis.get(lang).format(low=low, high=high)
+
+    # --- wording of the shared assumptions ---------------------------------------------------------
+
+    def _users(self, use: Usage, facts: Mapping[str, Any], lang: str) -> str:
+        users = f"{use.users:,}"
+        public = ct("users_public", lang, factor=fmt.sig(use.public_factor)) if use.public_factor != 1 else ""
+        if use.users_from == "given":
+            return ct("users_given", lang, users=users)
+        if use.users_from == "employees":
+            return ct("users_employees", lang, users=users, employees=f"{facts['employees']:,}",
+                      share=fmt.share(self.book.costs.usage.users_per_employee), public=public)
+        size = vocabulary().label("size", facts["size"], lang)
+        return ct("users_size", lang, users=users, size=size, public=public)
+
+    def _tokens(self, use: Usage, facts: Mapping[str, Any], lang: str) -> str:
+        tokens, share = fmt.count(use.monthly_tokens, lang), fmt.share(use.input_share)
+        if use.tokens_given:
+            return ct("tokens_given", lang, tokens=tokens, input=share)
+        cases = facts.get("use_cases") or []
+        names = ct("list_sep", lang).join(vocabulary().label("use_case", u, lang) for u in cases)
+        return ct("tokens_estimated", lang, tokens=tokens, users=f"{use.users:,}", days=fmt.sig(use.working_days),
+                  daily=f"{use.daily_tokens:,}", cases=ct("tokens_cases", lang, cases=names) if cases else "",
+                  input=share)
+
+    def _hardware_words(self, hw: Hardware, size: str, lang: str) -> dict[str, str]:
+        """The hardware, its electricity and what renting it instead costs, in words."""
+        key = ("hardware", hw.params_b, hw.concurrency, size, lang)
+        found = self._words.get(key)
+        if found is not None:
+            return found
+        power = self.book.costs.power
+        options = ct("option_sep", lang).join(
+            ct("hardware_option", lang, origin=ct(f"origin_{o.server.origin}", lang), count=o.count,
+               server=o.server.label.get(lang), cny=fmt.money_range(o.cny, lang))
+            for o in hw.options)
+        rental = self.book.item(self.book.costs.break_even.rental).range_for(size)
+        cards = hw.cards
+        monthly = (rental[0] * cards[0] * power.hours_per_month, rental[1] * cards[1] * power.hours_per_month)
+        return self._words.put(key, {
+            "hardware": ct("hardware", lang, params=fmt.sig(hw.params_b), precision=hw.precision,
+                           weights=_gb(hw.weights_gb), kv=_gb(hw.kv_gb), concurrency=f"{hw.concurrency:,}",
+                           context=f"{hw.context_tokens:,}", reference=hw.reference.name, total=_gb(hw.memory_gb),
+                           options=options),
+            "energy": ct("energy", lang, kw=fmt.figure_range(hw.power_kw, lang), hours=fmt.sig(power.hours_per_month),
+                         pue=fmt.figure_range(self.book.item(power.pue).range_for(size), lang),
+                         price=fmt.money_range(self.book.item(power.electricity).range_for(size), lang)),
+            "rental": ct("rental", lang, cards=_cards(cards), rental=fmt.money_range(monthly, lang)),
+        })
+
+    def _hardware_data(self, hw: Hardware, lang: str) -> dict[str, Any]:
+        """The JSON data of ``HardwarePlan``."""
+        return {
+            "params_b": _plain(hw.params_b),
+            "memory_gb": float(round(hw.memory_gb, 1)),
+            "concurrency": hw.concurrency,
+            "accelerators": list(hw.cards),
+            "servers": [{"server": o.server.id, "label": o.server.label.get(lang), "origin": o.server.origin,
+                         "count": o.count, "cards": o.cards} for o in hw.options],
+        }
+
+
+def _usage_key(facts: Mapping[str, Any]) -> tuple:
+    """The profile values the usage estimate and its wording read."""
+    return (facts["size"], facts.get("employees"), facts.get("users"), facts.get("monthly_tokens"),
+            tuple(facts.get("use_cases") or ()), bool(facts.get("public_facing")))
+
+
+def _measures(components: Sequence[Any]) -> frozenset[str]:
+    """The measures a mode's components use: ``hardware``, ``users``, ``input_tokens``..."""
+    found = set()
+    for component in components:
+        if component.quantity == "hardware":
+            found.add("hardware")
+        found.update(alt.quantity for alt in component.alternatives() if isinstance(alt.quantity, str))
+    return frozenset(found)
+
+
+def _plain(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+def _gb(x: float) -> str:
+    return f"{x:,.1f}".removesuffix(".0")
+
+
+def _cards(cards: tuple[int, int]) -> str:
+    return str(cards[0]) if cards[0] == cards[1] else f"{cards[0]}–{cards[1]}"

@@ -1,0 +1,363 @@
+"""Profiles from an Excel workbook (``.xlsx``, ``.xlsm``): one row per profile, as in a CSV table.
+
+The sheet read is the first visible one, or the one named. Its header row is the row that names
+the most columns: title rows, notes and blank rows above it are passed over, and a header cell
+merged down over two rows (a two-level header) counts in the row below. Columns are named as in
+a CSV header: by field name or Chinese name (contract §1, ``vocabulary().column_names``).
+
+Cells keep the type Excel stores: a number is an int or a float, an amount typed as text
+(``800万``) is text, TRUE/FALSE are booleans; a date or time is given as its ISO text
+(``2024-03-01``), since no field is a date. An empty cell is ``""`` (absent), as in CSV.
+
+The workbook is read with openpyxl's reader (``WorkbookReader``): a sheet's XML is parsed as
+its rows are iterated and each row is dropped once read, so memory does not grow with the
+number of rows (only Excel's table of distinct texts, the shared strings, is held whole).
+``read_workbook`` reads from any binary stream (a web upload), ``read_workbook_file`` from a
+path. Each record's ``source`` names the file, the sheet
+and the row as Excel shows it (``clients.xlsx, sheet '客户', row 8``), and says in which
+column each field is, so that a problem with a field also names its column letter and header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import shutil
+import sys
+import tempfile
+from typing import Any, BinaryIO, Iterator
+
+from advisor.errors import SourceError
+from advisor.sources.records import Record, Unreadable
+from advisor.vocabulary import fold, vocabulary
+
+HEADER_SCAN = 50  # rows searched for the header row (title rows, notes, blank rows above it)
+SPOOL_IN_MEMORY = 64 << 20  # a workbook from a pipe is kept in memory up to this size, then on disk
+# What Excel shows in a cell whose formula failed: such a cell has no value to read.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+_ZIP = b"PK\x03\x04"  # an .xlsx is a zip archive
+_OLE = b"\xd0\xcf\x11\xe0"  # an .xls, or a workbook saved with a password (both OLE compound files)
+
+
+class SheetRow(str):
+    """Where a record is: ``"clients.xlsx, sheet '客户', row 8"``, a text like any record source.
+
+    ``column_of(field)`` says where the field's cell is (``"column B '员工人数'"``), so that a
+    problem with a field can name its column.
+    """
+
+    columns: dict[str, str]
+
+    def column_of(self, field: str) -> str | None:
+        """The column of ``field`` in this row's sheet, or None if the sheet has no such column."""
+        return self.columns.get(field)
+
+    def replace(self, old: str, new: str, count: int = -1) -> "SheetRow":  # type: ignore[override]
+        """The same place under another file name (the web shows an upload's own name instead of
+        the temporary file it was read from): still a ``SheetRow``, with its columns."""
+        renamed = SheetRow(str.replace(self, old, new, count))
+        renamed.columns = self.columns
+        return renamed
+
+
+def is_workbook(path: str) -> bool:
+    """Whether the file at ``path`` starts like an Excel workbook (a zip or an OLE file)."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) in (_ZIP, _OLE)
+    except OSError:
+        return False
+
+
+def read_workbook_file(path: str, numbers: Iterator[int] | None = None, sheet: str | None = None) -> Iterator[Record]:
+    """The records of the workbook at ``path`` (``-``: standard input); see ``read_workbook``."""
+    if path == "-":
+        yield from read_workbook(sys.stdin.buffer, "<stdin>", numbers, sheet)
+        return
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - closed below, when the generator ends
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    with file:
+        yield from read_workbook(file, path, numbers, sheet)
+
+
+def read_workbook(stream: BinaryIO, name: str, numbers: Iterator[int] | None = None,
+                  sheet: str | None = None) -> Iterator[Record]:
+    """A record for every data row of one sheet of the workbook in the binary ``stream``.
+
+    ``name`` names the workbook in messages (a path, or an uploaded file's name); ``numbers``
+    numbers the records (default: from 1); ``sheet`` names the sheet (default: the first
+    visible one). A stream that cannot seek (a pipe, an upload) is first copied to a
+    temporary file. Raises ``SourceError`` for a file that is not a workbook, an unknown sheet
+    or a header that names an unknown column; a row that cannot be read is an ``Unreadable``
+    record. Records are made as the rows are read: the caller's loop drives the reading.
+    """
+    numbers = numbers if numbers is not None else itertools.count(1)
+    spool = None
+    if not _seekable(stream):
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed below
+        shutil.copyfileobj(stream, spool, 1 << 20)
+        spool.seek(0)
+        stream = spool
+    try:
+        workbook = _open(stream, name)
+        try:
+            title, part = _sheet(workbook, name, sheet)
+            yield from _read_sheet(workbook, title, part, name, numbers)
+        finally:
+            workbook.close()
+    finally:
+        if spool is not None:
+            spool.close()
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError):
+        return False
+
+
+class WorkbookReader:
+    """An open workbook (a seekable binary stream): its sheets, and the rows of each, read with
+    openpyxl's parser. Raises what openpyxl raises for a damaged file; ``close`` when done.
+
+    ``openpyxl.load_workbook(read_only=True)`` is not quite constant in memory: ElementTree's
+    ``iterparse`` keeps every row it has read under the sheet's ``sheetData`` element (cleared,
+    but there: about 85 bytes a row), and opening a sheet whose size is not recorded in the
+    file (openpyxl's own write-only output, for one) first parses the whole sheet to find it.
+    So the workbook is opened with openpyxl's reader up to its styles (they tell which numbers
+    are dates), and a sheet's rows are parsed by openpyxl's sheet parser, each row dropped from
+    the tree once read. Cells are decoded exactly as ``iter_rows(values_only=True)`` decodes
+    them (the tests compare both).
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
+        try:
+            reader.read_manifest()
+            reader.read_strings()  # Excel's shared strings: the distinct texts, held whole
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            # (title, visible, part) of each sheet of rows, in tab order; chart sheets have none
+            self.sheets = [(sheet.name, sheet.state in (None, "visible"), rel.target)
+                           for sheet, rel in reader.parser.find_sheets()
+                           if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        except BaseException:
+            reader.archive.close()
+            raise
+        self._reader = reader
+
+    def rows(self, part: str) -> Iterator[tuple[int, tuple]]:
+        """``(row number as Excel shows it, cell values)`` for each row of the sheet in ``part``
+        that the file holds (an empty row may be left out); values as openpyxl decodes them."""
+        from openpyxl.worksheet._reader import WorkSheetParser
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+        from openpyxl.xml.functions import iterparse  # defusedxml's when it is installed, as openpyxl does
+
+        row_tag, data_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}sheetData"
+        reader, book = self._reader, self._reader.wb
+        with reader.archive.open(part) as source:
+            parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=book.epoch,
+                                     date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            table = None
+            for event, element in iterparse(source, events=("start", "end")):
+                if event == "start":
+                    if element.tag == data_tag:
+                        table = element
+                    continue
+                if element.tag != row_tag:
+                    continue
+                number, cells = parser.parse_row(element)
+                parser.row_dimensions.clear()  # row heights and styles: not needed, not kept
+                if table is not None:
+                    table.remove(element)  # the first child: the rows before it are gone already
+                if not cells:
+                    continue
+                values: list[Any] = [None] * max(cell["column"] for cell in cells)
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                yield number, tuple(values)
+
+    def close(self) -> None:
+        self._reader.archive.close()
+
+
+def _open(stream: BinaryIO, name: str) -> WorkbookReader:
+    start = stream.tell()
+    head = stream.read(4)
+    stream.seek(start)
+    if head == _OLE:
+        raise SourceError(f"{name}: an Excel 97-2003 workbook (.xls) or a password-protected workbook, "
+                          "which cannot be read", hint="open it in Excel or WPS and save it as .xlsx without a password")
+    if head != _ZIP:
+        raise SourceError(f"{name}: not an Excel workbook (.xlsx)", hint="save it as .xlsx, or as CSV UTF-8")
+    try:
+        return WorkbookReader(stream)
+    except Exception as exc:  # a damaged archive: zipfile, XML and openpyxl errors alike
+        raise SourceError(f"{name}: not a readable Excel workbook ({_why(exc)})",
+                          hint="open it in Excel or WPS and save it again as .xlsx") from None
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _sheet(workbook: WorkbookReader, name: str, wanted: str | None) -> tuple[str, str]:
+    """``(title, part)`` of the sheet named ``wanted``, or of the first visible sheet."""
+    sheets = workbook.sheets
+    titles = ", ".join(f"'{title}'" for title, _, _ in sheets)
+    if wanted is not None:
+        for title, _, part in sheets:
+            if title == wanted:
+                return title, part
+        folded = [(title, part) for title, _, part in sheets if fold(title) == fold(wanted)]
+        if len(folded) == 1:
+            return folded[0]
+        raise SourceError(f"{name}: no sheet named '{wanted}'; its sheets: {titles}")
+    for title, visible, part in sheets:
+        if visible:
+            return title, part
+    raise SourceError(f"{name}: the workbook has no visible sheet of rows; its sheets: {titles or 'none'}")
+
+
+def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numbers: Iterator[int]) -> Iterator[Record]:
+    where = f"{name}, sheet '{title}'"
+    rows = workbook.rows(part)
+    try:
+        head = list(itertools.islice(rows, HEADER_SCAN))
+        header = _header(head, where)
+        if header is None:
+            return  # an empty sheet: no records
+        at, fields, columns = header
+        width = len(fields)
+        for number, row in itertools.chain(head[at:], rows):
+            if not any(cell is not None and (type(cell) is not str or cell.strip()) for cell in row):
+                continue  # a blank row
+            source = SheetRow(f"{where}, row {number}")
+            source.columns = columns
+            data: dict[str, Any] | Unreadable = {}
+            for column, cell in enumerate(row):
+                field = fields[column] if column < width else None
+                if field is None:
+                    if cell is not None and (type(cell) is not str or cell.strip()):
+                        data = Unreadable(f"column {_letter(column)}: a value in a column without a header")
+                        break
+                    continue
+                value = _value(cell)
+                if value is None:
+                    data = Unreadable(f"{columns[field]}: the cell shows the Excel error {cell} (a formula "
+                                      "that failed), not a value")
+                    break
+                data[field] = value
+            yield Record(next(numbers), source, None, data)
+    except SourceError:
+        raise
+    except Exception as exc:  # the sheet's XML is damaged part-way
+        raise SourceError(f"{where}: cannot read the sheet ({_why(exc)})",
+                          hint="open it in Excel or WPS and save it again as .xlsx") from None
+
+
+def _value(cell: Any) -> Any:
+    """A cell as the profile reads it; None for an Excel error."""
+    if cell is None:
+        return ""
+    kind = type(cell)
+    if kind is str:
+        return None if cell[:1] == "#" and cell in EXCEL_ERRORS else cell
+    if kind in (int, float, bool):
+        return cell
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(sep=" ")
+    if isinstance(cell, (dt.date, dt.time)):
+        return cell.isoformat()
+    return str(cell)
+
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    return cell.strip() if isinstance(cell, str) else str(cell)
+
+
+def _field(text: str) -> str | None:
+    """The field a header cell names (field name or Chinese name), or None."""
+    names = vocabulary().column_names
+    if not text:
+        return None
+    # A header typed on two lines in its cell (Alt+Enter) is one name: "关键信息\n基础设施".
+    return names.get(fold(text)) or names.get(fold("".join(text.split())))
+
+
+def _header(head: list[tuple[int, tuple]], where: str) -> tuple[int, list[str | None], dict[str, str]] | None:
+    """``(index in head of the first data row, field of each column, column of each field)``;
+    None if the rows read hold nothing."""
+    if not any(_text(cell) for _, row in head for cell in row):
+        return None
+    # A row's score: the columns it names, counting a header cell merged down from the row
+    # above (its value is in the upper cell only). The first row with the best score wins.
+    best, best_score, above = None, 0, {}
+    filled: list[dict[int, str]] = []  # for each row, its empty columns named by the cell above
+    for index, (_, row) in enumerate(head):
+        from_above = {c: text for c, text in above.items() if c >= len(row) or not _text(row[c])}
+        score = sum(1 for cell in row if _field(_text(cell))) + sum(1 for t in from_above.values() if _field(t))
+        filled.append(from_above)
+        if score > best_score:
+            best, best_score = index, score
+        for c, cell in enumerate(row):
+            if _text(cell):
+                above[c] = _text(cell)
+    if best is None:
+        number = head[0][0]
+        raise SourceError(f"{where}: no header row in rows {number}-{head[-1][0]}: no row names a column; "
+                          f"columns are named by field or by Chinese name: {_columns()}")
+    number, row = head[best]
+    texts = [_text(cell) for cell in row]
+    for c, text in filled[best].items():  # header cells merged down from the row above
+        if _field(text) and _field(text) not in map(_field, texts):
+            texts.extend([""] * (c + 1 - len(texts)))
+            texts[c] = text
+    fields: list[str | None] = []
+    columns: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for c, text in enumerate(texts):
+        if not text:
+            fields.append(None)  # a column without a header: fine while its cells are empty
+            continue
+        field = _field(text)
+        letter = _letter(c)
+        if field is None:
+            raise SourceError(f"{where}, row {number}, column {letter}: unknown column '{text}'{_suggest(text)}; "
+                              f"columns are named by field or by Chinese name: {_columns()}")
+        if field in seen:
+            raise SourceError(f"{where}, row {number}: columns {seen[field]} and {letter} are both '{field}'")
+        seen[field] = letter
+        fields.append(field)
+        columns[field] = f"column {letter} '{text}'"
+    return best + 1, fields, columns
+
+
+def _letter(column: int) -> str:
+    """The letter of the 0-based ``column``: 0 is A, 26 is AA."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
+
+
+def _suggest(text: str) -> str:
+    close = difflib.get_close_matches(fold(text), list(vocabulary().column_names), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _columns() -> str:
+    return ", ".join(f"{f.name} ({f.zh})" for f in vocabulary().fields.values())
+
+
+__all__ = ["SheetRow", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file"]
