@@ -25,10 +25,11 @@ SEPARATOR = "  "  # between two columns
 
 # Spans a line never breaks inside (tailoring of UAX #14, which would break after "GB/", after
 # the hyphens of an id, between a number and 万): a standard's code, an id or a number.
+_NUMBER = r"第?\d+(?:[.,]\d+)*[%万亿元年月日条款项号节章]?"  # 1,000,000; 499,999.99; 3000万; 第21条; 2025年
 _UNBREAKABLE = re.compile(
     r"[A-Z]{1,6}(?:/[A-Z])?[ \u00a0]?\d+(?:\.\d+)?-\d+"  # GB/T 22239-2019, GB 45438-2025, TC260-003
+    rf"|{_NUMBER}(?:[ \u00a0]?[~–\-][ \u00a0]?{_NUMBER})?"  # a number or a range: 28–29, 100~200亿, 218万–1,005万
     r"|[A-Za-z0-9]+(?:[-_.:/][A-Za-z0-9]+)+"  # DEP-PRIVACY-LOCAL, usage_metered, sha256:3f9a, §1.4
-    r"|第?\d+(?:[.,]\d+)*(?:[ \u00a0]?[~–\-][ \u00a0]?\d+(?:[.,]\d+)*)?[%万亿元年月日条款项号节章]?"  # 1,000,000; 28–29; 100~200亿; 第21条; 2025年
     r"|第[一二三四五六七八九十百千零〇]+[条款项号节章]"  # 第二十八条
 )
 # Classes a line may not start with (UAX #14 LB13, LB16, LB17): closing punctuation and marks.
