@@ -46,9 +46,50 @@ def click_ntext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def _display_len(text: str) -> int:
+    """Columns ``text`` takes (ANSI escapes take none, a Chinese character two)."""
+    import re
+
+    from advisor.formats.lines import width
+
+    return width(re.sub(r"\x1b\[[0-9;]*m", "", text))
+
+
+def _wrap_help(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
+               preserve_paragraphs: bool = False) -> str:
+    """click's ``wrap_text`` for help with Chinese in it: lines broken by Unicode's rules and
+    measured in terminal columns (click counts characters); ASCII help goes to click's own."""
+    from advisor.formats.lines import wrap
+
+    if text.isascii():
+        return _CLICK_WRAP(text, width, initial_indent, subsequent_indent, preserve_paragraphs)
+    blocks = [b for b in text.split("\n\n")] if preserve_paragraphs else [text]
+    out = []
+    for block in blocks:
+        if block.lstrip(" \n").startswith("\b"):  # click's mark: keep the lines as written
+            out.append("\n".join(initial_indent + line for line in block.split("\n")[1:]))
+            continue
+        joined = "".join(line.strip() for line in block.split("\n")) if not block.isascii() else " ".join(block.split())
+        lines = wrap(joined, max(width - _display_len(initial_indent), 10))
+        out.append("\n".join((initial_indent if n == 0 else subsequent_indent) + line for n, line in enumerate(lines)))
+    return "\n\n".join(out)
+
+
+_CLICK_WRAP = None
+
+
 def install() -> None:
-    """Let click's words go through ``click_text`` (idempotent)."""
+    """Let click's words go through ``click_text``, and its help be wrapped and measured in
+    terminal columns (idempotent)."""
     import importlib
+
+    import click.formatting
+
+    global _CLICK_WRAP
+    if _CLICK_WRAP is None:
+        _CLICK_WRAP = click.formatting.wrap_text
+        click.formatting.wrap_text = _wrap_help
+        click.formatting.term_len = _display_len
 
     for name in _CLICK_MODULES:
         try:
@@ -62,8 +103,13 @@ def install() -> None:
 
 
 def help_table() -> dict[str, Any]:
-    """The Chinese help of the commands: ``{path: {help, short_help, options: {name: text}}}``."""
-    return _data()["commands"]
+    """The Chinese help of the commands: ``{path: {help, short_help, options: {name: text}}}``.
+    A line ``\\b`` in the file is click's mark for a paragraph kept as written."""
+    commands = _data()["commands"]
+    for entry in commands.values():
+        if isinstance(entry.get("help"), str):
+            entry["help"] = entry["help"].replace("\\b\n", "\b\n")
+    return commands
 
 
 def _walk(command: click.Command, path: str):
