@@ -6,8 +6,8 @@
   (UAX #14, from ``uniseg``) allows: between Chinese characters, at spaces, after a hyphen —
   never before closing punctuation (``）``, ``、``, ``。``), never after opening punctuation.
   Tailored so that a number (``1,000,000``, ``499,999.99``, ``100~200亿``), an id
-  (``DEP-PRIVACY-LOCAL``, ``usage_metered``) or a standard's code (``GB/T 22239-2019``,
-  ``TC260-003``) is never broken either. Only a unit wider than the whole line is cut, between
+  (``DEP-PRIVACY-LOCAL``, ``usage_metered``, an item's id on its own line) or a standard's code
+  (``GB/T 22239-2019``, ``TC260-003``) is never broken either. Only a unit wider than the whole line is cut, between
   characters (still not before closing punctuation).
 - ``table``: rows and headers as a table as wide as the terminal at most; each column gets at
   least its longest unbreakable unit, the rest of the width goes to the columns with the most
@@ -29,9 +29,12 @@ _NUMBER = r"第?\d+(?:[.,]\d+)*[%万亿元年月日条款项号节章]?"  # 1,00
 _UNBREAKABLE = re.compile(
     r"[A-Z]{1,6}(?:/[A-Z])?[ \u00a0]?\d+(?:\.\d+)?-\d+"  # GB/T 22239-2019, GB 45438-2025, TC260-003
     rf"|{_NUMBER}(?:[ \u00a0]?[~–\-][ \u00a0]?{_NUMBER})?"  # a number or a range: 28–29, 100~200亿, 218万–1,005万
-    r"|[A-Za-z0-9]+(?:[-_.:/][A-Za-z0-9]+)+"  # DEP-PRIVACY-LOCAL, usage_metered, sha256:3f9a, §1.4
+    r"|[A-Z0-9]+(?:[-_.:][A-Z0-9]+)+|\w*_\w*|[A-Za-z0-9]+(?:[.:][A-Za-z0-9]+)+"  # DEP-PRIVACY-LOCAL, usage_metered, sha256:3f9a
     r"|第[一二三四五六七八九十百千零〇]+[条款项号节章]"  # 第二十八条
 )
+# A line that is an id alone (personal-information-protection, under an item's title) is kept
+# whole; a hyphenated word in running text (critical-information-infrastructure) may break.
+_ID_LINE = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+")
 # Classes a line may not start with (UAX #14 LB13, LB16, LB17): closing punctuation and marks.
 _NO_LINE_START = frozenset({"CL", "CP", "EX", "IS", "NS"})
 
@@ -62,6 +65,8 @@ def units(text: str) -> tuple[str, ...]:
 
     if not text:
         return ()
+    if _ID_LINE.fullmatch(text):
+        return (text,)
     keep = set()
     for match in _UNBREAKABLE.finditer(text):
         keep.update(range(match.start() + 1, match.end()))
