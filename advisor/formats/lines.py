@@ -22,6 +22,7 @@ import re
 from typing import Sequence
 
 SEPARATOR = "  "  # between two columns
+READABLE = 20  # a column of running text (over twice as wide unwrapped) narrower than this: the rows become blocks
 
 # Spans a line never breaks inside (tailoring of UAX #14, which would break after "GB/", after
 # the hyphens of an id, between a number and 万): a standard's code, an id or a number.
@@ -202,8 +203,8 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), limit: 
     ``fmt``: ``simple`` (headers underlined with dashes), ``plain`` (no rule) or ``github``
     (a pipe table, for pasting into Markdown; cells are not wrapped: when it is too wide, the
     ``simple`` layout is used). ``align``: ``left`` or
-    ``right`` per column. When the columns cannot fit side by side, the rows are shown as
-    blocks (``stacked``).
+    ``right`` per column. When the columns cannot fit side by side, or a column of text would be
+    narrower than ``READABLE``, the rows are shown as blocks (``stacked``).
     """
     cells = [[str(cell) for cell in row] for row in rows]
     headers = [str(h) for h in headers]
@@ -220,7 +221,8 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), limit: 
         fmt = "simple"  # too wide for a pipe table: wrapped columns, or blocks
     columns = [[*([heads[i]] if heads else []), *(r[i] for r in cells)] for i in range(count)]
     widths = column_widths(columns, limit - len(SEPARATOR) * (count - 1), headed=bool(heads))
-    if widths is None:
+    if widths is None or any(w < READABLE < max(natural_width(c) for c in col) / 2  # a column of prose, too narrow
+                             for w, col in zip(widths, columns)):
         return stacked(cells, heads, limit)
     out: list[str] = []
     if heads:
