@@ -216,7 +216,7 @@ def test_summary_counts(cli, clients, tmp_path):
 
 
 def test_summary_and_closing_note_on_stderr_unless_quiet(cli, clients):
-    loud = cli("batch", str(clients))
+    loud = cli("batch", str(clients), "--lang", "zh")  # --lang zh: the messages on standard error too
     assert "推荐的部署模式" in loud.stderr and "行业 × 部署模式" in loud.stderr and "合规事项" in loud.stderr
     assert "4 条记录有误" in loud.stderr
     quiet = cli("batch", str(clients), "-q")

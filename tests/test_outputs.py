@@ -339,7 +339,7 @@ def test_empty_or_header_only_input_exits_2_and_writes_nothing(cli, tmp_path, na
     assert result.exit_code == 2
     assert f"{path}: no records to score (the input is empty or has only a header row)" in result.stderr
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == [name]
-    zh = cli("batch", str(path))
+    zh = cli("batch", str(path), "--lang", "zh")
     assert zh.exit_code == 2 and "没有可评分的记录" in zh.stderr
 
 

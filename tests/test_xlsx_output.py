@@ -54,7 +54,7 @@ def test_three_sheets_read_back(cli, clients, scored, tmp_path):
         assert row[0] == number  # input order, a number cell
         if number in BAD_ROWS:
             assert row[2:11] == (None,) * 9
-            assert row[11].startswith(f"{clients}, record {number}, line {number + 1}: invalid profile")
+            assert row[11].startswith(f"{clients}，第 {number} 条记录，第 {number + 1} 行：画像无效")  # in the workbook's language
             continue
         deployment = line["deployment"]
         assert row[1] == line["profile"]
@@ -235,7 +235,6 @@ def test_an_empty_input_gives_the_sheets_with_their_headers(cli, tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("企业名称,行业\n", "utf-8")
     out = tmp_path / "out.xlsx"
-    assert cli("batch", str(path), "-o", str(out), "-q").exit_code == 0
-    book = openpyxl.load_workbook(out)
-    assert rows_of(book["评估结果"]) == [tuple(ZH_RESULTS)]
-    assert book["汇总"]._charts == []
+    # A header row alone has no record to score: an error (exit 2), and no workbook is written.
+    result = cli("batch", str(path), "-o", str(out), "-q")
+    assert result.exit_code == 2 and "no records to score" in result.stderr and not out.exists()

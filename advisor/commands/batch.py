@@ -67,13 +67,15 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.batch.scorer import Scorer
     from advisor.batch.text import say
     from advisor.batch.writers import SUFFIX_FORMATS, make_format
-    from advisor.console import output_encoding
+    from advisor.console import interface_lang, output_encoding
+    from advisor.messages import translate
     from advisor.errors import AdvisorError, SourceError
     from advisor.formats.escape import terminal_text
     from advisor.sources.inputs import check_inputs, read_inputs
     from advisor.sources.text import AUTO, check_encoding
 
     lang = lang.lower()
+    ui = interface_lang()  # messages on standard error; the output (and its summary) is in `lang`
     check_inputs(inputs)
     if encoding != AUTO:
         check_encoding(encoding)
@@ -84,7 +86,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format, sheet=sheet)
     show_progress = not quiet and sys.stderr.isatty()
-    progress = Progress(sys.stderr, lang, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
+    progress = Progress(sys.stderr, ui, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
     done = {"rows": 0, "bad": 0}  # what was written so far, for a message if the run is interrupted
 
     def say_error(message: str) -> None:  # user text may hold control characters: shown, never obeyed
@@ -104,8 +106,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         from advisor.batch.memos import MemoFolder
 
         memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None,
-                           on_failure=lambda number, reason: say_error(say("memo_failed", lang, record=number,
-                                                                            reason=reason)))
+                           on_failure=lambda number, reason: say_error(say("memo_failed", ui, record=number,
+                                                                            reason=translate(reason, ui))))
     target = AtomicFile(output) if output else None
     out = target.file if target else GuardedOutput(sys.stdout.buffer, "standard output")
     _collect_less_often()
@@ -120,21 +122,21 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
             )
             progress.clear()
             if report.stopped:
-                sys.stderr.write(f"advisor: {say('stopped', lang, limit=max_errors)}\n")
+                sys.stderr.write(f"advisor: {say('stopped', ui, limit=max_errors)}\n")
                 ctx.exit(1)
             if not report.summary.rows:
-                raise SourceError(say("no_records", lang, inputs=", ".join(inputs)))
+                raise SourceError(say("no_records", "en", inputs=", ".join(inputs)))  # shown in the interface's language
             if target:
                 target.commit()
             else:
                 out.flush()
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see advisor.cli): say what is left
         progress.clear()
-        parts = [say("interrupted", lang, rows=f"{done['rows']:,}", bad=f"{done['bad']:,}")]
-        parts.append(say("interrupted_file", lang, output=output) if target else say("interrupted_stdout", lang))
+        parts = [say("interrupted", ui, rows=f"{done['rows']:,}", bad=f"{done['bad']:,}")]
+        parts.append(say("interrupted_file", ui, output=output) if target else say("interrupted_stdout", ui))
         if memos is not None:
-            parts.append(say("interrupted_memos", lang, count=memos.written, folder=memo_dir))
-        sys.stderr.write(f"advisor: {terminal_text(('' if lang == 'zh' else ' ').join(parts))}\n")
+            parts.append(say("interrupted_memos", ui, count=memos.written, folder=memo_dir))
+        sys.stderr.write(f"advisor: {terminal_text(('' if ui == 'zh' else ' ').join(parts))}\n")
         raise
     except BrokenPipeError:  # the reader of standard output went away (`| head`): stop quietly
         progress.clear()
@@ -151,12 +153,12 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         else:
             sys.stderr.write(f"\n{terminal_text(text)}")
     if memos is not None and not quiet:
-        sys.stderr.write(f"advisor: {say('memos_written', lang, count=memos.written, folder=terminal_text(memo_dir))}\n")
+        sys.stderr.write(f"advisor: {say('memos_written', ui, count=memos.written, folder=terminal_text(memo_dir))}\n")
         if memos.failed:
-            sys.stderr.write(f"advisor: {say('memos_failed', lang, count=memos.failed)}\n")
+            sys.stderr.write(f"advisor: {say('memos_failed', ui, count=memos.failed)}\n")
     if report.summary.bad:
         if not quiet:
-            sys.stderr.write(f"advisor: {say('bad_rows', lang, bad=report.summary.bad, scored=report.summary.scored)}\n")
+            sys.stderr.write(f"advisor: {say('bad_rows', ui, bad=report.summary.bad, scored=report.summary.scored)}\n")
         ctx.exit(1)
     if memos is not None and memos.failed:
         ctx.exit(1)
