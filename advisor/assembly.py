@@ -11,9 +11,12 @@ byte-identical to ``advisor advise --format json``.
 The section table
 =================
 
-Every section function takes one ``SectionInput`` and returns the value of its key (a model of
-``advisor.recommendation``, a list of them, or a plain value). Its ``Reads`` declares what it
-may look at; everything else in its ``SectionInput`` is left empty:
+Every section function takes one ``SectionInput`` and returns the value of its key: a model of
+``advisor.recommendation``, a list of them, a plain value, or the model's JSON data (a dict
+with the model's keys in its field order: cheaper to build where a batch builds it often, as
+``deployment`` does; ``Advisor.recommend`` validates it into the model, and the tests compare
+both paths byte for byte). Its ``Reads`` declares what it may look at; everything else in its
+``SectionInput`` is left empty:
 
 =================  ====================  ============================================================
 key                function              reads
@@ -22,8 +25,9 @@ key                function              reads
 ``deployment``     ``deployment``        ``decision=True``: the ranking of modes (``advisor.ranking``)
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
-``conflicts``      ``conflicts``         ``effects={"conflict", "model_size"}, decision=True, fields=USAGE_FIELDS
-                                         + budget, options=("prices",)``: and a mode far beyond the budget
+``conflicts``      ``conflicts``         ``effects={"conflict", "exclude", "model_size"}, decision=True,
+                                         fields=USAGE_FIELDS + budget, options=("prices",)``: and a mode far
+                                         beyond the budget
 ``as_of``          ``as_of``             ``options=("as_of",)``: the date the checklist is evaluated for
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
@@ -72,11 +76,20 @@ Adding a section
    at the same position (a test checks that the two orders agree).
 
 Nothing in ``advisor/batch`` changes. How the batch caches a section follows from its reads:
-a section that reads only rules, the decision and options is kept per set of fired rules; one
-that reads ``thresholds`` or ``fields`` is looked up for each profile, in a cache keyed on the
-rules and decision it reads plus those values (per threshold with ``each=THRESHOLD``). A run option (``RunOptions``) is passed from
-the commands through ``Advisor.recommend(profile, lang, options)``, ``score``/``score_many``
-and the batch ``Scorer`` to the sections that declare it.
+
+* nothing but the pack, language and options: its JSON is made once per assembly;
+* ``each``: each rule's (or band's) part is made once and the parts are joined per profile;
+* rules of some kinds and/or the decision: its JSON is kept per combination of exactly those
+  rules (and the set of rules the decision reads), and shared by every profile whose fired
+  rules make the same combination; the JSON of all such sections is also kept per whole set
+  of fired rules;
+* ``thresholds`` or ``fields``: looked up for each profile, in a cache keyed on the rules and
+  decision it reads plus those values (``number_text`` on ``Section`` lets a threshold's part
+  be kept per band, the number put back per profile).
+
+Options never vary within one batch: the ``Scorer`` makes its assembly for one ``RunOptions``.
+A run option is passed from the commands through ``Advisor.recommend(profile, lang, options)``,
+``score``/``score_many`` (``options=``) and the batch ``Scorer`` to the sections that declare it.
 """
 
 from __future__ import annotations
@@ -93,14 +106,11 @@ from advisor.compliance import Checklist, checklist
 from advisor.costs.section import cost_estimator
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
-from advisor.ranking import BY_TIE_BREAK, LEAST_BAD, Ranker, Ranking
+from advisor.ranking import BY_TIE_BREAK, Ranker, Ranking
 from advisor.recommendation import (
     ComplianceItem,
     Conflict,
-    Deployment,
-    Exclusion,
     ModelSize,
-    ModeScore,
     Note,
     PackInfo,
     Pricing,
@@ -201,25 +211,29 @@ def profile_name(inp: SectionInput) -> str:
     return inp.name
 
 
-def deployment(inp: SectionInput) -> Deployment:
+def deployment(inp: SectionInput) -> dict[str, Any]:
     """``deployment``: the chosen mode, every other mode (those left best first, then the
-    excluded ones), the rules behind them, the excluded modes and why, and how it was decided."""
+    excluded ones), the rules behind them, the excluded modes and why, and how it was decided.
+
+    Returned as the JSON data of ``Deployment`` (keys in its order): a batch of distinct
+    profiles builds it for most new sets of scoring rules, and building the models was most of
+    that time; ``Advisor.recommend`` validates it into the model."""
     ranking, pack, lang = inp.decision, inp.pack, inp.lang
     modes = pack.vocabulary.modes
     chosen = ranking.chosen
-    return Deployment(
-        mode=chosen.mode,
-        label=modes[chosen.mode].label.get(lang),
-        score=chosen.score,
-        alternatives=[ModeScore(mode=s.mode, label=modes[s.mode].label.get(lang), score=s.score, rules=list(s.rules),
-                                excluded=s.excluded) for s in ranking.others],
-        rules=list(chosen.rules),
-        excluded=[Exclusion(mode=s.mode, label=modes[s.mode].label.get(lang), rules=list(s.excluded_by),
-                            reason=reasons(pack, s.excluded_by, lang)) for s in ranking.excluded],
-        decided_by=ranking.decided_by,
-        tied_with=list(ranking.tied_with),
-        tie_break_source=pack.meta.tie_break_source if ranking.decided_by == BY_TIE_BREAK else None,
-    )
+    return {
+        "mode": chosen.mode,
+        "label": modes[chosen.mode].label.get(lang),
+        "score": chosen.score,
+        "alternatives": [{"mode": s.mode, "label": modes[s.mode].label.get(lang), "score": s.score,
+                          "rules": list(s.rules), "excluded": bool(s.excluded_by)} for s in ranking.others],
+        "rules": list(chosen.rules),
+        "excluded": [{"mode": s.mode, "label": modes[s.mode].label.get(lang), "rules": list(s.excluded_by),
+                      "reason": reasons(pack, s.excluded_by, lang)} for s in ranking.excluded],
+        "decided_by": ranking.decided_by,
+        "tied_with": list(ranking.tied_with),
+        "tie_break_source": pack.meta.tie_break_source if ranking.decided_by == BY_TIE_BREAK else None,
+    }
 
 
 def pricing(inp: SectionInput) -> Pricing:
@@ -271,17 +285,16 @@ def model_size(inp: SectionInput) -> ModelSize:
 
 def conflicts(inp: SectionInput) -> list[Conflict]:
     """``conflicts``: needs of the profile that pull against each other (the rules' ``conflict``
-    effects, identical ones merged), and first, when every mode is excluded, that conflict."""
+    effects, identical ones merged), and first, when hard requirements rule out every mode,
+    that conflict (the deployment shows the least bad mode: ``decided_by: least_bad``); last,
+    the recommended mode far beyond the budget (``advisor.costs``)."""
     pack, lang, ranking = inp.pack, inp.lang, inp.decision
     out: list[Conflict] = []
-    if ranking.decided_by == LEAST_BAD:
-        excluding = sorted({r for s in ranking.standings for r in s.excluded_by}, key=pack.order.__getitem__)
-        out.append(Conflict(
-            fields=rule_fields(pack, excluding),
-            text=t("all_excluded", lang, mode=pack.vocabulary.modes[ranking.mode].label.get(lang),
-                   rules=", ".join(excluding)),
-            rules=excluding,
-        ))
+    excluding = [rule.id for rule in inp.rules if any(e.exclude and e.exclude.mode for e in rule.then)]
+    ruled_out = {m for rule in inp.rules for e in rule.then if e.exclude for m in e.exclude.mode}
+    if ruled_out >= set(pack.meta.tie_break):
+        out.append(Conflict(fields=rule_fields(pack, excluding), text=t("all_excluded", lang, rules=", ".join(excluding)),
+                            rules=excluding))
     found: dict[tuple, list[str]] = {}
     for rule in inp.rules:
         for effect in rule.then:
@@ -390,7 +403,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("deployment", deployment, Reads(decision=True)),
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
-    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "model_size"}), decision=True,
+    Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude", "model_size"}), decision=True,
                                           fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
     Section("as_of", as_of, Reads(options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
@@ -412,9 +425,18 @@ SECTIONS: tuple[Section, ...] = (
 # --- helpers of the sections -------------------------------------------------------------------
 
 
+_LAST_CHECKLIST: list[tuple[tuple, Checklist]] = []  # the last one made: ``upcoming`` follows ``compliance``
+
+
 def _checklist(inp: SectionInput) -> Checklist:
-    """The checklist of ``compliance`` and ``upcoming``: the rules they read, on ``as_of``."""
-    return checklist(inp.pack, [r.id for r in inp.rules], inp.lang, inp.options["as_of"])
+    """The checklist of ``compliance`` and ``upcoming``: the rules they read, on ``as_of``
+    (made once for the two sections, which read the same)."""
+    key = (inp.pack.version, tuple(r.id for r in inp.rules), inp.lang, inp.options["as_of"])
+    if _LAST_CHECKLIST and _LAST_CHECKLIST[0][0] == key:
+        return _LAST_CHECKLIST[0][1]
+    made = checklist(inp.pack, key[1], inp.lang, key[3])
+    _LAST_CHECKLIST[:] = [(key, made)]
+    return made
 
 
 def reasons(pack: RulePack, rule_ids: Iterable[str], lang: str) -> str:

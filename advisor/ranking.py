@@ -17,7 +17,7 @@ order. Pure: no engine, no text, no language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from advisor.engine.loader import RulePack
 
@@ -30,8 +30,7 @@ LEAST_BAD = "least_bad"  # every mode is excluded: the one excluded by the fewes
 DECIDED_BY = (BY_SCORE, BY_EVIDENCE, BY_TIE_BREAK, ONLY_ALLOWED, LEAST_BAD)
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """One mode in a ranking."""
 
     mode: str
@@ -100,20 +99,23 @@ class Ranker:
 
     def rank(self, fired: Iterable[str]) -> Ranking:
         """The ranking the rules ``fired`` decide (other rules in ``fired`` are ignored)."""
-        totals = {m: 0.0 for m in self.modes}
+        totals = dict.fromkeys(self.modes, 0.0)
+        evidence = dict.fromkeys(self.modes, 0)
         scored: dict[str, list[str]] = {m: [] for m in self.modes}
-        evidence = {m: 0 for m in self.modes}
         excluded: dict[str, list[str]] = {m: [] for m in self.modes}
-        for rid in sorted(self.key(fired), key=self._order.__getitem__):
-            for mode, points, strength in self._scores.get(rid, ()):
+        scores, excludes = self._scores, self._excludes
+        for rid in sorted(self.rules.intersection(fired), key=self._order.__getitem__):
+            for mode, points, strength in scores.get(rid, ()):
                 totals[mode] += points
-                if rid not in scored[mode]:
-                    scored[mode].append(rid)
+                rules = scored[mode]
+                if not rules or rules[-1] != rid:  # a rule's effects come together
+                    rules.append(rid)
                 if points > 0 and strength > evidence[mode]:
                     evidence[mode] = strength
-            for mode in self._excludes.get(rid, ()):
-                if rid not in excluded[mode]:
-                    excluded[mode].append(rid)
+            for mode in excludes.get(rid, ()):
+                rules = excluded[mode]
+                if not rules or rules[-1] != rid:
+                    rules.append(rid)
         score = {m: round(totals[m], 6) + 0.0 for m in self.modes}  # + 0.0: no -0.0
 
         def best(m: str) -> tuple:

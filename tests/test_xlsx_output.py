@@ -232,9 +232,20 @@ def test_a_failed_or_stopped_run_leaves_no_workbook_and_no_temporary_file(cli, t
 
 
 def test_an_empty_input_gives_the_sheets_with_their_headers(cli, tmp_path):
+    import io
+
+    from advisor.batch.run import run_batch
+    from advisor.batch.scorer import Scorer
+    from advisor.batch.writers import make_format
+
     path = tmp_path / "empty.csv"
     path.write_text("企业名称,行业\n", "utf-8")
     out = tmp_path / "out.xlsx"
-    # A header row alone has no record to score: an error (exit 2), and no workbook is written.
-    result = cli("batch", str(path), "-o", str(out), "-q")
-    assert result.exit_code == 2 and "no records to score" in result.stderr and not out.exists()
+    refused = cli("batch", str(path), "-o", str(out), "-q", "--lang", "zh")  # the command refuses an input without records
+    assert refused.exit_code == 2 and "没有可评分的记录" in refused.stderr and not out.exists()
+    scorer = Scorer(lang="zh")  # the writer itself, given no rows, still makes every sheet
+    buffer = io.BytesIO()
+    run_batch([], scorer, make_format("xlsx", "zh", scorer.advisor.pack), buffer, to_file=True)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    assert rows_of(book["评估结果"]) == [tuple(ZH_RESULTS)]
+    assert book["汇总"]._charts == []

@@ -83,6 +83,7 @@ class _Plan:
         elif not (reads.effects or reads.decision or self.per_profile):
             self.static = self._data(json_data(assembly.build(section, assembly.input(section, []))))
         self.opening = self.prefix  # set by the assembler: what comes before its value
+        self.group: int | None = None  # set by the assembler: which set of rules it reads
         self.kind = (_PER_PROFILE if self.per_profile else _EACH if reads.each is not None
                      else _STATIC if self.static is not None else _WHOLE)
 
@@ -170,6 +171,12 @@ class JsonAssembler:
             carry = b"]" if plan.reads.each is not None else b""
             self._steps.append(plan)
         self._end = carry + b"}"
+        # The rules each plan reads, as one of a few distinct sets: each is filtered once per outcome
+        # (None: every rule of the pack, nothing to filter).
+        every = frozenset(advisor.pack.order)
+        self._groups = list(dict.fromkeys(p.rules for p in self._steps if p.rules and p.rules != every))
+        for plan in self._steps:
+            plan.group = None if plan.rules == every else self._groups.index(plan.rules) if plan.rules else -1
         self._rankings = _Pieces()
         self._outcomes = _Pieces()  # by the set of rules that fired
 
@@ -211,23 +218,23 @@ class JsonAssembler:
         parts: list[bytes] = []
         slots = []
         common: tuple = ()  # the summaries, in the order of the sections (that of SUMMARIES)
+        chosen = [tuple(filter(group.__contains__, fired)) for group in self._groups]
+        chosen.append(())  # group -1: a plan that reads no rules
         for plan in self._steps:
-            kind = plan.kind
+            kind, group = plan.kind, plan.group
+            rules = tuple(fired) if group is None else chosen[group]
             if kind is _PER_PROFILE:
                 segments.append(tuple(parts))
                 parts = []
-                slots.append((plan, (tuple(filter(plan.rules.__contains__, fired)) if plan.rules else (),
-                                     decision_key if plan.decides else None)))
+                slots.append((plan, (rules, decision_key if plan.decides else None)))
                 continue
             parts.append(plan.opening)
             if kind is _EACH:
-                chosen = list(filter(plan.rules.__contains__, fired))
-                if chosen:
-                    parts.append(plan.first[chosen[0]])
-                    parts.extend(map(plan.after.__getitem__, chosen[1:]))
+                if rules:
+                    parts.append(plan.first[rules[0]])
+                    parts.extend(map(plan.after.__getitem__, rules[1:]))
             else:
-                key = (tuple(filter(plan.rules.__contains__, fired)) if plan.rules else (),
-                       decision_key if plan.decides else None)
+                key = (rules, decision_key if plan.decides else None)
                 hit = plan.cache.get(key)
                 if hit is None:
                     hit = self._piece(plan, key)

@@ -52,8 +52,10 @@ def decision_text(rec: Recommendation) -> str | None:
         level = [m.label for m in d.alternatives if m.score == d.score and not m.excluded]
         return t("decided_evidence", lang, mode=d.label, others=sep.join(level))
     if d.decided_by == "tie_break":
+        from advisor.memo.text import cite  # a source in the reader's language, as the memo shows it
+
         return t("decided_tie", lang, mode=d.label, others=sep.join(labels[m] for m in d.tied_with),
-                 source=d.tie_break_source)
+                 source=cite(d.tie_break_source or "", lang))
     if d.decided_by == "only_allowed":
         return t("decided_only", lang)
     if d.decided_by == "least_bad":

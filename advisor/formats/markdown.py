@@ -2,7 +2,9 @@
 
 Every text that comes from the profile or the rule pack is escaped as the memo escapes it
 (``advisor.formats.escape``): a name holding ``<script>`` or ``[x](javascript:…)`` is shown as
-written, never read as markup; ids are code spans. Rule sources are cited in the output's language (``advisor.citations``).
+written, never read as markup; ids are code spans. A table cell is escaped unless it is ``Md``
+(markup built here from escaped parts). Rule sources are cited in the output's language
+(``advisor.citations``).
 """
 
 from __future__ import annotations
@@ -25,16 +27,29 @@ from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
 
+class Md(str):
+    """Markdown already built from escaped parts: a table leaves it as it is."""
+
+
 def cell(text: object) -> str:
     """Text safe inside a Markdown table cell (one line, markup escaped)."""
-    return md_cell(str(text))
+    return text if isinstance(text, Md) else md_cell(str(text))
+
+
+def text(value: object) -> str:
+    """Text safe in a Markdown line (one line, markup escaped)."""
+    return md_escape(value, line_start=False)
+
+
+def _codes(ids: list[str]) -> str:
+    return ", ".join(md_code(i) for i in ids)
 
 
 def _table(rows: list[list[object]], headers: list[str]) -> str:
-    """A table whose cells are already Markdown (built with ``cell`` and ``md_code``)."""
     from tabulate import tabulate
 
-    return tabulate(rows, headers=[cell(h) for h in headers], tablefmt="github", disable_numparse=True)
+    return tabulate([[cell(c) for c in row] for row in rows], headers=[cell(h) for h in headers], tablefmt="github",
+                    disable_numparse=True)
 
 
 def render(rec: Recommendation) -> str:
@@ -42,45 +57,40 @@ def render(rec: Recommendation) -> str:
     lang = rec.lang
     d = rec.deployment
     sep = "、" if lang == "zh" else ", "
-    text = md_escape
-    out = [f"# {text(t('recommendation', lang, name=rec.profile), line_start=False)}", "",
-           f"**{text(headline(rec), line_start=False)}**", ""]
+    out = [f"# {text(t('recommendation', lang, name=rec.profile))}", "", f"**{text(headline(rec))}**", ""]
     decided = decision_text(rec)
     if decided:
         out += [text(decided), ""]
-    pricing = sep.join(f"{text(label, line_start=False)} ({md_code(m)})"
-                       for label, m in zip(rec.pricing.labels, rec.pricing.models))
-    out += [f"- **{text(t('pricing', lang))}**: {pricing or text(t('none', lang), line_start=False)}"]
+    pricing = sep.join(f"{text(label)} ({md_code(m)})" for label, m in zip(rec.pricing.labels, rec.pricing.models))
+    out += [f"- **{text(t('pricing', lang))}**: {pricing or text(t('none', lang))}"]
     ruled_out = pricing_excluded_text(rec)
     if ruled_out:
-        out += [f"  - {text(ruled_out, line_start=False)}"]
-    out += [f"- **{text(t('model_size', lang))}**: {text(size_text(rec), line_start=False)}", ""]
+        out += [f"  - {text(ruled_out)}"]
+    out += [f"- **{text(t('model_size', lang))}**: {text(size_text(rec))}", ""]
     if rec.conflicts:
         out += [f"## {text(t('conflicts', lang))}", ""]
-        out += [f"- {text(c.text, line_start=False)} ({text(t('conflict_fields', lang), line_start=False)}: "
-                f"{text(field_names(c.fields, lang), line_start=False)}; {text(t('rules', lang), line_start=False)}: "
-                f"{', '.join(md_code(r) for r in c.rules)})" for c in rec.conflicts] + [""]
+        out += [f"- {text(c.text)} ({text(t('conflict_fields', lang))}: {text(field_names(c.fields, lang))}; "
+                f"{text(t('rules', lang))}: {_codes(c.rules)})" for c in rec.conflicts] + [""]
     excluded = {e.mode: e.rules for e in d.excluded}
     out += [f"## {text(t('deployment', lang))}", "", _table(
-        [[f"{cell(m.label)} ({md_code(m.mode)})", number(m.score), cell(mode_rules_text(m, lang, excluded).replace("\n", "; "))]
-         for m in [d, *d.alternatives]],
+        [[Md(f"{cell(m.label)} ({md_code(m.mode)})"), number(m.score),
+          mode_rules_text(m, lang, excluded).replace("\n", "; ")] for m in [d, *d.alternatives]],
         [t("mode", lang), t("score", lang), t("rules", lang)]), ""]
     if d.excluded:
         out += [f"### {text(t('excluded_heading', lang))}", ""]
-        out += [f"- {text(sep.join(labels), line_start=False)}: {text(reason, line_start=False)} "
-                f"({', '.join(md_code(r) for r in rules)})" for labels, rules, reason in exclusion_groups(rec)] + [""]
-    out += [f"## {text(t('costs', lang))}", "", _table([[cell(c) for c in row] for row in cost_rows(rec)],
-                                                         cost_headers(lang)), ""]
+        out += [f"- {text(sep.join(labels))}: {text(reason)} ({_codes(rules)})"
+                for labels, rules, reason in exclusion_groups(rec)] + [""]
+    out += [f"## {text(t('costs', lang))}", "", _table(cost_rows(rec), cost_headers(lang)), ""]
     joint = "" if lang == "zh" else " "  # the break-even's sum follows its heading on the same line
-    out += [f"- {text(line.replace(chr(10), joint), line_start=False)}" for line in cost_lines(rec)] + [""]
+    out += [f"- {text(line.replace(chr(10), joint))}" for line in cost_lines(rec)] + [""]
     out += [f"## {text(t('compliance_as_of', lang, date=rec.as_of))}", ""]
     if rec.compliance:
         out += [_table(
-            [[f"{md_code(c.id)} {cell(c.title)}", cell(c.status_label), cell(c.basis), cell(c.effective),
-              cell(c.reason)] for c in rec.compliance],
+            [[Md(f"{md_code(c.id)} {cell(c.title)}"), c.status_label, c.basis, c.effective, c.reason]
+             for c in rec.compliance],
             [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang), t("reason", lang)]), ""]
-        out += [f"- {md_code(c.id)} — {text(t('confirm', lang), line_start=False)}: "
-                f"{text(c.needs_confirmation, line_start=False)}" for c in rec.compliance if c.needs_confirmation]
+        out += [f"- {md_code(c.id)} — {text(t('confirm', lang))}: {text(c.needs_confirmation)}"
+                for c in rec.compliance if c.needs_confirmation]
     else:
         out.append(text(t("none", lang)))
     out.append("")
@@ -88,20 +98,20 @@ def render(rec: Recommendation) -> str:
     out += [f"### {text(t('upcoming', lang, end=end))}", ""]
     if rec.upcoming:
         out += [_table(
-            [[cell(c.effective), f"{md_code(c.id)} {cell(c.title)}", cell(c.status_label),
-              cell(t(f"change_{c.change}", lang)), cell(c.basis)] for c in rec.upcoming],
+            [[c.effective, Md(f"{md_code(c.id)} {cell(c.title)}"), c.status_label, t(f"change_{c.change}", lang),
+              c.basis] for c in rec.upcoming],
             [t("effective", lang), t("item", lang), t("status", lang), t("change", lang), t("basis", lang)]), ""]
     else:
         out += [text(t("upcoming_none", lang, end=end)), ""]
     if rec.notes:
         out += [f"## {text(t('notes', lang))}", ""]
-        out += [f"- {text(n.text, line_start=False)} ({md_code(n.rule)})" for n in rec.notes] + [""]
+        out += [f"- {text(n.text)} ({md_code(n.rule)})" for n in rec.notes] + [""]
     if rec.thresholds:
         out += [f"## {text(t('thresholds', lang))}", "", _table(
-            [[cell(th.given), cell(th.band), cell(cite(th.source, lang))] for th in rec.thresholds],
+            [[th.given, th.band, cite(th.source, lang)] for th in rec.thresholds],
             [t("item", lang), t("thresholds", lang), t("source", lang)]), ""]
     out += [f"## {text(t('trace', lang))}", "", _table(
-        [[md_code(e.rule), cell(cite(e.source, lang)), cell(e.because)] for e in rec.trace],
+        [[Md(md_code(e.rule)), cite(e.source, lang), e.because] for e in rec.trace],
         [t("rule", lang), t("source", lang), t("because", lang)]), ""]
-    out.append(f"_{text(t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version), line_start=False)}_")
+    out.append(f"_{text(t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version))}_")
     return "\n".join(out) + "\n"

@@ -77,8 +77,8 @@ def write_memo(
     template: str | Path | None = None,
     date: dt.date | None = None,
     as_of: dt.date | None = None,
-    clean_stale: bool = True,
     prices: str | Path | None = None,
+    clean_stale: bool = True,
 ) -> Path:
     """Write the memo for ``profile`` to ``path`` (folders are created); returns the path.
 

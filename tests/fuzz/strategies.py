@@ -152,21 +152,27 @@ class BatchFile:
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16"]
 
 
-def _encode(text: str, encoding: str) -> bytes:
-    """``text`` in ``encoding``; a lone surrogate is written as UTF-8 would write it (invalid bytes)."""
-    return text.encode(encoding, errors="surrogatepass" if encoding.startswith("utf-8") else "replace")
+def _encode(text: str, encoding: str, bad_bytes: bool = True) -> bytes:
+    """``text`` in ``encoding``; a lone surrogate is written as UTF-8 would write it (invalid bytes),
+    or, without ``bad_bytes``, as '?'."""
+    return text.encode(encoding, errors="surrogatepass" if bad_bytes and encoding.startswith("utf-8") else "replace")
 
 
 @st.composite
-def csv_files(draw: st.DrawFn, max_rows: int = 25) -> BatchFile:
-    """A CSV file: a header of known columns (field names or Chinese names), then rows of cells."""
+def csv_files(draw: st.DrawFn, max_rows: int = 25, known_faults: bool = True) -> BatchFile:
+    """A CSV file: a header of known columns (field names or Chinese names), then rows of cells.
+
+    ``known_faults=False`` leaves out the shapes of the faults pinned (not fixed yet) in
+    ``test_found_faults.py``: bytes invalid in the file's encoding, names over 1,000 characters.
+    """
     fields = [f for f in vocabulary().fields if f != "name"]
     columns = ["name"] + draw(st.lists(st.sampled_from(fields), unique=True, max_size=len(fields)))
     header = [c if draw(st.booleans()) else vocabulary().fields[c].zh for c in columns]
     rows = []
     for _ in range(draw(st.integers(0, max_rows))):
         name = draw(st.text(st.characters(blacklist_categories=("Zs", "Cc", "Zl", "Zp", "Cs")), min_size=1,
-                            max_size=12)) + draw(st.one_of(st.just(""), text_values(10), st.just("N" * 1500)))
+                            max_size=12)) + draw(st.one_of(st.just(""), text_values(10),
+                                                          st.just("N" * 1500 if known_faults else "N")))
         cells = [name] + [draw(field_text(c)) for c in columns[1:]]
         cut = draw(st.integers(0, 12))
         if cut == 0 and len(cells) > 1:
@@ -180,7 +186,7 @@ def csv_files(draw: st.DrawFn, max_rows: int = 25) -> BatchFile:
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     terminator = draw(st.sampled_from(["\r\n", "\n"]))
     encoding = draw(st.sampled_from(ENCODINGS))
-    mixed = encoding == "utf-8" and draw(st.integers(0, 9)) == 0  # one row in GBK among UTF-8 rows
+    mixed = known_faults and encoding == "utf-8" and draw(st.integers(0, 9)) == 0  # a GBK row among UTF-8 rows
 
     def line(cells: list[str]) -> str:
         for how in (quoting, csv.QUOTE_ALL):
@@ -197,7 +203,7 @@ def csv_files(draw: st.DrawFn, max_rows: int = 25) -> BatchFile:
         which = draw(st.integers(1, len(rows)))
         data = b"".join(_encode(text, "gb18030" if i == which else "utf-8") for i, text in enumerate(lines))
     else:
-        data = _encode("".join(lines), encoding)
+        data = _encode("".join(lines), encoding, bad_bytes=known_faults)
     suffix = ".tsv" if delimiter == "\t" and draw(st.booleans()) else ".csv"
     note = f"delimiter={delimiter!r} encoding={encoding}{' mixed' if mixed else ''}"
     return BatchFile(suffix, data, len(rows), note)
