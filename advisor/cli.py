@@ -29,15 +29,32 @@ class AdvisorGroup(click.Group):
 
     Messages quote what the user gave (names, values, file names): control characters in them
     are shown as escapes, never sent to the terminal (``advisor.formats.escape.terminal_text``).
+    They, the help and click's usage errors are in the interface language
+    (``advisor.console.interface_lang``: ``--lang``, ``ADVISOR_LANG``, the locale, else Chinese).
     """
 
+    def main(self, args=None, *rest, **kwargs):  # noqa: ANN001, ANN201 (click's signature)
+        import sys
+
+        from advisor.cli_text import install, localize
+        from advisor.console import interface_lang, remember_lang
+
+        words = list(sys.argv[1:] if args is None else args)
+        remember_lang(lang_given(words))  # before click reads anything: its errors are in it too
+        install()
+        localize(self, interface_lang())
+        return super().main(words, *rest, **kwargs)
+
     def invoke(self, ctx: click.Context):
+        from advisor.console import interface_lang
         from advisor.formats.escape import terminal_text
+        from advisor.messages import frame
 
         try:
             return super().invoke(ctx)
         except AdvisorError as exc:
-            click.echo(f"advisor: error: {terminal_text(exc)}", err=True)
+            lang = interface_lang()
+            click.echo(frame("error", lang, message=terminal_text(exc.text(lang))), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             ctx.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
@@ -45,7 +62,9 @@ class AdvisorGroup(click.Group):
             _drop_standard_output()
             ctx.exit(0)
         except click.ClickException as exc:
-            exc.message = terminal_text(exc.message)
+            from advisor.messages import translate
+
+            exc.message = terminal_text(translate(exc.message, interface_lang()))
             raise
         except (click.exceptions.Exit, click.Abort):
             raise
@@ -53,8 +72,9 @@ class AdvisorGroup(click.Group):
             if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
                 return _internal_error(ctx, exc)
             _drop_standard_output()  # what could not be written is not retried at exit
-            click.echo(f"advisor: error: {terminal_text(exc.filename or 'standard output')}: no space left on "
-                       "the device", err=True)
+            lang = interface_lang()
+            name = terminal_text(exc.filename) if exc.filename else frame("standard_output", lang)
+            click.echo(frame("no_space", lang, name=name), err=True)
             ctx.exit(2)
         except Exception as exc:
             return _internal_error(ctx, exc)
@@ -62,13 +82,28 @@ class AdvisorGroup(click.Group):
 
 def _internal_error(ctx: click.Context, exc: Exception) -> None:
     """A bug: say so plainly; the traceback only on request."""
+    from advisor.console import interface_lang
     from advisor.formats.escape import terminal_text
+    from advisor.messages import frame
 
     if os.environ.get("ADVISOR_DEBUG"):
         raise exc
-    click.echo(f"advisor: internal error: {type(exc).__name__}: {terminal_text(exc)}\n"
-               "  (set ADVISOR_DEBUG=1 to see the traceback, and please report it)", err=True)
+    click.echo(frame("internal", interface_lang(), kind=type(exc).__name__, message=terminal_text(exc)), err=True)
     ctx.exit(3)
+
+
+def lang_given(words: list[str]) -> str | None:
+    """The language a command line asks for with ``--lang X`` or ``--lang=X`` (``None``: not given)."""
+    from advisor.console import lang_tag
+
+    for n, word in enumerate(words):
+        if word == "--":
+            break
+        if word == "--lang" and n + 1 < len(words):
+            return lang_tag(words[n + 1])
+        if word.startswith("--lang="):
+            return lang_tag(word[7:])
+    return None
 
 
 def _drop_standard_output() -> None:
@@ -116,5 +151,8 @@ def stop_on_sigterm() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from advisor.console import setup_streams
+
+    setup_streams()  # output never fails for the console's code page; typed Chinese is read as typed
     stop_on_sigterm()
     cli(prog_name="advisor")

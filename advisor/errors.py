@@ -1,6 +1,8 @@
 """One error tree for everything a user can get wrong.
 
-Library code raises these; only the CLI turns them into a message and an exit status.
+Library code raises these, in English; only the CLI turns them into a message and an exit
+status. ``error.text(lang)`` is the message in ``lang``: the Chinese form comes from the
+message table (``advisor.messages``, ``messages.yaml``), so raising code stays as it is.
 """
 
 from __future__ import annotations
@@ -51,7 +53,22 @@ class AdvisorError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
+        """The message (and the hint, on its own line) in ``lang`` (``zh`` or ``en``)."""
+        from advisor.messages import frame, translate
+
+        message = self.body(lang)
+        if not self.hint:
+            return message
+        return f"{message}\n  {frame('hint', lang, hint=translate(self.hint, lang))}"
+
+    def body(self, lang: str) -> str:
+        """The message without its hint, in ``lang``."""
+        from advisor.messages import translate
+
+        return translate(self.message, lang)
 
 
 class ProfileError(AdvisorError):
@@ -69,19 +86,26 @@ class ProfileError(AdvisorError):
         self.source = source
         self.record = record
         self.line = line
+        super().__init__(self._compose("en"), hint)
+
+    def _compose(self, lang: str) -> str:
+        from advisor.messages import frame, translate
+
         where = []
-        if source:
-            where.append(source)
-        if record is not None:
-            where.append(f"record {record}")
-        if line is not None:
-            where.append(f"line {line}")
-        prefix = f"{', '.join(where)}: " if where else ""
+        if self.source:
+            where.append(self.source)
+        if self.record is not None:
+            where.append(frame("record", lang, record=self.record))
+        if self.line is not None:
+            where.append(frame("line", lang, line=self.line))
+        prefix = frame("where_sep", lang).join(where) + frame("where_end", lang) if where else ""
+        problems = [translate(p, lang) for p in self.problems]
         if len(problems) == 1:
-            message = f"{prefix}invalid profile: {problems[0]}"
-        else:
-            message = f"{prefix}invalid profile:\n" + "\n".join(f"  - {p}" for p in problems)
-        super().__init__(message, hint)
+            return frame("invalid_profile", lang, where=prefix, problem=problems[0])
+        return frame("invalid_profile_many", lang, where=prefix) + "\n" + "\n".join(f"  - {p}" for p in problems)
+
+    def body(self, lang: str) -> str:
+        return self.message if lang == "en" else self._compose(lang)
 
     def located(self, source: str | None = None, record: int | None = None, line: int | None = None) -> "ProfileError":
         """The same problems, with a (more precise) location."""
@@ -104,12 +128,19 @@ class RuleLoadError(AdvisorError):
     def __init__(self, problems: list[str], path: str | None = None) -> None:
         self.problems = problems
         self.path = path
-        head = f"rule pack {path}: " if path else "rule pack: "
+        super().__init__(self._compose("en"))
+
+    def _compose(self, lang: str) -> str:
+        from advisor.messages import frame, translate
+
+        head = frame("rule_pack", lang, path=self.path) if self.path else frame("rule_pack_bare", lang)
+        problems = [translate(p, lang) for p in self.problems]
         if len(problems) == 1:
-            message = head + problems[0]
-        else:
-            message = head + f"{len(problems)} problems\n" + "\n".join(f"  - {p}" for p in problems)
-        super().__init__(message)
+            return head + problems[0]
+        return head + frame("problems", lang, count=len(problems)) + "\n" + "\n".join(f"  - {p}" for p in problems)
+
+    def body(self, lang: str) -> str:
+        return self.message if lang == "en" else self._compose(lang)
 
 
 class EngineError(AdvisorError):

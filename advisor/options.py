@@ -7,9 +7,28 @@ import click
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"  # the users read Chinese first; keep in step with advisor.pipeline
 
+
+class _Lang(click.Choice):
+    """``zh`` or ``en``, also as a language tag or locale name (``zh-CN``, ``en_US.UTF-8``, ``EN``)."""
+
+    def __init__(self) -> None:
+        super().__init__(LANGS, case_sensitive=False)
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
+        from advisor.console import lang_tag
+
+        return lang_tag(str(value)) or super().convert(value, param, ctx)
+
+
+def _default_lang() -> str:
+    from advisor.console import output_lang_default
+
+    return output_lang_default()
+
+
 lang_option = click.option(
-    "--lang", type=click.Choice(LANGS, case_sensitive=False), default=DEFAULT_LANG, show_default=True,
-    help="Language of every text in the output.",
+    "--lang", type=_Lang(), default=_default_lang, show_default=False,
+    help="Language of every text in the output (default: zh, or ADVISOR_LANG when it is set).",
 )
 
 prices_option = click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
 PROFILES = ROOT / "profiles"
 MINIPACK = Path(__file__).parent / "fixtures" / "minipack"
+
+# The interface language (help, usage errors, error messages) follows ADVISOR_LANG and the locale
+# (advisor.console.interface_lang). The suite pins messages in English, whatever the machine's
+# locale: LANGUAGE=en asks for English messages, as gettext reads it; the output's language
+# (--lang) keeps its default, Chinese. tests/test_chinese_first.py runs the Chinese interface
+# with the environment of a Chinese user.
+os.environ["LANGUAGE"] = "en"
+os.environ.pop("ADVISOR_LANG", None)
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,9 @@ def test_score_many_takes_profiles_and_mappings_and_reports_bad_ones():
     results = advisor.score_many(iter([profile, {"name": "乙"}]))
     assert next(results) == advisor.score(profile)
     bad = next(results)
-    assert bad["record"] == 2 and "'sector' is required" in bad["error"]
+    assert bad["record"] == 2 and "缺少必填字段“sector”" in bad["error"]  # in the results' language
+    english = list(advisor.score_many(iter([{"name": "乙"}]), lang="en"))
+    assert "'sector' is required" in english[0]["error"]
 
 
 def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
@@ -72,7 +74,7 @@ def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
     assert as_list == lines
 
     out = tmp_path / "out.csv"
-    assert cli("batch", str(clients), "-q", "-o", str(out)).exit_code == 1  # format from the suffix
+    assert cli("batch", str(clients), "-q", "-o", str(out), "--headers", "ids").exit_code == 1  # format from the suffix
     data = out.read_bytes()
     assert data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -96,7 +98,7 @@ def test_json_csv_and_table_outputs_say_the_same(cli, clients, tmp_path):
         assert row["within_budget"] == {True: "true", False: "false", None: ""}[chosen["within_budget"]]
 
     text = cli("batch", str(clients), "-q", "-f", "table").stdout
-    assert "企业名称" in text and "客户00001" in text and "field 'sector': value '火星' is not allowed" in text
+    assert "企业名称" in text and "客户00001" in text and "字段“sector”：值 '火星' 不允许" in text
 
 
 def test_english_output(cli, clients):
@@ -214,7 +216,7 @@ def test_summary_counts(cli, clients, tmp_path):
 
 
 def test_summary_and_closing_note_on_stderr_unless_quiet(cli, clients):
-    loud = cli("batch", str(clients))
+    loud = cli("batch", str(clients), "--lang", "zh")  # --lang zh: the messages on standard error too
     assert "推荐的部署模式" in loud.stderr and "行业 × 部署模式" in loud.stderr and "合规事项" in loud.stderr
     assert "4 条记录有误" in loud.stderr
     quiet = cli("batch", str(clients), "-q")

@@ -153,7 +153,7 @@ def test_batch_memos_with_a_vertical_tab_in_a_name_lose_nothing(cli, tmp_path):
                     "云帆\x0b科技（从Word粘贴）,120,电商,智能客服,低,200万,是,个人信息\r\n"
                     "星河电商,120,电商,智能客服;智能营销,低,200万,是,个人信息\r\n", "utf-8")
     out, memos = tmp_path / "o.csv", tmp_path / "m"
-    result = cli("batch", str(path), "-o", str(out), "--memos", str(memos), "--memo-format", "docx")
+    result = cli("batch", str(path), "-o", str(out), "--headers", "ids", "--memos", str(memos), "--memo-format", "docx")
     assert result.exit_code == 0, result.stderr
     import csv
 

@@ -43,7 +43,7 @@ def test_output_through_a_symlink_replaces_its_target_and_keeps_the_link(cli, cl
     result = cli("batch", str(clients), "-o", str(link), "-q")
     assert result.exit_code == 0, result.stderr
     assert link.is_symlink() and os.readlink(link) == str(real)
-    assert real.read_text("utf-8-sig").startswith("record,profile,")
+    assert real.read_text("utf-8-sig").startswith("序号,企业名称,")
     assert stat.S_IMODE(real.stat().st_mode) == 0o640  # the replaced file keeps its permissions
     assert sorted(p.name for p in real.parent.iterdir()) == ["results.csv"]  # nothing left beside the target
 
@@ -339,7 +339,7 @@ def test_empty_or_header_only_input_exits_2_and_writes_nothing(cli, tmp_path, na
     assert result.exit_code == 2
     assert f"{path}: no records to score (the input is empty or has only a header row)" in result.stderr
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == [name]
-    zh = cli("batch", str(path))
+    zh = cli("batch", str(path), "--lang", "zh")
     assert zh.exit_code == 2 and "没有可评分的记录" in zh.stderr
 
 

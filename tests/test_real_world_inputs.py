@@ -277,7 +277,7 @@ def test_huge_numbers_in_a_batch_are_error_rows_and_every_good_row_is_written(cl
                               for n, b in [("A", "@1e1000000@"), ("B", "@" + "9" * 5000 + "@"), ("C", "low")]),
                       encoding="utf-8")
     for source in (path, lines_):
-        result = cli("batch", str(source), "--format", "jsonl", "-q")
+        result = cli("batch", str(source), "--format", "jsonl", "-q", "--lang", "en")
         assert result.exit_code == 1, result.stderr
         rows = jsonl(result)
         assert [r.get("record") for r in rows[:2]] == [1, 2] and rows[2]["profile"] == "C"
@@ -305,7 +305,7 @@ def test_deep_nesting_in_files_is_refused(cli, tmp_path):
         assert result.exit_code == 2 and "nested more than 1,000 levels deep" in result.stderr
     path = tmp_path / "deep.jsonl"
     path.write_text('{"name": ' + "[" * 5000 + "]" * 5000 + "}\n", encoding="utf-8")
-    result = cli("batch", str(path), "-q", "--format", "jsonl")
+    result = cli("batch", str(path), "-q", "--format", "jsonl", "--lang", "en")
     assert result.exit_code == 1 and "nested too deeply" in jsonl(result)[0]["error"]
 
 
@@ -320,7 +320,7 @@ def test_a_few_aliases_and_merge_keys_are_fine(cli, tmp_path):
     path = tmp_path / "list.yaml"
     path.write_text("- &base {name: A, size: small, sector: finance, privacy: low, budget: low}\n"
                     "- <<: *base\n  name: B\n", encoding="utf-8")
-    result = cli("batch", str(path), "--format", "jsonl", "-q")
+    result = cli("batch", str(path), "--format", "jsonl", "-q", "--lang", "en")
     assert result.exit_code == 0 and [r["profile"] for r in jsonl(result)] == ["A", "B"]
 
 
@@ -328,7 +328,7 @@ def test_a_cell_over_the_csv_limit_is_an_error_row_and_the_rest_is_scored(cli, t
     path = tmp_path / "long.csv"
     path.write_text("name,size,sector,privacy,budget\nA,small,finance,high,low\n"
                     f'"{"N" * 200_000}",small,finance,high,low\nC,small,finance,high,low\n', encoding="utf-8")
-    result = cli("batch", str(path), "--format", "jsonl", "-q")
+    result = cli("batch", str(path), "--format", "jsonl", "-q", "--lang", "en")
     assert result.exit_code == 1
     rows = jsonl(result)
     assert [r.get("profile") for r in rows] == ["A", None, "C"]

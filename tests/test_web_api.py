@@ -167,7 +167,7 @@ def test_batch_from_an_uploaded_csv(api, cli, tmp_path):
     cli("batch", str(source), "-o", str(out), "--quiet")
     # the same rows as the command line; the error names the uploaded file, not a temporary one
     assert response.content.replace("客户.csv".encode(), b"X") == out.read_bytes().replace(str(source).encode(), b"X")
-    assert "客户.csv, record 3, line 4" in response.text
+    assert "客户.csv，第 3 条记录，第 4 行" in response.text  # in the language asked for (Chinese by default)
 
 
 def test_batch_refuses_a_kind_of_file_it_cannot_read(api):

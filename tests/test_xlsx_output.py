@@ -54,7 +54,7 @@ def test_three_sheets_read_back(cli, clients, scored, tmp_path):
         assert row[0] == number  # input order, a number cell
         if number in BAD_ROWS:
             assert row[2:11] == (None,) * 9
-            assert row[11].startswith(f"{clients}, record {number}, line {number + 1}: invalid profile")
+            assert row[11].startswith(f"{clients}，第 {number} 条记录，第 {number + 1} 行：画像无效")  # in the workbook's language
             continue
         deployment = line["deployment"]
         assert row[1] == line["profile"]
@@ -241,7 +241,7 @@ def test_an_empty_input_gives_the_sheets_with_their_headers(cli, tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("企业名称,行业\n", "utf-8")
     out = tmp_path / "out.xlsx"
-    refused = cli("batch", str(path), "-o", str(out), "-q")  # the command refuses an input without records
+    refused = cli("batch", str(path), "-o", str(out), "-q", "--lang", "zh")  # the command refuses an input without records
     assert refused.exit_code == 2 and "没有可评分的记录" in refused.stderr and not out.exists()
     scorer = Scorer(lang="zh")  # the writer itself, given no rows, still makes every sheet
     buffer = io.BytesIO()

@@ -12,11 +12,10 @@ from typing import Any
 
 from advisor.ask.fields import normalise
 from advisor.ask.questionnaire import Question
+from advisor.ask.typed import is_back, is_help, normal
 from advisor.profile import LIST_SEPARATORS
 
-HELP = frozenset({"?", "？"})
-BACK = frozenset({"<"})
-CLEAR = frozenset({"-"})
+CLEAR = frozenset({"-", "－"})
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,14 @@ def can_clear(question: Question) -> bool:
 
 
 def interpret(question: Question, line: str) -> Reply:
-    """What ``line`` answers to ``question``."""
-    text = line.strip()
+    """What ``line`` answers to ``question`` (typed as an input method types it: ``advisor.ask.typed``)."""
+    if is_help(line):
+        return Reply("help")
+    if is_back(line):
+        return Reply("back")
+    text = normal(line, question.kind)
     if not text:
         return Reply("default")
-    if text in HELP:
-        return Reply("help")
-    if text in BACK:
-        return Reply("back")
     if text in CLEAR and can_clear(question):
         return Reply("clear", [] if question.multiple else None)
     if question.multiple:

@@ -2,48 +2,37 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any, Mapping
 
 from advisor.ask.questionnaire import Question
+from advisor.citations import cite
 from advisor.ask.text import msg
 from advisor.profile import MAX_COUNT, MAX_EMPLOYEES
 from advisor.vocabulary import vocabulary
 
-WIDTH = 78  # fits an 80-column terminal
+def _screen() -> int:
+    """Columns for the questionnaire: the terminal's (``COLUMNS``), less a margin."""
+    from advisor.console import terminal_width
+
+    return terminal_width() - 2
 
 
 def _width(text: str) -> int:
     """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
-    from wcwidth import wcswidth
+    from advisor.formats.lines import width
 
-    width = wcswidth(text)
-    return width if width >= 0 else len(text)
-
-
-_TOKENS = re.compile(r"[\x21-\x7e]+|\s+|.", re.S)  # a Latin word, a run of spaces, or one character
-_NO_LINE_START = set("，。、；：？！）」』》,.;:?!)")
+    return width(text)
 
 
-def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> str:
-    """Fold ``text`` to ``width`` terminal columns: between Latin words, or between Chinese
-    characters (never before closing punctuation)."""
-    lines: list[str] = []
-    line, used = indent, _width(indent)
-    for token in _TOKENS.findall(text):
-        if token.isspace():
-            token = " "
-        size = _width(token)
-        if used + size > width and line.strip() and not token.isspace() and token[0] not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line, used = indent, _width(indent)
-        if token.isspace() and line == indent:
-            continue
-        line += token
-        used += size
-    lines.append(line.rstrip())
-    return "\n".join(lines)
+def wrap(text: str, indent: str = "  ", width: int | None = None) -> str:
+    """Fold ``text`` to the terminal's width where Unicode's line-breaking rules allow: between
+    Chinese characters or words, never before closing punctuation nor inside a number
+    (``advisor.formats.lines``)."""
+    from advisor.formats.lines import wrap as fold
+
+    limit = (width or _screen()) - _width(indent)
+    return "\n".join((indent + line).rstrip() for line in fold(text, limit))
 
 
 def value_label(question: Question, value: Any, lang: str) -> str:
@@ -82,7 +71,7 @@ def _choice_lines(question: Question, lang: str) -> list[str]:
     if any(c.note for c in question.choices):
         return [f"  {label} — {c.note.get(lang)}" if c.note else f"  {label}" for label, c in zip(labels, question.choices)]
     column = max(_width(label) for label in labels) + 3
-    per_row = max(1, WIDTH // column)
+    per_row = max(1, _screen() // column)
     rows = []
     for start in range(0, len(labels), per_row):
         cells = labels[start : start + per_row]
@@ -128,7 +117,7 @@ def help_block(question: Question, lang: str, thresholds: Any = None) -> str:
     if table is not None:
         name = getattr(vocabulary().fields[question.field], lang)
         enum = vocabulary().fields[question.thresholds].values
-        lines.append(wrap(msg("bands", lang, source=table.source)))
+        lines.append(wrap(msg("bands", lang, source=cite(table.source, lang))))
         low = None
         for band in table.bands:
             if band.label:  # the pack's own wording says the range

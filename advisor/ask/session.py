@@ -33,11 +33,10 @@ class TerminalConsole:
 
     def __init__(self) -> None:
         self.interactive = sys.stdin.isatty()
-        if self.interactive:
-            try:  # line editing (arrows, backspace over Chinese) for input()
-                import readline  # noqa: F401
-            except ImportError:  # pragma: no cover - platforms without readline
-                pass
+        if self.interactive:  # line editing (arrows, backspace over Chinese) for input(), in any locale
+            from advisor.console import line_editing
+
+            line_editing()
 
     def say(self, text: str) -> None:
         """Write ``text`` to standard output."""

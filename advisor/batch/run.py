@@ -18,7 +18,9 @@ from advisor.batch.scorer import Scorer
 from advisor.batch.summary import Summary
 from advisor.batch.workers import chunked, map_blocks
 from advisor.batch.writers import Failed, OutputFormat, make_format
+from advisor.console import interface_lang
 from advisor.errors import ProfileError
+from advisor.messages import translate
 from advisor.pipeline import DEFAULT_LANG, as_of_date
 from advisor.sources.records import Record
 
@@ -56,9 +58,10 @@ class ScoreChunk:
             try:
                 name, decision = score(record)
             except ProfileError as exc:
-                failed = Failed(record.number, str(exc), _given_name(record.data), exc.problems[0])
+                lang = self.scorer.lang  # the output's rows are in its language; messages on standard error in the interface's
+                failed = Failed(record.number, exc.text(lang), _given_name(record.data), translate(exc.problems[0], lang))
                 items.append(fmt.error_row(failed))
-                errors.append((record.number, failed.message))
+                errors.append((record.number, failed.message if lang == interface_lang() else exc.text(interface_lang())))
                 if json is not None:
                     json.append(None)
                 continue

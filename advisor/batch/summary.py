@@ -99,9 +99,11 @@ class Summary:
                  say("col_recommended_n", lang)], rows, text_columns=2))
         return tables
 
-    def render(self, pack: Any, lang: str, seconds: float) -> str:
-        """The summary as text: a headline and three tables."""
-        from tabulate import tabulate
+    def render(self, pack: Any, lang: str, seconds: float, width: int | None = None) -> str:
+        """The summary as text: a headline and three tables, each as wide as ``width`` at most
+        (a terminal's; ``None``: as wide as the cells, for a file). A pipe table wider than the
+        terminal is shown with wrapped columns, or its rows as blocks (``advisor.formats.lines``)."""
+        from advisor.formats.lines import table as lay_out
 
         rate = self.rows / seconds if seconds > 0 else 0.0
         parts = [say("summary_head", lang, rows=f"{self.rows:,}", scored=f"{self.scored:,}", bad=f"{self.bad:,}",
@@ -112,8 +114,9 @@ class Summary:
                 rows = [[f"{100 * cell:.1f}%" if i == table.share_column else cell for i, cell in enumerate(row)]
                         for row in rows]
             align = ("left",) * table.text_columns + ("right",) * (len(table.headers) - table.text_columns)
-            parts.append(_titled(table.title, tabulate(rows, headers=table.headers, tablefmt=TABLE_FORMAT,
-                                                       colalign=align)))
+            cells = [[str(cell) for cell in row] for row in rows]
+            parts.append(_titled(table.title, lay_out(cells, table.headers, width or 1_000_000, fmt=TABLE_FORMAT,
+                                                      align=align)))
         return "\n\n".join(parts) + "\n"
 
 

@@ -22,6 +22,7 @@ SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv"
 CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
                "min_params_b", "max_params_b", "required", "recommended", "first_year_cny_low",
                "first_year_cny_high", "within_budget", "error")
+HEADERS = ("labels", "ids")  # the CSV's and the table's column names: in the output's language, or the ids
 LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
 TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (QUOTE_MINIMAL, \r\n rows)
@@ -121,10 +122,23 @@ class JsonList(OutputFormat):
         out.write(b"[]\n" if self._first else b"\n]\n")
 
 
+def csv_header(lang: str, headers: str = "labels") -> str:
+    """The CSV's header row: the columns named in ``lang`` (``labels``), or by their ids."""
+    names = CSV_COLUMNS if headers == "ids" else tuple(say(f"csv_{c}", lang) for c in CSV_COLUMNS)
+    return ",".join(_csv_text(n) for n in names)
+
+
 class CsvTable(OutputFormat):
-    """The recommendation flattened into readable columns; list cells are joined with ';'."""
+    """The recommendation flattened into readable columns; list cells are joined with ';'.
+
+    The header names the columns in the output's language, or by their ids (``headers="ids"``);
+    the cells hold ids (modes, pricing models, compliance items) in every language.
+    """
 
     name = "csv"
+
+    def __init__(self, lang: str = "en", headers: str = "labels") -> None:
+        self.header = csv_header(lang, headers)
 
     def row(self, number: int, name: str, decision: Decision) -> str:
         shared = decision.shared
@@ -145,7 +159,7 @@ class CsvTable(OutputFormat):
 
     def begin(self, out: BinaryIO, to_file: bool) -> None:
         # A file gets a byte-order mark: Excel then reads it as UTF-8 (Chinese names stay readable).
-        out.write(("\ufeff" if to_file else "").encode("utf-8") + (",".join(CSV_COLUMNS) + "\r\n").encode("utf-8"))
+        out.write(("\ufeff" if to_file else "").encode("utf-8") + (self.header + "\r\n").encode("utf-8"))
 
 
 def _decision_cells(d: Decision) -> tuple:
@@ -160,12 +174,21 @@ def _csv_line(cells: Sequence[Any]) -> str:
 
 
 class TextTable(OutputFormat):
-    """A table for reading on screen, printed in pages of a few hundred rows."""
+    """A table for reading on screen, printed in pages of a few hundred rows.
+
+    ``width``: the columns it may take (a terminal's width; ``None``: as wide as its cells,
+    for a file). ``headers``: column names in the output's language, or the CSV's ids.
+    ``encoding``: a file's is UTF-8; on a console, the console's (what it lacks is replaced:
+    ``advisor.console``).
+    """
 
     name = "table"
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, width: int | None = None, headers: str = "labels", encoding: str = "utf-8") -> None:
         self.lang = lang
+        self.width = width
+        self.headers = headers
+        self.encoding = encoding
         self._rows: list[list[str]] = []
         self._pages = 0
 
@@ -190,16 +213,17 @@ class TextTable(OutputFormat):
         self._rows = []
 
     def _flush(self, out: BinaryIO, rows: list[list[str]]) -> None:
-        from tabulate import tabulate
+        from advisor.formats.lines import table
 
         keys = ("col_record", "col_profile", "col_mode", "col_score", "col_pricing", "col_size", "col_required",
                 "col_error")
-        headers = [say(k, self.lang) for k in keys]
+        ids = ("record", "profile", "mode", "score", "pricing", "size", "required", "error")
+        headers = list(ids) if self.headers == "ids" else [say(k, self.lang) for k in keys]
         # Names and values may hold control characters (ESC ]0;… sets a terminal's title): every
         # cell shows them as escapes, on one line.
         rows = [[terminal_text(cell, keep_newlines=False) for cell in row] for row in rows]
-        text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
-        out.write(("\n" if self._pages else "").encode() + text.encode("utf-8") + b"\n")
+        text = table(rows, headers, self.width or 1_000_000)
+        out.write(("\n" if self._pages else "").encode() + _encoded(text, self.encoding) + b"\n")
         self._pages += 1
 
 
@@ -216,21 +240,32 @@ class JsonRows(OutputFormat):
         return error_object(r.number, r.message)
 
 
+def _encoded(text: str, encoding: str) -> bytes:
+    if encoding == "utf-8":
+        return text.encode("utf-8")
+    from advisor.console import HANDLER, register_handler
+
+    register_handler()
+    return text.encode(encoding, HANDLER)
+
+
 def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
     # The full message is on standard error; the table keeps its columns readable.
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def make_format(name: str, lang: str, pack: Any = None) -> OutputFormat:
-    """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows)."""
+def make_format(name: str, lang: str, pack: Any = None, *, headers: str = "labels", width: int | None = None,
+                encoding: str = "utf-8") -> OutputFormat:
+    """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows);
+    ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them."""
     if name == "jsonl":
         return JsonLines()
     if name == "json":
         return JsonList()
     if name == "csv":
-        return CsvTable()
+        return CsvTable(lang, headers)
     if name == "table":
-        return TextTable(lang)
+        return TextTable(lang, width, headers, encoding)
     if name == "rows":
         return JsonRows()
     if name == "xlsx":

@@ -13,6 +13,9 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
               help="Write the results to FILE; it appears only once complete. Default: standard output.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonl", "json", "csv", "table", "xlsx"]), default=None,
               help="Output format. Default: from the suffix of --output (.jsonl .json .csv .xlsx), else jsonl.")
+@click.option("--headers", type=click.Choice(["labels", "ids"]), default="labels", show_default=True,
+              help="Column names of csv and table: labels in the output's language (Chinese for --lang zh), "
+                   "or the ids (record, profile, mode...) for scripts.")
 @click.option("--summary", "summary_path", metavar="FILE", default=None,
               help="Write the summary tables to FILE instead of standard error.")
 @click.option("--encoding", default="auto", show_default=True,
@@ -39,7 +42,7 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 @as_of_option
 @prices_option
 @click.pass_context
-def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None,
+def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None, headers: str,
           summary_path: str | None, encoding: str, input_format: str, sheet: str | None, workers: int,
           max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
@@ -64,12 +67,15 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.batch.scorer import Scorer
     from advisor.batch.text import say
     from advisor.batch.writers import SUFFIX_FORMATS, make_format
+    from advisor.console import interface_lang, output_encoding
+    from advisor.messages import translate
     from advisor.errors import AdvisorError, SourceError
     from advisor.formats.escape import terminal_text
     from advisor.sources.inputs import check_inputs, read_inputs
     from advisor.sources.text import AUTO, check_encoding
 
     lang = lang.lower()
+    ui = interface_lang()  # messages on standard error; the output (and its summary) is in `lang`
     check_inputs(inputs)
     if encoding != AUTO:
         check_encoding(encoding)
@@ -80,7 +86,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format, sheet=sheet)
     show_progress = not quiet and sys.stderr.isatty()
-    progress = Progress(sys.stderr, lang, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
+    progress = Progress(sys.stderr, ui, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
     done = {"rows": 0, "bad": 0}  # what was written so far, for a message if the run is interrupted
 
     def say_error(message: str) -> None:  # user text may hold control characters: shown, never obeyed
@@ -100,35 +106,37 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         from advisor.batch.memos import MemoFolder
 
         memos = MemoFolder(memo_dir, memo_format, lang, rules_dir, memo_date.date() if memo_date else None,
-                           on_failure=lambda number, reason: say_error(say("memo_failed", lang, record=number,
-                                                                            reason=reason)))
+                           on_failure=lambda number, reason: say_error(say("memo_failed", ui, record=number,
+                                                                            reason=translate(reason, ui))))
     target = AtomicFile(output) if output else None
     out = target.file if target else GuardedOutput(sys.stdout.buffer, "standard output")
     _collect_less_often()
     try:
         with target if target else contextlib.nullcontext():
             report = run_batch(
-                records, scorer, make_format(fmt, lang, scorer.advisor.pack), out,
+                records, scorer, make_format(fmt, lang, scorer.advisor.pack, headers=headers,
+                                             width=None if target else _screen(sys.stdout),
+                                             encoding="utf-8" if target else output_encoding()), out,
                 to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )
             progress.clear()
             if report.stopped:
-                sys.stderr.write(f"advisor: {say('stopped', lang, limit=max_errors)}\n")
+                sys.stderr.write(f"advisor: {say('stopped', ui, limit=max_errors)}\n")
                 ctx.exit(1)
             if not report.summary.rows:
-                raise SourceError(say("no_records", lang, inputs=", ".join(inputs)))
+                raise SourceError(say("no_records", "en", inputs=", ".join(inputs)))  # shown in the interface's language
             if target:
                 target.commit()
             else:
                 out.flush()
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see advisor.cli): say what is left
         progress.clear()
-        parts = [say("interrupted", lang, rows=f"{done['rows']:,}", bad=f"{done['bad']:,}")]
-        parts.append(say("interrupted_file", lang, output=output) if target else say("interrupted_stdout", lang))
+        parts = [say("interrupted", ui, rows=f"{done['rows']:,}", bad=f"{done['bad']:,}")]
+        parts.append(say("interrupted_file", ui, output=output) if target else say("interrupted_stdout", ui))
         if memos is not None:
-            parts.append(say("interrupted_memos", lang, count=memos.written, folder=memo_dir))
-        sys.stderr.write(f"advisor: {terminal_text(('' if lang == 'zh' else ' ').join(parts))}\n")
+            parts.append(say("interrupted_memos", ui, count=memos.written, folder=memo_dir))
+        sys.stderr.write(f"advisor: {terminal_text(('' if ui == 'zh' else ' ').join(parts))}\n")
         raise
     except BrokenPipeError:  # the reader of standard output went away (`| head`): stop quietly
         progress.clear()
@@ -136,7 +144,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         ctx.exit(1 if done["bad"] else 0)  # bad rows seen before that still say so
 
     if summary_path or not quiet:  # rendered only when shown: quiet runs skip loading tabulate
-        text = report.summary.render(scorer.advisor.pack, lang, report.seconds)
+        text = report.summary.render(scorer.advisor.pack, lang, report.seconds,
+                                     width=None if summary_path else _screen(sys.stderr))
         if summary_path:
             with AtomicFile(summary_path) as summary_file:
                 summary_file.file.write(text.encode("utf-8"))
@@ -144,15 +153,27 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         else:
             sys.stderr.write(f"\n{terminal_text(text)}")
     if memos is not None and not quiet:
-        sys.stderr.write(f"advisor: {say('memos_written', lang, count=memos.written, folder=terminal_text(memo_dir))}\n")
+        sys.stderr.write(f"advisor: {say('memos_written', ui, count=memos.written, folder=terminal_text(memo_dir))}\n")
         if memos.failed:
-            sys.stderr.write(f"advisor: {say('memos_failed', lang, count=memos.failed)}\n")
+            sys.stderr.write(f"advisor: {say('memos_failed', ui, count=memos.failed)}\n")
     if report.summary.bad:
         if not quiet:
-            sys.stderr.write(f"advisor: {say('bad_rows', lang, bad=report.summary.bad, scored=report.summary.scored)}\n")
+            sys.stderr.write(f"advisor: {say('bad_rows', ui, bad=report.summary.bad, scored=report.summary.scored)}\n")
         ctx.exit(1)
     if memos is not None and memos.failed:
         ctx.exit(1)
+
+
+def _screen(stream) -> int | None:  # noqa: ANN001
+    """The width a table printed on ``stream`` may take: a terminal's (or COLUMNS); a file or a
+    pipe takes the table as wide as its cells."""
+    import os
+
+    from advisor.console import terminal_width
+
+    if stream.isatty() or os.environ.get("COLUMNS", "").strip().isdigit():
+        return terminal_width(stream)
+    return None
 
 
 def _collect_less_often() -> None:

@@ -20,7 +20,10 @@ def rules() -> None:
               help="json: a list of {id, file, source, description} for scripts.")
 def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) -> None:
     """List every rule: id, file, source and description."""
+    from advisor.citations import cite
+    from advisor.console import terminal_width
     from advisor.engine.loader import load_pack
+    from advisor.formats.lines import table
     from advisor.ui_text import t
 
     lang = lang.lower()
@@ -37,10 +40,8 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
         click.echo(json.dumps([dict(zip(("id", "file", "source", "description"), row)) for row in rows],
                               ensure_ascii=False, indent=2))
         return
-    from tabulate import tabulate
-
-    click.echo(tabulate(rows, headers=[t("rule", lang), t("file", lang), t("source", lang), t("because", lang)],
-                        maxcolwidths=[24, 16, 12, 22], disable_numparse=True))
+    rows = [[rid, name, cite(source, lang), text] for rid, name, source, text in rows]
+    click.echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], terminal_width()))
     click.echo(t("pack_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
                  shown=len(rows)))
 
@@ -59,7 +60,9 @@ def test_rules(rules_dir: str | None, lang: str, verbose: bool) -> None:
     from advisor.analysis.coverage import run_cases
     from advisor.analysis.explain import at
     from advisor.errors import RuleLoadError
+    from advisor.messages import translate
     from advisor.pipeline import get_advisor
+    from advisor.ui_text import t
 
     lang = lang.lower()
     advisor = get_advisor(rules_dir)  # loads, checks and compiles: a broken pack stops here (exit 2)
@@ -69,11 +72,11 @@ def test_rules(rules_dir: str | None, lang: str, verbose: bool) -> None:
     for run in runs:
         if run.failures:
             failed += 1
-            click.echo(f"FAIL {run.case.label}")
+            click.echo(t("case_failed", lang, label=run.case.label))
             for failure in run.failures:
-                click.echo(f"     - {failure}")
+                click.echo(f"     - {translate(failure, lang)}")
         elif verbose:
-            click.echo(f"ok   {run.case.label}")
+            click.echo(t("case_passed", lang, label=run.case.label))
     click.echo(at("test_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
                   passed=len(runs) - failed, failed=failed))
 

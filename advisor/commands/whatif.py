@@ -53,8 +53,8 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
 
 def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> str:
     """The changed answers, the mode before and after, and a table of every value that changed."""
-    from tabulate import tabulate
-
+    from advisor.console import terminal_width
+    from advisor.formats.lines import table
     from advisor.whatif import changed_fields, describe, field_label
     from advisor.whatif_text import wt
 
@@ -73,6 +73,5 @@ def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> 
         return "\n".join(lines)
     lines.append(wt("changes", lang, count=len(result["diff"])))
     rows = [[d["path"], describe(d["before"], lang), describe(d["after"], lang)] for d in result["diff"]]
-    lines.append(tabulate(rows, headers=[wt("col_path", lang), wt("col_before", lang), wt("col_after", lang)],
-                          maxcolwidths=[40, 18, 18], disable_numparse=True))
+    lines.append(table(rows, [wt("col_path", lang), wt("col_before", lang), wt("col_after", lang)], terminal_width()))
     return "\n".join(lines)

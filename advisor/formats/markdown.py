@@ -3,11 +3,13 @@
 Every text that comes from the profile or the rule pack is escaped as the memo escapes it
 (``advisor.formats.escape``): a name holding ``<script>`` or ``[x](javascript:…)`` is shown as
 written, never read as markup; ids are code spans. A table cell is escaped unless it is ``Md``
-(markup built here from escaped parts).
+(markup built here from escaped parts). Rule sources are cited in the output's language
+(``advisor.citations``).
 """
 
 from __future__ import annotations
 
+from advisor.citations import cite
 from advisor.formats.common import (
     decision_text,
     exclusion_groups,
@@ -113,10 +115,10 @@ def render(rec: Recommendation) -> str:
         out += [f"- {text(n.text)} ({md_code(n.rule)})" for n in rec.notes] + [""]
     if rec.thresholds:
         out += [f"## {text(t('thresholds', lang))}", "", _table(
-            [[th.given, th.band, th.source] for th in rec.thresholds],
+            [[th.given, th.band, cite(th.source, lang)] for th in rec.thresholds],
             [t("item", lang), t("thresholds", lang), t("source", lang)]), ""]
     out += [f"## {text(t('trace', lang))}", "", _table(
-        [[Md(md_code(e.rule)), e.source, e.because] for e in rec.trace],
+        [[Md(md_code(e.rule)), cite(e.source, lang), e.because] for e in rec.trace],
         [t("rule", lang), t("source", lang), t("because", lang)]), ""]
     out.append(f"_{text(t('pack', lang, name=rec.rule_pack.name, version=rec.rule_pack.version))}_")
     return "\n".join(out) + "\n"

@@ -1,7 +1,17 @@
-"""Terminal table output: fits an 80-column terminal (long text wraps inside its column)."""
+"""Terminal table output: as wide as the terminal (``COLUMNS``, the terminal's width, else 80).
+
+Long text wraps inside its column where Unicode's line-breaking rules allow, never inside a
+number, an id or a standard's code, and never before closing punctuation; Chinese characters
+count as two columns. On a terminal too narrow for a table's columns, its rows are shown as
+blocks of ``header  value`` lines (``advisor.formats.lines``). Rule sources are cited in the
+output's language (``advisor.citations``).
+"""
 
 from __future__ import annotations
 
+from advisor.citations import cite
+from advisor.console import terminal_width
+from advisor.formats import lines
 from advisor.formats.common import (
     decision_text,
     exclusion_groups,
@@ -18,15 +28,18 @@ from advisor.formats.escape import terminal_text
 from advisor.recommendation import Recommendation
 from advisor.ui_text import t
 
-WIDTH = 80
+
+def _width() -> int:
+    return terminal_width()
 
 
-def _table(rows: list[list[str]], headers: list[str], widths: list[int | None], fmt: str = "simple") -> str:
-    from tabulate import tabulate
-
+def _table(rows: list[list[str]], headers: list[str], widths: list[int | None] | None = None,
+           fmt: str = "simple") -> str:
+    """A table as wide as the terminal at most. ``widths`` (the columns' widths on an 80-column
+    terminal, as the sections were first laid out) is no longer needed: each column's width
+    follows from its text and the terminal's width."""
     rows = [[_harmless(cell) for cell in row] for row in rows]
-    return tabulate(rows, headers=headers, tablefmt=fmt, maxcolwidths=widths, maxheadercolwidths=widths,
-                    disable_numparse=True)
+    return lines.table(rows, [_harmless(h) for h in headers], _width(), fmt=fmt)
 
 
 def _harmless(cell: object) -> str:
@@ -36,11 +49,11 @@ def _harmless(cell: object) -> str:
 
 def _wrap(text: str) -> str:
     """Wrap a line to the terminal width, counting Chinese characters as two columns."""
-    return _table([[text]], [], [WIDTH - 2], fmt="plain")
+    return "\n".join(lines.wrap(_harmless(text), _width()))
 
 
 def _heading(text: str) -> str:
-    return f"\n{text}\n" + "=" * min(WIDTH, 2 * len(text))
+    return f"\n{text}\n" + "=" * min(_width(), lines.width(text))
 
 
 def _upcoming(rec: Recommendation) -> str:
@@ -137,17 +150,17 @@ def render(rec: Recommendation) -> str:
     if rec.thresholds:
         out.append(_heading(t("thresholds", lang)))
         out.append(_table(
-            [[th.given, th.band, th.source] for th in rec.thresholds],
+            [[th.given, th.band, cite(th.source, lang)] for th in rec.thresholds],
             [t("item", lang), t("thresholds", lang), t("source", lang)],
             [22, 26, 26],
         ))
 
     out.append(_heading(t("trace", lang)))
     out.append(_table(
-        [[e.rule, e.source, e.because] for e in rec.trace],
+        [[e.rule, cite(e.source, lang), e.because] for e in rec.trace],
         [t("rule", lang), t("source", lang), t("because", lang)],
         [20, 18, 36],
     ))
     out.append("")
-    out.append(t("pack", lang, name=rec.rule_pack.name, version=rec.rule_pack.version))
+    out.append(_wrap(t("pack", lang, name=rec.rule_pack.name, version=rec.rule_pack.version)))
     return "\n".join(out) + "\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from importlib import resources
 from typing import Any
 
@@ -32,13 +31,8 @@ def layout() -> dict[str, Any]:
     return _data()["layout"]
 
 
-@functools.cache
-def _citation_terms(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(pattern), repl) for pattern, repl in layout()["citation_terms"].get(lang, []))
-
-
 def cite(source: str, lang: str) -> str:
-    """A rule's source as the memo shows it: common citation terms in the memo's language."""
-    for pattern, repl in _citation_terms(lang):
-        source = pattern.sub(repl, source)
-    return source
+    """A rule's source as the memo shows it (``advisor.citations.cite``)."""
+    from advisor.citations import cite as cited
+
+    return cited(source, lang)

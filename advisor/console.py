@@ -1,0 +1,267 @@
+"""The console: its encodings, its width and the language of the interface.
+
+Output must never fail because of the console's code page. A Chinese Windows console redirected
+to a file, or a server whose locale is ``zh_CN.GBK``, encodes standard output as GBK, which has
+no ``¶``, ``⁹`` or ``✓``; a ``C``/``POSIX`` locale encodes it as ASCII. ``setup_streams`` (called
+once, before any command runs):
+
+- standard output and error keep the console's encoding (what it can show), except ASCII, which
+  becomes UTF-8 (a ``C`` locale says nothing about the terminal, and the terminals in use show
+  UTF-8); a character the encoding lacks goes through the ``advisor-console`` error handler:
+  a substitute the encoding has (``✓`` → ``√``, ``10⁹`` → ``10^9``, ``−`` → ``-``, from
+  ``console.yaml``), its compatibility form, else ``?``. Nothing is lost but that character.
+- standard input in an ASCII locale is read as UTF-8, keeping undecodable bytes as surrogates
+  (``surrogateescape``), so typed Chinese is read as typed; ``typed_text`` decodes such a line
+  again as GB18030 when it was not UTF-8.
+
+Files the advisor writes are always UTF-8 (they are written as bytes); the console's encoding
+only concerns what is shown.
+
+``interface_lang`` is the language of help, usage errors and error messages: ``--lang`` when it
+is given, else ``ADVISOR_LANG``, else the locale's language (``LANGUAGE``, ``LC_ALL``,
+``LC_MESSAGES``, ``LANG``: ``zh_CN.UTF-8`` is Chinese, ``en_US.UTF-8`` English), else Chinese.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import io
+import os
+import sys
+import unicodedata
+from importlib import resources
+from typing import TextIO
+
+HANDLER = "advisor-console"  # the codecs error handler registered by ``setup_streams``
+DEFAULT_WIDTH = 80  # columns when the output is not a terminal and COLUMNS is not set
+MIN_WIDTH = 20  # narrower than this, a table cannot be read whatever is done: use this
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _substitutes() -> dict[str, list[str]]:
+    import yaml
+
+    text = resources.files("advisor").joinpath("console.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return {ch: ([s] if isinstance(s, str) else list(s)) for ch, s in data["substitutes"].items()}
+
+
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        codecs.encode(text, encoding)
+    except (UnicodeError, LookupError):
+        return False
+    return True
+
+
+def substitute(text: str, encoding: str) -> str:
+    """``text`` (characters ``encoding`` lacks) as the closest text that ``encoding`` has.
+
+    A run of superscript or subscript digits becomes ``^9`` / ``_2``; a character listed in
+    ``console.yaml`` its first substitute the encoding has; otherwise its compatibility form
+    (NFKC: a full-width or circled letter, a ligature), its letters without accents, and at the
+    last ``?``. Never raises.
+    """
+    out: list[str] = []
+    run_kind = ""
+    for ch in text:
+        kind = unicodedata.decomposition(ch).split(" ", 1)[0]
+        if kind in ("<super>", "<sub>") and unicodedata.normalize("NFKC", ch).isalnum() \
+                and not _encodable(ch, encoding):
+            mark = "^" if kind == "<super>" else "_"
+            out.append(("" if run_kind == kind else mark) + unicodedata.normalize("NFKC", ch))
+            run_kind = kind
+            continue
+        run_kind = ""
+        out.append(_one(ch, encoding))
+    return "".join(out)
+
+
+def _one(ch: str, encoding: str) -> str:
+    if _encodable(ch, encoding):
+        return ch
+    for candidate in _substitutes().get(ch, []):
+        if _encodable(candidate, encoding):
+            return candidate
+    for form in ("NFKC", "NFKD"):
+        candidate = "".join(c for c in unicodedata.normalize(form, ch) if not unicodedata.combining(c))
+        if candidate and candidate != ch and _encodable(candidate, encoding):
+            return candidate
+    return "\ufffd" if _encodable("\ufffd", encoding) else "?"
+
+
+def _on_unencodable(exc: UnicodeError) -> tuple[str | bytes, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = substitute(exc.object[exc.start:exc.end], exc.encoding)
+    if text.isascii() or not codecs.lookup(exc.encoding).name.startswith("utf"):
+        return text, exc.end
+    return codecs.encode(text, exc.encoding), exc.end  # Unicode encoders take only ASCII text from a handler
+
+
+def _is_ascii(encoding: str | None) -> bool:
+    try:
+        return codecs.lookup(encoding or "ascii").name == "ascii"
+    except LookupError:
+        return True
+
+
+def register_handler() -> None:
+    """Register the ``advisor-console`` error handler (idempotent)."""
+    codecs.register_error(HANDLER, _on_unencodable)
+
+
+def setup_streams() -> None:
+    """Make standard output and error encode whatever is written, and standard input read
+    typed Chinese in an ASCII locale (see the module's description). Streams that are not
+    the process's own text files (a test's captured output) are left alone."""
+    register_handler()
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            encoding = "utf-8" if _is_ascii(stream.encoding) else stream.encoding
+            try:
+                stream.reconfigure(encoding=encoding, errors=HANDLER)
+            except (ValueError, OSError):  # a stream already written to in another encoding
+                stream.reconfigure(errors=HANDLER)
+    stdin = sys.stdin
+    if isinstance(stdin, io.TextIOWrapper) and _is_ascii(stdin.encoding):
+        try:
+            stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+        except (ValueError, OSError):
+            pass
+
+
+def line_editing() -> None:
+    """Line editing for typed answers (``readline``) that reads and shows UTF-8 in any locale.
+
+    In a ``C``/``POSIX`` locale GNU readline takes the bytes of ``金`` for Meta key presses and
+    the line arrives empty or as ``??``. Before readline starts, such a locale's character type
+    becomes ``C.UTF-8`` (this process only); readline is also told to pass 8-bit input and output
+    through. Does nothing where readline is missing.
+    """
+    import locale
+
+    if _is_ascii(locale.nl_langinfo(locale.CODESET) if hasattr(locale, "nl_langinfo") else "utf-8"):
+        for name in ("C.UTF-8", "C.utf8", "en_US.UTF-8", "UTF-8"):
+            try:
+                locale.setlocale(locale.LC_CTYPE, name)
+                break
+            except locale.Error:
+                continue
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - platforms without readline
+        return
+    for setting in ("set input-meta on", "set output-meta on", "set convert-meta off"):
+        readline.parse_and_bind(setting)
+
+
+def output_encoding(stream: TextIO | None = None) -> str:
+    """The encoding ``stream`` (standard output by default) writes, ``utf-8`` if it says none."""
+    stream = stream or sys.stdout
+    return getattr(stream, "encoding", None) or "utf-8"
+
+
+def typed_text(line: str) -> str:
+    """A line read from standard input, decoded right: bytes kept as surrogates (not UTF-8)
+    are decoded again as GB18030 (a GBK terminal in a ``C`` locale); what still does not
+    decode becomes U+FFFD."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in line):
+        return line
+    raw = line.encode("utf-8", "surrogateescape")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+# --- width ----------------------------------------------------------------------------------
+
+
+def terminal_width(stream: TextIO | None = None) -> int:
+    """Columns available on ``stream`` (standard output by default).
+
+    ``COLUMNS`` when set to a whole number; else the terminal's width when ``stream`` is a
+    terminal; else ``DEFAULT_WIDTH`` (a file or a pipe: the same bytes on every run). Never
+    less than ``MIN_WIDTH``.
+    """
+    stream = stream or sys.stdout
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    try:
+        if stream.isatty():
+            width = os.get_terminal_size(stream.fileno()).columns
+            if width > 0:
+                return max(MIN_WIDTH, width)
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        pass
+    return DEFAULT_WIDTH
+
+
+# --- language -------------------------------------------------------------------------------
+
+
+def lang_of(value: str | None) -> str | None:
+    """``zh`` or ``en`` for a language tag or locale name (``zh``, ``zh_CN.UTF-8``, ``zh-Hans``,
+    ``en_US``, ``EN``), ``None`` when it names neither (``C``, ``POSIX``, empty)."""
+    if not value:
+        return None
+    tag = value.strip().split(":")[0].split(".")[0].split("@")[0].replace("-", "_").lower()
+    first = tag.split("_")[0]
+    if first in LANGS:
+        return first
+    if first in ("c", "posix", ""):
+        return None
+    return "en"  # another language: English is the closer of the two for its readers
+
+
+def lang_tag(value: str | None) -> str | None:
+    """``zh`` or ``en`` for a tag that names one of them (``zh``, ``zh-CN``, ``en_US.UTF-8``),
+    else ``None`` (another language, ``C``, empty)."""
+    found = lang_of(value)
+    first = (value or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    return found if first in LANGS else None
+
+
+def locale_lang() -> str | None:
+    """The language the locale names (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), or ``None``."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            found = lang_of(value)
+            if found is not None or name != "LANGUAGE":
+                return found
+    return None
+
+
+_explicit: list[str] = []  # the --lang of the command being run, when it was given
+
+
+def remember_lang(lang: str | None) -> None:
+    """Record the ``--lang`` given on the command line (``None`` forgets it)."""
+    _explicit[:] = [lang] if lang else []
+
+
+def interface_lang() -> str:
+    """The language of help, usage errors and messages (see the module's description)."""
+    if _explicit:
+        return _explicit[0]
+    return lang_tag(os.environ.get("ADVISOR_LANG")) or locale_lang() or DEFAULT_LANG
+
+
+def output_lang_default() -> str:
+    """The default of ``--lang`` (the language of the output): ``ADVISOR_LANG``, else Chinese.
+
+    The locale does not change it: a report for a client is in Chinese unless asked otherwise,
+    also on a server whose locale is ``en_US``.
+    """
+    return lang_tag(os.environ.get("ADVISOR_LANG")) or DEFAULT_LANG
