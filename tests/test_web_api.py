@@ -57,7 +57,7 @@ def test_advise_bytes_equal_a_real_cli_process(api):
 
 def test_an_invalid_profile_is_422_with_every_error(api):
     body = {"name": "A", "size": "huge", "sector": "banking", "budget": "lots", "privac": "high"}
-    response = api.post("/api/v1/advise", json=body)
+    response = api.post("/api/v1/advise?lang=en", json=body)
     assert response.status_code == 422
     errors = response.json()["errors"]
     by_field = {e["field"]: e for e in errors}
@@ -66,6 +66,29 @@ def test_an_invalid_profile_is_422_with_every_error(api):
     assert by_field["sector"]["value"] == "banking"
     assert by_field["privac"]["value"] == "high" and "did you mean 'privacy'" in by_field["privac"]["message"]
     assert by_field["privacy"]["value"] is None and "required" in by_field["privacy"]["message"]
+    # the messages are in the request's language (Chinese by default); field and value stay as they are
+    chinese = {e["field"]: e for e in api.post("/api/v1/advise", json=body).json()["errors"]}
+    assert {f: (e["field"], e["value"]) for f, e in chinese.items()} == {f: (e["field"], e["value"]) for f, e in by_field.items()}
+    assert "可填：micro (微型)" in chinese["size"]["message"]
+
+
+def test_422_fields_and_values_come_from_the_validator_not_from_the_message(api):
+    # Chinese keys (as in a CSV header): the field is the profile field, the value the one sent under
+    # that key; a message that quotes other names (the suggestion, the allowed fields) changes nothing.
+    body = {"企业名称": "甲", "规模": "巨型", "行业": "金融", "隐私要求": "高", "预算": "低", "employees": "many",
+            "'size'": 1}
+    errors = api.post("/api/v1/advise?lang=en", json=body).json()["errors"]
+    got = {(e["field"], e["value"]) for e in errors}
+    assert got == {("size", "巨型"), ("employees", "many"), ("'size'", 1)}
+    from advisor.errors import ProfileError
+    from advisor.profile import parse_profile
+
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(body)
+    assert [(e["field"], e["value"], e["message"]) for e in errors] == \
+        [(p["field"], p["value"], p["message"]) for p in caught.value.details("en")]
+    missing = api.post("/api/v1/advise?lang=en", json={"name": "甲", "sector": "金融", "privacy": "高", "budget": "低"})
+    assert [(e["field"], e["value"]) for e in missing.json()["errors"]] == [("size", None)]
 
 
 def test_a_profile_that_is_not_an_object_is_422(api):
@@ -132,11 +155,13 @@ def test_whatif_is_the_library_whatif(api):
 
 def test_whatif_errors_name_the_changed_field(api):
     profile = profile_of(PROFILES / "05-hybrid-bank.yaml")
-    response = api.post("/api/v1/whatif", json={"profile": profile, "set": {"privac": "x", "budget": "lots"}})
+    response = api.post("/api/v1/whatif?lang=en", json={"profile": profile, "set": {"privac": "x", "budget": "lots"}})
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["set.privac", "set.budget"]
     assert "allowed fields" in errors[0]["message"] and "allowed: low (低)" in errors[1]["message"]
+    chinese = api.post("/api/v1/whatif", json={"profile": profile, "set": {"privac": "x", "budget": "lots"}})
+    assert [e["message"][:5] for e in chinese.json()["errors"]] == ["未知字段“", "字段“bu"]
     bad_profile = api.post("/api/v1/whatif", json={"profile": {"name": "A"}, "set": {"privacy": "low"}})
     assert bad_profile.status_code == 422
     assert {e["field"] for e in bad_profile.json()["errors"]} >= {"profile.sector", "profile.privacy"}

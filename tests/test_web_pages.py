@@ -143,7 +143,7 @@ def test_new_keys_of_the_recommendation_have_their_blocks(web):
     html = unescape(str(module.recommendation(rec, [("name", "江南银行")])))
     for marker in ('id="excluded"', "数据不得出本单位", 'class="excluded"', 'id="conflicts"', "隐私要求、预算",
                    'id="as-of"', "2025-03-01", 'id="upcoming"', "将来的义务", 'id="costs"', "100万–200万", "GPU 服务器",
-                   'id="break-even"', "约 14 个月回本", "80万", 'id="counterfactuals"', "若 隐私要求为低",
+                   'id="break-even"', "约 14 个月回本", "80万", 'id="counterfactuals"', "隐私要求为低",
                    "set.privacy=low", 'id="other"', "brand_new_key", "二", 'id="decided"',
                    "按规则包的优先顺序选定（出处：report §1.4）", "sub_key_added_later", "深层的新键",
                    'id="pricing-excluded"', "不面向公众", 'id="chosen-by"'):
