@@ -148,6 +148,12 @@ class View:
             return self.cny(pair)
         return self.w("cny_range", low=self.cny(pair[0]), high=self.cny(pair[1]))
 
+    def cite(self, source: Any) -> str:
+        """A source as a reader of the page's language reads it (``project assumption`` -> ``项目假设``)."""
+        from advisor.citations import cite
+
+        return cite(source, self.lang) if isinstance(source, str) else str(source)
+
     def money(self, x: Any) -> str:
         """An amount in CNY as every output shows it (``12.5万`` / ``CNY 125k``); unknown when absent."""
         from advisor.costs.money import money
