@@ -323,3 +323,51 @@ def test_batch_in_every_output_format_the_batch_writers_have(api):
         assert response.status_code == 200, (fmt, response.text[:300])
         assert response.headers["content-type"].split(";")[0] == BATCH_TYPES[fmt][0].split(";")[0]
         assert response.content
+
+
+# --- a server started with --prices and --as-of ----------------------------------------------------
+
+ELECTRICITY = ("prices:\n  items:\n    electricity: {label: {en: Power, zh: 电费}, unit: CNY/kWh, cny: 3.0, "
+               "source: our tariff, as_of: 2026-11-01}\n")
+
+
+def test_a_server_with_prices_and_a_date_answers_as_the_cli_with_them(cli, tmp_path):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(ELECTRICITY, encoding="utf-8")
+    import datetime as dt
+
+    served = client(prices=str(prices), as_of=dt.date(2025, 3, 1))
+    path = PROFILES / "05-hybrid-bank.yaml"
+    for lang in ("zh", "en"):
+        printed = cli("advise", str(path), "--format", "json", "--lang", lang, "--prices", str(prices),
+                      "--as-of", "2025-03-01").stdout_bytes
+        answered = served.post(f"/api/v1/advise?lang={lang}", json=profile_of(path)).content
+        assert answered == printed
+    rec = json.loads(answered)
+    assert rec["as_of"] == "2025-03-01" and rec["costs"] and rec["counterfactuals"] is not None
+    assert any(c["source"] == "our tariff" for cost in rec["costs"] for c in cost["components"])
+    # a request's own date wins over the server's
+    dated = served.post("/api/v1/advise?as_of=2026-01-01", json=profile_of(path)).json()
+    assert dated["as_of"] == "2026-01-01"
+    # the page, the memo and the what-if use them too
+    assert "our tariff" in served.get("/result", params={"name": "甲", "size": "large", "sector": "finance",
+                                                         "privacy": "high", "budget": "high", "lang": "en"}).text
+    memo = served.post("/api/v1/memo?format=markdown&lang=en", json=profile_of(path)).text
+    assert "our tariff" in memo
+    changed = served.post("/api/v1/whatif", json={"profile": profile_of(path), "set": {"privacy": "low"}}).json()
+    assert changed["after"]["as_of"] == "2025-03-01"
+    assert any(c["source"] == "our tariff" for cost in changed["after"]["costs"] for c in cost["components"])
+    plain = client().post("/api/v1/advise", json=profile_of(path)).json()
+    assert not any(c["source"] == "our tariff" for cost in plain["costs"] for c in cost["components"])
+
+
+def test_a_bad_price_file_stops_the_server_before_it_listens(tmp_path):
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ELECTRICITY.replace("electricity", "electricty"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", "--prices", str(bad), "--port", "1"])
+    assert result.exit_code == 2 and "no item 'electricty'" in result.stderr
+    assert "Traceback" not in result.stderr
