@@ -257,6 +257,7 @@ def test_screenshots_of_every_page(server, page, tmp_path):
                "&budget=amount&budget_amount=3000%E4%B8%87&personal_info=sensitive&customization=rag&ml_team=strong"
                "&critical_infrastructure=true&name=%E6%B1%9F%E5%8D%97%E5%86%9C%E6%9D%91%E5%95%86%E4%B8%9A%E9%93%B6%E8%A1%8C")
     pages = {"questionnaire": "/?", "invalid": "/result?employees=abc&", "result": f"/result?{answers}&",
+             "result-dated": f"/result?{answers}&as_of=2025-06-01&",
              "whatif": f"/whatif?{answers}&set.privacy=low&set.budget=low&", "batch": "/batch?", "api": "/api?"}
     for lang in ("zh", "en"):
         for name, path in pages.items():

@@ -187,6 +187,12 @@ class View:
 
         return budget_word(cost.get("within_budget"), bool(cost.get("far_beyond_budget")), self.lang)
 
+    def verdict(self, cost: dict[str, Any]) -> str:
+        """Whether a mode's first year fits the budget, as a phrase (``在预算内`` / ``within the budget``)."""
+        within = cost.get("within_budget")
+        key = "open" if within is None else "yes" if within else "far" if cost.get("far_beyond_budget") else "no"
+        return self.memo_text(f"cost_verdict_{key}")
+
     def memo_text(self, key: str, **values: Any) -> str:
         """The memo's wording (``advisor/memo/memo_text.yaml``): the costs' and break-even's sentences."""
         from advisor.memo.text import mt
