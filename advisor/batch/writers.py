@@ -98,6 +98,57 @@ class JsonLines(OutputFormat):
         out.writelines(rows)
 
 
+# The keys of the recommendation (contract §3 and §4.3) that hold text repeated from the rule pack
+# or its vocabulary, in the output's language: what ``--detail ids`` leaves out. A reader joins the
+# rule texts (``source``, and ``description``: a trace entry's ``because``, a compliance item's
+# ``reason``) on the rule ids from ``advisor rules list --format json``. Ids, statuses, dates,
+# numbers, booleans and ``needs_confirmation`` (a warning, not an explanation) stay.
+TEXT_KEYS = frozenset({"label", "labels", "title", "status_label", "basis", "reason", "actions", "source",
+                       "because", "text", "assumptions", "formula", "band", "given", "tie_break_source"})
+DETAILS = ("full", "ids")  # batch --detail: the whole recommendation, or its ids, statuses and numbers
+COMPACT_KEPT = 4096  # compact tails kept (a few hundred bytes each)
+
+
+def compact(data: Any) -> Any:
+    """The recommendation's JSON data without the texts of ``TEXT_KEYS`` (at any depth): every
+    other key keeps its value, so a compact line is the full line with keys taken out."""
+    if type(data) is dict:
+        return {k: compact(v) for k, v in data.items() if k not in TEXT_KEYS}
+    if type(data) is list:
+        return [compact(v) for v in data]
+    return data
+
+
+class CompactJsonLines(OutputFormat):
+    """``--detail ids``: one line per record as ``JsonLines``, without the repeated texts (``compact``).
+
+    A decision's compact JSON is worked out once and kept, keyed on its JSON pieces (which are
+    shared, and hash once), so a repeated profile costs its name's encoding and a join.
+    """
+
+    name = "jsonl"
+    hand_over = 1.5  # lines of about 1-3 KB
+
+    def __init__(self) -> None:
+        self._tails: dict[tuple[bytes, ...], bytes] = {}
+
+    def row(self, number: int, name: str, decision: Decision) -> bytes:
+        tail = self._tails.get(decision.parts)
+        if tail is None:
+            data = orjson.loads(b"".join((JSON_HEAD, b'""', *decision.parts)))
+            tail = orjson.dumps(compact(data))[len(JSON_HEAD) + 2:]
+            if len(self._tails) >= COMPACT_KEPT:
+                self._tails.clear()
+            self._tails[decision.parts] = tail
+        return b"".join((JSON_HEAD, orjson.dumps(name), tail, b"\n"))
+
+    def error_row(self, r: Failed) -> bytes:
+        return error_object(r.number, r.message) + b"\n"
+
+    def write(self, out: BinaryIO, rows: list[bytes]) -> None:
+        out.write(b"".join(rows))
+
+
 class JsonList(OutputFormat):
     """One JSON array of the same objects, one per line."""
 
@@ -255,9 +306,14 @@ def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
 
 
 def make_format(name: str, lang: str, pack: Any = None, *, headers: str = "labels", width: int | None = None,
-                encoding: str = "utf-8") -> OutputFormat:
+                encoding: str = "utf-8", detail: str = "full") -> OutputFormat:
     """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows);
-    ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them."""
+    ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them;
+    ``detail="ids"`` (jsonl only): the lines without the repeated texts (``CompactJsonLines``)."""
+    if detail != "full":
+        if detail not in DETAILS or name != "jsonl":
+            raise ValueError(f"detail {detail!r} is for jsonl only (allowed: {', '.join(DETAILS)})")
+        return CompactJsonLines()
     if name == "jsonl":
         return JsonLines()
     if name == "json":
