@@ -122,24 +122,29 @@ def compact(data: Any) -> Any:
 class CompactJsonLines(OutputFormat):
     """``--detail ids``: one line per record as ``JsonLines``, without the repeated texts (``compact``).
 
-    A decision's compact JSON is worked out once and kept, keyed on its JSON pieces (which are
-    shared, and hash once), so a repeated profile costs its name's encoding and a join.
+    A decision's compact JSON is worked out once and kept with the decision (the scorer hands
+    out the same decision for a repeated profile), so a repeated profile costs its name's
+    encoding and a join.
     """
 
     name = "jsonl"
     hand_over = 1.5  # lines of about 1-3 KB
 
     def __init__(self) -> None:
-        self._tails: dict[tuple[bytes, ...], bytes] = {}
+        # id(decision) -> (decision, its compact JSON after the name): the entry holds the
+        # decision, so its id is not reused while it is kept
+        self._tails: dict[int, tuple[Decision, bytes]] = {}
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
-        tail = self._tails.get(decision.parts)
-        if tail is None:
+        kept = self._tails.get(id(decision))
+        if kept is not None and kept[0] is decision:
+            tail = kept[1]
+        else:
             data = orjson.loads(b"".join((JSON_HEAD, b'""', *decision.parts)))
             tail = orjson.dumps(compact(data))[len(JSON_HEAD) + 2:]
             if len(self._tails) >= COMPACT_KEPT:
                 self._tails.clear()
-            self._tails[decision.parts] = tail
+            self._tails[id(decision)] = (decision, tail)
         return b"".join((JSON_HEAD, orjson.dumps(name), tail, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
