@@ -7,6 +7,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch_data import client_rows, write_csv
 
@@ -108,3 +110,40 @@ def test_detail_ids_is_for_jsonl_only(cli, tmp_path, fmt):
     result = cli("batch", str(data), "-f", fmt, "--detail", "ids", "-q")
     assert result.exit_code == 2
     assert f"--detail ids is for the jsonl format only, not {fmt}" in result.stderr
+
+
+def _walk(data):
+    if isinstance(data, dict):
+        return {k: _walk(v) for k, v in data.items() if k not in TEXT_KEYS}
+    if isinstance(data, list):
+        return [_walk(v) for v in data]
+    return data
+
+
+_texts = st.lists(st.sampled_from(list('ab"\\,:{}[]\n中 ') + ["label", '"label":', '","source":"']),
+                  max_size=6).map("".join)
+_text_values = st.one_of(_texts, st.lists(_texts, max_size=3), st.none())
+_other_keys = st.sampled_from(["id", "mode", "rules", "score", "labelled", "x"])
+_text_keys = st.sampled_from(sorted(TEXT_KEYS))
+
+
+def _objects(inner):
+    entry = st.one_of(st.tuples(_text_keys, _text_values), st.tuples(_other_keys, inner))
+    return st.lists(entry, max_size=5).map(dict)
+
+
+_values = st.recursive(
+    st.one_of(st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none(), _texts),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), _objects(inner)), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_objects(_values))
+def test_compact_json_takes_out_exactly_the_text_keys(data):
+    """On any JSON whose text keys hold text (a string, a list of strings, null) — the shape of the
+    recommendation's — at any depth and place, with quotes, backslashes and key-like text in strings."""
+    import orjson
+
+    from advisor.batch.writers import compact_json
+
+    assert compact_json(orjson.dumps(data)) == orjson.dumps(_walk(data))

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any, BinaryIO, NamedTuple, Sequence
 
 import orjson
@@ -106,21 +107,27 @@ class JsonLines(OutputFormat):
 TEXT_KEYS = frozenset({"label", "labels", "title", "status_label", "basis", "reason", "actions", "source",
                        "because", "text", "assumptions", "formula", "band", "given", "tie_break_source"})
 DETAILS = ("full", "ids")  # batch --detail: the whole recommendation, or its ids, statuses and numbers
-COMPACT_KEPT = 4096  # compact tails kept (a few hundred bytes each)
+COMPACT_KEPT = 4096  # compact lines kept, the least recently written dropped first (3-8 KB each)
 
 
-def compact(data: Any) -> Any:
-    """The recommendation's JSON data without the texts of ``TEXT_KEYS`` (at any depth): every
-    other key keeps its value, so a compact line is the full line with keys taken out."""
-    if type(data) is dict:
-        return {k: compact(v) for k, v in data.items() if k not in TEXT_KEYS}
-    if type(data) is list:
-        return [compact(v) for v in data]
-    return data
+# A text key and its value in JSON as orjson writes it (no spaces): a string, a list of strings or
+# null. Inside a JSON string every quote is escaped, so ',"' and '{"' only ever start a key.
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'  # (unrolled: a run of plain characters, then an escape and a run...)
+_TEXT_VALUE = rb"(?:%s|\[(?:%s(?:,%s)*)?\]|null)" % (_STRING, _STRING, _STRING)
+_KEYS = b"|".join(re.escape(k.encode()) for k in sorted(TEXT_KEYS))
+_TEXT_AFTER = re.compile(rb',"(?:%s)":%s' % (_KEYS, _TEXT_VALUE))  # after another key: out with its comma
+_TEXT_FIRST = re.compile(rb'\{"(?:%s)":%s,?' % (_KEYS, _TEXT_VALUE))  # first in an object: the brace stays
+
+
+def compact_json(raw: bytes) -> bytes:
+    """The JSON ``raw`` (as orjson writes it) without the keys of ``TEXT_KEYS`` (at any depth)
+    and their values: every other key keeps its value, so a compact line is the full line with
+    keys taken out. (A text key whose value is not text stays: the tests check none is left.)"""
+    return _TEXT_FIRST.sub(b"{", _TEXT_AFTER.sub(b"", raw))
 
 
 class CompactJsonLines(OutputFormat):
-    """``--detail ids``: one line per record as ``JsonLines``, without the repeated texts (``compact``).
+    """``--detail ids``: one line per record as ``JsonLines``, without the repeated texts (``compact_json``).
 
     A decision's compact JSON is worked out once and kept with the decision (the scorer hands
     out the same decision for a repeated profile), so a repeated profile costs its name's
@@ -133,18 +140,19 @@ class CompactJsonLines(OutputFormat):
     def __init__(self) -> None:
         # id(decision) -> (decision, its compact JSON after the name): the entry holds the
         # decision, so its id is not reused while it is kept
-        self._tails: dict[int, tuple[Decision, bytes]] = {}
+        self._tails: OrderedDict[int, tuple[Decision, bytes]] = OrderedDict()
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
-        kept = self._tails.get(id(decision))
+        tails = self._tails
+        kept = tails.get(id(decision))
         if kept is not None and kept[0] is decision:
             tail = kept[1]
+            tails.move_to_end(id(decision))
         else:
-            data = orjson.loads(b"".join((JSON_HEAD, b'""', *decision.parts)))
-            tail = orjson.dumps(compact(data))[len(JSON_HEAD) + 2:]
-            if len(self._tails) >= COMPACT_KEPT:
-                self._tails.clear()
-            self._tails[id(decision)] = (decision, tail)
+            tail = compact_json(b"".join(decision.parts))
+            tails[id(decision)] = (decision, tail)
+            if len(tails) > COMPACT_KEPT:  # the least recently written goes
+                tails.popitem(last=False)
         return b"".join((JSON_HEAD, orjson.dumps(name), tail, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
