@@ -43,7 +43,11 @@ def worker_count(client: Any = None) -> int:
             client = get_client()
         except (ImportError, ValueError):  # no distributed, or no client: the local schedulers
             return os.cpu_count() or 1
-    return max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    try:
+        info = client.scheduler_info(n_workers=-1)  # every worker (recent versions list the first few by default)
+    except TypeError:  # distributed before 2025: always every worker
+        info = client.scheduler_info()
+    return max(1, len(info["workers"]))
 
 
 def read_csv(path: str | list[str], *, client: Any = None, encoding: str = "utf-8-sig",
