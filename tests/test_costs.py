@@ -72,16 +72,35 @@ def test_a_budget_between_the_ends_of_a_range_is_undetermined(recommend):
         assert low <= 100_000 < high
 
 
-def test_a_budget_band_is_compared_with_its_upper_limit_and_says_so(recommend):
+def test_a_budget_band_is_judged_by_both_its_limits_and_says_so(recommend):
+    # A band stands for any amount in it: within only when the high end fits its lower limit,
+    # over only when the low end exceeds its upper limit, else undetermined.
     low = costs_by_mode(recommend({**BASE, "size": "large", "budget": "low"}))
     assert low["on_premise"]["first_year_cny"][0] > 500_000  # the low band ends below 500,000
     assert low["on_premise"]["within_budget"] is False
     low = costs_by_mode(recommend({**BASE, "size": "micro", "budget": "low"}))
-    assert low["saas"]["first_year_cny"][1] <= 500_000 and low["saas"]["within_budget"] is True
+    assert low["saas"]["first_year_cny"][1] <= 500_000 and low["saas"]["within_budget"] is None  # 0 fits too
     assert any("500,000" in a or "500k" in a for a in low["saas"]["assumptions"])
+    medium = costs_by_mode(recommend({**BASE, "size": "micro", "budget": "medium"}))
+    assert medium["saas"]["first_year_cny"][1] <= 500_000 and medium["saas"]["within_budget"] is True
+    for cost in medium.values():
+        low_cost, high_cost = cost["first_year_cny"]
+        expected = True if high_cost <= 500_000 else False if low_cost > 5_000_000 else None
+        assert cost["within_budget"] is expected, cost["mode"]
     high = costs_by_mode(recommend({**BASE, "size": "large", "budget": "high"}))
     for cost in high.values():  # the top band has no upper limit: never "beyond" it
         assert cost["within_budget"] in (True, None) and cost["far_beyond_budget"] is False
+
+
+def test_an_8_person_firm_on_the_medium_band_is_judged_by_its_lower_limit(recommend):
+    from advisor.sources.document import read_profile
+
+    raw = read_profile(str(PROFILES / "16-law-firm-local-data.yaml")).model_dump(exclude_none=True)
+    costs = costs_by_mode(recommend({**raw, "budget": "medium"}, lang="en"))
+    for cost in costs.values():  # never compared with the band's top (5 million)
+        low_cost, high_cost = cost["first_year_cny"]
+        assert cost["within_budget"] is (True if high_cost <= 500_000 else None), cost["mode"]
+        assert "at most the band's lower limit" in cost["assumptions"][0]
 
 
 def test_far_beyond_the_budget_is_flagged_for_the_conflicts(advisor, recommend):

@@ -87,14 +87,19 @@ class Budget:
         return self.amount if self.amount is not None else self.upper
 
     def within(self, first_year: tuple[int, int]) -> bool | None:
-        """True when even the high end fits, False when even the low end does not, else None."""
+        """An amount: True when even the high end fits, False when even the low end does not,
+        else None. A band (any budget in it may be the enterprise's): True only when the high end
+        fits its lower limit, False only when the low end exceeds its upper limit, else None."""
         low, high = first_year
-        limit = self.limit()
-        if limit is None:  # an open-ended band: only its lower limit says anything
-            return True if self.lower is not None and high <= self.lower else None
-        if high <= limit:
+        if self.amount is None:
+            if self.lower is not None and high <= self.lower:
+                return True
+            if self.upper is not None and low > self.upper:
+                return False
+            return None
+        if high <= self.amount:
             return True
-        if low > limit:
+        if low > self.amount:
             return False
         return None
 
@@ -110,7 +115,8 @@ class Budget:
         label = self.label.get(lang) if hasattr(self.label, "get") else str(self.label)
         if self.upper is None:
             return ct("budget_band_open", lang, band=self.band, label=label, limit=fmt.money(self.lower or 0, lang))
-        return ct("budget_band", lang, band=self.band, label=label, limit=fmt.money(self.upper, lang))
+        return ct("budget_band", lang, band=self.band, label=label, lower=fmt.money(self.lower or 0, lang),
+                  limit=fmt.money(self.upper, lang))
 
 
 class Estimator:
