@@ -258,6 +258,7 @@ class Sizing(Strict):
     min_concurrency: int = Field(ge=1)
     usable_memory_share: float = Field(gt=0, le=1)
     default_params_b: float = Field(gt=0)
+    default_params_source: Text  # why that size: shown when no size was advised
     models: list[ReferenceModel] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -189,7 +189,7 @@ class Estimator:
         budget = self._budget(facts)
         factor = self.book.costs.budget.far_beyond_factor
         said = budget.assumption(lang)
-        shared = self._shared(use, hardware, facts, lang)
+        shared = self._shared(use, hardware, facts, lang, max_params_b is None)
         out = {}
         for mode in self.book.costs.modes:
             first, three, components = self._priced_mode(mode, size, use, hardware, lang)
@@ -234,7 +234,7 @@ class Estimator:
         if found is None:
             use = self.usage(facts)
             hw = self.hardware(max_params_b, use.users)
-            found = self._outputs.put(key, self._shared(use, hw, facts, lang)["break_even"])
+            found = self._outputs.put(key, self._shared(use, hw, facts, lang, max_params_b is None)["break_even"])
         return found
 
     def _break_even(self, use: Usage, hw: Hardware, shared: dict[str, Any], size: str, lang: str) -> dict[str, Any]:
@@ -327,12 +327,15 @@ class Estimator:
                 "three_year_cny": list(line.three_year), "paid": line.per, "source": "; ".join(line.sources)})
         return found
 
-    def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str,
+                default_size: bool = False) -> dict[str, Any]:
         """What follows from the usage and hardware alone: the assumptions several entries share,
-        each mode's assumptions but the budget's, and the whole break-even (kept on those values)."""
+        each mode's assumptions but the budget's, and the whole break-even (kept on those values).
+        ``default_size``: no size was advised (the vendor chooses the model), so the hardware is
+        for the pack's default size, and the words say so."""
         size = facts["size"]
         key = ("shared", use, facts.get("employees"), tuple(facts.get("use_cases") or ()), size,
-               hardware.params_b, hardware.concurrency, lang)
+               hardware.params_b, hardware.concurrency, lang, default_size)
         found = self._usage_words.get(key)
         if found is not None:
             return found
@@ -342,6 +345,10 @@ class Estimator:
             "estimated": use.estimated(),
             **self._hardware_words(hardware, size, lang),
         }
+        if default_size:
+            sizing = self.book.costs.sizing
+            shared["hardware"] += ct("hardware_default", lang, params=fmt.sig(sizing.default_params_b),
+                                     source=sizing.default_params_source.get(lang))
         shared["modes"] = {mode: self._assumptions(mode, shared, size, lang) for mode in self.book.costs.modes}
         shared["break_even"] = self._break_even(use, hardware, shared, size, lang)
         return self._usage_words.put(key, shared)
