@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import textwrap
 
@@ -312,3 +313,45 @@ def test_a_recommended_mode_far_beyond_the_budget_is_a_conflict(recommend):
     rich = recommend({"name": "Agency", "size": "large", "sector": "government", "privacy": "high",
                       "budget": 30_000_000})
     assert not any("times the budget" in c["text"] for c in rich["conflicts"])
+
+
+# --- a service offered to the public ----------------------------------------------------------------
+
+RETAIL = PROFILES.parent / "tests" / "data" / "retail-public.yaml"  # 20,000 staff, public-facing, 500万
+
+
+def test_the_public_holds_no_seats_and_is_priced_by_the_token(advisor, recommend):
+    from advisor.sources.document import read_profile
+
+    raw = read_profile(str(RETAIL)).model_dump(exclude_none=True)
+    rec = recommend(raw)
+    saas = costs_by_mode(rec)["saas"]
+    parts = {c["item"]: c for c in saas["components"]}
+    usage = advisor.pack.book.costs.usage
+    staff = round(20_000 * usage.users_per_employee)
+    seat = advisor.pack.book.item("saas_seat").range_for("large")
+    assert parts["seats"]["cny"] == [round(staff * seat[0]), round(staff * seat[1])]  # staff only
+    assert rec["break_even"]["users"] == staff * usage.public_facing_users_factor  # everyone who uses it
+    assert parts["public_input"]["cny"][0] > 0 and parts["public_output"]["cny"][0] > 0
+    assert any("public users" in a and "by the token" in a for a in saas["assumptions"])
+    # the public's requests are spread over the day: far fewer at once than 5% of all users
+    sizing = advisor.pack.book.costs.sizing
+    public_active = (rec["break_even"]["users"] - staff) * usage.public_daily_active_share
+    expected = math.ceil(staff * sizing.peak_concurrency_share + public_active * sizing.public_peak_concurrency_share)
+    assert rec["break_even"]["hardware"]["concurrency"] == expected
+    assert expected < rec["break_even"]["users"] * sizing.peak_concurrency_share / 5
+
+
+def test_an_internal_service_has_no_public_lines(recommend):
+    saas = costs_by_mode(recommend({**BASE, "employees": 400, "size": None}))["saas"]
+    assert [c["item"] for c in saas["components"]] == ["seats", "onboarding"]
+
+
+def test_hardware_without_an_advised_size_says_which_size_and_why(advisor, recommend):
+    rec = recommend({"name": "小店", "size": "micro", "sector": "other", "use_cases": ["knowledge_search"],
+                     "privacy": "low", "budget": "low"})
+    assert rec["model_size"]["chosen_by"] == "vendor"
+    default = advisor.pack.book.costs.sizing.default_params_b
+    assert rec["break_even"]["hardware"]["params_b"] == default
+    said = [a for a in rec["break_even"]["assumptions"] if "No model size was advised" in a]
+    assert said and f"{default:g} B model" in said[0] and "report §1.5" in said[0]
