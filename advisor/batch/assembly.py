@@ -26,13 +26,16 @@ from typing import Any, Iterable
 import orjson
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
-from advisor.batch.decision import PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.batch.decision import PROFILE_FIGURES, PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
 from advisor.pipeline import Advisor
 from advisor.profile import Profile
 from advisor.ranking import Ranking
 from advisor.resolution import Resolved
 
 PIECES = 4096  # cached pieces of each section (rankings, checklists, ...): bounded memory
+# The JSON kept of each section read per profile (a profile's costs are 12 KB): the cache starts
+# again past this many bytes, so memory stays flat when every profile is new.
+PROFILE_PIECE_BYTES = 8 << 20
 
 
 class UnknownShape(Exception):
@@ -54,6 +57,19 @@ class _Pieces(dict):
         self[key] = value
 
 
+class _ProfilePieces(_Pieces):
+    """The same for the JSON of a section read per profile: also bounded by its bytes."""
+
+    size = 0
+
+    def put(self, key: Any, value: tuple[bytes, Any]) -> None:
+        if len(self) >= PIECES or self.size >= PROFILE_PIECE_BYTES:
+            self.clear()
+            self.size = 0
+        self[key] = value
+        self.size += len(value[0])
+
+
 _PER_PROFILE, _EACH, _WHOLE, _STATIC = "per profile", "each", "whole", "static"  # kinds of plan
 
 
@@ -69,6 +85,7 @@ class _Plan:
         self.per_profile = self.reads.thresholds or bool(self.reads.fields)
         self.decides = self.reads.decision
         self.summary = SUMMARIES.get(section.key) or PROFILE_SUMMARIES.get(section.key)  # what a Decision keeps of it
+        self.figures = PROFILE_FIGURES.get(section.key)  # the same, from its input without building it
         self.static: tuple[bytes, Any] | None = None
         self.first: dict[Any, bytes] = {}  # element by element: each element's items as JSON, no brackets
         self.after: dict[Any, bytes] = {}  # the same after a comma
@@ -86,6 +103,8 @@ class _Plan:
         self.group: int | None = None  # set by the assembler: which set of rules it reads
         self.kind = (_PER_PROFILE if self.per_profile else _EACH if reads.each is not None
                      else _STATIC if self.static is not None else _WHOLE)
+        if self.kind is _PER_PROFILE:
+            self.cache = _ProfilePieces()
 
     def _element(self, assembly: Assembly, element: Any, key: Any) -> None:
         items = json_data(self.section.build(assembly.element(self.section, element)))
@@ -182,17 +201,23 @@ class JsonAssembler:
 
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
-        fired for it (each id once)."""
+        fired for it (each id once). When sections read the profile's own values, the decision is
+        lazy: their JSON (``Decision.parts``) and figures are made when an output asks for them."""
         key = frozenset(fired_ids)
         outcome = self._outcomes.get(key)
         if outcome is None:
             outcome = self._outcome(key)
             self._outcomes.put(key, outcome)
-        segments = outcome.segments
+        common = outcome.common
         if not outcome.slots:
-            return Decision(segments[0], sector, *outcome.common)
+            return Decision(outcome.segments[0], sector, *common[:-1], shared=common[-1])
+        return Decision(None, sector, *common[:-1], shared=common[-1], lazy=(self, (outcome, resolved)))
+
+    def parts(self, state: tuple[_Outcome, Resolved]) -> tuple[bytes, ...]:
+        """The JSON pieces of a lazy decision (see ``assemble``)."""
+        outcome, resolved = state
+        segments = outcome.segments
         parts = list(segments[0])
-        summaries: tuple = ()  # of the sections read per profile (PROFILE_SUMMARIES)
         for n, (plan, fixed) in enumerate(outcome.slots, start=1):
             parts.append(plan.opening)
             if plan.reads.each is not None:  # element by element: the thresholds
@@ -202,13 +227,19 @@ class JsonAssembler:
                     parts.extend(piece)
                     comma = comma or bool(piece)
             else:
-                piece, summarised = self._per_profile(plan, fixed, resolved)
-                parts.append(piece)
-                if summarised is not None:
-                    summaries += summarised
+                parts.append(self._per_profile(plan, fixed, resolved)[0])
             parts.extend(segments[n])
-        common = outcome.common
-        return Decision(tuple(parts), sector, *common[:-1], *summaries, shared=common[-1])
+        return tuple(parts)
+
+    def figures(self, state: tuple[_Outcome, Resolved]) -> tuple:
+        """What a lazy decision keeps of the sections read per profile (``PROFILE_SUMMARIES``),
+        worked out from their inputs (``PROFILE_FIGURES``), without building their JSON."""
+        outcome, resolved = state
+        found: tuple = ()
+        for plan, fixed in outcome.slots:
+            if plan.figures is not None:
+                found += plan.figures(self._input(plan, fixed, resolved))
+        return found
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
         """What the rules that fired decide: every section's JSON but those read per profile."""
