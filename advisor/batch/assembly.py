@@ -141,13 +141,28 @@ class _Plan:
 
 
 class _Outcome:
-    """The JSON of one set of fired rules: ``segments`` of parts, between which the sections
-    read per profile (``slots``) go; and the rest of the ``Decision``, shared by its profiles."""
+    """One set of fired rules: what every profile that fires them shares.
 
-    __slots__ = ("segments", "slots", "common")
+    ``common`` is the rest of the ``Decision`` (the summaries of ``SUMMARIES``, and a ``Shared``
+    that is the same object for every outcome with the same summaries: the CSV columns are made
+    once for all of them); it costs a few cache look-ups. The JSON is made only when an output
+    asks for it: ``segments`` of parts, between which the sections read per profile (``slots``)
+    go."""
 
-    def __init__(self, segments: tuple, slots: tuple, common: tuple) -> None:
-        self.segments, self.slots, self.common = segments, slots, common
+    __slots__ = ("fired", "decision_key", "chosen", "common", "_json")
+
+    def __init__(self, fired: tuple[str, ...], decision_key: frozenset[str], chosen: list[tuple[str, ...]],
+                 common: tuple) -> None:
+        self.fired, self.decision_key, self.chosen, self.common = fired, decision_key, chosen, common
+        self._json: tuple[tuple, tuple] | None = None
+
+    @property
+    def segments(self) -> tuple:
+        return self._json[0]
+
+    @property
+    def slots(self) -> tuple:
+        return self._json[1]
 
 
 class JsonAssembler:
@@ -198,6 +213,11 @@ class JsonAssembler:
             plan.group = None if plan.rules == every else self._groups.index(plan.rules) if plan.rules else -1
         self._rankings = _Pieces()
         self._outcomes = _Pieces()  # by the set of rules that fired
+        self._summarised = [p for p in self._steps if p.summary and p.kind is _WHOLE]  # in SUMMARIES order
+        self._lazy = any(p.kind is _PER_PROFILE for p in self._steps)
+        # the groups of rules the summaries and figures read: the others are filtered for the JSON only
+        self._summary_groups = sorted({p.group for p in self._steps if (p.summary and p.kind is _WHOLE)
+                                       or p.figures is not None} - {None, -1})
 
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
@@ -209,16 +229,16 @@ class JsonAssembler:
             outcome = self._outcome(key)
             self._outcomes.put(key, outcome)
         common = outcome.common
-        if not outcome.slots:
-            return Decision(outcome.segments[0], sector, *common[:-1], shared=common[-1])
+        if not self._lazy:
+            return Decision(self._json(outcome)[0][0], sector, *common[:-1], shared=common[-1])
         return Decision(None, sector, *common[:-1], shared=common[-1], lazy=(self, (outcome, resolved)))
 
     def parts(self, state: tuple[_Outcome, Resolved]) -> tuple[bytes, ...]:
         """The JSON pieces of a lazy decision (see ``assemble``)."""
         outcome, resolved = state
-        segments = outcome.segments
+        segments, slots = self._json(outcome)
         parts = list(segments[0])
-        for n, (plan, fixed) in enumerate(outcome.slots, start=1):
+        for n, (plan, fixed) in enumerate(slots, start=1):
             parts.append(plan.opening)
             if plan.reads.each is not None:  # element by element: the thresholds
                 comma = False
@@ -236,24 +256,47 @@ class JsonAssembler:
         worked out from their inputs (``PROFILE_FIGURES``), without building their JSON."""
         outcome, resolved = state
         found: tuple = ()
-        for plan, fixed in outcome.slots:
+        for plan in self._steps:
             if plan.figures is not None:
-                found += plan.figures(self._input(plan, fixed, resolved))
+                rules = outcome.fired if plan.group is None else outcome.chosen[plan.group]
+                found += plan.figures(self._input(plan, (rules, outcome.decision_key if plan.decides else None),
+                                                  resolved))
         return found
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
-        """What the rules that fired decide: every section's JSON but those read per profile."""
-        fired = sorted(fired_ids, key=self._order.__getitem__)
+        """What the rules that fired decide, but its JSON (``_json``): the summaries."""
+        fired = tuple(sorted(fired_ids, key=self._order.__getitem__))
         decision_key = self.ranker.key(fired)
+        groups = self._groups
+        chosen: list[tuple[str, ...] | None] = [None] * len(groups)
+        for n in self._summary_groups:
+            chosen[n] = tuple(filter(groups[n].__contains__, fired))
+        chosen.append(())  # group -1: a plan that reads no rules
+        summaries: tuple = ()  # in the order of the sections (that of SUMMARIES)
+        for plan in self._summarised:
+            key = (fired if plan.group is None else chosen[plan.group], decision_key if plan.decides else None)
+            hit = plan.cache.get(key)
+            if hit is None:
+                hit = self._piece(plan, key)
+            summaries += hit[1]
+        common = (*summaries, Shared())
+        return _Outcome(fired, decision_key, chosen, common)
+
+    def _json(self, outcome: _Outcome) -> tuple[tuple, tuple]:
+        """The JSON of an outcome: every section's but those read per profile, made the first time
+        it is asked for (``_Outcome``)."""
+        if outcome._json is not None:
+            return outcome._json
+        fired, decision_key, chosen = outcome.fired, outcome.decision_key, outcome.chosen
+        for n, group in enumerate(self._groups):
+            if chosen[n] is None:
+                chosen[n] = tuple(filter(group.__contains__, fired))
         segments: list[tuple[bytes, ...]] = []
         parts: list[bytes] = []
         slots = []
-        common: tuple = ()  # the summaries, in the order of the sections (that of SUMMARIES)
-        chosen = [tuple(filter(group.__contains__, fired)) for group in self._groups]
-        chosen.append(())  # group -1: a plan that reads no rules
         for plan in self._steps:
             kind, group = plan.kind, plan.group
-            rules = tuple(fired) if group is None else chosen[group]
+            rules = fired if group is None else chosen[group]
             if kind is _PER_PROFILE:
                 segments.append(tuple(parts))
                 parts = []
@@ -270,11 +313,10 @@ class JsonAssembler:
                 if hit is None:
                     hit = self._piece(plan, key)
                 parts.append(hit[0])
-                if plan.summary:
-                    common += hit[1]
         parts.append(self._end)
         segments.append(tuple(parts))
-        return _Outcome(tuple(segments), tuple(slots), (*common, Shared()))
+        outcome._json = (tuple(segments), tuple(slots))
+        return outcome._json
 
     # --- cached pieces, each built by the section's own function --------------------------------
 

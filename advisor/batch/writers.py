@@ -58,7 +58,6 @@ class OutputFormat:
     """Base: ``row``/``error_row`` encode one record; ``write`` puts a block of them out."""
 
     name = ""
-    hand_over = 1.0  # what handing a row from a worker back costs, relative to a CSV row
 
     def row(self, number: int, name: str, decision: Decision) -> Any:
         """A scored record, encoded."""
@@ -83,9 +82,6 @@ class JsonLines(OutputFormat):
     """One contract §3 object per line; a bad record is an error object on its line."""
 
     name = "jsonl"
-    # A line is 11-25 KB: with every profile new, two processes handing lines back made
-    # 4,900 rows/s where one made 7,000. Handing one back counts as five CSV rows.
-    hand_over = 5.0
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
         return b"".join((JSON_HEAD, orjson.dumps(name), *decision.parts, b"\n"))
@@ -102,7 +98,6 @@ class JsonList(OutputFormat):
     """One JSON array of the same objects, one per line."""
 
     name = "json"
-    hand_over = JsonLines.hand_over
 
     def __init__(self) -> None:
         self._first = True
@@ -231,7 +226,6 @@ class JsonRows(OutputFormat):
     """For ``score_many``: one JSON object per result, to be parsed back into a dict."""
 
     name = "rows"
-    hand_over = JsonLines.hand_over
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
         return decision.json_line(name)
