@@ -214,6 +214,7 @@ class JsonAssembler:
         self._rankings = _Pieces()
         self._outcomes = _Pieces()  # by the set of rules that fired
         self._summarised = [p for p in self._steps if p.summary and p.kind is _WHOLE]  # in SUMMARIES order
+        self._decision_keys: dict[frozenset[str], frozenset[str]] = {}
         self._lazy = any(p.kind is _PER_PROFILE for p in self._steps)
         # the groups of rules the summaries and figures read: the others are filtered for the JSON only
         self._summary_groups = sorted({p.group for p in self._steps if (p.summary and p.kind is _WHOLE)
@@ -267,6 +268,9 @@ class JsonAssembler:
         """What the rules that fired decide, but its JSON (``_json``): the summaries."""
         fired = tuple(sorted(fired_ids, key=self._order.__getitem__))
         decision_key = self.ranker.key(fired)
+        decision_key = self._decision_keys.setdefault(decision_key, decision_key)  # one copy of each
+        if len(self._decision_keys) > PIECES:
+            self._decision_keys.clear()
         groups = self._groups
         chosen: list[tuple[str, ...] | None] = [None] * len(groups)
         for n in self._summary_groups:
