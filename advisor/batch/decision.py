@@ -38,7 +38,7 @@ class Decision:
 
     __slots__ = ("_parts", "sector", "mode", "mode_label", "score", "alternatives", "excluded", "pricing",
                  "min_params_b", "max_params_b", "required", "recommended", "checklist", "_figures", "shared",
-                 "summary_key", "_lazy")
+                 "summary_key", "_lazy", "row_cells")
 
     def __init__(self, parts: tuple[bytes, ...] | None, sector: str, mode: str, mode_label: str, score: float,
                  alternatives: tuple[tuple[str, float], ...], excluded: tuple[str, ...], pricing: tuple[str, ...],
@@ -64,6 +64,7 @@ class Decision:
         self.summary_key = (mode, sector, required, recommended)  # what the summary counts
         # (renderer, its state): renderer.parts(state) and renderer.figures(state) make the rest
         self._lazy = lazy
+        self.row_cells: Any = None  # what an output keeps of this decision (the CSV row after the name)
 
     @property
     def parts(self) -> tuple[bytes, ...]:
@@ -82,6 +83,10 @@ class Decision:
     def within_budget(self) -> bool | None:
         """Whether the budget covers those costs (None: it cannot say)."""
         return self._own_figures()[1]
+
+    def figures(self) -> tuple[tuple[int, int] | None, bool | None]:
+        """``(first_year_cny, within_budget)``."""
+        return self._figures or self._own_figures()
 
     def _own_figures(self) -> tuple:
         figures = self._figures
