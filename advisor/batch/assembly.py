@@ -13,7 +13,11 @@ the section declares it reads (``advisor.assembly.Reads``):
 * a section that reads the profile's own values (``thresholds``, ``fields``) is looked up for
   each profile, in a cache keyed on those values and the rules it reads.
 
-A row then costs a join of cached bytes. The output is byte-for-byte the JSON of
+A row then costs a join of cached bytes, and only when an output asks for the JSON: a decision
+keeps what its fired rules decided (an *outcome*, whose JSON is made the first time it is
+needed) and the profile's resolved values, and the CSV columns read of the sections it
+summarises only (``batch/decision.py``; a profile's costs through ``PROFILE_FIGURES``, without
+building the section). The output is byte-for-byte the JSON of
 ``Advisor.recommend`` (the tests compare both on many profiles). Nothing here names a section
 but ``profile`` (the name, which the batch writes itself: the section that reads the name must
 come first, and be the only one) and those a ``Decision`` summarises (``batch/decision.py``).
@@ -144,10 +148,10 @@ class _Outcome:
     """One set of fired rules: what every profile that fires them shares.
 
     ``common`` is the rest of the ``Decision`` (the summaries of ``SUMMARIES``, and a ``Shared``
-    that is the same object for every outcome with the same summaries: the CSV columns are made
-    once for all of them); it costs a few cache look-ups. The JSON is made only when an output
-    asks for it: ``segments`` of parts, between which the sections read per profile (``slots``)
-    go."""
+    for what outputs keep per outcome, such as the CSV columns); it costs a few cache look-ups.
+    The JSON is made only when an output asks for it: ``segments`` of parts, between which the
+    sections read per profile (``slots``) go. ``chosen`` holds the fired rules each group of
+    sections reads (None: not filtered yet)."""
 
     __slots__ = ("fired", "decision_key", "chosen", "common", "_json")
 
