@@ -39,7 +39,10 @@ from advisor.resolution import Resolved
 PIECES = 4096  # cached pieces of each section (rankings, checklists, ...): bounded memory
 # The JSON kept of each section read per profile (a profile's costs are 12 KB): the cache starts
 # again past this many bytes, so memory stays flat when every profile is new.
-PROFILE_PIECE_BYTES = 8 << 20
+PROFILE_PIECE_BYTES = 16 << 20
+# The JSON of the lazy decisions asked for most recently (a JSON line is 12-25 KB): a repeated
+# profile's line is joined from it, not from the caches of each section.
+RENDERED_BYTES = 64 << 20
 
 
 class UnknownShape(Exception):
@@ -72,6 +75,20 @@ class _ProfilePieces(_Pieces):
             self.size = 0
         self[key] = value
         self.size += len(value[0])
+
+
+class _Rendered(dict):
+    """The JSON pieces of lazy decisions, by decision: starts again past ``RENDERED_BYTES`` of
+    the pieces read per profile (the others are shared by many decisions)."""
+
+    size = 0
+
+    def put(self, key: Any, value: tuple[Any, tuple[bytes, ...]], own: int) -> None:
+        if self.size >= RENDERED_BYTES:
+            self.clear()
+            self.size = 0
+        self[key] = value
+        self.size += own
 
 
 _PER_PROFILE, _EACH, _WHOLE, _STATIC = "per profile", "each", "whole", "static"  # kinds of plan
@@ -219,6 +236,7 @@ class JsonAssembler:
         self._outcomes = _Pieces()  # by the set of rules that fired
         self._summarised = [p for p in self._steps if p.summary and p.kind is _WHOLE]  # in SUMMARIES order
         self._decision_keys: dict[frozenset[str], frozenset[str]] = {}
+        self._rendered = _Rendered()  # the JSON pieces of recent lazy decisions
         self._lazy = any(p.kind is _PER_PROFILE for p in self._steps)
         # the groups of rules the summaries and figures read: the others are filtered for the JSON only
         self._summary_groups = sorted({p.group for p in self._steps if (p.summary and p.kind is _WHOLE)
@@ -239,10 +257,22 @@ class JsonAssembler:
         return Decision(None, sector, *common[:-1], shared=common[-1], lazy=(self, (outcome, resolved)))
 
     def parts(self, state: tuple[_Outcome, Resolved]) -> tuple[bytes, ...]:
-        """The JSON pieces of a lazy decision (see ``assemble``)."""
+        """The JSON pieces of a lazy decision (see ``assemble``), kept for the decisions asked
+        most recently (a repeated profile's JSON line is then joined from them)."""
+        rendered = self._rendered
+        found = rendered.get(id(state))
+        if found is not None and found[0] is state:  # the state is kept with it: its id is not reused
+            return found[1]
+        parts, own = self._render(state)
+        rendered.put(id(state), (state, parts), own)
+        return parts
+
+    def _render(self, state: tuple[_Outcome, Resolved]) -> tuple[tuple[bytes, ...], int]:
+        """The JSON pieces, and the bytes of those read per profile."""
         outcome, resolved = state
         segments, slots = self._json(outcome)
         parts = list(segments[0])
+        own = 0
         for n, (plan, fixed) in enumerate(slots, start=1):
             parts.append(plan.opening)
             if plan.reads.each is not None:  # element by element: the thresholds
@@ -252,9 +282,11 @@ class JsonAssembler:
                     parts.extend(piece)
                     comma = comma or bool(piece)
             else:
-                parts.append(self._per_profile(plan, fixed, resolved)[0])
+                piece = self._per_profile(plan, fixed, resolved)[0]
+                own += len(piece)
+                parts.append(piece)
             parts.extend(segments[n])
-        return tuple(parts)
+        return tuple(parts), own
 
     def figures(self, state: tuple[_Outcome, Resolved]) -> tuple:
         """What a lazy decision keeps of the sections read per profile (``PROFILE_SUMMARIES``),
