@@ -264,7 +264,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skewed", default="1000000,200000", help="row counts of the skewed runs ('' for none)")
     parser.add_argument("--uniform", default="200000,50000", help="row counts of the uniform runs ('' for none)")
-    parser.add_argument("--formats", default="csv,jsonl", help="output formats to measure (default csv,jsonl)")
+    parser.add_argument("--formats", default="csv,jsonl,jsonl-ids",
+                        help="output formats to measure (default csv,jsonl,jsonl-ids; jsonl-ids: --detail ids)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
     parser.add_argument("--xlsx", default="100000", help="row counts of the skewed Excel runs ('' for none)")
@@ -310,12 +311,14 @@ def main() -> None:
         floor = run("I/O floor: stdlib csv.DictReader + orjson.dumps lines", [python, "-c", FLOOR, str(data), str(out)], out)
         checked = None
         for fmt in formats:
+            # jsonl-ids: compact JSON Lines (--detail ids)
+            suffix, extra = ("jsonl", ["--detail", "ids"]) if fmt == "jsonl-ids" else (fmt, [])
             for workers in worker_counts:
-                out = folder / f"out.{fmt}"
+                out = folder / f"out.{suffix}"
                 keep = fmt == "csv" and checked is None
-                run(f"`advisor batch {data.name} -o out.{fmt} -q --workers {workers}`",
-                    [python, "-m", "advisor", "batch", str(data), "-o", str(out), "-q", "--workers", str(workers)], out,
-                    keep)
+                run(f"`advisor batch {data.name} -o out.{suffix} {' '.join(extra + [''])}-q --workers {workers}`",
+                    [python, "-m", "advisor", "batch", str(data), "-o", str(out), *extra, "-q", "--workers", str(workers)],
+                    out, keep)
                 if keep:
                     checked = differential_check(data, out, rows, folder)
                     out.unlink()

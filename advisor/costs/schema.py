@@ -65,7 +65,7 @@ Range = Annotated[tuple[float, float], BeforeValidator(_range)]
 class Strict(BaseModel):
     """Unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Text(Strict):
