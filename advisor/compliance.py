@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Iterable
 
+from advisor.clock import check_day
 from advisor.engine.loader import RulePack
 from advisor.engine.schema import Citation, Item, date_start
 from advisor.recommendation import ComplianceItem, UpcomingItem
@@ -42,13 +43,15 @@ class Checklist:
 
 
 def parse_as_of(text: str) -> dt.date:
-    """A date given as ``YYYY-MM-DD``; ``ValueError`` naming what is allowed otherwise."""
+    """A date given as ``YYYY-MM-DD`` from ``clock.FIRST_DAY`` to ``clock.LAST_DAY`` (the dates
+    every output can carry); ``ValueError`` naming what is allowed otherwise."""
     try:
         if len(text.strip()) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except (ValueError, TypeError, AttributeError):
         raise ValueError(f"'{text}' is not a date; use YYYY-MM-DD, e.g. 2025-06-01") from None
+    return check_day(day, text.strip())
 
 
 def window_end(as_of: dt.date) -> dt.date:

@@ -166,9 +166,7 @@ def router(ctx: Any) -> APIRouter:
                                                         "(default: today)"),
                    as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
                    ) -> Response:
-        memo_date = parse_date(date, "date")
-        if memo_date is not None and not 1980 <= memo_date.year <= 2107:  # the dates a zip entry can carry
-            raise invalid("date", date, f"'{date}' is out of range; a memo is dated from 1980-01-01 to 2107-12-31")
+        memo_date = parse_date(date, "date")  # within the dates a zip entry can carry, as --as-of
         checklist_date = parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
         data = await engine.run(engine.memo, profile, format, lang, memo_date, checklist_date)
