@@ -8,9 +8,12 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Out(BaseModel):
-    """Base of the output models: immutable, and the field order is the JSON key order."""
+    """Base of the output models: immutable, and the field order is the JSON key order.
 
-    model_config = ConfigDict(frozen=True)
+    A NaN or infinite number is a validation error where the value is made, never an output
+    (JSON has no such numbers; a pack's numbers are bounded at load time so that none arises)."""
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
 
 class ModeScore(Out):
