@@ -64,16 +64,24 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
 
 
 async def read_json(request: Request) -> Any:
-    """The request body as JSON; 400 when it is empty or not JSON."""
+    """The request body as JSON; 400 when it is empty, not JSON, or gives a key twice in an object."""
     import orjson
+
+    from advisor.safe_load import DocumentError, json_value
 
     body = await request.body()
     if not body.strip():
         raise Refused(400, {"error": "the request body is empty; send JSON"})
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
+    try:  # orjson keeps the last of a key given twice; the CLI's JSON reading refuses it, and so does the API
+        json_value(body.decode("utf-8"))
+    except DocumentError as exc:
+        where = f"{exc.where}: " if exc.where else ""
+        raise Refused(400, {"error": f"the request body is not valid JSON: {where}{exc.reason}"}) from None
+    return data
 
 
 def parse(data: Any, prefix: str = "") -> Any:
