@@ -54,6 +54,32 @@ def parse_as_of(text: str) -> dt.date:
     return check_day(day, text.strip())
 
 
+def first_in_force(pack: RulePack) -> tuple[dt.date, str] | None:
+    """The first day any duty of ``pack`` can be in force — the earliest date in force of its
+    instruments and of its items' citations by text — and that date as the pack gives it; None
+    for a pack without dated duties."""
+    spans = [(date_start(i.effective), i.effective) for i in pack.instruments.values()]
+    spans += [_span(pack, c) for item in pack.items.values() for c in item.basis if c.instrument is None]
+    return min(spans) if spans else None
+
+
+def first_due(pack: RulePack, fired: Iterable[str], as_of: dt.date) -> tuple[int, tuple[dt.date, str] | None]:
+    """How many items the rules ``fired`` put on the list, and the first day after ``as_of`` on
+    which one of them not in force on ``as_of`` comes into force (with that date as the pack gives
+    it; None when none does) — what a checklist left empty by its date says."""
+    hits = _hits(pack, fired)
+    best: tuple[dt.date, str] | None = None
+    for item_id in hits:
+        item = pack.items[item_id]
+        if _form(pack, item, as_of, "en") is not None:
+            continue
+        for day, text in sorted(_span(pack, c) for c in item.basis):
+            if day > as_of and _form(pack, item, day, "en") is not None:
+                best = min(best, (day, text)) if best else (day, text)
+                break
+    return len(hits), best
+
+
 def window_end(as_of: dt.date) -> dt.date:
     """The last day of the upcoming window: the same day ``UPCOMING_MONTHS`` later (or that
     month's last day: 28 February after 29 February)."""

@@ -248,6 +248,8 @@ class Recommendation(Out):
     conflicts: list[Conflict]
     counterfactuals: list[Counterfactual]
     as_of: str  # the date (ISO) the compliance checklist was evaluated for
+    # Said when the checklist is empty because of its date: ``as_of`` precedes every instrument of the pack.
+    compliance_notice: str | None
     compliance: list[ComplianceItem]
     upcoming: list[UpcomingItem]
     costs: list[ModeCost]
