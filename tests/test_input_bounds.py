@@ -285,3 +285,19 @@ def test_an_unclosed_quote_names_the_lines_and_first_cells_it_swallowed(cli, tmp
     assert [r.get("profile") for r in rows] == ["A", None, "G"]
     assert ("the row runs from line 3 to line 7: a quote (\") in it is probably not closed, so lines 4 to 7 were "
             "read into one cell (their first cells: 'C', 'D', 'E\\x1b[2J', 'F'); check those records too") in rows[1]["error"]
+
+
+def test_a_cost_beyond_64_bits_is_written_by_the_batch_as_advise_prints_it(cli, tmp_path):
+    prices = tmp_path / "p.yaml"
+    prices.write_text("prices:\n  items:\n" + "".join(
+        f"    {item}:\n      label: {{en: a, zh: a}}\n      unit: CNY/million tokens\n"
+        f"      cny: [1000000000000000, 1000000000000000]\n      source: quote\n      as_of: 2026-11-20\n"
+        for item in ("api_input", "api_output")), "utf-8")
+    profile = tmp_path / "x.yaml"
+    profile.write_text("name: X\nsize: large\nsector: finance\nprivacy: low\nbudget: high\n"
+                       "monthly_tokens: 1000000000000000\nuse_cases: [customer_service]\n", "utf-8")
+    advised = as_json(cli("advise", str(profile), "--prices", str(prices), "-f", "json"))
+    assert max(max(c["three_year_cny"]) for c in advised["costs"]) > 2**63  # beyond what orjson writes
+    result = cli("batch", str(profile), "--prices", str(prices), "-f", "jsonl", "-q")
+    no_crash(result)
+    assert result.exit_code == 0 and jsonl(result.stdout) == [advised]
