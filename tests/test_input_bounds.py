@@ -152,7 +152,7 @@ def test_a_file_no_codec_reads_in_a_folder_is_one_bad_record(cli, tmp_path):
     for name in ("01-gov-onprem.yaml", "02-saas-content-studio.yaml"):
         shutil.copy(PROFILES / name, folder / name)
     (folder / "03-bad-encoding.yaml").write_bytes(b"\xff\xfe\x00\x00garbage")  # a UTF-32 mark, then 7 bytes
-    result = cli("batch", str(folder), "-f", "jsonl", "-q")
+    result = cli("batch", str(folder), "-f", "jsonl", "-q", "--lang", "en")
     no_crash(result)
     assert result.exit_code == 1
     rows = jsonl(result.stdout)
