@@ -48,7 +48,7 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
     after = apply_changes(before, changes)
     result = compare(before, after, rules=rules_dir, lang=lang, as_of=as_of, prices=prices_file)
     if fmt == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False))
     else:
         click.echo(render_table(result, before, after, lang))
 
