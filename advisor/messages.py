@@ -70,7 +70,15 @@ def templates() -> tuple[Template, ...]:
 def frame(key: str, lang: str, **values: object) -> str:
     """The CLI's words around messages (``error``, ``hint``, ``record``…) in ``lang``."""
     text = _data()["frame"][key][lang]
-    return text.format(**values) if values else text
+    return fill(text, values) if values else text
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """``template`` with each ``{name}`` replaced by ``values[name]``; any other brace, in the
+    template or in a value, is kept as it is (a message may quote ``{`` or ``}``).
+
+    Raises ``KeyError`` for a placeholder with no value."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
 
 
 def translate(message: str, lang: str) -> str:
@@ -79,7 +87,10 @@ def translate(message: str, lang: str) -> str:
     matches."""
     if lang == "en" or not message:
         return message
-    return _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
+    try:
+        return _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
+    except Exception:  # a broken translation never hides the message: it is said in English
+        return str(message)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -128,5 +139,5 @@ def _line(text: str) -> str:
             continue
         values = {name: (_line(value) if name in template.nested else value)
                   for name, value in match.groupdict().items()}
-        return template.zh.format(**values)
+        return fill(template.zh, values)
     return text
