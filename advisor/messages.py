@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(\*?)\}")
+_NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count"})  # placeholders that only ever hold a number
 _BULLET = re.compile(r"^(\s*(?:- )?)(.*?)(\s*)$", re.S)
 
 
@@ -47,7 +48,8 @@ def compile_template(en: str) -> tuple[re.Pattern[str], frozenset[str]]:
     for match in _PLACEHOLDER.finditer(en):
         regex.append(re.escape(en[pos:match.start()]))
         name, star = match.group(1), match.group(2)
-        regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        value = r"\d[\d,]*" if name in _NUMBERS else ".+?"  # "line 2, column 69: key…" is not col "69: key…"
+        regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
         seen.add(name)
         if star:
             nested.add(name)
