@@ -22,6 +22,11 @@ from typing import Any, NamedTuple
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(\*?)\}")
 _NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count"})  # placeholders that only ever hold a number
+# Placeholders for one file name or value: never a location and a message ("a.yaml: rule X: …"),
+# so "{name}: rule {id}: …" leaves "a.yaml: line 4: rule X: …" to the forms with a {where}.
+_PARTS = frozenset({"name", "path", "value", "constant", "item"})
+_ONE_PART = r"(?:'[^'\n]*'|(?!: ).)*?"
+_SUGGEST = r"(?: \(did you mean .*?\?\))?"  # a suggestion, or none
 _BULLET = re.compile(r"^(\s*(?:- )?)(.*?)(\s*)$", re.S)
 
 
@@ -48,7 +53,8 @@ def compile_template(en: str) -> tuple[re.Pattern[str], frozenset[str]]:
     for match in _PLACEHOLDER.finditer(en):
         regex.append(re.escape(en[pos:match.start()]))
         name, star = match.group(1), match.group(2)
-        value = r"\d[\d,]*" if name in _NUMBERS else ".+?"  # "line 2, column 69: key…" is not col "69: key…"
+        value = (r"\d[\d,]*" if name in _NUMBERS  # "line 2, column 69: key…" is not col "69: key…"
+                 else _ONE_PART if name in _PARTS else _SUGGEST if name == "suggest" else ".+?")
         regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
         seen.add(name)
         if star:
@@ -139,7 +145,7 @@ def _line(text: str) -> str:
         match = template.pattern.fullmatch(text)
         if match is None:
             continue
-        values = {name: (_line(value) if name in template.nested else value)
+        values = {name: (_line(value) if name in template.nested and value else value)
                   for name, value in match.groupdict().items()}
         return fill(template.zh, values)
     return text
