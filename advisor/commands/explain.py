@@ -38,4 +38,9 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
         return
     from advisor.analysis.explain_render import render_markdown, render_table
 
-    click.echo((render_table if fmt == "table" else render_markdown)(data), nl=False)
+    if fmt == "table":
+        from advisor.console import terminal_width
+
+        click.echo(render_table(data, terminal_width()), nl=False)
+        return
+    click.echo(render_markdown(data), nl=False)
