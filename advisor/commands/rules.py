@@ -41,9 +41,12 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
                               ensure_ascii=False, indent=2))
         return
     rows = [[rid, name, cite(source, lang), text] for rid, name, source, text in rows]
-    click.echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], terminal_width()))
-    click.echo(t("pack_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
-                 shown=len(rows)))
+    from advisor.formats.lines import wrap
+
+    width = terminal_width()
+    click.echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], width))
+    click.echo("\n".join(wrap(t("pack_summary", lang, name=pack.meta.name, version=pack.version,
+                                 rules=len(pack.rules), shown=len(rows)), width)))
 
 
 @rules.command("test")
