@@ -57,7 +57,7 @@ def test_advise_bytes_equal_a_real_cli_process(api):
 
 def test_an_invalid_profile_is_422_with_every_error(api):
     body = {"name": "A", "size": "huge", "sector": "banking", "budget": "lots", "privac": "high"}
-    response = api.post("/api/v1/advise", json=body)
+    response = api.post("/api/v1/advise?lang=en", json=body)
     assert response.status_code == 422
     errors = response.json()["errors"]
     by_field = {e["field"]: e for e in errors}
@@ -132,7 +132,7 @@ def test_whatif_is_the_library_whatif(api):
 
 def test_whatif_errors_name_the_changed_field(api):
     profile = profile_of(PROFILES / "05-hybrid-bank.yaml")
-    response = api.post("/api/v1/whatif", json={"profile": profile, "set": {"privac": "x", "budget": "lots"}})
+    response = api.post("/api/v1/whatif?lang=en", json={"profile": profile, "set": {"privac": "x", "budget": "lots"}})
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["set.privac", "set.budget"]
@@ -178,9 +178,11 @@ def test_batch_refuses_a_kind_of_file_it_cannot_read(api):
 
 def test_batch_over_the_row_limit_is_413():
     small = client(max_rows=2)
-    response = small.post("/api/v1/batch", json=[{"name": str(i)} for i in range(3)])
+    response = small.post("/api/v1/batch?lang=en", json=[{"name": str(i)} for i in range(3)])
     assert response.status_code == 413
     assert "limit is 2" in response.json()["error"]
+    assert small.post("/api/v1/batch", json=[{"name": str(i)} for i in range(3)]).json()["error"] == \
+        "记录超过 2 条；上限为 2 条"
 
 
 def test_rules_lists_the_pack(api, advisor):
