@@ -54,7 +54,8 @@ def compile_template(en: str) -> tuple[re.Pattern[str], frozenset[str]]:
         regex.append(re.escape(en[pos:match.start()]))
         name, star = match.group(1), match.group(2)
         value = (r"\d[\d,]*" if name in _NUMBERS  # "line 2, column 69: key…" is not col "69: key…"
-                 else _ONE_PART if name in _PARTS else _SUGGEST if name == "suggest" else ".+?")
+                 else _ONE_PART if name in _PARTS else _SUGGEST if name == "suggest"
+                 else r"[^\s:]+" if name == "id" else ".+?")  # an id: one word
         regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
         seen.add(name)
         if star:
