@@ -297,3 +297,20 @@ def test_api_error_bodies_are_in_the_requests_language():
     assert api.post("/api/v1/advise?lang=fr", json={}).json()["errors"][0]["message"] == "应为 'zh' 或 'en'"
     assert api.post("/api/v1/memo?date=1970-01-01&lang=en", json={}).json()["errors"][0]["message"].startswith(
         "'1970-01-01' is out of range")
+
+
+# --- explain and rules list fit the terminal ----------------------------------------------------
+
+@pytest.mark.parametrize("columns", [40, 60, 200])
+def test_explain_and_rules_list_fit_the_terminal(columns):
+    from advisor.formats.lines import width
+
+    for args in (["explain", BANK], ["rules", "list"]):
+        result = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, cwd=ROOT, timeout=120,
+                                env=chinese_env(COLUMNS=str(columns)))
+        lines = result.stdout.decode("utf-8").splitlines()
+        assert result.returncode == 0 and lines
+        too_wide = [line for line in lines if width(line) > columns and " " in line.strip()]  # a lone id may not fit
+        assert not too_wide, (args, columns, too_wide[:3])
+        if columns == 200 and args[0] == "explain":
+            assert max(width(line) for line in lines) > 100  # the room is used, not a fixed 80 columns
