@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import orjson
-
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
 from advisor.batch.decision import PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.formats.json import compact
 from advisor.pipeline import Advisor
 from advisor.profile import Profile
 from advisor.ranking import Ranking
@@ -42,7 +41,7 @@ class UnknownShape(Exception):
 
 def _dumps(value: Any) -> bytes:
     # orjson's result keeps a buffer of at least 4 KB: copy what is kept to its real size.
-    return memoryview(orjson.dumps(value)).tobytes()
+    return memoryview(compact(value)).tobytes()
 
 
 class _Pieces(dict):

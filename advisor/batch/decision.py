@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from advisor.formats.json import compact
+
 JSON_HEAD = b'{"profile":'
 
 
@@ -96,5 +98,5 @@ def decision_from_dict(recommendation: dict[str, Any], sector: str) -> Decision:
     """A ``Decision`` from a recommendation as JSON data (``Recommendation.model_dump(mode="json")``)."""
     data = dict(recommendation)
     data["profile"] = ""  # the first key: its JSON is '{"profile":""'
-    encoded = orjson.dumps(data)
+    encoded = compact(data)
     return Decision((encoded[len(JSON_HEAD) + 2:],), sector, *summary(data))

@@ -34,7 +34,7 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False))
         return
     from advisor.analysis.explain_render import render_markdown, render_table
 
