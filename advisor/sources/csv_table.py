@@ -86,7 +86,9 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     marked, seen = MARKED, decoding.seen  # bad bytes marked by the decoder, and those met so far
     new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
     for text in lines:
-        if marked[0] != seen:  # the decoder has met bad bytes: is this line one of them?
+        # The decoder has met bad bytes: is this line one of them? (A line with a quote is checked
+        # once the csv module has read the whole row: a quoted cell may run over several lines.)
+        if marked[0] != seen and '"' not in text:
             reason = decoding.bad_line(text)
             seen = decoding.seen
             if reason:
