@@ -27,6 +27,7 @@ import orjson
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
 from advisor.batch.decision import PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.formats.escape import json_bytes
 from advisor.pipeline import Advisor
 from advisor.profile import Profile
 from advisor.ranking import Ranking
@@ -42,7 +43,8 @@ class UnknownShape(Exception):
 
 def _dumps(value: Any) -> bytes:
     # orjson's result keeps a buffer of at least 4 KB: copy what is kept to its real size.
-    return memoryview(orjson.dumps(value)).tobytes()
+    # Raw control characters from a pack's text are written as \\u escapes (formats.escape.json_bytes).
+    return json_bytes(memoryview(orjson.dumps(value)).tobytes())
 
 
 class _Pieces(dict):

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from advisor.formats.escape import json_bytes
+
 JSON_HEAD = b'{"profile":'
 
 
@@ -59,7 +61,7 @@ class Decision:
 
     def json_line(self, name: str) -> bytes:
         """The full JSON object (no newline) for a profile called ``name``."""
-        return b"".join((JSON_HEAD, orjson.dumps(name), *self.parts))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *self.parts))
 
 
 # The fields of a compliance item (contract §3) a Decision keeps, in this order.

@@ -13,7 +13,7 @@ import orjson
 
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
-from advisor.formats.escape import terminal_text
+from advisor.formats.escape import json_bytes, terminal_text
 
 FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
@@ -40,7 +40,7 @@ class Failed(NamedTuple):
 
 def error_object(number: int, message: str) -> bytes:
     """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``."""
-    return orjson.dumps({"record": number, "error": message})
+    return json_bytes(orjson.dumps({"record": number, "error": message}))
 
 
 def _csv_text(text: str) -> str:
@@ -88,7 +88,7 @@ class JsonLines(OutputFormat):
     hand_over = 5.0
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
-        return b"".join((JSON_HEAD, orjson.dumps(name), *decision.parts, b"\n"))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *decision.parts, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message) + b"\n"

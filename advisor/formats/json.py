@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from advisor.formats.escape import json_text
 from advisor.recommendation import Recommendation
 
 
@@ -13,5 +14,5 @@ def to_dict(rec: Recommendation) -> dict:
 
 
 def render(rec: Recommendation) -> str:
-    """Pretty-printed JSON, UTF-8 (Chinese kept readable)."""
-    return json.dumps(to_dict(rec), ensure_ascii=False, indent=2) + "\n"
+    """Pretty-printed JSON, UTF-8 (Chinese kept readable; control characters as \\u escapes)."""
+    return json_text(json.dumps(to_dict(rec), ensure_ascii=False, indent=2)) + "\n"
