@@ -80,7 +80,7 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     # columns that say how to read it: a first part no row read cell by cell has (its first part
     # is the columns alone, its cells joined with KEY_SEPARATOR).
     quick = table.name_at == 0 and not table.unnamed
-    line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}"
+    line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}" if quick else ""  # (a column without a header: None)
     # Lines with these go cell by cell: a leading ' (Excel), and in a ;-separated file a decimal comma.
     decimal_comma = table.decimal_comma
     marked, seen = MARKED, decoding.seen  # bad bytes marked by the decoder, and those met so far

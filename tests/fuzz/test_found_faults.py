@@ -102,6 +102,16 @@ def test_a_name_too_long_is_one_error_row(tmp_path, long_name, sector):
     assert "1,000" in rows[1]["error"]
 
 
+def test_a_column_without_a_header_is_read(tmp_path):
+    """A header cell left empty (a spreadsheet's stray column) ended every batch with exit 3: the
+    rows are read, and a value under that column is an error row."""
+    data = b"name,size,sector,privacy,budget,\nA,small,finance,high,low,x\nB,small,finance,high,low,\n"
+    findings = checks.check_batch_file(".csv", data, 2, workdir=tmp_path)
+    assert not findings, findings[0].signature
+    rows = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv").stdout.splitlines()]
+    assert "error" in rows[0] and rows[1]["profile"] == "B"
+
+
 # --- found and fixed in the rule engine's compiler ----------------------------------------------------
 
 
