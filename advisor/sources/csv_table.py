@@ -3,7 +3,8 @@
 A header cell may be the field name or its Chinese column name (contract §1), in any case and
 spacing. An empty cell means "absent"; list cells are split on ``;``, ``|``, ``｜`` or a line
 break (Alt+Enter in Excel) by the profile parser. The delimiter is taken from the header line: a
-comma, or a tab or semicolon when the header has no comma (exports from some spreadsheets).
+comma, or a tab or semicolon when the header has no comma (exports from some spreadsheets); from
+the first rows when the header is one column.
 
 What spreadsheets add is taken off, cell by cell: Excel's text wrappers ``="350"`` (in every
 column) and a leading ``'`` (in every column but the name). A ``;``-separated file is what Excel
@@ -72,6 +73,11 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     if decoding.bad_line(first):  # the header: without it no row can be read
         raise decoding_error(name, decoding.codec, header_line - 1)
     delimiter = _delimiter(first)
+    if not any(d in first for d in _DELIMITERS):  # a header of one column: the rows say which delimiter
+        peeked = list(itertools.islice(lines, _PEEK_LINES))
+        lines = itertools.chain(peeked, lines)
+        counts = {d: sum(text.count(d) for text in peeked) for d in _DELIMITERS}
+        delimiter = max(_DELIMITERS, key=counts.__getitem__)  # the first (a comma) when none is more common
     header_reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     table = _Table(name, next(header_reader), header_line, delimiter)
     fields, width = table.fields, len(table.fields)
@@ -212,6 +218,10 @@ class _Table:
 def _open_quote(first: int, last: int) -> str:
     return (f"; the row runs from line {first} to line {last}: a quote (\") in it is probably not closed, "
             "so the lines after it were read into one cell")
+
+
+_DELIMITERS = (",", "\t", ";")
+_PEEK_LINES = 20  # the lines read ahead to find the delimiter of a table whose header has one column
 
 
 def _delimiter(header: str) -> str:

@@ -112,6 +112,16 @@ def test_a_column_without_a_header_is_read(tmp_path):
     assert "error" in rows[0] and rows[1]["profile"] == "B"
 
 
+def test_a_one_column_header_takes_the_delimiter_from_the_rows(tmp_path):
+    """A header of one column says no delimiter: a tab-separated file was read with commas, and a
+    carriage return in a quoted cell then ended its row early (two records out of one)."""
+    data = 'name\n"A"\t"x"\n"B"\t"\x0b\r"\n"C"\t"y"\n'.encode()
+    findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
+    assert not findings, findings[0].signature
+    rows = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv", "--lang", "en").stdout.splitlines()]
+    assert all("2 cells, but the header has 1 columns" in row["error"] for row in rows)
+
+
 # --- found and fixed in the rule engine's compiler ----------------------------------------------------
 
 
