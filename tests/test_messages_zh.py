@@ -31,7 +31,18 @@ def cases(tmp_path) -> list[list[str]]:
     prices.write_text("items: []\n", "utf-8")
     broken_prices = tmp_path / "broken.yaml"
     broken_prices.write_text("prices: [\n", "utf-8")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "客户"
+    sheet.append(["企业名称", "员工人数", "行业", "隐私要求", "预算"])
+    sheet.append(["甲", "很多", "物流", "高", "低"])
+    sheet.append(["乙", None, "金融", "高", "低"])
+    workbook = tmp_path / "clients.xlsx"
+    book.save(workbook)
     return [
+        ["batch", str(workbook), "-q"],
         ["batch", str(rows), "-q"],
         ["batch", str(unnamed), "-q"],
         ["batch", str(fake_book)],
