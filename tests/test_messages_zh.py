@@ -72,3 +72,11 @@ def test_a_full_disk_is_said_in_chinese_with_the_output_named(tmp_path):
     result = advisor("batch", BANK, "-q", "-o", "/dev/full")
     assert result.returncode == 2
     assert result.stderr.decode("utf-8").strip() == "advisor：错误：/dev/full：磁盘空间不足"
+
+
+def test_a_drafts_answer_no_longer_allowed_is_explained_in_chinese(tmp_path):
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("name: 甲\nprivacy: 不确定\n", "utf-8")
+    result = advisor("ask", "--from", str(draft), stdin=b"")
+    note = next(line for line in result.stdout.decode("utf-8").split("\n\n") if "不确定" in line)
+    assert "不再允许" in note and not english_left(note, {"low", "medium", "high"}), note
