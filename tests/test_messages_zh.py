@@ -78,5 +78,6 @@ def test_a_drafts_answer_no_longer_allowed_is_explained_in_chinese(tmp_path):
     draft = tmp_path / "draft.yaml"
     draft.write_text("name: 甲\nprivacy: 不确定\n", "utf-8")
     result = advisor("ask", "--from", str(draft), stdin=b"")
-    note = next(line for line in result.stdout.decode("utf-8").split("\n\n") if "不确定" in line)
+    out = result.stdout.decode("utf-8")
+    note = out[out.index("隐私要求（privacy）"):out.index("重新询问")]
     assert "不再允许" in note and not english_left(note, {"low", "medium", "high"}), note
