@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import difflib
 import itertools
+import re
 from typing import Iterable, Iterator
 
 from advisor.errors import SourceError, shown
@@ -76,7 +77,8 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     if not any(d in first for d in _DELIMITERS):  # a header of one column: the rows say which delimiter
         peeked = list(itertools.islice(lines, _PEEK_LINES))
         lines = itertools.chain(peeked, lines)
-        counts = {d: sum(text.count(d) for text in peeked) for d in _DELIMITERS}
+        unquoted = _QUOTED.sub("", "".join(peeked))  # a delimiter inside quotes is a cell's text
+        counts = {d: unquoted.count(d) for d in _DELIMITERS}
         delimiter = max(_DELIMITERS, key=counts.__getitem__)  # the first (a comma) when none is more common
     header_reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     table = _Table(name, next(header_reader), header_line, delimiter)
@@ -221,6 +223,7 @@ def _open_quote(first: int, last: int) -> str:
 
 
 _DELIMITERS = (",", "\t", ";")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _PEEK_LINES = 20  # the lines read ahead to find the delimiter of a table whose header has one column
 
 

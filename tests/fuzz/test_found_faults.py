@@ -112,10 +112,14 @@ def test_a_column_without_a_header_is_read(tmp_path):
     assert "error" in rows[0] and rows[1]["profile"] == "B"
 
 
-def test_a_one_column_header_takes_the_delimiter_from_the_rows(tmp_path):
+@pytest.mark.parametrize("delimiter", ["\t", ","])
+def test_a_one_column_header_takes_the_delimiter_from_the_rows(tmp_path, delimiter):
     """A header of one column says no delimiter: a tab-separated file was read with commas, and a
-    carriage return in a quoted cell then ended its row early (two records out of one)."""
-    data = 'name\n"A"\t"x"\n"B"\t"\x0b\r"\n"C"\t"y"\n'.encode()
+    carriage return in a quoted cell then ended its row early (two records out of one); tabs
+    inside quoted cells do not make a comma-separated file tab-separated."""
+    other = "," if delimiter == "\t" else "\t"
+    data = (f'name\n"A{other}{other}"{delimiter}"x"\n"B"{delimiter}"\x0b\r"\n'
+            f'"C{other}"{delimiter}"{other}y{other}"\n').encode()
     findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
     assert not findings, findings[0].signature
     rows = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv", "--lang", "en").stdout.splitlines()]
