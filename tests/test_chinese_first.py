@@ -23,8 +23,7 @@ from conftest import PROFILES, ROOT
 # Latin words a Chinese text may hold: acronyms, codes and the names of formats and standards.
 ACRONYMS = {"AI", "API", "APP", "GPU", "PC", "GB", "TC", "SaaS", "PaaS", "MaaS", "AaaS", "EU", "CAC", "LLM", "YAML",
             "JSON", "CSV", "HTML", "Markdown", "Word", "Excel", "UTF", "GBK", "GB18030", "NaN", "HTTP", "OpenAPI",
-            "Token", "sha", "know", "how", "advisor", "FILE", "DIR", "TEXT", "ID", "Pan",  # Pan: an author
-            "whatif", "set"}  # a command to try, as the report shows it: advisor whatif 画像文件 --set 字段=取值
+            "Token", "sha", "know", "how", "advisor", "FILE", "DIR", "TEXT", "ID", "Pan"}  # Pan: an author
 
 
 def ids() -> set[str]:

@@ -1,6 +1,7 @@
 """The console: output never fails for its code page, typed Chinese is read as typed.
 
-Every test runs the installed command in a process of its own, with the environment a user has:
+Every test runs the command in a process of its own (one for many commands where they are many,
+set up as the console script sets itself up), with the environment a user has:
 a Chinese Windows console or a zh_CN.GBK server (PYTHONIOENCODING=gbk), a C/POSIX locale.
 """
 
@@ -38,18 +39,55 @@ def _commands(profile: Path) -> list[list[str]]:
             ["whatif", str(profile), "--set", "privacy=low"]]
 
 
+# Runs many commands in one process set up as the console script sets itself up (its streams for
+# the console's code page): one interpreter instead of one a command. Each command's output
+# follows a marker line; its exit status goes to standard error after its own output.
+_MANY = r"""
+import json, sys
+from advisor.console import setup_streams
+setup_streams()
+from advisor.cli import cli
+for args in json.loads(sys.argv[1]):
+    print("=== job ===", flush=True)
+    try:
+        cli.main(args, prog_name="advisor")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    sys.stdout.flush()
+    print(f"=== exit {code} ===", file=sys.stderr, flush=True)
+"""
+
+
+def run_many(jobs: list[list[str]], env: dict[str, str | None]) -> list[tuple[int, bytes, bytes]]:
+    """Each command of ``jobs`` run in one process with the console script's stream set-up:
+    (exit status, standard output, standard error) for each."""
+    import json
+
+    full = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "ADVISOR_LANG", "COLUMNS")}
+    full.update(env)
+    full = {k: v for k, v in full.items() if v is not None}
+    done = subprocess.run([sys.executable, "-c", _MANY, json.dumps(jobs)], capture_output=True, env=full,
+                          cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outs = done.stdout.split(b"=== job ===\n")[1:]
+    errs = done.stderr.split(b"=== exit ")
+    codes = [int(part.split(b" ", 1)[0]) for part in errs[1:]]
+    messages = [errs[0]] + [part.split(b"===\n", 1)[1] for part in errs[1:-1]]
+    assert len(outs) == len(codes) == len(jobs), (len(outs), len(codes), len(jobs))
+    return list(zip(codes, outs, messages))
+
+
 def test_a_gbk_console_gets_every_command_on_every_profile():
     """10 of 14 profiles used to exit 3 with nothing: ¶, ⁹, − have no GBK form."""
     jobs = [args for profile in PROFILE_FILES for args in _commands(profile)]
     jobs += [["batch", str(PROFILES), "-f", "table"], ["rules", "list"], ["--help"], ["advise", "--help"]]
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda args: (args, run(args, GBK)), jobs))
-    for args, result in results:
-        assert result.returncode == 0, (args, result.stderr.decode("gbk", "replace"))
-        text = result.stdout.decode("gbk")  # what a GBK console shows: valid GBK throughout
+    results = run_many(jobs, GBK)
+    for args, (code, out, err) in zip(jobs, results):
+        assert code == 0, (args, err.decode("gbk", "replace"))
+        text = out.decode("gbk")  # what a GBK console shows: valid GBK throughout
         assert len(text) > (20 if args[0] == "whatif" else 200), args
-    advise = next(r for a, r in results if a == ["advise", str(PROFILES / "05-hybrid-bank.yaml")])
-    shown = advise.stdout.decode("gbk")
+    shown = results[jobs.index(["advise", str(PROFILES / "05-hybrid-bank.yaml")])][1].decode("gbk")
     assert "网络安全等级保护" in shown and "第3款" in shown and "Art 2" not in shown
 
 

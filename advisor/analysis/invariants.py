@@ -119,12 +119,12 @@ def grid(pack: RulePack) -> Iterator[dict[str, Any]]:
 class _Outcomes(Mapping[str, Any]):
     """The outcomes of one profile, each built when first read (``OUTCOMES``)."""
 
-    def __init__(self, owner: "Checker", fired: list[str]) -> None:
-        self.owner, self.fired, self.built = owner, fired, {}
+    def __init__(self, owner: "Checker", fired: list[str], resolved: Any) -> None:
+        self.owner, self.fired, self.resolved, self.built = owner, fired, resolved, {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self.built:
-            self.built.update(self.owner.outcome(name, self.fired))
+            self.built.update(self.owner.outcome(name, self.fired, self.resolved))
         return self.built[name]
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -160,10 +160,11 @@ class Checker:
         count = 0
         for values in grid(self.pack):
             count += 1
-            facts = self.advisor.resolve_values(values).facts
+            resolved = self.advisor.resolve_values(values)
+            facts = resolved.facts
             fired = sorted(self.verdicts.fired(facts), key=order.__getitem__)
             derived = {f for rid in fired for f in self._derives[rid]}
-            outcomes = _Outcomes(self, fired)
+            outcomes = _Outcomes(self, fired, resolved)
             for result, (when, expect) in zip(results, checks):
                 if not when(facts, derived):
                     continue
@@ -176,8 +177,10 @@ class Checker:
                                            if isinstance(t, FieldTest)}
         return count, results
 
-    def outcome(self, name: str, fired: list[str]) -> dict[str, Any]:
-        """The outcome ``name`` (and those built with it) for the rules ``fired`` (pack order)."""
+    def outcome(self, name: str, fired: list[str], resolved: Any) -> dict[str, Any]:
+        """The outcome ``name`` (and those built with it) for the rules ``fired`` (pack order) of
+        the profile ``resolved`` (``advisor.resolution.Resolved``: a section reading fields or
+        thresholds of the profile, e.g. the budget conflict of the costs, reads them there)."""
         section = {"mode": "deployment", "decided_by": "deployment", "mode_excluded": "deployment",
                    "excluded": "deployment", "pricing": "pricing", "pricing_excluded": "pricing",
                    "compliance": "compliance", "required": "compliance", "recommended": "compliance",
@@ -187,15 +190,29 @@ class Checker:
             return {"fired": list(fired)}
         readers, reads = self.assembly.readers[section], self.sections[section].reads
         key = (section, tuple(r for r in fired if r in readers),
-               self.advisor.ranker.key(fired) if reads.decision else None)
+               self.advisor.ranker.key(fired) if reads.decision else None,
+               tuple(_hashable(resolved.facts.get(f)) for f in reads.fields),
+               tuple(map(_hashable, resolved.thresholds)) if reads.thresholds else ())
         found = self._pieces.get(key)
         if found is None:
-            value = self.assembly.build(self.sections[section], self.assembly.input(self.sections[section], fired))
+            inp = self.assembly.input(self.sections[section], fired, resolved=resolved)
+            value = self.assembly.build(self.sections[section], inp)
             found = _views(section, value)
             if len(self._pieces) >= 65536:
                 self._pieces.clear()
             self._pieces[key] = found
         return found
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` as a key: lists (a profile's use cases) as tuples, models by their data."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    if hasattr(value, "model_dump"):
+        return _hashable(tuple(sorted(value.model_dump().items(), key=lambda kv: kv[0])))
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
 
 
 def _views(section: str, value: Any) -> dict[str, Any]:

@@ -28,7 +28,8 @@ READABLE = 20  # a column of running text (over twice as wide unwrapped) narrowe
 # the hyphens of an id, between a number and 万): a standard's code, an id or a number.
 _NUMBER = r"第?\d+(?:[.,]\d+)*[%万亿元年月日条款项号节章]?"  # 1,000,000; 499,999.99; 3000万; 第21条; 2025年
 _UNBREAKABLE = re.compile(
-    r"[A-Z]{1,6}(?:/[A-Z])?[ \u00a0]?\d+(?:\.\d+)?-\d+"  # GB/T 22239-2019, GB 45438-2025, TC260-003
+    r"[A-Za-z_]\w*(?:\.\w+)*(?:\[[\w.\-]+\])+(?:\.\w+(?:\[[\w.\-]+\])*)*"  # a path: compliance[pi-audit].basis
+    r"|[A-Z]{1,6}(?:/[A-Z])?[ \u00a0]?\d+(?:\.\d+)?-\d+"  # GB/T 22239-2019, GB 45438-2025, TC260-003
     rf"|{_NUMBER}(?:[ \u00a0]?[~–\-][ \u00a0]?{_NUMBER})?"  # a number or a range: 28–29, 100~200亿, 218万–1,005万
     r"|[A-Z0-9]+(?:[-_.:][A-Z0-9]+)+|\w*_\w*|[A-Za-z0-9]+(?:[.:][A-Za-z0-9]+)+"  # DEP-PRIVACY-LOCAL, usage_metered, sha256:3f9a
     r"|第[一二三四五六七八九十百千零〇]+[条款项号节章]"  # 第二十八条

@@ -10,6 +10,7 @@ says so.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 from dataclasses import dataclass
@@ -52,18 +53,31 @@ def cjk_font() -> str | None:
 
 
 def draw(be: BreakEven, lang: str) -> Chart | None:
-    """The chart for ``be`` with labels in ``lang`` (English when no CJK font is installed)."""
-    try:
-        import matplotlib
+    """The chart for ``be`` with labels in ``lang`` (English when no CJK font is installed).
 
-        matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter
+    Drawing takes a few hundred milliseconds; the charts of the last profiles are kept, so the
+    memos of a batch whose profiles break even alike draw each chart once (the same bytes).
+    """
+    try:
+        import matplotlib  # noqa: F401 (without it there is no chart)
+
+        font = cjk_font() if lang == "zh" else None
     except ImportError:
         return None
-    font = cjk_font() if lang == "zh" else None
     if lang == "zh" and font is None:
         lang = "en"  # no font can show the Chinese labels: say it in English rather than in boxes
+    return _draw(be.model_dump_json(), lang, font)
+
+
+@functools.lru_cache(maxsize=32)
+def _draw(be_json: str, lang: str, font: str | None) -> Chart:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    be = BreakEven.model_validate_json(be_json)
     months = horizon(be)
     xs = list(range(months + 1))
     onprem, api = cumulative(be.capex_cny, be.monthly_api_cny, be.monthly_power_cny, months)
