@@ -204,6 +204,7 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
     """Open ``path`` (``-``: standard input) as text, detecting its encoding unless one is given."""
     name = display_name(path)
     raw = _open_binary(path)
+    first, first_codec = b"", None  # a first line read in its own encoding (see _first_line)
     try:
         if encoding and encoding != AUTO:
             codec = check_encoding(encoding)
