@@ -1,6 +1,7 @@
 """advisor: recommends how an enterprise should adopt a large language model.
 
-Public API: ``score(profile) -> dict`` and ``score_many(iterable) -> iterator of dict``.
+Public API: ``score(profile) -> dict``, ``score_many(iterable) -> iterator of dict`` and, for
+pandas, ``score_frame(df) -> DataFrame``; ``advisor.dask`` scores a Dask DataFrame on a cluster.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "score", "score_many"]
+__all__ = ["__version__", "score", "score_frame", "score_many"]
 
 
 def score(profile: Any, **kwargs: Any) -> dict:
@@ -37,3 +38,14 @@ def score_many(profiles: Any, **kwargs: Any):
     from advisor.batch.run import score_records
 
     return score_records(profiles, **kwargs)
+
+
+def score_frame(df: Any, **kwargs: Any):
+    """Score every row of a pandas DataFrame (columns named by field or Chinese name, cells as
+    text); a DataFrame of the ``advisor batch --format csv --headers ids`` columns, cell for
+    cell. Keyword arguments: ``rules``, ``lang``, ``as_of``, ``options``, ``first_record`` (the
+    number of the first row), ``source`` (the name messages give the frame), ``cache``. One
+    scorer per process, its caches kept across calls. See ``advisor.frames.score_frame``."""
+    from advisor.frames import score_frame as _score_frame
+
+    return _score_frame(df, **kwargs)

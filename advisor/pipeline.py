@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from advisor import clock
 from advisor.assembly import DEFAULT_OPTIONS, Assembly, RunOptions
 from advisor.compliance import parse_as_of
-from advisor.engine.loader import RulePack, load_pack
+from advisor.engine.loader import RulePack
 from advisor.profile import Profile, parse_profile
 from advisor.ranking import Ranker, Ranking
 from advisor.recommendation import Recommendation
@@ -33,12 +33,14 @@ _names = itertools.count(1)
 class Advisor:
     """A loaded and compiled rule pack, reused for every profile in the process."""
 
-    def __init__(self, pack: RulePack) -> None:
-        from advisor.engine.compiler import compile_pack
+    def __init__(self, pack: RulePack, compiled: Any = None) -> None:
+        from advisor.engine.compiler import compile_pack, renamed
         from advisor.engine.runtime import Runtime
 
         self.pack = pack
-        self.compiled = compile_pack(pack, f"advisor_{pack.version[7:]}_{next(_names)}")
+        name = f"advisor_{pack.version[7:]}_{next(_names)}"
+        # ``compiled``: the pack compiled before (engine.pack_cache), renamed: ruleset names are unique
+        self.compiled = compile_pack(pack, name) if compiled is None else renamed(compiled, name)
         self.runtime = Runtime(self.compiled)
         self.ranker = Ranker(pack)
         self._partial: dict[frozenset[str], Any] = {}  # runtimes of parts of the pack (see partial_runtime)
@@ -46,8 +48,11 @@ class Advisor:
 
     @classmethod
     def load(cls, rules_dir: str | None = None) -> "Advisor":
-        """Load, check and compile the pack in ``rules_dir`` (the bundled pack by default)."""
-        return cls(load_pack(rules_dir))
+        """Load, check and compile the pack in ``rules_dir`` (the bundled pack by default); from
+        the user's cache folder when it holds this very pack (``advisor.engine.pack_cache``)."""
+        from advisor.engine import pack_cache
+
+        return cls(*pack_cache.load(rules_dir, "advisor_cached"))
 
     def partial_runtime(self, rules: frozenset[str]) -> Any:
         """A runtime for just ``rules`` of the pack (a slice: see ``engine/slices.py``), compiled

@@ -380,6 +380,7 @@ class Profile(BaseModel):
     eu_market: Bool = False
     users: Annotated[int | None, _count(1, "a number of users", "300")] = None
     monthly_tokens: Annotated[int | None, _count(0, "a number of tokens a month", "5000万")] = None
+    finance_subsector: Annotated[str, _enum("finance_subsector")] = "unspecified"  # extends §4.1
 
 
 def parse_profile(

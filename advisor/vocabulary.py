@@ -37,6 +37,8 @@ class Vocabulary:
     false_words: frozenset[str]
     units: dict[str, int]  # shown and read: 万, 亿
     units_read: dict[str, int] = None  # type: ignore[assignment]  # every unit read, longest first, folded
+    # field -> [{"by": field, "for": {zh, en}}]: answers that make the field's value unused for a purpose
+    precedence: dict[str, list[dict[str, Any]]] = None  # type: ignore[assignment]
 
     @property
     def numbers(self) -> frozenset[str]:
@@ -101,4 +103,5 @@ def vocabulary() -> Vocabulary:
         units={k: int(v) for k, v in raw["units"].items()},
         units_read={fold(k): int(v) for k, v in sorted({**raw.get("more_units", {}), **raw["units"]}.items(),
                                                       key=lambda u: -len(u[0]))},
+        precedence={name: list(rows) for name, rows in (raw.get("precedence") or {}).items()},
     )

@@ -122,6 +122,18 @@ def changed_fields(before: Profile, after: Profile) -> list[tuple[str, Any, Any]
             for name in vocabulary().fields if getattr(before, name) != getattr(after, name)]
 
 
+def overridden(before: Profile, after: Profile) -> list[tuple[str, str, dict[str, str]]]:
+    """``(field, by, purpose)`` for each changed field whose value the edited profile does not
+    read for ``purpose`` because it gives ``by`` (contract.yaml ``precedence``): employees do not
+    decide the size when the size is given."""
+    found = []
+    for name, _, _ in changed_fields(before, after):
+        for row in vocabulary().precedence.get(name, []):
+            if getattr(after, row["by"]) is not None:
+                found.append((name, row["by"], row["for"]))
+    return found
+
+
 def field_label(name: str, lang: str) -> str:
     """A field's name inside a sentence: ``隐私要求``, ``privacy needs`` (``ML team`` keeps its capitals)."""
     label = getattr(vocabulary().fields[name], lang)

@@ -255,7 +255,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skewed", default="1000000,200000", help="row counts of the skewed runs ('' for none)")
     parser.add_argument("--uniform", default="200000,50000", help="row counts of the uniform runs ('' for none)")
-    parser.add_argument("--formats", default="csv,jsonl", help="output formats to measure (default csv,jsonl)")
+    parser.add_argument("--formats", default="csv,jsonl,jsonl-ids",
+                        help="output formats to measure (default csv,jsonl,jsonl-ids; jsonl-ids: --detail ids)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
     parser.add_argument("--xlsx", default="100000", help="row counts of the skewed Excel runs ('' for none)")
@@ -294,10 +295,13 @@ def main() -> None:
         out = folder / "floor.jsonl"
         floor = run("I/O floor: stdlib csv read + JSON lines write", [python, "-c", FLOOR, str(data), str(out)], out)
         for fmt in formats:
+            # jsonl-ids: compact JSON Lines (--detail ids)
+            suffix, extra = ("jsonl", ["--detail", "ids"]) if fmt == "jsonl-ids" else (fmt, [])
             for workers in worker_counts:
-                out = folder / f"out.{fmt}"
-                run(f"`advisor batch {data.name} -o out.{fmt} -q --workers {workers}`",
-                    [python, "-m", "advisor", "batch", str(data), "-o", str(out), "-q", "--workers", str(workers)], out)
+                out = folder / f"out.{suffix}"
+                run(f"`advisor batch {data.name} -o out.{suffix} {' '.join(extra + [''])}-q --workers {workers}`",
+                    [python, "-m", "advisor", "batch", str(data), "-o", str(out), *extra, "-q", "--workers", str(workers)],
+                    out)
         data.unlink()
     for rows in [int(n) for n in args.xlsx.split(",") if n]:
         xlsx_runs(folder, rows, args.repeat)

@@ -23,6 +23,16 @@ os.environ["LANGUAGE"] = "en"
 os.environ.pop("ADVISOR_LANG", None)
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_language():
+    """A command run in-process remembers its ``--lang`` for its messages
+    (``advisor.console.remember_lang``); each test starts without it, in whatever order they run."""
+    from advisor.console import remember_lang
+
+    remember_lang(None)
+    yield
+
+
 @pytest.fixture(scope="session")
 def advisor():
     """The bundled pack, loaded and compiled."""

@@ -66,7 +66,7 @@ def test_a_field_without_a_question_fails_to_load(raw):
 
 def test_a_question_naming_no_field_fails_to_load(raw):
     broken = {"questions": [*raw["questions"], {"prompt": {"zh": "？", "en": "?"}, "help": {"zh": "帮助", "en": "help"}}]}
-    with pytest.raises(QuestionnaireError, match=r"questions\.24\.field: Field required"):
+    with pytest.raises(QuestionnaireError, match=r"questions\.25\.field: Field required"):
         parse_questionnaire(broken, "q.yaml")
 
 

@@ -22,6 +22,7 @@ BANK_ANSWERS = [
     "2",  # public_facing: 否
     "",  # serves_businesses (asked: not public-facing): 否
     # minors: not asked (internal, not education); modalities: not asked (internal, no content generation)
+    "",  # finance_subsector (asked: finance): not stated
     "个人信息",  # personal_info (asked: finance)
     "120万",  # pi_individuals (asked: personal information)
     "",  # cross_border
@@ -53,6 +54,7 @@ BANK_PROFILE = {
     "critical_infrastructure": True,
     "serves_businesses": False,
     "pi_individuals": 1_200_000,
+    "finance_subsector": "unspecified",
 }
 
 
@@ -78,9 +80,9 @@ def test_a_chinese_session_saves_the_profile_and_prints_the_recommendation(cli, 
 
 def test_questions_are_asked_in_chinese_by_default_and_in_english_on_request(cli):
     zh = cli("ask", input="")
-    assert "[1/24] 行业 · 贵单位属于哪个行业？" in zh.stdout
+    assert "[1/25] 行业 · 贵单位属于哪个行业？" in zh.stdout
     en = cli("ask", "--lang", "en", input="")
-    assert "[1/24] Sector · Which sector is the enterprise in?" in en.stdout
+    assert "[1/25] Sector · Which sector is the enterprise in?" in en.stdout
     assert "Stopped part-way" in en.stderr
 
 
@@ -100,7 +102,7 @@ def test_a_wrong_answer_is_re_asked_and_earlier_answers_are_kept(cli, tmp_path):
 def test_a_required_question_cannot_be_skipped(cli):
     result = cli("ask", input=lines("", "金融"))
     assert "这个问题需要回答" in result.stdout
-    assert result.stdout.count("[1/24]") == 1 and "[2/24]" in result.stdout
+    assert result.stdout.count("[1/25]") == 1 and "[2/25]" in result.stdout
 
 
 def test_help_explains_the_question_and_shows_the_rule_pack_thresholds(cli):
@@ -111,9 +113,9 @@ def test_help_explains_the_question_and_shows_the_rule_pack_thresholds(cli):
 
 def test_employees_are_asked_only_without_a_size(cli):
     with_size = cli("ask", input=lines("金融", "大型", "否"))
-    assert "员工人数 · " not in with_size.stdout and "[4/24] 初创企业" in with_size.stdout
+    assert "员工人数 · " not in with_size.stdout and "[4/25] 初创企业" in with_size.stdout
     without = cli("ask", input=lines("金融", "", "800"))
-    assert "[3/24] 员工人数 · 贵单位有多少名员工？" in without.stdout
+    assert "[3/25] 员工人数 · 贵单位有多少名员工？" in without.stdout
 
 
 def test_skipped_questions_do_not_appear(cli, tmp_path):
@@ -234,7 +236,7 @@ def test_problems_found_before_the_first_question_exit_2_with_one_message(cli, t
     assert missing.exit_code == 2 and "no such file" in missing.stderr
     nowhere = cli("ask", "--save", str(tmp_path / "no" / "dir" / "p.yaml"), input=ENTER_THROUGH)
     assert nowhere.exit_code == 2 and "does not exist" in nowhere.stderr
-    assert "[1/24]" not in nowhere.stdout
+    assert "[1/25]" not in nowhere.stdout
 
 
 def test_another_questionnaire_file_can_be_used_and_is_checked(cli, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import textwrap
 
@@ -72,16 +73,35 @@ def test_a_budget_between_the_ends_of_a_range_is_undetermined(recommend):
         assert low <= 100_000 < high
 
 
-def test_a_budget_band_is_compared_with_its_upper_limit_and_says_so(recommend):
+def test_a_budget_band_is_judged_by_both_its_limits_and_says_so(recommend):
+    # A band stands for any amount in it: within only when the high end fits its lower limit,
+    # over only when the low end exceeds its upper limit, else undetermined.
     low = costs_by_mode(recommend({**BASE, "size": "large", "budget": "low"}))
     assert low["on_premise"]["first_year_cny"][0] > 500_000  # the low band ends below 500,000
     assert low["on_premise"]["within_budget"] is False
     low = costs_by_mode(recommend({**BASE, "size": "micro", "budget": "low"}))
-    assert low["saas"]["first_year_cny"][1] <= 500_000 and low["saas"]["within_budget"] is True
+    assert low["saas"]["first_year_cny"][1] <= 500_000 and low["saas"]["within_budget"] is None  # 0 fits too
     assert any("500,000" in a or "500k" in a for a in low["saas"]["assumptions"])
+    medium = costs_by_mode(recommend({**BASE, "size": "micro", "budget": "medium"}))
+    assert medium["saas"]["first_year_cny"][1] <= 500_000 and medium["saas"]["within_budget"] is True
+    for cost in medium.values():
+        low_cost, high_cost = cost["first_year_cny"]
+        expected = True if high_cost <= 500_000 else False if low_cost > 5_000_000 else None
+        assert cost["within_budget"] is expected, cost["mode"]
     high = costs_by_mode(recommend({**BASE, "size": "large", "budget": "high"}))
     for cost in high.values():  # the top band has no upper limit: never "beyond" it
         assert cost["within_budget"] in (True, None) and cost["far_beyond_budget"] is False
+
+
+def test_an_8_person_firm_on_the_medium_band_is_judged_by_its_lower_limit(recommend):
+    from advisor.sources.document import read_profile
+
+    raw = read_profile(str(PROFILES / "16-law-firm-local-data.yaml")).model_dump(exclude_none=True)
+    costs = costs_by_mode(recommend({**raw, "budget": "medium"}, lang="en"))
+    for cost in costs.values():  # never compared with the band's top (5 million)
+        low_cost, high_cost = cost["first_year_cny"]
+        assert cost["within_budget"] is (True if high_cost <= 500_000 else None), cost["mode"]
+        assert "at most the band's lower limit" in cost["assumptions"][0]
 
 
 def test_far_beyond_the_budget_is_flagged_for_the_conflicts(advisor, recommend):
@@ -293,3 +313,45 @@ def test_a_recommended_mode_far_beyond_the_budget_is_a_conflict(recommend):
     rich = recommend({"name": "Agency", "size": "large", "sector": "government", "privacy": "high",
                       "budget": 30_000_000})
     assert not any("times the budget" in c["text"] for c in rich["conflicts"])
+
+
+# --- a service offered to the public ----------------------------------------------------------------
+
+RETAIL = PROFILES.parent / "tests" / "data" / "retail-public.yaml"  # 20,000 staff, public-facing, 500万
+
+
+def test_the_public_holds_no_seats_and_is_priced_by_the_token(advisor, recommend):
+    from advisor.sources.document import read_profile
+
+    raw = read_profile(str(RETAIL)).model_dump(exclude_none=True)
+    rec = recommend(raw)
+    saas = costs_by_mode(rec)["saas"]
+    parts = {c["item"]: c for c in saas["components"]}
+    usage = advisor.pack.book.costs.usage
+    staff = round(20_000 * usage.users_per_employee)
+    seat = advisor.pack.book.item("saas_seat").range_for("large")
+    assert parts["seats"]["cny"] == [round(staff * seat[0]), round(staff * seat[1])]  # staff only
+    assert rec["break_even"]["users"] == staff * usage.public_facing_users_factor  # everyone who uses it
+    assert parts["public_input"]["cny"][0] > 0 and parts["public_output"]["cny"][0] > 0
+    assert any("public users" in a and "by the token" in a for a in saas["assumptions"])
+    # the public's requests are spread over the day: far fewer at once than 5% of all users
+    sizing = advisor.pack.book.costs.sizing
+    public_active = (rec["break_even"]["users"] - staff) * usage.public_daily_active_share
+    expected = math.ceil(staff * sizing.peak_concurrency_share + public_active * sizing.public_peak_concurrency_share)
+    assert rec["break_even"]["hardware"]["concurrency"] == expected
+    assert expected < rec["break_even"]["users"] * sizing.peak_concurrency_share / 5
+
+
+def test_an_internal_service_has_no_public_lines(recommend):
+    saas = costs_by_mode(recommend({**BASE, "employees": 400, "size": None}))["saas"]
+    assert [c["item"] for c in saas["components"]] == ["seats", "onboarding"]
+
+
+def test_hardware_without_an_advised_size_says_which_size_and_why(advisor, recommend):
+    rec = recommend({"name": "小店", "size": "micro", "sector": "other", "use_cases": ["knowledge_search"],
+                     "privacy": "low", "budget": "low"})
+    assert rec["model_size"]["chosen_by"] == "vendor"
+    default = advisor.pack.book.costs.sizing.default_params_b
+    assert rec["break_even"]["hardware"]["params_b"] == default
+    said = [a for a in rec["break_even"]["assumptions"] if "No model size was advised" in a]
+    assert said and f"{default:g} B model" in said[0] and "report §1.5" in said[0]

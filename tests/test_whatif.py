@@ -167,3 +167,31 @@ def test_change_errors_carry_field_value_and_message():
     fields = [(p["field"], p["value"]) for p in caught.value.problems]
     assert fields == [("nope", 1), ("privacy", "x")]
     assert json.dumps(caught.value.problems)  # the API sends them as they are
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("zh", "注意：员工人数 的修改不影响企业规模，因为画像已给出 规模（大型），以其为准。"),
+    ("en", "Note: the change of employees does not affect the enterprise size, because the profile gives size "
+           "(large), which takes precedence."),
+])
+def test_a_change_another_answer_overrides_is_said(cli, lang, said):
+    path = PROFILES / "05-hybrid-bank.yaml"  # size large is given
+    result = cli("whatif", str(path), "--set", "employees=5", "--lang", lang)
+    assert result.exit_code == 0, result.stderr
+    assert said in result.stdout
+    # without a size the headcount decides it: nothing is overridden
+    result = cli("whatif", str(path), "--set", "size=", "--set", "employees=5", "--lang", lang)
+    assert result.exit_code == 0, result.stderr
+    assert said.split("，")[0].split(",")[0] not in result.stdout
+
+
+def test_overridden_follows_the_precedence_of_the_contract():
+    from advisor.profile import parse_profile
+    from advisor.whatif import apply_changes, overridden
+
+    base = parse_profile({"name": "A", "size": "large", "sector": "finance", "privacy": "high", "budget": "high"})
+    assert [(f, by) for f, by, _ in overridden(base, apply_changes(base, {"employees": 5}))] == [("employees", "size")]
+    given = apply_changes(base, {"users": 40, "monthly_tokens": "1亿"})
+    both = [(f, by) for f, by, _ in overridden(given, apply_changes(given, {"employees": 5, "users": 50}))]
+    assert both == [("employees", "size"), ("employees", "users"), ("users", "monthly_tokens")]
+    assert overridden(base, apply_changes(base, {"privacy": "low"})) == []

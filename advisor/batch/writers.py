@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any, BinaryIO, NamedTuple, Sequence
 
 import orjson
@@ -96,6 +97,69 @@ class JsonLines(OutputFormat):
     def write(self, out: BinaryIO, rows: list[bytes]) -> None:
         # Lines of 11-25 KB: handed to the file's buffer one by one, not joined into one big write.
         out.writelines(rows)
+
+
+# The keys of the recommendation (contract §3 and §4.3) that hold text repeated from the rule pack
+# or its vocabulary, in the output's language: what ``--detail ids`` leaves out. A reader joins the
+# rule texts (``source``, and ``description``: a trace entry's ``because``, a compliance item's
+# ``reason``) on the rule ids from ``advisor rules list --format json``. Ids, statuses, dates,
+# numbers, booleans and ``needs_confirmation`` (a warning, not an explanation) stay.
+TEXT_KEYS = frozenset({"label", "labels", "title", "status_label", "basis", "reason", "actions", "source",
+                       "because", "text", "assumptions", "formula", "band", "given", "tie_break_source"})
+DETAILS = ("full", "ids")  # batch --detail: the whole recommendation, or its ids, statuses and numbers
+COMPACT_KEPT = 4096  # compact lines kept, the least recently written dropped first (3-8 KB each)
+
+
+# A text key and its value in JSON as orjson writes it (no spaces): a string, a list of strings or
+# null. Inside a JSON string every quote is escaped, so ',"' and '{"' only ever start a key.
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'  # (unrolled: a run of plain characters, then an escape and a run...)
+_TEXT_VALUE = rb"(?:%s|\[(?:%s(?:,%s)*)?\]|null)" % (_STRING, _STRING, _STRING)
+_KEYS = b"|".join(re.escape(k.encode()) for k in sorted(TEXT_KEYS))
+_TEXT_AFTER = re.compile(rb',"(?:%s)":%s' % (_KEYS, _TEXT_VALUE))  # after another key: out with its comma
+_TEXT_FIRST = re.compile(rb'\{"(?:%s)":%s,?' % (_KEYS, _TEXT_VALUE))  # first in an object: the brace stays
+
+
+def compact_json(raw: bytes) -> bytes:
+    """The JSON ``raw`` (as orjson writes it) without the keys of ``TEXT_KEYS`` (at any depth)
+    and their values: every other key keeps its value, so a compact line is the full line with
+    keys taken out. (A text key whose value is not text stays: the tests check none is left.)"""
+    return _TEXT_FIRST.sub(b"{", _TEXT_AFTER.sub(b"", raw))
+
+
+class CompactJsonLines(OutputFormat):
+    """``--detail ids``: one line per record as ``JsonLines``, without the repeated texts (``compact_json``).
+
+    A decision's compact JSON is worked out once and kept with the decision (the scorer hands
+    out the same decision for a repeated profile), so a repeated profile costs its name's
+    encoding and a join.
+    """
+
+    name = "jsonl"
+    hand_over = 1.5  # lines of about 1-3 KB
+
+    def __init__(self) -> None:
+        # id(decision) -> (decision, its compact JSON after the name): the entry holds the
+        # decision, so its id is not reused while it is kept
+        self._tails: OrderedDict[int, tuple[Decision, bytes]] = OrderedDict()
+
+    def row(self, number: int, name: str, decision: Decision) -> bytes:
+        tails = self._tails
+        kept = tails.get(id(decision))
+        if kept is not None and kept[0] is decision:
+            tail = kept[1]
+            tails.move_to_end(id(decision))
+        else:
+            tail = compact_json(b"".join(decision.parts))
+            tails[id(decision)] = (decision, tail)
+            if len(tails) > COMPACT_KEPT:  # the least recently written goes
+                tails.popitem(last=False)
+        return b"".join((JSON_HEAD, orjson.dumps(name), tail, b"\n"))
+
+    def error_row(self, r: Failed) -> bytes:
+        return error_object(r.number, r.message) + b"\n"
+
+    def write(self, out: BinaryIO, rows: list[bytes]) -> None:
+        out.write(b"".join(rows))
 
 
 class JsonList(OutputFormat):
@@ -255,9 +319,14 @@ def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
 
 
 def make_format(name: str, lang: str, pack: Any = None, *, headers: str = "labels", width: int | None = None,
-                encoding: str = "utf-8") -> OutputFormat:
+                encoding: str = "utf-8", detail: str = "full") -> OutputFormat:
     """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows);
-    ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them."""
+    ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them;
+    ``detail="ids"`` (jsonl only): the lines without the repeated texts (``CompactJsonLines``)."""
+    if detail != "full":
+        if detail not in DETAILS or name != "jsonl":
+            raise ValueError(f"detail {detail!r} is for jsonl only (allowed: {', '.join(DETAILS)})")
+        return CompactJsonLines()
     if name == "jsonl":
         return JsonLines()
     if name == "json":

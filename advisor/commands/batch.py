@@ -16,6 +16,10 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 @click.option("--headers", type=click.Choice(["labels", "ids"]), default="labels", show_default=True,
               help="Column names of csv and table: labels in the output's language (Chinese for --lang zh), "
                    "or the ids (record, profile, mode...) for scripts.")
+@click.option("--detail", type=click.Choice(["full", "ids"]), default="full", show_default=True,
+              help="jsonl only: full writes the whole recommendation (the contract); ids leaves out the "
+                   "texts repeated from the rule pack (reasons, bases, actions, labels, sources), which a "
+                   "reader joins on the rule ids from `advisor rules list --format json`.")
 @click.option("--summary", "summary_path", metavar="FILE", default=None,
               help="Write the summary tables to FILE instead of standard error.")
 @click.option("--encoding", default="auto", show_default=True,
@@ -42,7 +46,7 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 @as_of_option
 @prices_option
 @click.pass_context
-def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None, headers: str,
+def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: str | None, headers: str, detail: str,
           summary_path: str | None, encoding: str, input_format: str, sheet: str | None, workers: int,
           max_errors: int | None,
           quiet: bool, no_cache: bool, memo_dir: str | None, memo_format: str, memo_date, lang: str,
@@ -82,6 +86,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
     if fmt == "xlsx" and not output and sys.stdout.isatty():
         raise AdvisorError("an Excel workbook is not shown on a terminal; name a file with -o FILE.xlsx")
+    if detail != "full" and fmt != "jsonl":
+        raise AdvisorError(f"--detail {detail} is for the jsonl format only, not {fmt}")
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
     scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format, sheet=sheet)
@@ -116,7 +122,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
             report = run_batch(
                 records, scorer, make_format(fmt, lang, scorer.advisor.pack, headers=headers,
                                              width=None if target else _screen(sys.stdout),
-                                             encoding="utf-8" if target else output_encoding()), out,
+                                             encoding="utf-8" if target else output_encoding(), detail=detail), out,
                 to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )

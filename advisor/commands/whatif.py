@@ -57,7 +57,7 @@ def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> 
     """The changed answers, the mode before and after, and a table of every value that changed."""
     from advisor.console import terminal_width
     from advisor.formats.lines import table
-    from advisor.whatif import changed_fields, describe, field_label
+    from advisor.whatif import changed_fields, describe, field_label, overridden
     from advisor.whatif_text import wt
 
     said = [wt("change", lang, field=field_label(name, lang), before=describe(old, lang, name),
@@ -69,6 +69,9 @@ def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> 
     else:
         lines.append(wt("mode_changes", lang, before=f"{old['label']} ({old['mode']})",
                         after=f"{new['label']} ({new['mode']})"))
+    for name, by, purpose in overridden(before, after):
+        lines.append(wt("overridden", lang, field=field_label(name, lang), purpose=purpose[lang],
+                        by=field_label(by, lang), value=describe(getattr(after, by), lang, by)))
     lines.append("")
     if not result["diff"]:
         lines.append(wt("no_change", lang))

@@ -25,6 +25,7 @@ COSTS_FILE = "costs.yaml"
 
 # What each quantity is measured in, so the unit its price must have, and how often it is paid.
 _METERED = {"input_tokens": "CNY/million tokens", "output_tokens": "CNY/million tokens",
+            "public_input_tokens": "CNY/million tokens", "public_output_tokens": "CNY/million tokens",
             "energy": "CNY/kWh", "card_hours": "CNY/card-hour"}
 _PER_FOR_UNIT = {"CNY": "once", "CNY/year": "year"}
 
@@ -135,7 +136,7 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
                     if alt.per != "month":
                         problems.append(f"{costs_file}: {at}: '{quantity}' is counted per month: use 'per: month'")
                     need(alt.price, (_METERED[quantity],), at)  # type: ignore[index]
-                elif quantity == "users":
+                elif quantity in ("users", "staff_users"):
                     if alt.per != "year":
                         problems.append(f"{costs_file}: {at}: a price per user per year is paid 'per: year'")
                     need(alt.price, ("CNY/user/year",), at)

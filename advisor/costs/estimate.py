@@ -79,6 +79,12 @@ def quantity(alt: Alternative, size: str, usage: Usage, hardware: Hardware, book
         span = (1.0, 1.0)
     elif q == "users":
         span = (float(usage.users),) * 2
+    elif q == "staff_users":
+        span = (float(usage.staff_users),) * 2
+    elif q == "public_input_tokens":
+        span = (usage.public_input_mtokens,) * 2
+    elif q == "public_output_tokens":
+        span = (usage.public_output_mtokens,) * 2
     elif q == "input_tokens":
         span = (usage.input_mtokens,) * 2
     elif q == "output_tokens":

@@ -65,7 +65,7 @@ Range = Annotated[tuple[float, float], BeforeValidator(_range)]
 class Strict(BaseModel):
     """Unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Text(Strict):
@@ -143,7 +143,8 @@ class PricesSection(Strict):
 # --- the cost model ------------------------------------------------------------------------------
 
 Per = Literal["once", "year", "month"]
-Measure = Literal["one", "users", "input_tokens", "output_tokens", "energy", "card_hours", "hardware"]
+Measure = Literal["one", "users", "input_tokens", "output_tokens", "energy", "card_hours", "hardware",
+                  "staff_users", "public_input_tokens", "public_output_tokens"]
 MEASURES: tuple[str, ...] = Measure.__args__  # type: ignore[attr-defined]
 
 
@@ -182,6 +183,7 @@ class Component(Strict):
     quantity: Quantity = "one"
     factor: Range | None = None
     basis: Text | None = None  # what the quantity assumes: "{low}–{high} person-days"
+    skip_when_zero: bool = False  # left out of a mode's costs when it costs nothing (e.g. no public use)
     one_of: list[Alternative] = []
 
     @model_validator(mode="after")
@@ -220,6 +222,9 @@ class Usage(Strict):
     users_per_employee: float = Field(gt=0, le=1)
     users_by_size: Annotated[dict[Size, int], BeforeValidator(_by_size)]
     public_facing_users_factor: float = Field(ge=1)
+    public_daily_active_share: float = Field(gt=0, le=1)  # public users who use the service on a given day
+    public_days_per_month: float = Field(gt=0, le=31)
+    public_daily_tokens: int = Field(ge=0)  # tokens a public user adds on a day of use
     daily_tokens_default: int = Field(ge=0)
     daily_tokens_by_use_case: dict[str, int]
     input_share: float = Field(ge=0, le=1)
@@ -255,9 +260,11 @@ class Sizing(Strict):
     precisions: dict[str, float] = Field(min_length=1)
     serving_precision: str
     peak_concurrency_share: float = Field(gt=0, le=1)
+    public_peak_concurrency_share: float = Field(gt=0, le=1)  # of the public users active that day
     min_concurrency: int = Field(ge=1)
     usable_memory_share: float = Field(gt=0, le=1)
     default_params_b: float = Field(gt=0)
+    default_params_source: Text  # why that size: shown when no size was advised
     models: list[ReferenceModel] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -21,7 +21,7 @@ from advisor.costs.book import CostBook, with_overrides
 from advisor.costs.break_even import BreakEven as Figures
 from advisor.costs.break_even import break_even
 from advisor.costs.estimate import price_line
-from advisor.costs.sizing import Hardware, concurrency, plan
+from advisor.costs.sizing import Hardware, plan, served_at_once
 from advisor.costs.usage import Usage, usage
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
@@ -33,10 +33,14 @@ RECENT = 256  # entries of the caches of whole sections
 # The measures a price is simply multiplied by (one user, one million tokens), and the usage of
 # one of each, with which such a component is priced once.
 _LINEAR = {"users": lambda use: use.users, "input_tokens": lambda use: use.input_mtokens,
-           "output_tokens": lambda use: use.output_mtokens}
+           "output_tokens": lambda use: use.output_mtokens, "staff_users": lambda use: use.staff_users,
+           "public_input_tokens": lambda use: use.public_input_mtokens,
+           "public_output_tokens": lambda use: use.public_output_mtokens}
 _UNIT_USAGE = Usage(users=1, users_from="given", public_factor=1.0, monthly_tokens=2_000_000, tokens_given=True,
-                    daily_tokens=0, working_days=1.0, input_share=0.5)  # 1 user, 1 M input and 1 M output tokens
+                    daily_tokens=0, working_days=1.0, input_share=0.5, staff_users=1,
+                    public_tokens=2_000_000)  # 1 user, 1 M input and 1 M output tokens (of them from the public)
 _TOKENS = frozenset({"input_tokens", "output_tokens"})
+_PUBLIC = frozenset({"public_input_tokens", "public_output_tokens"})
 _HARDWARE = frozenset({"hardware", "energy", "card_hours"})
 _ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
 
@@ -87,14 +91,19 @@ class Budget:
         return self.amount if self.amount is not None else self.upper
 
     def within(self, first_year: tuple[int, int]) -> bool | None:
-        """True when even the high end fits, False when even the low end does not, else None."""
+        """An amount: True when even the high end fits, False when even the low end does not,
+        else None. A band (any budget in it may be the enterprise's): True only when the high end
+        fits its lower limit, False only when the low end exceeds its upper limit, else None."""
         low, high = first_year
-        limit = self.limit()
-        if limit is None:  # an open-ended band: only its lower limit says anything
-            return True if self.lower is not None and high <= self.lower else None
-        if high <= limit:
+        if self.amount is None:
+            if self.lower is not None and high <= self.lower:
+                return True
+            if self.upper is not None and low > self.upper:
+                return False
+            return None
+        if high <= self.amount:
             return True
-        if low > limit:
+        if low > self.amount:
             return False
         return None
 
@@ -110,7 +119,8 @@ class Budget:
         label = self.label.get(lang) if hasattr(self.label, "get") else str(self.label)
         if self.upper is None:
             return ct("budget_band_open", lang, band=self.band, label=label, limit=fmt.money(self.lower or 0, lang))
-        return ct("budget_band", lang, band=self.band, label=label, limit=fmt.money(self.upper, lang))
+        return ct("budget_band", lang, band=self.band, label=label, lower=fmt.money(self.lower or 0, lang),
+                  limit=fmt.money(self.upper, lang))
 
 
 class Estimator:
@@ -144,10 +154,12 @@ class Estimator:
         """Users and monthly tokens, given or estimated."""
         return usage(facts, self.book.costs.usage)
 
-    def hardware(self, max_params_b: float | None, users: int) -> Hardware:
-        """The servers for the top of the advised size range (the pack's default size when none)."""
+    def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
+        """The servers for the top of the advised size range (the pack's default size when none),
+        serving the staff's and the public's requests at the busiest moment."""
         sizing = self.book.costs.sizing
-        key = (max_params_b if max_params_b is not None else sizing.default_params_b, concurrency(users, sizing))
+        key = (max_params_b if max_params_b is not None else sizing.default_params_b,
+               served_at_once(use.staff_users, use.public_daily_active, sizing))
         found = self._hardware.get(key)
         return found if found is not None else self._hardware.put(key, plan(key[0], sizing, self.book.servers, key[1]))
 
@@ -178,12 +190,12 @@ class Estimator:
 
     def _entries(self, facts: Mapping[str, Any], max_params_b: float | None, lang: str) -> dict[str, dict[str, Any]]:
         use = self.usage(facts)
-        hardware = self.hardware(max_params_b, use.users)
+        hardware = self.hardware(max_params_b, use)
         size = facts["size"]
         budget = self._budget(facts)
         factor = self.book.costs.budget.far_beyond_factor
         said = budget.assumption(lang)
-        shared = self._shared(use, hardware, facts, lang)
+        shared = self._shared(use, hardware, facts, lang, max_params_b is None)
         out = {}
         for mode in self.book.costs.modes:
             first, three, components = self._priced_mode(mode, size, use, hardware, lang)
@@ -227,8 +239,8 @@ class Estimator:
         found = self._outputs.get(key)
         if found is None:
             use = self.usage(facts)
-            hw = self.hardware(max_params_b, use.users)
-            found = self._outputs.put(key, self._shared(use, hw, facts, lang)["break_even"])
+            hw = self.hardware(max_params_b, use)
+            found = self._outputs.put(key, self._shared(use, hw, facts, lang, max_params_b is None)["break_even"])
         return found
 
     def _break_even(self, use: Usage, hw: Hardware, shared: dict[str, Any], size: str, lang: str) -> dict[str, Any]:
@@ -282,10 +294,14 @@ class Estimator:
         key = (mode, size, lang,
                use.users if "users" in measures else None,
                (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
-               hardware.servers_key if measures & _HARDWARE else None)
+               hardware.servers_key if measures & _HARDWARE else None,
+               use.staff_users if "staff_users" in measures else None,
+               (use.public_tokens, use.input_share) if measures & _PUBLIC else None)
         found = self._priced.get(key)
         if found is None:
-            lines = [self._line(mode, component, size, use, hardware, lang) for component in self.book.costs.modes[mode]]
+            lines = [line for component in self.book.costs.modes[mode]
+                     for line in [self._line(mode, component, size, use, hardware, lang)]
+                     if not (component.skip_when_zero and line["cny"] == [0, 0] and line["three_year_cny"] == [0, 0])]
             first = (sum(x["cny"][0] for x in lines), sum(x["cny"][1] for x in lines))
             three = (sum(x["three_year_cny"][0] for x in lines), sum(x["three_year_cny"][1] for x in lines))
             found = self._priced.put(key, (first, three, lines))
@@ -312,7 +328,9 @@ class Estimator:
         key = (mode, component.id, size, lang,
                use.users if "users" in measures else None,
                (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
-               hardware.servers_key if measures & _HARDWARE else None)
+               hardware.servers_key if measures & _HARDWARE else None,
+               use.staff_users if "staff_users" in measures else None,
+               (use.public_tokens, use.input_share) if measures & _PUBLIC else None)
         found = self._lines.get(key)
         if found is None:
             line = price_line(component, size, use, hardware, self.book)
@@ -321,12 +339,15 @@ class Estimator:
                 "three_year_cny": list(line.three_year), "paid": line.per, "source": "; ".join(line.sources)})
         return found
 
-    def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str,
+                default_size: bool = False) -> dict[str, Any]:
         """What follows from the usage and hardware alone: the assumptions several entries share,
-        each mode's assumptions but the budget's, and the whole break-even (kept on those values)."""
+        each mode's assumptions but the budget's, and the whole break-even (kept on those values).
+        ``default_size``: no size was advised (the vendor chooses the model), so the hardware is
+        for the pack's default size, and the words say so."""
         size = facts["size"]
         key = ("shared", use, facts.get("employees"), tuple(facts.get("use_cases") or ()), size,
-               hardware.params_b, hardware.concurrency, lang)
+               hardware.params_b, hardware.concurrency, lang, default_size)
         found = self._usage_words.get(key)
         if found is not None:
             return found
@@ -334,8 +355,13 @@ class Estimator:
             "users": self._users(use, facts, lang),
             "tokens": self._tokens(use, facts, lang),
             "estimated": use.estimated(),
+            "public": self._public(use, lang),
             **self._hardware_words(hardware, size, lang),
         }
+        if default_size:
+            sizing = self.book.costs.sizing
+            shared["hardware"] += ct("hardware_default", lang, params=fmt.sig(sizing.default_params_b),
+                                     source=sizing.default_params_source.get(lang))
         shared["modes"] = {mode: self._assumptions(mode, shared, size, lang) for mode in self.book.costs.modes}
         shared["break_even"] = self._break_even(use, hardware, shared, size, lang)
         return self._usage_words.put(key, shared)
@@ -344,11 +370,13 @@ class Estimator:
         """The assumptions a mode's components rest on: usage, hardware and each component's basis."""
         measures = self._measures[mode]
         head = []
-        metered = bool(measures & _TOKENS)
-        if "users" in measures or (metered and "monthly_tokens" in shared["estimated"]):
+        metered = bool(measures & (_TOKENS | _PUBLIC))
+        if measures & {"users", "staff_users"} or (metered and "monthly_tokens" in shared["estimated"]):
             head.append(shared["users"])
         if metered:
             head.append(shared["tokens"])
+        if measures & _PUBLIC and shared["public"]:
+            head.append(shared["public"])
         if "hardware" in measures:
             head += [shared["hardware"], shared["rental"]]
         if "energy" in measures:
@@ -401,15 +429,27 @@ class Estimator:
         size = vocabulary().label("size", facts["size"], lang)
         return ct("users_size", lang, users=users, size=size, public=public)
 
+    def _public(self, use: Usage, lang: str) -> str:
+        """How the public's use is counted and priced ("" when the service is not public)."""
+        if not use.public_users:
+            return ""
+        spec = self.book.costs.usage
+        return ct("public_use", lang, staff=f"{use.staff_users:,}", public=f"{use.public_users:,}",
+                  active=fmt.share(spec.public_daily_active_share), days=fmt.sig(spec.public_days_per_month),
+                  daily=f"{spec.public_daily_tokens:,}", tokens=fmt.count(use.public_tokens, lang),
+                  peak=fmt.share(self.book.costs.sizing.public_peak_concurrency_share),
+                  staff_peak=fmt.share(self.book.costs.sizing.peak_concurrency_share))
+
     def _tokens(self, use: Usage, facts: Mapping[str, Any], lang: str) -> str:
         tokens, share = fmt.count(use.monthly_tokens, lang), fmt.share(use.input_share)
         if use.tokens_given:
             return ct("tokens_given", lang, tokens=tokens, input=share)
         cases = facts.get("use_cases") or []
         names = ct("list_sep", lang).join(vocabulary().label("use_case", u, lang) for u in cases)
-        return ct("tokens_estimated", lang, tokens=tokens, users=f"{use.users:,}", days=fmt.sig(use.working_days),
+        public = ct("tokens_public", lang, tokens=fmt.count(use.public_tokens, lang)) if use.public_tokens else ""
+        return ct("tokens_estimated", lang, tokens=tokens, users=f"{use.staff_users:,}", days=fmt.sig(use.working_days),
                   daily=f"{use.daily_tokens:,}", cases=ct("tokens_cases", lang, cases=names) if cases else "",
-                  input=share)
+                  input=share, public=public)
 
     def _hardware_words(self, hw: Hardware, size: str, lang: str) -> dict[str, str]:
         """The hardware, its electricity and what renting it instead costs, in words."""

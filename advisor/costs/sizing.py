@@ -93,6 +93,13 @@ def concurrency(users: int, sizing: Sizing) -> int:
     return max(sizing.min_concurrency, math.ceil(users * sizing.peak_concurrency_share - 1e-9))
 
 
+def served_at_once(staff_users: int, public_daily_active: float, sizing: Sizing) -> int:
+    """Requests served at once by staff and public: the peak share of the staff, plus the peak
+    share of the public users active that day; rounded up, at least the minimum."""
+    busy = staff_users * sizing.peak_concurrency_share + public_daily_active * sizing.public_peak_concurrency_share
+    return max(sizing.min_concurrency, math.ceil(busy - 1e-9))
+
+
 def estimate(min_b: float, max_b: float, sizing: Sizing, served_at_once: int) -> Estimate:
     """Weights and KV cache at both ends of the range (one row when both ends are the same)."""
     precisions = dict(sizing.precisions)

@@ -3,10 +3,18 @@
 The profile's ``users`` and ``monthly_tokens`` (contract §4.1) are used as given. When absent,
 they are estimated with the pack's defaults (``costs.usage`` in costs.yaml):
 
-    users          = employees × users_per_employee (rounded up), else users_by_size[size];
-                     × public_facing_users_factor for a service offered to the public
-    monthly_tokens = users × working days a month × tokens a user adds per working day,
+    staff users    = employees × users_per_employee (rounded up), else users_by_size[size]
+    users          = staff users, × public_facing_users_factor for a service offered to the public
+                     (the public users are the rest)
+    monthly_tokens = staff users × working days a month × tokens a user adds per working day,
                      summed over the use cases (the default when none is given)
+                     + public users × public_daily_active_share × public_days_per_month
+                       × public_daily_tokens
+
+Staff hold seats; the public does not: its share of the tokens is kept apart (``public_tokens``),
+so that a seat-priced mode prices it by the token. Given ``users`` of a public service are split
+the same way (staff: at most the staff estimate); given ``monthly_tokens`` keep the estimate's
+public share.
 
 and the result says which of them were estimated. Estimates are rounded to
 ``estimate_digits`` significant figures: they are no more precise than that.
@@ -33,6 +41,24 @@ class Usage:
     daily_tokens: int  # per user and working day (when estimated)
     working_days: float
     input_share: float
+    staff_users: int = 0  # the users who are staff (seat holders); users - staff_users are the public
+    public_tokens: int = 0  # the part of monthly_tokens from the public
+    public_daily_active: float = 0.0  # public users who use the service on a given day
+
+    @property
+    def public_users(self) -> int:
+        """Users who are not staff: the public of a public-facing service."""
+        return self.users - self.staff_users
+
+    @property
+    def public_input_mtokens(self) -> float:
+        """The public's input tokens a month, in millions."""
+        return self.public_tokens * self.input_share / 1e6
+
+    @property
+    def public_output_mtokens(self) -> float:
+        """The public's output tokens a month, in millions."""
+        return self.public_tokens * (1 - self.input_share) / 1e6
 
     @property
     def users_estimated(self) -> bool:
@@ -66,29 +92,33 @@ def about(n: int, digits: int) -> int:
 def usage(facts: Mapping[str, Any], spec: UsageSpec) -> Usage:
     """Users and monthly tokens for a profile's resolved facts (``size`` is always set there;
     ``users``, ``monthly_tokens`` and ``employees`` may be absent or None)."""
+    employees = facts.get("employees")
+    if employees is not None:
+        staff_from, staff = "employees", max(1, math.ceil(employees * spec.users_per_employee - 1e-9))
+    else:
+        staff_from, staff = "size", spec.users_by_size[facts["size"]]
+    staff = about(staff, spec.estimate_digits)
+    public = bool(facts.get("public_facing"))
+    factor = spec.public_facing_users_factor if public else 1.0
     users = facts.get("users")
-    factor = 1.0
     if users is not None:
         users_from = "given"
+        staff = min(staff, users) if public else users
     else:
-        employees = facts.get("employees")
-        if employees is not None:
-            users_from = "employees"
-            users = max(1, math.ceil(employees * spec.users_per_employee - 1e-9))
-        else:
-            users_from = "size"
-            users = spec.users_by_size[facts["size"]]
-        if facts.get("public_facing"):
-            factor = spec.public_facing_users_factor
-            users = math.ceil(users * factor - 1e-9)
-        users = about(users, spec.estimate_digits)
+        users_from = staff_from
+        users = about(math.ceil(staff * factor - 1e-9), spec.estimate_digits) if public else staff
     use_cases = facts.get("use_cases") or []
     table = spec.daily_tokens_by_use_case
     daily = sum(table.get(u, spec.daily_tokens_default) for u in use_cases) if use_cases else spec.daily_tokens_default
+    active = (users - staff) * spec.public_daily_active_share
+    staff_tokens = staff * spec.working_days_per_month * daily
+    public_tokens = active * spec.public_days_per_month * spec.public_daily_tokens
     tokens = facts.get("monthly_tokens")
     given = tokens is not None
     if not given:
-        tokens = about(round(users * spec.working_days_per_month * daily), spec.estimate_digits)
+        tokens = about(round(staff_tokens + public_tokens), spec.estimate_digits)
+    share = public_tokens / (staff_tokens + public_tokens) if public_tokens else 0.0
     return Usage(users=int(users), users_from=users_from, public_factor=factor, monthly_tokens=int(tokens),
                  tokens_given=given, daily_tokens=daily, working_days=spec.working_days_per_month,
-                 input_share=spec.input_share)
+                 input_share=spec.input_share, staff_users=int(staff), public_tokens=round(tokens * share),
+                 public_daily_active=active)

@@ -29,7 +29,7 @@ How the rule language maps onto durable-rules:
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Collection
 
 from advisor.engine import limits
@@ -49,6 +49,24 @@ class Literal:
     name: str  # "k12"
     stage: int  # the stage fact that carries it
     test: Predicate
+    # what ``test`` is made from: alternatives (any), each a tuple of (condition, holds) (all)
+    parts: tuple[tuple[tuple[Condition, bool], ...], ...] = ()
+
+    def __reduce__(self) -> tuple:  # pickled as its conditions: the test is made again when loaded
+        return (make_literal, (self.name, self.stage, self.parts))
+
+
+def make_literal(name: str, stage: int, parts: tuple[tuple[tuple[Condition, bool], ...], ...]) -> Literal:
+    """The literal ``name`` testing any of ``parts`` (each: all of its (condition, holds))."""
+    test = disjunction([conjunction([predicate(c, h) for c, h in atoms]) for atoms in parts])
+    return Literal(name=name, stage=stage, test=test, parts=parts)
+
+
+def renamed(compiled: CompiledPack, name: str) -> CompiledPack:
+    """``compiled`` with its rulesets named ``name``, ``name~1``... (names are unique in a process:
+    the engine keeps every ruleset registered)."""
+    chunks = tuple(replace(c, name=name + c.name[len(compiled.name):]) for c in compiled.chunks)
+    return replace(compiled, name=name, chunks=chunks)
 
 
 @dataclass(frozen=True)
@@ -132,8 +150,7 @@ def compile_pack(pack: RulePack, name: str, only: Collection[str] | None = None)
                 literal = by_key.get(key)
                 if literal is None:
                     literal = by_key[key] = f"k{len(literals)}"
-                    test = disjunction([conjunction([predicate(c, h) for c, h in atoms]) for atoms in parts])
-                    literals[literal] = Literal(name=literal, stage=stage[rule.id], test=test)
+                    literals[literal] = make_literal(literal, stage[rule.id], tuple(parts))
             durables.append(_Durable(f"{rule.id}#{n}", rule.id, stage[rule.id], literal, positive, negative))
     if problems:
         raise RuleLoadError(problems, pack.path)

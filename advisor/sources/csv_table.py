@@ -135,6 +135,19 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
             yield record
 
 
+def read_rows(header: list[str], rows: Iterable[list[str]], name: str, numbers: Iterator[int]) -> Iterator[Record]:
+    """A record for every row of a table already split into cells (a pandas DataFrame's rows), as
+    ``read_csv`` makes them from a CSV file with that ``header``: the same columns, cells and
+    cache keys. Rows have no line (``line`` is None); a row of empty cells is skipped, as in a
+    file. ``SourceError`` for a header ``read_csv`` refuses."""
+    table = _Table(name, header, 1, ",")
+    for row in rows:
+        record = table.record(row, 0, 0, numbers)
+        if record is None:
+            continue
+        yield tuple.__new__(type(record), (record[0], record[1], None, *record[3:]))
+
+
 def _csv_problem(exc: csv.Error, line: int, last: int) -> str:
     text = str(exc)
     if "field larger than field limit" in text:

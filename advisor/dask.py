@@ -1,0 +1,106 @@
+"""Score a client list on a Dask cluster: ``advisor.score_frame`` on every partition.
+
+    from dask.distributed import Client, LocalCluster
+    import advisor.dask
+
+    with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:
+        clients = advisor.dask.read_csv("clients-*.csv")
+        scored = advisor.dask.score(clients, as_of="2026-06-01")
+        scored.to_csv("scored-*.csv", index=False)
+
+How it is partitioned: every worker process keeps one scorer with warm caches, and a partition
+is the unit of work handed out, so a file is cut into at least ``PER_WORKER`` (2) partitions per
+worker (a worker that finishes early takes another; one partition for the whole file, as
+``dd.read_csv`` gives a file under its 64 MB block size, leaves every other worker idle), but no
+smaller than ``MIN_BLOCK`` (1 MB, about 50,000 rows), so that each task is worth its hand-over.
+
+The rule engine (durable-rules) is not thread-safe: give workers one thread each
+(``threads_per_worker=1``) and as many processes as cores; threads in one process take turns.
+
+Requires pandas and dask[dataframe, distributed] (not dependencies of advisor itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+from typing import Any
+
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
+from advisor.pipeline import DEFAULT_LANG, as_of_date
+
+PER_WORKER = 2  # partitions per worker at least: a worker that finishes first takes another
+MIN_BLOCK = 1 << 20  # bytes: the smallest partition worth a task (about 50,000 rows of a client list)
+
+
+def worker_count(client: Any = None) -> int:
+    """Worker processes of ``client`` (default: the current distributed client), else this machine's CPUs."""
+    if client is None:
+        try:
+            from distributed import get_client
+
+            client = get_client()
+        except (ImportError, ValueError):  # no distributed, or no client: the local schedulers
+            return os.cpu_count() or 1
+    try:
+        info = client.scheduler_info(n_workers=-1)  # every worker (recent versions list the first few by default)
+    except TypeError:  # distributed before 2025: always every worker
+        info = client.scheduler_info()
+    return max(1, len(info["workers"]))
+
+
+def read_csv(path: str | list[str], *, client: Any = None, encoding: str = "utf-8-sig",
+             per_worker: int = PER_WORKER, min_block: int = MIN_BLOCK, **kwargs: Any) -> Any:
+    """A Dask DataFrame of the CSV file(s) at ``path`` (a name, a glob or a list), every cell as
+    text (an empty cell stays empty), in blocks that give each worker at least ``per_worker``
+    partitions and are no smaller than ``min_block`` bytes. ``encoding`` as the files are written
+    (UTF-8 with or without a byte-order mark by default; ``gb18030`` for GBK exports). Other
+    keyword arguments go to ``dask.dataframe.read_csv``."""
+    import dask.dataframe as dd
+
+    paths = [path] if isinstance(path, str) else list(path)
+    size = sum(os.path.getsize(p) for pattern in paths for p in (glob.glob(pattern) or [pattern]))
+    blocksize = max(min_block, size // (per_worker * worker_count(client)))
+    return dd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
+                       blocksize=blocksize, **kwargs)
+
+
+def _rows(part: Any) -> int:
+    """Rows ``score_frame`` scores in ``part``: all but rows of empty cells (skipped, as in a file)."""
+    if part.empty or not len(part.columns):
+        return 0
+    return int((part.fillna("").astype(str) != "").any(axis=1).sum())
+
+
+def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str = DEFAULT_LANG,
+          as_of: dt.date | str | None = None, options: RunOptions = DEFAULT_OPTIONS,
+          per_worker: int = PER_WORKER, source: str = "<DataFrame>") -> Any:
+    """Score every row of the Dask DataFrame ``ddf``; a Dask DataFrame of the batch CSV columns.
+
+    Each partition is scored by ``advisor.score_frame`` in a worker process (one scorer per
+    process, caches kept from partition to partition); the records are numbered from 1 across
+    the whole frame in order (one quick pass counts each partition's rows first), so the result
+    equals ``advisor batch --format csv --headers ids`` on the same rows, cell for cell, but the
+    place a bad row's message names (``source`` and its record; a frame has no lines). ``ddf``
+    is repartitioned when it has fewer than ``per_worker`` partitions per worker. ``as_of``
+    (default: today, here, once): every partition is evaluated for the same day.
+    """
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from advisor.batch.writers import CSV_COLUMNS
+    from advisor.frames import score_frame
+
+    wanted = per_worker * worker_count(client)
+    if ddf.npartitions < wanted:
+        ddf = ddf.repartition(npartitions=wanted)
+    day = as_of_date(as_of)
+    parts = ddf.to_delayed()
+    counts = dask.compute(*[dask.delayed(_rows)(p) for p in parts])
+    starts = [1 + sum(counts[:i]) for i in range(len(counts))]
+    scored = [dask.delayed(score_frame)(p, rules=rules, lang=lang, as_of=day, options=options, first_record=start,
+                                        source=source) for p, start in zip(parts, starts)]
+    meta = pd.DataFrame({c: pd.Series(dtype=str) for c in CSV_COLUMNS})
+    return dd.from_delayed(scored, meta=meta, verify_meta=False)

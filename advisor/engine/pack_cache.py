@@ -1,0 +1,112 @@
+"""The validated, compiled rule pack kept between runs, in the user's cache folder.
+
+Reading, validating and cross-checking the YAML of a pack takes most of a one-profile run's own
+time. The result is kept as a pickle in ``$XDG_CACHE_HOME/advisor`` (``~/.cache/advisor``),
+one file per pack content, keyed on the content hash of the rule files (names and bytes, as the
+pack's version is) with advisor's, Python's and pydantic's versions: a changed rule file, a new
+release or another interpreter gets a new key, so a stale entry is never read. The folder is safe
+to delete at any time.
+
+What is kept: the ``RulePack`` (the validated models) and the ``CompiledPack`` (the durable-rules
+ruleset JSON and the stage plan; each field test is kept as its conditions and made into a
+Python test again on loading). The rulesets themselves are registered in durable-rules' C engine
+by ``engine.runtime.Runtime`` in every process: that part cannot be kept.
+
+Any problem with the cache — missing, unreadable, corrupt, from another layout, a folder that
+cannot be written — falls back silently to a normal load: the cache can make a run faster, never
+make it fail. A pack that does not load is never cached (its errors are reported on every run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+LAYOUT = 1  # bump when the pickled shape changes without a version change
+ENV_DISABLE = "ADVISOR_NO_PACK_CACHE"  # set (to anything but "" or "0") to always load from the YAML
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/advisor``, else ``~/.cache/advisor``."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".cache") / "advisor"
+
+
+def _key(root: Path) -> str | None:
+    """The key of the pack in ``root`` from its files' names and bytes (None: not readable)."""
+    from advisor import __version__
+
+    try:
+        import pydantic.version as pydantic_version  # the pickled models' layout is pydantic's
+
+        paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+        digest = hashlib.sha256(f"{LAYOUT}\0{__version__}\0{sys.version}\0{pydantic_version.VERSION}\0"
+                                f"{root.resolve()}\0".encode())  # the pack records its folder
+        for path in paths:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return digest.hexdigest()[:32] if paths else None
+
+
+def load(directory: str | Path | None, name: str) -> tuple[Any, Any]:
+    """``(RulePack, CompiledPack)`` for the pack in ``directory`` (the bundled pack by default),
+    its rulesets named ``name``: from the cache when it holds this pack, else loaded, checked
+    and compiled (``RuleLoadError`` for a broken pack) and then kept for the next run."""
+    from advisor.engine.loader import bundled_rules_dir
+
+    root = Path(directory) if directory is not None else bundled_rules_dir()
+    use = os.environ.get(ENV_DISABLE, "") in ("", "0") and root.is_dir()
+    key = _key(root) if use else None
+    path = cache_dir() / f"pack-{key}.pickle" if key else None
+    if path is not None:
+        found = _read(path)
+        if found is not None:
+            from advisor.engine.compiler import renamed
+
+            pack, compiled = found
+            return pack, renamed(compiled, name)
+    from advisor.engine.compiler import compile_pack
+    from advisor.engine.loader import load_pack
+
+    pack = load_pack(root)
+    compiled = compile_pack(pack, name)
+    if path is not None:
+        _write(path, (pack, compiled))
+    return pack, compiled
+
+
+def _read(path: Path) -> tuple[Any, Any] | None:
+    try:
+        with open(path, "rb") as f:
+            found = pickle.load(f)
+    except Exception:  # noqa: BLE001  (missing, unreadable, truncated, another layout: load normally)
+        return None
+    from advisor.engine.compiler import CompiledPack
+    from advisor.engine.loader import RulePack
+
+    if (type(found) is not tuple or len(found) != 2 or not isinstance(found[0], RulePack)
+            or not isinstance(found[1], CompiledPack)):
+        return None
+    return found
+
+
+def _write(path: Path, value: Any) -> None:
+    """Write ``value`` to ``path`` whole or not at all (a temporary file renamed); never raises."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".pack-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except Exception:  # noqa: BLE001  (a read-only home, a full disk, a pack that does not pickle)
+        pass

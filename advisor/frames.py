@@ -1,0 +1,99 @@
+"""Score a pandas DataFrame of profiles: ``advisor.score_frame``, what ``advisor.dask`` runs per partition.
+
+A frame is read as ``advisor batch`` reads a CSV file (``sources.csv_table.read_rows``: columns
+named by field or by Chinese name, cells as text, an empty cell is absent) and scored by the
+batch's own loop; the result holds the columns of ``advisor batch --format csv --headers ids``
+(``batch.writers.CSV_COLUMNS``), every cell the very text the CSV has.
+
+One scorer is kept per process for each (rules, lang, options, cache): a worker that scores
+partition after partition keeps its caches warm (a repeated profile is evaluated once per
+process, not once per partition). pandas is imported only here: it is not a dependency of the
+command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import math
+import threading
+from dataclasses import replace
+from typing import Any
+
+from advisor.assembly import DEFAULT_OPTIONS, RunOptions
+from advisor.pipeline import DEFAULT_LANG, as_of_date, dated
+
+FRAME_SOURCE = "<DataFrame>"  # how messages name a frame when no ``source`` is given
+
+_SCORERS: dict[tuple, Any] = {}  # one per process and (rules, lang, options, cache): see score_frame
+_ENGINE = threading.Lock()  # the rule engine is not thread-safe: threads of one process take turns
+
+
+def scorer(rules: str | None = None, lang: str = DEFAULT_LANG, options: RunOptions = DEFAULT_OPTIONS,
+           cache: bool = True) -> Any:
+    """This process's ``batch.scorer.Scorer`` for these settings (made once, caches kept warm)."""
+    from advisor.batch.scorer import Scorer
+
+    key = (None if rules is None else str(rules), lang, options, cache)
+    found = _SCORERS.get(key)
+    if found is None:
+        found = _SCORERS[key] = Scorer(rules, lang, cache=cache, options=options)
+    return found
+
+
+def _text(cell: Any) -> str:
+    """A cell as the text a CSV file holds: missing values are empty, numbers without a needless .0."""
+    if type(cell) is str:
+        return cell
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ""
+    try:
+        import pandas as pd
+
+        if cell is pd.NA or cell is pd.NaT:
+            return ""
+    except ImportError:  # pragma: no cover - pandas is how a frame gets here
+        pass
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def score_frame(df: Any, *, rules: str | None = None, lang: str = DEFAULT_LANG,
+                as_of: dt.date | str | None = None, options: RunOptions = DEFAULT_OPTIONS,
+                first_record: int = 1, source: str = FRAME_SOURCE, cache: bool = True) -> Any:
+    """Score every row of the pandas DataFrame ``df``; a DataFrame of the batch CSV columns.
+
+    ``df``: one profile per row, columns named by field or by Chinese name (contract §1), as in a
+    CSV file; cells are text (``dtype=str``), empty for "not given" (NaN and None count as empty,
+    numbers are written as text). The result has one row per non-empty row of ``df``, in order,
+    with the columns ``record, profile, mode, mode_label, score, alternatives, pricing,
+    min_params_b, max_params_b, required, recommended, first_year_cny_low, first_year_cny_high,
+    within_budget, error``, every cell a string exactly as ``advisor batch --format csv
+    --headers ids`` writes it (empty where the CSV is empty); its index is a RangeIndex.
+    ``record`` counts from ``first_record`` (a partition's place in the whole). A bad row is
+    scored as the CSV scores it: its record and name, and in ``error`` the message in ``lang``,
+    naming ``source`` and the record (no line: a frame has none).
+
+    ``rules``, ``lang``, ``as_of`` (a date or ``YYYY-MM-DD``, default today: fix it when the
+    partitions may be scored on different days), ``options``, ``cache`` as ``advisor.score_many``.
+    Raises ``advisor.errors.SourceError`` for a column that names no field (as batch does for a
+    CSV header), ``ValueError`` for an ``as_of`` that is not a date.
+    """
+    import pandas as pd
+
+    from advisor.batch.run import ScoreChunk
+    from advisor.batch.writers import CsvTable, csv_header
+    from advisor.sources.csv_table import read_rows
+
+    options = dated(replace(options, as_of=as_of_date(as_of)) if as_of is not None else options)
+    header = [str(c) for c in df.columns]
+    rows = ([_text(c) for c in row] for row in df.itertuples(index=False, name=None))
+    records = list(read_rows(header, rows, source, itertools.count(first_record)))
+    with _ENGINE:
+        lines = ScoreChunk(scorer(rules, lang, options, cache), CsvTable(lang, "ids"))(records).items
+    text = csv_header(lang, "ids") + "\r\n" + "".join(lines)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
