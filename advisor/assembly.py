@@ -338,6 +338,24 @@ def as_of(inp: SectionInput) -> str:
     return inp.options["as_of"].isoformat()
 
 
+def compliance_notice(inp: SectionInput) -> str | None:
+    """``compliance_notice``: why the checklist is empty when its date is the reason — ``as_of``
+    precedes every instrument of the pack, or none of the duties the profile calls for was in
+    force yet on that day (with the first date one comes into force); else None."""
+    from advisor.compliance import first_due, first_in_force
+
+    day = inp.options["as_of"]
+    if _checklist(inp).items:
+        return None
+    first = first_in_force(inp.pack)
+    if first is not None and day < first[0]:
+        return t("compliance_before_all", inp.lang, date=day.isoformat(), first=first[1])
+    count, due = first_due(inp.pack, [r.id for r in inp.rules], day)
+    if due is None:
+        return None
+    return t("compliance_not_yet", inp.lang, date=day.isoformat(), count=count, first=due[1])
+
+
 def compliance(inp: SectionInput) -> list[ComplianceItem]:
     """``compliance``: the items in force on ``as_of``, with the articles as they stood; required
     items first, then in the pack's catalogue order (see ``advisor.compliance``)."""
@@ -359,6 +377,14 @@ def costs(inp: SectionInput) -> list[dict[str, Any]]:
     (``advisor.costs``), as the JSON data of ``ModeCost`` entries (validated by the model)."""
     modes = [s.mode for s in inp.decision.standings]
     return cost_estimator(inp.pack, inp.options.get("prices")).costs(inp.fields, modes, _max_params(inp), inp.lang)
+
+
+def recommended_cost(inp: SectionInput) -> tuple[tuple[int, int], bool | None]:
+    """What ``costs(inp)[0]`` says of the recommended mode — its first-year costs ``(low, high)``
+    in CNY and whether the budget covers them (None: it cannot say) — worked out without the
+    other modes' entries or any text (what a batch CSV row shows)."""
+    return cost_estimator(inp.pack, inp.options.get("prices")).first_year(
+        inp.fields, inp.decision.chosen.mode, _max_params(inp), inp.lang)
 
 
 def break_even(inp: SectionInput) -> dict[str, Any]:
@@ -426,6 +452,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("counterfactuals", counterfactuals, Reads(decision=True, effects=frozenset({"derive"}),
                                                       fields=PROFILE_FIELDS)),
     Section("as_of", as_of, Reads(options=("as_of",))),
+    Section("compliance_notice", compliance_notice, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("costs", costs, Reads(decision=True, effects=frozenset({"model_size"}),

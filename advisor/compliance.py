@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Iterable
 
+from advisor.clock import check_day
 from advisor.engine.loader import RulePack
 from advisor.engine.schema import Citation, Item, date_start
 from advisor.recommendation import ComplianceItem, UpcomingItem
@@ -42,13 +43,41 @@ class Checklist:
 
 
 def parse_as_of(text: str) -> dt.date:
-    """A date given as ``YYYY-MM-DD``; ``ValueError`` naming what is allowed otherwise."""
+    """A date given as ``YYYY-MM-DD`` from ``clock.FIRST_DAY`` to ``clock.LAST_DAY`` (the dates
+    every output can carry); ``ValueError`` naming what is allowed otherwise."""
     try:
         if len(text.strip()) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except (ValueError, TypeError, AttributeError):
         raise ValueError(f"'{text}' is not a date; use YYYY-MM-DD, e.g. 2025-06-01") from None
+    return check_day(day, text.strip())
+
+
+def first_in_force(pack: RulePack) -> tuple[dt.date, str] | None:
+    """The first day any duty of ``pack`` can be in force — the earliest date in force of its
+    instruments and of its items' citations by text — and that date as the pack gives it; None
+    for a pack without dated duties."""
+    spans = [(date_start(i.effective), i.effective) for i in pack.instruments.values()]
+    spans += [_span(pack, c) for item in pack.items.values() for c in item.basis if c.instrument is None]
+    return min(spans) if spans else None
+
+
+def first_due(pack: RulePack, fired: Iterable[str], as_of: dt.date) -> tuple[int, tuple[dt.date, str] | None]:
+    """How many items the rules ``fired`` put on the list, and the first day after ``as_of`` on
+    which one of them not in force on ``as_of`` comes into force (with that date as the pack gives
+    it; None when none does) — what a checklist left empty by its date says."""
+    hits = _hits(pack, fired)
+    best: tuple[dt.date, str] | None = None
+    for item_id in hits:
+        item = pack.items[item_id]
+        if _form(pack, item, as_of, "en") is not None:
+            continue
+        for day, text in sorted(_span(pack, c) for c in item.basis):
+            if day > as_of and _form(pack, item, day, "en") is not None:
+                best = min(best, (day, text)) if best else (day, text)
+                break
+    return len(hits), best
 
 
 def window_end(as_of: dt.date) -> dt.date:

@@ -44,18 +44,20 @@ rules_option = click.option(
 
 
 class _AsOf(click.ParamType):
-    """A date given as YYYY-MM-DD; anything else is a usage error naming the option."""
+    """A date given as YYYY-MM-DD, from 1980-01-01 to 2107-12-31 (``advisor.clock``: the dates every
+    output can carry); anything else is a usage error naming the option and the range."""
 
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
         import datetime as dt
 
-        if isinstance(value, dt.date):
-            return value
+        from advisor.clock import check_day
         from advisor.compliance import parse_as_of
 
         try:
+            if isinstance(value, dt.date):
+                return check_day(value)
             return parse_as_of(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)

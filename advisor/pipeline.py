@@ -115,19 +115,24 @@ def get_advisor(rules_dir: str | None = None) -> Advisor:
 def as_of_date(as_of: dt.date | str | None) -> dt.date:
     """The date a checklist is evaluated for: ``as_of`` (a date or ``YYYY-MM-DD``), or today.
 
-    Raises ``ValueError`` for text that is not such a date."""
+    Raises ``ValueError`` for text that is not such a date, and for a date outside
+    ``clock.FIRST_DAY``..``clock.LAST_DAY``."""
     if as_of is None:
         return clock.today()
     if isinstance(as_of, dt.datetime):
-        return as_of.date()
+        return clock.check_day(as_of.date())
     if isinstance(as_of, dt.date):
-        return as_of
+        return clock.check_day(as_of)
     return parse_as_of(as_of)
 
 
 def dated(options: RunOptions) -> RunOptions:
-    """``options`` with the checklist's date set: today (from the clock) when not given."""
-    return options if options.as_of is not None else replace(options, as_of=clock.today())
+    """``options`` with the checklist's date set: today (from the clock) when not given; a date
+    outside ``clock.FIRST_DAY``..``clock.LAST_DAY`` is a ``ValueError``."""
+    if options.as_of is not None:
+        clock.check_day(options.as_of)
+        return options
+    return replace(options, as_of=clock.today())
 
 
 def score(profile: Profile | dict[str, Any], *, rules: str | None = None, lang: str = DEFAULT_LANG,

@@ -8,9 +8,12 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Out(BaseModel):
-    """Base of the output models: immutable, and the field order is the JSON key order."""
+    """Base of the output models: immutable, and the field order is the JSON key order.
 
-    model_config = ConfigDict(frozen=True)
+    A NaN or infinite number is a validation error where the value is made, never an output
+    (JSON has no such numbers; a pack's numbers are bounded at load time so that none arises)."""
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
 
 class ModeScore(Out):
@@ -245,6 +248,8 @@ class Recommendation(Out):
     conflicts: list[Conflict]
     counterfactuals: list[Counterfactual]
     as_of: str  # the date (ISO) the compliance checklist was evaluated for
+    # Said when the checklist is empty because of its date: ``as_of`` precedes every instrument of the pack.
+    compliance_notice: str | None
     compliance: list[ComplianceItem]
     upcoming: list[UpcomingItem]
     costs: list[ModeCost]

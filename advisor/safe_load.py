@@ -295,6 +295,21 @@ def non_finite(data: Any) -> Iterator[tuple[tuple[Any, ...], float]]:
             stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
 
 
+def too_large(data: Any, limit: float) -> Iterator[tuple[tuple[Any, ...], int | float]]:
+    """``(path, value)`` of every finite number in ``data`` larger than ``limit`` in size (for
+    loaders to refuse them: a number no meaning needs, and that sums or products would overflow)."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if math.isfinite(value) and abs(value) > limit:
+                yield path, value
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
+
+
 # --- JSON ------------------------------------------------------------------------------------
 
 

@@ -195,7 +195,8 @@ def test_an_unclosed_quote_is_named_with_the_lines_it_swallowed(tmp_path, row, c
     assert [(r.number, r.line) for r in got] == [(1, 2), (2, 3)]
     assert got[1].data == Unreadable(
         f"the cell in column '{column}' holds a line break; the row runs from line 3 to line 5: a quote (\") "
-        "in it is probably not closed, so the lines after it were read into one cell")
+        "in it is probably not closed, so lines 4 to 5 were read into one cell (their first cells: 'C', 'C'); "
+        "check those records too")
 
 
 def test_a_quote_closed_further_down_is_named_too(tmp_path):
@@ -204,7 +205,8 @@ def test_a_quote_closed_further_down_is_named_too(tmp_path):
     got = records(write(tmp_path / "q.csv", text))
     assert got[0].data == Unreadable(
         "the row has 6 cells, but the header has 5 columns; the row runs from line 2 to line 4: a quote (\") "
-        "in it is probably not closed, so the lines after it were read into one cell")
+        "in it is probably not closed, so lines 3 to 4 were read into one cell (their first cells: 'C', 'D'); "
+        "check those records too")
     assert got[1].data["name"] == "E" and got[1].line == 5
 
 

@@ -29,9 +29,12 @@ from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
 from advisor.profile import MAX_NAME, Profile, parse_profile
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
-# Bounded caches: memory stays flat whatever the number of rows (about 150 MB when all are full).
-DECISIONS = 16384  # distinct profiles kept (about 2 KB each: their JSON pieces are shared)
-RAW_RECORDS = 32768  # distinct raw rows kept (the cells joined, and a reference to their decision)
+# Bounded caches: memory stays flat whatever the number of rows. A decision is lazy when the
+# profile's own values are read (costs...): it keeps the resolved profile (about 1 KB), what its
+# rules decided (shared with the profiles that fire the same rules) and its CSV cells, about 3 KB
+# in all when every profile is new; the raw rows point to the same decisions.
+DECISIONS = 8192  # distinct profiles kept
+RAW_RECORDS = 16384  # distinct raw rows kept (the cells joined, and a reference to their decision)
 
 
 class Scorer:

@@ -36,7 +36,7 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
 
         from advisor.formats.escape import json_text
 
-        click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
+        click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)))
         return
     from advisor.analysis.explain_render import render_markdown, render_table
     from advisor.formats.escape import terminal_text

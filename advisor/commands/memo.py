@@ -13,10 +13,16 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
+    from advisor.clock import check_day
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2025-03-01") from None
+    try:
+        return check_day(day, value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()

@@ -55,7 +55,7 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
         import json
 
         _echo_json(json.dumps([dict(zip(("id", "file", "source", "description"), row)) for row in rows],
-                              ensure_ascii=False, indent=2))
+                              ensure_ascii=False, indent=2, allow_nan=False))
         return
     rows = [[terminal_text(cell) for cell in (rid, name, cite(source, lang), text)] for rid, name, source, text in rows]
     _echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], terminal_width()))
@@ -156,7 +156,7 @@ def lint_rules(rules_dir: str | None, lang: str, fmt: str) -> None:
 
         _echo_json(json.dumps({"pack": pack.meta.name, "version": pack.version, "rules": len(pack.rules),
                                "findings": [f.data(lang) for f in found], "skipped": [f.data(lang) for f in skipped]},
-                              ensure_ascii=False, indent=2))
+                              ensure_ascii=False, indent=2, allow_nan=False))
     else:
         for finding in found:
             _echo(finding.line(lang))
@@ -200,7 +200,7 @@ def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt:
                                "rules": cov.total, "fired": len(cov.fired), "percent": round(cov.percent, 2),
                                "files": [{"file": f, "fired": n, "rules": total} for f, n, total in cov.by_file],
                                "never_fired": [{"file": f, "rule": r} for f, r in cov.never]},
-                              ensure_ascii=False, indent=2))
+                              ensure_ascii=False, indent=2, allow_nan=False))
     else:
         _echo(at("coverage_line", lang, name=pack.meta.name, version=pack.version, cases=cov.cases,
                       fired=len(cov.fired), rules=cov.total, percent=percent))

@@ -48,7 +48,7 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
     from advisor.formats.escape import json_text, terminal_text
 
     if fmt == "json":
-        click.echo(json_text(json.dumps(result, ensure_ascii=False, indent=2)))
+        click.echo(json_text(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False)))
     else:  # the profile's name and a pack's text are the user's: control characters shown as escapes
         click.echo(terminal_text(render_table(result, before, after, lang)))
 

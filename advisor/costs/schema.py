@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from advisor.engine.schema import MAX_NUMBER
+
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 
 
@@ -53,6 +55,8 @@ def _range(value: Any) -> tuple[float, float]:
             raise ValueError(f"a range holds finite numbers, got {x!r}")
         if x < 0:
             raise ValueError(f"a range holds no negative number, got {x!r}")
+        if x > MAX_NUMBER:
+            raise ValueError(f"{x!r} is out of range; a number in a rule pack is at most {MAX_NUMBER:,} in size")
     low, high = value
     if low > high:
         raise ValueError(f"the low end {low!r} is above the high end {high!r}")

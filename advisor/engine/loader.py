@@ -25,6 +25,7 @@ from advisor.engine.schema import (
     FieldTest,
     Instrument,
     Item,
+    MAX_NUMBER,
     Not,
     PackFile,
     PackMeta,
@@ -35,7 +36,7 @@ from advisor.engine.schema import (
     date_start,
 )
 from advisor.errors import RuleLoadError, shown
-from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite
+from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite, too_large
 from advisor.vocabulary import vocabulary
 
 # Fields that conditions may test besides the contract's profile fields.
@@ -139,6 +140,9 @@ def _parse_file(path: Path, data: bytes) -> PackFile:
     bad_numbers = [_locate(path.name, raw, {"loc": where, "msg": f"{value} is not a number (NaN or infinite)",
                                             "type": "value_error"})
                    for where, value in non_finite(raw)]
+    bad_numbers += [_locate(path.name, raw, {"loc": where, "msg": f"{value} is out of range; a number in a rule pack "
+                                                                  f"is at most {MAX_NUMBER:,} in size", "type": "value_error"})
+                    for where, value in too_large(raw, MAX_NUMBER)]
     if bad_numbers:
         raise RuleLoadError(bad_numbers)
     try:

@@ -16,6 +16,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 
+# The largest number a pack may hold (any number, in any section): the profile's largest amounts
+# and counts (advisor.profile.MAX_BUDGET_CNY, MAX_COUNT), so every threshold can be met, and sums
+# and products of pack numbers stay finite and exact enough. The loader refuses a larger one.
+MAX_NUMBER = 10**15
+# The most points one score effect may add or take away: the totals of thousands of rules stay
+# exact to a hundredth (the bundled pack's points are at most 3.5).
+MAX_POINTS = 10**6
+
 
 class Strict(BaseModel):
     """Base for every pack model: unknown keys are errors, instances are immutable."""
@@ -152,8 +160,8 @@ class ScoreEffect(Strict):
     """
 
     mode: str
-    points: float
-    evidence: int = Field(default=0, ge=0)
+    points: float = Field(ge=-MAX_POINTS, le=MAX_POINTS)
+    evidence: int = Field(default=0, ge=0, le=MAX_NUMBER)
 
 
 class ModelSizeEffect(Strict):

@@ -91,7 +91,9 @@ def render(rec: Recommendation) -> str:
     else:
         out += [text(t("counterfactuals_none", lang)), ""]
     out += [f"## {text(t('compliance_as_of', lang, date=rec.as_of))}", ""]
-    if rec.compliance:
+    if rec.compliance_notice:
+        out += [text(rec.compliance_notice), ""]
+    elif rec.compliance:
         out += [_table(
             [[Md(f"{md_code(c.id)} {cell(c.title)}"), c.status_label, c.basis, c.effective, c.reason]
              for c in rec.compliance],

@@ -128,7 +128,9 @@ def render(rec: Recommendation) -> str:
     out.append(_counterfactuals(rec))
 
     out.append(_heading(t("compliance_as_of", lang, date=rec.as_of)))
-    if rec.compliance:
+    if rec.compliance_notice:
+        out.append(_wrap(rec.compliance_notice))
+    elif rec.compliance:
         out.append(_table(
             [[f"{c.title}\n{c.id}", c.status_label, c.basis, c.effective] for c in rec.compliance],
             [t("item", lang), t("status", lang), t("basis", lang), t("effective", lang)],

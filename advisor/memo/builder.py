@@ -462,6 +462,8 @@ class _Builder:
 
     def compliance(self) -> list[Any]:
         items = self.rec.compliance
+        if self.rec.compliance_notice:  # the checklist is empty because of its date: say why
+            return [Paragraph(text=self.rec.compliance_notice)] + self.advice("compliance")
         if not items:
             return [Paragraph(text=self.t("comp_none"))] + self.advice("compliance")
         counts = Counter(c.status for c in items)

@@ -203,13 +203,14 @@ class _Table:
         if len(row) > width:
             return Record(next(numbers), name, line,
                           Unreadable(f"the row has {len(row)} cells, but the header has {width} columns"
-                                     + (_open_quote(line, last) if spans else "")))
+                                     + (_open_quote(line, last, row, self.delimiter) if spans else "")))
         if spans:  # a line break and the delimiter in one cell: lines that look like rows, an unclosed quote
             # (a line break alone is fine: Alt+Enter in Excel; in a list cell it separates items)
             broken = [i for i, cell in enumerate(row) if ("\n" in cell or "\r" in cell) and self.delimiter in cell]
             if broken:
                 return Record(next(numbers), name, line, Unreadable(
-                    f"the cell in column '{self.column(broken[0])}' holds a line break" + _open_quote(line, last)))
+                    f"the cell in column '{self.column(broken[0])}' holds a line break"
+                    + _open_quote(line, last, row, self.delimiter)))
         row = self.clean(row)
         if isinstance(row, str):
             return Record(next(numbers), name, line, Unreadable(row))
@@ -230,9 +231,22 @@ class _Table:
         return CsvRow(next(numbers), name, line, (fields, row), key, given)
 
 
-def _open_quote(first: int, last: int) -> str:
+SWALLOWED_SHOWN = 10  # the first cells named of the lines an unclosed quote swallowed
+
+
+def _open_quote(first: int, last: int, row: list[str] | None = None, delimiter: str = ",") -> str:
+    """What an unclosed quote did: the lines ``first`` to ``last`` read as one row, and the lines
+    it swallowed, each by its first cell (a company name, usually), so that none is lost unseen."""
+    names = []
+    cell = next((c for c in row or () if "\n" in c or "\r" in c), "")
+    for part in cell.splitlines()[1:last - first + 1]:  # the lines after the first, as the cell holds them
+        names.append(shown(part.split(delimiter, 1)[0].strip().removeprefix("=").strip('"'), 40))
+    listed = ", ".join(names[:SWALLOWED_SHOWN]) + (f" and {len(names) - SWALLOWED_SHOWN} more"
+                                                    if len(names) > SWALLOWED_SHOWN else "")
+    swallowed = f"lines {first + 1} to {last} were" if last > first + 1 else f"line {last} was"
     return (f"; the row runs from line {first} to line {last}: a quote (\") in it is probably not closed, "
-            "so the lines after it were read into one cell")
+            f"so {swallowed} read into one cell" + (f" (their first cells: {listed}); check those "
+                                                         "records too" if names else ""))
 
 
 _DELIMITERS = (",", "\t", ";")

@@ -73,10 +73,20 @@ def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Itera
             records = _document(lines, name, numbers, in_folder, text.decoding)
         for record in records:
             yield record
-    except UnicodeDecodeError:
-        raise decoding_error(name, text.encoding, record.line if record else 0) from None
+    except UnicodeError as exc:  # any codec's refusal: a strict UTF-16/32 stream, a codec that reads nothing
+        error = decoding_error(name, text.encoding, record.line if record else 0,
+                               None if isinstance(exc, UnicodeDecodeError) else str(exc))
+        if not in_folder:
+            raise error from None
+        # One file of a folder that cannot be read in its encoding is one bad record, not a failed run.
+        yield Record(next(numbers), name, None, Unreadable(unprefixed(error, name)))
     finally:
         text.close()
+
+
+def unprefixed(error: SourceError, name: str) -> str:
+    """The message of ``error`` about the file ``name`` without the name (a record names it)."""
+    return error.message.removeprefix(f"{name}:").strip()
 
 
 def _document(lines: Iterable[str], name: str, numbers: Iterator[int], in_folder: bool,
@@ -88,7 +98,7 @@ def _document(lines: Iterable[str], name: str, numbers: Iterator[int], in_folder
         if not in_folder:
             raise
         # One broken file among many profile files is one bad record, not a failed run.
-        yield Record(next(numbers), name, None, Unreadable(exc.message.removeprefix(f"{name}:").strip()))
+        yield Record(next(numbers), name, None, Unreadable(unprefixed(exc, name)))
 
 
 def _sniff(lines: Iterable[str]) -> tuple[str, Iterator[str]]:

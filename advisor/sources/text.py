@@ -28,8 +28,11 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 SNIFF_BYTES = 1 << 20  # enough for the header and thousands of rows
 AUTO = "auto"
+NEWLINE = b"\n"
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# UTF-32's marks first: the little-endian one starts with UTF-16's (FF FE 00 00).
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 @dataclass
@@ -177,9 +180,12 @@ def decode_whole(data: bytes, name: str) -> str:
     codec = detect_encoding(data, complete=True)
     try:
         return data.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SourceError(f"{name}: line {line}: not valid {_shown_codec(codec)} text (byte {exc.start + 1})",
+    except UnicodeError as exc:  # any codec's refusal, not only a byte it cannot decode
+        start = getattr(exc, "start", None)
+        where = f"not valid {_shown_codec(codec)} text"
+        if isinstance(start, int):
+            where = f"line {data.count(NEWLINE, 0, start) + 1}: {where} (byte {start + 1})"
+        raise SourceError(f"{name}: {where}",
                           hint="save the file in one encoding, e.g. UTF-8 (GBK/GB18030, UTF-16 and a "
                                "byte-order mark are recognised)") from None
 
@@ -193,11 +199,17 @@ def _shown_codec(codec: str) -> str:
 
 
 def check_encoding(name: str) -> str:
-    """The canonical codec name for ``name``, or a ``SourceError`` if Python has no such codec."""
+    """The canonical codec name for ``name``, or a ``SourceError`` if Python has no such codec or
+    it does not turn bytes into text (``base64``, ``rot13``, ``zlib``...)."""
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name).name
     except LookupError:
         raise SourceError(f"unknown encoding '{name}'; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=codec)  # what open_text makes; refuses a codec of bytes
+    except LookupError:
+        raise SourceError(f"'{name}' is not a text encoding; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
+    return codec
 
 
 def open_text(path: str, encoding: str | None = None) -> TextInput:
@@ -224,7 +236,7 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
             raw.close()
         raise
     # newline="": the CSV reader needs the line endings as they are (quoted cells may hold them).
-    errors = "strict" if codecs.lookup(codec).name.startswith("utf-16") else MARK
+    errors = "strict" if codecs.lookup(codec).name.startswith(("utf-16", "utf-32")) else MARK
     text = io.TextIOWrapper(stream, encoding=codec, errors=errors, newline="")
     if first_codec:
         return TextInput(stream=_Prefixed(first.decode(first_codec), text), name=name, encoding=codec)  # type: ignore[arg-type]
@@ -274,11 +286,13 @@ class _Prefixed:
         self._rest.close()
 
 
-def decoding_error(name: str, codec: str, after_line: int) -> SourceError:
-    """The message for bytes that are not valid in the encoding in use."""
+def decoding_error(name: str, codec: str, after_line: int, reason: str | None = None) -> SourceError:
+    """The message for bytes that are not valid in the encoding in use (``reason``: what the codec
+    said, when it is not a byte it cannot decode — e.g. a UTF-32 stream without its byte-order mark)."""
     where = f" after line {after_line}" if after_line else ""
+    said = f" ({reason})" if reason else ""
     return SourceError(
-        f"{name}: not valid {_shown_codec(codec)} text{where}",
+        f"{name}: not valid {_shown_codec(codec)} text{where}{said}",
         hint="name the file's encoding with --encoding (e.g. --encoding gb18030 or --encoding utf-8)",
     )
 

@@ -29,9 +29,11 @@ BATCH_TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-MEMO_DATE = r"^(19[89][0-9]|20[0-9]{2}|210[0-7])-[0-9]{2}-[0-9]{2}$"  # what a Word file's zip entries can carry
+# The dates a zip entry can carry (advisor.clock: FIRST_DAY..LAST_DAY), for `date` and `as_of`.
+MEMO_DATE = r"^(19[89][0-9]|20[0-9]{2}|210[0-7])-[0-9]{2}-[0-9]{2}$"
 Lang = Literal["zh", "en"]
-AS_OF = ("YYYY-MM-DD: evaluate the compliance checklist as the law stood on that date (default: today); "
+AS_OF = ("YYYY-MM-DD, from 1980-01-01 to 2107-12-31: evaluate the compliance checklist as the law stood on "
+         "that date (default: today); "
          "what comes into force in the following 12 months is listed under upcoming (advisor --as-of)")
 
 
@@ -64,16 +66,24 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
 
 
 async def read_json(request: Request) -> Any:
-    """The request body as JSON; 400 when it is empty or not JSON."""
+    """The request body as JSON; 400 when it is empty, not JSON, or gives a key twice in an object."""
     import orjson
+
+    from advisor.safe_load import DocumentError, json_value
 
     body = await request.body()
     if not body.strip():
         raise Refused(400, {"error": "the request body is empty; send JSON"})
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
+    try:  # orjson keeps the last of a key given twice; the CLI's JSON reading refuses it, and so does the API
+        json_value(body.decode("utf-8"))
+    except DocumentError as exc:
+        where = f"{exc.where}: " if exc.where else ""
+        raise Refused(400, {"error": f"the request body is not valid JSON: {where}{exc.reason}"}) from None
+    return data
 
 
 def parse(data: Any, prefix: str = "") -> Any:
@@ -144,7 +154,7 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def advise(request: Request, lang: Lang = "zh",
-                     as_of: str | None = Query(None, json_schema_extra={"format": "date"},
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                                description=AS_OF)) -> Response:
         date = parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
@@ -164,11 +174,10 @@ def router(ctx: Any) -> APIRouter:
                    date: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                             description="YYYY-MM-DD printed on the memo, from 1980 to 2107 "
                                                         "(default: today)"),
-                   as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
+                   as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
+                                             description=AS_OF)
                    ) -> Response:
-        memo_date = parse_date(date, "date")
-        if memo_date is not None and not 1980 <= memo_date.year <= 2107:  # the dates a zip entry can carry
-            raise invalid("date", date, f"'{date}' is out of range; a memo is dated from 1980-01-01 to 2107-12-31")
+        memo_date = parse_date(date, "date")  # within the dates a zip entry can carry, as --as-of
         checklist_date = parse_date(as_of, "as_of")
         profile = parse(await read_json(request))
         data = await engine.run(engine.memo, profile, format, lang, memo_date, checklist_date)
@@ -186,7 +195,7 @@ def router(ctx: Any) -> APIRouter:
     )
     @guarded
     async def whatif(request: Request, lang: Lang = "zh",
-                     as_of: str | None = Query(None, json_schema_extra={"format": "date"},
+                     as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                                description=AS_OF)) -> Response:
         from advisor.whatif import ChangeError, apply_changes
 
@@ -225,13 +234,14 @@ def router(ctx: Any) -> APIRouter:
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
         }}},
         responses={200: {"description": "The results.",
-                         "content": {t: {"schema": {"type": "string"}} for t, _ in BATCH_TYPES.values()}},
+                         "content": {t: {"schema": {"type": "array", "items": {"type": "object"}} if f == "json"
+                                         else {"type": "string"}} for f, (t, _) in BATCH_TYPES.items()}},
                    **_ERRORS},
     )
     @guarded
     async def batch(request: Request, format: Literal["jsonl", "csv", "json", "xlsx"] = "jsonl", lang: Lang = "zh",
-                    as_of: str | None = Query(None, json_schema_extra={"format": "date"}, description=AS_OF)
-                    ) -> Response:
+                    as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
+                                              description=AS_OF)) -> Response:
         from advisor.batch.writers import FORMATS
         from advisor.web.batch import TooManyRows, json_records, read_upload
 

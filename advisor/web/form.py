@@ -121,6 +121,11 @@ def _read(entry: Entry, query: Query, lang: str, check: bool) -> None:
     if q.multiple:
         _read_list(entry, query, lang)
         return
+    for name in (q.field, amount_param(q.field)) if q.kind == "budget" else (q.field,):
+        given = list(dict.fromkeys(v.strip() for v in query.all(name)))
+        if len(given) > 1:  # one answer asked for, several given (a hand-made link): never pick one silently
+            entry.error = wt("error_repeated", lang, name=name, values=", ".join(repr(v) for v in given))
+            return
     text = query.first(q.field)
     if q.kind == "budget":
         typed = query.first(amount_param(q.field))
