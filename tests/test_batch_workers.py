@@ -107,18 +107,20 @@ def _busy(seconds: float) -> None:
 
 @pytest.mark.parametrize("result_items, shared", [(1, True), (200_000, False)])
 def test_work_is_shared_when_scoring_costs_more_than_handing_over(monkeypatch, result_items, shared):
-    # Scoring costs 2 ms of CPU a record. A result of one number a record is cheap to hand back:
-    # worth sharing. One of 100,000 small objects a record costs more to pickle and unpickle than
-    # scoring it: it stays here.
+    # Scoring costs 2 ms of CPU a record. A result of one object a block is cheap to hand back:
+    # worth sharing. One of 200,000 small objects a block (tens of ms to pickle and unpickle)
+    # costs far more than scoring it: it stays here.
     import os
 
     from advisor.batch.workers import chunked, map_blocks
 
     monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 2.0)
 
+    carried = [(n, "x") for n in range(result_items)]  # made once: the job's own cost is the 2 ms
+
     def job(block):
         _busy(0.002 * len(block))
-        return os.getpid(), [(n, "x") for n in range(result_items // 2 * len(block))]
+        return os.getpid(), carried
 
     pids = {result[0] for _, result in map_blocks(job, chunked(range(40), 2), workers=2)}
     assert (len(pids) == 2) is shared
