@@ -379,6 +379,14 @@ def costs(inp: SectionInput) -> list[dict[str, Any]]:
     return cost_estimator(inp.pack, inp.options.get("prices")).costs(inp.fields, modes, _max_params(inp), inp.lang)
 
 
+def recommended_cost(inp: SectionInput) -> tuple[tuple[int, int], bool | None]:
+    """What ``costs(inp)[0]`` says of the recommended mode — its first-year costs ``(low, high)``
+    in CNY and whether the budget covers them (None: it cannot say) — worked out without the
+    other modes' entries or any text (what a batch CSV row shows)."""
+    return cost_estimator(inp.pack, inp.options.get("prices")).first_year(
+        inp.fields, inp.decision.chosen.mode, _max_params(inp), inp.lang)
+
+
 def break_even(inp: SectionInput) -> dict[str, Any]:
     """``break_even``: when own servers for the advised model pay back against the API, as the
     JSON data of ``BreakEven`` (validated by the model)."""

@@ -71,8 +71,33 @@ class AdvisorError(Exception):
         return translate(self.message, lang)
 
 
+class Problem(str):
+    """One problem of a record: its message (English; ``advisor.messages`` translates it), and
+    the ``field`` it concerns (a field name, or the key as given when the key is not a field;
+    ``None`` for the record as a whole) with the ``value`` given there (``None`` when absent).
+
+    A ``str``, so that every caller that reads a problem as its message keeps working; the HTTP
+    API reports ``field`` and ``value`` from here, never from the message's text.
+    """
+
+    field: str | None
+    value: Any
+
+    def __new__(cls, message: str, field: str | None = None, value: Any = None) -> "Problem":
+        self = super().__new__(cls, message)
+        self.field, self.value = field, value
+        return self
+
+    def __reduce__(self) -> Any:  # pickled with its field and value (batch worker processes)
+        return (Problem, (str(self), self.field, self.value))
+
+
 class ProfileError(AdvisorError):
-    """An invalid enterprise profile: names the source, record, field, value and what is allowed."""
+    """An invalid enterprise profile: names the source, record, field, value and what is allowed.
+
+    ``problems``: the messages, each a ``Problem`` when the validator knows its field and value
+    (``details`` gives them as the API reports them).
+    """
 
     def __init__(
         self,
@@ -93,7 +118,7 @@ class ProfileError(AdvisorError):
 
         where = []
         if self.source:
-            where.append(translate(self.source, lang))
+            where.append(translate(self.source, lang))  # a sheet's row: "x.xlsx, sheet '客户', row 8"
         if self.record is not None:
             where.append(frame("record", lang, record=self.record))
         if self.line is not None:
@@ -106,6 +131,14 @@ class ProfileError(AdvisorError):
 
     def body(self, lang: str) -> str:
         return self.message if lang == "en" else self._compose(lang)
+
+    def details(self, lang: str = "en") -> list[dict[str, Any]]:
+        """Every problem as ``{"field", "value", "message"}`` (message in ``lang``); ``field`` and
+        ``value`` are ``None`` where the problem concerns the record as a whole."""
+        from advisor.messages import translate
+
+        return [{"field": getattr(p, "field", None), "value": getattr(p, "value", None),
+                 "message": translate(p, lang)} for p in self.problems]
 
     def located(self, source: str | None = None, record: int | None = None, line: int | None = None) -> "ProfileError":
         """The same problems, with a (more precise) location."""

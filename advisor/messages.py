@@ -97,9 +97,18 @@ def translate(message: str, lang: str) -> str:
     if lang == "en" or not message:
         return message
     try:
-        return _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
+        text = _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
+        text = text.replace(frame("standard_output", "en"), frame("standard_output", lang))
+        # How errors.shown describes a value it cuts, wherever a message quotes one.
+        return _SHOWN_WORDS.sub(lambda m: frame(_SHOWN_KEYS[m.lastgroup], lang, n=m.group(m.lastgroup)), text)
     except Exception:  # a broken translation never hides the message: it is said in English
         return str(message)
+
+
+# The words ``errors.shown`` puts after a value it cuts or describes, as frame keys.
+_SHOWN_WORDS = re.compile(r" \((?P<characters>[\d,]+) characters\)|a number of over (?P<digits_over>[\d,]+) digits"
+                          r"|a number of (?P<digits>[\d,]+) digits")
+_SHOWN_KEYS = {"characters": "shown_characters", "digits_over": "shown_digits_over", "digits": "shown_digits"}
 
 
 @functools.lru_cache(maxsize=8192)

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Mapping
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from advisor.errors import SHOWN_CHARACTERS, ProfileError, shown
+from advisor.errors import SHOWN_CHARACTERS, Problem, ProfileError, shown
 from advisor.vocabulary import fold, vocabulary
 
 MAX_BUDGET_CNY = 10**15  # far beyond any real budget; keeps numbers exact in the engine
@@ -391,7 +391,7 @@ def parse_profile(
     Keys may be field names or their Chinese names (``企业名称``, as CSV headers), in any case.
     """
     if not isinstance(data, Mapping):
-        raise ProfileError([f"a profile is a mapping of field: value, got {kind_of(data)}"], source, record, line)
+        raise ProfileError([Problem(f"a profile is a mapping of field: value, got {kind_of(data)}")], source, record, line)
     known, problems = profile_fields(data)
     try:
         profile = Profile.model_validate(known)
@@ -401,8 +401,8 @@ def parse_profile(
         raise ProfileError(problems, source, record, line)
     if profile.size is None and profile.employees is None:
         raise ProfileError(
-            [f"one of 'size' or 'employees' is required; size allowed: {vocabulary().allowed('size')}, "
-             "employees: a whole number from 1"],
+            [Problem(f"one of 'size' or 'employees' is required; size allowed: {vocabulary().allowed('size')}, "
+                     "employees: a whole number from 1", "size")],
             source, record, line,
         )
     return profile
@@ -418,15 +418,16 @@ def profile_fields(data: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
     """
     values: dict[str, Any] = {}
     keys: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[str] = []  # each a Problem: its message, field and value
     for key, value in data.items():
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         field = field_of(key)
         if field is None:
-            problems.append(_unknown_field(key))
+            problems.append(Problem(_unknown_field(key), key if isinstance(key, str) else str(key), value))
         elif field in values:
-            problems.append(f"keys {_show(keys[field])} and {_show(key)} both give field '{field}'; keep one")
+            problems.append(Problem(f"keys {_show(keys[field])} and {_show(key)} both give field '{field}'; keep one",
+                                    key if isinstance(key, str) else str(key), value))
         else:
             values[field], keys[field] = value, key
     return values, problems
@@ -469,7 +470,8 @@ def _describe(exc: ValidationError, data: Mapping[str, Any], column_of: Any = No
     voc = vocabulary()
     problems = []
     for err in exc.errors(include_url=False):
-        field = str(err["loc"][0]) if err["loc"] else "?"
+        at = str(err["loc"][0]) if err["loc"] else None  # None: the record as a whole
+        field = at or "?"
         column = column_of(field) if column_of is not None else None
         named = f"field '{field}' ({column})" if column else f"field '{field}'"
         if err["type"] == "missing":
@@ -479,9 +481,10 @@ def _describe(exc: ValidationError, data: Mapping[str, Any], column_of: Any = No
                 allowed = f"{voc.allowed('level')}, or an amount in CNY such as 800万"
             elif spec and spec.type == "string":
                 allowed = "a non-empty name"
-            problems.append(f"{named} is required" + (f"; allowed: {allowed}" if allowed else ""))
+            problems.append(Problem(f"{named} is required" + (f"; allowed: {allowed}" if allowed else ""), at))
         elif err["type"] == "value_error":
-            problems.append(f"{named}: {str(err['msg']).removeprefix('Value error, ')}")
+            problems.append(Problem(f"{named}: {str(err['msg']).removeprefix('Value error, ')}", at, data.get(field)))
         else:
-            problems.append(f"{named}: value {_show(data.get(field))} is not allowed ({err['msg']})")
+            problems.append(Problem(f"{named}: value {_show(data.get(field))} is not allowed ({err['msg']})", at,
+                                    data.get(field)))
     return problems

@@ -92,24 +92,26 @@ def whatif(
     rules: str | None = None,
     lang: str = DEFAULT_LANG,
     as_of: dt.date | None = None,
+    prices: str | None = None,
 ) -> dict[str, Any]:
     """The recommendation for ``profile`` before and after ``changes``, and their difference.
 
     Returns ``{"before": rec, "after": rec, "diff": [{"path", "before", "after"}, ...]}`` where
     ``rec`` is a full recommendation (contract §3, as ``advisor advise --format json`` gives it)
     and ``diff`` lists every value that differs (see ``diff``). ``as_of``: the date both checklists
-    are evaluated for (default: today), as ``advisor advise --as-of``. Raises ``ProfileError`` for
+    are evaluated for (default: today), as ``advisor advise --as-of``; ``prices``: a price file
+    laid over the pack's price book for both, as ``--prices``. Raises ``ProfileError`` for
     an invalid profile and ``ChangeError`` for changes that cannot be applied.
     """
     if not isinstance(profile, Profile):
         profile = parse_profile(profile)
-    return compare(profile, apply_changes(profile, changes), rules=rules, lang=lang, as_of=as_of)
+    return compare(profile, apply_changes(profile, changes), rules=rules, lang=lang, as_of=as_of, prices=prices)
 
 
 def compare(before: Profile, after: Profile, *, rules: str | None = None, lang: str = DEFAULT_LANG,
-            as_of: dt.date | None = None) -> dict[str, Any]:
+            as_of: dt.date | None = None, prices: str | None = None) -> dict[str, Any]:
     """``whatif`` for two validated profiles: both recommendations and their ``diff``."""
-    options = dated(RunOptions(as_of=as_of))  # one date for both, even across midnight
+    options = dated(RunOptions(as_of=as_of, prices=prices))  # one date for both, even across midnight
     advisor = get_advisor(rules)
     old = advisor.recommend(before, lang, options).model_dump(mode="json")
     new = advisor.recommend(after, lang, options).model_dump(mode="json")

@@ -8,9 +8,12 @@ a CRM or Excel) in two distributions:
 * skewed: Zipf over sectors and sizes, optional fields mostly left empty (defaults dominate),
   budgets and headcounts from a few round figures: what a real client list looks like.
 
-For each file it measures, in fresh processes: the I/O floor (stdlib ``csv`` read plus a JSON
-line written per row, no rules), then ``advisor batch`` with the given output formats and
-worker counts. Peak memory is the largest sum of the proportional set size (PSS) of the
+For each file it measures, in fresh processes: the I/O floor (stdlib ``csv.DictReader`` read
+plus each row written as a JSON line with ``orjson.dumps``, no rules), then ``advisor batch`` with
+the given output formats and worker counts, each with its time as a multiple of the floor's in the
+same run. The first CSV output of each file is then checked against scoring without the caches:
+a sample of its records (400, spread over the file) is scored again with ``--no-cache`` (durable-rules
+on the whole pack and ``Advisor.recommend`` for every row) and their rows must be identical. Peak memory is the largest sum of the proportional set size (PSS) of the
 process and its workers, sampled every 20 ms.
 
 Excel workbooks (``--xlsx``): the same skewed rows are also written as a workbook (headcounts
@@ -50,12 +53,18 @@ FIELDS = ["name", "size", "employees", "startup", "sector", "use_cases", "privac
 BOOLS = ["startup", "public_facing", "cross_border", "has_gpu_infrastructure", "on_device",
          "critical_infrastructure"]
 
+# The floor: the stdlib csv module reads each row as a dict and orjson writes it as a JSON line.
 FLOOR = r"""
-import csv, json, sys
-with open(sys.argv[1], encoding="utf-8-sig", newline="") as src, open(sys.argv[2], "w", encoding="utf-8") as dst:
+import csv, sys, orjson
+with open(sys.argv[1], encoding="utf-8-sig", newline="") as src, open(sys.argv[2], "wb") as dst:
     for row in csv.DictReader(src):
-        dst.write(json.dumps(row, ensure_ascii=False) + "\n")
+        dst.write(orjson.dumps(row) + b"\n")
 """
+
+# The sampled differential check: the rows of a run's CSV output for a sample of records, against
+# the same records scored with --no-cache (every row from scratch: durable-rules on the whole
+# pack and Advisor.recommend) — the same columns but the record number.
+SAMPLE = 400
 
 # openpyxl's sheet parser alone (as the reader drives it: WorkbookReader.rows), every cell of the
 # first sheet, one JSON line written per row: no header search, no records, no rules.
@@ -276,36 +285,83 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.system()}; calibration loop {calibrate():.2f} s")
     print(f"data and outputs in {folder}\n")
-    print("| distribution | rows | distinct profiles | run | seconds | rows/s | × floor time | CPU s | peak MB | output MB |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| distribution | rows | distinct profiles | run | seconds | rows/s | × floor time | CPU s | × floor CPU "
+          "| peak MB | output MB |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    checks: list[str] = []
     for dist, rows in plan:
         data = folder / f"{dist}-{rows}.csv"
         distinct = write_csv(data, dist, rows)
 
-        def run(label: str, command: list[str], out: Path) -> float:
+        def run(label: str, command: list[str], out: Path, keep: bool = False) -> float:
             results = sorted((measure(command) for _ in range(args.repeat)), key=lambda r: r[0])
             seconds, cpu, peak = results[len(results) // 2]
             size = out.stat().st_size / 1e6
-            out.unlink()
+            if not keep:
+                out.unlink()
             print(f"| {dist} | {rows:,} | {distinct:,} | {label} | {seconds:.2f} | {rows / seconds:,.0f} "
-                  f"| {seconds / floor if floor else 1:.1f} | {cpu:.1f} | {peak:.0f} | {size:,.0f} |", flush=True)
+                  f"| {seconds / floor if floor else 1:.1f} | {cpu:.1f} | {cpu / floor_cpu[0] if floor else 1:.1f} "
+                  f"| {peak:.0f} | {size:,.0f} |", flush=True)
+            floor_cpu[0] = floor_cpu[0] or cpu
             return seconds
 
         floor = 0.0
+        floor_cpu = [0.0]  # the floor's CPU seconds, once measured
         out = folder / "floor.jsonl"
-        floor = run("I/O floor: stdlib csv read + JSON lines write", [python, "-c", FLOOR, str(data), str(out)], out)
+        floor = run("I/O floor: stdlib csv.DictReader + orjson.dumps lines", [python, "-c", FLOOR, str(data), str(out)], out)
+        checked = None
         for fmt in formats:
             # jsonl-ids: compact JSON Lines (--detail ids)
             suffix, extra = ("jsonl", ["--detail", "ids"]) if fmt == "jsonl-ids" else (fmt, [])
             for workers in worker_counts:
                 out = folder / f"out.{suffix}"
+                keep = fmt == "csv" and checked is None
                 run(f"`advisor batch {data.name} -o out.{suffix} {' '.join(extra + [''])}-q --workers {workers}`",
                     [python, "-m", "advisor", "batch", str(data), "-o", str(out), *extra, "-q", "--workers", str(workers)],
-                    out)
+                    out, keep)
+                if keep:
+                    checked = differential_check(data, out, rows, folder)
+                    out.unlink()
+        if checked is not None:
+            checks.append(f"{dist} {rows:,}: {checked}")
         data.unlink()
+    if checks:
+        print("\nsampled differential check (rows of the run's CSV against --no-cache scoring):")
+        for line in checks:
+            print(f"- {line}")
     for rows in [int(n) for n in args.xlsx.split(",") if n]:
         xlsx_runs(folder, rows, args.repeat)
     print(f"\ncalibration loop at the end: {calibrate():.2f} s")
+
+
+def differential_check(data: Path, out: Path, rows: int, folder: Path) -> str:
+    """Score a sample of the records of ``data`` again with ``--no-cache`` and compare their rows
+    with those of ``out`` (the run's CSV output): every column but the record number. Stops the
+    benchmark when one differs."""
+    step = max(rows // SAMPLE, 1)
+    wanted = set(range(1, rows + 1, step))
+    sample = folder / "sample.csv"
+    with open(data, encoding="utf-8-sig", newline="") as src, open(sample, "w", encoding="utf-8-sig",
+                                                                     newline="") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst)
+        writer.writerow(next(reader))
+        for number, row in enumerate(reader, start=1):
+            if number in wanted:
+                writer.writerow(row)
+    reference = folder / "sample-no-cache.csv"
+    subprocess.run([sys.executable, "-m", "advisor", "batch", str(sample), "-o", str(reference), "-q", "--no-cache"],
+                   cwd=REPO, check=False)
+    with open(out, encoding="utf-8-sig", newline="") as got_file, open(reference, encoding="utf-8-sig",
+                                                                       newline="") as ref_file:
+        got = [row[1:] for number, row in enumerate(csv.reader(got_file)) if number in wanted]
+        expected = [row[1:] for row in list(csv.reader(ref_file))[1:]]
+    sample.unlink()
+    reference.unlink()
+    if got != expected:
+        bad = next(n for n, (a, b) in enumerate(zip(got, expected)) if a != b) if len(got) == len(expected) else -1
+        raise SystemExit(f"differential check failed: {len(got)} rows against {len(expected)}; first difference "
+                         f"at sample row {bad}")
+    return f"{len(got)} sampled rows identical to --no-cache scoring"
 
 
 def xlsx_runs(folder: Path, rows: int, repeat: int) -> None:
@@ -322,14 +378,14 @@ def xlsx_runs(folder: Path, rows: int, repeat: int) -> None:
         size = out.stat().st_size / 1e6
         out.unlink()
         print(f"| skewed | {rows:,} | {distinct:,} | {label} | {seconds:.2f} | {rows / seconds:,.0f} "
-              f"| {seconds / floor if floor else 1:.1f} | {cpu:.1f} | {peak:.0f} | {size:,.0f} |", flush=True)
+              f"| {seconds / floor if floor else 1:.1f} | {cpu:.1f} | – | {peak:.0f} | {size:,.0f} |", flush=True)
         return seconds
 
     def batch(source: Path, out: Path) -> list[str]:
         return [python, "-m", "advisor", "batch", str(source), "-o", str(out), "-q"]
 
     out_jsonl, out_csv, out_xlsx = folder / "floor.jsonl", folder / "out.csv", folder / "out.xlsx"
-    floor = run("I/O floor: stdlib csv read + JSON lines write", [python, "-c", FLOOR, str(data), str(out_jsonl)],
+    floor = run("I/O floor: stdlib csv.DictReader + orjson.dumps lines", [python, "-c", FLOOR, str(data), str(out_jsonl)],
                 out_jsonl, 0.0)
     run(f"`advisor batch {data.name} -o out.csv -q`", batch(data, out_csv), out_csv, floor)
     floor = run("xlsx read floor: openpyxl's sheet parser, every cell, JSON lines write",

@@ -13,7 +13,7 @@ import advisor
 @pytest.fixture(autouse=True)
 def always_hand_over(monkeypatch):
     """Hand every block it can to the workers, however cheap scoring is, so that they are used."""
-    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 0.0)
+    monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_cheap_blocks_stay_in_this_process(monkeypatch):
 
     from advisor.batch.workers import chunked, map_blocks
 
-    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 1.0)  # nothing is worth handing over
+    monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 1e9)  # nothing is worth handing over
     pids = {pid for _, pid in map_blocks(lambda block: os.getpid(), chunked(range(40), 2), workers=2)}
     assert pids == {os.getpid()}
 
@@ -84,7 +84,7 @@ def test_the_first_blocks_fill_the_caches_and_do_not_decide(monkeypatch):
 
     from advisor.batch.workers import WARM_UP, chunked, map_blocks
 
-    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 0.001)  # worth it above 1 ms a record
+    monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 2.0)
 
     def job(block):
         if block[0] < 2 * WARM_UP:  # the first blocks are slow (25 ms of CPU a record): cold caches
@@ -97,29 +97,38 @@ def test_the_first_blocks_fill_the_caches_and_do_not_decide(monkeypatch):
     assert pids == {os.getpid()}  # no worker was forked
 
 
-@pytest.mark.parametrize("hand_over, shared", [(1.0, True), (5.0, False)])
-def test_rows_costly_to_hand_back_stay_in_this_process(monkeypatch, hand_over, shared):
-    # Scoring costs 0.2 ms of CPU a record: worth sharing for a CSV row, not for a JSON line
-    # that costs five times as much to hand back.
-    import os
+def _busy(seconds: float) -> None:
     import time
+
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+@pytest.mark.parametrize("result_items, shared", [(1, True), (200_000, False)])
+def test_work_is_shared_when_scoring_costs_more_than_handing_over(monkeypatch, result_items, shared):
+    # Scoring costs 2 ms of CPU a record. A result of one object a block is cheap to hand back:
+    # worth sharing. One of 200,000 small objects a block (tens of ms to pickle and unpickle)
+    # costs far more than scoring it: it stays here.
+    import os
 
     from advisor.batch.workers import chunked, map_blocks
 
-    monkeypatch.setattr("advisor.batch.workers.HAND_OVER_BELOW", 80e-6)
+    monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 2.0)
+
+    carried = [(n, "x") for n in range(result_items)]  # made once: the job's own cost is the 2 ms
 
     def job(block):
-        end = time.process_time() + 0.0002 * len(block)
-        while time.process_time() < end:
-            pass
-        return os.getpid()
+        _busy(0.002 * len(block))
+        return os.getpid(), carried
 
-    pids = {pid for _, pid in map_blocks(job, chunked(range(40), 2), workers=2, hand_over=hand_over)}
+    pids = {result[0] for _, result in map_blocks(job, chunked(range(40), 2), workers=2)}
     assert (len(pids) == 2) is shared
 
 
-def test_json_formats_are_costlier_to_hand_back_than_csv_rows():
-    from advisor.batch.writers import make_format
+def test_the_hand_over_is_measured_on_what_a_worker_would_carry():
+    from advisor.batch.workers import handing_over
 
-    assert make_format("csv", "zh").hand_over == 1.0
-    assert all(make_format(name, "zh").hand_over > 1.0 for name in ("jsonl", "json", "rows"))
+    small = handing_over(list(range(100)), [b"x" * 10] * 100)
+    large = handing_over(list(range(100)), [[(n, str(n)) for n in range(2000)] for _ in range(100)])
+    assert large > 10 * small > 0

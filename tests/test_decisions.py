@@ -105,6 +105,35 @@ def test_every_mode_is_reachable_and_every_choice_is_explained(sweep):
     assert decided["tie_break"] > 0 and decided["evidence"] > 0  # ties are shown, and evidence settles some
 
 
+def test_over_the_grid_the_batch_decides_as_durable_rules_evaluating_the_whole_pack(advisor):
+    """The batch's fast path — cells validated column by column, each slice's verdict cached on
+    the few values it reads, decisions without their JSON — against durable-rules running the
+    whole pack on each profile of the grid: the same rules fire, the same mode, scores and
+    alternatives come out, and (on a sample, against ``Advisor.recommend``) the same CSV columns."""
+    from advisor.batch.assembly import reference_decision
+    from advisor.batch.scorer import Scorer
+    from advisor.batch.verdicts import Verdicts
+    from advisor.profile import parse_profile
+    from advisor.sources.records import Record
+
+    scorer = Scorer(lang="en", advisor=advisor)
+    verdicts = Verdicts(advisor, advisor.ranker.mode)
+    checked = 0
+    for number, row in enumerate(grid(), start=1):
+        name, decision = scorer.score(Record(number, None, None, row))
+        profile = parse_profile(row)
+        facts = advisor.resolve(profile).facts
+        whole, _ = advisor.runtime.evaluate(facts, decide=advisor.ranker.mode)  # durable-rules, whole pack
+        assert verdicts.fired(facts) == set(whole), row
+        ranking = advisor.ranker.rank(sorted(whole, key=advisor.pack.order.__getitem__))
+        assert (decision.mode, decision.score) == (ranking.mode, ranking.chosen.score), row
+        assert decision.alternatives == tuple((s.mode, s.score) for s in ranking.others), row
+        if number % 97 == 0:  # the CSV columns (costs too), made without the JSON, as recommend makes them
+            assert decision.digest() == reference_decision(advisor, profile, "en", scorer.options).digest(), row
+            checked += 1
+    assert checked == 36_288 // 97
+
+
 # --- the named clients -------------------------------------------------------------------------------
 
 HOSPITAL = {"name": "某县人民医院", "employees": 450, "sector": "医疗", "privacy": "高", "budget": "120万",

@@ -227,7 +227,7 @@ SLOW_RUNNER = """
 import sys, time
 import advisor.batch.workers as workers
 from advisor.batch.scorer import Scorer
-workers.HAND_OVER_BELOW = 0.0
+workers.SHARE_ABOVE = 0.0
 workers.WARM_UP = 0
 real = Scorer.score
 def slow(self, record):

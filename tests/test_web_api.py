@@ -66,6 +66,29 @@ def test_an_invalid_profile_is_422_with_every_error(api):
     assert by_field["sector"]["value"] == "banking"
     assert by_field["privac"]["value"] == "high" and "did you mean 'privacy'" in by_field["privac"]["message"]
     assert by_field["privacy"]["value"] is None and "required" in by_field["privacy"]["message"]
+    # the messages are in the request's language (Chinese by default); field and value stay as they are
+    chinese = {e["field"]: e for e in api.post("/api/v1/advise", json=body).json()["errors"]}
+    assert {f: (e["field"], e["value"]) for f, e in chinese.items()} == {f: (e["field"], e["value"]) for f, e in by_field.items()}
+    assert "可填：micro (微型)" in chinese["size"]["message"]
+
+
+def test_422_fields_and_values_come_from_the_validator_not_from_the_message(api):
+    # Chinese keys (as in a CSV header): the field is the profile field, the value the one sent under
+    # that key; a message that quotes other names (the suggestion, the allowed fields) changes nothing.
+    body = {"企业名称": "甲", "规模": "巨型", "行业": "金融", "隐私要求": "高", "预算": "低", "employees": "many",
+            "'size'": 1}
+    errors = api.post("/api/v1/advise?lang=en", json=body).json()["errors"]
+    got = {(e["field"], e["value"]) for e in errors}
+    assert got == {("size", "巨型"), ("employees", "many"), ("'size'", 1)}
+    from advisor.errors import ProfileError
+    from advisor.profile import parse_profile
+
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(body)
+    assert [(e["field"], e["value"], e["message"]) for e in errors] == \
+        [(p["field"], p["value"], p["message"]) for p in caught.value.details("en")]
+    missing = api.post("/api/v1/advise?lang=en", json={"name": "甲", "sector": "金融", "privacy": "高", "budget": "低"})
+    assert [(e["field"], e["value"]) for e in missing.json()["errors"]] == [("size", None)]
 
 
 def test_a_profile_that_is_not_an_object_is_422(api):
@@ -137,6 +160,8 @@ def test_whatif_errors_name_the_changed_field(api):
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == ["set.privac", "set.budget"]
     assert "allowed fields" in errors[0]["message"] and "allowed: low (低)" in errors[1]["message"]
+    chinese = api.post("/api/v1/whatif", json={"profile": profile, "set": {"privac": "x", "budget": "lots"}})
+    assert [e["message"][:5] for e in chinese.json()["errors"]] == ["未知字段“", "字段“bu"]
     bad_profile = api.post("/api/v1/whatif", json={"profile": {"name": "A"}, "set": {"privacy": "low"}})
     assert bad_profile.status_code == 422
     assert {e["field"] for e in bad_profile.json()["errors"]} >= {"profile.sector", "profile.privacy"}
@@ -300,3 +325,51 @@ def test_batch_in_every_output_format_the_batch_writers_have(api):
         assert response.status_code == 200, (fmt, response.text[:300])
         assert response.headers["content-type"].split(";")[0] == BATCH_TYPES[fmt][0].split(";")[0]
         assert response.content
+
+
+# --- a server started with --prices and --as-of ----------------------------------------------------
+
+ELECTRICITY = ("prices:\n  items:\n    electricity: {label: {en: Power, zh: 电费}, unit: CNY/kWh, cny: 3.0, "
+               "source: our tariff, as_of: 2026-11-01}\n")
+
+
+def test_a_server_with_prices_and_a_date_answers_as_the_cli_with_them(cli, tmp_path):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(ELECTRICITY, encoding="utf-8")
+    import datetime as dt
+
+    served = client(prices=str(prices), as_of=dt.date(2025, 3, 1))
+    path = PROFILES / "05-hybrid-bank.yaml"
+    for lang in ("zh", "en"):
+        printed = cli("advise", str(path), "--format", "json", "--lang", lang, "--prices", str(prices),
+                      "--as-of", "2025-03-01").stdout_bytes
+        answered = served.post(f"/api/v1/advise?lang={lang}", json=profile_of(path)).content
+        assert answered == printed
+    rec = json.loads(answered)
+    assert rec["as_of"] == "2025-03-01" and rec["costs"] and rec["counterfactuals"] is not None
+    assert any(c["source"] == "our tariff" for cost in rec["costs"] for c in cost["components"])
+    # a request's own date wins over the server's
+    dated = served.post("/api/v1/advise?as_of=2026-01-01", json=profile_of(path)).json()
+    assert dated["as_of"] == "2026-01-01"
+    # the page, the memo and the what-if use them too
+    assert "our tariff" in served.get("/result", params={"name": "甲", "size": "large", "sector": "finance",
+                                                         "privacy": "high", "budget": "high", "lang": "en"}).text
+    memo = served.post("/api/v1/memo?format=markdown&lang=en", json=profile_of(path)).text
+    assert "our tariff" in memo
+    changed = served.post("/api/v1/whatif", json={"profile": profile_of(path), "set": {"privacy": "low"}}).json()
+    assert changed["after"]["as_of"] == "2025-03-01"
+    assert any(c["source"] == "our tariff" for cost in changed["after"]["costs"] for c in cost["components"])
+    plain = client().post("/api/v1/advise", json=profile_of(path)).json()
+    assert not any(c["source"] == "our tariff" for cost in plain["costs"] for c in cost["components"])
+
+
+def test_a_bad_price_file_stops_the_server_before_it_listens(tmp_path):
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ELECTRICITY.replace("electricity", "electricty"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", "--prices", str(bad), "--port", "1"])
+    assert result.exit_code == 2 and "no item 'electricty'" in result.stderr
+    assert "Traceback" not in result.stderr

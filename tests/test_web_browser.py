@@ -191,6 +191,53 @@ def test_whatif_from_the_result_page(server, page):
     assert page.locator("#diff").inner_text().count("compliance[") >= 1
 
 
+RESULT = ("/result?sector=finance&size=large&use_cases=&use_cases=risk_control&use_cases=customer_service&privacy=high"
+          "&budget=amount&budget_amount=3000%E4%B8%87&personal_info=sensitive&customization=rag&ml_team=strong"
+          "&critical_infrastructure=true&name=%E6%B1%9F%E5%8D%97%E5%86%9C%E6%9D%91%E5%95%86%E4%B8%9A%E9%93%B6%E8%A1%8C")
+
+
+def test_a_counterfactual_applied_on_the_result_page_changes_the_mode(server, page, recommend):
+    page.goto(server + RESULT)
+    before = page.locator("#mode code").inner_text()
+    rows = page.locator("#counterfactuals tbody tr")
+    assert rows.count() >= 1
+    first = rows.first
+    expected_mode = first.locator("td").nth(1).locator("code").inner_text()
+    assert expected_mode != before
+    first.locator("a.cf-link").click()
+    page.wait_for_url("**/whatif?**")
+    # the what-if page shows the change and the whole recommendation after it, with the mode the row named
+    assert expected_mode in page.locator("#mode-change").inner_text()
+    assert page.locator("#mode code").inner_text() == expected_mode
+    page.click("#keep")  # keeping the changed answers: the result page now recommends that mode
+    page.wait_for_url("**/result?**")
+    assert page.locator("#mode code").inner_text() == expected_mode
+
+
+def test_the_costs_table_and_the_break_even_on_the_result_page(server, page, recommend):
+    page.goto(server + RESULT + "&lang=en")
+    expected = recommend({"name": "江南农村商业银行", "sector": "finance", "size": "large",
+                          "use_cases": ["risk_control", "customer_service"], "privacy": "high", "budget": "3000万",
+                          "personal_info": "sensitive", "customization": "rag", "ml_team": "strong",
+                          "critical_infrastructure": True}, lang="en")
+    rows = page.locator("#costs table.costs tbody tr")
+    assert rows.count() == len(expected["costs"])
+    assert [rows.nth(i).locator("code").inner_text() for i in range(rows.count())] == [c["mode"] for c in expected["costs"]]
+    from advisor.costs.money import money_range
+
+    first = expected["costs"][0]
+    assert rows.first.locator("td").nth(1).inner_text() == money_range(first["first_year_cny"], "en")
+    # the components are there on demand: hidden until their summary is clicked
+    parts = page.locator(f"#components-{first['mode']} table.parts")
+    assert not parts.is_visible()
+    page.locator(f"#components-{first['mode']} summary").click()
+    assert parts.is_visible()
+    assert parts.locator("tbody tr").count() == len(first["components"])
+    result = page.locator("#break-even-result").inner_text()
+    assert ("never pay back" in result) if expected["break_even"]["months"] is None else "months" in result
+    assert page.locator("#break-even-sum").inner_text() == expected["break_even"]["formula"]
+
+
 def test_batch_upload_in_the_browser(server, page, tmp_path):
     source = tmp_path / "客户名单.csv"
     source.write_text("企业名称,规模,行业,隐私要求,预算\n甲,中型,金融,高,800万\n乙,小型,电商,低,低\n", encoding="utf-8")
@@ -210,6 +257,7 @@ def test_screenshots_of_every_page(server, page, tmp_path):
                "&budget=amount&budget_amount=3000%E4%B8%87&personal_info=sensitive&customization=rag&ml_team=strong"
                "&critical_infrastructure=true&name=%E6%B1%9F%E5%8D%97%E5%86%9C%E6%9D%91%E5%95%86%E4%B8%9A%E9%93%B6%E8%A1%8C")
     pages = {"questionnaire": "/?", "invalid": "/result?employees=abc&", "result": f"/result?{answers}&",
+             "result-dated": f"/result?{answers}&as_of=2025-06-01&",
              "whatif": f"/whatif?{answers}&set.privacy=low&set.budget=low&", "batch": "/batch?", "api": "/api?"}
     for lang in ("zh", "en"):
         for name, path in pages.items():

@@ -109,8 +109,10 @@ def test_the_result_page_shows_the_recommendation(web, recommend):
     assert re.search(rf'id="mode"><strong>{rec["deployment"]["label"]}</strong> <code>{rec["deployment"]["mode"]}', html)
     for item in rec["compliance"]:
         assert f'id="item-{item["id"]}"' in html and item["basis"] in html
-    for entry in rec["trace"]:
-        assert entry["rule"] in html and entry["source"] in html
+    from advisor.citations import cite
+
+    for entry in rec["trace"]:  # sources as a Chinese reader reads them, as in the table output
+        assert entry["rule"] in html and cite(entry["source"], "zh") in html
     for alt in rec["deployment"]["alternatives"]:
         assert alt["label"] in html
     assert 'href="/memo.docx?' in html and 'href="/?sector=finance' in html  # downloads, and back to the answers
@@ -143,7 +145,7 @@ def test_new_keys_of_the_recommendation_have_their_blocks(web):
     html = unescape(str(module.recommendation(rec, [("name", "江南银行")])))
     for marker in ('id="excluded"', "数据不得出本单位", 'class="excluded"', 'id="conflicts"', "隐私要求、预算",
                    'id="as-of"', "2025-03-01", 'id="upcoming"', "将来的义务", 'id="costs"', "100万–200万", "GPU 服务器",
-                   'id="break-even"', "约 14 个月回本", "80万", 'id="counterfactuals"', "若 隐私要求为低",
+                   'id="break-even"', "约 14 个月回本", "80万", 'id="counterfactuals"', "隐私要求为低",
                    "set.privacy=low", 'id="other"', "brand_new_key", "二", 'id="decided"',
                    "按规则包的优先顺序选定（出处：report §1.4）", "sub_key_added_later", "深层的新键",
                    'id="pricing-excluded"', "不面向公众", 'id="chosen-by"'):
@@ -264,3 +266,15 @@ def test_the_result_page_evaluates_the_checklist_on_a_date(web):
     assert "2024-06-01" in docx.text or "2024年6月1日" in docx.text
     bad = unescape(web.get("/result", params=BANK + [("as_of", "soon")]).text)
     assert 'id="as-of-error"' in bad and "'soon' is not a date" in bad
+
+
+def test_every_wording_of_the_pages_has_exactly_its_two_languages():
+    # an unquoted comma in a YAML flow mapping ({en: Every mode, best first}) silently cuts the text
+    import yaml
+
+    from conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "advisor" / "web" / "text.yaml").read_text(encoding="utf-8"))
+    wrong = {key: sorted(map(str, texts)) for key, texts in data.items() if set(texts) != {"zh", "en"}}
+    assert wrong == {}
+    assert all(isinstance(t, str) and t for texts in data.values() for t in texts.values())

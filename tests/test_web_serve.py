@@ -67,3 +67,14 @@ def test_a_broken_rule_pack_stops_before_listening(tmp_path):
     (tmp_path / "pack.yaml").write_text("rules: [{id: X}]\n")
     result = CliRunner().invoke(cli, ["serve", "--rules", str(tmp_path), "--port", "1"])
     assert result.exit_code == 2 and "rule pack" in result.stderr
+
+
+def test_prices_and_as_of_are_options(started, tmp_path):
+    import datetime as dt
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("prices: {}\n", encoding="utf-8")
+    _, seen = started("--prices", str(prices), "--as-of", "2025-03-01")
+    assert (seen["settings"].prices, seen["settings"].as_of) == (str(prices), dt.date(2025, 3, 1))
+    result, _ = started("--as-of", "2025-13-01")
+    assert result.exit_code == 2 and "--as-of" in result.stderr

@@ -169,6 +169,26 @@ def test_change_errors_carry_field_value_and_message():
     assert json.dumps(caught.value.problems)  # the API sends them as they are
 
 
+def test_whatif_takes_a_price_file_as_advise_does(cli, tmp_path):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("prices:\n  items:\n    electricity: {label: {en: Power, zh: 电费}, unit: CNY/kWh, cny: 3.0, "
+                      "source: our tariff, as_of: 2026-11-01}\n", encoding="utf-8")
+    path = str(PROFILES / "05-hybrid-bank.yaml")
+    data = as_json(cli("whatif", path, "--set", "privacy=low", "--format", "json", "--prices", str(prices),
+                       "--as-of", "2025-03-01", "--lang", "en"))
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump({**yaml.safe_load((PROFILES / "05-hybrid-bank.yaml").read_text(encoding="utf-8")),
+                                      "privacy": "low"}, allow_unicode=True), encoding="utf-8")
+    assert data["after"] == as_json(cli("advise", str(edited), "--format", "json", "--prices", str(prices),
+                                        "--as-of", "2025-03-01", "--lang", "en"))
+    sources = {c["source"] for cost in data["after"]["costs"] for c in cost["components"]}
+    assert "our tariff" in sources
+    plain = as_json(cli("whatif", path, "--set", "privacy=low", "--format", "json", "--lang", "en"))
+    assert "our tariff" not in {c["source"] for cost in plain["after"]["costs"] for c in cost["components"]}
+    bad = cli("whatif", path, "--set", "privacy=low", "--prices", str(tmp_path / "missing.yaml"))
+    assert bad.exit_code == 2 and "--prices" in bad.stderr
+
+
 @pytest.mark.parametrize("lang, said", [
     ("zh", "注意：员工人数 的修改不影响企业规模，因为画像已给出 规模（大型），以其为准。"),
     ("en", "Note: the change of employees does not affect the enterprise size, because the profile gives size "

@@ -13,7 +13,11 @@ the section declares it reads (``advisor.assembly.Reads``):
 * a section that reads the profile's own values (``thresholds``, ``fields``) is looked up for
   each profile, in a cache keyed on those values and the rules it reads.
 
-A row then costs a join of cached bytes. The output is byte-for-byte the JSON of
+A row then costs a join of cached bytes, and only when an output asks for the JSON: a decision
+keeps what its fired rules decided (an *outcome*, whose JSON is made the first time it is
+needed) and the profile's resolved values, and the CSV columns read of the sections it
+summarises only (``batch/decision.py``; a profile's costs through ``PROFILE_FIGURES``, without
+building the section). The output is byte-for-byte the JSON of
 ``Advisor.recommend`` (the tests compare both on many profiles). Nothing here names a section
 but ``profile`` (the name, which the batch writes itself: the section that reads the name must
 come first, and be the only one) and those a ``Decision`` summarises (``batch/decision.py``).
@@ -24,7 +28,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
-from advisor.batch.decision import PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.batch.decision import PROFILE_FIGURES, PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
 from advisor.pipeline import Advisor
 from advisor.profile import Profile
@@ -32,6 +37,12 @@ from advisor.ranking import Ranking
 from advisor.resolution import Resolved
 
 PIECES = 4096  # cached pieces of each section (rankings, checklists, ...): bounded memory
+# The JSON kept of each section read per profile (a profile's costs are 12 KB): the cache starts
+# again past this many bytes, so memory stays flat when every profile is new.
+PROFILE_PIECE_BYTES = 16 << 20
+# The JSON of the lazy decisions asked for most recently (a JSON line is 12-25 KB): a repeated
+# profile's line is joined from it, not from the caches of each section.
+RENDERED_BYTES = 64 << 20
 
 
 class UnknownShape(Exception):
@@ -41,7 +52,8 @@ class UnknownShape(Exception):
 
 def _dumps(value: Any) -> bytes:
     # orjson's result keeps a buffer of at least 4 KB: copy what is kept to its real size.
-    return memoryview(compact(value)).tobytes()
+    # Raw control characters from a pack's text are written as \\u escapes (formats.escape.json_bytes).
+    return json_bytes(memoryview(compact(value)).tobytes())
 
 
 class _Pieces(dict):
@@ -51,6 +63,33 @@ class _Pieces(dict):
         if len(self) >= PIECES:
             self.clear()
         self[key] = value
+
+
+class _ProfilePieces(_Pieces):
+    """The same for the JSON of a section read per profile: also bounded by its bytes."""
+
+    size = 0
+
+    def put(self, key: Any, value: tuple[bytes, Any]) -> None:
+        if len(self) >= PIECES or self.size >= PROFILE_PIECE_BYTES:
+            self.clear()
+            self.size = 0
+        self[key] = value
+        self.size += len(value[0])
+
+
+class _Rendered(dict):
+    """The JSON pieces of lazy decisions, by decision: starts again past ``RENDERED_BYTES`` of
+    the pieces read per profile (the others are shared by many decisions)."""
+
+    size = 0
+
+    def put(self, key: Any, value: tuple[Any, tuple[bytes, ...]], own: int) -> None:
+        if self.size >= RENDERED_BYTES:
+            self.clear()
+            self.size = 0
+        self[key] = value
+        self.size += own
 
 
 _PER_PROFILE, _EACH, _WHOLE, _STATIC = "per profile", "each", "whole", "static"  # kinds of plan
@@ -68,6 +107,7 @@ class _Plan:
         self.per_profile = self.reads.thresholds or bool(self.reads.fields)
         self.decides = self.reads.decision
         self.summary = SUMMARIES.get(section.key) or PROFILE_SUMMARIES.get(section.key)  # what a Decision keeps of it
+        self.figures = PROFILE_FIGURES.get(section.key)  # the same, from its input without building it
         self.static: tuple[bytes, Any] | None = None
         self.first: dict[Any, bytes] = {}  # element by element: each element's items as JSON, no brackets
         self.after: dict[Any, bytes] = {}  # the same after a comma
@@ -85,6 +125,8 @@ class _Plan:
         self.group: int | None = None  # set by the assembler: which set of rules it reads
         self.kind = (_PER_PROFILE if self.per_profile else _EACH if reads.each is not None
                      else _STATIC if self.static is not None else _WHOLE)
+        if self.kind is _PER_PROFILE:
+            self.cache = _ProfilePieces()
 
     def _element(self, assembly: Assembly, element: Any, key: Any) -> None:
         items = json_data(self.section.build(assembly.element(self.section, element)))
@@ -121,13 +163,28 @@ class _Plan:
 
 
 class _Outcome:
-    """The JSON of one set of fired rules: ``segments`` of parts, between which the sections
-    read per profile (``slots``) go; and the rest of the ``Decision``, shared by its profiles."""
+    """One set of fired rules: what every profile that fires them shares.
 
-    __slots__ = ("segments", "slots", "common")
+    ``common`` is the rest of the ``Decision`` (the summaries of ``SUMMARIES``, and a ``Shared``
+    for what outputs keep per outcome, such as the CSV columns); it costs a few cache look-ups.
+    The JSON is made only when an output asks for it: ``segments`` of parts, between which the
+    sections read per profile (``slots``) go. ``chosen`` holds the fired rules each group of
+    sections reads (None: not filtered yet)."""
 
-    def __init__(self, segments: tuple, slots: tuple, common: tuple) -> None:
-        self.segments, self.slots, self.common = segments, slots, common
+    __slots__ = ("fired", "decision_key", "chosen", "common", "_json")
+
+    def __init__(self, fired: tuple[str, ...], decision_key: frozenset[str], chosen: list[tuple[str, ...]],
+                 common: tuple) -> None:
+        self.fired, self.decision_key, self.chosen, self.common = fired, decision_key, chosen, common
+        self._json: tuple[tuple, tuple] | None = None
+
+    @property
+    def segments(self) -> tuple:
+        return self._json[0]
+
+    @property
+    def slots(self) -> tuple:
+        return self._json[1]
 
 
 class JsonAssembler:
@@ -178,21 +235,46 @@ class JsonAssembler:
             plan.group = None if plan.rules == every else self._groups.index(plan.rules) if plan.rules else -1
         self._rankings = _Pieces()
         self._outcomes = _Pieces()  # by the set of rules that fired
+        self._summarised = [p for p in self._steps if p.summary and p.kind is _WHOLE]  # in SUMMARIES order
+        self._decision_keys: dict[frozenset[str], frozenset[str]] = {}
+        self._rendered = _Rendered()  # the JSON pieces of recent lazy decisions
+        self._lazy = any(p.kind is _PER_PROFILE for p in self._steps)
+        # the groups of rules the summaries and figures read: the others are filtered for the JSON only
+        self._summary_groups = sorted({p.group for p in self._steps if (p.summary and p.kind is _WHOLE)
+                                       or p.figures is not None} - {None, -1})
 
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
-        fired for it (each id once)."""
+        fired for it (each id once). When sections read the profile's own values, the decision is
+        lazy: their JSON (``Decision.parts``) and figures are made when an output asks for them."""
         key = frozenset(fired_ids)
         outcome = self._outcomes.get(key)
         if outcome is None:
             outcome = self._outcome(key)
             self._outcomes.put(key, outcome)
-        segments = outcome.segments
-        if not outcome.slots:
-            return Decision(segments[0], sector, *outcome.common)
+        common = outcome.common
+        if not self._lazy:
+            return Decision(self._json(outcome)[0][0], sector, *common[:-1], shared=common[-1])
+        return Decision(None, sector, *common[:-1], shared=common[-1], lazy=(self, (outcome, resolved)))
+
+    def parts(self, state: tuple[_Outcome, Resolved]) -> tuple[bytes, ...]:
+        """The JSON pieces of a lazy decision (see ``assemble``), kept for the decisions asked
+        most recently (a repeated profile's JSON line is then joined from them)."""
+        rendered = self._rendered
+        found = rendered.get(id(state))
+        if found is not None and found[0] is state:  # the state is kept with it: its id is not reused
+            return found[1]
+        parts, own = self._render(state)
+        rendered.put(id(state), (state, parts), own)
+        return parts
+
+    def _render(self, state: tuple[_Outcome, Resolved]) -> tuple[tuple[bytes, ...], int]:
+        """The JSON pieces, and the bytes of those read per profile."""
+        outcome, resolved = state
+        segments, slots = self._json(outcome)
         parts = list(segments[0])
-        summaries: tuple = ()  # of the sections read per profile (PROFILE_SUMMARIES)
-        for n, (plan, fixed) in enumerate(outcome.slots, start=1):
+        own = 0
+        for n, (plan, fixed) in enumerate(slots, start=1):
             parts.append(plan.opening)
             if plan.reads.each is not None:  # element by element: the thresholds
                 comma = False
@@ -201,27 +283,61 @@ class JsonAssembler:
                     parts.extend(piece)
                     comma = comma or bool(piece)
             else:
-                piece, summarised = self._per_profile(plan, fixed, resolved)
+                piece = self._per_profile(plan, fixed, resolved)[0]
+                own += len(piece)
                 parts.append(piece)
-                if summarised is not None:
-                    summaries += summarised
             parts.extend(segments[n])
-        common = outcome.common
-        return Decision(tuple(parts), sector, *common[:-1], *summaries, shared=common[-1])
+        return tuple(parts), own
+
+    def figures(self, state: tuple[_Outcome, Resolved]) -> tuple:
+        """What a lazy decision keeps of the sections read per profile (``PROFILE_SUMMARIES``),
+        worked out from their inputs (``PROFILE_FIGURES``), without building their JSON."""
+        outcome, resolved = state
+        found: tuple = ()
+        for plan in self._steps:
+            if plan.figures is not None:
+                rules = outcome.fired if plan.group is None else outcome.chosen[plan.group]
+                found += plan.figures(self._input(plan, (rules, outcome.decision_key if plan.decides else None),
+                                                  resolved))
+        return found
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
-        """What the rules that fired decide: every section's JSON but those read per profile."""
-        fired = sorted(fired_ids, key=self._order.__getitem__)
+        """What the rules that fired decide, but its JSON (``_json``): the summaries."""
+        fired = tuple(sorted(fired_ids, key=self._order.__getitem__))
         decision_key = self.ranker.key(fired)
+        decision_key = self._decision_keys.setdefault(decision_key, decision_key)  # one copy of each
+        if len(self._decision_keys) > PIECES:
+            self._decision_keys.clear()
+        groups = self._groups
+        chosen: list[tuple[str, ...] | None] = [None] * len(groups)
+        for n in self._summary_groups:
+            chosen[n] = tuple(filter(groups[n].__contains__, fired))
+        chosen.append(())  # group -1: a plan that reads no rules
+        summaries: tuple = ()  # in the order of the sections (that of SUMMARIES)
+        for plan in self._summarised:
+            key = (fired if plan.group is None else chosen[plan.group], decision_key if plan.decides else None)
+            hit = plan.cache.get(key)
+            if hit is None:
+                hit = self._piece(plan, key)
+            summaries += hit[1]
+        common = (*summaries, Shared())
+        return _Outcome(fired, decision_key, chosen, common)
+
+    def _json(self, outcome: _Outcome) -> tuple[tuple, tuple]:
+        """The JSON of an outcome: every section's but those read per profile, made the first time
+        it is asked for (``_Outcome``)."""
+        if outcome._json is not None:
+            return outcome._json
+        fired, decision_key, chosen = outcome.fired, outcome.decision_key, outcome.chosen
+        for n, group in enumerate(self._groups):
+            if chosen[n] is None:
+                chosen[n] = tuple(filter(group.__contains__, fired))
         segments: list[tuple[bytes, ...]] = []
         parts: list[bytes] = []
         slots = []
-        common: tuple = ()  # the summaries, in the order of the sections (that of SUMMARIES)
-        chosen = [tuple(filter(group.__contains__, fired)) for group in self._groups]
-        chosen.append(())  # group -1: a plan that reads no rules
         for plan in self._steps:
             kind, group = plan.kind, plan.group
-            rules = tuple(fired) if group is None else chosen[group]
+            rules = fired if group is None else chosen[group]
             if kind is _PER_PROFILE:
                 segments.append(tuple(parts))
                 parts = []
@@ -238,11 +354,10 @@ class JsonAssembler:
                 if hit is None:
                     hit = self._piece(plan, key)
                 parts.append(hit[0])
-                if plan.summary:
-                    common += hit[1]
         parts.append(self._end)
         segments.append(tuple(parts))
-        return _Outcome(tuple(segments), tuple(slots), (*common, Shared()))
+        outcome._json = (tuple(segments), tuple(slots))
+        return outcome._json
 
     # --- cached pieces, each built by the section's own function --------------------------------
 

@@ -9,11 +9,13 @@ the summary show, taken from the same recommendation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from advisor.assembly import recommended_cost
+from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
 
 JSON_HEAD = b'{"profile":'
@@ -26,32 +28,74 @@ class Shared:
     csv_cells: str | None = None  # the CSV columns from mode to recommended
 
 
-@dataclass(slots=True)
 class Decision:
-    """Everything a batch row needs, except the name."""
+    """Everything a batch row needs, except the name.
 
-    parts: tuple[bytes, ...]
-    sector: str
-    mode: str
-    mode_label: str
-    score: float
-    alternatives: tuple[tuple[str, float], ...]  # every other mode with its score, best first
-    excluded: tuple[str, ...]  # the modes among them that a requirement rules out
-    pricing: tuple[str, ...]
-    min_params_b: float | int | None
-    max_params_b: float | int | None
-    required: tuple[str, ...]  # compliance ids, in checklist order
-    recommended: tuple[str, ...]
-    # each item of the checklist as CHECKLIST_FIELDS, in checklist order (shared by the decisions
-    # with the same checklist): what the workbook output lists per profile and item
-    checklist: tuple[tuple[Any, ...], ...]
-    first_year_cny: tuple[int, int] | None = None  # the recommended mode's first-year costs (per profile)
-    within_budget: bool | None = None
-    shared: Shared = field(default_factory=Shared, repr=False)  # the same object for the same outcome
-    summary_key: tuple = field(init=False, repr=False)  # what the summary counts
+    A decision of a profile whose sections read its own values (costs, counterfactuals...) is
+    *lazy*: it keeps the profile's resolved values and what its fired rules decided, and makes
+    the JSON of those sections (``parts``) and its own figures (``first_year_cny``,
+    ``within_budget``) only when an output asks for them — a CSV row never builds the JSON, and a
+    JSON line is joined from the assembler's caches each time it is written (the decision does
+    not keep it, so the decision cache stays small whatever the output)."""
 
-    def __post_init__(self) -> None:
-        self.summary_key = (self.mode, self.sector, self.required, self.recommended)
+    __slots__ = ("_parts", "sector", "mode", "mode_label", "score", "alternatives", "excluded", "pricing",
+                 "min_params_b", "max_params_b", "required", "recommended", "checklist", "_figures", "shared",
+                 "summary_key", "_lazy", "row_cells")
+
+    def __init__(self, parts: tuple[bytes, ...] | None, sector: str, mode: str, mode_label: str, score: float,
+                 alternatives: tuple[tuple[str, float], ...], excluded: tuple[str, ...], pricing: tuple[str, ...],
+                 min_params_b: float | int | None, max_params_b: float | int | None, required: tuple[str, ...],
+                 recommended: tuple[str, ...], checklist: tuple[tuple[Any, ...], ...],
+                 first_year_cny: tuple[int, int] | None = None, within_budget: bool | None = None,
+                 shared: Shared | None = None, lazy: Any = None) -> None:
+        self._parts = parts
+        self.sector, self.mode, self.mode_label, self.score = sector, mode, mode_label, score
+        self.alternatives = alternatives  # every other mode with its score, best first
+        self.excluded = excluded  # the modes among them that a requirement rules out
+        self.pricing = pricing
+        self.min_params_b, self.max_params_b = min_params_b, max_params_b
+        self.required = required  # compliance ids, in checklist order
+        self.recommended = recommended
+        # each item of the checklist as CHECKLIST_FIELDS, in checklist order (shared by the decisions
+        # with the same checklist): what the workbook output lists per profile and item
+        self.checklist = checklist
+        # the recommended mode's first-year costs and budget verdict (per profile): None until asked
+        # when lazy
+        self._figures = None if lazy is not None else (first_year_cny, within_budget)
+        self.shared = shared if shared is not None else Shared()  # the same object for the same outcome
+        self.summary_key = (mode, sector, required, recommended)  # what the summary counts
+        # (renderer, its state): renderer.parts(state) and renderer.figures(state) make the rest
+        self._lazy = lazy
+        self.row_cells: Any = None  # what an output keeps of this decision (the CSV row after the name)
+
+    @property
+    def parts(self) -> tuple[bytes, ...]:
+        """The recommendation's JSON after the ``profile`` value, in pieces to join."""
+        if self._parts is not None:
+            return self._parts
+        renderer, state = self._lazy
+        return renderer.parts(state)
+
+    @property
+    def first_year_cny(self) -> tuple[int, int] | None:
+        """The recommended mode's first-year costs, low and high (CNY)."""
+        return self._own_figures()[0]
+
+    @property
+    def within_budget(self) -> bool | None:
+        """Whether the budget covers those costs (None: it cannot say)."""
+        return self._own_figures()[1]
+
+    def figures(self) -> tuple[tuple[int, int] | None, bool | None]:
+        """``(first_year_cny, within_budget)``."""
+        return self._figures or self._own_figures()
+
+    def _own_figures(self) -> tuple:
+        figures = self._figures
+        if figures is None:
+            renderer, state = self._lazy
+            figures = self._figures = renderer.figures(state)
+        return figures
 
     def digest(self) -> tuple:
         """Everything but the JSON pieces (whose split may differ for the same JSON)."""
@@ -61,7 +105,7 @@ class Decision:
 
     def json_line(self, name: str) -> bytes:
         """The full JSON object (no newline) for a profile called ``name``."""
-        return b"".join((JSON_HEAD, orjson.dumps(name), *self.parts))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *self.parts))
 
 
 # The fields of a compliance item (contract §3) a Decision keeps, in this order.
@@ -85,6 +129,15 @@ SUMMARIES: dict[str, Any] = {
 PROFILE_SUMMARIES: dict[str, Any] = {
     "costs": lambda d: ((tuple(d[0]["first_year_cny"]), d[0]["within_budget"]) if d else (None, None)),
 }
+
+# The same fields worked out from the section's input (``advisor.assembly.SectionInput``) without
+# building the section: what a CSV row needs of a profile's costs costs a few microseconds, where
+# the section's JSON (every mode, every component, their texts) costs a hundred and more. The
+# tests check both give the same on every profile they score.
+PROFILE_FIGURES: dict[str, Any] = {
+    "costs": recommended_cost,
+}
+assert PROFILE_FIGURES.keys() == PROFILE_SUMMARIES.keys()
 
 
 def summary(data: dict[str, Any]) -> tuple:

@@ -80,7 +80,7 @@ def _given_name(data: Any) -> str:
 def scored_blocks(records: Iterable[Record], job: ScoreChunk, *, workers: int = 1,
                   block_size: int = BLOCK) -> Iterator[tuple[list[Record], ScoredBlock]]:
     """``(records, scored block)`` block by block, in input order."""
-    return map_blocks(job, chunked(records, block_size), workers, hand_over=job.fmt.hand_over)
+    return map_blocks(job, chunked(records, block_size), workers)
 
 
 @dataclass

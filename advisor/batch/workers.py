@@ -4,33 +4,43 @@ durable-rules is not thread-safe, so parallel work means processes. They are for
 rule pack is compiled, so each worker inherits it instead of compiling its own.
 
 ``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
-process also reads the input and writes the output. It measures the CPU time scoring a record
-costs here (from the third block on: the first ones fill the caches). When that is more than
-handing it over costs (every profile new), it forks the workers, hands them blocks and scores a
-block itself only when they are all busy. When scoring is cheap (a client list of repeated
-profiles, answered from the caches), sharing would cost more than it saves — each worker would
-fill caches of its own — and it scores the blocks itself, without forking. A few blocks are in
-flight at most: reading waits for the workers, so memory does not grow with the input.
+process also reads the input and writes the output. Whether sharing pays off is decided from
+two costs it measures in CPU time on the blocks it scores itself (from the third block on: the
+first ones fill the caches):
+
+* scoring: what ``job`` costs a record;
+* handing over: what pickling a block of records and unpickling them, then pickling the block's
+  result and unpickling it, costs a record — what a worker's pipe would carry there and back
+  (a CSV row is a few hundred bytes, a JSON line 12 KB and more, so the format decides most of it).
+
+It forks the workers when scoring costs more than ``SHARE_ABOVE`` times handing over (a list of
+new profiles: scoring is expensive and the other cores are worth it); it then hands them blocks
+and scores a block itself only when they are all busy. When scoring is cheap (a client list of
+repeated profiles, answered from the caches) sharing would cost more than it saves — each worker
+would fill caches of its own — and it scores every block itself, without forking. Both costs are
+smoothed over the blocks, so a list that turns from repetitive to new forks when it turns. A few
+blocks are in flight at most: reading waits for the workers, so memory does not grow with the
+input.
 """
 
 from __future__ import annotations
 
 import collections
 import itertools
+import pickle
 import signal
 import time
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 QUEUED_PER_WORKER = 2  # blocks handed to a worker and not yet collected
-# Handing a record to a worker and its result back costs 10-40 µs (pickling, pipes; a JSON line
-# of 12 KB costs the most): below several times that per record, scoring here is faster than
-# sharing the work. A list of new profiles costs 150 µs and more a record; a repetitive one
-# 20-40 µs in its first blocks, and then less.
-HAND_OVER_BELOW = 80e-6
+# Scoring must cost more than this many times the measured hand-over: besides the pickling the
+# measure counts, a hand-over costs pipe writes and reads and a task in the pool's threads.
+SHARE_ABOVE = 2.0
 WARM_UP = 2  # blocks that fill the caches: their cost says little of what follows
+MEASURE_EVERY = 4  # blocks scored here between two measures of the hand-over
 MAX_PENDING = 3  # blocks per process scored and waiting for an earlier one to be written
 
 _JOB: Callable | None = None  # the job of this process, inherited by the forked workers
@@ -43,14 +53,10 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: int = 1,
-               hand_over: float = 1.0) -> Iterator[tuple[list[T], R]]:
-    """``(block, job(block))`` for each block, in order, the work shared by ``workers`` processes.
-
-    ``hand_over``: what handing an item's result back costs, relative to a row of a few hundred
-    bytes (a JSON line of 12 KB and more costs several times as much: work is shared only when
-    scoring costs more than ``HAND_OVER_BELOW * hand_over`` an item).
-    """
+def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]],
+               workers: int = 1) -> Iterator[tuple[list[T], R]]:
+    """``(block, job(block))`` for each block, in order, the work shared by ``workers`` processes
+    when scoring costs more than handing over (see the module's doc)."""
     if workers <= 1:
         for block in blocks:
             yield block, job(block)
@@ -65,11 +71,13 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
     queued = [0] * (workers - 1)  # blocks in flight per worker
     pending: collections.deque = collections.deque()  # (block, worker index or None, result)
     cost: float | None = None  # CPU seconds per item of scoring here, smoothed
+    hand_over: float | None = None  # CPU seconds per item of handing over, smoothed
     warming = WARM_UP  # blocks scored here before their cost counts
+    scored = 0  # blocks scored here since the warm-up
     try:
         for block in blocks:
             free = min(range(len(queued)), key=queued.__getitem__)
-            worth_it = cost is not None and cost > HAND_OVER_BELOW * hand_over
+            worth_it = cost is not None and hand_over is not None and cost > SHARE_ABOVE * hand_over
             if worth_it and queued[free] < QUEUED_PER_WORKER:
                 if not pools:
                     pools = [context.Pool(1, initializer=_ignore_interrupts) for _ in range(workers - 1)]
@@ -78,12 +86,17 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
             else:  # every worker is busy, or scoring is cheaper than handing the block over
                 # CPU time: on a shared machine, the wall clock also counts the time others had the CPU.
                 start = time.process_time()
-                pending.append((block, None, job(block)))
+                result = job(block)
                 spent = (time.process_time() - start) / max(len(block), 1)
+                pending.append((block, None, result))
                 if warming:
                     warming -= 1
                 else:
                     cost = spent if cost is None else 0.7 * cost + 0.3 * spent
+                    if scored % MEASURE_EVERY == 0:
+                        moved = handing_over(block, result)
+                        hand_over = moved if hand_over is None else 0.7 * hand_over + 0.3 * moved
+                    scored += 1
             while pending and (_ready(pending[0]) or len(pending) > MAX_PENDING * workers):
                 yield _collect(pending.popleft(), queued)
         while pending:
@@ -96,6 +109,15 @@ def map_blocks(job: Callable[[list[T]], R], blocks: Iterable[list[T]], workers: 
         for pool in pools:
             pool.terminate()
         _JOB = None
+
+
+def handing_over(block: list, result: Any) -> float:
+    """CPU seconds per item of handing ``block`` to a worker and its ``result`` back: both
+    pickled and unpickled, as ``multiprocessing`` does (the pipes' own cost is not counted)."""
+    start = time.process_time()
+    pickle.loads(pickle.dumps(block, pickle.HIGHEST_PROTOCOL))
+    pickle.loads(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    return (time.process_time() - start) / max(len(block), 1)
 
 
 def _ready(entry: tuple) -> bool:

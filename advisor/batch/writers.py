@@ -14,7 +14,7 @@ import orjson
 
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
-from advisor.formats.escape import terminal_text
+from advisor.formats.escape import json_bytes, terminal_text
 
 FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
@@ -41,7 +41,7 @@ class Failed(NamedTuple):
 
 def error_object(number: int, message: str) -> bytes:
     """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``."""
-    return orjson.dumps({"record": number, "error": message})
+    return json_bytes(orjson.dumps({"record": number, "error": message}))
 
 
 def _csv_text(text: str) -> str:
@@ -59,7 +59,6 @@ class OutputFormat:
     """Base: ``row``/``error_row`` encode one record; ``write`` puts a block of them out."""
 
     name = ""
-    hand_over = 1.0  # what handing a row from a worker back costs, relative to a CSV row
 
     def row(self, number: int, name: str, decision: Decision) -> Any:
         """A scored record, encoded."""
@@ -84,12 +83,9 @@ class JsonLines(OutputFormat):
     """One contract §3 object per line; a bad record is an error object on its line."""
 
     name = "jsonl"
-    # A line is 11-25 KB: with every profile new, two processes handing lines back made
-    # 4,900 rows/s where one made 7,000. Handing one back counts as five CSV rows.
-    hand_over = 5.0
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
-        return b"".join((JSON_HEAD, orjson.dumps(name), *decision.parts, b"\n"))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *decision.parts, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message) + b"\n"
@@ -135,7 +131,6 @@ class CompactJsonLines(OutputFormat):
     """
 
     name = "jsonl"
-    hand_over = 1.5  # lines of about 1-3 KB
 
     def __init__(self) -> None:
         # id(decision) -> (decision, its compact JSON after the name): the entry holds the
@@ -153,7 +148,7 @@ class CompactJsonLines(OutputFormat):
             tails[id(decision)] = (decision, tail)
             if len(tails) > COMPACT_KEPT:  # the least recently written goes
                 tails.popitem(last=False)
-        return b"".join((JSON_HEAD, orjson.dumps(name), tail, b"\n"))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), tail, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message) + b"\n"
@@ -166,7 +161,6 @@ class JsonList(OutputFormat):
     """One JSON array of the same objects, one per line."""
 
     name = "json"
-    hand_over = JsonLines.hand_over
 
     def __init__(self) -> None:
         self._first = True
@@ -205,15 +199,18 @@ class CsvTable(OutputFormat):
         self.header = csv_header(lang, headers)
 
     def row(self, number: int, name: str, decision: Decision) -> str:
-        shared = decision.shared
-        cells = shared.csv_cells
-        if cells is None:  # the columns after the name are the same for every row of an outcome
-            cells = shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
-        # the columns read from the profile's own values (its costs) are not shared by the outcome
-        first = decision.first_year_cny
-        low, high = ("", "") if first is None else first
-        within = "" if decision.within_budget is None else "true" if decision.within_budget else "false"
-        return f"{number},{_csv_text(name)},{cells},{low},{high},{within},\r\n"
+        tail = decision.row_cells  # the columns after the name: the same for every row of a decision
+        if tail is None:
+            shared = decision.shared
+            cells = shared.csv_cells
+            if cells is None:  # the columns up to the costs: the same for every decision of an outcome
+                cells = shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
+            # the columns read from the profile's own values (its costs) are not shared by the outcome
+            first, within = decision.figures()
+            low, high = ("", "") if first is None else first
+            within = "" if within is None else "true" if within else "false"
+            tail = decision.row_cells = f"{cells},{low},{high},{within},\r\n"
+        return f"{number},{_csv_text(name)},{tail}"
 
     def error_row(self, r: Failed) -> str:
         return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))
@@ -295,7 +292,6 @@ class JsonRows(OutputFormat):
     """For ``score_many``: one JSON object per result, to be parsed back into a dict."""
 
     name = "rows"
-    hand_over = JsonLines.hand_over
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
         return decision.json_line(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import rules_option
+from advisor.options import as_of_option, prices_option, rules_option
 
 
 @click.command()
@@ -20,11 +20,15 @@ from advisor.options import rules_option
 @click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True,
               help="Most records accepted in one batch.")
 @rules_option
-def serve(host: str, port: int, token: str | None, max_upload_mb: float, max_rows: int, rules_dir: str | None) -> None:
+@prices_option
+@as_of_option
+def serve(host: str, port: int, token: str | None, max_upload_mb: float, max_rows: int, rules_dir: str | None,
+          prices_file: str | None, as_of) -> None:
     """Serve the questionnaire, results, memos, batch scoring and the HTTP API (contract §4.4).
 
     Pages are in Chinese and English and load nothing from the internet. The API's OpenAPI
-    description is at /openapi.json.
+    description is at /openapi.json. --prices and --as-of apply to every page and API call (a
+    request's own as_of, or the result page's date field, overrides --as-of).
     """
     import logging
     import secrets
@@ -40,7 +44,7 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, max_row
         click.echo(f"advisor: warning: listening on {where}: other machines can reach this server"
                    + ("" if token else "; anyone who can reach it can use it (set --token or ADVISOR_TOKEN)"),
                    err=True)
-    settings = Settings(rules_dir=rules_dir, token=token or None, max_upload=int(max_upload_mb * (1 << 20)),
+    settings = Settings(rules_dir=rules_dir, prices=prices_file, as_of=as_of, token=token or None, max_upload=int(max_upload_mb * (1 << 20)),
                         max_rows=max_rows, allowed_hosts=allowed_hosts_for(host))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     run(settings, host, port)

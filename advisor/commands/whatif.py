@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import as_of_option, lang_option, prices_option, rules_option
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -29,7 +29,9 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @lang_option
 @rules_option
 @as_of_option
-def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir: str | None, as_of) -> None:
+@prices_option
+def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir: str | None, as_of,
+           prices_file: str | None) -> None:
     """What changes in the recommendation for PROFILE if some answers change.
 
     \b
@@ -44,11 +46,13 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
     lang = lang.lower()
     before = read_profile(profile)
     after = apply_changes(before, changes)
-    result = compare(before, after, rules=rules_dir, lang=lang, as_of=as_of)
+    result = compare(before, after, rules=rules_dir, lang=lang, as_of=as_of, prices=prices_file)
+    from advisor.formats.escape import json_text, terminal_text
+
     if fmt == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False))
-    else:
-        click.echo(render_table(result, before, after, lang))
+        click.echo(json_text(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False)))
+    else:  # the profile's name and a pack's text are the user's: control characters shown as escapes
+        click.echo(terminal_text(render_table(result, before, after, lang)))
 
 
 def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> str:

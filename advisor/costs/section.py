@@ -213,6 +213,14 @@ class Estimator:
             }
         return out
 
+    def first_year(self, facts: Mapping[str, Any], mode: str, max_params_b: float | None,
+                   lang: str) -> tuple[tuple[int, int], bool | None]:
+        """``(first_year_cny, within_budget)`` of ``mode``'s entry in ``costs``, without the entry's
+        other figures and texts. ``facts`` as for ``costs``."""
+        use = self.usage(facts)
+        first = self._priced_mode(mode, facts["size"], use, self.hardware(max_params_b, use), lang)[0]
+        return first, self._budget(facts).within(first)
+
     def budget_conflict(self, facts: Mapping[str, Any], modes: Sequence[str], allowed: Sequence[str],
                         max_params_b: float | None, lang: str) -> str | None:
         """When the first of ``modes`` (the recommended one) is far beyond the budget, the conflict

@@ -99,15 +99,15 @@ async def read_json(request: Request) -> Any:
     return data
 
 
-def parse(data: Any, prefix: str = "") -> Any:
-    """A validated ``Profile``; 422 listing every problem."""
+def parse(data: Any, prefix: str = "", lang: str = "zh") -> Any:
+    """A validated ``Profile``; 422 listing every problem (messages in ``lang``)."""
     from advisor.profile import parse_profile
     from advisor.web.problems import profile_problems
 
     try:
         return parse_profile(data)
     except ProfileError as exc:
-        raise Refused(422, {"errors": profile_problems(exc, data, prefix)}) from None
+        raise Refused(422, {"errors": profile_problems(exc, prefix, lang)}) from None
 
 
 def attachment(name: str, extension: str) -> dict[str, str]:
@@ -170,7 +170,7 @@ def router(ctx: Any) -> APIRouter:
                      as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                                description=AS_OF)) -> Response:
         date = parse_date(as_of, "as_of")
-        profile = parse(await read_json(request))
+        profile = parse(await read_json(request), lang=lang)
         return Response(await engine.run(engine.advise_json, profile, lang, date), media_type="application/json")
 
     @api.post(
@@ -192,7 +192,7 @@ def router(ctx: Any) -> APIRouter:
                    ) -> Response:
         memo_date = parse_date(date, "date")  # within the dates a zip entry can carry, as --as-of
         checklist_date = parse_date(as_of, "as_of")
-        profile = parse(await read_json(request))
+        profile = parse(await read_json(request), lang=lang)
         data = await engine.run(engine.memo, profile, format, lang, memo_date, checklist_date)
         media_type, extension = MEMO_TYPES[format]
         return Response(data, media_type=media_type, headers=attachment(profile.name, extension))
@@ -219,16 +219,19 @@ def router(ctx: Any) -> APIRouter:
         extra = [k for k in body if k not in ("profile", "set")]
         if extra:
             raise invalid(extra[0], body[extra[0]], f"unknown key '{extra[0]}'; allowed: profile, set")
-        profile = parse(body["profile"], prefix="profile.")
+        profile = parse(body["profile"], prefix="profile.", lang=lang)
         try:
             edited = apply_changes(profile, body["set"])
         except ChangeError as exc:
-            raise Refused(422, {"errors": [{**p, "field": None if p["field"] is None else f"set.{p['field']}"}
+            from advisor.messages import translate
+
+            raise Refused(422, {"errors": [{**p, "field": None if p["field"] is None else f"set.{p['field']}",
+                                            "message": translate(p["message"], lang)}
                                            for p in exc.problems]}) from None
         except ProfileError as exc:
             from advisor.web.problems import profile_problems
 
-            raise Refused(422, {"errors": profile_problems(exc, body["set"], prefix="set.")}) from None
+            raise Refused(422, {"errors": profile_problems(exc, "set.", lang)}) from None
         result = await engine.run(engine.compare, profile, edited, lang, date)
         import orjson
 

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Any:
     from advisor.web.engine import Engine
 
     settings = settings or Settings()
-    engine = Engine(settings.rules_dir)
+    engine = Engine(settings.rules_dir, prices=settings.prices, as_of=settings.as_of)
     compiled = engine.start()  # compiles on the engine thread while the app is built here
 
     from fastapi import FastAPI

@@ -20,8 +20,10 @@ T = TypeVar("T")
 class Engine:
     """A rule pack compiled once, and the one thread that uses it."""
 
-    def __init__(self, rules_dir: str | None) -> None:
+    def __init__(self, rules_dir: str | None, prices: str | None = None, as_of: dt.date | None = None) -> None:
         self.rules_dir = rules_dir
+        self.prices = prices  # a price file laid over the pack's price book (advisor serve --prices)
+        self.as_of = as_of  # the checklists' date when a request names none (advisor serve --as-of; None: today)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-engine")
 
     def start(self) -> Any:
@@ -29,9 +31,16 @@ class Engine:
 
         The caller builds the app meanwhile, then waits on the future (a broken pack raises there,
         before the server listens)."""
+        return self._thread.submit(self._load)
+
+    def _load(self) -> Any:
+        from advisor.costs.section import cost_estimator
         from advisor.pipeline import get_advisor
 
-        return self._thread.submit(get_advisor, self.rules_dir)
+        advisor = get_advisor(self.rules_dir)
+        if self.prices is not None:  # a bad price file stops the server before it listens (PriceBookError)
+            cost_estimator(advisor.pack, self.prices)
+        return advisor
 
     @property
     def advisor(self) -> Any:
@@ -51,47 +60,52 @@ class Engine:
 
     # --- the jobs (each runs on the engine thread) ----------------------------------------------
 
-    # ``as_of``: the date the compliance checklist is evaluated for (None: today), as --as-of.
+    # ``as_of``: the date the compliance checklist is evaluated for (None: the server's --as-of,
+    # else today), as --as-of. Every job lays the server's --prices file over the price book.
+
+    def options(self, as_of: dt.date | None = None) -> Any:
+        """The ``RunOptions`` of a request: its date (else the server's), the server's price file."""
+        from advisor.assembly import RunOptions
+
+        return RunOptions(as_of=as_of or self.as_of, prices=self.prices)
 
     def advise_json(self, profile: Any, lang: str, as_of: dt.date | None = None) -> bytes:
         """Exactly the bytes ``advisor advise --format json`` prints: the same two calls."""
-        from advisor.assembly import RunOptions
         from advisor.formats import render
         from advisor.pipeline import get_advisor
 
-        rec = get_advisor(self.rules_dir).recommend(profile, lang, RunOptions(as_of=as_of))
+        rec = get_advisor(self.rules_dir).recommend(profile, lang, self.options(as_of))
         return render(rec, "json").encode("utf-8")
 
     def recommend(self, profile: Any, lang: str, as_of: dt.date | None = None) -> dict[str, Any]:
         """The recommendation as contract §3 data (what the result page renders)."""
-        from advisor.assembly import RunOptions
         from advisor.pipeline import get_advisor
 
-        return get_advisor(self.rules_dir).recommend(profile, lang, RunOptions(as_of=as_of)).model_dump(mode="json")
+        return get_advisor(self.rules_dir).recommend(profile, lang, self.options(as_of)).model_dump(mode="json")
 
     def memo(self, profile: Any, fmt: str, lang: str, date: dt.date | None = None,
              as_of: dt.date | None = None) -> bytes:
         """The memo file, as ``advisor memo`` writes it."""
         from advisor.memo.writer import memo_bytes
 
-        return memo_bytes(None, profile, fmt, lang, rules_dir=self.rules_dir, date=date, as_of=as_of)
+        return memo_bytes(None, profile, fmt, lang, rules_dir=self.rules_dir, date=date, as_of=as_of or self.as_of,
+                          prices=self.prices)
 
     def compare(self, before: Any, after: Any, lang: str, as_of: dt.date | None = None) -> dict[str, Any]:
         """``advisor.whatif.compare``: both recommendations and their difference."""
         from advisor.whatif import compare
 
-        return compare(before, after, rules=self.rules_dir, lang=lang, as_of=as_of)
+        return compare(before, after, rules=self.rules_dir, lang=lang, as_of=as_of or self.as_of, prices=self.prices)
 
     def batch(self, records: list[Any], fmt: str, lang: str, out: Any, as_of: dt.date | None = None) -> Any:
         """Score ``records`` into the binary file ``out`` in the batch format ``fmt``; the run's
         report and the bad records as ``(number, message)``, as ``advisor batch`` does."""
-        from advisor.assembly import RunOptions
         from advisor.batch.run import run_batch
         from advisor.batch.scorer import Scorer
         from advisor.batch.writers import make_format
 
         errors: list[tuple[int, str]] = []
-        scorer = Scorer(self.rules_dir, lang, options=RunOptions(as_of=as_of))
+        scorer = Scorer(self.rules_dir, lang, options=self.options(as_of))
         report = run_batch(records, scorer, make_format(fmt, lang, scorer.advisor.pack), out, to_file=True,
                            on_error=lambda number, message: errors.append((number, message)))
         return report, errors

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, Mapping
+from typing import Any
 
 from advisor.errors import ProfileError
-from advisor.vocabulary import vocabulary
-
-_QUOTED = re.compile(r"'([^']*)'")
 
 
-def profile_problems(exc: ProfileError, data: Any, prefix: str = "") -> list[dict[str, Any]]:
-    """Every problem of an invalid profile: the field it names, the value given there (as sent,
-    ``None`` when the field was missing) and the message, which says what is allowed.
-
-    The field is the first quoted name in the message that is a profile field or a key of
-    ``data`` (every message of ``parse_profile`` starts by naming its field this way); ``None``
-    for a problem of the record as a whole. ``prefix`` is put before the field (``profile.``).
-    """
-    given = data if isinstance(data, Mapping) else {}
-    keys = {str(k).strip(): v for k, v in given.items()}
-    fields = vocabulary().fields
-    out = []
-    for message in exc.problems:
-        field = next((name for name in _QUOTED.findall(message) if name in fields or name in keys), None)
-        out.append({
-            "field": None if field is None else prefix + field,
-            "value": keys.get(field) if field is not None else None,
-            "message": message,
-        })
-    return out
+def profile_problems(exc: ProfileError, prefix: str = "", lang: str = "en") -> list[dict[str, Any]]:
+    """Every problem of an invalid profile, from the validator's structured error
+    (``ProfileError.details``): the field it concerns (a field name, or the key as sent when the
+    key is not a field; ``None`` for the record as a whole), the value given there as sent
+    (``None`` when absent) and the message in ``lang``, which says what is allowed. ``prefix`` is
+    put before the field (``profile.``)."""
+    return [{**p, "field": None if p["field"] is None else prefix + p["field"]} for p in exc.details(lang)]

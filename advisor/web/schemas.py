@@ -71,9 +71,12 @@ def components() -> dict[str, Any]:
     problem = {
         "type": "object",
         "properties": {
-            "field": {"type": ["string", "null"], "description": "the field, or null for the record as a whole"},
-            "value": {"description": "the value given (null when the field is missing)"},
-            "message": {"type": "string", "description": "what is wrong and what is allowed"},
+            "field": {"type": ["string", "null"],
+                      "description": "the profile field (also when the key sent was its Chinese name), the key as "
+                                     "sent when it names no field, or null for the record as a whole; prefixed "
+                                     "profile. or set. in a what-if"},
+            "value": {"description": "the value as sent (null when the field is missing)"},
+            "message": {"type": "string", "description": "what is wrong and what is allowed, in the request's lang"},
         },
         "required": ["field", "value", "message"],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ class Settings:
     """Everything the app needs to know about how it is run."""
 
     rules_dir: str | None = None
+    prices: str | None = None  # a price file laid over the pack's price book (--prices FILE)
+    as_of: dt.date | None = None  # the checklists' date when a request names none (--as-of; None: today)
     token: str | None = None  # None: no token needed
     max_body: int = MAX_BODY
     max_upload: int = MAX_UPLOAD

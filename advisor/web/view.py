@@ -148,6 +148,65 @@ class View:
             return self.cny(pair)
         return self.w("cny_range", low=self.cny(pair[0]), high=self.cny(pair[1]))
 
+    def cite(self, source: Any) -> str:
+        """A source as a reader of the page's language reads it (``project assumption`` -> ``项目假设``)."""
+        from advisor.citations import cite
+
+        return cite(source, self.lang) if isinstance(source, str) else str(source)
+
+    def money(self, x: Any) -> str:
+        """An amount in CNY as every output shows it (``12.5万`` / ``CNY 125k``); unknown when absent."""
+        from advisor.costs.money import money
+
+        return money(x, self.lang) if isinstance(x, (int, float)) and not isinstance(x, bool) else self.w("unknown")
+
+    def money_range(self, pair: Any) -> str:
+        """``[low, high]`` in CNY (``12.5万–45万`` / ``CNY 125k–450k``), as the table output shows it."""
+        from advisor.costs.money import money_range
+
+        if isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, (int, float)) for x in pair):
+            return money_range(pair, self.lang)
+        return self.cny_range(pair)
+
+    def count(self, n: Any) -> str:
+        """A count such as a token volume (``1.5亿`` / ``1.5B``)."""
+        from advisor.costs.money import count
+
+        return count(n, self.lang) if isinstance(n, (int, float)) and not isinstance(n, bool) else self.w("unknown")
+
+    def months_range(self, pair: Any) -> str:
+        """The break-even's months from the favourable to the unfavourable end (``never`` for an open end)."""
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            return self.w("unknown")
+        low, high = (self.w("never") if x is None else self.w("months", n=self.num(x)) for x in pair)
+        return low if low == high else self.w("cny_range", low=low, high=high)
+
+    def budget_word(self, cost: dict[str, Any]) -> str:
+        """Whether a mode's first year fits the budget, in the words of the table output."""
+        from advisor.formats.costs import budget_word
+
+        return budget_word(cost.get("within_budget"), bool(cost.get("far_beyond_budget")), self.lang)
+
+    def verdict(self, cost: dict[str, Any]) -> str:
+        """Whether a mode's first year fits the budget, as a phrase (``在预算内`` / ``within the budget``)."""
+        within = cost.get("within_budget")
+        key = "open" if within is None else "yes" if within else "far" if cost.get("far_beyond_budget") else "no"
+        return self.memo_text(f"cost_verdict_{key}")
+
+    def memo_text(self, key: str, **values: Any) -> str:
+        """The memo's wording (``advisor/memo/memo_text.yaml``): the costs' and break-even's sentences."""
+        from advisor.memo.text import mt
+
+        return mt(key, self.lang, **values)
+
+    def upcoming_end(self, rec: dict[str, Any]) -> str:
+        """The last day (ISO) of the 12 months after ``as_of`` that ``upcoming`` covers."""
+        import datetime as dt
+
+        from advisor.compliance import window_end
+
+        return window_end(dt.date.fromisoformat(rec["as_of"])).isoformat()
+
     def grouped(self, excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Excluded modes that share their reason and rules, together: ``[{modes, reason, rules}]``."""
         groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
