@@ -196,7 +196,7 @@ def test_batch_from_an_uploaded_csv(api, cli, tmp_path):
 
 
 def test_batch_refuses_a_kind_of_file_it_cannot_read(api):
-    response = api.post("/api/v1/batch", files={"file": ("list.exe", b"MZ", "application/octet-stream")})
+    response = api.post("/api/v1/batch?lang=en", files={"file": ("list.exe", b"MZ", "application/octet-stream")})
     assert response.status_code == 422
     assert "'.exe' files are not accepted" in response.json()["errors"][0]["message"]
 
