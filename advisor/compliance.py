@@ -82,9 +82,11 @@ def first_due(pack: RulePack, fired: Iterable[str], as_of: dt.date) -> tuple[int
 
 def window_end(as_of: dt.date) -> dt.date:
     """The last day of the upcoming window: the same day ``UPCOMING_MONTHS`` later (or that
-    month's last day: 28 February after 29 February)."""
+    month's last day: 28 February after 29 February; at most 9999-12-31)."""
     months = as_of.month - 1 + UPCOMING_MONTHS
     year, month = as_of.year + months // 12, months % 12 + 1
+    if year > dt.MAXYEAR:  # the window runs past the calendar's last day
+        return dt.date.max
     return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
 
 

@@ -118,7 +118,7 @@ class ProfileError(AdvisorError):
 
         where = []
         if self.source:
-            where.append(self.source)
+            where.append(translate(self.source, lang))  # a sheet's row: "x.xlsx, sheet '客户', row 8"
         if self.record is not None:
             where.append(frame("record", lang, record=self.record))
         if self.line is not None:

@@ -21,6 +21,12 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(\*?)\}")
+_NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count"})  # placeholders that only ever hold a number
+# Placeholders for one file name or value: never a location and a message ("a.yaml: rule X: …"),
+# so "{name}: rule {id}: …" leaves "a.yaml: line 4: rule X: …" to the forms with a {where}.
+_PARTS = frozenset({"name", "path", "value", "constant", "item"})
+_ONE_PART = r"(?:'[^'\n]*'|(?!: ).)*?"
+_SUGGEST = r"(?: \(did you mean .*?\?\))?"  # a suggestion, or none
 _BULLET = re.compile(r"^(\s*(?:- )?)(.*?)(\s*)$", re.S)
 
 
@@ -47,7 +53,10 @@ def compile_template(en: str) -> tuple[re.Pattern[str], frozenset[str]]:
     for match in _PLACEHOLDER.finditer(en):
         regex.append(re.escape(en[pos:match.start()]))
         name, star = match.group(1), match.group(2)
-        regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        value = (r"\d[\d,]*" if name in _NUMBERS  # "line 2, column 69: key…" is not col "69: key…"
+                 else _ONE_PART if name in _PARTS else _SUGGEST if name == "suggest"
+                 else r"[^\s:]+" if name == "id" else ".+?")  # an id: one word
+        regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
         seen.add(name)
         if star:
             nested.add(name)
@@ -70,7 +79,15 @@ def templates() -> tuple[Template, ...]:
 def frame(key: str, lang: str, **values: object) -> str:
     """The CLI's words around messages (``error``, ``hint``, ``record``…) in ``lang``."""
     text = _data()["frame"][key][lang]
-    return text.format(**values) if values else text
+    return fill(text, values) if values else text
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """``template`` with each ``{name}`` replaced by ``values[name]``; any other brace, in the
+    template or in a value, is kept as it is (a message may quote ``{`` or ``}``).
+
+    Raises ``KeyError`` for a placeholder with no value."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
 
 
 def translate(message: str, lang: str) -> str:
@@ -79,7 +96,19 @@ def translate(message: str, lang: str) -> str:
     matches."""
     if lang == "en" or not message:
         return message
-    return _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
+    try:
+        text = _translate(str(message)).replace(frame("stdin", "en"), frame("stdin", lang))
+        text = text.replace(frame("standard_output", "en"), frame("standard_output", lang))
+        # How errors.shown describes a value it cuts, wherever a message quotes one.
+        return _SHOWN_WORDS.sub(lambda m: frame(_SHOWN_KEYS[m.lastgroup], lang, n=m.group(m.lastgroup)), text)
+    except Exception:  # a broken translation never hides the message: it is said in English
+        return str(message)
+
+
+# The words ``errors.shown`` puts after a value it cuts or describes, as frame keys.
+_SHOWN_WORDS = re.compile(r" \((?P<characters>[\d,]+) characters\)|a number of over (?P<digits_over>[\d,]+) digits"
+                          r"|a number of (?P<digits>[\d,]+) digits")
+_SHOWN_KEYS = {"characters": "shown_characters", "digits_over": "shown_digits_over", "digits": "shown_digits"}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -126,7 +155,7 @@ def _line(text: str) -> str:
         match = template.pattern.fullmatch(text)
         if match is None:
             continue
-        values = {name: (_line(value) if name in template.nested else value)
+        values = {name: (_line(value) if name in template.nested and value else value)
                   for name, value in match.groupdict().items()}
-        return template.zh.format(**values)
+        return fill(template.zh, values)
     return text

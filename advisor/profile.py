@@ -449,6 +449,8 @@ def kind_of(value: Any) -> str:
         return "a list"
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return "a number"
+    if value is None:
+        return "null"
     return type(value).__name__
 
 

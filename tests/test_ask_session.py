@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from conftest import PROFILES
 
@@ -272,6 +273,17 @@ def test_memo_option_writes_the_memo_in_the_format_its_name_asks_for(cli, tmp_pa
     assert "备忘录" not in piped.stdout  # without a terminal, no offer: scripts use --memo
 
 
+@pytest.mark.parametrize("name", ["memo.pdf", "memo"])
+def test_a_memo_name_without_a_memo_format_is_refused_before_the_first_question(cli, tmp_path, name):
+    """As --save: the suffix says the format (.md, .html, .docx); x.pdf was written as Markdown."""
+    target = tmp_path / name
+    result = cli("ask", "--memo", str(target), input=lines(*BANK_ANSWERS))
+    assert result.exit_code == 2
+    assert "[1/" not in result.stdout and not target.exists()
+    assert str(target) in result.stderr and ".md (Markdown), .html, .docx (Word)" in result.stderr
+    assert "--format" not in result.stderr  # ask has no --format option
+
+
 def test_help_shows_bands_of_another_rule_pack_from_its_thresholds(cli):
     from conftest import MINIPACK
 
@@ -290,3 +302,27 @@ def test_a_count_question_says_what_a_count_is(cli, tmp_path):
     unwrapped = result.stdout.replace("\n", "")  # a line may break before the long number, never inside it
     assert "「很多」不是有效的人数。请输入 0 到 1000000000000000 之间的整数，可用“万”“亿”" in unwrapped
     assert yaml.safe_load(out.read_text(encoding="utf-8"))["pi_individuals"] == 1_200_000
+
+
+def test_the_memo_offer_on_a_terminal_asks_again_for_a_name_without_a_memo_format(tmp_path):
+    from advisor.ask.run import run
+
+    class Terminal:
+        interactive = True
+
+        def __init__(self, typed):
+            self.typed, self.shown = list(typed), []
+
+        def say(self, text):
+            self.shown.append(text)
+
+        def ask(self, prompt):
+            self.shown.append(prompt)
+            return self.typed.pop(0)
+
+    target = tmp_path / "memo.md"
+    console = Terminal([*BANK_ANSWERS, str(tmp_path / "memo.pdf"), str(target)])
+    assert run(from_file=None, save=None, fmt="table", memo_file=None, questionnaire_file=None, lang="zh",
+               rules_dir=None, console=console) == 0
+    assert any("memo.pdf" in line and ".docx" in line for line in console.shown)  # why, then asked again
+    assert target.read_text("utf-8").startswith("# 示例银行") and not (tmp_path / "memo.pdf").exists()

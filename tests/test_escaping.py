@@ -186,3 +186,88 @@ def test_a_memo_that_cannot_be_written_is_reported_and_the_run_goes_on(cli, tmp_
     assert "1 memos were not written" in result.stderr
     assert len(out.read_text("utf-8").splitlines()) == 5  # the scored output is kept
     assert len(list((tmp_path / "m").iterdir())) == 4
+
+
+# --- every command's terminal output: rule packs, the questionnaire, JSON ---------------------------
+
+EVIL = ANSI_NAME + "\x9b31m\u2028\u202eevil"
+
+
+def evil_pack(tmp_path):
+    """The test pack with control characters in a rule's description and source."""
+    import json
+    import shutil
+
+    from conftest import MINIPACK
+
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIPACK, pack)
+    text = (pack / "pack.yaml").read_text("utf-8")
+    old = "description: {en: everyone gets SaaS, zh: 默认 SaaS}\n    source: test"
+    assert old in text
+    new = (f"description: {{en: {json.dumps('everyone ' + EVIL)}, zh: {json.dumps('默认 ' + EVIL)}}}\n"
+           f"    source: {json.dumps('test ' + EVIL)}")
+    (pack / "pack.yaml").write_text(text.replace(old, new), "utf-8")
+    return pack
+
+
+@pytest.mark.parametrize("command", [["rules", "list"], ["rules", "list", "--lang", "en"], ["rules", "lint"],
+                                     ["rules", "test", "-v"], ["rules", "coverage"]])
+def test_rules_commands_show_a_packs_control_characters_harmlessly(cli, tmp_path, command):
+    result = cli(*command, "--rules", str(evil_pack(tmp_path)))
+    assert result.exit_code in (0, 1), result.output
+    assert no_controls(result.stdout) and no_controls(result.stderr), result.stdout
+    if command[1] == "list":
+        assert r"\x1b" in result.stdout and r"\x9b31m" in result.stdout  # shown (the table wraps the rest)
+
+
+def json_outputs(tmp_path):
+    profile = str(profile_file(tmp_path, EVIL))
+    pack = str(evil_pack(tmp_path))
+    return [["advise", profile, "-f", "json"], ["advise", profile, "-f", "json", "--rules", pack],
+            ["explain", profile, "-f", "json"], ["whatif", profile, "--set", "privacy=low", "-f", "json"],
+            ["batch", profile, "-f", "jsonl", "-q"], ["batch", profile, "-f", "json", "-q"],
+            ["batch", profile, "-f", "jsonl", "-q", "--rules", pack], ["rules", "list", "-f", "json", "--rules", pack]]
+
+
+def test_json_outputs_carry_control_characters_as_escapes(cli, tmp_path):
+    import json
+
+    for args in json_outputs(tmp_path):
+        result = cli(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert no_controls(result.stdout), args  # JSON encoders leave C1 and bidirectional controls raw
+        text = result.stdout
+        data = [json.loads(line) for line in text.splitlines()] if "jsonl" in args else json.loads(text)
+        assert any(EVIL in text for text in _strings(data)), args  # the same strings to a JSON reader
+
+
+def _strings(data):
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+@pytest.mark.parametrize("args", [["explain"], ["explain", "-f", "markdown"], ["whatif", "--set", "privacy=low"]])
+def test_explain_and_whatif_show_control_characters_harmlessly(cli, tmp_path, args):
+    result = cli(args[0], str(profile_file(tmp_path, EVIL)), *args[1:])
+    assert result.exit_code == 0, result.output
+    assert no_controls(result.stdout)
+    if args[0] == "explain":  # (whatif shows what changed, not the name)
+        assert r"\x1b]0;PWNED-TITLE\x07" in result.stdout
+
+
+def test_the_questionnaire_shows_answers_harmlessly(cli, tmp_path):
+    from test_ask_session import BANK_ANSWERS, lines
+
+    name = ANSI_NAME + "\x9b31m\u202eevil"
+    result = cli("ask", input=lines(*BANK_ANSWERS[:-1], name))
+    assert result.exit_code == 0, result.output
+    assert no_controls(result.stdout)
+    assert r"Evil\x1b[2J\x1b]0;PWNED-TITLE\x07\x1b[31mRED\x9b31m\u202eevil" in result.stdout  # echoed and summed up

@@ -94,11 +94,13 @@ QUERY = [("sector", "finance"), ("size", "large"), ("use_cases", "risk_control")
 def test_the_api_answers_422_for_a_date_outside_the_range(web, path):
     profile = yaml.safe_load(GOV.read_text("utf-8"))
     body = [profile] if path.endswith("batch") else profile
-    response = web.post(f"{path}?as_of=9999-12-31", json=body)
+    response = web.post(f"{path}?as_of=9999-12-31&lang=en", json=body)
     assert response.status_code == 422
     (error,) = response.json()["errors"]
     assert error["field"] == "as_of" and RANGE in error["message"]
-    memo = web.post("/api/v1/memo?date=2108-01-01", json=profile)
+    memo = web.post("/api/v1/memo?date=2108-01-01&lang=en", json=profile)
+    chinese = web.post("/api/v1/memo?date=2108-01-01", json=profile).json()["errors"][0]["message"]
+    assert chinese == "“2108-01-01”超出范围；请用 1980-01-01 至 2107-12-31 之间的日期", chinese
     assert memo.status_code == 422 and RANGE in memo.json()["errors"][0]["message"]
 
 
@@ -251,11 +253,13 @@ def test_the_api_refuses_a_key_given_twice(web):
     twice = '{"name": "a", ' + profile[1:]
     for path, data in (("/api/v1/advise", twice), ("/api/v1/batch", f"[{twice}]"), ("/api/v1/memo", twice),
                        ("/api/v1/whatif", f'{{"profile": {profile}, "set": {{"privacy": "low", "privacy": "high"}}}}')):
-        response = web.post(path, content=data.encode("utf-8"), headers={"content-type": "application/json"})
+        response = web.post(path + "?lang=en", content=data.encode("utf-8"), headers={"content-type": "application/json"})
         assert response.status_code == 400, path
         assert "is given twice" in response.json()["error"], path
-    assert "'name'" in web.post("/api/v1/advise", content=twice.encode(),
+    assert "'name'" in web.post("/api/v1/advise?lang=en", content=twice.encode(),
                                 headers={"content-type": "application/json"}).json()["error"]
+    assert "键“name”出现了两次" in web.post("/api/v1/advise", content=twice.encode(),
+                                        headers={"content-type": "application/json"}).json()["error"]
 
 
 def test_a_question_answered_twice_in_a_query_is_a_validation_error(web):

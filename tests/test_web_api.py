@@ -196,16 +196,18 @@ def test_batch_from_an_uploaded_csv(api, cli, tmp_path):
 
 
 def test_batch_refuses_a_kind_of_file_it_cannot_read(api):
-    response = api.post("/api/v1/batch", files={"file": ("list.exe", b"MZ", "application/octet-stream")})
+    response = api.post("/api/v1/batch?lang=en", files={"file": ("list.exe", b"MZ", "application/octet-stream")})
     assert response.status_code == 422
     assert "'.exe' files are not accepted" in response.json()["errors"][0]["message"]
 
 
 def test_batch_over_the_row_limit_is_413():
     small = client(max_rows=2)
-    response = small.post("/api/v1/batch", json=[{"name": str(i)} for i in range(3)])
+    response = small.post("/api/v1/batch?lang=en", json=[{"name": str(i)} for i in range(3)])
     assert response.status_code == 413
     assert "limit is 2" in response.json()["error"]
+    assert small.post("/api/v1/batch", json=[{"name": str(i)} for i in range(3)]).json()["error"] == \
+        "记录超过 2 条；上限为 2 条"
 
 
 def test_rules_lists_the_pack(api, advisor):

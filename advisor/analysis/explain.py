@@ -17,7 +17,7 @@ words (``why``: ``text``) for the table and markdown formats.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from advisor.analysis.conditions import Test, Why, derivers, why
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
@@ -45,6 +45,7 @@ def explain(advisor: Any, profile: Any, lang: str, options: Any) -> dict[str, An
     if wrong:
         raise EngineError(f"explain and the engine disagree on whether {', '.join(wrong)} fired")
     by_fact = derivers(pack)
+    mode_labels = {m: v.label.get(lang) for m, v in pack.vocabulary.modes.items()} if lang != "en" else {}
 
     def entry(rid: str, **extra: Any) -> dict[str, Any]:
         rule = pack.by_id[rid]
@@ -52,7 +53,7 @@ def explain(advisor: Any, profile: Any, lang: str, options: Any) -> dict[str, An
         out: dict[str, Any] = {"rule": rid, "fired": w.holds, **extra, "because": rule.description.get(lang),
                                "source": rule.source}
         out["matched" if w.holds else "failed"] = why_data(w, by_fact)
-        out["why"] = text(w, lang)
+        out["why"] = text(w, lang, mode_labels)
         return out
 
     d = rec.deployment
@@ -150,13 +151,16 @@ def field_text(name: str, lang: str) -> str:
     spec = vocabulary().fields.get(name)
     if lang == "zh" and spec is not None:
         return spec.zh
+    if lang == "zh" and name == MODE_FIELD:
+        return at("field_mode", lang)
     if lang == "zh" and name == BUDGET_NUMBER_FIELD:
         return vocabulary().fields["budget"].zh + "金额"
     return name
 
 
-def value_text(name: str, value: Any, lang: str) -> str:
-    """A value of field ``name`` as explain shows it (labels in Chinese, values in English)."""
+def value_text(name: str, value: Any, lang: str, mode_labels: Mapping[str, str] | None = None) -> str:
+    """A value of field ``name`` as explain shows it (labels in Chinese, values in English);
+    a deployment mode by its label in ``mode_labels`` (mode id -> label), when given."""
     if value is None:
         return at("not_given", lang)
     if isinstance(value, bool):
@@ -164,43 +168,45 @@ def value_text(name: str, value: Any, lang: str) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return at("empty_list", lang)
-        return at("value_sep", lang).join(value_text(name, v, lang) for v in value)
+        return at("value_sep", lang).join(value_text(name, v, lang, mode_labels) for v in value)
     spec = vocabulary().fields.get(name)
     if isinstance(value, str):
         enum = spec.values if spec is not None else ("modes" if name == MODE_FIELD else None)
         if lang == "zh" and enum and enum in vocabulary().enums:
             value = vocabulary().label(enum, value, lang)
+        elif name == MODE_FIELD and mode_labels and value in mode_labels:
+            value = mode_labels[value]
         return at("quoted", lang, value=value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def test_text(test: Test, lang: str) -> str:
+def test_text(test: Test, lang: str, mode_labels: Mapping[str, str] | None = None) -> str:
     """What a test needs, in words: ``size one of medium, large``."""
     if test.fact is not None:
         return at(f"op_{test.op}", lang, fact=test.fact)
-    return at(f"op_{test.op}", lang, field=field_text(test.field or "", lang), value=value_text(test.field or "", test.value, lang))
+    return at(f"op_{test.op}", lang, field=field_text(test.field or "", lang), value=value_text(test.field or "", test.value, lang, mode_labels))
 
 
-def given_text(test: Test, lang: str) -> str:
+def given_text(test: Test, lang: str, mode_labels: Mapping[str, str] | None = None) -> str:
     """What the profile gave for a test: ``profile: small``."""
     if test.fact is not None:
         return at("given_fact_yes" if test.given else "given_fact_no", lang)
-    return at("given", lang, value=value_text(test.field or "", test.given, lang))
+    return at("given", lang, value=value_text(test.field or "", test.given, lang, mode_labels))
 
 
-def text(w: Why, lang: str) -> str:
+def text(w: Why, lang: str, mode_labels: Mapping[str, str] | None = None) -> str:
     """An outcome in words: for one that failed, what the rule needs and what the profile gave
     (``needs size one of medium, large (profile: small)``); for one that held, the tests that
     matched."""
     if w.test is not None:
         if w.holds:
-            return at("matched", lang, test=test_text(w.test, lang))
-        return at("needs", lang, test=test_text(w.test, lang), given=given_text(w.test, lang))
+            return at("matched", lang, test=test_text(w.test, lang, mode_labels))
+        return at("needs", lang, test=test_text(w.test, lang, mode_labels), given=given_text(w.test, lang, mode_labels))
     if not w.items:
         return at("always", lang)
-    parts = [text(i, lang) for i in w.items]
+    parts = [text(i, lang, mode_labels) for i in w.items]
     if w.kind == "all" or (w.holds and len(parts) == 1):
         return at("and_sep", lang).join(parts)
     if w.holds:

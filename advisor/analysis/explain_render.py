@@ -51,26 +51,31 @@ def _comply_text(entry: dict[str, Any], lang: str) -> str:
     return at("fired_comply" if entry["fired"] else "missed_comply", lang, status=status)
 
 
-def render_table(data: dict[str, Any]) -> str:
-    """The explanation for a terminal: each mode with its rules, then compliance, conflicts, facts."""
-    from tabulate import tabulate
+def render_table(data: dict[str, Any], width: int = WIDTH) -> str:
+    """The explanation for a terminal ``width`` columns wide (``advisor.console.terminal_width``):
+    each mode with its rules, then compliance, conflicts, facts. Tables are fitted to the width
+    and broken by Unicode line-breaking rules (``advisor.formats.lines.table``)."""
+    from advisor.formats.lines import table as fitted
+    from advisor.formats.lines import wrap
 
     lang = data["lang"]
 
-    def table(rows: list[list[str]], headers: list[str], widths: list[int]) -> str:
-        return tabulate(rows, headers=headers, tablefmt="simple", maxcolwidths=widths, maxheadercolwidths=widths,
-                        disable_numparse=True)
+    def table(rows: list[list[str]], headers: list[str], _widths: list[int] | None = None) -> str:
+        return fitted(rows, headers, width)
 
     def heading(text: str) -> str:
-        return f"\n{text}\n" + "=" * min(WIDTH, 2 * len(text))
+        return f"\n{text}\n" + "=" * min(width, 2 * len(text))
 
-    out = [at("title", lang, name=data["profile"]), "",
-           at("chosen", lang, label=data["label"], mode=data["mode"], score=_number(data["score"])),
-           decided_text(data, lang)]
+    def para(text: str) -> str:
+        return "\n".join(wrap(text, width))
+
+    out = [para(at("title", lang, name=data["profile"])), "",
+           para(at("chosen", lang, label=data["label"], mode=data["mode"], score=_number(data["score"]))),
+           para(decided_text(data, lang))]
     out.append(heading(at("modes_heading", lang)))
     headers = [at("col_rule", lang), at("col_effect", lang), at("col_why", lang)]
     for m in data["modes"]:
-        out += ["", _mode_line(m, lang)]
+        out += ["", para(_mode_line(m, lang))]
         rows = [[r["rule"], effect_text(r, lang), r["why"]] for r in _rules_first_fired(m["rules"])]
         out.append(table(rows, headers, [24, 16, 36]) if rows else "  –")
     out.append(heading(at("compliance_heading", lang, date=data["as_of"])))
@@ -98,10 +103,10 @@ def render_table(data: dict[str, Any]) -> str:
     out.append(heading(at("counterfactuals_heading", lang)))
     out.append(table([[cf["text"], f"{cf['label']} ({cf['mode']})"] for cf in data["counterfactuals"]],
                      [at("col_if", lang), at("col_mode_then", lang)], [44, 32])
-               if data["counterfactuals"] else at("counterfactuals_none", lang))
+               if data["counterfactuals"] else para(at("counterfactuals_none", lang)))
     counts = data["rules"]
-    out += ["", at("summary", lang, explained=counts["explained"], fired=counts["fired"],
-                   name=data["rule_pack"]["name"], version=data["rule_pack"]["version"])]
+    out += ["", para(at("summary", lang, explained=counts["explained"], fired=counts["fired"],
+                        name=data["rule_pack"]["name"], version=data["rule_pack"]["version"]))]
     return "\n".join(out) + "\n"
 
 

@@ -56,12 +56,14 @@ class Start:
 
     def notes(self, lang: str) -> list[str]:
         """What the questionnaire says before the first question about what it could not keep."""
+        from advisor.messages import translate
+
         out = []
         if self.dropped:
             out.append(msg("from_dropped", lang, fields=", ".join(shown(k) for k in self.dropped)))
         for name, (value, why) in self.invalid.items():
             label = f"{vocabulary().fields[name].zh}（{name}）" if lang == "zh" else name
-            out.append(msg("from_invalid", lang, field=label, value=shown(value), why=why))
+            out.append(msg("from_invalid", lang, field=label, value=shown(value), why=translate(why, lang)))
         return out
 
 

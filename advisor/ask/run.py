@@ -34,6 +34,7 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     ``--save`` folder) is checked first, so no answer is typed in vain.
     """
     from advisor.formats import render
+    from advisor.memo.writer import format_for_path
     from advisor.pipeline import get_advisor
     from advisor.errors import ProfileError
     from advisor.profile import parse_profile
@@ -46,6 +47,7 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
         check_save_path(save)
         check_writable(save)
     if memo_file:
+        format_for_path(memo_file, format_option=False)  # a suffix no memo format has (x.pdf) is refused now, not after the answers
         check_writable(memo_file, folder_must_exist=False)  # the memo writer makes its folder
 
     console.say(present.wrap(msg("intro", lang), indent=""))
@@ -137,29 +139,28 @@ def _stopped(stop: Stopped, save: str | None, lang: str) -> int:
     return EXIT_INTERRUPTED if stop.interrupted else EXIT_INPUT_ENDED
 
 
-def memo_format(path: str) -> str:
-    """The memo format a file name asks for: ``.html`` and ``.docx`` by extension, Markdown otherwise."""
-    from pathlib import Path
-
-    from advisor.memo import EXTENSIONS
-
-    by_extension = {ext: fmt for fmt, ext in EXTENSIONS.items()}
-    return by_extension.get(Path(path).suffix.lower(), "markdown")
-
-
 def _memo(console: Console, profile: Any, recommendation: Any, lang: str, rules_dir: str | None,
           memo_file: str | None) -> None:
     """Write the memo to ``--memo FILE``; on a terminal without it, offer to write one."""
+    from advisor.errors import RenderError
     from advisor.memo.namer import safe_stem
-    from advisor.memo.writer import write_memo
+    from advisor.memo.writer import format_for_path, write_memo
 
-    path = memo_file
+    path, fmt = memo_file, format_for_path(memo_file, format_option=False) if memo_file else None
     if path is None and getattr(console, "interactive", False):  # a pipe is not asked: scripts use --memo
         example = safe_stem(profile.name) + ".md"
-        try:
-            path = console.ask(msg("memo_offer", lang, example=example) + " > ").strip()
-        except (EOFError, KeyboardInterrupt):
-            path = ""
+        while True:
+            try:
+                path = console.ask(msg("memo_offer", lang, example=example) + " > ").strip()
+            except (EOFError, KeyboardInterrupt):
+                path = ""
+            if not path:
+                break
+            try:
+                fmt = format_for_path(path, format_option=False)  # the suffix says the format: asked again when it says none
+                break
+            except RenderError as exc:
+                console.say(exc.text(lang))
     if path:
-        write_memo(recommendation, profile, memo_format(path), lang, path, rules_dir=rules_dir)
+        write_memo(recommendation, profile, fmt, lang, path, rules_dir=rules_dir)
         console.say(msg("memo_written", lang, path=path))

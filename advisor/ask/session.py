@@ -29,7 +29,12 @@ class Console(Protocol):
 
 
 class TerminalConsole:
-    """Standard input and output: line editing on a terminal; piped answers echoed so the log reads well."""
+    """Standard input and output: line editing on a terminal; piped answers echoed so the log reads well.
+
+    What it shows holds the user's answers, a draft's values and a questionnaire's text: their
+    control characters are shown as escapes (``formats.escape.terminal_text``), never sent to the
+    terminal.
+    """
 
     def __init__(self) -> None:
         self.interactive = sys.stdin.isatty()
@@ -42,12 +47,17 @@ class TerminalConsole:
         """Write ``text`` to standard output."""
         import click
 
-        click.echo(text)
+        from advisor.formats.escape import terminal_text
+
+        click.echo(terminal_text(text))
 
     def ask(self, prompt: str) -> str:
         """Read one line; a terminal edits it, a pipe gives it as is (one answer per line)."""
         import click
 
+        from advisor.formats.escape import terminal_text
+
+        prompt = terminal_text(prompt)
         if self.interactive:
             try:
                 return input(prompt)
@@ -60,7 +70,7 @@ class TerminalConsole:
             click.echo()
             raise EOFError
         line = line.rstrip("\r\n")
-        click.echo(line)
+        click.echo(terminal_text(line))
         return line
 
 

@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
 from advisor.batch.decision import PROFILE_FIGURES, PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
+from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
 from advisor.pipeline import Advisor
 from advisor.profile import Profile
@@ -51,7 +52,8 @@ class UnknownShape(Exception):
 
 def _dumps(value: Any) -> bytes:
     # orjson's result keeps a buffer of at least 4 KB: copy what is kept to its real size.
-    return memoryview(compact(value)).tobytes()
+    # Raw control characters from a pack's text are written as \\u escapes (formats.escape.json_bytes).
+    return json_bytes(memoryview(compact(value)).tobytes())
 
 
 class _Pieces(dict):

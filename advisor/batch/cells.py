@@ -70,9 +70,13 @@ class CellValidator:
         name = data.get("name")
         if name is None or not name.strip():
             return None
+        try:
+            name = self._name(name)
+        except ValidationError:
+            return None  # a name too long: the full check says so
         values = self._template.copy()  # every field in the model's order, with its default
         values.update(given)
-        return self._name(name), values
+        return name, values
 
     def _validate(self, field: str, cell: str) -> Any:
         if not cell.strip():

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from advisor.assembly import recommended_cost
+from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
 
 JSON_HEAD = b'{"profile":'
@@ -104,7 +105,7 @@ class Decision:
 
     def json_line(self, name: str) -> bytes:
         """The full JSON object (no newline) for a profile called ``name``."""
-        return b"".join((JSON_HEAD, orjson.dumps(name), *self.parts))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *self.parts))
 
 
 # The fields of a compliance item (contract §3) a Decision keeps, in this order.

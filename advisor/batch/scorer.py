@@ -26,7 +26,7 @@ from advisor.batch.decision import Decision
 from advisor.batch.verdicts import Verdicts
 from advisor.errors import ProfileError
 from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
-from advisor.profile import Profile, parse_profile
+from advisor.profile import MAX_NAME, Profile, parse_profile
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
 # Bounded caches: memory stays flat whatever the number of rows. A decision is lazy when the
@@ -71,8 +71,8 @@ class Scorer:
                 name = data.get("name") if type(data) is dict else None
                 raw_key = raw_record_key(data) if type(name) is str else None
             name = name.strip() if type(name) is str else ""
-            if not name:
-                raw_key = None  # without a name, the full check below says what is wrong
+            if not name or len(name) > MAX_NAME:
+                raw_key = None  # without a name (or with one too long), the full check below says what is wrong
             elif raw_key is not None:
                 raw = self._raw.data  # the hot path: LRU.get without the call
                 decision = raw.get(raw_key)

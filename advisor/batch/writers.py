@@ -14,7 +14,7 @@ import orjson
 
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
-from advisor.formats.escape import terminal_text
+from advisor.formats.escape import json_bytes, terminal_text
 
 FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
@@ -41,7 +41,7 @@ class Failed(NamedTuple):
 
 def error_object(number: int, message: str) -> bytes:
     """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``."""
-    return orjson.dumps({"record": number, "error": message})
+    return json_bytes(orjson.dumps({"record": number, "error": message}))
 
 
 def _csv_text(text: str) -> str:
@@ -85,7 +85,7 @@ class JsonLines(OutputFormat):
     name = "jsonl"
 
     def row(self, number: int, name: str, decision: Decision) -> bytes:
-        return b"".join((JSON_HEAD, orjson.dumps(name), *decision.parts, b"\n"))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *decision.parts, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message) + b"\n"
@@ -148,7 +148,7 @@ class CompactJsonLines(OutputFormat):
             tails[id(decision)] = (decision, tail)
             if len(tails) > COMPACT_KEPT:  # the least recently written goes
                 tails.popitem(last=False)
-        return b"".join((JSON_HEAD, orjson.dumps(name), tail, b"\n"))
+        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), tail, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
         return error_object(r.number, r.message) + b"\n"

@@ -34,8 +34,17 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False))
+        from advisor.formats.escape import json_text
+
+        click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)))
         return
     from advisor.analysis.explain_render import render_markdown, render_table
+    from advisor.formats.escape import terminal_text
 
-    click.echo((render_table if fmt == "table" else render_markdown)(data), nl=False)
+    # The profile's name and a pack's text are the user's: their control characters are shown as escapes.
+    if fmt == "table":
+        from advisor.console import terminal_width
+
+        click.echo(terminal_text(render_table(data, terminal_width())), nl=False)
+        return
+    click.echo(terminal_text(render_markdown(data)), nl=False)

@@ -7,6 +7,22 @@ import click
 from advisor.options import lang_option, rules_option
 
 
+def _echo(text: str, err: bool = False) -> None:
+    """Print ``text``: a pack's own text (ids, descriptions, sources, case labels, file names) is
+    whatever its author wrote, and its control characters are shown as escapes, never sent to
+    the terminal."""
+    from advisor.formats.escape import terminal_text
+
+    click.echo(terminal_text(text), err=err)
+
+
+def _echo_json(text: str) -> None:
+    """Print JSON with no raw control character in its strings."""
+    from advisor.formats.escape import json_text
+
+    click.echo(json_text(text))
+
+
 @click.group()
 def rules() -> None:
     """Inspect a rule pack (the bundled one, or --rules DIR): list, test, lint, coverage."""
@@ -23,6 +39,7 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
     from advisor.citations import cite
     from advisor.console import terminal_width
     from advisor.engine.loader import load_pack
+    from advisor.formats.escape import terminal_text
     from advisor.formats.lines import table
     from advisor.ui_text import t
 
@@ -37,13 +54,16 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
     if fmt == "json":
         import json
 
-        click.echo(json.dumps([dict(zip(("id", "file", "source", "description"), row)) for row in rows],
+        _echo_json(json.dumps([dict(zip(("id", "file", "source", "description"), row)) for row in rows],
                               ensure_ascii=False, indent=2, allow_nan=False))
         return
-    rows = [[rid, name, cite(source, lang), text] for rid, name, source, text in rows]
-    click.echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], terminal_width()))
-    click.echo(t("pack_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
-                 shown=len(rows)))
+    rows = [[terminal_text(cell) for cell in (rid, name, cite(source, lang), text)] for rid, name, source, text in rows]
+    from advisor.formats.lines import wrap
+
+    width = terminal_width()
+    _echo(table(rows, [t("rule", lang), t("file", lang), t("source", lang), t("because", lang)], width))
+    _echo("\n".join(wrap(t("pack_summary", lang, name=pack.meta.name, version=pack.version,
+                            rules=len(pack.rules), shown=len(rows)), width)))
 
 
 @rules.command("test")
@@ -72,12 +92,12 @@ def test_rules(rules_dir: str | None, lang: str, verbose: bool) -> None:
     for run in runs:
         if run.failures:
             failed += 1
-            click.echo(t("case_failed", lang, label=run.case.label))
+            _echo(t("case_failed", lang, label=run.case.label))
             for failure in run.failures:
-                click.echo(f"     - {translate(failure, lang)}")
+                _echo(f"     - {translate(failure, lang)}")
         elif verbose:
-            click.echo(t("case_passed", lang, label=run.case.label))
-    click.echo(at("test_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
+            _echo(t("case_passed", lang, label=run.case.label))
+    _echo(at("test_summary", lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules),
                   passed=len(runs) - failed, failed=failed))
 
     from advisor.analysis.invariants import Checker, grid_fields, invariant_problems
@@ -88,20 +108,20 @@ def test_rules(rules_dir: str | None, lang: str, verbose: bool) -> None:
         raise RuleLoadError(problems, pack.path)
     violated = 0
     if not pack.invariants:
-        click.echo(at("invariants_none", lang))
+        _echo(at("invariants_none", lang))
     else:
         count, results = Checker(advisor, RunOptions()).run()
         for result in results:
             inv = result.invariant
             if result.violated:
                 violated += 1
-                click.echo(at("invariant_violated", lang, id=inv.id, applied=f"{result.applied:,}",
+                _echo(at("invariant_violated", lang, id=inv.id, applied=f"{result.applied:,}",
                               violated=f"{result.violated:,}", text=inv.description.get(lang)))
-                click.echo(at("invariant_example", lang, profile=_flow(result.example)))
-                click.echo(at("invariant_outcome", lang, outcomes=_flow(result.outcomes)))
+                _echo(at("invariant_example", lang, profile=_flow(result.example)))
+                _echo(at("invariant_outcome", lang, outcomes=_flow(result.outcomes)))
             elif verbose:
-                click.echo(at("invariant_ok", lang, id=inv.id, applied=f"{result.applied:,}"))
-        click.echo(at("invariants_summary", lang, count=len(results), profiles=f"{count:,}", violated=violated,
+                _echo(at("invariant_ok", lang, id=inv.id, applied=f"{result.applied:,}"))
+        _echo(at("invariants_summary", lang, count=len(results), profiles=f"{count:,}", violated=violated,
                       fields=", ".join(grid_fields(pack))))
     if failed or violated:
         raise click.exceptions.Exit(1)
@@ -137,19 +157,19 @@ def lint_rules(rules_dir: str | None, lang: str, fmt: str) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps({"pack": pack.meta.name, "version": pack.version, "rules": len(pack.rules),
+        _echo_json(json.dumps({"pack": pack.meta.name, "version": pack.version, "rules": len(pack.rules),
                                "findings": [f.data(lang) for f in found], "skipped": [f.data(lang) for f in skipped]},
                               ensure_ascii=False, indent=2, allow_nan=False))
     else:
         for finding in found:
-            click.echo(finding.line(lang))
+            _echo(finding.line(lang))
         for finding in skipped:
-            click.echo(finding.line(lang), err=True)
+            _echo(finding.line(lang), err=True)
         key = "lint_found" if found else "lint_clean"
         summary = at(key, lang, name=pack.meta.name, version=pack.version, rules=len(pack.rules), count=len(found))
         if skipped:
             summary += at("lint_skipped_count", lang, count=len(skipped))
-        click.echo(summary)
+        _echo(summary)
     if found:
         raise click.exceptions.Exit(1)
 
@@ -179,23 +199,23 @@ def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps({"pack": pack.meta.name, "version": pack.version, "cases": cov.cases,
+        _echo_json(json.dumps({"pack": pack.meta.name, "version": pack.version, "cases": cov.cases,
                                "rules": cov.total, "fired": len(cov.fired), "percent": round(cov.percent, 2),
                                "files": [{"file": f, "fired": n, "rules": total} for f, n, total in cov.by_file],
                                "never_fired": [{"file": f, "rule": r} for f, r in cov.never]},
                               ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        click.echo(at("coverage_line", lang, name=pack.meta.name, version=pack.version, cases=cov.cases,
+        _echo(at("coverage_line", lang, name=pack.meta.name, version=pack.version, cases=cov.cases,
                       fired=len(cov.fired), rules=cov.total, percent=percent))
         for name, fired, total in cov.by_file:
-            click.echo(at("coverage_file", lang, file=name, fired=fired, rules=total))
+            _echo(at("coverage_file", lang, file=name, fired=fired, rules=total))
         if cov.never:
-            click.echo(at("coverage_never", lang))
+            _echo(at("coverage_never", lang))
             for name, rule in cov.never:
-                click.echo(f"  {name}: {rule}")
+                _echo(f"  {name}: {rule}")
         failing = sum(1 for run in runs if run.failures)
         if failing:
-            click.echo(at("coverage_failing", lang, count=failing), err=True)
+            _echo(at("coverage_failing", lang, count=failing), err=True)
     if minimum is not None and cov.percent < minimum:
-        click.echo(at("coverage_below", lang, percent=percent, min=f"{minimum:g}"), err=True)
+        _echo(at("coverage_below", lang, percent=percent, min=f"{minimum:g}"), err=True)
         raise click.exceptions.Exit(1)

@@ -10,6 +10,9 @@ are markup; in a Word file (XML 1.0) most control characters are not allowed at 
 - ``document_text``: for memos: line-like controls become a space, other invisible controls are
   dropped, and so is whatever XML 1.0 cannot hold.
 - ``md_escape``, ``md_cell``, ``md_code``: user text inside Markdown, shown as written.
+- ``json_text``: JSON text whose strings carry no raw control character a JSON encoder leaves
+  as it is (C1 controls such as the 8-bit CSI, bidirectional controls, line separators): each
+  becomes its ``\\uXXXX`` escape, the same string to any JSON reader.
 """
 
 from __future__ import annotations
@@ -45,6 +48,25 @@ def terminal_text(text: object, keep_newlines: bool = True) -> str:
     text = str(text)
     pattern = _TERMINAL_UNSAFE if keep_newlines else _TERMINAL_UNSAFE_LINES
     return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+# What JSON encoders leave raw (they escape only C0 controls, the quote and the backslash).
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def json_text(text: str) -> str:
+    """``text`` (JSON, as ``json.dumps`` or ``orjson`` wrote it) with every control character its
+    strings hold raw written as ``\\uXXXX``: the same JSON, harmless on a terminal. Such a
+    character can only be inside a string: outside, JSON has none."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _JSON_RAW.search(text) else text
+
+
+def json_bytes(data: bytes) -> bytes:
+    """``json_text`` for UTF-8 bytes (``orjson``'s output)."""
+    if data.isascii():
+        return data
+    text = data.decode("utf-8")
+    return json_text(text).encode("utf-8") if _JSON_RAW.search(text) else data
 
 
 def document_text(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from advisor.formats.escape import json_text
 from advisor.recommendation import Recommendation
 
 
@@ -13,8 +14,8 @@ def to_dict(rec: Recommendation) -> dict:
 
 
 def render(rec: Recommendation) -> str:
-    """Pretty-printed JSON, UTF-8 (Chinese kept readable). A NaN or infinite number is a
-    ``ValueError`` (never the invalid ``NaN``/``Infinity`` tokens), as in ``dumps``."""
+    """Pretty-printed JSON, UTF-8 (Chinese kept readable; control characters as \\u escapes). A NaN
+    or infinite number is a ``ValueError`` (never the invalid ``NaN``/``Infinity`` tokens), as in ``dumps``."""
     return dumps(to_dict(rec), indent=2) + "\n"
 
 
@@ -31,6 +32,7 @@ def compact(data: object) -> bytes:
 
 
 def dumps(data: object, indent: int | None = 2) -> str:
-    """``data`` as JSON text, Chinese kept readable; ``ValueError`` for a NaN or infinite number
-    (``json.dumps`` would write ``NaN``/``Infinity``, which no JSON reader accepts)."""
-    return json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False)
+    """``data`` as JSON text, Chinese kept readable, control characters as ``\\u`` escapes
+    (``formats.escape.json_text``); ``ValueError`` for a NaN or infinite number (``json.dumps``
+    would write ``NaN``/``Infinity``, which no JSON reader accepts)."""
+    return json_text(json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False))

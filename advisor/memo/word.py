@@ -87,7 +87,7 @@ def _styles(document: Any, memo: Memo) -> None:
 
 
 def _properties(document: Any, memo: Memo) -> None:
-    moment = dt.datetime.combine(dt.date.fromisoformat(memo.date), dt.time())
+    moment = dt.datetime.combine(_stamped(dt.date.fromisoformat(memo.date)), dt.time())
     props = document.core_properties
     props.title = memo.title
     props.author = props.last_modified_by = layout()["docx"]["author"]
@@ -214,8 +214,20 @@ def _muted(run: Any, size: float) -> None:
 # --- reproducible bytes ---------------------------------------------------------------------------
 
 
+_ZIP_FIRST_DAY, _ZIP_LAST_DAY = dt.date(1980, 1, 1), dt.date(2107, 12, 31)  # what a zip entry's time can hold
+
+
+def _stamped(day: dt.date) -> dt.date:
+    """The day the file's timestamps carry for a memo dated ``day``: ``day`` itself from 1980 to
+    2107, else the nearest of those years' first and last days. A zip entry's time holds no other
+    years (and python-docx writes a year before 1000 in a form Word refuses); the memo's date as
+    given is in its text."""
+    return min(max(day, _ZIP_FIRST_DAY), _ZIP_LAST_DAY)
+
+
 def _fixed_zip(data: bytes, day: dt.date) -> bytes:
-    """The same archive with every entry stamped ``day`` at midnight, in the same order."""
+    """The same archive with every entry stamped ``day`` (see ``_stamped``) at midnight, in the same order."""
+    day = _stamped(day)
     stamp = (day.year, day.month, day.day, 0, 0, 0)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:

@@ -15,15 +15,16 @@ from advisor.recommendation import Recommendation
 SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
-def format_for_path(path: str | Path, fmt: str | None = None) -> str:
+def format_for_path(path: str | Path, fmt: str | None = None, *, format_option: bool = True) -> str:
     """The memo format to write to ``path``: the one its suffix says (``fmt``, when given, must
-    agree); ``fmt`` alone for another suffix. ``RenderError`` names the suffixes it knows."""
+    agree); ``fmt`` alone for another suffix. ``RenderError`` names the suffixes it knows (and
+    ``--format``, when the command has it: ``format_option``)."""
     by_suffix = SUFFIX_FORMATS.get(Path(path).suffix.lower())
     allowed = "allowed: .md (Markdown), .html, .docx (Word)"
     if by_suffix is None and fmt is None:
         suffix = Path(path).suffix
         what = f"a memo cannot be written as {suffix}" if suffix else "the file name does not say the memo format"
-        raise RenderError(f"{path}: {what}; {allowed} (or give --format)")
+        raise RenderError(f"{path}: {what}; {allowed}" + (" (or give --format)" if format_option else ""))
     if by_suffix is not None and fmt is not None and fmt != by_suffix:
         raise RenderError(f"{path}: the file name says {by_suffix}, but --format says {fmt}; "
                           "name the file for the format (.md, .html, .docx) or leave --format out")

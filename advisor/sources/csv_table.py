@@ -3,7 +3,8 @@
 A header cell may be the field name or its Chinese column name (contract §1), in any case and
 spacing. An empty cell means "absent"; list cells are split on ``;``, ``|``, ``｜`` or a line
 break (Alt+Enter in Excel) by the profile parser. The delimiter is taken from the header line: a
-comma, or a tab or semicolon when the header has no comma (exports from some spreadsheets).
+comma, or a tab or semicolon when the header has no comma (exports from some spreadsheets); from
+the first rows when the header is one column.
 
 What spreadsheets add is taken off, cell by cell: Excel's text wrappers ``="350"`` (in every
 column) and a leading ``'`` (in every column but the name). A ``;``-separated file is what Excel
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import difflib
 import itertools
+import re
 from typing import Iterable, Iterator
 
 from advisor.errors import SourceError, shown
@@ -72,6 +74,12 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     if decoding.bad_line(first):  # the header: without it no row can be read
         raise decoding_error(name, decoding.codec, header_line - 1)
     delimiter = _delimiter(first)
+    if not any(d in first for d in _DELIMITERS):  # a header of one column: the rows say which delimiter
+        peeked = list(itertools.islice(lines, _PEEK_LINES))
+        lines = itertools.chain(peeked, lines)
+        unquoted = _QUOTED.sub("", "".join(peeked))  # a delimiter inside quotes is a cell's text
+        counts = {d: unquoted.count(d) for d in _DELIMITERS}
+        delimiter = max(_DELIMITERS, key=counts.__getitem__)  # the first (a comma) when none is more common
     header_reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     table = _Table(name, next(header_reader), header_line, delimiter)
     fields, width = table.fields, len(table.fields)
@@ -80,13 +88,15 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
     # columns that say how to read it: a first part no row read cell by cell has (its first part
     # is the columns alone, its cells joined with KEY_SEPARATOR).
     quick = table.name_at == 0 and not table.unnamed
-    line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}"
+    line_columns = f"{delimiter}\n{KEY_SEPARATOR.join(fields)}" if quick else ""  # (a column without a header: None)
     # Lines with these go cell by cell: a leading ' (Excel), and in a ;-separated file a decimal comma.
     decimal_comma = table.decimal_comma
     marked, seen = MARKED, decoding.seen  # bad bytes marked by the decoder, and those met so far
     new_record = tuple.__new__  # CsvRow(...) without the keyword handling: this loop runs per row
     for text in lines:
-        if marked[0] != seen:  # the decoder has met bad bytes: is this line one of them?
+        # The decoder has met bad bytes: is this line one of them? (A line with a quote is checked
+        # once the csv module has read the whole row: a quoted cell may run over several lines.)
+        if marked[0] != seen and '"' not in text:
             reason = decoding.bad_line(text)
             seen = decoding.seen
             if reason:
@@ -237,6 +247,11 @@ def _open_quote(first: int, last: int, row: list[str] | None = None, delimiter: 
     return (f"; the row runs from line {first} to line {last}: a quote (\") in it is probably not closed, "
             f"so {swallowed} read into one cell" + (f" (their first cells: {listed}); check those "
                                                          "records too" if names else ""))
+
+
+_DELIMITERS = (",", "\t", ";")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_PEEK_LINES = 20  # the lines read ahead to find the delimiter of a table whose header has one column
 
 
 def _delimiter(header: str) -> str:

@@ -216,6 +216,7 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
     """Open ``path`` (``-``: standard input) as text, detecting its encoding unless one is given."""
     name = display_name(path)
     raw = _open_binary(path)
+    first, first_codec = b"", None  # a first line read in its own encoding (see _first_line)
     try:
         if encoding and encoding != AUTO:
             codec = check_encoding(encoding)
@@ -224,11 +225,12 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
             head = raw.read(SNIFF_BYTES)
             complete = len(head) < SNIFF_BYTES
             codec = detect_encoding(head, complete)
+            first, first_codec = _first_line(head, codec)
             if raw.seekable():
-                raw.seek(0)
+                raw.seek(len(first) if first_codec else 0)
                 stream = raw
             else:  # a pipe cannot be rewound: read the sample again before the rest
-                stream = io.BufferedReader(_Rejoined(head, raw))
+                stream = io.BufferedReader(_Rejoined(head[len(first):] if first_codec else head, raw))
     except BaseException:
         if path != STDIN:
             raw.close()
@@ -236,7 +238,52 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
     # newline="": the CSV reader needs the line endings as they are (quoted cells may hold them).
     errors = "strict" if codecs.lookup(codec).name.startswith(("utf-16", "utf-32")) else MARK
     text = io.TextIOWrapper(stream, encoding=codec, errors=errors, newline="")
+    if first_codec:
+        return TextInput(stream=_Prefixed(first.decode(first_codec), text), name=name, encoding=codec)  # type: ignore[arg-type]
     return TextInput(stream=text, name=name, encoding=codec)
+
+
+def _first_line(head: bytes, codec: str) -> tuple[bytes, str | None]:
+    """The first line of ``head`` and its own codec, when it is not valid in ``codec`` (the rest's)
+    but is in the other one: a header typed or pasted in UTF-8 above rows exported as GBK, or the
+    other way round. ``(b"", None)`` when the first line is read like the rest."""
+    end = head.find(b"\n")
+    if end < 0 or codec not in ("utf-8-sig", "gb18030") or head.startswith(codecs.BOM_UTF8):
+        return b"", None
+    first = head[:end + 1]
+    if first.isascii():
+        return b"", None
+    other = "gb18030" if codec == "utf-8-sig" else "utf-8"
+    try:
+        first.decode(codec)
+        if other == "utf-8":  # GB18030 decodes most UTF-8 bytes (as other characters): UTF-8 first
+            first.decode("utf-8")
+            return first, "utf-8"
+        return b"", None
+    except UnicodeDecodeError:
+        pass
+    try:
+        first.decode(other)
+    except UnicodeDecodeError:
+        return b"", None
+    return first, other
+
+
+class _Prefixed:
+    """A text stream's lines after one line decoded on its own (see ``_first_line``)."""
+
+    def __init__(self, first: str, rest: TextIO) -> None:
+        self._first, self._rest = first, rest
+
+    def __iter__(self):
+        yield self._first
+        yield from self._rest
+
+    def read(self) -> str:
+        return self._first + self._rest.read()
+
+    def close(self) -> None:
+        self._rest.close()
 
 
 def decoding_error(name: str, codec: str, after_line: int, reason: str | None = None) -> SourceError:

@@ -51,6 +51,19 @@ def invalid(field: str | None, value: Any, message: str) -> Refused:
     return Refused(422, {"errors": [{"field": field, "value": value, "message": message}]})
 
 
+def said_in(body: dict[str, Any], lang: str) -> dict[str, Any]:
+    """An error body with its messages (``error``, ``errors[].message``) in ``lang``."""
+    from advisor.messages import translate
+
+    out = {**body}
+    if isinstance(out.get("error"), str):
+        out["error"] = translate(out["error"], lang)
+    if isinstance(out.get("errors"), list):
+        out["errors"] = [{**e, "message": translate(e["message"], lang)} if isinstance(e.get("message"), str) else e
+                         for e in out["errors"]]
+    return out
+
+
 def parse_date(value: str | None, field: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` query parameter (None when absent or empty), read as ``--as-of`` reads it; 422 otherwise."""
     from advisor.compliance import parse_as_of
@@ -139,7 +152,7 @@ def router(ctx: Any) -> APIRouter:
             try:
                 return await handler(*args, **kwargs)
             except Refused as refused:
-                return JSONResponse(refused.body, status_code=refused.status)
+                return JSONResponse(said_in(refused.body, kwargs.get("lang", "zh")), status_code=refused.status)
 
         return run
 

@@ -102,9 +102,12 @@ def create_app(settings: Settings | None = None) -> Any:
     async def invalid_parameter(request: Any, exc: RequestValidationError) -> Any:
         from fastapi.responses import JSONResponse
 
+        from advisor.web.api import said_in
+
         errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or None, "value": e.get("input"),
                    "message": e["msg"]} for e in exc.errors()]
-        return JSONResponse({"errors": errors}, status_code=422)
+        lang = "en" if request.query_params.get("lang") == "en" else "zh"
+        return JSONResponse(said_in({"errors": errors}, lang), status_code=422)
 
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     app.add_middleware(Guard, settings=settings, problem=problem)

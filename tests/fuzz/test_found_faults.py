@@ -7,6 +7,8 @@ until it is fixed: the day it is, XPASS fails the suite and the marker goes.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fuzz import checks, strategies
@@ -57,35 +59,71 @@ def test_a_lone_surrogate_in_a_profile_is_a_profile_error():
     assert not findings, findings[0].signature
 
 
-# --- found and not fixed yet (input parsing): strict xfails, see the module's docstring ------------
+# --- found by the campaign in CSV reading and batch cells, since fixed ---------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="csv reader: a row with bytes invalid in the file's encoding and a quoted "
-                                       "cell holding a line break becomes two error rows (record numbers shift), "
-                                       "or its continuation opens a quote that swallows the rows after it")
 def test_a_bad_byte_row_with_a_line_break_in_quotes_is_one_error_row(tmp_path):
+    """A row with bytes invalid in the file's encoding and a quoted cell holding a line break became
+    two error rows (record numbers shifted), or its continuation opened a quote that swallowed the
+    rows after it."""
     data = b'name,size,sector,privacy,budget\nA,small,finance,high,low\nB\xff,small,"fin\nance",high,low\n' \
            b"C,small,finance,high,low\n"
     findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
     assert not findings, findings[0].signature
+    rows = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv").stdout.splitlines()]
+    assert [row.get("profile") for row in rows] == ["A", None, "C"]
+    assert "第 3 行" in rows[1]["error"] and "GB18030" in rows[1]["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="encoding detection: a UTF-8 header above GBK rows makes the whole file "
-                                       "GB18030; the header becomes mojibake and the run is refused")
-def test_a_utf8_header_above_gbk_rows_loses_no_row(tmp_path):
-    data = "企业名称,规模,行业,隐私要求,预算\n".encode() + "乙公司,小型,金融,高,低\n".encode("gbk")
-    findings = checks.check_batch_file(".csv", data, 1, workdir=tmp_path)
+@pytest.mark.parametrize("header_codec, rows_codec", [("utf-8", "gbk"), ("gbk", "utf-8")])
+def test_a_header_in_another_encoding_than_the_rows_loses_no_row(tmp_path, header_codec, rows_codec):
+    """A UTF-8 header above GBK rows made the whole file GB18030: the header became mojibake and the
+    run was refused. The header is read in its own encoding, the rows in theirs."""
+    rows = "".join(f"乙公司{n},小型,金融,高,低\n" for n in range(5))
+    data = "企业名称,规模,行业,隐私要求,预算\n".encode(header_codec) + rows.encode(rows_codec)
+    findings = checks.check_batch_file(".csv", data, 5, workdir=tmp_path)
     assert not findings, findings[0].signature
+    out = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv").stdout.splitlines()]
+    assert [row["profile"] for row in out] == [f"乙公司{n}" for n in range(5)]
 
 
-@pytest.mark.xfail(strict=True, reason="batch cells: a name over 1,000 characters, unquoted, on a row with a "
-                                       "quoted cell escapes as a pydantic ValidationError: the whole batch exits 3 "
-                                       "(on a row without quotes, or all quoted, it is accepted; advise refuses it)")
-def test_a_long_name_on_a_quoted_row_is_one_error_row(tmp_path):
+@pytest.mark.parametrize("long_name", ["N" * 1500, '"' + "N" * 1500 + '"'])
+@pytest.mark.parametrize("sector", ["finance", '"finance"'])
+def test_a_name_too_long_is_one_error_row(tmp_path, long_name, sector):
+    """A name over 1,000 characters, unquoted, on a row with a quoted cell escaped as a pydantic
+    ValidationError (exit 3); on other rows it was accepted, though advise refuses it."""
     data = ("name,size,sector,privacy,budget\nA,small,finance,high,low\n"
-            + "N" * 1500 + ',small,"finance",high,low\nC,small,finance,high,low\n').encode()
+            f"{long_name},small,{sector},high,low\nC,small,finance,high,low\n").encode()
     findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
     assert not findings, findings[0].signature
+    run = checks.run_batch_cli(tmp_path / "input.csv")
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert run.exit_code == 1 and [row.get("profile") for row in rows] == ["A", None, "C"]
+    assert "1,000" in rows[1]["error"]
+
+
+def test_a_column_without_a_header_is_read(tmp_path):
+    """A header cell left empty (a spreadsheet's stray column) ended every batch with exit 3: the
+    rows are read, and a value under that column is an error row."""
+    data = b"name,size,sector,privacy,budget,\nA,small,finance,high,low,x\nB,small,finance,high,low,\n"
+    findings = checks.check_batch_file(".csv", data, 2, workdir=tmp_path)
+    assert not findings, findings[0].signature
+    rows = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv").stdout.splitlines()]
+    assert "error" in rows[0] and rows[1]["profile"] == "B"
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ","])
+def test_a_one_column_header_takes_the_delimiter_from_the_rows(tmp_path, delimiter):
+    """A header of one column says no delimiter: a tab-separated file was read with commas, and a
+    carriage return in a quoted cell then ended its row early (two records out of one); tabs
+    inside quoted cells do not make a comma-separated file tab-separated."""
+    other = "," if delimiter == "\t" else "\t"
+    data = (f'name\n"A{other}{other}"{delimiter}"x"\n"B"{delimiter}"\x0b\r"\n'
+            f'"C{other}"{delimiter}"{other}y{other}"\n').encode()
+    findings = checks.check_batch_file(".csv", data, 3, workdir=tmp_path)
+    assert not findings, findings[0].signature
+    rows = [json.loads(line) for line in checks.run_batch_cli(tmp_path / "input.csv", "--lang", "en").stdout.splitlines()]
+    assert all("2 cells, but the header has 1 columns" in row["error"] for row in rows)
 
 
 # --- found and fixed in the rule engine's compiler ----------------------------------------------------
