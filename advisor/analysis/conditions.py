@@ -23,7 +23,7 @@ from typing import AbstractSet, Any, Callable, Iterable, Iterator, Mapping, Name
 from advisor.engine.graph import components
 from advisor.engine.loader import MODE_FIELD, RulePack
 from advisor.engine.predicates import predicate
-from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, Not, Rule
+from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, Not, Rule, walk
 
 Check = Callable[[Mapping[str, Any], AbstractSet[str]], bool]  # (resolved facts, derived facts) -> holds?
 
@@ -127,18 +127,6 @@ def why(cond: Condition | None, facts: Mapping[str, Any], derived: AbstractSet[s
         return kept[0]
     return Why(holds=ok, kind="all" if conjunctive else "any", items=kept)
 
-
-def walk(cond: Condition | None) -> Iterator[FieldTest | FactTest]:
-    """Every test of ``cond``, depth first."""
-    if cond is None:
-        return
-    if isinstance(cond, (All, AnyOf)):
-        for child in cond.items:
-            yield from walk(child)
-    elif isinstance(cond, Not):
-        yield from walk(cond.item)
-    else:
-        yield cond
 
 
 def derivers(pack: RulePack) -> dict[str, list[Rule]]:

@@ -34,9 +34,9 @@ from typing import Any, Collection
 
 from advisor.engine import limits
 from advisor.engine.graph import components
-from advisor.engine.loader import MODE_FIELD, RulePack, _walk
+from advisor.engine.loader import MODE_FIELD, RulePack
 from advisor.engine.predicates import Predicate, conjunction, disjunction, predicate
-from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, Not
+from advisor.engine.schema import All, AnyOf, Condition, FactTest, FieldTest, Not, walk
 from advisor.errors import RuleLoadError
 
 ANCHOR = "~anchor"  # a rule of every chunk matching its first stage fact: see compile_pack
@@ -236,7 +236,7 @@ def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
         uses[rule.id] = _fact_uses(rule.when, False) if rule.when else []
         for fact, _ in uses[rule.id]:
             users.setdefault(fact, []).append(rule.id)
-        if rule.when and any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in _walk(rule.when)):
+        if rule.when and any(isinstance(t, FieldTest) and t.field == MODE_FIELD for t in walk(rule.when)):
             tests_mode.append(rule.id)
 
     # A rule is post-decision if it tests the mode, or uses a fact only such rules derive.
@@ -327,7 +327,7 @@ def _fact_uses(cond: Condition, negated: bool) -> list[tuple[str, bool]]:
 def _alternatives(cond: Condition, holds: bool) -> list[_Alternative]:
     """The alternatives of ``cond`` (or of its negation): each requires some field parts, some facts
     and the absence of others. A part that tests no fact stays whole (it is a literal's atom)."""
-    if not any(isinstance(t, FactTest) for t in _walk(cond)):
+    if not any(isinstance(t, FactTest) for t in walk(cond)):
         return [_Alternative(((cond, holds),), (), ())]
     if isinstance(cond, FactTest):
         return [_Alternative((), (cond.fact,), ())] if holds else [_Alternative((), (), (cond.fact,))]

@@ -34,6 +34,7 @@ from advisor.engine.schema import (
     Thresholds,
     Vocabulary,
     date_start,
+    walk,
 )
 from advisor.errors import RuleLoadError, shown
 from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite, too_large
@@ -322,7 +323,7 @@ def _check(pack: RulePack) -> Iterator[str]:
     yield from _fact_cycles(pack)
     for rule in pack.rules:
         where = f"{pack.files[rule.id]}: rule {rule.id}"
-        tests = list(_walk(rule.when)) if rule.when else []
+        tests = list(walk(rule.when)) if rule.when else []
         for test in tests:
             if isinstance(test, FactTest):
                 if test.fact not in pack.facts:
@@ -437,15 +438,6 @@ def _check_items(pack: RulePack) -> Iterator[str]:
                 yield (f"{where}: action '{action.en[:40]}': 'by: {action.by}' is not an instrument of its basis"
                        f"{_suggest(action.by, cited)}")
 
-
-def _walk(cond: Condition) -> Iterator[FieldTest | FactTest]:
-    if isinstance(cond, (All, AnyOf)):
-        for child in cond.items:
-            yield from _walk(child)
-    elif isinstance(cond, Not):
-        yield from _walk(cond.item)
-    else:
-        yield cond
 
 
 def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:

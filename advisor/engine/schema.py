@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Iterator, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -90,6 +90,19 @@ class Not(Strict):
 
 
 Condition = Annotated[Union[FieldTest, FactTest, All, AnyOf, Not], Field(discriminator="kind")]
+
+
+def walk(cond: "Condition | None") -> Iterator[FieldTest | FactTest]:
+    """Every test of ``cond`` (a field or a derived-fact test), depth first; none for ``None``."""
+    if cond is None:
+        return
+    if isinstance(cond, (All, AnyOf)):
+        for child in cond.items:
+            yield from walk(child)
+    elif isinstance(cond, Not):
+        yield from walk(cond.item)
+    else:
+        yield cond
 
 
 def parse_condition(raw: Any, where: str = "when") -> dict:

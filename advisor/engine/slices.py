@@ -31,8 +31,8 @@ from operator import itemgetter
 from typing import Any, Callable
 
 from advisor.engine.graph import components
-from advisor.engine.loader import MODE_FIELD, NUMERIC_FIELDS, RulePack, _walk
-from advisor.engine.schema import FactTest, FieldTest
+from advisor.engine.loader import MODE_FIELD, NUMERIC_FIELDS, RulePack
+from advisor.engine.schema import FactTest, FieldTest, walk
 from advisor.vocabulary import vocabulary
 
 _ITEM_TESTS = ("contains", "contains_any")
@@ -92,7 +92,7 @@ def plan_slices(pack: RulePack, max_keys: int = MAX_KEYS) -> tuple[Slice, ...]:
     tests: dict[str, list[FieldTest]] = {}
     mode: dict[str, bool] = {}
     for rule in pack.rules:
-        found = list(_walk(rule.when)) if rule.when is not None else []
+        found = list(walk(rule.when)) if rule.when is not None else []
         tests[rule.id] = [t for t in found if isinstance(t, FieldTest) and t.field != MODE_FIELD]
         fields[rule.id] = {t.field for t in tests[rule.id]}
         facts[rule.id] = {t.fact for t in found if isinstance(t, FactTest)}
