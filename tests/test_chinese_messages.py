@@ -314,3 +314,14 @@ def test_explain_and_rules_list_fit_the_terminal(columns):
         assert not too_wide, (args, columns, too_wide[:3])
         if columns == 200 and args[0] == "explain":
             assert max(width(line) for line in lines) > 100  # the room is used, not a fixed 80 columns
+
+
+def test_batch_lines_beside_the_output_have_the_chinese_frame(tmp_path):
+    clients = tmp_path / "clients.csv"
+    clients.write_text("企业名称,规模,行业,隐私要求,预算\n甲,中型,金融,高,800万\n丁,巨型,金融,高,低\n", encoding="utf-8")
+    result = run("batch", str(clients), "-f", "csv", "-o", str(tmp_path / "out.csv"))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.decode("utf-8").splitlines() if line.startswith("advisor")]
+    assert lines and all(line.startswith("advisor：") for line in lines), lines
+    english = run("batch", str(clients), "-f", "csv", "-o", str(tmp_path / "out.csv"), lang="en")
+    assert any(line.startswith("advisor: ") for line in english.stderr.decode("utf-8").splitlines())

@@ -78,3 +78,11 @@ def test_prices_and_as_of_are_options(started, tmp_path):
     assert (seen["settings"].prices, seen["settings"].as_of) == (str(prices), dt.date(2025, 3, 1))
     result, _ = started("--as-of", "2025-13-01")
     assert result.exit_code == 2 and "--as-of" in result.stderr
+
+
+def test_the_warning_and_the_token_are_said_in_chinese(started):
+    result, _ = started("--host", "0.0.0.0", "--token", env={"LANGUAGE": None, "LANG": "zh_CN.UTF-8"})
+    assert result.exit_code == 0
+    assert "advisor：访问令牌：" in result.stderr
+    assert "advisor：警告：正在监听所有网络接口：其他机器可以访问此服务器" in result.stderr
+    assert "warning" not in result.stderr and "access token" not in result.stderr

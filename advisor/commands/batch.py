@@ -70,6 +70,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.batch.run import run_batch
     from advisor.batch.scorer import Scorer
     from advisor.batch.text import say
+    from advisor.messages import frame
     from advisor.batch.writers import SUFFIX_FORMATS, make_format
     from advisor.console import interface_lang, output_encoding
     from advisor.messages import translate
@@ -97,7 +98,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
 
     def say_error(message: str) -> None:  # user text may hold control characters: shown, never obeyed
         progress.clear()
-        sys.stderr.write(f"advisor: {terminal_text(message)}\n")
+        sys.stderr.write(frame("note", ui, message=terminal_text(message)) + "\n")
 
     def report_bad(number: int, message: str) -> None:
         done["bad"] += 1
@@ -128,7 +129,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
             )
             progress.clear()
             if report.stopped:
-                sys.stderr.write(f"advisor: {say('stopped', ui, limit=max_errors)}\n")
+                sys.stderr.write(frame("note", ui, message=say('stopped', ui, limit=max_errors)) + "\n")
                 ctx.exit(1)
             if not report.summary.rows:
                 raise SourceError(say("no_records", "en", inputs=", ".join(inputs)))  # shown in the interface's language
@@ -142,7 +143,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         parts.append(say("interrupted_file", ui, output=output) if target else say("interrupted_stdout", ui))
         if memos is not None:
             parts.append(say("interrupted_memos", ui, count=memos.written, folder=memo_dir))
-        sys.stderr.write(f"advisor: {terminal_text(('' if ui == 'zh' else ' ').join(parts))}\n")
+        sys.stderr.write(frame("note", ui, message=terminal_text(('' if ui == 'zh' else ' ').join(parts))) + "\n")
         raise
     except BrokenPipeError:  # the reader of standard output went away (`| head`): stop quietly
         progress.clear()
@@ -159,12 +160,12 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         else:
             sys.stderr.write(f"\n{terminal_text(text)}")
     if memos is not None and not quiet:
-        sys.stderr.write(f"advisor: {say('memos_written', ui, count=memos.written, folder=terminal_text(memo_dir))}\n")
+        sys.stderr.write(frame("note", ui, message=say('memos_written', ui, count=memos.written, folder=terminal_text(memo_dir))) + "\n")
         if memos.failed:
-            sys.stderr.write(f"advisor: {say('memos_failed', ui, count=memos.failed)}\n")
+            sys.stderr.write(frame("note", ui, message=say('memos_failed', ui, count=memos.failed)) + "\n")
     if report.summary.bad:
         if not quiet:
-            sys.stderr.write(f"advisor: {say('bad_rows', ui, bad=report.summary.bad, scored=report.summary.scored)}\n")
+            sys.stderr.write(frame("note", ui, message=say('bad_rows', ui, bad=report.summary.bad, scored=report.summary.scored)) + "\n")
         ctx.exit(1)
     if memos is not None and memos.failed:
         ctx.exit(1)

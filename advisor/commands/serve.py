@@ -36,13 +36,16 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, max_row
 
     from advisor.web.settings import Settings, allowed_hosts_for, is_all_interfaces, is_loopback
 
+    from advisor.console import interface_lang
+    from advisor.messages import frame
+
+    ui = interface_lang()
     if token == "":
         token = secrets.token_urlsafe(24)
-        click.echo(f"advisor: access token: {token}", err=True)
+        click.echo(frame("access_token", ui, token=token), err=True)
     if not is_loopback(host):
-        where = "every network interface" if is_all_interfaces(host) else host
-        click.echo(f"advisor: warning: listening on {where}: other machines can reach this server"
-                   + ("" if token else "; anyone who can reach it can use it (set --token or ADVISOR_TOKEN)"),
+        where = frame("listening_everywhere", ui) if is_all_interfaces(host) else host
+        click.echo(frame("listening_warning", ui, where=where) + ("" if token else frame("listening_no_token", ui)),
                    err=True)
     settings = Settings(rules_dir=rules_dir, prices=prices_file, as_of=as_of, token=token or None, max_upload=int(max_upload_mb * (1 << 20)),
                         max_rows=max_rows, allowed_hosts=allowed_hosts_for(host))
