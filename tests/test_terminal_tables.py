@@ -102,3 +102,21 @@ def test_a_unit_wider_than_the_line_is_cut_but_not_before_closing_punctuation():
 
     lines = wrap("personal-information-protection）", 10)
     assert all(_width(line) <= 11 for line in lines) and lines[-1].endswith("）") and lines[-1] != "）"
+
+
+def test_a_column_kept_whole_is_never_wrapped():
+    from advisor.formats.lines import table
+
+    rows = [["DEP-IND-ELASTIC", "未触发（排除）", "需要行业为“工业”（画像：“法律”）；需要未推导出事实 sensitive_data（已推导）" * 2]]
+    wrapped = table(rows, ["规则", "作用", "原因"], 60)
+    kept = table(rows, ["规则", "作用", "原因"], 60, whole=(1,))
+    assert "未触发（排除）" not in wrapped  # without it, the label is the column that gives way
+    assert "未触发（排除）" in kept and all(len(line) <= 60 for line in kept.splitlines())
+
+
+def test_explain_keeps_each_rules_effect_on_one_line():
+    done = subprocess.run([sys.executable, "-m", "advisor", "explain", str(PROFILES / "16-law-firm-local-data.yaml")],
+                          capture_output=True, cwd=ROOT, timeout=120, env=dict(os.environ, COLUMNS="80"))
+    out = done.stdout.decode("utf-8")
+    assert done.returncode == 0 and "未触发（排除）" in out
+    assert not re.search(r"未触发（[^）\n]*\n", out) and not re.search(r"（排\s*\n", out)

@@ -60,8 +60,9 @@ def render_table(data: dict[str, Any], width: int = WIDTH) -> str:
 
     lang = data["lang"]
 
-    def table(rows: list[list[str]], headers: list[str], _widths: list[int] | None = None) -> str:
-        return fitted(rows, headers, width)
+    def table(rows: list[list[str]], headers: list[str], _widths: list[int] | None = None,
+              whole: tuple[int, ...] = ()) -> str:
+        return fitted(rows, headers, width, whole=whole)
 
     def heading(text: str) -> str:
         return f"\n{text}\n" + "=" * min(width, 2 * len(text))
@@ -77,7 +78,7 @@ def render_table(data: dict[str, Any], width: int = WIDTH) -> str:
     for m in data["modes"]:
         out += ["", para(_mode_line(m, lang))]
         rows = [[r["rule"], effect_text(r, lang), r["why"]] for r in _rules_first_fired(m["rules"])]
-        out.append(table(rows, headers, [24, 16, 36]) if rows else "  –")
+        out.append(table(rows, headers, [24, 16, 36], whole=(1,)) if rows else "  –")  # the effect: a short label
     out.append(heading(at("compliance_heading", lang, date=data["as_of"])))
     rows = []
     for item in data["compliance"]:

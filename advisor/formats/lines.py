@@ -146,10 +146,12 @@ def _pad(text: str, size: int, align: str) -> str:
     return gap + text if align == "right" else text + gap
 
 
-def column_widths(columns: Sequence[Sequence[str]], available: int, headed: bool = False) -> list[int] | None:
+def column_widths(columns: Sequence[Sequence[str]], available: int, headed: bool = False,
+                  whole: Sequence[int] = ()) -> list[int] | None:
     """Widths for columns holding ``columns`` within ``available`` columns in all, or ``None``
     when even their unbreakable units do not fit side by side. ``headed``: the first cell of
-    each column is its header, which is not wrapped.
+    each column is its header, which is not wrapped. ``whole``: the indexes of columns whose
+    cells are never wrapped (short labels such as "not fired (+0.5)").
 
     Each column gets what its longest unit needs; the rest is shared in proportion to how much
     wider each column would be unwrapped (the automatic layout of HTML tables).
@@ -157,6 +159,7 @@ def column_widths(columns: Sequence[Sequence[str]], available: int, headed: bool
     low = [max([*(longest_unit(cell) for cell in col), natural_width(col[0]) if headed and col else 0])
            for col in columns]
     high = [max(max((natural_width(cell) for cell in col), default=0), lo) for col, lo in zip(columns, low)]
+    low = [hi if i in whole else lo for i, (lo, hi) in enumerate(zip(low, high))]
     if sum(high) <= available:
         return high
     if sum(low) > available:
@@ -198,14 +201,15 @@ def _settle(columns: Sequence[Sequence[str]], widths: list[int], high: Sequence[
 
 
 def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), limit: int = 80, *,
-          fmt: str = "simple", align: Sequence[str] | None = None) -> str:
+          fmt: str = "simple", align: Sequence[str] | None = None, whole: Sequence[int] = ()) -> str:
     """``rows`` under ``headers`` as a table at most ``limit`` columns wide.
 
     ``fmt``: ``simple`` (headers underlined with dashes), ``plain`` (no rule) or ``github``
     (a pipe table, for pasting into Markdown; cells are not wrapped: when it is too wide, the
     ``simple`` layout is used). ``align``: ``left`` or
-    ``right`` per column. When the columns cannot fit side by side, or a column of text would be
-    narrower than ``READABLE``, the rows are shown as blocks (``stacked``).
+    ``right`` per column. ``whole``: indexes of columns never wrapped (see ``column_widths``).
+    When the columns cannot fit side by side, or a column of text would be narrower than
+    ``READABLE``, the rows are shown as blocks (``stacked``).
     """
     cells = [[str(cell) for cell in row] for row in rows]
     headers = [str(h) for h in headers]
@@ -221,7 +225,7 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), limit: 
             return piped
         fmt = "simple"  # too wide for a pipe table: wrapped columns, or blocks
     columns = [[*([heads[i]] if heads else []), *(r[i] for r in cells)] for i in range(count)]
-    widths = column_widths(columns, limit - len(SEPARATOR) * (count - 1), headed=bool(heads))
+    widths = column_widths(columns, limit - len(SEPARATOR) * (count - 1), headed=bool(heads), whole=whole)
     if widths is None or any(w < READABLE < max(natural_width(c) for c in col) / 2  # a column of prose, too narrow
                              for w, col in zip(widths, columns)):
         return stacked(cells, heads, limit)
