@@ -12,9 +12,9 @@ import functools
 import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from advisor.engine.schema import MAX_NUMBER
+from advisor.engine.schema import MAX_NUMBER, Strict, Text  # the pack's own bases: unknown keys are errors, texts in zh and en
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 
@@ -64,23 +64,6 @@ def _range(value: Any) -> tuple[float, float]:
 
 
 Range = Annotated[tuple[float, float], BeforeValidator(_range)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors, instances are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Text(Strict):
-    """Text in both languages."""
-
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang``."""
-        return self.zh if lang == "zh" else self.en
 
 
 # --- the price book --------------------------------------------------------------------------------
