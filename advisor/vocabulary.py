@@ -39,6 +39,8 @@ class Vocabulary:
     units_read: dict[str, int] = None  # type: ignore[assignment]  # every unit read, longest first, folded
     # field -> [{"by": field, "for": {zh, en}}]: answers that make the field's value unused for a purpose
     precedence: dict[str, list[dict[str, Any]]] = None  # type: ignore[assignment]
+    # the compact line of ``batch --detail ids``: {"format": its id, "keys": {key: what it holds}}
+    compact_line: dict[str, Any] = None  # type: ignore[assignment]
 
     @property
     def numbers(self) -> frozenset[str]:
@@ -104,4 +106,5 @@ def vocabulary() -> Vocabulary:
         units_read={fold(k): int(v) for k, v in sorted({**raw.get("more_units", {}), **raw["units"]}.items(),
                                                       key=lambda u: -len(u[0]))},
         precedence={name: list(rows) for name, rows in (raw.get("precedence") or {}).items()},
+        compact_line=raw["compact_line"],
     )

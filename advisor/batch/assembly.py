@@ -254,8 +254,9 @@ class JsonAssembler:
             self._outcomes.put(key, outcome)
         common = outcome.common
         if not self._lazy:
-            return Decision(self._json(outcome)[0][0], sector, *common[:-1], shared=common[-1])
-        return Decision(None, sector, *common[:-1], shared=common[-1], lazy=(self, (outcome, resolved)))
+            return Decision(self._json(outcome)[0][0], sector, *common[:-1], shared=common[-1], fired=outcome.fired)
+        return Decision(None, sector, *common[:-1], shared=common[-1], lazy=(self, (outcome, resolved)),
+                        fired=outcome.fired)
 
     def parts(self, state: tuple[_Outcome, Resolved]) -> tuple[bytes, ...]:
         """The JSON pieces of a lazy decision (see ``assemble``), kept for the decisions asked

@@ -26,6 +26,7 @@ class Shared:
     """What outputs may keep for every decision of one outcome (the same rules fired)."""
 
     csv_cells: str | None = None  # the CSV columns from mode to recommended
+    compact: tuple[bytes, bytes] | None = None  # a compact JSON line's bytes around the figures (batch.compact)
 
 
 class Decision:
@@ -40,14 +41,14 @@ class Decision:
 
     __slots__ = ("_parts", "sector", "mode", "mode_label", "score", "alternatives", "excluded", "pricing",
                  "min_params_b", "max_params_b", "required", "recommended", "checklist", "_figures", "shared",
-                 "summary_key", "_lazy", "row_cells")
+                 "summary_key", "_lazy", "row_cells", "fired", "compact")
 
     def __init__(self, parts: tuple[bytes, ...] | None, sector: str, mode: str, mode_label: str, score: float,
                  alternatives: tuple[tuple[str, float], ...], excluded: tuple[str, ...], pricing: tuple[str, ...],
                  min_params_b: float | int | None, max_params_b: float | int | None, required: tuple[str, ...],
                  recommended: tuple[str, ...], checklist: tuple[tuple[Any, ...], ...],
                  first_year_cny: tuple[int, int] | None = None, within_budget: bool | None = None,
-                 shared: Shared | None = None, lazy: Any = None) -> None:
+                 shared: Shared | None = None, lazy: Any = None, fired: tuple[str, ...] = ()) -> None:
         self._parts = parts
         self.sector, self.mode, self.mode_label, self.score = sector, mode, mode_label, score
         self.alternatives = alternatives  # every other mode with its score, best first
@@ -67,6 +68,9 @@ class Decision:
         # (renderer, its state): renderer.parts(state) and renderer.figures(state) make the rest
         self._lazy = lazy
         self.row_cells: Any = None  # what an output keeps of this decision (the CSV row after the name)
+        # the ids of the rules that fired, in pack order (the trace's rules; shared by the outcome)
+        self.fired = fired
+        self.compact: tuple[bytes, bytes, bytes] | None = None  # a compact JSON line after the name (batch.compact)
 
     @property
     def parts(self) -> tuple[bytes, ...]:
@@ -101,7 +105,7 @@ class Decision:
         """Everything but the JSON pieces (whose split may differ for the same JSON)."""
         return (self.sector, self.mode, self.mode_label, self.score, self.alternatives, self.excluded, self.pricing,
                 self.min_params_b, self.max_params_b, self.required, self.recommended, self.checklist,
-                self.first_year_cny, self.within_budget)
+                self.first_year_cny, self.within_budget, self.fired)
 
     def json_line(self, name: str) -> bytes:
         """The full JSON object (no newline) for a profile called ``name``."""
@@ -152,4 +156,5 @@ def decision_from_dict(recommendation: dict[str, Any], sector: str) -> Decision:
     data = dict(recommendation)
     data["profile"] = ""  # the first key: its JSON is '{"profile":""'
     encoded = compact(data)
-    return Decision((encoded[len(JSON_HEAD) + 2:],), sector, *summary(data))
+    return Decision((encoded[len(JSON_HEAD) + 2:],), sector, *summary(data),
+                    fired=tuple(entry["rule"] for entry in data.get("trace") or ()))

@@ -6,15 +6,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections import OrderedDict
+from itertools import chain
 from typing import Any, BinaryIO, NamedTuple, Sequence
 
 import orjson
 
+from advisor.batch.compact import RunPart, line_parts
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
-from advisor.formats.escape import json_bytes, terminal_text
+from advisor.formats.escape import json_bytes, json_string, terminal_text
 
 FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
@@ -95,66 +97,32 @@ class JsonLines(OutputFormat):
         out.writelines(rows)
 
 
-# The keys of the recommendation (contract §3 and §4.3) that hold text repeated from the rule pack
-# or its vocabulary, in the output's language: what ``--detail ids`` leaves out. A reader joins the
-# rule texts (``source``, and ``description``: a trace entry's ``because``, a compliance item's
-# ``reason``) on the rule ids from ``advisor rules list --format json``. Ids, statuses, dates,
-# numbers, booleans and ``needs_confirmation`` (a warning, not an explanation) stay.
-TEXT_KEYS = frozenset({"label", "labels", "title", "status_label", "basis", "reason", "actions", "source",
-                       "because", "text", "assumptions", "formula", "band", "given", "tie_break_source"})
-DETAILS = ("full", "ids")  # batch --detail: the whole recommendation, or its ids, statuses and numbers
-COMPACT_KEPT = 4096  # compact lines kept, the least recently written dropped first (3-8 KB each)
-
-
-# A text key and its value in JSON as orjson writes it (no spaces): a string, a list of strings or
-# null. Inside a JSON string every quote is escaped, so ',"' and '{"' only ever start a key.
-_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'  # (unrolled: a run of plain characters, then an escape and a run...)
-_TEXT_VALUE = rb"(?:%s|\[(?:%s(?:,%s)*)?\]|null)" % (_STRING, _STRING, _STRING)
-_KEYS = b"|".join(re.escape(k.encode()) for k in sorted(TEXT_KEYS))
-_TEXT_AFTER = re.compile(rb',"(?:%s)":%s' % (_KEYS, _TEXT_VALUE))  # after another key: out with its comma
-_TEXT_FIRST = re.compile(rb'\{"(?:%s)":%s,?' % (_KEYS, _TEXT_VALUE))  # first in an object: the brace stays
-
-
-def compact_json(raw: bytes) -> bytes:
-    """The JSON ``raw`` (as orjson writes it) without the keys of ``TEXT_KEYS`` (at any depth)
-    and their values: every other key keeps its value, so a compact line is the full line with
-    keys taken out. (A text key whose value is not text stays: the tests check none is left.)"""
-    return _TEXT_FIRST.sub(b"{", _TEXT_AFTER.sub(b"", raw))
+DETAILS = ("full", "ids")  # batch --detail: the whole recommendation (the contract), or the compact line
 
 
 class CompactJsonLines(OutputFormat):
-    """``--detail ids``: one line per record as ``JsonLines``, without the repeated texts (``compact_json``).
+    """``--detail ids``: one compact line per record (``advisor.batch.compact``: ids, statuses,
+    dates and numbers, no texts); a bad record is an error object on its line, as in ``JsonLines``.
 
-    A decision's compact JSON is worked out once and kept with the decision (the scorer hands
-    out the same decision for a repeated profile), so a repeated profile costs its name's
-    encoding and a join.
+    A row is ``{"profile":`` + the name, then the decision's parts (``compact.line_parts``):
+    encoded once per decision from what it already holds, the outcome's part once per outcome. A
+    new profile costs its figures, as its CSV row does, never the full recommendation.
     """
 
     name = "jsonl"
 
-    def __init__(self) -> None:
-        # id(decision) -> (decision, its compact JSON after the name): the entry holds the
-        # decision, so its id is not reused while it is kept
-        self._tails: OrderedDict[int, tuple[Decision, bytes]] = OrderedDict()
+    def __init__(self, lang: str, pack: Any, as_of: dt.date) -> None:
+        self.run = RunPart(pack, lang, as_of)
 
-    def row(self, number: int, name: str, decision: Decision) -> bytes:
-        tails = self._tails
-        kept = tails.get(id(decision))
-        if kept is not None and kept[0] is decision:
-            tail = kept[1]
-            tails.move_to_end(id(decision))
-        else:
-            tail = compact_json(b"".join(decision.parts))
-            tails[id(decision)] = (decision, tail)
-            if len(tails) > COMPACT_KEPT:  # the least recently written goes
-                tails.popitem(last=False)
-        return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), tail, b"\n"))
+    def row(self, number: int, name: str, decision: Decision) -> tuple[bytes, ...]:
+        parts = decision.compact or line_parts(decision, self.run)
+        return JSON_HEAD + json_string(name), parts[0], parts[1], parts[2]
 
-    def error_row(self, r: Failed) -> bytes:
-        return error_object(r.number, r.message) + b"\n"
+    def error_row(self, r: Failed) -> tuple[bytes, ...]:
+        return (error_object(r.number, r.message) + b"\n",)
 
-    def write(self, out: BinaryIO, rows: list[bytes]) -> None:
-        out.write(b"".join(rows))
+    def write(self, out: BinaryIO, rows: list[tuple[bytes, ...]]) -> None:
+        out.write(b"".join(chain.from_iterable(rows)))
 
 
 class JsonList(OutputFormat):
@@ -315,14 +283,17 @@ def _shorten(text: str, width: int = TABLE_ERROR_WIDTH) -> str:
 
 
 def make_format(name: str, lang: str, pack: Any = None, *, headers: str = "labels", width: int | None = None,
-                encoding: str = "utf-8", detail: str = "full") -> OutputFormat:
+                encoding: str = "utf-8", detail: str = "full", as_of: dt.date | None = None) -> OutputFormat:
     """The output format called ``name`` (``pack``: the rule pack, for the labels xlsx shows);
     ``headers``, ``width`` and ``encoding`` as ``CsvTable`` and ``TextTable`` take them;
-    ``detail="ids"`` (jsonl only): the lines without the repeated texts (``CompactJsonLines``)."""
+    ``detail="ids"`` (jsonl only): the compact lines (``CompactJsonLines``), which need the
+    scorer's ``pack`` and ``as_of`` (``Scorer.options.as_of``). ``ValueError`` otherwise."""
     if detail != "full":
         if detail not in DETAILS or name != "jsonl":
             raise ValueError(f"detail {detail!r} is for jsonl only (allowed: {', '.join(DETAILS)})")
-        return CompactJsonLines()
+        if pack is None or as_of is None:
+            raise ValueError("detail ids needs the rule pack and the as_of date of the run")
+        return CompactJsonLines(lang, pack, as_of)
     if name == "jsonl":
         return JsonLines()
     if name == "json":

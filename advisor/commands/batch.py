@@ -17,9 +17,10 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
               help="Column names of csv and table: labels in the output's language (Chinese for --lang zh), "
                    "or the ids (record, profile, mode...) for scripts.")
 @click.option("--detail", type=click.Choice(["full", "ids"]), default="full", show_default=True,
-              help="jsonl only: full writes the whole recommendation (the contract); ids leaves out the "
-                   "texts repeated from the rule pack (reasons, bases, actions, labels, sources), which a "
-                   "reader joins on the rule ids from `advisor rules list --format json`.")
+              help="jsonl only: full writes the whole recommendation (the contract); ids writes a compact "
+                   "line of ids, statuses, dates and numbers (mode and scores, pricing, model size, checklist, "
+                   "the rules that fired, first-year cost), whose texts a reader joins on the rule ids from "
+                   "`advisor rules list --format json`.")
 @click.option("--summary", "summary_path", metavar="FILE", default=None,
               help="Write the summary tables to FILE instead of standard error.")
 @click.option("--encoding", default="auto", show_default=True,
@@ -123,7 +124,8 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
             report = run_batch(
                 records, scorer, make_format(fmt, lang, scorer.advisor.pack, headers=headers,
                                              width=None if target else _screen(sys.stdout),
-                                             encoding="utf-8" if target else output_encoding(), detail=detail), out,
+                                             encoding="utf-8" if target else output_encoding(), detail=detail,
+                                             as_of=scorer.options.as_of), out,
                 to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )
