@@ -411,6 +411,10 @@ class JsonAssembler:
                                                   resolved))
         return found
 
+    def fired(self, state: tuple) -> tuple[str, ...]:
+        """The ids of the rules that fired for a lazy decision, in pack order (``Decision.fired``)."""
+        return state[0].fired if len(state) == 2 else self._chosen(tuple([verdict for verdict, _ in state[0]]))
+
     def _outcome_of(self, state: tuple) -> _Outcome:
         """The outcome of a lazy decision's state: given (``assemble``), or the union of its
         slices' verdicts (``decide``)."""

@@ -18,12 +18,9 @@ mode (null when there are no costs); ``rules`` are the rules that fired, in pack
 ``rule`` of each ``trace`` entry), to join with ``advisor rules list --format json``.
 
 ``project`` makes that shape from a full recommendation: the reference. The batch makes the
-same bytes from a ``Decision`` without the full recommendation (``line_parts``): the part of a
-line shared by every profile of an outcome (the same rules fired) is encoded once and kept in
-the outcome's ``Shared``; a profile's own figures (costs) are encoded once and kept with its
-decision; a row is then ``{"profile":`` + its name, the outcome's part before the figures, the
-figures, and the outcome's part after them — the same bytes objects for every row of an
-outcome, so a block handed over by a worker pickles each once.
+same bytes from a ``Decision`` without the full recommendation (``CompactEncoder``): each part
+of a line is encoded once for all the decisions that share it, and a row is ``{"profile":`` +
+its name joined to them.
 """
 
 from __future__ import annotations
@@ -76,18 +73,14 @@ def encode(data: dict[str, Any]) -> bytes:
     return json_bytes(compact(data))
 
 
-class RunPart:
-    """What every line of a run shares: its date, the rule pack and the language (encoded once)."""
-
-    def __init__(self, pack: Any, lang: str, as_of: dt.date) -> None:
-        self.as_of = encode({"as_of": as_of.isoformat()})[1:-1]  # '"as_of":"2026-06-01"'
-        self.end = encode({"rule_pack": {"name": pack.meta.name, "version": pack.version}, "lang": lang})[1:]
+_BUDGET = {True: b',"within_budget":true', False: b',"within_budget":false', None: b',"within_budget":null'}
+RULE_LISTS = 4096  # encoded lists of fired rules kept by a writer (a few hundred bytes each)
 
 
-def outcome_part(decision: Decision, run: RunPart) -> tuple[bytes, bytes]:
-    """The bytes of a line that every decision of ``decision``'s outcome shares (the same rules
-    fired): from ``"format"`` to ``"first_year_cny":``, and from ``"rules"`` to the end (with the
-    newline). Between them go the profile's own figures (``figures_part``)."""
+def summary_part(decision: Decision, as_of: bytes) -> bytes:
+    """From ``,"format"`` to ``"first_year_cny":``: what every decision with the same summaries
+    holds (those of ``decision.SUMMARIES``, which its ``Shared`` is kept for). ``as_of``: the
+    run's ``"as_of":...`` pair."""
     excluded = decision.excluded
     head = encode({
         "format": FORMAT,
@@ -101,12 +94,7 @@ def outcome_part(decision: Decision, run: RunPart) -> tuple[bytes, bytes]:
                                         "effective": item[_CHECKLIST[2]],
                                         "unconfirmed": bool(item[_NEEDS_CONFIRMATION])}
                                        for item in decision.checklist]})
-    rules = encode({"rules": list(decision.fired)})
-    return (b"".join((b",", head[1:-1], b",", run.as_of, b",", checklist[1:-1], b',"first_year_cny":')),
-            b"".join((b",", rules[1:-1], b",", run.end, b"\n")))
-
-
-_BUDGET = {True: b',"within_budget":true', False: b',"within_budget":false', None: b',"within_budget":null'}
+    return b"".join((b",", head[1:-1], b",", as_of, b",", checklist[1:-1], b',"first_year_cny":'))
 
 
 def figures_part(decision: Decision) -> bytes:
@@ -116,15 +104,40 @@ def figures_part(decision: Decision) -> bytes:
     return (b"null" if first is None else compact(list(first))) + _BUDGET[within]
 
 
-def line_parts(decision: Decision, run: RunPart) -> tuple[bytes, bytes, bytes]:
-    """A compact line after ``{"profile":NAME``, newline included, in three parts: the outcome's
-    (``outcome_part``, encoded once per outcome and kept in its ``Shared.compact``), the
-    profile's figures between them, kept with the decision (``Decision.compact``)."""
-    parts = decision.compact
-    if parts is None:
-        shared = decision.shared
-        around = shared.compact
-        if around is None:
-            around = shared.compact = outcome_part(decision, run)
-        parts = decision.compact = (around[0], figures_part(decision), around[1])
-    return parts
+class CompactEncoder:
+    """Makes the compact lines of one run (one scorer: its pack, language and date).
+
+    ``parts(decision)`` are the bytes of a line after ``{"profile":NAME``, newline included:
+
+    1. from ``format`` to ``"first_year_cny":`` — the same for every decision with the same
+       summaries: encoded once, kept in their ``Shared`` (``Shared.compact``);
+    2. the profile's figures — encoded once per decision;
+    3. the rules that fired — encoded once per set of rules (kept here, ``RULE_LISTS`` of them);
+    4. the pack and the language — once per run.
+
+    The parts are kept with the decision (``Decision.compact``), so a repeated profile costs a
+    join; and they are the same bytes objects for many rows, so a block handed over by a worker
+    pickles each once.
+    """
+
+    def __init__(self, pack: Any, lang: str, as_of: dt.date) -> None:
+        self.as_of = encode({"as_of": as_of.isoformat()})[1:-1]  # '"as_of":"2026-06-01"'
+        self.end = b"," + encode({"rule_pack": {"name": pack.meta.name, "version": pack.version}, "lang": lang})[1:] + b"\n"
+        self._rules: dict[tuple[str, ...], bytes] = {}
+
+    def parts(self, decision: Decision) -> tuple[bytes, bytes, bytes, bytes]:
+        """The line's parts after the name (see the class); kept with ``decision``."""
+        parts = decision.compact
+        if parts is None:
+            shared = decision.shared
+            head = shared.compact
+            if head is None:
+                head = shared.compact = summary_part(decision, self.as_of)
+            fired = decision.fired
+            rules = self._rules.get(fired)
+            if rules is None:
+                if len(self._rules) >= RULE_LISTS:
+                    self._rules.clear()
+                rules = self._rules[fired] = b',"rules":' + compact(list(fired))
+            parts = decision.compact = (head, figures_part(decision), rules, self.end)
+        return parts

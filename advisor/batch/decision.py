@@ -26,7 +26,7 @@ class Shared:
     """What outputs may keep for every decision of one outcome (the same rules fired)."""
 
     csv_cells: str | None = None  # the CSV columns from mode to recommended
-    compact: tuple[bytes, bytes] | None = None  # a compact JSON line's bytes around the figures (batch.compact)
+    compact: bytes | None = None  # a compact JSON line's part from "format" to the costs (batch.compact)
 
 
 class Decision:
@@ -34,21 +34,21 @@ class Decision:
 
     A decision of a profile whose sections read its own values (costs, counterfactuals...) is
     *lazy*: it keeps the profile's resolved values and what its fired rules decided, and makes
-    the JSON of those sections (``parts``) and its own figures (``first_year_cny``,
-    ``within_budget``) only when an output asks for them — a CSV row never builds the JSON, and a
+    the JSON of those sections (``parts``), its own figures (``first_year_cny``,
+    ``within_budget``) and the list of its fired rules (``fired``) only when an output asks for them — a CSV row never builds the JSON, and a
     JSON line is joined from the assembler's caches each time it is written (the decision does
     not keep it, so the decision cache stays small whatever the output)."""
 
     __slots__ = ("_parts", "sector", "mode", "mode_label", "score", "alternatives", "excluded", "pricing",
                  "min_params_b", "max_params_b", "required", "recommended", "checklist", "_figures", "shared",
-                 "summary_key", "_lazy", "row_cells", "fired", "compact")
+                 "summary_key", "_lazy", "row_cells", "_fired", "compact")
 
     def __init__(self, parts: tuple[bytes, ...] | None, sector: str, mode: str, mode_label: str, score: float,
                  alternatives: tuple[tuple[str, float], ...], excluded: tuple[str, ...], pricing: tuple[str, ...],
                  min_params_b: float | int | None, max_params_b: float | int | None, required: tuple[str, ...],
                  recommended: tuple[str, ...], checklist: tuple[tuple[Any, ...], ...],
                  first_year_cny: tuple[int, int] | None = None, within_budget: bool | None = None,
-                 shared: Shared | None = None, lazy: Any = None, fired: tuple[str, ...] = ()) -> None:
+                 shared: Shared | None = None, lazy: Any = None, fired: tuple[str, ...] | None = None) -> None:
         self._parts = parts
         self.sector, self.mode, self.mode_label, self.score = sector, mode, mode_label, score
         self.alternatives = alternatives  # every other mode with its score, best first
@@ -65,12 +65,11 @@ class Decision:
         self._figures = None if lazy is not None else (first_year_cny, within_budget)
         self.shared = shared if shared is not None else Shared()  # the same object for the same outcome
         self.summary_key = (mode, sector, required, recommended)  # what the summary counts
-        # (renderer, its state): renderer.parts(state) and renderer.figures(state) make the rest
+        # (renderer, its state): renderer.parts(state), .figures(state) and .fired(state) make the rest
         self._lazy = lazy
         self.row_cells: Any = None  # what an output keeps of this decision (the CSV row after the name)
-        # the ids of the rules that fired, in pack order (the trace's rules; shared by the outcome)
-        self.fired = fired
-        self.compact: tuple[bytes, bytes, bytes] | None = None  # a compact JSON line after the name (batch.compact)
+        self._fired = fired if fired is not None or lazy is not None else ()  # None: asked of the renderer
+        self.compact: tuple[bytes, ...] | None = None  # a compact JSON line after the name (batch.compact)
 
     @property
     def parts(self) -> tuple[bytes, ...]:
@@ -79,6 +78,15 @@ class Decision:
             return self._parts
         renderer, state = self._lazy
         return renderer.parts(state)
+
+    @property
+    def fired(self) -> tuple[str, ...]:
+        """The ids of the rules that fired, in pack order (the rules of the trace)."""
+        fired = self._fired
+        if fired is None:
+            renderer, state = self._lazy
+            fired = self._fired = renderer.fired(state)
+        return fired
 
     @property
     def first_year_cny(self) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO, NamedTuple, Sequence
 
 import orjson
 
-from advisor.batch.compact import RunPart, line_parts
+from advisor.batch.compact import CompactEncoder
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
 from advisor.formats.escape import json_bytes, json_string, terminal_text
@@ -104,19 +104,18 @@ class CompactJsonLines(OutputFormat):
     """``--detail ids``: one compact line per record (``advisor.batch.compact``: ids, statuses,
     dates and numbers, no texts); a bad record is an error object on its line, as in ``JsonLines``.
 
-    A row is ``{"profile":`` + the name, then the decision's parts (``compact.line_parts``):
-    encoded once per decision from what it already holds, the outcome's part once per outcome. A
-    new profile costs its figures, as its CSV row does, never the full recommendation.
+    A row is ``{"profile":`` + the name, then the decision's parts (``compact.CompactEncoder``),
+    each encoded once for the decisions that share it, from what they already hold: a new profile
+    costs its figures, as its CSV row does, never the full recommendation.
     """
 
     name = "jsonl"
 
     def __init__(self, lang: str, pack: Any, as_of: dt.date) -> None:
-        self.run = RunPart(pack, lang, as_of)
+        self.encoder = CompactEncoder(pack, lang, as_of)
 
     def row(self, number: int, name: str, decision: Decision) -> tuple[bytes, ...]:
-        parts = decision.compact or line_parts(decision, self.run)
-        return JSON_HEAD + json_string(name), parts[0], parts[1], parts[2]
+        return (JSON_HEAD + json_string(name), *(decision.compact or self.encoder.parts(decision)))
 
     def error_row(self, r: Failed) -> tuple[bytes, ...]:
         return (error_object(r.number, r.message) + b"\n",)
