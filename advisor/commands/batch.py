@@ -126,7 +126,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
                                              width=None if target else _screen(sys.stdout),
                                              encoding="utf-8" if target else output_encoding(), detail=detail,
                                              as_of=scorer.options.as_of), out,
-                to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
+                to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors, settle=True,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )
             progress.clear()
