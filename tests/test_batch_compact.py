@@ -16,6 +16,8 @@ import subprocess
 import orjson
 import pytest
 from batch_data import client_rows, write_csv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_chinese_first import advisor as run_advisor, chinese_env
 from test_decisions import grid
 
@@ -351,3 +353,16 @@ def test_make_format_says_what_detail_ids_needs(advisor):
         make_format("csv", "zh", advisor.pack, detail="ids", as_of=dt.date(2026, 1, 1))
     with pytest.raises(ValueError, match="needs the rule pack and the as_of date"):
         make_format("jsonl", "zh", advisor.pack, detail="ids")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))) | st.sampled_from(
+    ["a\u202eb", "x\x85y", "全角\u3000空格", "\x1b]0;title\x07", "\u2028", "\u061c", "name\x7f"]))
+def test_a_name_is_written_as_the_full_line_writes_it(name):
+    """Any name, control characters and bidirectional controls included: the same JSON string as
+    ``encode`` (``formats.escape.json_bytes``) writes, harmless on a terminal."""
+    from advisor.batch.compact import name_json
+    from advisor.formats.escape import json_bytes
+
+    assert name_json(name) == json_bytes(orjson.dumps(name))
+    assert orjson.loads(name_json(name)) == name

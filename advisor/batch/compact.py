@@ -28,6 +28,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
+
 from advisor.batch.decision import CHECKLIST_FIELDS, Decision
 from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
@@ -65,6 +67,14 @@ def project(recommendation: dict[str, Any]) -> dict[str, Any]:
         "rule_pack": {"name": r["rule_pack"]["name"], "version": r["rule_pack"]["version"]},
         "lang": r["lang"],
     }
+
+
+def name_json(name: str) -> bytes:
+    """A profile's name as a JSON string, as ``encode`` writes it: ``json_bytes(orjson.dumps(name))``,
+    whose check is skipped for a name of printable characters only (every raw control character
+    that ``json_bytes`` escapes is unprintable), as nearly every name is."""
+    data = orjson.dumps(name)
+    return data if name.isprintable() else json_bytes(data)
 
 
 def encode(data: dict[str, Any]) -> bytes:

@@ -13,10 +13,10 @@ from typing import Any, BinaryIO, NamedTuple, Sequence
 
 import orjson
 
-from advisor.batch.compact import CompactEncoder
+from advisor.batch.compact import CompactEncoder, name_json
 from advisor.batch.decision import JSON_HEAD, Decision
 from advisor.batch.text import say
-from advisor.formats.escape import json_bytes, json_string, terminal_text
+from advisor.formats.escape import json_bytes, terminal_text
 
 FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
@@ -115,7 +115,7 @@ class CompactJsonLines(OutputFormat):
         self.encoder = CompactEncoder(pack, lang, as_of)
 
     def row(self, number: int, name: str, decision: Decision) -> tuple[bytes, ...]:
-        return (JSON_HEAD + json_string(name), *(decision.compact or self.encoder.parts(decision)))
+        return (JSON_HEAD + name_json(name), *(decision.compact or self.encoder.parts(decision)))
 
     def error_row(self, r: Failed) -> tuple[bytes, ...]:
         return (error_object(r.number, r.message) + b"\n",)

@@ -54,16 +54,6 @@ def terminal_text(text: object, keep_newlines: bool = True) -> str:
 _JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
-def json_string(text: str) -> bytes:
-    """``text`` as a JSON string (UTF-8 bytes, as orjson writes it) with the raw control
-    characters of ``json_text`` as ``\\uXXXX``: ``json_bytes(orjson.dumps(text))``, checked on
-    the text itself (a batch writes one per row: a name)."""
-    import orjson
-
-    data = orjson.dumps(text)
-    return json_bytes(data) if not text.isascii() and _JSON_RAW.search(text) else data
-
-
 def json_text(text: str) -> str:
     """``text`` (JSON, as ``json.dumps`` or ``orjson`` wrote it) with every control character its
     strings hold raw written as ``\\uXXXX``: the same JSON, harmless on a terminal. Such a
