@@ -344,9 +344,10 @@ class JsonAssembler:
         """What a Decision keeps of a summarised section, for its group's key and the decision's key."""
         fixed = (self._chosen(key[0]), key[1])
         hit = plan.cache.get(fixed)
-        if hit is None:
-            hit = self._piece(plan, fixed)
-        return hit[1]
+        if hit is not None:
+            return hit[1]
+        # Not its JSON: an output that writes it makes and keeps it (a CSV never does)
+        return plan.summary(json_data(self.assembly.build(plan.section, self._input(plan, fixed))))
 
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
