@@ -84,27 +84,30 @@ def encode(data: dict[str, Any]) -> bytes:
 
 
 _BUDGET = {True: b',"within_budget":true', False: b',"within_budget":false', None: b',"within_budget":null'}
-RULE_LISTS = 4096  # encoded lists of fired rules kept by a writer (a few hundred bytes each)
+KEPT = 4096  # encoded checklists and lists of fired rules kept by a writer, of each (under a KB each)
 
 
-def summary_part(decision: Decision, as_of: bytes) -> bytes:
-    """From ``,"format"`` to ``"first_year_cny":``: what every decision with the same summaries
-    holds (those of ``decision.SUMMARIES``, which its ``Shared`` is kept for). ``as_of``: the
-    run's ``"as_of":...`` pair."""
+def decision_part(decision: Decision) -> bytes:
+    """From ``,"format"`` to ``model_size``: the same for every decision of the same deployment
+    ranking, pricing and model size."""
     excluded = decision.excluded
-    head = encode({
+    return b"," + encode({
         "format": FORMAT,
         "deployment": {"mode": decision.mode, "score": decision.score,
                        "alternatives": [{"mode": m, "score": s, "excluded": m in excluded}
                                         for m, s in decision.alternatives]},
         "pricing": {"models": list(decision.pricing)},
         "model_size": {"min_params_b": decision.min_params_b, "max_params_b": decision.max_params_b},
-    })
-    checklist = encode({"compliance": [{"id": item[_CHECKLIST[0]], "status": item[_CHECKLIST[1]],
-                                        "effective": item[_CHECKLIST[2]],
-                                        "unconfirmed": bool(item[_NEEDS_CONFIRMATION])}
-                                       for item in decision.checklist]})
-    return b"".join((b",", head[1:-1], b",", as_of, b",", checklist[1:-1], b',"first_year_cny":'))
+    })[1:-1]
+
+
+def checklist_part(checklist: tuple[tuple[Any, ...], ...], as_of: bytes) -> bytes:
+    """From ``as_of`` to ``"first_year_cny":``, for a ``Decision.checklist`` (``as_of``: the run's
+    ``"as_of":...`` pair)."""
+    items = encode({"compliance": [{"id": item[_CHECKLIST[0]], "status": item[_CHECKLIST[1]],
+                                    "effective": item[_CHECKLIST[2]], "unconfirmed": bool(item[_NEEDS_CONFIRMATION])}
+                                   for item in checklist]})
+    return b"".join((b",", as_of, b",", items[1:-1], b',"first_year_cny":'))
 
 
 def figures_part(decision: Decision) -> bytes:
@@ -119,35 +122,44 @@ class CompactEncoder:
 
     ``parts(decision)`` are the bytes of a line after ``{"profile":NAME``, newline included:
 
-    1. from ``format`` to ``"first_year_cny":`` — the same for every decision with the same
-       summaries: encoded once, kept in their ``Shared`` (``Shared.compact``);
-    2. the profile's figures — encoded once per decision;
-    3. the rules that fired — encoded once per set of rules (kept here, ``RULE_LISTS`` of them);
-    4. the pack and the language — once per run.
+    1. ``format``, ``deployment``, ``pricing``, ``model_size`` (``decision_part``): encoded once
+       for the decisions with the same summaries, kept in their ``Shared`` (``Shared.compact``);
+    2. ``as_of`` and ``compliance`` (``checklist_part``): once per checklist;
+    3. the profile's figures (``figures_part``): once per decision;
+    4. the rules that fired: once per set of rules;
+    5. the pack and the language: once per run.
 
-    The parts are kept with the decision (``Decision.compact``), so a repeated profile costs a
-    join; and they are the same bytes objects for many rows, so a block handed over by a worker
-    pickles each once.
+    Checklists and sets of rules are kept here, ``KEPT`` of each (a few hundred distinct ones in a
+    client list), keyed on their content (ids, statuses, dates and texts: no number). The parts
+    are kept with the decision (``Decision.compact``), so a repeated profile costs a join; and
+    they are the same bytes objects for many rows, so a block handed over by a worker pickles
+    each once.
     """
 
     def __init__(self, pack: Any, lang: str, as_of: dt.date) -> None:
         self.as_of = encode({"as_of": as_of.isoformat()})[1:-1]  # '"as_of":"2026-06-01"'
         self.end = b"," + encode({"rule_pack": {"name": pack.meta.name, "version": pack.version}, "lang": lang})[1:] + b"\n"
+        self._checklists: dict[tuple, bytes] = {}
         self._rules: dict[tuple[str, ...], bytes] = {}
 
-    def parts(self, decision: Decision) -> tuple[bytes, bytes, bytes, bytes]:
+    def parts(self, decision: Decision) -> tuple[bytes, ...]:
         """The line's parts after the name (see the class); kept with ``decision``."""
         parts = decision.compact
         if parts is None:
             shared = decision.shared
             head = shared.compact
             if head is None:
-                head = shared.compact = summary_part(decision, self.as_of)
+                head = shared.compact = decision_part(decision)
+            checklist = self._checklists.get(decision.checklist)
+            if checklist is None:
+                if len(self._checklists) >= KEPT:
+                    self._checklists.clear()
+                checklist = self._checklists[decision.checklist] = checklist_part(decision.checklist, self.as_of)
             fired = decision.fired
             rules = self._rules.get(fired)
             if rules is None:
-                if len(self._rules) >= RULE_LISTS:
+                if len(self._rules) >= KEPT:
                     self._rules.clear()
                 rules = self._rules[fired] = b',"rules":' + compact(list(fired))
-            parts = decision.compact = (head, figures_part(decision), rules, self.end)
+            parts = decision.compact = (head, checklist, figures_part(decision), rules, self.end)
         return parts

@@ -26,7 +26,7 @@ class Shared:
     """What outputs may keep for every decision of one outcome (the same rules fired)."""
 
     csv_cells: str | None = None  # the CSV columns from mode to recommended
-    compact: bytes | None = None  # a compact JSON line's part from "format" to the costs (batch.compact)
+    compact: bytes | None = None  # a compact JSON line's part from "format" to "model_size" (batch.compact)
 
 
 class Decision:
