@@ -83,9 +83,9 @@ class Decision:
     def fired(self) -> tuple[str, ...]:
         """The ids of the rules that fired, in pack order (the rules of the trace)."""
         fired = self._fired
-        if fired is None:
+        if fired is None:  # worked out each time it is asked (once per decision by an output): not kept
             renderer, state = self._lazy
-            fired = self._fired = renderer.fired(state)
+            return renderer.fired(state)
         return fired
 
     @property
