@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
+
+from advisor.ui_text import package_text
 
 
 @functools.cache
 def _terms(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     import yaml
 
-    text = resources.files("advisor").joinpath("citations.yaml").read_text(encoding="utf-8")
+    text = package_text("advisor", "citations.yaml")
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     return tuple((re.compile(pattern), repl) for pattern, repl in data.get(lang) or [])
 
