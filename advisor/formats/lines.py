@@ -52,7 +52,7 @@ _ID_LINE = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+")
 _NO_LINE_START = frozenset({"CL", "CP", "EX", "IS", "NS"})
 
 
-KEPT_TEXTS = 50_000  # texts of each kind kept in the layout file at most
+KEPT_TEXTS = 5_000  # texts kept in the layout file at most (about 1 MB: it stays quick to read)
 _LAYOUT_FORMAT = 1  # bump when the kept data changes shape
 
 
