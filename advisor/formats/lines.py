@@ -99,7 +99,7 @@ class _Kept:
             self._read()
         if kind == "chars":
             self.found["chars"][text] = value
-        if self.path is None:
+        if self.path is None or len(self.new[kind]) >= KEPT_TEXTS:  # a long-running process keeps a bounded part
             return
         if not any(self.new.values()):
             import atexit
