@@ -38,7 +38,10 @@ from advisor.profile import Profile
 from advisor.ranking import Ranking
 from advisor.resolution import Resolved
 
-PIECES = 4096  # cached pieces of each section (rankings, checklists, ...): bounded memory
+PIECES = 4096  # cached pieces of each section (checklists, notes...): bounded memory
+# What depends on the decision (rankings, the deployment section) is kept for this many decisions:
+# a list of new profiles has a few thousand distinct decisions (6,000 in 200,000 uniform rows).
+DECISIONS = 16384
 # The JSON kept of each section read per profile (a profile's costs are 12 KB): the cache starts
 # again past this many bytes, so memory stays flat when every profile is new.
 PROFILE_PIECE_BYTES = 16 << 20
@@ -109,9 +112,9 @@ class _Plan:
         self.key = section.key
         self.rules = assembly.readers[section.key]  # the rule ids it reads
         self.prefix = b',"' + section.key.encode() + b'":'
-        self.cache = _Pieces()
         self.per_profile = self.reads.thresholds or bool(self.reads.fields)
         self.decides = self.reads.decision
+        self.cache = _Pieces(DECISIONS if self.decides else PIECES)
         self.summary = SUMMARIES.get(section.key) or PROFILE_SUMMARIES.get(section.key)  # what a Decision keeps of it
         self.figures = PROFILE_FIGURES.get(section.key)  # the same, from its input without building it
         self.static: tuple[bytes, Any] | None = None
@@ -239,7 +242,7 @@ class JsonAssembler:
         self._groups = list(dict.fromkeys(p.rules for p in self._steps if p.rules and p.rules != every))
         for plan in self._steps:
             plan.group = None if plan.rules == every else self._groups.index(plan.rules) if plan.rules else -1
-        self._rankings = _Pieces()
+        self._rankings = _Pieces(DECISIONS)
         self._outcomes = _Pieces()  # by the set of rules that fired
         self._summarised = [p for p in self._steps if p.summary and p.kind is _WHOLE]  # in SUMMARIES order
         self._decision_keys: dict[frozenset[str], frozenset[str]] = {}
@@ -264,8 +267,9 @@ class JsonAssembler:
         # Per section summarised (the order of SUMMARIES) and per section figured: its group of
         # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
         # key when it reads the decision).
-        self._summary_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces()) for p in self._summarised]
-        self._figure_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces())
+        self._summary_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces(DECISIONS if p.decides else PIECES))
+                               for p in self._summarised]
+        self._figure_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces(DECISIONS if p.decides else PIECES))
                               for p in self._steps if p.figures is not None]
         self._shared = _Pieces(PIECES * 8)  # the summaries' objects (by id) -> the Shared of the decisions with them
         # A section summarised or figured that reads every rule: only the whole set of fired rules says
@@ -290,7 +294,7 @@ class JsonAssembler:
         if found is None:
             found = frozenset(chain.from_iterable(key))
             found = self._decision_keys.setdefault(found, found)
-            if len(self._decision_keys) > PIECES:
+            if len(self._decision_keys) > DECISIONS:
                 self._decision_keys.clear()
             self._rank_keys.put(key, found)
         return found
@@ -427,7 +431,7 @@ class JsonAssembler:
         fired = tuple(sorted(fired_ids, key=self._order.__getitem__))
         decision_key = self.ranker.key(fired)
         decision_key = self._decision_keys.setdefault(decision_key, decision_key)  # one copy of each
-        if len(self._decision_keys) > PIECES:
+        if len(self._decision_keys) > DECISIONS:
             self._decision_keys.clear()
         groups = self._groups
         chosen: list[tuple[str, ...] | None] = [None] * len(groups)

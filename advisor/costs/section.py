@@ -143,6 +143,7 @@ class Estimator:
         self._words = _Cache()  # wording that depends on few values
         self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
+        self._usages = _Cache()  # the values a usage estimate reads -> the estimate
         self._first_years = _Cache()  # (mode, size, usage, model size, lang) -> a mode's first-year costs
         # The sections' data, by what they read (shared between profiles: read-only). A few are
         # enough: the conflicts, costs and break-even of one profile are built one after another,
@@ -152,8 +153,10 @@ class Estimator:
     # --- the figures -----------------------------------------------------------------------------
 
     def usage(self, facts: Mapping[str, Any]) -> Usage:
-        """Users and monthly tokens, given or estimated."""
-        return usage(facts, self.book.costs.usage)
+        """Users and monthly tokens, given or estimated (kept per the values they read)."""
+        key = _usage_key(facts)
+        found = self._usages.get(key)
+        return found if found is not None else self._usages.put(key, usage(facts, self.book.costs.usage))
 
     def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none),
