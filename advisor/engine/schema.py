@@ -10,7 +10,6 @@ annotations``): pydantic would otherwise compile each annotation's text when it 
 fields, which was a third of importing this module on every run.
 """
 
-
 import datetime as dt
 import re
 from typing import Annotated, Any, Iterator, Literal, Union
