@@ -267,13 +267,16 @@ class JsonAssembler:
         # Per section summarised (the order of SUMMARIES) and per section figured: its group of
         # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
         # key when it reads the decision).
-        self._summary_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces(DECISIONS if p.decides else PIECES))
-                               for p in self._summarised]
-        self._figure_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces(DECISIONS if p.decides else PIECES))
-                              for p in self._steps if p.figures is not None]
+        def step(plan: _Plan) -> tuple:  # (plan, group, its slices, reads the decision, cache)
+            g = plan.group + 1 if plan.group is not None and plan.group >= 0 else -1
+            return (plan, g, self._touch[g] if g > 0 else (), plan.decides,
+                    _Pieces(DECISIONS if plan.decides else PIECES))
+
+        self._summary_steps = [step(p) for p in self._summarised]
+        self._figure_steps = [step(p) for p in self._steps if p.figures is not None]
         self._shared = _Pieces(PIECES * 8)  # the summaries' objects (by id) -> the Shared of the decisions with them
         # A section summarised or figured that reads every rule: only the whole set of fired rules says
-        self._fast = self._lazy and all(p.group is not None for p, _, _ in (*self._summary_steps, *self._figure_steps))
+        self._fast = self._lazy and all(p.group is not None for p, *_ in (*self._summary_steps, *self._figure_steps))
 
     def _digest(self, index: int, verdict: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         """A slice's verdict's part in each group of interest (see ``__init__``), one object per part."""
@@ -310,12 +313,12 @@ class JsonAssembler:
         if not self._fast:
             return self.assemble(sector, resolved, self.verdicts.fired(resolved.facts))
         entries = self.verdicts.entries(resolved.facts, self._decide_entries)
-        touch = self._touch
-        decision_key = self._decision_key(tuple([entries[n][1][0] for n in touch[0]]))
+        digests = [entry[1] for entry in entries]
+        decision_key = self._decision_key(tuple([digests[n][0] for n in self._touch[0]]))
         summaries: tuple = ()
         hits = []
-        for plan, g, cache in self._summary_steps:
-            key = (tuple([entries[n][1][g] for n in touch[g]]) if g > 0 else (), decision_key if plan.decides else None)
+        for plan, g, touch, decides, cache in self._summary_steps:
+            key = (tuple([digests[n][g] for n in touch]), decision_key if decides else None)
             hit = cache.get(key)
             if hit is None:
                 hit = self._summary(plan, key)
@@ -327,8 +330,8 @@ class JsonAssembler:
             found = (hits, Shared())
             self._shared.put(key, found)
         figures = []
-        for plan, g, cache in self._figure_steps:
-            key = (tuple([entries[n][1][g] for n in touch[g]]) if g > 0 else (), decision_key if plan.decides else None)
+        for plan, g, touch, decides, cache in self._figure_steps:
+            key = (tuple([digests[n][g] for n in touch]), decision_key if decides else None)
             base = cache.get(key)
             if base is None:
                 base = self._input(plan, (self._chosen(key[0]), key[1]))
@@ -344,9 +347,10 @@ class JsonAssembler:
         """What a Decision keeps of a summarised section, for its group's key and the decision's key."""
         fixed = (self._chosen(key[0]), key[1])
         hit = plan.cache.get(fixed)
-        if hit is None:
-            hit = self._piece(plan, fixed)
-        return hit[1]
+        if hit is not None:
+            return hit[1]
+        # Not its JSON: an output that writes it makes and keeps it (a CSV never does)
+        return plan.summary(json_data(self.assembly.build(plan.section, self._input(plan, fixed))))
 
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that

@@ -59,6 +59,7 @@ class ScoreChunk:
         items: list[Any] = []
         errors: list[tuple[int, str]] = []
         tally: Counter = Counter()
+        seen: dict[int, list] = {}  # id of each decision -> [the decision, its rows in this block]
         json: list[bytes | None] | None = [] if self.with_json else None
         for record in records:
             try:
@@ -72,9 +73,15 @@ class ScoreChunk:
                     json.append(None)
                 continue
             items.append(row(record.number, name, decision))
-            tally[decision.summary_key] += 1
+            counted = seen.get(id(decision))  # (counted by decision: an id hashes faster than its summary key)
+            if counted is None:
+                seen[id(decision)] = [decision, 1]
+            else:
+                counted[1] += 1
             if json is not None:
                 json.append(decision.json_line(name))
+        for decision, count in seen.values():
+            tally[decision.summary_key] += count
         if self.settle:
             gc.freeze()
         return ScoredBlock(items, errors, tally, json)

@@ -34,7 +34,7 @@ from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 # rules decided (shared with the profiles that fire the same rules) and its CSV cells, about 3 KB
 # in all when every profile is new; the raw rows point to the same decisions.
 DECISIONS = 4096  # distinct profiles kept at least (twice as many at most: batch/cache.py)
-RAW_RECORDS = 8192  # distinct raw rows kept at least (the cells joined, and a reference to their decision)
+RAW_RECORDS = 16384  # distinct raw rows kept at least (the cells joined, and a reference to their decision)
 
 
 class Scorer:

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 from advisor.engine.slices import Slice, plan_slices
 from advisor.pipeline import Advisor
 
-VERDICTS = 8192  # verdicts kept per slice (a few hundred bytes each); a full cache starts again
+VERDICTS = 16384  # verdicts kept per slice (a slice has at most MAX_KEYS possible keys); a full cache starts again
 
 Entry = tuple[tuple[str, ...], Any]  # a slice's verdict (rule ids in pack order) and its digest
 

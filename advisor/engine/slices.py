@@ -35,7 +35,8 @@ from advisor.engine.schema import FactTest, FieldTest, walk
 from advisor.vocabulary import vocabulary
 
 _ITEM_TESTS = ("contains", "contains_any")
-MAX_KEYS = 2048  # slices are merged while the merged one has at most this many possible keys
+MAX_KEYS = 16384  # slices are merged while the merged one has at most this many possible keys (10 slices of
+# the bundled pack: 3 fewer look-ups per new profile than at 2,048 for as many engine runs on client lists)
 
 
 @dataclass(frozen=True)
