@@ -325,8 +325,9 @@ class JsonAssembler:
                 cache.put(key, hit)
             hits.append(hit)
             summaries += hit
+        # (keyed on the ids of objects the entry keeps alive: an entry found holds these very objects)
         found = self._shared.get(key := tuple(map(id, hits)))
-        if found is None or any(a is not b for a, b in zip(found[0], hits)):  # (ids of objects it keeps)
+        if found is None:
             found = (hits, Shared())
             self._shared.put(key, found)
         figures = []

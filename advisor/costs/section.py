@@ -22,7 +22,7 @@ from advisor.costs.break_even import BreakEven as Figures
 from advisor.costs.break_even import break_even
 from advisor.costs.estimate import price_line
 from advisor.costs.sizing import Hardware, plan, served_at_once
-from advisor.costs.usage import Usage, usage
+from advisor.costs.usage import Usage, staff_estimate, usage
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
 
@@ -154,9 +154,12 @@ class Estimator:
 
     def usage(self, facts: Mapping[str, Any]) -> Usage:
         """Users and monthly tokens, given or estimated (kept per the values they read)."""
-        key = _usage_key(facts)
+        spec = self.book.costs.usage
+        staffed = staff_estimate(facts, spec)  # the headcount counts only through the staff it gives
+        key = (staffed, facts.get("users"), facts.get("monthly_tokens"), tuple(facts.get("use_cases") or ()),
+               bool(facts.get("public_facing")))
         found = self._usages.get(key)
-        return found if found is not None else self._usages.put(key, usage(facts, self.book.costs.usage))
+        return found if found is not None else self._usages.put(key, usage(facts, spec, staffed))
 
     def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none),
