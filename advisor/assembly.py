@@ -614,8 +614,11 @@ class Assembly:
     @sections.setter
     def sections(self, sections: tuple[Section, ...]) -> None:
         self._sections = tuple(sections)
-        # the rules each section reads (by id), and its run options
-        self.readers = {s.key: frozenset(r.id for r in self.pack.rules if s.reads.takes(r)) for s in self._sections}
+        # the rules each section reads (by id): those with an effect of a kind it reads (as
+        # ``Reads.takes`` says, each rule's kinds found once), and its run options
+        kinds = [(r.id, {e.kind for e in r.then}) for r in self.pack.rules]
+        self.readers = {s.key: frozenset(rid for rid, found in kinds if ALL in s.reads.effects or found & s.reads.effects)
+                        for s in self._sections}
         self._options = {s.key: self.options.values(s.reads.options) for s in self._sections}
 
     def input(self, section: Section, fired: Iterable[str], decision: Ranking | None = None,

@@ -12,21 +12,36 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
+
+from advisor.ui_text import package_text
+
+
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z])")  # a character escaped to stand for itself: \( \. \)
+_SPECIAL = frozenset(".^$*+?{}[]|()\\")
 
 
 @functools.cache
-def _terms(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+def _terms(lang: str) -> tuple[tuple[re.Pattern[str] | str, str], ...]:
+    """The terms for ``lang``: a term whose pattern and replacement are plain text (most are)
+    as that text, replaced as ``re.sub`` would, without compiling a pattern on every run."""
     import yaml
 
-    text = resources.files("advisor").joinpath("citations.yaml").read_text(encoding="utf-8")
+    text = package_text("advisor", "citations.yaml")
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    return tuple((re.compile(pattern), repl) for pattern, repl in data.get(lang) or [])
+    return tuple((_literal(pattern, repl) or re.compile(pattern), repl) for pattern, repl in data.get(lang) or [])
+
+
+def _literal(pattern: str, repl: str) -> str | None:
+    """The text ``pattern`` matches when it matches only that text and ``repl`` is plain text."""
+    plain = _ESCAPED.sub("", pattern)
+    if "\\" in repl or not pattern or any(ch in _SPECIAL for ch in plain):
+        return None
+    return _ESCAPED.sub(r"\1", pattern)
 
 
 @functools.lru_cache(maxsize=4096)
 def cite(source: str, lang: str) -> str:
     """``source`` as a reader of ``lang`` reads it (unchanged when there are no terms for ``lang``)."""
     for pattern, repl in _terms(lang):
-        source = pattern.sub(repl, source)
+        source = source.replace(pattern, repl) if isinstance(pattern, str) else pattern.sub(repl, source)
     return source

@@ -11,12 +11,12 @@ gives it back unchanged otherwise). ``localize`` puts each command's and option'
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from typing import Any
 
 import click
 
 from advisor.console import interface_lang
+from advisor.ui_text import package_text
 
 # click's modules that write words, each with its own ``_`` (and ``ngettext``) from gettext.
 _CLICK_MODULES = ("core", "exceptions", "types", "decorators", "formatting", "parser", "termui", "utils")
@@ -26,7 +26,7 @@ _CLICK_MODULES = ("core", "exceptions", "types", "decorators", "formatting", "pa
 def _data() -> dict[str, Any]:
     import yaml
 
-    text = resources.files("advisor").joinpath("cli_text.yaml").read_text(encoding="utf-8")
+    text = package_text("advisor", "cli_text.yaml")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 

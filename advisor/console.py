@@ -30,8 +30,9 @@ import io
 import os
 import sys
 import unicodedata
-from importlib import resources
 from typing import TextIO
+
+from advisor.ui_text import package_text
 
 HANDLER = "advisor-console"  # the codecs error handler registered by ``setup_streams``
 DEFAULT_WIDTH = 80  # columns when the output is not a terminal and COLUMNS is not set
@@ -47,7 +48,7 @@ DEFAULT_LANG = "zh"
 def _substitutes() -> dict[str, list[str]]:
     import yaml
 
-    text = resources.files("advisor").joinpath("console.yaml").read_text(encoding="utf-8")
+    text = package_text("advisor", "console.yaml")
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return {ch: ([s] if isinstance(s, str) else list(s)) for ch, s in data["substitutes"].items()}
 

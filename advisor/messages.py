@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from typing import Any, NamedTuple
+
+from advisor.ui_text import package_text
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(\*?)\}")
 _NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count"})  # placeholders that only ever hold a number
@@ -42,7 +43,7 @@ class Template(NamedTuple):
 def _data() -> dict[str, Any]:
     import yaml
 
-    text = resources.files("advisor").joinpath("messages.yaml").read_text(encoding="utf-8")
+    text = package_text("advisor", "messages.yaml")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 

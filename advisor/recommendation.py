@@ -1,6 +1,7 @@
 """The recommendation (contract §3) as pydantic models: what every output format renders."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would compile the text of every annotation
+# as it makes the models, on every run (see ``advisor.engine.schema``).
 
 from typing import Any, Literal
 

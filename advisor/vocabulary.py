@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
+
+from advisor.ui_text import package_text
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def vocabulary() -> Vocabulary:
     import yaml
 
     raw = yaml.load(
-        resources.files("advisor").joinpath("contract.yaml").read_text(encoding="utf-8"),
+        package_text("advisor", "contract.yaml"),
         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
     )
     fields = {

@@ -5,7 +5,8 @@ its units named. Whether the names refer to each other (a component's price exis
 fits its quantity) is checked in ``advisor.costs.book``, which sees both sections.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would compile the text of every annotation
+# as it makes the models, on every run (see ``advisor.engine.schema``).
 
 import datetime as dt
 import functools

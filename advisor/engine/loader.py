@@ -79,9 +79,9 @@ class RulePack:
 
 def bundled_rules_dir() -> Path:
     """The pack shipped with advisor: inside the installed package, or the source tree's rules/."""
-    from importlib import resources
+    import advisor
 
-    packaged = Path(str(resources.files("advisor"))) / "rules"
+    packaged = Path(advisor.__file__).parent / "rules"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "rules"

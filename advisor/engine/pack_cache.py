@@ -20,21 +20,16 @@ make it fail. A pack that does not load is never cached (its errors are reported
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from advisor import user_cache
+from advisor.user_cache import ENV_DISABLE, cache_dir
+
+__all__ = ["ENV_DISABLE", "LAYOUT", "cache_dir", "load"]
+
 LAYOUT = 1  # bump when the pickled shape changes without a version change
-ENV_DISABLE = "ADVISOR_NO_PACK_CACHE"  # set (to anything but "" or "0") to always load from the YAML
-
-
-def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/advisor``, else ``~/.cache/advisor``."""
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".cache") / "advisor"
 
 
 def _key(root: Path) -> str | None:
@@ -61,7 +56,7 @@ def load(directory: str | Path | None, name: str) -> tuple[Any, Any]:
     from advisor.engine.loader import bundled_rules_dir
 
     root = Path(directory) if directory is not None else bundled_rules_dir()
-    use = os.environ.get(ENV_DISABLE, "") in ("", "0") and root.is_dir()
+    use = user_cache.enabled() and root.is_dir()
     key = _key(root) if use else None
     path = cache_dir() / f"pack-{key}.pickle" if key else None
     if path is not None:
@@ -77,15 +72,13 @@ def load(directory: str | Path | None, name: str) -> tuple[Any, Any]:
     pack = load_pack(root)
     compiled = compile_pack(pack, name)
     if path is not None:
-        _write(path, (pack, compiled))
+        user_cache.write(path, (pack, compiled))
     return pack, compiled
 
 
 def _read(path: Path) -> tuple[Any, Any] | None:
-    try:
-        with open(path, "rb") as f:
-            found = pickle.load(f)
-    except Exception:  # noqa: BLE001  (missing, unreadable, truncated, another layout: load normally)
+    found = user_cache.read(path)  # None: missing, unreadable, truncated, another layout
+    if found is None:
         return None
     from advisor.engine.compiler import CompiledPack
     from advisor.engine.loader import RulePack
@@ -94,19 +87,3 @@ def _read(path: Path) -> tuple[Any, Any] | None:
             or not isinstance(found[1], CompiledPack)):
         return None
     return found
-
-
-def _write(path: Path, value: Any) -> None:
-    """Write ``value`` to ``path`` whole or not at all (a temporary file renamed); never raises."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".pack-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except Exception:  # noqa: BLE001  (a read-only home, a full disk, a pack that does not pickle)
-        pass

@@ -4,9 +4,11 @@ A pack is a folder of YAML files. Each file is a mapping with any of these secti
 ``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``instruments``, ``items``
 and ``rules`` (and ``prices`` and ``costs``, which ``advisor.costs`` validates).
 The loader merges the files; this module only says what one file may contain.
-"""
 
-from __future__ import annotations
+The annotations are evaluated as the classes are made (no ``from __future__ import
+annotations``): pydantic would otherwise compile each annotation's text when it collects the
+fields, which was a third of importing this module on every run.
+"""
 
 import datetime as dt
 import re
@@ -591,6 +593,6 @@ class PackFile(Strict):
     prices: dict[str, Any] | None = None
     costs: dict[str, Any] | None = None
 
-
-for _model in (All, AnyOf, Not, Rule, Invariant):
-    _model.model_rebuild()
+# The models that refer to ``Condition`` (defined after them) are completed when a pack is first
+# validated: ``defer_build`` resolves the name from this module then, so a run that reads the
+# pack from the cache (``advisor.engine.pack_cache``) never builds their validators.

@@ -13,13 +13,24 @@
   least its longest unbreakable unit, the rest of the width goes to the columns with the most
   text. When even that does not fit (a narrow terminal), each row is shown as a block of
   ``header  value`` lines instead.
+
+Measuring and breaking text (``wcwidth``, ``uniseg``) takes most of the time of printing a
+recommendation, and most texts come back run after run (the rules' wording, the labels): what
+``width`` and ``units`` found is kept in the user's cache folder (``advisor.user_cache``) as
+``layout-<key>.pickle``, and a later run looks a text up there before it measures it (without
+importing either library when every text is known). The key hashes this module's source and the
+installed files of both libraries, so a new version of either never reads an old answer; the
+file is written at exit when the run measured new texts, and starts again from this run's texts
+when it grows past ``KEPT_TEXTS``. Both functions being pure, the output is the same bytes with
+the file or without it (``tests/test_startup.py``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 SEPARATOR = "  "  # between two columns
 READABLE = 20  # a column of running text (over twice as wide unwrapped) narrower than this: the rows become blocks
@@ -41,9 +52,137 @@ _ID_LINE = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+")
 _NO_LINE_START = frozenset({"CL", "CP", "EX", "IS", "NS"})
 
 
+KEPT_TEXTS = 5_000  # texts kept in the layout file at most (about 1 MB: it stays quick to read)
+_LAYOUT_FORMAT = 1  # bump when the kept data changes shape
+
+
+class _Kept:
+    """What ``width`` and ``units`` found, kept between runs (see the module doc): the width of
+    each character (``chars``) and the units of each text (``units``)."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, dict[str, Any]] | None = None  # read on first use
+        self.new: dict[str, dict[str, Any]] = {"chars": {}, "units": {}}
+        self.used: set[str] = set()  # the kept texts whose units this run looked up
+        self.path: Any = None
+        self.pid = 0
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        from advisor import user_cache
+
+        self.found = {"chars": {}, "units": {}}
+        key = _layout_key() if user_cache.enabled() else None
+        if key is None:
+            return self.found
+        self.path = user_cache.cache_dir() / f"layout-{key}.pickle"
+        data = user_cache.read(self.path)
+        if type(data) is dict and type(data.get("chars")) is dict and type(data.get("units")) is dict:
+            chars = {c: w for c, w in data["chars"].items() if type(c) is str and len(c) == 1 and type(w) is int}
+            self.found = {"chars": chars, "units": data["units"]}
+        return self.found
+
+    def chars(self) -> dict[str, int]:
+        """Each character's width as ``width`` adds it up (``_NOT_ADDED``: not added up)."""
+        return (self.found if self.found is not None else self._read())["chars"]
+
+    def units(self, text: str) -> tuple[str, ...] | None:
+        """The units of ``text`` found before (None: not known)."""
+        found = (self.found if self.found is not None else self._read())["units"].get(text)
+        if type(found) is not tuple:
+            return None
+        self.used.add(text)
+        return found
+
+    def put(self, kind: str, text: str, value: Any) -> None:
+        """Remember ``value`` for ``text`` (and keep it at exit)."""
+        if self.found is None:
+            self._read()
+        if kind == "chars":
+            self.found["chars"][text] = value
+        if self.path is None or len(self.new[kind]) >= KEPT_TEXTS:  # a long-running process keeps a bounded part
+            return
+        if not any(self.new.values()):
+            import atexit
+
+            self.pid = os.getpid()
+            atexit.register(self.write)
+        self.new[kind][text] = value
+
+    def write(self) -> None:
+        """Keep what this run found (in the process that measured it, not a forked child)."""
+        if os.getpid() != self.pid or self.found is None or self.path is None:
+            return
+        from advisor import user_cache
+
+        chars = {**self.found["chars"], **self.new["chars"]}
+        units = {**self.found["units"], **self.new["units"]}
+        if len(chars) > KEPT_TEXTS:  # start again from this run's
+            chars = dict(self.new["chars"])
+        if len(units) > KEPT_TEXTS:
+            units = {text: units[text] for text in self.used} | self.new["units"]
+        user_cache.write(self.path, {"chars": chars, "units": units})
+
+
+_KEPT = _Kept()
+
+
+def _layout_key() -> str | None:
+    """The layout file's key: this module's source and the installed files of ``wcwidth`` and
+    ``uniseg`` (names, sizes, times), without importing them (None: not found)."""
+    import hashlib
+    import importlib.util
+    import sys
+
+    try:
+        digest = hashlib.sha256(f"{_LAYOUT_FORMAT}\0{sys.version}\0".encode())
+        with open(__file__, "rb") as f:
+            digest.update(f.read())
+        for name in ("wcwidth", "uniseg"):
+            spec = importlib.util.find_spec(name)
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            for folder in spec.submodule_search_locations:
+                for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                    if entry.is_file():
+                        info = entry.stat()
+                        digest.update(f"{name}/{entry.name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    except (OSError, ImportError, ValueError):
+        return None
+    return digest.hexdigest()[:32]
+
+
+_NOT_ADDED = -(1 << 40)  # the kept width of a character that may join or change its neighbours
+
+
 @functools.lru_cache(maxsize=65536)
 def width(text: str) -> int:
     """Columns ``text`` takes on a terminal: a Chinese character two, a combining mark none."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    # The sum of its characters' widths, as ``wcswidth`` measures it, when each of them stands
+    # alone (see ``_char_width``); the characters' widths are kept between runs.
+    chars = _KEPT.chars()
+    try:
+        total = sum(map(chars.__getitem__, text))
+    except KeyError:
+        for ch in set(text) - chars.keys():
+            _KEPT.put("chars", ch, _char_width(ch))
+        total = sum(map(chars.__getitem__, text))
+    return total if total >= 0 else _measure(text)
+
+
+def _char_width(ch: str) -> int:
+    """``wcswidth`` of one character; ``_NOT_ADDED`` for one that may join or change its
+    neighbours, so that a text holding it is measured whole: outside the Basic Multilingual
+    Plane (emoji, flags, skin tones), a joiner or a variation selector, a character of no
+    width (combining marks, viramas) or a control character."""
+    if ord(ch) > 0xFFFF or ch in "\u200d\ufe0e\ufe0f":
+        return _NOT_ADDED
+    found = _measure(ch)
+    return found if found > 0 else _NOT_ADDED
+
+
+def _measure(text: str) -> int:
     from wcwidth import wcswidth
 
     found = wcswidth(text)
@@ -63,12 +202,20 @@ def _class(ch: str) -> str:
 @functools.lru_cache(maxsize=16384)
 def units(text: str) -> tuple[str, ...]:
     """``text`` (one line) cut where a line may break: UAX #14, tailored (see the module)."""
-    from uniseg.linebreak import line_break_boundaries
-
     if not text:
         return ()
     if _ID_LINE.fullmatch(text):
         return (text,)
+    found = _KEPT.units(text)
+    if found is None:
+        found = _units(text)
+        _KEPT.put("units", text, found)
+    return found
+
+
+def _units(text: str) -> tuple[str, ...]:
+    from uniseg.linebreak import line_break_boundaries
+
     keep = set()
     for match in _UNBREAKABLE.finditer(text):
         keep.update(range(match.start() + 1, match.end()))
