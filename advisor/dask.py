@@ -73,6 +73,10 @@ def _rows(part: Any) -> int:
     return int((part.fillna("").astype(str) != "").any(axis=1).sum())
 
 
+def _next_start(start: int, rows: int) -> int:
+    return start + rows
+
+
 def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str = DEFAULT_LANG,
           as_of: dt.date | str | None = None, options: RunOptions = DEFAULT_OPTIONS,
           per_worker: int = PER_WORKER, source: str = "<DataFrame>") -> Any:
@@ -80,11 +84,16 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
 
     Each partition is scored by ``advisor.score_frame`` in a worker process (one scorer per
     process, caches kept from partition to partition); the records are numbered from 1 across
-    the whole frame in order (one quick pass counts each partition's rows first), so the result
-    equals ``advisor batch --format csv --headers ids`` on the same rows, cell for cell, but the
-    place a bad row's message names (``source`` and its record; a frame has no lines). ``ddf``
-    is repartitioned when it has fewer than ``per_worker`` partitions per worker. ``as_of``
-    (default: today, here, once): every partition is evaluated for the same day.
+    the whole frame in order, so the result equals ``advisor batch --format csv --headers ids``
+    on the same rows, cell for cell, but the place a bad row's message names (``source`` and its
+    record; a frame has no lines). ``ddf`` is repartitioned when it has fewer than
+    ``per_worker`` partitions per worker. ``as_of`` (default: today, here, once): every
+    partition is evaluated for the same day.
+
+    Nothing is computed here. In the graph, a partition is read once, where it is then counted
+    and scored (and written, by what follows: ``to_csv``): its rows stay in the worker that read
+    them. Only the counts travel: a partition's first record number is the sum of the counts
+    before it, a chain of additions that runs ahead of the scoring.
     """
     import dask
     import dask.dataframe as dd
@@ -97,10 +106,11 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
     if ddf.npartitions < wanted:
         ddf = ddf.repartition(npartitions=wanted)
     day = as_of_date(as_of)
-    parts = ddf.to_delayed()
-    counts = dask.compute(*[dask.delayed(_rows)(p) for p in parts])
-    starts = [1 + sum(counts[:i]) for i in range(len(counts))]
-    scored = [dask.delayed(score_frame)(p, rules=rules, lang=lang, as_of=day, options=options, first_record=start,
-                                        source=source) for p, start in zip(parts, starts)]
+    parts = ddf.to_delayed(optimize_graph=True)
+    scored, start = [], 1
+    for part in parts:
+        scored.append(dask.delayed(score_frame)(part, rules=rules, lang=lang, as_of=day, options=options,
+                                                first_record=start, source=source))
+        start = dask.delayed(_next_start)(start, dask.delayed(_rows)(part))
     meta = pd.DataFrame({c: pd.Series(dtype=str) for c in CSV_COLUMNS})
     return dd.from_delayed(scored, meta=meta, verify_meta=False)
