@@ -80,25 +80,28 @@ def test_cheap_blocks_stay_in_this_process(monkeypatch):
     assert plan.blocks_here == 20 and plan.blocks_handed == 0
 
 
-def test_the_first_block_fills_the_caches_and_does_not_decide(monkeypatch):
+def test_the_first_blocks_cost_is_a_guess_the_next_one_replaces(monkeypatch):
+    # The first block is slow (25 ms of CPU a record: cold caches), the others cost nothing: the
+    # two blocks after the first go to the worker, then the blocks stay here.
     import os
     import time
 
-    from advisor.batch.workers import WARM_UP, Plan, chunked, map_blocks
+    from advisor.batch.workers import QUEUED_PER_WORKER, Plan, chunked, map_blocks
 
     monkeypatch.undo()  # the plan decides from the costs
 
     def job(block):
-        if block[0] < 2 * WARM_UP:  # the first blocks are slow (25 ms of CPU a record): cold caches
+        if block[0] == 0:
             end = time.process_time() + 0.05
             while time.process_time() < end:
                 pass
         return os.getpid()
 
     plan = Plan(1)
-    pids = {pid for _, pid in map_blocks(job, chunked(range(40), 2), workers=2, plan=plan)}
-    assert pids == {os.getpid()}  # no worker was forked
-    assert plan.scoring < 0.001 and plan.blocks_handed == 0
+    pids = [pid for _, pid in map_blocks(job, chunked(range(40), 2), workers=2, plan=plan)]
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:1 + QUEUED_PER_WORKER]
+    assert pids[1 + QUEUED_PER_WORKER:] == [os.getpid()] * (20 - 1 - QUEUED_PER_WORKER)
+    assert plan.scoring < 0.001 and plan.blocks_handed == QUEUED_PER_WORKER and not plan.pays()
 
 
 def _busy(seconds: float) -> None:
@@ -152,7 +155,7 @@ def _plan(scoring_us: float, hand_over_us: float, *, real: bool = False):
     from advisor.batch.workers import Plan
 
     plan = Plan(1, warm_up=1)
-    plan.scored_here(1000, 1.0)  # the first block: cold caches, a millisecond a record, not counted
+    plan.scored_here(1000, 1.0)  # the first block: cold caches, a millisecond a record, a guess replaced below
     plan.scored_here(1000, scoring_us * US * 1000)
     (plan.handed if real else plan.estimated)(1000, hand_over_us * US * 1000)
     return plan
@@ -162,9 +165,10 @@ def _plan(scoring_us: float, hand_over_us: float, *, real: bool = False):
     (110, 8, True),  # new profiles as CSV rows, today
     (35, 8, True),  # new profiles once scoring is three times cheaper: still worth a worker
     (1000, 60, True),  # new profiles as full JSON lines: a large hand-over, a far larger scoring
+    (12, 8, True),  # a list of repeated and new profiles: a fifth more speed is still worth a worker
     (4, 6, False),  # a repetitive list answered from the caches: handing over costs more than scoring
     (6, 6, False),  # where they meet: nothing to gain
-], ids=["uniform-csv", "uniform-cheaper", "uniform-jsonl", "skewed", "break-even"])
+], ids=["uniform-csv", "uniform-cheaper", "uniform-jsonl", "mixed", "skewed", "break-even"])
 def test_blocks_are_handed_over_when_scoring_costs_more_than_handing_over(monkeypatch, scoring_us, hand_over_us, pays):
     monkeypatch.undo()
     plan = _plan(scoring_us, hand_over_us)
@@ -196,13 +200,15 @@ def test_nothing_is_decided_before_both_costs_are_measured(monkeypatch):
 
     monkeypatch.undo()
     plan = Plan(1, warm_up=1)
-    assert not plan.hand_over(0) and plan.gain() is None
-    plan.scored_here(1000, 0.5)  # the warm-up block: its scoring does not count, its hand-over does
-    assert plan.scoring is None and not plan.hand_over(0) and plan.wants_estimate()
+    assert not plan.hand_over(0) and plan.gain() is None and plan.wants_estimate()
+    plan.scored_here(1000, 0.5)  # the first block, with cold caches: 500 µs a record, a first guess
+    assert plan.scoring == 0.0005 and not plan.hand_over(0) and plan.wants_estimate()
     plan.estimated(1000, 0.005)
-    assert not plan.hand_over(0) and not plan.wants_estimate()
-    plan.scored_here(1000, 0.1)
-    assert plan.hand_over(0) and plan.gain() > 1.9
+    assert plan.hand_over(0) and not plan.wants_estimate()
+    plan.scored_here(1000, 0.004)  # warm caches: 4 µs a record replaces the guess
+    assert plan.scoring == 0.000004 and not plan.hand_over(0)
+    plan.scored_here(1000, 0.1)  # new profiles: 100 µs a record, smoothed from here on
+    assert plan.scoring == pytest.approx(0.7 * 4e-6 + 0.3 * 1e-4) and plan.hand_over(0)
 
 
 def test_a_list_that_turns_repetitive_stops_handing_over_and_turns_back(monkeypatch):

@@ -2,42 +2,48 @@
 
 durable-rules is not thread-safe, so parallel work means processes. They are forked after the
 rule pack is compiled, so each worker inherits it (and the caches filled so far) instead of
-compiling its own.
+compiling its own. Each worker has a pipe for blocks and one for results; this process writes
+and reads its ends without blocking and needs no threads (a pool's helper threads would wait
+for this process's interpreter lock, a few milliseconds at each hand-over, while it scores).
 
-``workers`` counts the processes that score: this one and ``workers - 1`` forked ones (one
-``multiprocessing`` pool). This process also reads the input and writes the output, so the
-workers get the scoring and this process scores a block only when it would otherwise wait: when
-every worker already has ``QUEUED_PER_WORKER`` blocks handed to it and not finished (one it is
-scoring, one waiting, so that it never idles while this process scores a block of its own).
+``workers`` counts the processes that score: this one and ``workers - 1`` forked ones. This
+process also reads the input and writes the output, so the workers get the scoring and this
+process scores a block only when it would otherwise wait: when each worker already has
+``QUEUED_PER_WORKER`` blocks handed to it and not back (one it scores, one waiting in its pipe,
+so that it never runs dry while this process scores a block of its own).
 
-Whether to hand blocks over at all is decided by ``Plan`` from two costs measured in CPU time
-(``time.thread_time`` and ``time.process_time``: on a shared machine the wall clock also counts
-the time other programs had the CPU), each smoothed over the blocks:
+Whether to hand blocks over at all is decided by ``Plan`` from two costs, both measured as CPU
+time of this process (on a shared machine the wall clock also counts the time other programs
+had the CPU) and smoothed over the blocks:
 
-* scoring: what ``job`` costs a record here, measured on every block scored here from the
-  third one on (the first ones fill the caches: their cost says little of what follows);
-* handing over: what a record handed to a worker costs this process — the block pickled and
-  handed to the pool, its result unpickled, and what the pool's threads spend meanwhile (the
-  CPU time of this process's other threads: the pipes' reads and writes and the copies), measured
-  on every block handed over. Before the first one (and while nothing is handed over) a block
-  scored here is pickled and unpickled there and back every ``MEASURE_EVERY`` blocks instead, as
-  an estimate.
+* scoring: what ``job`` costs a record, on every block scored here. The first block fills the
+  caches and compiles the rules' slices: its cost is a first guess (new profiles or not, it is
+  well above the hand-over, so the next blocks go to a worker, which inherits those caches),
+  replaced by the next block's, with warm caches;
+* handing over: what a record handed to a worker costs this process — pickling the block,
+  writing it to the pipe, reading the result and unpickling it — measured on every block handed
+  over, plus the time this process waited for a worker's result when it got too far ahead of it
+  (``MAX_PENDING`` blocks). While no block is handed over, a block scored here and its result
+  are pickled and unpickled as an estimate (the first block, and every ``MEASURE_EVERY``
+  blocks after).
 
-A record handed over costs this process the hand-over instead of its scoring; the worker
-scores it meanwhile. So handing over pays exactly when scoring costs this process more than
-handing over, and the speed-up to expect (this process's time being the bound) is
-``1 + (workers - 1) × (scoring - handing over) / (the worker's scoring + its own hand-over)``
-(``Plan.gain``). A list of new profiles costs about 100 µs a record to score and well under
-10 µs to hand over as CSV rows: the workers take most of it. A client list of repeated profiles,
-answered from the caches in a few µs, costs about as much to score as to hand over, so sharing
-stops paying where the two meet — and where it does not pay, no worker is forked. A list that
-turns from new profiles to repeated ones stops handing over when it turns, and starts again the
-other way.
+A record handed over costs this process its hand-over instead of its scoring, and the worker
+scores it meanwhile; so handing over pays exactly when scoring costs more than handing over,
+and with this process the bound, the speed-up to expect is ``1 + (workers - 1) × (scoring -
+handing over) / (a worker's scoring + its own hand-over)`` (``Plan.gain``). New profiles cost
+about 100 µs a record to score and under 10 µs to hand over as CSV rows: the workers take half
+the blocks or more. A client list of repeated profiles, answered from the caches, costs a few
+µs a record to score, about what handing it over costs: nothing to gain, and no worker is
+forked, or the blocks stay here once the caches answer. The costs are measured all along, so a
+list that turns from new profiles to repeated ones stops handing over when it turns, and starts
+again the other way.
 
 Results come back in input order; a few blocks are in flight at most (``MAX_PENDING`` per
 process), so reading waits for the workers and memory does not grow with the input. When the
 caller stops early (``close()`` on the iterator: Ctrl-C, ``--max-errors``) the workers are
-terminated at once; they ignore Ctrl-C themselves, which reaches the whole process group.
+terminated at once; they ignore Ctrl-C themselves, which reaches the whole process group. An
+exception in a worker is raised here when its block's turn comes; a worker that dies is a
+``RuntimeError``. Without ``os.fork`` (Windows) everything is scored here.
 """
 
 from __future__ import annotations
@@ -55,8 +61,8 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-QUEUED_PER_WORKER = 2  # blocks handed to a worker and not finished: one it scores, one waiting
-WARM_UP = 1  # blocks that fill the caches (and compile the rules' slices): their cost says little of what follows
+QUEUED_PER_WORKER = 2  # blocks handed to a worker and not back: one it scores, one waiting
+WARM_UP = 1  # blocks that fill the caches (and compile the rules' slices): their cost is a first guess only
 MEASURE_EVERY = 4  # blocks scored here between two estimates of the hand-over, while none is handed over
 MAX_PENDING = 3  # blocks per process scored (or being scored) and waiting to be yielded in order
 SMOOTHING = 0.3  # weight of the newest measure in a smoothed cost
@@ -96,6 +102,7 @@ class Plan:
         self.blocks_handed = 0
         self._since_estimate = 0
         self._measured_hand_over = False  # on a real hand-over, not an estimate
+        self._guess = False  # ``scoring`` is the cost of a block with cold caches
 
     def pays(self) -> bool:
         """Handing a record over costs this process less than scoring it (both measured)."""
@@ -119,10 +126,13 @@ class Plan:
     def scored_here(self, records: int, seconds: float) -> None:
         """A block of ``records`` scored here in ``seconds`` of CPU."""
         self.blocks_here += 1
-        if self.warming:
+        cost = seconds / max(records, 1)
+        if self.warming:  # cold caches: a first guess, which the next measure replaces
             self.warming -= 1
+            self.scoring, self._guess = cost, True
             return
-        self.scoring = _smooth(self.scoring, seconds / max(records, 1))
+        self.scoring = cost if self._guess else _smooth(self.scoring, cost)
+        self._guess = False
         self._since_estimate += 1
 
     def wants_estimate(self) -> bool:
