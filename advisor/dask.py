@@ -12,7 +12,10 @@ How it is partitioned: every worker process keeps one scorer with warm caches, a
 is the unit of work handed out, so a file is cut into at least ``PER_WORKER`` (2) partitions per
 worker (a worker that finishes early takes another; one partition for the whole file, as
 ``dd.read_csv`` gives a file under its 64 MB block size, leaves every other worker idle), but no
-smaller than ``MIN_BLOCK`` (1 MB, about 50,000 rows), so that each task is worth its hand-over.
+smaller than ``MIN_BLOCK`` (1 MB, 8,000 to 20,000 rows), so that each task is worth its
+hand-over, and no larger than ``MAX_BLOCK`` (64 MB), so that a worker holds a few partitions at
+most, whatever the file's size. A partition is read, counted, scored and written by one worker:
+only the row counts travel between workers (``score``).
 
 The rule engine (durable-rules) is not thread-safe: give workers one thread each
 (``threads_per_worker=1``) and as many processes as cores; threads in one process take turns.
@@ -31,7 +34,8 @@ from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.pipeline import DEFAULT_LANG, as_of_date
 
 PER_WORKER = 2  # partitions per worker at least: a worker that finishes first takes another
-MIN_BLOCK = 1 << 20  # bytes: the smallest partition worth a task (about 50,000 rows of a client list)
+MIN_BLOCK = 1 << 20  # bytes: the smallest partition worth a task (8,000 to 20,000 rows of a client list)
+MAX_BLOCK = 64 << 20  # bytes: the largest partition (dask's own default): a partition is held whole in memory
 
 
 def worker_count(client: Any = None) -> int:
@@ -51,17 +55,18 @@ def worker_count(client: Any = None) -> int:
 
 
 def read_csv(path: str | list[str], *, client: Any = None, encoding: str = "utf-8-sig",
-             per_worker: int = PER_WORKER, min_block: int = MIN_BLOCK, **kwargs: Any) -> Any:
+             per_worker: int = PER_WORKER, min_block: int = MIN_BLOCK, max_block: int = MAX_BLOCK,
+             **kwargs: Any) -> Any:
     """A Dask DataFrame of the CSV file(s) at ``path`` (a name, a glob or a list), every cell as
     text (an empty cell stays empty), in blocks that give each worker at least ``per_worker``
-    partitions and are no smaller than ``min_block`` bytes. ``encoding`` as the files are written
+    partitions, no smaller than ``min_block`` bytes and no larger than ``max_block``. ``encoding`` as the files are written
     (UTF-8 with or without a byte-order mark by default; ``gb18030`` for GBK exports). Other
     keyword arguments go to ``dask.dataframe.read_csv``."""
     import dask.dataframe as dd
 
     paths = [path] if isinstance(path, str) else list(path)
     size = sum(os.path.getsize(p) for pattern in paths for p in (glob.glob(pattern) or [pattern]))
-    blocksize = max(min_block, size // (per_worker * worker_count(client)))
+    blocksize = min(max(min_block, size // (per_worker * worker_count(client))), max(max_block, min_block))
     return dd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
                        blocksize=blocksize, **kwargs)
 

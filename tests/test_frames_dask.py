@@ -108,6 +108,20 @@ def test_an_unknown_column_is_refused_as_in_a_file():
         advisor.score_frame(pd.DataFrame({"name": ["x"], "行星": ["火星"]}), as_of=AS_OF)
 
 
+def test_partitions_are_cut_for_the_workers_within_bounds(clients):
+    import advisor.dask
+
+    size = clients.stat().st_size
+    assert advisor.dask.read_csv(str(clients)).npartitions == 1  # under the smallest block: one task
+    # at least two partitions a worker (without a cluster, a worker is a CPU)
+    cut = advisor.dask.read_csv(str(clients), min_block=1024)
+    assert cut.npartitions >= 2 * advisor.dask.worker_count()
+    # and none larger than the largest block, however few the workers
+    small = advisor.dask.read_csv(str(clients), min_block=1024, max_block=size // 10)
+    assert small.npartitions >= 10
+    assert len(small.compute()) == len(cut.compute()) == 400
+
+
 def test_dask_on_a_local_cluster_gives_the_batch_csv(cli, clients, tmp_path):
     from dask.distributed import Client, LocalCluster
 
