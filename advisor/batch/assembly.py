@@ -25,9 +25,11 @@ come first, and be the only one) and those a ``Decision`` summarises (``batch/de
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from itertools import chain
+from typing import Any, Iterable, Sequence
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
+from advisor.batch.verdicts import Entry, Verdicts
 from advisor.batch.decision import PROFILE_FIGURES, PROFILE_SUMMARIES, SUMMARIES, Decision, Shared, decision_from_dict
 from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
@@ -59,8 +61,12 @@ def _dumps(value: Any) -> bytes:
 class _Pieces(dict):
     """A cache of pieces that starts again when full (there are few distinct pieces of a kind)."""
 
+    def __init__(self, size: int = PIECES) -> None:
+        super().__init__()
+        self.limit = size
+
     def put(self, key: Any, value: Any) -> None:
-        if len(self) >= PIECES:
+        if len(self) >= self.limit:
             self.clear()
         self[key] = value
 
@@ -68,10 +74,10 @@ class _Pieces(dict):
 class _ProfilePieces(_Pieces):
     """The same for the JSON of a section read per profile: also bounded by its bytes."""
 
-    size = 0
+    size = 0  # bytes kept
 
     def put(self, key: Any, value: tuple[bytes, Any]) -> None:
-        if len(self) >= PIECES or self.size >= PROFILE_PIECE_BYTES:
+        if len(self) >= self.limit or self.size >= PROFILE_PIECE_BYTES:
             self.clear()
             self.size = 0
         self[key] = value
@@ -243,6 +249,101 @@ class JsonAssembler:
         self._summary_groups = sorted({p.group for p in self._steps if (p.summary and p.kind is _WHOLE)
                                        or p.figures is not None} - {None, -1})
 
+        # The hot path (``decide``): the slices' verdicts, and what each section reads of them.
+        # Each verdict's digest holds its part in each group of rules of interest: the rules the
+        # ranking reads (0), then each of ``_groups`` (n + 1); ``_touch`` lists, per group, the
+        # slices with rules of that group. A group's key for a profile is the tuple of those parts.
+        self.verdicts = Verdicts(advisor, self.mode, self._digest)
+        self._interest = [self.ranker.rules, *self._groups]
+        self._parts: list[dict[tuple[str, ...], tuple[str, ...]]] = [{} for _ in self._interest]
+        slices = self.verdicts.slices
+        self._touch = [tuple(n for n, s in enumerate(slices) if s.rules & group) for group in self._interest]
+        before = sum(not s.after_decision for s in slices)
+        self._touch_before = tuple(n for n in self._touch[0] if n < before)
+        self._rank_keys = _Pieces(PIECES * 4)  # a group-0 key -> the decision's key (``Ranker.key``)
+        # Per section summarised (the order of SUMMARIES) and per section figured: its group of
+        # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
+        # key when it reads the decision).
+        self._summary_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces()) for p in self._summarised]
+        self._figure_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces())
+                              for p in self._steps if p.figures is not None]
+        self._shared = _Pieces(PIECES * 8)  # the summaries' objects (by id) -> the Shared of the decisions with them
+        # A section summarised or figured that reads every rule: only the whole set of fired rules says
+        self._fast = self._lazy and all(p.group is not None for p, _, _ in (*self._summary_steps, *self._figure_steps))
+
+    def _digest(self, index: int, verdict: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        """A slice's verdict's part in each group of interest (see ``__init__``), one object per part."""
+        out = []
+        for group, parts in zip(self._interest, self._parts):
+            part = tuple([rid for rid in verdict if rid in group])
+            found = parts.get(part)
+            if found is None:
+                if len(parts) >= 1 << 16:
+                    parts.clear()
+                found = parts[part] = part
+            out.append(found)
+        return tuple(out)
+
+    def _decision_key(self, key: tuple) -> frozenset[str]:
+        """The decision's key (``Ranker.key``) from the parts of the ranking's rules, one object per key."""
+        found = self._rank_keys.get(key)
+        if found is None:
+            found = frozenset(chain.from_iterable(key))
+            found = self._decision_keys.setdefault(found, found)
+            if len(self._decision_keys) > PIECES:
+                self._decision_keys.clear()
+            self._rank_keys.put(key, found)
+        return found
+
+    def _decide_entries(self, before: Sequence[Entry]) -> str:
+        """The mode the rules fired before the decision decide (``Verdicts.entries``'s callback)."""
+        return self.rank(self._decision_key(tuple([before[n][1][0] for n in self._touch_before]))).mode
+
+    def decide(self, sector: str, resolved: Resolved) -> Decision:
+        """The decision for a profile of ``sector`` resolved as ``resolved``: the rules evaluated
+        slice by slice (``Verdicts``), the rest from caches keyed on what each section reads of
+        the verdicts. The same as ``assemble`` with the rules the whole pack fires."""
+        if not self._fast:
+            return self.assemble(sector, resolved, self.verdicts.fired(resolved.facts))
+        entries = self.verdicts.entries(resolved.facts, self._decide_entries)
+        touch = self._touch
+        decision_key = self._decision_key(tuple([entries[n][1][0] for n in touch[0]]))
+        summaries: tuple = ()
+        hits = []
+        for plan, g, cache in self._summary_steps:
+            key = (tuple([entries[n][1][g] for n in touch[g]]) if g > 0 else (), decision_key if plan.decides else None)
+            hit = cache.get(key)
+            if hit is None:
+                hit = self._summary(plan, key)
+                cache.put(key, hit)
+            hits.append(hit)
+            summaries += hit
+        found = self._shared.get(key := tuple(map(id, hits)))
+        if found is None or any(a is not b for a, b in zip(found[0], hits)):  # (ids of objects it keeps)
+            found = (hits, Shared())
+            self._shared.put(key, found)
+        figures = []
+        for plan, g, cache in self._figure_steps:
+            key = (tuple([entries[n][1][g] for n in touch[g]]) if g > 0 else (), decision_key if plan.decides else None)
+            base = cache.get(key)
+            if base is None:
+                base = self._input(plan, (self._chosen(key[0]), key[1]))
+                cache.put(key, base)
+            figures.append((plan, base))
+        return Decision(None, sector, *summaries, shared=found[1], lazy=(self, (entries, resolved, figures)))
+
+    def _chosen(self, parts: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+        """The rules of a group that fired, in pack order, from the group's key."""
+        return tuple(sorted(set(chain.from_iterable(parts)), key=self._order.__getitem__))
+
+    def _summary(self, plan: _Plan, key: tuple) -> tuple:
+        """What a Decision keeps of a summarised section, for its group's key and the decision's key."""
+        fixed = (self._chosen(key[0]), key[1])
+        hit = plan.cache.get(fixed)
+        if hit is None:
+            hit = self._piece(plan, fixed)
+        return hit[1]
+
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
         fired for it (each id once). When sections read the profile's own values, the decision is
@@ -270,7 +371,7 @@ class JsonAssembler:
 
     def _render(self, state: tuple[_Outcome, Resolved]) -> tuple[tuple[bytes, ...], int]:
         """The JSON pieces, and the bytes of those read per profile."""
-        outcome, resolved = state
+        outcome, resolved = self._outcome_of(state), state[1]
         segments, slots = self._json(outcome)
         parts = list(segments[0])
         own = 0
@@ -292,14 +393,34 @@ class JsonAssembler:
     def figures(self, state: tuple[_Outcome, Resolved]) -> tuple:
         """What a lazy decision keeps of the sections read per profile (``PROFILE_SUMMARIES``),
         worked out from their inputs (``PROFILE_FIGURES``), without building their JSON."""
+        if len(state) == 3:  # from ``decide``: the inputs are ready but their fields
+            facts, thresholds = state[1].facts, state[1].thresholds
+            found = ()
+            for plan, base in state[2]:
+                reads = plan.reads
+                found += plan.figures(base._replace(fields={f: facts[f] for f in reads.fields},
+                                                    thresholds=thresholds if reads.thresholds else ()))
+            return found
         outcome, resolved = state
-        found: tuple = ()
+        found = ()
         for plan in self._steps:
             if plan.figures is not None:
                 rules = outcome.fired if plan.group is None else outcome.chosen[plan.group]
                 found += plan.figures(self._input(plan, (rules, outcome.decision_key if plan.decides else None),
                                                   resolved))
         return found
+
+    def _outcome_of(self, state: tuple) -> _Outcome:
+        """The outcome of a lazy decision's state: given (``assemble``), or the union of its
+        slices' verdicts (``decide``)."""
+        if len(state) == 2:
+            return state[0]
+        key = frozenset(chain.from_iterable(verdict for verdict, _ in state[0]))
+        outcome = self._outcomes.get(key)
+        if outcome is None:
+            outcome = self._outcome(key)
+            self._outcomes.put(key, outcome)
+        return outcome
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
         """What the rules that fired decide, but its JSON (``_json``): the summaries."""
@@ -363,6 +484,10 @@ class JsonAssembler:
 
     def rank(self, fired: Iterable[str]) -> Ranking:
         """``Advisor.rank``, remembered by the rules the decision reads (treat as read-only)."""
+        if type(fired) is frozenset:  # a decision's key, or the whole set: the same ranking
+            ranking = self._rankings.get(fired)
+            if ranking is not None:
+                return ranking
         key = self.ranker.key(fired)
         ranking = self._rankings.get(key)
         if ranking is None:

@@ -23,7 +23,6 @@ from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decisi
 from advisor.batch.cache import LRU
 from advisor.batch.cells import CellValidator
 from advisor.batch.decision import Decision
-from advisor.batch.verdicts import Verdicts
 from advisor.errors import ProfileError
 from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
 from advisor.profile import MAX_NAME, Profile, parse_profile
@@ -56,7 +55,7 @@ class Scorer:
                 self._assembler = JsonAssembler(self.advisor, lang, self.options)
             except UnknownShape:
                 self._assembler = None  # a section table it cannot cache: assemble through Advisor.recommend
-        self._verdicts = Verdicts(self.advisor, self._assembler.mode) if self._assembler else None
+        self._verdicts = self._assembler.verdicts if self._assembler else None
         self._cells = CellValidator()
         self._decisions: LRU[Decision] = LRU(DECISIONS)
         self._raw: LRU[Decision] = LRU(RAW_RECORDS)  # a decision is ~2 KB: its JSON pieces are shared
@@ -100,7 +99,7 @@ class Scorer:
                 decision = reference_decision(self.advisor, profile, self.lang, self.options)
             else:
                 resolved = self.advisor.resolve_values(values)
-                decision = self._assembler.assemble(values["sector"], resolved, self._verdicts.fired(resolved.facts))
+                decision = self._assembler.decide(values["sector"], resolved)
             self._decisions.put(key, decision)
         if raw_key is not None:
             self._raw.put(raw_key, decision)

@@ -6,65 +6,99 @@ Even when every profile of a list is new, the combinations of two or five fields
 the first few thousand profiles nearly every verdict comes from the caches. The slices that
 test the decided mode come last, with the mode the earlier ones decided as part of their key.
 Each slice is compiled and registered with the engine the first time it is needed.
+
+A verdict is the tuple of the rule ids that fired in the slice, in pack order, one object per
+distinct verdict of a slice. A caller may keep a *digest* with each verdict (``digest(slice
+index, verdict)``, worked out once per distinct verdict): what it needs to know of it, say which
+of its rules a section reads. ``entries`` gives each slice's ``(verdict, digest)``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from advisor.engine.slices import Slice, plan_slices
 from advisor.pipeline import Advisor
 
 VERDICTS = 8192  # verdicts kept per slice (a few hundred bytes each); a full cache starts again
 
+Entry = tuple[tuple[str, ...], Any]  # a slice's verdict (rule ids in pack order) and its digest
+
 
 class _SliceCache:
-    def __init__(self, advisor: Advisor, piece: Slice) -> None:
-        self.advisor, self.slice = advisor, piece
+    def __init__(self, advisor: Advisor, piece: Slice, index: int, digest: Callable[[int, tuple], Any]) -> None:
+        self.advisor, self.slice, self.index, self.digest = advisor, piece, index, digest
         self.key = piece.key_function()
-        self.verdicts: dict[Any, tuple[str, ...]] = {}
+        self.entries: dict[Any, Entry] = {}
+        self.distinct: dict[tuple[str, ...], Entry] = {}  # one entry per distinct verdict
         self.runtime: Any = None
         self.misses = 0
 
-    def evaluate(self, facts: dict[str, Any], mode: str | None, key: Any) -> tuple[str, ...]:
+    def evaluate(self, facts: dict[str, Any], mode: str | None, key: Any) -> Entry:
         """Run the engine on this slice, and keep its verdict under ``key``."""
         self.misses += 1
         if self.runtime is None:
             self.runtime = self.advisor.partial_runtime(self.slice.rules)
         fired, _ = self.runtime.evaluate(facts, decide=lambda _fired: mode)
-        verdict = tuple(fired)
-        if len(self.verdicts) >= VERDICTS:
-            self.verdicts.clear()
-        self.verdicts[key] = verdict
-        return verdict
+        verdict = tuple(sorted(set(fired), key=self.advisor.pack.order.__getitem__))
+        entry = self.distinct.get(verdict)
+        if entry is None:
+            if len(self.distinct) >= VERDICTS:
+                self.distinct.clear()
+            entry = self.distinct[verdict] = (verdict, self.digest(self.index, verdict))
+        if len(self.entries) >= VERDICTS:
+            self.entries.clear()
+        self.entries[key] = entry
+        return entry
+
+
+def _no_digest(index: int, verdict: tuple[str, ...]) -> None:
+    return None
 
 
 class Verdicts:
-    """The rules a pack fires for resolved profiles, through per-slice caches."""
+    """The rules a pack fires for resolved profiles, through per-slice caches.
 
-    def __init__(self, advisor: Advisor, decide: Callable[[Any], str]) -> None:
-        slices = [_SliceCache(advisor, s) for s in plan_slices(advisor.pack)]
-        self._before = [s for s in slices if not s.slice.after_decision]
-        self._after = [s for s in slices if s.slice.after_decision]
-        self._decide = decide  # the mode from the rules fired before the decision
-        self._slices = slices
+    ``decide(fired)`` gives the mode from the rule ids fired before the decision (``fired``);
+    ``digest`` as in the module's doc. ``slices`` lists the slices in the order of ``entries``."""
+
+    def __init__(self, advisor: Advisor, decide: Callable[[Any], str],
+                 digest: Callable[[int, tuple], Any] = _no_digest) -> None:
+        planned = plan_slices(advisor.pack)
+        ordered = [s for s in planned if not s.after_decision] + [s for s in planned if s.after_decision]
+        self.slices: tuple[Slice, ...] = tuple(ordered)
+        caches = [_SliceCache(advisor, s, n, digest) for n, s in enumerate(ordered)]
+        self._before = [s for s in caches if not s.slice.after_decision]
+        self._after = [s for s in caches if s.slice.after_decision]
+        self._decide = decide
+        self._slices = caches
         self.lookups = 0
 
     def fired(self, facts: dict[str, Any]) -> set[str]:
         """The ids of the rules the pack fires for ``facts`` (a resolved profile)."""
         fired: set[str] = set()
+        for verdict, _ in self.entries(facts, lambda before: self._decide(
+                [rid for verdict, _ in before for rid in verdict])):
+            fired.update(verdict)
+        return fired
+
+    def entries(self, facts: dict[str, Any], decide: Callable[[Sequence[Entry]], str]) -> list[Entry]:
+        """Each slice's ``(verdict, digest)`` for ``facts`` (a resolved profile), in the order of
+        ``slices``; ``decide(entries before the decision)`` gives the mode, when a slice tests it."""
+        found: list[Entry] = []
+        append = found.append
         for cache in self._before:
             key = cache.key(facts, None)
-            verdict = cache.verdicts.get(key)
-            fired.update(verdict if verdict is not None else cache.evaluate(facts, None, key))
+            entry = cache.entries.get(key)
+            append(entry if entry is not None else cache.evaluate(facts, None, key))
         if self._after:
-            mode = self._decide(fired)
+            mode = decide(found)
             for cache in self._after:
                 key = cache.key(facts, mode)
-                verdict = cache.verdicts.get(key)
-                fired.update(verdict if verdict is not None else cache.evaluate(facts, mode, key))
+                entry = cache.entries.get(key)
+                append(entry if entry is not None else cache.evaluate(facts, mode, key))
         self.lookups += 1
-        return fired
+        return found
 
     def stats(self) -> dict[str, int]:
         """Slice evaluations looked up, and how many of them ran the engine."""
