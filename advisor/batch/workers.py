@@ -214,25 +214,30 @@ class _Worker:
             del self.outbox[:written]
 
     def receive(self) -> None:
-        """Read what the pipe holds; complete the entries whose results are whole."""
-        while True:
-            try:
-                chunk = os.read(self.results, 1 << 20)
-            except BlockingIOError:
-                break
-            if not chunk:
-                self.process.join(1)
-                raise RuntimeError(f"a batch worker process ended unexpectedly (exit code {self.process.exitcode})")
-            self.inbox += chunk
+        """Read what the pipe holds; complete the entries whose results are whole. A result
+        begun is read to its end: the worker writes it whole, from a thread of its own."""
+        self._read()
         while len(self.inbox) >= _RESULT.size:
             size, ok, scoring, handing_over = _RESULT.unpack_from(self.inbox)
             end = _RESULT.size + size
-            if len(self.inbox) < end:
-                break
+            while len(self.inbox) < end:
+                select.select([self.results], [], [])
+                self._read()
             entry = self.queued.popleft()
             entry.result = (bytes(self.inbox[_RESULT.size:end]), ok, scoring, handing_over)
             entry.done = True
             del self.inbox[:end]
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.results, _PIPE_BYTES)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self.process.join(1)
+                raise RuntimeError(f"a batch worker process ended unexpectedly (exit code {self.process.exitcode})")
+            self.inbox += chunk
 
 
 def _widen(fd: int) -> None:
@@ -376,11 +381,19 @@ def _result(entry: _Entry, plan: Plan, carried: float) -> Any:
 
 
 def _serve(tasks: int, results: int, others: list[int]) -> None:  # a worker's loop
+    import queue
+    import threading
+
     # Ctrl-C reaches the whole process group; the main process alone decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for fd in others:
         os.close(fd)
-    with os.fdopen(tasks, "rb") as inbox, os.fdopen(results, "wb") as outbox:
+    # Results are written by a thread: a result larger than the pipe (JSON lines: megabytes a
+    # block) waits there for the main process to read it, while this one scores the next block.
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    writer = threading.Thread(target=_write_results, args=(results, done), daemon=True)
+    writer.start()
+    with os.fdopen(tasks, "rb") as inbox:
         while header := inbox.read(_TASK.size):
             (size,) = _TASK.unpack(header)
             if not size:
@@ -397,6 +410,18 @@ def _serve(tasks: int, results: int, others: list[int]) -> None:  # a worker's l
                 payload = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
             except Exception as exc:  # an exception that cannot be pickled
                 payload, ok = pickle.dumps(RuntimeError(repr(exc if ok else result))), 0
-            outbox.write(_RESULT.pack(len(payload), ok, scored - scoring, (scoring - start) + (time.process_time() - scored)))
-            outbox.write(payload)
-            outbox.flush()
+            done.put((_RESULT.pack(len(payload), ok, scored - scoring, (scoring - start) + (time.process_time() - scored)),
+                      payload))
+    done.put(None)
+    writer.join()
+
+
+def _write_results(fd: int, done: Any) -> None:  # a worker's writing thread
+    try:
+        while (frame := done.get()) is not None:
+            for part in frame:
+                view = memoryview(part)
+                while view:  # one write(2) a part, but for a signal
+                    view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
