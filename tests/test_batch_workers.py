@@ -310,8 +310,11 @@ def test_a_worker_that_dies_is_an_error_not_a_hang():
             os._exit(9)
         return len(block)
 
-    with pytest.raises(RuntimeError, match="ended unexpectedly"):
+    from advisor.errors import AdvisorError
+
+    with pytest.raises(AdvisorError, match=r"a worker process ended unexpectedly \(exit code 9\)") as raised:
         list(map_blocks(job, chunked(range(40), 2), workers=2, plan=_Fixed(True)))
+    assert raised.value.text("zh").startswith("一个工作进程意外结束（退出码 9）")
 
 
 def test_stopping_early_ends_the_workers_at_once():

@@ -42,8 +42,8 @@ Results come back in input order; a few blocks are in flight at most (``MAX_PEND
 process), so reading waits for the workers and memory does not grow with the input. When the
 caller stops early (``close()`` on the iterator: Ctrl-C, ``--max-errors``) the workers are
 terminated at once; they ignore Ctrl-C themselves, which reaches the whole process group. An
-exception in a worker is raised here when its block's turn comes; a worker that dies is a
-``RuntimeError``. Without ``os.fork`` (Windows) everything is scored here.
+exception in a worker is raised here when its block's turn comes; a worker that dies is an
+``AdvisorError`` that says so. Without ``os.fork`` (Windows) everything is scored here.
 """
 
 from __future__ import annotations
@@ -236,7 +236,10 @@ class _Worker:
                 return
             if not chunk:
                 self.process.join(1)
-                raise RuntimeError(f"a batch worker process ended unexpectedly (exit code {self.process.exitcode})")
+                from advisor.errors import AdvisorError
+
+                raise AdvisorError(f"a worker process ended unexpectedly (exit code {self.process.exitcode}), "
+                                   "perhaps for lack of memory; run again with fewer workers")
             self.inbox += chunk
 
 
