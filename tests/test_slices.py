@@ -104,3 +104,29 @@ def test_a_profile_no_rule_matches_is_advised_without_crashing(tmp_path):
                            "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert '"trace": []' in done.stdout or '"trace":[]' in done.stdout
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_decision_from_the_slices_verdicts_is_the_decision_from_the_fired_rules(advisor, lang):
+    """``JsonAssembler.decide`` keys each summary on the parts of the slices' verdicts that its
+    section reads; ``assemble`` works from the whole set of fired rules. On random profiles (every
+    field random: the keys are new again and again) both give the same decision, figures and JSON,
+    and on a sample the same as ``Advisor.recommend``."""
+    from advisor.assembly import DEFAULT_OPTIONS
+    from advisor.batch.assembly import JsonAssembler, reference_decision
+    from advisor.pipeline import dated
+
+    options = dated(DEFAULT_OPTIONS)
+    assembler = JsonAssembler(advisor, lang, options)
+    other = JsonAssembler(advisor, lang, options)  # its own caches: nothing shared with the first
+    rng = random.Random(17)
+    for n in range(1500):
+        profile = parse_profile(random_profile(rng, n))
+        resolved = advisor.resolve(profile)
+        fast = assembler.decide(profile.sector, resolved)
+        whole = other.assemble(profile.sector, resolved, other.verdicts.fired(resolved.facts))
+        assert fast.digest() == whole.digest(), profile
+        if n % 10 == 0:
+            assert fast.parts == whole.parts, profile
+        if n % 150 == 0:
+            assert fast.digest() == reference_decision(advisor, profile, lang, options).digest(), profile

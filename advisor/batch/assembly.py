@@ -38,7 +38,10 @@ from advisor.profile import Profile
 from advisor.ranking import Ranking
 from advisor.resolution import Resolved
 
-PIECES = 4096  # cached pieces of each section (rankings, checklists, ...): bounded memory
+PIECES = 4096  # cached pieces of each section (checklists, notes...): bounded memory
+# What depends on the decision (rankings, the deployment section) is kept for this many decisions:
+# a list of new profiles has a few thousand distinct decisions (6,000 in 200,000 uniform rows).
+DECISIONS = 16384
 # The JSON kept of each section read per profile (a profile's costs are 12 KB): the cache starts
 # again past this many bytes, so memory stays flat when every profile is new.
 PROFILE_PIECE_BYTES = 16 << 20
@@ -109,9 +112,9 @@ class _Plan:
         self.key = section.key
         self.rules = assembly.readers[section.key]  # the rule ids it reads
         self.prefix = b',"' + section.key.encode() + b'":'
-        self.cache = _Pieces()
         self.per_profile = self.reads.thresholds or bool(self.reads.fields)
         self.decides = self.reads.decision
+        self.cache = _Pieces(DECISIONS if self.decides else PIECES)
         self.summary = SUMMARIES.get(section.key) or PROFILE_SUMMARIES.get(section.key)  # what a Decision keeps of it
         self.figures = PROFILE_FIGURES.get(section.key)  # the same, from its input without building it
         self.static: tuple[bytes, Any] | None = None
@@ -239,7 +242,7 @@ class JsonAssembler:
         self._groups = list(dict.fromkeys(p.rules for p in self._steps if p.rules and p.rules != every))
         for plan in self._steps:
             plan.group = None if plan.rules == every else self._groups.index(plan.rules) if plan.rules else -1
-        self._rankings = _Pieces()
+        self._rankings = _Pieces(DECISIONS)
         self._outcomes = _Pieces()  # by the set of rules that fired
         self._summarised = [p for p in self._steps if p.summary and p.kind is _WHOLE]  # in SUMMARIES order
         self._decision_keys: dict[frozenset[str], frozenset[str]] = {}
@@ -264,12 +267,16 @@ class JsonAssembler:
         # Per section summarised (the order of SUMMARIES) and per section figured: its group of
         # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
         # key when it reads the decision).
-        self._summary_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces()) for p in self._summarised]
-        self._figure_steps = [(p, (p.group + 1) if p.group >= 0 else -1, _Pieces())
-                              for p in self._steps if p.figures is not None]
+        def step(plan: _Plan) -> tuple:  # (plan, group, its slices, reads the decision, cache)
+            g = plan.group + 1 if plan.group is not None and plan.group >= 0 else -1
+            return (plan, g, self._touch[g] if g > 0 else (), plan.decides,
+                    _Pieces(DECISIONS if plan.decides else PIECES))
+
+        self._summary_steps = [step(p) for p in self._summarised]
+        self._figure_steps = [step(p) for p in self._steps if p.figures is not None]
         self._shared = _Pieces(PIECES * 8)  # the summaries' objects (by id) -> the Shared of the decisions with them
         # A section summarised or figured that reads every rule: only the whole set of fired rules says
-        self._fast = self._lazy and all(p.group is not None for p, _, _ in (*self._summary_steps, *self._figure_steps))
+        self._fast = self._lazy and all(p.group is not None for p, *_ in (*self._summary_steps, *self._figure_steps))
 
     def _digest(self, index: int, verdict: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         """A slice's verdict's part in each group of interest (see ``__init__``), one object per part."""
@@ -290,7 +297,7 @@ class JsonAssembler:
         if found is None:
             found = frozenset(chain.from_iterable(key))
             found = self._decision_keys.setdefault(found, found)
-            if len(self._decision_keys) > PIECES:
+            if len(self._decision_keys) > DECISIONS:
                 self._decision_keys.clear()
             self._rank_keys.put(key, found)
         return found
@@ -306,25 +313,26 @@ class JsonAssembler:
         if not self._fast:
             return self.assemble(sector, resolved, self.verdicts.fired(resolved.facts))
         entries = self.verdicts.entries(resolved.facts, self._decide_entries)
-        touch = self._touch
-        decision_key = self._decision_key(tuple([entries[n][1][0] for n in touch[0]]))
+        digests = [entry[1] for entry in entries]
+        decision_key = self._decision_key(tuple([digests[n][0] for n in self._touch[0]]))
         summaries: tuple = ()
         hits = []
-        for plan, g, cache in self._summary_steps:
-            key = (tuple([entries[n][1][g] for n in touch[g]]) if g > 0 else (), decision_key if plan.decides else None)
+        for plan, g, touch, decides, cache in self._summary_steps:
+            key = (tuple([digests[n][g] for n in touch]), decision_key if decides else None)
             hit = cache.get(key)
             if hit is None:
                 hit = self._summary(plan, key)
                 cache.put(key, hit)
             hits.append(hit)
             summaries += hit
+        # (keyed on the ids of objects the entry keeps alive: an entry found holds these very objects)
         found = self._shared.get(key := tuple(map(id, hits)))
-        if found is None or any(a is not b for a, b in zip(found[0], hits)):  # (ids of objects it keeps)
+        if found is None:
             found = (hits, Shared())
             self._shared.put(key, found)
         figures = []
-        for plan, g, cache in self._figure_steps:
-            key = (tuple([entries[n][1][g] for n in touch[g]]) if g > 0 else (), decision_key if plan.decides else None)
+        for plan, g, touch, decides, cache in self._figure_steps:
+            key = (tuple([digests[n][g] for n in touch]), decision_key if decides else None)
             base = cache.get(key)
             if base is None:
                 base = self._input(plan, (self._chosen(key[0]), key[1]))
@@ -340,9 +348,10 @@ class JsonAssembler:
         """What a Decision keeps of a summarised section, for its group's key and the decision's key."""
         fixed = (self._chosen(key[0]), key[1])
         hit = plan.cache.get(fixed)
-        if hit is None:
-            hit = self._piece(plan, fixed)
-        return hit[1]
+        if hit is not None:
+            return hit[1]
+        # Not its JSON: an output that writes it makes and keeps it (a CSV never does)
+        return plan.summary(json_data(self.assembly.build(plan.section, self._input(plan, fixed))))
 
     def assemble(self, sector: str, resolved: Resolved, fired_ids: Iterable[str]) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``, given the rules that
@@ -427,7 +436,7 @@ class JsonAssembler:
         fired = tuple(sorted(fired_ids, key=self._order.__getitem__))
         decision_key = self.ranker.key(fired)
         decision_key = self._decision_keys.setdefault(decision_key, decision_key)  # one copy of each
-        if len(self._decision_keys) > PIECES:
+        if len(self._decision_keys) > DECISIONS:
             self._decision_keys.clear()
         groups = self._groups
         chosen: list[tuple[str, ...] | None] = [None] * len(groups)

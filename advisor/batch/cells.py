@@ -33,6 +33,7 @@ class CellValidator:
         self._order = tuple(name for name in fields if name != "name")
         self._required = tuple(name for name in self._order if fields[name].is_required())
         self._cells: dict[str, dict[str, Any]] = {name: {} for name in self._order}
+        self._plans: dict[tuple, Any] = {}  # header fields -> what ``columns`` reads each column with
         # Every field with its default (a required one is always given). Shared by every record:
         # values are read, never changed, downstream.
         self._template = {name: None if fields[name].is_required()
@@ -78,6 +79,56 @@ class CellValidator:
         values.update(given)
         return name, values
 
+    def columns(self, fields: tuple[str | None, ...], cells: list[str]) -> tuple[str, dict[str, Any]] | None:
+        """``values`` for a row given as the header's fields and the row's cells (a CSV row), without
+        making the mapping: each column's cache is looked up in one pass."""
+        if type(fields) is not tuple:
+            return None
+        plan = self._plans.get(fields)
+        if plan is None:
+            plan = self._plans[fields] = self._plan(fields)
+        if plan is False or len(cells) != len(fields):
+            return None
+        maps, name_at = plan
+        found = [m.get(c, _UNSEEN) for m, c in zip(maps, cells)]
+        values = self._template.copy()  # every field in the model's order, with its default
+        for field, value, cell in zip(fields, found, cells):
+            if value is _UNSEEN:
+                value = self._validate(field, cell)
+                if value is _UNSEEN:
+                    return None
+            if value is not _ABSENT:
+                values[field] = value
+        for field in self._required:
+            if values[field] is None:
+                return None
+        if values["size"] is None and values["employees"] is None:
+            return None
+        name = cells[name_at]
+        if not name.strip():
+            return None
+        try:
+            name = self._name(name)
+        except ValidationError:
+            return None  # a name too long: the full check says so
+        return name, values
+
+    def _plan(self, fields: tuple[str | None, ...]) -> tuple[list[Any], int] | bool:
+        """Each column's cache (the name's column: one that says "absent"), and where the name is;
+        False when a column is not a profile field, or a field comes twice (the whole-record check
+        says what is wrong)."""
+        if len(set(fields)) != len(fields) or "name" not in fields:
+            return False
+        maps: list[Any] = []
+        for field in fields:
+            if field == "name":
+                maps.append(_NAME_COLUMN)
+            elif field in self._cells:
+                maps.append(self._cells[field])
+            else:
+                return False
+        return maps, fields.index("name")
+
     def _validate(self, field: str, cell: str) -> Any:
         if not cell.strip():
             value = _ABSENT  # an empty cell means "absent"
@@ -88,6 +139,17 @@ class CellValidator:
                 return _UNSEEN
         column = self._cells[field]
         if len(column) >= CELLS:
-            column.clear()
+            column.clear()  # (the same dict: the plans of ``columns`` hold it)
         column[cell] = value
         return value
+
+
+class _NameColumn:
+    """The name's column in ``CellValidator.columns``: no value of its own (it is checked apart)."""
+
+    @staticmethod
+    def get(cell: str, default: Any) -> Any:
+        return _ABSENT
+
+
+_NAME_COLUMN = _NameColumn()

@@ -66,7 +66,7 @@ class Decision:
         self.summary_key = (mode, sector, required, recommended)  # what the summary counts
         # (renderer, its state): renderer.parts(state) and renderer.figures(state) make the rest
         self._lazy = lazy
-        self.row_cells: Any = None  # what an output keeps of this decision (the CSV row after the name)
+        self.row_cells: Any = None  # what an output keeps of this decision (the CSV columns of its own figures)
 
     @property
     def parts(self) -> tuple[bytes, ...]:

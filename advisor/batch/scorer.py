@@ -26,14 +26,15 @@ from advisor.batch.decision import Decision
 from advisor.errors import ProfileError
 from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
 from advisor.profile import MAX_NAME, Profile, parse_profile
+from advisor.sources.csv_table import CsvRow
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
 # Bounded caches: memory stays flat whatever the number of rows. A decision is lazy when the
 # profile's own values are read (costs...): it keeps the resolved profile (about 1 KB), what its
 # rules decided (shared with the profiles that fire the same rules) and its CSV cells, about 3 KB
 # in all when every profile is new; the raw rows point to the same decisions.
-DECISIONS = 8192  # distinct profiles kept
-RAW_RECORDS = 16384  # distinct raw rows kept (the cells joined, and a reference to their decision)
+DECISIONS = 4096  # distinct profiles kept at least (twice as many at most: batch/cache.py)
+RAW_RECORDS = 16384  # distinct raw rows kept at least (the cells joined, and a reference to their decision)
 
 
 class Scorer:
@@ -73,16 +74,21 @@ class Scorer:
             if not name or len(name) > MAX_NAME:
                 raw_key = None  # without a name (or with one too long), the full check below says what is wrong
             elif raw_key is not None:
-                raw = self._raw.data  # the hot path: LRU.get without the call
-                decision = raw.get(raw_key)
+                decision = self._raw.data.get(raw_key)  # the hot path: LRU.get's first look-up without the call
                 if decision is not None:
-                    raw.move_to_end(raw_key)
                     self._raw.hits += 1
                     return name, decision
-        data = record.data
-        if isinstance(data, Unreadable):
-            raise ProfileError([data.reason], record.source, record.number, record.line)
-        checked = self._cells.values(data) if self._assembler is not None and type(data) is dict else None
+                decision = self._raw.get(raw_key)  # the older generation
+                if decision is not None:
+                    return name, decision
+        if type(record) is CsvRow and self._assembler is not None:  # its cells, without the mapping
+            checked = self._cells.columns(*record.columns())
+            data = record.data if checked is None else None
+        else:
+            data = record.data
+            if isinstance(data, Unreadable):
+                raise ProfileError([data.reason], record.source, record.number, record.line)
+            checked = self._cells.values(data) if self._assembler is not None and type(data) is dict else None
         if checked is not None:  # every cell seen before, or valid on its own: no whole-record validation
             name, values = checked
             profile = None

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 from advisor.engine.slices import Slice, plan_slices
 from advisor.pipeline import Advisor
 
-VERDICTS = 8192  # verdicts kept per slice (a few hundred bytes each); a full cache starts again
+VERDICTS = 16384  # verdicts kept per slice (a slice has at most MAX_KEYS possible keys); a full cache starts again
 
 Entry = tuple[tuple[str, ...], Any]  # a slice's verdict (rule ids in pack order) and its digest
 
@@ -72,6 +72,9 @@ class Verdicts:
         self._after = [s for s in caches if s.slice.after_decision]
         self._decide = decide
         self._slices = caches
+        # (key function, verdicts, cache) of each slice: its cache's dicts are cleared, never replaced
+        self._before_lookups = [(c.key, c.entries, c) for c in self._before]
+        self._after_lookups = [(c.key, c.entries, c) for c in self._after]
         self.lookups = 0
 
     def fired(self, facts: dict[str, Any]) -> set[str]:
@@ -87,15 +90,15 @@ class Verdicts:
         ``slices``; ``decide(entries before the decision)`` gives the mode, when a slice tests it."""
         found: list[Entry] = []
         append = found.append
-        for cache in self._before:
-            key = cache.key(facts, None)
-            entry = cache.entries.get(key)
+        for key_of, entries, cache in self._before_lookups:
+            key = key_of(facts, None)
+            entry = entries.get(key)
             append(entry if entry is not None else cache.evaluate(facts, None, key))
         if self._after:
             mode = decide(found)
-            for cache in self._after:
-                key = cache.key(facts, mode)
-                entry = cache.entries.get(key)
+            for key_of, entries, cache in self._after_lookups:
+                key = key_of(facts, mode)
+                entry = entries.get(key)
                 append(entry if entry is not None else cache.evaluate(facts, mode, key))
         self.lookups += 1
         return found

@@ -199,18 +199,17 @@ class CsvTable(OutputFormat):
         self.header = csv_header(lang, headers)
 
     def row(self, number: int, name: str, decision: Decision) -> str:
-        tail = decision.row_cells  # the columns after the name: the same for every row of a decision
+        # the columns up to the costs: the same for every decision of the same summaries
+        cells = decision.shared.csv_cells
+        if cells is None:
+            cells = decision.shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
+        tail = decision.row_cells  # the columns read from the profile's own values (its costs), kept per decision
         if tail is None:
-            shared = decision.shared
-            cells = shared.csv_cells
-            if cells is None:  # the columns up to the costs: the same for every decision of an outcome
-                cells = shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
-            # the columns read from the profile's own values (its costs) are not shared by the outcome
             first, within = decision.figures()
             low, high = ("", "") if first is None else first
             within = "" if within is None else "true" if within else "false"
-            tail = decision.row_cells = f"{cells},{low},{high},{within},\r\n"
-        return f"{number},{_csv_text(name)},{tail}"
+            tail = decision.row_cells = f"{low},{high},{within},\r\n"
+        return f"{number},{_csv_text(name)},{cells},{tail}"
 
     def error_row(self, r: Failed) -> str:
         return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))

@@ -124,7 +124,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
                 records, scorer, make_format(fmt, lang, scorer.advisor.pack, headers=headers,
                                              width=None if target else _screen(sys.stdout),
                                              encoding="utf-8" if target else output_encoding(), detail=detail), out,
-                to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors,
+                to_file=target is not None, workers=workers or os.cpu_count() or 1, max_errors=max_errors, settle=True,
                 on_error=report_bad, on_progress=on_progress, on_result=memos,
             )
             progress.clear()

@@ -22,7 +22,7 @@ from advisor.costs.break_even import BreakEven as Figures
 from advisor.costs.break_even import break_even
 from advisor.costs.estimate import price_line
 from advisor.costs.sizing import Hardware, plan, served_at_once
-from advisor.costs.usage import Usage, usage
+from advisor.costs.usage import Usage, staff_estimate, usage
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
 
@@ -143,6 +143,7 @@ class Estimator:
         self._words = _Cache()  # wording that depends on few values
         self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
+        self._usages = _Cache()  # the values a usage estimate reads -> the estimate
         self._first_years = _Cache()  # (mode, size, usage, model size, lang) -> a mode's first-year costs
         # The sections' data, by what they read (shared between profiles: read-only). A few are
         # enough: the conflicts, costs and break-even of one profile are built one after another,
@@ -152,8 +153,13 @@ class Estimator:
     # --- the figures -----------------------------------------------------------------------------
 
     def usage(self, facts: Mapping[str, Any]) -> Usage:
-        """Users and monthly tokens, given or estimated."""
-        return usage(facts, self.book.costs.usage)
+        """Users and monthly tokens, given or estimated (kept per the values they read)."""
+        spec = self.book.costs.usage
+        staffed = staff_estimate(facts, spec)  # the headcount counts only through the staff it gives
+        key = (staffed, facts.get("users"), facts.get("monthly_tokens"), tuple(facts.get("use_cases") or ()),
+               bool(facts.get("public_facing")))
+        found = self._usages.get(key)
+        return found if found is not None else self._usages.put(key, usage(facts, spec, staffed))
 
     def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none),

@@ -89,15 +89,21 @@ def about(n: int, digits: int) -> int:
     return (n + step // 2) // step * step
 
 
-def usage(facts: Mapping[str, Any], spec: UsageSpec) -> Usage:
-    """Users and monthly tokens for a profile's resolved facts (``size`` is always set there;
-    ``users``, ``monthly_tokens`` and ``employees`` may be absent or None)."""
+def staff_estimate(facts: Mapping[str, Any], spec: UsageSpec) -> tuple[str, int]:
+    """``(where it comes from, the staff using the model)``: a share of ``employees`` when given,
+    else the figure for the ``size``, rounded to the estimate's digits. ``usage`` reads the
+    headcount through this alone (a cache of usages can be keyed on it)."""
     employees = facts.get("employees")
     if employees is not None:
-        staff_from, staff = "employees", max(1, math.ceil(employees * spec.users_per_employee - 1e-9))
-    else:
-        staff_from, staff = "size", spec.users_by_size[facts["size"]]
-    staff = about(staff, spec.estimate_digits)
+        return "employees", about(max(1, math.ceil(employees * spec.users_per_employee - 1e-9)), spec.estimate_digits)
+    return "size", about(spec.users_by_size[facts["size"]], spec.estimate_digits)
+
+
+def usage(facts: Mapping[str, Any], spec: UsageSpec, staffed: tuple[str, int] | None = None) -> Usage:
+    """Users and monthly tokens for a profile's resolved facts (``size`` is always set there;
+    ``users``, ``monthly_tokens`` and ``employees`` may be absent or None). ``staffed``: what
+    ``staff_estimate`` gives for them, when the caller has it."""
+    staff_from, staff = staffed or staff_estimate(facts, spec)
     public = bool(facts.get("public_facing"))
     factor = spec.public_facing_users_factor if public else 1.0
     users = facts.get("users")

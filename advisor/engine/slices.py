@@ -27,7 +27,6 @@ import bisect
 import heapq
 import itertools
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any, Callable
 
 from advisor.engine.graph import components
@@ -36,7 +35,8 @@ from advisor.engine.schema import FactTest, FieldTest, walk
 from advisor.vocabulary import vocabulary
 
 _ITEM_TESTS = ("contains", "contains_any")
-MAX_KEYS = 2048  # slices are merged while the merged one has at most this many possible keys
+MAX_KEYS = 16384  # slices are merged while the merged one has at most this many possible keys (10 slices of
+# the bundled pack: 3 fewer look-ups per new profile than at 2,048 for as many engine runs on client lists)
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,25 @@ class Slice:
 
     def key_function(self) -> Callable[[dict[str, Any], str | None], Any]:
         """``key(facts, mode)``: the part of a resolved profile (every field present: see
-        ``Advisor.resolve_values``) and of the mode this slice can see."""
+        ``Advisor.resolve_values``) and of the mode this slice can see, as one flat tuple (or the
+        one value it reads). Made as one function with the fields written out: it runs for every
+        slice of every new profile, where a chain of generic calls cost more than the look-up."""
         limited, banded = dict(self.items), dict(self.bands)
-        plain = tuple(f for f in self.fields if f not in limited and f not in banded)
-        lists = tuple(limited.items())
-        numbers = tuple((f, _band(thresholds)) for f, thresholds in banded.items())
-        get = itemgetter(*plain) if plain else (lambda facts: None)  # one field: its value alone
-        if not lists and not numbers and not self.after_decision:
-            return lambda facts, mode: get(facts)
-        if not lists and not numbers:
-            return lambda facts, mode: (mode, get(facts))
-        return lambda facts, mode: (mode, get(facts), *[band(facts[f]) for f, band in numbers],
-                                    *[tested.intersection(facts[f]) for f, tested in lists])
+        terms = ["mode"] if self.after_decision else []
+        names: dict[str, Any] = {}
+        for field in self.fields:
+            if field in banded:
+                names[f"band{len(names)}"] = _band(banded[field])
+                terms.append(f"band{len(names) - 1}(facts[{field!r}])")
+            elif field in limited:
+                names[f"items{len(names)}"] = limited[field]
+                terms.append(f"items{len(names) - 1}.intersection(facts[{field!r}])")
+            else:
+                terms.append(f"facts[{field!r}]")
+        body = terms[0] if len(terms) == 1 else "None" if not terms else "(" + ", ".join(terms) + ",)"
+        scope: dict[str, Any] = dict(names)
+        exec(f"def key(facts, mode):\n    return {body}\n", scope)  # noqa: S102 (field names from the pack's vocabulary, quoted by repr)
+        return scope["key"]
 
 
 def _band(thresholds: tuple[float, ...]) -> Callable[[Any], int]:

@@ -51,6 +51,15 @@ class CsvRow(Record):
         fields, row = kept
         return dict(zip(fields, row))
 
+    def columns(self) -> tuple[tuple[str | None, ...], list[str]]:
+        """``(fields, cells)``: the header's fields (None for a column without one) and this row's
+        cells, in the header's order (what ``data`` maps one to the other)."""
+        kept = tuple.__getitem__(self, 3)
+        if len(kept) == 3:
+            fields, text, delimiter = kept
+            return fields, text.split(delimiter)
+        return kept
+
 
 def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
              decoding: Decoding | None = None) -> Iterator[Record]:
@@ -162,7 +171,7 @@ class _Table:
 
     def __init__(self, name: str, header: list[str], header_line: int, delimiter: str) -> None:
         self.name, self.header, self.delimiter = name, header, delimiter
-        self.fields = fields = _fields(header, name, header_line)
+        self.fields = fields = tuple(_fields(header, name, header_line))
         self.unnamed = None in fields
         self.columns = KEY_SEPARATOR.join(fields) if not self.unnamed else ""  # a text hashes once, a tuple each time
         self.name_at = fields.index("name") if "name" in fields else None
