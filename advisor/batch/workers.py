@@ -182,6 +182,7 @@ class _Entry:
         self.block, self.result, self.done, self.handed = block, result, not handed, handed
         self.cost = 0.0  # CPU seconds this process spent handing it over
 
+
 _TASK = struct.Struct("!Q")  # a task: the length of the pickled block that follows (0: stop)
 _RESULT = struct.Struct("!QBdd")  # a result: length, 1 if a result (0: an exception), scoring and hand-over CPU seconds
 _PIPE_BYTES = 1 << 20  # pipes widened to hold a block of CSV rows and its result whole, where the system allows
