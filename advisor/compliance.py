@@ -99,11 +99,10 @@ def checklist(pack: RulePack, fired: Iterable[str], lang: str, as_of: dt.date) -
     upcoming: list[tuple[dt.date, UpcomingItem]] = []
     for item_id, (status, rules) in hits.items():
         item = pack.items[item_id]
-        now = _form(pack, item, as_of, lang)
+        now, changes = _dated(pack, item_id, as_of, end, lang)
         if now is not None:
             items.append(_entry(ComplianceItem, pack, item_id, status, rules, now, lang))
-        changes = dict(sorted(span for span in (_span(pack, c) for c in item.basis) if as_of < span[0] <= end))
-        for day, text in changes.items():
+        for day, text in changes:
             then = _form(pack, item, day, lang)
             if then is not None and then != now:  # shown as it will stand, dated the day it changes
                 entry = _entry(UpcomingItem, pack, item_id, status, rules, replace(then, effective=text), lang,
@@ -113,6 +112,26 @@ def checklist(pack: RulePack, fired: Iterable[str], lang: str, as_of: dt.date) -
     items.sort(key=lambda e: (e.status != "required", catalogue[e.id]))
     upcoming.sort(key=lambda pair: (pair[0], pair[1].status != "required", catalogue[pair[1].id]))
     return Checklist(as_of=as_of, items=items, upcoming=[entry for _, entry in upcoming])
+
+
+_DATED: dict[tuple, tuple] = {}  # (pack id, item id, as_of, lang) -> (pack, the item's form, its changes)
+
+
+def _dated(pack: RulePack, item_id: str, as_of: dt.date, end: dt.date, lang: str) -> tuple[_Form | None, tuple]:
+    """The item as it stands on ``as_of``, and the days it changes up to ``end`` with their dates
+    as the sources give them: what does not depend on the rules that put it on the list, kept
+    (a batch makes a checklist for each distinct set of compliance rules, from the same items)."""
+    key = (id(pack), item_id, as_of, lang)
+    found = _DATED.get(key)
+    if found is not None and found[0] is pack:  # the pack is kept with it: its id is not reused
+        return found[1], found[2]
+    item = pack.items[item_id]
+    now = _form(pack, item, as_of, lang)
+    changes = tuple(dict(sorted(span for span in (_span(pack, c) for c in item.basis) if as_of < span[0] <= end)).items())
+    if len(_DATED) >= 4096:
+        _DATED.clear()
+    _DATED[key] = (pack, now, changes)
+    return now, changes
 
 
 # --- which items the rules put on the list -----------------------------------------------------

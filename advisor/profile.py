@@ -273,6 +273,10 @@ def decimal_comma_to_point(text: str) -> str:
 def _employees(value: Any) -> int | None:
     if value is None:
         return None
+    if type(value) is str and value.isascii() and value.isdigit():  # plain digits: what parse_amount makes of them
+        number = int(value)
+        if 1 <= number <= MAX_EMPLOYEES:
+            return number
     allowed = f"a whole number from 1 to {MAX_EMPLOYEES:,} (e.g. 350)"
     try:
         number = parse_amount(value)

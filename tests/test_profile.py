@@ -247,3 +247,25 @@ def test_an_exponent_too_long_for_a_decimal_is_refused():
     assert "is not a number" in problems(budget="9" * 50 + "1e400" + "9" * 5000)
     assert "is not a number" in problems(budget="1e" + "9" * 20)
     assert "is far too large" in problems(budget="1e999999999")
+
+
+def test_a_headcount_of_plain_digits_is_what_the_general_number_parser_makes_of_it():
+    """``_employees`` takes plain ASCII digits without the general parser; both must agree,
+    and the out-of-range ones still get the parser's message."""
+    import random
+
+    from advisor.profile import MAX_EMPLOYEES, _employees, parse_amount
+
+    rng = random.Random(8)
+    cells = ["1", "007", "0", "000", str(MAX_EMPLOYEES), str(MAX_EMPLOYEES + 1), "١٢"]  # (Arabic-Indic digits: not ASCII)
+    cells += [str(rng.randint(0, 10 * MAX_EMPLOYEES)).zfill(rng.randint(1, 9)) for _ in range(300)]
+    for cell in cells:
+        try:
+            number = parse_amount(cell)
+        except ValueError:
+            number = None
+        if number is not None and number == number.to_integral_value() and 1 <= number <= MAX_EMPLOYEES:
+            assert _employees(cell) == int(number), cell
+        else:
+            with pytest.raises(ValueError, match="a whole number from 1"):
+                _employees(cell)
