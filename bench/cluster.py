@@ -77,7 +77,7 @@ def main() -> None:
     first = None
     for workers in [int(w) for w in args.workers.split(",")]:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             client.run(lambda: None)  # the workers are up
             cpu = sum(client.run(time.process_time).values())
             start = time.perf_counter()

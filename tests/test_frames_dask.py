@@ -128,7 +128,7 @@ def test_dask_on_a_local_cluster_gives_the_batch_csv(cli, clients, tmp_path):
     import advisor.dask
 
     batch = _batch_csv(cli, clients, tmp_path / "out.csv")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         assert advisor.dask.worker_count(client) == 2
         # a small file would be one block: read in small blocks, and then partitioned for the workers
