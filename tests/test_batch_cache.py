@@ -166,3 +166,33 @@ def test_the_recent_map_keeps_what_was_used_within_its_size_and_no_more_than_twi
     assert recent.get("a") == 1  # found in the old generation: young again
     recent.put("d", 4)  # young ("c", "a") is full: it becomes old, "b" goes
     assert recent.get("b") is None and recent.get("a") == 1 and recent.get("c") == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "table"])
+def test_scoring_makes_no_cyclic_garbage(tmp_path, fmt):
+    """``advisor batch`` hides what each block leaves from the cyclic collector (``gc.freeze``),
+    which is right only if scoring makes no reference cycles: a cycle made per row would never be
+    freed. Scored with the collector off, good and bad rows leave nothing for it to collect."""
+    import gc
+
+    from advisor.batch.run import ScoreChunk
+    from advisor.batch.writers import make_format
+    from advisor.sources.inputs import read_inputs
+
+    path = write_csv(tmp_path / "clients.csv", client_rows(1200, seed=31, bad=True))
+    records = list(read_inputs([str(path)]))
+    job = ScoreChunk(Scorer(lang="zh"), make_format(fmt, "zh"))
+    job(records[:100])  # the first block compiles slices and fills caches (made once, cycles or not)
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        bad = 0
+        for start in range(0, len(records), 250):
+            block = job(records[start:start + 250])
+            bad += len(block.errors)
+            assert gc.collect() == 0, start
+        assert bad > 0  # bad rows were among them
+    finally:
+        if was:
+            gc.enable()
