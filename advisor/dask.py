@@ -12,7 +12,10 @@ How it is partitioned: every worker process keeps one scorer with warm caches, a
 is the unit of work handed out, so a file is cut into at least ``PER_WORKER`` (2) partitions per
 worker (a worker that finishes early takes another; one partition for the whole file, as
 ``dd.read_csv`` gives a file under its 64 MB block size, leaves every other worker idle), but no
-smaller than ``MIN_BLOCK`` (1 MB, about 50,000 rows), so that each task is worth its hand-over.
+smaller than ``MIN_BLOCK`` (1 MB, 8,000 to 20,000 rows), so that each task is worth its
+hand-over, and no larger than ``MAX_BLOCK`` (64 MB), so that a worker holds a few partitions at
+most, whatever the file's size. A partition is read, counted, scored and written by one worker:
+only the row counts travel between workers (``score``).
 
 The rule engine (durable-rules) is not thread-safe: give workers one thread each
 (``threads_per_worker=1``) and as many processes as cores; threads in one process take turns.
@@ -31,7 +34,8 @@ from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.pipeline import DEFAULT_LANG, as_of_date
 
 PER_WORKER = 2  # partitions per worker at least: a worker that finishes first takes another
-MIN_BLOCK = 1 << 20  # bytes: the smallest partition worth a task (about 50,000 rows of a client list)
+MIN_BLOCK = 1 << 20  # bytes: the smallest partition worth a task (8,000 to 20,000 rows of a client list)
+MAX_BLOCK = 64 << 20  # bytes: the largest partition (dask's own default): a partition is held whole in memory
 
 
 def worker_count(client: Any = None) -> int:
@@ -51,17 +55,18 @@ def worker_count(client: Any = None) -> int:
 
 
 def read_csv(path: str | list[str], *, client: Any = None, encoding: str = "utf-8-sig",
-             per_worker: int = PER_WORKER, min_block: int = MIN_BLOCK, **kwargs: Any) -> Any:
+             per_worker: int = PER_WORKER, min_block: int = MIN_BLOCK, max_block: int = MAX_BLOCK,
+             **kwargs: Any) -> Any:
     """A Dask DataFrame of the CSV file(s) at ``path`` (a name, a glob or a list), every cell as
     text (an empty cell stays empty), in blocks that give each worker at least ``per_worker``
-    partitions and are no smaller than ``min_block`` bytes. ``encoding`` as the files are written
+    partitions, no smaller than ``min_block`` bytes and no larger than ``max_block``. ``encoding`` as the files are written
     (UTF-8 with or without a byte-order mark by default; ``gb18030`` for GBK exports). Other
     keyword arguments go to ``dask.dataframe.read_csv``."""
     import dask.dataframe as dd
 
     paths = [path] if isinstance(path, str) else list(path)
     size = sum(os.path.getsize(p) for pattern in paths for p in (glob.glob(pattern) or [pattern]))
-    blocksize = max(min_block, size // (per_worker * worker_count(client)))
+    blocksize = min(max(min_block, size // (per_worker * worker_count(client))), max(max_block, min_block))
     return dd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
                        blocksize=blocksize, **kwargs)
 
@@ -73,6 +78,10 @@ def _rows(part: Any) -> int:
     return int((part.fillna("").astype(str) != "").any(axis=1).sum())
 
 
+def _next_start(start: int, rows: int) -> int:
+    return start + rows
+
+
 def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str = DEFAULT_LANG,
           as_of: dt.date | str | None = None, options: RunOptions = DEFAULT_OPTIONS,
           per_worker: int = PER_WORKER, source: str = "<DataFrame>") -> Any:
@@ -80,11 +89,16 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
 
     Each partition is scored by ``advisor.score_frame`` in a worker process (one scorer per
     process, caches kept from partition to partition); the records are numbered from 1 across
-    the whole frame in order (one quick pass counts each partition's rows first), so the result
-    equals ``advisor batch --format csv --headers ids`` on the same rows, cell for cell, but the
-    place a bad row's message names (``source`` and its record; a frame has no lines). ``ddf``
-    is repartitioned when it has fewer than ``per_worker`` partitions per worker. ``as_of``
-    (default: today, here, once): every partition is evaluated for the same day.
+    the whole frame in order, so the result equals ``advisor batch --format csv --headers ids``
+    on the same rows, cell for cell, but the place a bad row's message names (``source`` and its
+    record; a frame has no lines). ``ddf`` is repartitioned when it has fewer than
+    ``per_worker`` partitions per worker. ``as_of`` (default: today, here, once): every
+    partition is evaluated for the same day.
+
+    Nothing is computed here. In the graph, a partition is read once, where it is then counted
+    and scored (and written, by what follows: ``to_csv``): its rows stay in the worker that read
+    them. Only the counts travel: a partition's first record number is the sum of the counts
+    before it, a chain of additions that runs ahead of the scoring.
     """
     import dask
     import dask.dataframe as dd
@@ -97,10 +111,11 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
     if ddf.npartitions < wanted:
         ddf = ddf.repartition(npartitions=wanted)
     day = as_of_date(as_of)
-    parts = ddf.to_delayed()
-    counts = dask.compute(*[dask.delayed(_rows)(p) for p in parts])
-    starts = [1 + sum(counts[:i]) for i in range(len(counts))]
-    scored = [dask.delayed(score_frame)(p, rules=rules, lang=lang, as_of=day, options=options, first_record=start,
-                                        source=source) for p, start in zip(parts, starts)]
+    parts = ddf.to_delayed(optimize_graph=True)
+    scored, start = [], 1
+    for part in parts:
+        scored.append(dask.delayed(score_frame)(part, rules=rules, lang=lang, as_of=day, options=options,
+                                                first_record=start, source=source))
+        start = dask.delayed(_next_start)(start, dask.delayed(_rows)(part))
     meta = pd.DataFrame({c: pd.Series(dtype=str) for c in CSV_COLUMNS})
     return dd.from_delayed(scored, meta=meta, verify_meta=False)

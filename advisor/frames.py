@@ -1,25 +1,30 @@
 """Score a pandas DataFrame of profiles: ``advisor.score_frame``, what ``advisor.dask`` runs per partition.
 
-A frame is read as ``advisor batch`` reads a CSV file (``sources.csv_table.read_rows``: columns
-named by field or by Chinese name, cells as text, an empty cell is absent) and scored by the
-batch's own loop; the result holds the columns of ``advisor batch --format csv --headers ids``
-(``batch.writers.CSV_COLUMNS``), every cell the very text the CSV has.
+A frame is read as ``advisor batch`` reads a CSV file (its rows written as CSV text, column by
+column, and read by ``sources.csv_table.read_csv``: columns named by field or by Chinese name,
+cells as text, an empty cell is absent) and scored by the batch's own loop; the result holds the
+columns of ``advisor batch --format csv --headers ids`` (``batch.writers.CSV_COLUMNS``), every
+cell the very text the CSV has.
 
 One scorer is kept per process for each (rules, lang, options, cache): a worker that scores
 partition after partition keeps its caches warm (a repeated profile is evaluated once per
-process, not once per partition). pandas is imported only here: it is not a dependency of the
-command line.
+process, not once per partition). While a frame is scored, the cyclic garbage collector runs
+less often, as in ``advisor batch`` (the process's thresholds are restored after). pandas is
+imported only here: it is not a dependency of the command line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import gc
 import io
 import itertools
 import math
 import threading
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterator
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.pipeline import DEFAULT_LANG, as_of_date, dated
@@ -87,13 +92,75 @@ def score_frame(df: Any, *, rules: str | None = None, lang: str = DEFAULT_LANG,
 
     from advisor.batch.run import ScoreChunk
     from advisor.batch.writers import CsvTable, csv_header
-    from advisor.sources.csv_table import read_rows
 
     options = dated(replace(options, as_of=as_of_date(as_of)) if as_of is not None else options)
-    header = [str(c) for c in df.columns]
-    rows = ([_text(c) for c in row] for row in df.itertuples(index=False, name=None))
-    records = list(read_rows(header, rows, source, itertools.count(first_record)))
-    with _ENGINE:
-        lines = ScoreChunk(scorer(rules, lang, options, cache), CsvTable(lang, "ids"))(records).items
+    with _collecting_less_often():
+        records = frame_records(df, source, first_record)
+        with _ENGINE:
+            lines = ScoreChunk(scorer(rules, lang, options, cache), CsvTable(lang, "ids"))(records).items
+    # pandas' own CSV parser makes the columns faster than building them from the cells (it makes
+    # the text columns directly; lists of strings are checked and converted cell by cell).
     text = csv_header(lang, "ids") + "\r\n" + "".join(lines)
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+
+
+_GC_THRESHOLDS = (100_000, 50, 1000)  # while scoring: the cyclic collector runs a hundred times less often
+_gc_users = 0  # score_frame calls running in this process (threads): the first saves the thresholds, the last restores them
+_gc_saved: tuple[int, ...] = ()
+_GC_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _collecting_less_often() -> Iterator[None]:
+    """Python's cyclic collector run a hundred times less often meanwhile, as ``advisor batch``
+    runs it (``commands.batch``): the scorer's caches hold hundreds of thousands of long-lived
+    objects, which each collection walks (a third of the time of scoring new profiles), and
+    scoring makes little cyclic garbage. The process's own thresholds are restored after."""
+    global _gc_users, _gc_saved
+    with _GC_LOCK:
+        if not _gc_users:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(*_GC_THRESHOLDS)
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_users -= 1
+            if not _gc_users:
+                gc.set_threshold(*_gc_saved)
+
+
+def _column(values: list[Any]) -> list[str]:
+    """A column's cells as text (see ``_text``): a column of text as it is."""
+    for cell in values:
+        if type(cell) is not str:
+            return [_text(c) for c in values]
+    return values
+
+
+def frame_records(df: Any, source: str = FRAME_SOURCE, first_record: int = 1) -> list[Any]:
+    """The records ``advisor batch`` reads from the CSV file of ``df``'s rows (without lines).
+
+    The frame is written as CSV text, column by column, and read by the batch's own CSV reader
+    (``sources.csv_table.read_csv``): the same columns, cells, cache keys and errors as from a
+    file, and a row without quotes stays one text until the scorer needs its cells (reading the
+    frame row by row and cell by cell cost about four times the scoring of a repeated profile).
+    ``SourceError`` for a column that names no field.
+    """
+    from advisor.sources.csv_table import read_csv, read_rows
+
+    header = [str(c) for c in df.columns]
+    numbers = itertools.count(first_record)
+    columns = [_column(df[c].tolist()) if not isinstance(df[c], type(df)) else None for c in df.columns]
+    if len(header) < 2 or any(c is None for c in columns):  # one column (the reader would guess its delimiter
+        # from the cells), or two columns of one name: row by row
+        rows = ([_text(c) for c in row] for row in df.itertuples(index=False, name=None))
+        return list(read_rows(header, rows, source, numbers))
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(zip(*columns))
+    text.seek(0)
+    no_line = tuple.__new__
+    return [no_line(type(r), (r[0], r[1], None, *r[3:])) for r in read_csv(text, source, numbers)]

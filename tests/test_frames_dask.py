@@ -58,11 +58,68 @@ def test_score_frame_takes_missing_values_and_numbers(cli, tmp_path):
     pd.testing.assert_frame_equal(frame, batch)
 
 
+def test_cells_a_csv_file_must_quote_or_a_spreadsheet_wraps_are_read_as_batch_reads_them(cli, tmp_path):
+    # The frame is handed to the batch's CSV reader as CSV text: names with a comma, a quote, a
+    # line break; Excel's ="350" and leading ' wrappers; a row of empty cells (skipped); a bad row.
+    import csv
+
+    rows = [
+        ["name", "sector", "employees", "size", "privacy", "budget", "use_cases"],
+        ["甲银行, 北京分行", "金融", '="350"', "", "高", "2000万", "智能客服;知识搜索"],
+        ['乙"工厂"', "工业", "'1200", "", "中", "中", ""],
+        ["丙公司\n第二行", "电商", "", "中型", "低", "低", "智能客服"],
+        ["", "", "", "", "", "", ""],
+        ["丁医院", "火星", "", "小型", "高", "高", ""],
+        ["'戊学校", "教育", "80", "", "low", "30万", ""],
+    ]
+    path = tmp_path / "tricky.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    batch = _batch_csv(cli, path, tmp_path / "out.csv", "--lang", "en")
+    df = pd.DataFrame(rows[1:], columns=rows[0])
+    frame = advisor.score_frame(df, lang="en", as_of=AS_OF, source=str(path))
+    _same_but_the_line(frame, batch)
+    assert frame["profile"].tolist() == ["甲银行, 北京分行", '乙"工厂"', "丙公司\n第二行", "丁医院", "'戊学校"]
+    assert frame["record"].tolist() == ["1", "2", "3", "4", "5"] and (frame["error"] != "").sum() == 1
+    # the records are those of reading the frame row by row, cell by cell
+    import itertools
+
+    from advisor.frames import frame_records
+    from advisor.sources.csv_table import read_rows
+
+    by_rows = read_rows(rows[0], (list(r) for r in rows[1:]), "x", itertools.count(1))
+    assert [(r.number, r.line, r.data) for r in frame_records(df, "x")] == [(r.number, r.line, r.data) for r in by_rows]
+
+
+def test_a_column_named_twice_is_refused_as_in_a_file():
+    from advisor.errors import SourceError
+
+    df = pd.DataFrame([["甲", "金融", "finance"]], columns=["name", "sector", "行业"])
+    with pytest.raises(SourceError, match="columns 2 and 3 are both 'sector'"):
+        advisor.score_frame(df, as_of=AS_OF)
+    with pytest.raises(SourceError, match="columns 2 and 3 are both 'sector'"):
+        advisor.score_frame(pd.DataFrame([["甲", "金融", "金融"]], columns=["name", "sector", "sector"]), as_of=AS_OF)
+
+
 def test_an_unknown_column_is_refused_as_in_a_file():
     from advisor.errors import SourceError
 
     with pytest.raises(SourceError, match="unknown column '行星'"):
         advisor.score_frame(pd.DataFrame({"name": ["x"], "行星": ["火星"]}), as_of=AS_OF)
+
+
+def test_partitions_are_cut_for_the_workers_within_bounds(clients):
+    import advisor.dask
+
+    size = clients.stat().st_size
+    assert advisor.dask.read_csv(str(clients)).npartitions == 1  # under the smallest block: one task
+    # at least two partitions a worker (without a cluster, a worker is a CPU)
+    cut = advisor.dask.read_csv(str(clients), min_block=1024)
+    assert cut.npartitions >= 2 * advisor.dask.worker_count()
+    # and none larger than the largest block, however few the workers
+    small = advisor.dask.read_csv(str(clients), min_block=1024, max_block=size // 10)
+    assert small.npartitions >= 10
+    assert len(small.compute()) == len(cut.compute()) == 400
 
 
 def test_dask_on_a_local_cluster_gives_the_batch_csv(cli, clients, tmp_path):
@@ -71,7 +128,7 @@ def test_dask_on_a_local_cluster_gives_the_batch_csv(cli, clients, tmp_path):
     import advisor.dask
 
     batch = _batch_csv(cli, clients, tmp_path / "out.csv")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         assert advisor.dask.worker_count(client) == 2
         # a small file would be one block: read in small blocks, and then partitioned for the workers

@@ -222,13 +222,12 @@ def test_a_live_runs_part_file_is_not_removed(tmp_path):
 
 
 # A batch whose scoring is slowed down (0.5 ms a record) and whose work is handed to the workers
-# from the second block on, so that a signal finds it mid-run, with workers forked when asked.
+# from the first block on, so that a signal finds it mid-run, with workers forked when asked.
 SLOW_RUNNER = """
 import sys, time
 import advisor.batch.workers as workers
 from advisor.batch.scorer import Scorer
-workers.SHARE_ABOVE = 0.0
-workers.WARM_UP = 0
+workers.Plan.pays = lambda self: True
 real = Scorer.score
 def slow(self, record):
     time.sleep(0.0005)

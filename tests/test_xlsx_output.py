@@ -163,8 +163,7 @@ def test_columns_fit_their_text_counting_wide_characters_as_two(cli, tmp_path):
 
 
 def test_the_same_rows_give_the_same_bytes_with_one_process_or_two(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 0.0)  # hand blocks to the worker
-    monkeypatch.setattr("advisor.batch.workers.WARM_UP", 0)  # from the second block of 1,000 on
+    monkeypatch.setattr("advisor.batch.workers.Plan.pays", lambda self: True)  # hand blocks to the worker
     path = write_csv(tmp_path / "c.csv", client_rows(1500, seed=8, bad=True))
     one, again, two = tmp_path / "one.xlsx", tmp_path / "again.xlsx", tmp_path / "two.xlsx"
     cli("batch", str(path), "-o", str(one), "-q")
