@@ -322,7 +322,7 @@ def test_the_readme_jq_example(runs, cli):
 
 
 def test_two_workers_write_exactly_what_one_process_writes(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr("advisor.batch.workers.SHARE_ABOVE", 0.0)  # hand every block over
+    monkeypatch.setattr("advisor.batch.workers.Plan.pays", lambda self: True)  # hand every block over
     data = write_csv(tmp_path / "clients.csv", client_rows(2300, seed=21, bad=True))
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     first = cli("batch", str(data), "-q", "-o", str(one), "--detail", "ids")
