@@ -28,9 +28,11 @@ had the CPU) and smoothed over the blocks:
   blocks after).
 
 A record handed over costs this process its hand-over instead of its scoring, and the worker
-scores it meanwhile; so handing over pays exactly when scoring costs more than handing over,
-and with this process the bound, the speed-up to expect is ``1 + (workers - 1) × (scoring -
-handing over) / (a worker's scoring + its own hand-over)`` (``Plan.gain``). New profiles cost
+scores it meanwhile; so with this process the bound, the speed-up to expect is ``1 + (workers -
+1) × (scoring - handing over) / (a worker's scoring + its own hand-over)`` (``Plan.gain``).
+Blocks are handed over when that predicted speed-up is at least ``MIN_GAIN`` (1.5): the
+prediction leaves out the reading and writing this process does for every row, and measured
+runs came out about a third below it. New profiles cost
 about 100 µs a record to score and under 10 µs to hand over as CSV rows: the workers take half
 the blocks or more. A client list of repeated profiles, answered from the caches, costs a few
 µs a record to score, about what handing it over costs: nothing to gain, and no worker is
@@ -66,6 +68,12 @@ WARM_UP = 1  # blocks that fill the caches (and compile the rules' slices): thei
 MEASURE_EVERY = 4  # blocks scored here between two estimates of the hand-over, while none is handed over
 MAX_PENDING = 3  # blocks per process scored (or being scored) and waiting to be yielded in order
 SMOOTHING = 0.3  # weight of the newest measure in a smoothed cost
+# The speed-up the measured costs predict (``Plan.gain``) that is worth a second process. The
+# prediction leaves out what this process spends reading and writing every row, handed over or
+# not, and came out about a third too high on two idle cores (uniform lists, predicted about 1.9,
+# ran 1.2-1.4 times faster; a repetitive list, predicted about 1.3, ran slower): a predicted
+# gain under 1.5 is most likely none.
+MIN_GAIN = 1.5
 
 _JOB: Callable | None = None  # the job of this process, inherited by the forked workers
 
@@ -105,8 +113,9 @@ class Plan:
         self._guess = False  # ``scoring`` is the cost of a block with cold caches
 
     def pays(self) -> bool:
-        """Handing a record over costs this process less than scoring it (both measured)."""
-        return self.scoring is not None and self.handing_over is not None and self.scoring > self.handing_over
+        """The speed-up the measured costs predict (``gain``) is worth a second process (``MIN_GAIN``)."""
+        gain = self.gain()
+        return gain is not None and gain >= MIN_GAIN
 
     def hand_over(self, queued: int) -> bool:
         """Whether the next block goes to a worker, the least busy of which has ``queued``
@@ -114,11 +123,11 @@ class Plan:
         return self.pays() and queued < self.queued_per_worker
 
     def gain(self) -> float | None:
-        """The speed-up to expect from the workers (1.0: none), while this process is the bound."""
+        """The speed-up the costs measured so far predict from the workers, while this process is
+        the bound (under 1: slower); None until both this process's costs are measured. A
+        record handed over costs this process its hand-over instead of its scoring."""
         if self.scoring is None or self.handing_over is None:
             return None
-        if not self.pays():
-            return 1.0
         worker = (self.worker_scoring if self.worker_scoring is not None else self.scoring) + \
             (self.worker_handing_over if self.worker_handing_over is not None else self.handing_over)
         return 1.0 + self.workers * (self.scoring - self.handing_over) / worker
