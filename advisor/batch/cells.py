@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from advisor.profile import Profile
 
 CELLS = 4096  # distinct cells kept per column; a full column starts again
+PLANS = 256  # record shapes (their fields, in order) kept
 _ABSENT = object()  # an empty cell: the field's default applies
 _UNSEEN = object()
 
@@ -42,42 +43,11 @@ class CellValidator:
     def values(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """``(name, values)``: the validated name and every other field, canonical, in the model's
         order (defaults filled in); None if the record is not plain valid text (check it whole)."""
-        cells = self._cells
-        given: dict[str, Any] = {}
-        for field, cell in data.items():
-            if not cell:
-                if type(cell) is str:
-                    continue  # an empty cell: absent
-                return None
+        cells = list(data.values())
+        for cell in cells:
             if type(cell) is not str:
                 return None
-            column = cells.get(field)
-            if column is None:
-                if field == "name":
-                    continue
-                return None  # a field the profile does not have
-            value = column.get(cell, _UNSEEN)
-            if value is _UNSEEN:
-                value = self._validate(field, cell)
-                if value is _UNSEEN:
-                    return None
-            if value is not _ABSENT:
-                given[field] = value
-        for field in self._required:
-            if field not in given:
-                return None
-        if "size" not in given and "employees" not in given:
-            return None
-        name = data.get("name")
-        if name is None or not name.strip():
-            return None
-        try:
-            name = self._name(name)
-        except ValidationError:
-            return None  # a name too long: the full check says so
-        values = self._template.copy()  # every field in the model's order, with its default
-        values.update(given)
-        return name, values
+        return self.columns(tuple(data), cells)
 
     def columns(self, fields: tuple[str | None, ...], cells: list[str]) -> tuple[str, dict[str, Any]] | None:
         """``values`` for a row given as the header's fields and the row's cells (a CSV row), without
@@ -86,6 +56,8 @@ class CellValidator:
             return None
         plan = self._plans.get(fields)
         if plan is None:
+            if len(self._plans) >= PLANS:  # records of ever new shapes (JSON): start again
+                self._plans.clear()
             plan = self._plans[fields] = self._plan(fields)
         if plan is False or len(cells) != len(fields):
             return None
