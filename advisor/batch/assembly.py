@@ -263,6 +263,8 @@ class JsonAssembler:
         self._touch = [tuple(n for n, s in enumerate(slices) if s.rules & group) for group in self._interest]
         before = sum(not s.after_decision for s in slices)
         self._touch_before = tuple(n for n in self._touch[0] if n < before)
+        self._ranked_before = self._touch_before == self._touch[0]  # the ranking's rules all decided before the mode
+        self._decided: frozenset[str] | None = None  # the decision's key, as the mode was decided for this profile
         self._rank_keys = _Pieces(PIECES * 4)  # a group-0 key -> the decision's key (``Ranker.key``)
         # Per section summarised (the order of SUMMARIES) and per section figured: its group of
         # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
@@ -303,8 +305,10 @@ class JsonAssembler:
         return found
 
     def _decide_entries(self, before: Sequence[Entry]) -> str:
-        """The mode the rules fired before the decision decide (``Verdicts.entries``'s callback)."""
-        return self.rank(self._decision_key(tuple([before[n][1][0] for n in self._touch_before]))).mode
+        """The mode the rules fired before the decision decide (``Verdicts.entries``'s callback);
+        the decision's key is kept for ``decide`` when no later slice has rules the ranking reads."""
+        key = self._decided = self._decision_key(tuple([before[n][1][0] for n in self._touch_before]))
+        return self.rank(key).mode
 
     def decide(self, sector: str, resolved: Resolved) -> Decision:
         """The decision for a profile of ``sector`` resolved as ``resolved``: the rules evaluated
@@ -312,9 +316,12 @@ class JsonAssembler:
         the verdicts. The same as ``assemble`` with the rules the whole pack fires."""
         if not self._fast:
             return self.assemble(sector, resolved, self.verdicts.fired(resolved.facts))
+        self._decided = None
         entries = self.verdicts.entries(resolved.facts, self._decide_entries)
         digests = [entry[1] for entry in entries]
-        decision_key = self._decision_key(tuple([digests[n][0] for n in self._touch[0]]))
+        decision_key = self._decided if self._ranked_before else None
+        if decision_key is None:
+            decision_key = self._decision_key(tuple([digests[n][0] for n in self._touch[0]]))
         summaries: tuple = ()
         hits = []
         for plan, g, touch, decides, cache in self._summary_steps:

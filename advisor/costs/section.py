@@ -144,7 +144,6 @@ class Estimator:
         self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
         self._usages = _Cache()  # the values a usage estimate reads -> the estimate
-        self._first_years = _Cache()  # (mode, size, usage, model size, lang) -> a mode's first-year costs
         # The sections' data, by what they read (shared between profiles: read-only). A few are
         # enough: the conflicts, costs and break-even of one profile are built one after another,
         # and the batch keeps each section's JSON on its own.
@@ -225,10 +224,7 @@ class Estimator:
         """``(first_year_cny, within_budget)`` of ``mode``'s entry in ``costs``, without the entry's
         other figures and texts. ``facts`` as for ``costs``."""
         use = self.usage(facts)
-        key = (mode, facts["size"], use, max_params_b, lang)
-        first = self._first_years.get(key)
-        if first is None:
-            first = self._first_years.put(key, self._priced_mode(mode, key[1], use, self.hardware(max_params_b, use), lang)[0])
+        first = self._priced_mode(mode, facts["size"], use, self.hardware(max_params_b, use), lang)[0]
         return first, self._budget(facts).within(first)
 
     def budget_conflict(self, facts: Mapping[str, Any], modes: Sequence[str], allowed: Sequence[str],
