@@ -383,8 +383,16 @@ def recommended_cost(inp: SectionInput) -> tuple[tuple[int, int], bool | None]:
     """What ``costs(inp)[0]`` says of the recommended mode — its first-year costs ``(low, high)``
     in CNY and whether the budget covers them (None: it cannot say) — worked out without the
     other modes' entries or any text (what a batch CSV row shows)."""
-    return cost_estimator(inp.pack, inp.options.get("prices")).first_year(
-        inp.fields, inp.decision.chosen.mode, _max_params(inp), inp.lang)
+    return recommended_cost_for(inp)(inp.fields, inp.thresholds)
+
+
+def recommended_cost_for(inp: SectionInput) -> Callable[[Mapping[str, Any], tuple[Applied, ...]], tuple]:
+    """``recommended_cost`` for every profile with the rules and decision of ``inp`` (its
+    ``fields`` and ``thresholds`` unread): a function of a profile's resolved facts and applied
+    thresholds, made once where a batch calls it for each profile."""
+    first_year = cost_estimator(inp.pack, inp.options.get("prices")).first_year
+    mode, max_params_b, lang = inp.decision.chosen.mode, _max_params(inp), inp.lang
+    return lambda fields, thresholds: first_year(fields, mode, max_params_b, lang)
 
 
 def break_even(inp: SectionInput) -> dict[str, Any]:

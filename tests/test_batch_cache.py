@@ -204,3 +204,29 @@ def test_scoring_makes_no_cyclic_garbage(tmp_path, fmt):
     finally:
         if was:
             gc.enable()
+
+
+def test_the_decision_cache_is_skipped_while_it_answers_nothing_and_tried_again(monkeypatch):
+    monkeypatch.setattr(scorer_module, "PROBE", 10)
+    monkeypatch.setattr(scorer_module, "PROBE_HITS", 2)
+    monkeypatch.setattr(scorer_module, "SKIP", 20)
+    scorer, reference = Scorer(lang="zh"), Scorer(lang="zh", cache=False)
+    new = [dict(row, name=f"新{n}") for n, row in enumerate(client_rows(400, seed=5))]
+    new = new[:30]
+
+    def looked_up() -> int:
+        stats = scorer.stats()
+        return stats["decision_hits"] + stats["decision_misses"]
+
+    for number, row in enumerate(new, start=1):
+        scorer.score(Record(number, None, None, row))
+    assert looked_up() == 10 and scorer.stats()["decision_hits"] == 0  # 10 tried (none answered), 20 skipped
+    # the first rows again with other cells for the same profiles: the cache answers them, so it is kept on
+    number = 100
+    for spaces in range(1, 4):
+        for row in new[:10]:
+            row = dict(row, privacy=row.get("privacy", "") + " " * spaces)
+            name, decision = scorer.score(Record(number, None, None, row))
+            assert decision.json_line(name) == reference.score(Record(number, None, None, row))[1].json_line(name)
+            number += 1
+    assert looked_up() == 10 + 30 and scorer.stats()["decision_hits"] == 30

@@ -26,7 +26,7 @@ come first, and be the only one) and those a ``Decision`` summarises (``batch/de
 from __future__ import annotations
 
 from itertools import chain
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
 from advisor.batch.verdicts import Entry, Verdicts
@@ -102,6 +102,13 @@ class _Rendered(dict):
 
 
 _PER_PROFILE, _EACH, _WHOLE, _STATIC = "per profile", "each", "whole", "static"  # kinds of plan
+
+
+def _putter(cache: _Pieces) -> Callable[[Any, Any], Any]:
+    def put(key: Any, value: Any) -> Any:
+        cache.put(key, value)
+        return value
+    return put
 
 
 class _Plan:
@@ -276,9 +283,29 @@ class JsonAssembler:
 
         self._summary_steps = [step(p) for p in self._summarised]
         self._figure_steps = [step(p) for p in self._steps if p.figures is not None]
+        self._summaries = self._lookups(self._summary_steps, self._summary)
+        self._figured = self._lookups(self._figure_steps, self._figure)
         self._shared = _Pieces(PIECES * 8)  # the summaries' objects (by id) -> the Shared of the decisions with them
         # A section summarised or figured that reads every rule: only the whole set of fired rules says
         self._fast = self._lazy and all(p.group is not None for p, *_ in (*self._summary_steps, *self._figure_steps))
+
+    def _lookups(self, steps: list[tuple], make: Callable[[_Plan, tuple], Any]) -> Callable[[list[Entry], Any], tuple]:
+        """One function, with each step's key written out, that gives for a profile's entries (of
+        ``Verdicts.entries``) and decision's key what each of ``steps`` keeps in its cache under its
+        key — made by ``make(plan, key)`` and kept when not there. It runs for every new profile,
+        where a loop over the steps building each key cost more than the look-ups themselves."""
+        scope: dict[str, Any] = {}
+        lines = ["def lookups(e, dk):"]
+        for n, (plan, g, touch, decides, cache) in enumerate(steps):
+            parts = "".join(f"e[{i}][1][{g}], " for i in touch)
+            lines += [f"    key = (({parts}), {'dk' if decides else 'None'})",
+                      f"    h{n} = get{n}(key)",
+                      f"    if h{n} is None:",
+                      f"        h{n} = put{n}(key, make(plan{n}, key))"]
+            scope.update({f"get{n}": cache.get, f"put{n}": _putter(cache), f"plan{n}": plan, "make": make})
+        lines += [f"    return ({''.join(f'h{n}, ' for n in range(len(steps)))})"]
+        exec("\n".join(lines) + "\n", scope)  # noqa: S102 (indexes only)
+        return scope["lookups"]
 
     def _digest(self, index: int, verdict: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         """A slice's verdict's part in each group of interest (see ``__init__``), one object per part."""
@@ -318,34 +345,23 @@ class JsonAssembler:
             return self.assemble(sector, resolved, self.verdicts.fired(resolved.facts))
         self._decided = None
         entries = self.verdicts.entries(resolved.facts, self._decide_entries)
-        digests = [entry[1] for entry in entries]
         decision_key = self._decided if self._ranked_before else None
         if decision_key is None:
-            decision_key = self._decision_key(tuple([digests[n][0] for n in self._touch[0]]))
-        summaries: tuple = ()
-        hits = []
-        for plan, g, touch, decides, cache in self._summary_steps:
-            key = (tuple([digests[n][g] for n in touch]), decision_key if decides else None)
-            hit = cache.get(key)
-            if hit is None:
-                hit = self._summary(plan, key)
-                cache.put(key, hit)
-            hits.append(hit)
-            summaries += hit
+            decision_key = self._decision_key(tuple([entries[n][1][0] for n in self._touch[0]]))
+        hits = self._summaries(entries, decision_key)
         # (keyed on the ids of objects the entry keeps alive: an entry found holds these very objects)
         found = self._shared.get(key := tuple(map(id, hits)))
         if found is None:
             found = (hits, Shared())
             self._shared.put(key, found)
-        figures = []
-        for plan, g, touch, decides, cache in self._figure_steps:
-            key = (tuple([digests[n][g] for n in touch]), decision_key if decides else None)
-            base = cache.get(key)
-            if base is None:
-                base = self._input(plan, (self._chosen(key[0]), key[1]))
-                cache.put(key, base)
-            figures.append((plan, base))
+        summaries = sum(hits, ())
+        figures = self._figured(entries, decision_key)
         return Decision(None, sector, *summaries, shared=found[1], lazy=(self, (entries, resolved, figures)))
+
+    def _figure(self, plan: _Plan, key: tuple) -> Callable[[dict[str, Any], tuple], tuple]:
+        """A section's figures (``PROFILE_FIGURES``) for its group's key and the decision's key: a
+        function of a profile's facts and thresholds."""
+        return plan.figures(self._input(plan, (self._chosen(key[0]), key[1])))
 
     def _chosen(self, parts: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
         """The rules of a group that fired, in pack order, from the group's key."""
@@ -410,21 +426,19 @@ class JsonAssembler:
     def figures(self, state: tuple[_Outcome, Resolved]) -> tuple:
         """What a lazy decision keeps of the sections read per profile (``PROFILE_SUMMARIES``),
         worked out from their inputs (``PROFILE_FIGURES``), without building their JSON."""
-        if len(state) == 3:  # from ``decide``: the inputs are ready but their fields
+        if len(state) == 3:  # from ``decide``: each section's function of the profile's values
             facts, thresholds = state[1].facts, state[1].thresholds
             found = ()
-            for plan, base in state[2]:
-                reads = plan.reads
-                found += plan.figures(base._replace(fields={f: facts[f] for f in reads.fields},
-                                                    thresholds=thresholds if reads.thresholds else ()))
+            for figure in state[2]:
+                found += figure(facts, thresholds)
             return found
         outcome, resolved = state
         found = ()
         for plan in self._steps:
             if plan.figures is not None:
                 rules = outcome.fired if plan.group is None else outcome.chosen[plan.group]
-                found += plan.figures(self._input(plan, (rules, outcome.decision_key if plan.decides else None),
-                                                  resolved))
+                figure = plan.figures(self._input(plan, (rules, outcome.decision_key if plan.decides else None)))
+                found += figure(resolved.facts, resolved.thresholds)
         return found
 
     def fired(self, state: tuple) -> tuple[str, ...]:

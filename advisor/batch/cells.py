@@ -17,9 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from advisor.profile import Profile
 
-CELLS = 4096  # distinct cells kept per column; a full column starts again
+CELLS = 16384  # distinct cells kept per column; a full column starts again
 PLANS = 256  # record shapes (their fields, in order) kept
-_ABSENT = object()  # an empty cell: the field's default applies
 _UNSEEN = object()
 
 
@@ -63,14 +62,15 @@ class CellValidator:
             return None
         maps, name_at = plan
         found = [m.get(c, _UNSEEN) for m, c in zip(maps, cells)]
-        values = self._template.copy()  # every field in the model's order, with its default
-        for field, value, cell in zip(fields, found, cells):
-            if value is _UNSEEN:
-                value = self._validate(field, cell)
+        if _UNSEEN in found:  # a cell not seen before: validate it (and keep it)
+            for n, (field, value) in enumerate(zip(fields, found)):
                 if value is _UNSEEN:
-                    return None
-            if value is not _ABSENT:
-                values[field] = value
+                    value = found[n] = self._validate(field, cells[n])
+                    if value is _UNSEEN:
+                        return None
+        values = self._template.copy()  # every field in the model's order (an empty cell: its default)
+        values.update(zip(fields, found))
+        del values["name"]  # (its column's value: checked apart, below)
         for field in self._required:
             if values[field] is None:
                 return None
@@ -103,7 +103,7 @@ class CellValidator:
 
     def _validate(self, field: str, cell: str) -> Any:
         if not cell.strip():
-            value = _ABSENT  # an empty cell means "absent"
+            value = self._template[field]  # an empty cell means "absent": the field's default
         else:
             try:
                 value = self._adapters[field].validate_python(cell)
@@ -121,7 +121,7 @@ class _NameColumn:
 
     @staticmethod
     def get(cell: str, default: Any) -> Any:
-        return _ABSENT
+        return None
 
 
 _NAME_COLUMN = _NameColumn()

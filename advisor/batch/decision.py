@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from advisor.assembly import recommended_cost
+from advisor.assembly import recommended_cost_for
 from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
 
@@ -142,12 +142,14 @@ PROFILE_SUMMARIES: dict[str, Any] = {
     "costs": lambda d: ((tuple(d[0]["first_year_cny"]), d[0]["within_budget"]) if d else (None, None)),
 }
 
-# The same fields worked out from the section's input (``advisor.assembly.SectionInput``) without
-# building the section: what a CSV row needs of a profile's costs costs a few microseconds, where
-# the section's JSON (every mode, every component, their texts) costs a hundred and more. The
-# tests check both give the same on every profile they score.
+# The same fields worked out without building the section: what a CSV row needs of a profile's
+# costs costs a few microseconds, where the section's JSON (every mode, every component, their
+# texts) costs a hundred and more. Each function takes the section's input without the
+# profile's own values (``advisor.assembly.SectionInput``) and gives a function of a profile's
+# resolved facts and applied thresholds, made once per input (the rules and the decision) and
+# called per profile. The tests check both give the same on every profile they score.
 PROFILE_FIGURES: dict[str, Any] = {
-    "costs": recommended_cost,
+    "costs": recommended_cost_for,
 }
 assert PROFILE_FIGURES.keys() == PROFILE_SUMMARIES.keys()
 

@@ -34,6 +34,14 @@ from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 # rules decided (shared with the profiles that fire the same rules) and its CSV cells, about 3 KB
 # in all when every profile is new; the raw rows point to the same decisions.
 DECISIONS = 4096  # distinct profiles kept at least (twice as many at most: batch/cache.py)
+# The decision cache answers a row whose cells are new but mean a profile seen before ("yes" for
+# "是", a space more). In a list where that does not happen (every profile new, or each written
+# the same way each time), its key and look-up are a tenth of a new row's cost for nothing: when
+# fewer than PROBE_HITS of PROBE new rows were answered by it, the next SKIP new rows are scored
+# without it, then it is tried again. Its answers are the same as scoring (the tests check it).
+PROBE = 4096
+PROBE_HITS = 64
+SKIP = 4 * PROBE
 RAW_RECORDS = 16384  # distinct raw rows kept at least (the cells joined, and a reference to their decision)
 
 
@@ -60,6 +68,9 @@ class Scorer:
         self._cells = CellValidator()
         self._decisions: LRU[Decision] = LRU(DECISIONS)
         self._raw: LRU[Decision] = LRU(RAW_RECORDS)  # a decision is ~2 KB: its JSON pieces are shared
+        self._probe = PROBE  # new rows left to look up in the decision cache before judging it
+        self._probe_hits = 0  # of them, how many it answered
+        self._skip = 0  # new rows left to score without it
 
     def score(self, record: Record) -> tuple[str, Decision]:
         """The name and decision for ``record``; ``ProfileError`` names its record, line and problem."""
@@ -98,18 +109,34 @@ class Scorer:
             if not self.cache:
                 return profile.name, reference_decision(self.advisor, profile, self.lang, self.options)
             name, values = profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}
-        key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
-        decision = self._decisions.get(key)
+        key = decision = None
+        if self._skip:
+            self._skip -= 1
+        else:
+            key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
+            decision = self._decisions.get(key)
+            self._judge(decision is not None)
         if decision is None:
             if self._assembler is None:
                 decision = reference_decision(self.advisor, profile, self.lang, self.options)
             else:
                 resolved = self.advisor.resolve_values(values)
                 decision = self._assembler.decide(values["sector"], resolved)
-            self._decisions.put(key, decision)
+            if key is not None:
+                self._decisions.put(key, decision)
         if raw_key is not None:
             self._raw.put(raw_key, decision)
         return name, decision
+
+    def _judge(self, hit: bool) -> None:
+        """Count a look-up in the decision cache; after ``PROBE`` of them, skip it for a while if
+        it answered too few (see ``PROBE``)."""
+        self._probe_hits += hit
+        self._probe -= 1
+        if not self._probe:
+            if self._probe_hits < PROBE_HITS:
+                self._skip = SKIP
+            self._probe, self._probe_hits = PROBE, 0
 
     def stats(self) -> dict[str, Any]:
         """Cache sizes and hit counts (for the benchmark and for tuning)."""

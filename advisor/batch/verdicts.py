@@ -28,7 +28,6 @@ Entry = tuple[tuple[str, ...], Any]  # a slice's verdict (rule ids in pack order
 class _SliceCache:
     def __init__(self, advisor: Advisor, piece: Slice, index: int, digest: Callable[[int, tuple], Any]) -> None:
         self.advisor, self.slice, self.index, self.digest = advisor, piece, index, digest
-        self.key = piece.key_function()
         self.entries: dict[Any, Entry] = {}
         self.distinct: dict[tuple[str, ...], Entry] = {}  # one entry per distinct verdict
         self.runtime: Any = None
@@ -68,14 +67,14 @@ class Verdicts:
         ordered = [s for s in planned if not s.after_decision] + [s for s in planned if s.after_decision]
         self.slices: tuple[Slice, ...] = tuple(ordered)
         caches = [_SliceCache(advisor, s, n, digest) for n, s in enumerate(ordered)]
-        self._before = [s for s in caches if not s.slice.after_decision]
-        self._after = [s for s in caches if s.slice.after_decision]
         self._decide = decide
         self._slices = caches
-        # (key function, verdicts, cache) of each slice: its cache's dicts are cleared, never replaced
-        self._before_lookups = [(c.key, c.entries, c) for c in self._before]
-        self._after_lookups = [(c.key, c.entries, c) for c in self._after]
-        self.lookups = 0
+        self._count = [0]  # profiles looked up (a list: the generated function adds to it)
+        # entries(facts, decide) -> list[Entry]: each slice's ``(verdict, digest)`` for ``facts`` (a
+        # resolved profile), in the order of ``slices``; ``decide(the entries before the decision)``
+        # gives the mode, when a slice tests it.
+        self.entries: Callable[[dict[str, Any], Callable[[Sequence[Entry]], str]], list[Entry]] = \
+            self._entries_function(caches)
 
     def fired(self, facts: dict[str, Any]) -> set[str]:
         """The ids of the rules the pack fires for ``facts`` (a resolved profile)."""
@@ -85,25 +84,28 @@ class Verdicts:
             fired.update(verdict)
         return fired
 
-    def entries(self, facts: dict[str, Any], decide: Callable[[Sequence[Entry]], str]) -> list[Entry]:
-        """Each slice's ``(verdict, digest)`` for ``facts`` (a resolved profile), in the order of
-        ``slices``; ``decide(entries before the decision)`` gives the mode, when a slice tests it."""
-        found: list[Entry] = []
-        append = found.append
-        for key_of, entries, cache in self._before_lookups:
-            key = key_of(facts, None)
-            entry = entries.get(key)
-            append(entry if entry is not None else cache.evaluate(facts, None, key))
-        if self._after:
-            mode = decide(found)
-            for key_of, entries, cache in self._after_lookups:
-                key = key_of(facts, mode)
-                entry = entries.get(key)
-                append(entry if entry is not None else cache.evaluate(facts, mode, key))
-        self.lookups += 1
-        return found
+    def _entries_function(self, caches: list[_SliceCache]) -> Callable[..., list[Entry]]:
+        """``entries`` as one function with every slice's key and look-up written out: it runs for
+        every new profile, where a loop of generic calls over the slices cost more than the
+        look-ups themselves. A slice's cache is looked up in its dict (cleared, never replaced);
+        a key not there runs the engine (``_SliceCache.evaluate``)."""
+        scope: dict[str, Any] = {"count": self._count}
+        lines = ["def entries(facts, decide):", "    count[0] += 1"]
+        before = [n for n, c in enumerate(caches) if not c.slice.after_decision]
+        for n, cache in enumerate(caches):
+            if n == len(before):  # the first slice that tests the decided mode
+                lines += [f"    mode = decide([{', '.join(f'e{i}' for i in before)}])"]
+            body, names = cache.slice.key_expression(f"k{n}")
+            scope.update(names)
+            scope[f"get{n}"], scope[f"evaluate{n}"] = cache.entries.get, cache.evaluate
+            mode = "mode" if cache.slice.after_decision else "None"
+            lines += [f"    key = {body}"]
+            lines += [f"    e{n} = get{n}(key) or evaluate{n}(facts, {mode}, key)"]
+        lines += [f"    return [{', '.join(f'e{n}' for n in range(len(caches)))}]"]
+        exec("\n".join(lines) + "\n", scope)  # noqa: S102 (field names from the pack's vocabulary, quoted by repr)
+        return scope["entries"]
 
     def stats(self) -> dict[str, int]:
         """Slice evaluations looked up, and how many of them ran the engine."""
-        return {"slice_lookups": self.lookups * len(self._slices),
+        return {"slice_lookups": self._count[0] * len(self._slices),
                 "slice_misses": sum(s.misses for s in self._slices)}

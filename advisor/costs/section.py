@@ -22,7 +22,7 @@ from advisor.costs.break_even import BreakEven as Figures
 from advisor.costs.break_even import break_even
 from advisor.costs.estimate import price_line
 from advisor.costs.sizing import Hardware, plan, served_at_once
-from advisor.costs.usage import Usage, staff_estimate, usage
+from advisor.costs.usage import Usage, daily_tokens, staff_estimate, usage
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
 
@@ -30,6 +30,7 @@ ct = TextTable("advisor.costs", "text.yaml")
 BUDGET_NUMBER_FIELD = "budget_cny"  # as advisor.engine.loader names it in the resolved facts
 CACHED = 4096  # entries of each cache
 RECENT = 256  # entries of the caches of whole sections
+USAGES = 16384  # usage estimates kept: a list of new profiles has about 10,000 in 100,000 rows
 # The measures a price is simply multiplied by (one user, one million tokens), and the usage of
 # one of each, with which such a component is priced once.
 _LINEAR = {"users": lambda use: use.users, "input_tokens": lambda use: use.input_mtokens,
@@ -143,7 +144,7 @@ class Estimator:
         self._words = _Cache()  # wording that depends on few values
         self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
-        self._usages = _Cache()  # the values a usage estimate reads -> the estimate
+        self._usages = _Cache(USAGES)  # the values a usage estimate reads -> the estimate
         # The sections' data, by what they read (shared between profiles: read-only). A few are
         # enough: the conflicts, costs and break-even of one profile are built one after another,
         # and the batch keeps each section's JSON on its own.
@@ -154,11 +155,11 @@ class Estimator:
     def usage(self, facts: Mapping[str, Any]) -> Usage:
         """Users and monthly tokens, given or estimated (kept per the values they read)."""
         spec = self.book.costs.usage
-        staffed = staff_estimate(facts, spec)  # the headcount counts only through the staff it gives
-        key = (staffed, facts.get("users"), facts.get("monthly_tokens"), tuple(facts.get("use_cases") or ()),
-               bool(facts.get("public_facing")))
+        # the headcount counts only through the staff it gives, the use cases through their tokens a day
+        staffed, daily = staff_estimate(facts, spec), daily_tokens(facts, spec)
+        key = (staffed, facts.get("users"), facts.get("monthly_tokens"), daily, bool(facts.get("public_facing")))
         found = self._usages.get(key)
-        return found if found is not None else self._usages.put(key, usage(facts, spec, staffed))
+        return found if found is not None else self._usages.put(key, usage(facts, spec, staffed, daily))
 
     def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none),

@@ -99,10 +99,21 @@ def staff_estimate(facts: Mapping[str, Any], spec: UsageSpec) -> tuple[str, int]
     return "size", about(spec.users_by_size[facts["size"]], spec.estimate_digits)
 
 
-def usage(facts: Mapping[str, Any], spec: UsageSpec, staffed: tuple[str, int] | None = None) -> Usage:
+def daily_tokens(facts: Mapping[str, Any], spec: UsageSpec) -> int | float:
+    """Tokens a staff user spends a working day: the sum over the profile's use cases (the
+    default figure without any). ``usage`` reads the use cases through this alone."""
+    use_cases = facts.get("use_cases")
+    if not use_cases:
+        return spec.daily_tokens_default
+    table, default = spec.daily_tokens_by_use_case, spec.daily_tokens_default
+    return sum([table.get(u, default) for u in use_cases])
+
+
+def usage(facts: Mapping[str, Any], spec: UsageSpec, staffed: tuple[str, int] | None = None,
+          daily: int | float | None = None) -> Usage:
     """Users and monthly tokens for a profile's resolved facts (``size`` is always set there;
-    ``users``, ``monthly_tokens`` and ``employees`` may be absent or None). ``staffed``: what
-    ``staff_estimate`` gives for them, when the caller has it."""
+    ``users``, ``monthly_tokens`` and ``employees`` may be absent or None). ``staffed`` and
+    ``daily``: what ``staff_estimate`` and ``daily_tokens`` give for them, when the caller has it."""
     staff_from, staff = staffed or staff_estimate(facts, spec)
     public = bool(facts.get("public_facing"))
     factor = spec.public_facing_users_factor if public else 1.0
@@ -113,9 +124,8 @@ def usage(facts: Mapping[str, Any], spec: UsageSpec, staffed: tuple[str, int] | 
     else:
         users_from = staff_from
         users = about(math.ceil(staff * factor - 1e-9), spec.estimate_digits) if public else staff
-    use_cases = facts.get("use_cases") or []
-    table = spec.daily_tokens_by_use_case
-    daily = sum(table.get(u, spec.daily_tokens_default) for u in use_cases) if use_cases else spec.daily_tokens_default
+    if daily is None:
+        daily = daily_tokens(facts, spec)
     active = (users - staff) * spec.public_daily_active_share
     staff_tokens = staff * spec.working_days_per_month * daily
     public_tokens = active * spec.public_days_per_month * spec.public_daily_tokens

@@ -54,22 +54,29 @@ class Slice:
         ``Advisor.resolve_values``) and of the mode this slice can see, as one flat tuple (or the
         one value it reads). Made as one function with the fields written out: it runs for every
         slice of every new profile, where a chain of generic calls cost more than the look-up."""
+        body, scope = self.key_expression()
+        exec(f"def key(facts, mode):\n    return {body}\n", scope)  # noqa: S102 (field names from the pack's vocabulary, quoted by repr)
+        return scope["key"]
+
+    def key_expression(self, prefix: str = "") -> tuple[str, dict[str, Any]]:
+        """``key_function``'s body as Python source over ``facts`` and ``mode``, and the names it
+        uses (band and item helpers, each name starting with ``prefix``): for a caller that
+        writes several slices' keys into one function."""
         limited, banded = dict(self.items), dict(self.bands)
         terms = ["mode"] if self.after_decision else []
         names: dict[str, Any] = {}
         for field in self.fields:
+            name = f"{prefix}_{len(names)}"
             if field in banded:
-                names[f"band{len(names)}"] = _band(banded[field])
-                terms.append(f"band{len(names) - 1}(facts[{field!r}])")
+                names[name] = _band(banded[field])
+                terms.append(f"{name}(facts[{field!r}])")
             elif field in limited:
-                names[f"items{len(names)}"] = limited[field]
-                terms.append(f"items{len(names) - 1}.intersection(facts[{field!r}])")
+                names[name] = limited[field]
+                terms.append(f"{name}.intersection(facts[{field!r}])")
             else:
                 terms.append(f"facts[{field!r}]")
         body = terms[0] if len(terms) == 1 else "None" if not terms else "(" + ", ".join(terms) + ",)"
-        scope: dict[str, Any] = dict(names)
-        exec(f"def key(facts, mode):\n    return {body}\n", scope)  # noqa: S102 (field names from the pack's vocabulary, quoted by repr)
-        return scope["key"]
+        return body, names
 
 
 def _band(thresholds: tuple[float, ...]) -> Callable[[Any], int]:
