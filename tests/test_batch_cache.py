@@ -221,12 +221,37 @@ def test_the_decision_cache_is_skipped_while_it_answers_nothing_and_tried_again(
     for number, row in enumerate(new, start=1):
         scorer.score(Record(number, None, None, row))
     assert looked_up() == 10 and scorer.stats()["decision_hits"] == 0  # 10 tried (none answered), 20 skipped
-    # the first rows again with other cells for the same profiles: the cache answers them, so it is kept on
+    # five profiles again, each with other cells six times: the cache answers them, so it is kept on
     number = 100
-    for spaces in range(1, 4):
-        for row in new[:10]:
+    for spaces in range(1, 7):
+        for row in new[:5]:
             row = dict(row, privacy=row.get("privacy", "") + " " * spaces)
             name, decision = scorer.score(Record(number, None, None, row))
             assert decision.json_line(name) == reference.score(Record(number, None, None, row))[1].json_line(name)
             number += 1
-    assert looked_up() == 10 + 30 and scorer.stats()["decision_hits"] == 30
+    assert looked_up() == 10 + 30 and scorer.stats()["decision_hits"] == 25
+
+
+def test_the_raw_row_cache_is_skipped_while_it_answers_nothing_and_kept_while_rows_repeat(monkeypatch):
+    monkeypatch.setattr(scorer_module, "PROBE", 10)
+    monkeypatch.setattr(scorer_module, "PROBE_HITS", 2)
+    monkeypatch.setattr(scorer_module, "SKIP", 20)
+    scorer, reference = Scorer(lang="zh"), Scorer(lang="zh", cache=False)
+    rows = client_rows(400, seed=5)
+    rows = [row for n, row in enumerate(rows) if all({**row, "name": ""} != {**r, "name": ""} for r in rows[:n])][:30]
+    assert len(rows) == 30
+
+    def raw_lookups() -> int:
+        return scorer.stats()["raw_hits"] + scorer.stats()["raw_misses"]
+
+    number = 0
+    for rounds, (some, hits, lookups) in enumerate([(rows, 0, 10), (rows[:5] * 12, 55, 70)]):
+        for row in some:
+            number += 1
+            record = Record(number, None, None, dict(row, name=f"第{rounds}轮{number}"))
+            name, decision = scorer.score(record)
+            assert decision.json_line(name) == reference.score(record)[1].json_line(name)
+        # new rows: 10 looked up (none answered), the cache emptied, 20 skipped; then five rows
+        # again and again: each looked up, answered but the first time
+        assert (scorer.stats()["raw_hits"], raw_lookups()) == (hits, lookups), rounds
+        assert len(scorer._raw) == (1 if rounds == 0 else 6)  # (emptied: the row that tipped it is kept)

@@ -20,7 +20,7 @@ from typing import Any
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.batch.assembly import JsonAssembler, UnknownShape, reference_decision
-from advisor.batch.cache import LRU
+from advisor.batch.cache import LRU, Probe
 from advisor.batch.cells import CellValidator
 from advisor.batch.decision import Decision
 from advisor.errors import ProfileError
@@ -34,11 +34,13 @@ from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 # rules decided (shared with the profiles that fire the same rules) and its CSV cells, about 3 KB
 # in all when every profile is new; the raw rows point to the same decisions.
 DECISIONS = 4096  # distinct profiles kept at least (twice as many at most: batch/cache.py)
-# The decision cache answers a row whose cells are new but mean a profile seen before ("yes" for
-# "是", a space more). In a list where that does not happen (every profile new, or each written
-# the same way each time), its key and look-up are a tenth of a new row's cost for nothing: when
-# fewer than PROBE_HITS of PROBE new rows were answered by it, the next SKIP new rows are scored
-# without it, then it is tried again. Its answers are the same as scoring (the tests check it).
+# Each cache is looked up while it pays (``batch.cache.Probe``): when fewer than PROBE_HITS of
+# PROBE rows that reached it were answered, the next SKIP such rows go without it, then it is
+# tried again. The raw rows' cache answers a list that repeats its rows (a client list); the
+# decision cache a row whose cells are new but mean a profile seen before ("yes" for "是", a
+# space more). In a list of new profiles neither answers, and their keys, look-ups and the
+# decisions they keep alive cost a tenth of a new row's time and most of the memory. Left out,
+# a cache changes nothing but the time (the tests check it).
 PROBE = 4096
 PROBE_HITS = 64
 SKIP = 4 * PROBE
@@ -68,9 +70,8 @@ class Scorer:
         self._cells = CellValidator()
         self._decisions: LRU[Decision] = LRU(DECISIONS)
         self._raw: LRU[Decision] = LRU(RAW_RECORDS)  # a decision is ~2 KB: its JSON pieces are shared
-        self._probe = PROBE  # new rows left to look up in the decision cache before judging it
-        self._probe_hits = 0  # of them, how many it answered
-        self._skip = 0  # new rows left to score without it
+        self._raw_probe = Probe(PROBE, PROBE_HITS, SKIP, self._raw.clear)
+        self._decision_probe = Probe(PROBE, PROBE_HITS, SKIP, self._decisions.clear)
 
     def score(self, record: Record) -> tuple[str, Decision]:
         """The name and decision for ``record``; ``ProfileError`` names its record, line and problem."""
@@ -84,12 +85,17 @@ class Scorer:
             name = name.strip() if type(name) is str else ""
             if not name or len(name) > MAX_NAME:
                 raw_key = None  # without a name (or with one too long), the full check below says what is wrong
+            elif self._raw_probe.skipping:
+                self._raw_probe.skipping -= 1
+                raw_key = None
             elif raw_key is not None:
                 decision = self._raw.data.get(raw_key)  # the hot path: LRU.get's first look-up without the call
                 if decision is not None:
                     self._raw.hits += 1
+                    self._raw_probe.count(True)
                     return name, decision
                 decision = self._raw.get(raw_key)  # the older generation
+                self._raw_probe.count(decision is not None)
                 if decision is not None:
                     return name, decision
         if type(record) is CsvRow and self._assembler is not None:  # its cells, without the mapping
@@ -110,12 +116,12 @@ class Scorer:
                 return profile.name, reference_decision(self.advisor, profile, self.lang, self.options)
             name, values = profile.name, {k: v for k, v in profile.__dict__.items() if k != "name"}
         key = decision = None
-        if self._skip:
-            self._skip -= 1
+        if self._decision_probe.skipping:
+            self._decision_probe.skipping -= 1
         else:
             key = tuple([tuple(v) if type(v) is list else v for v in values.values()])
             decision = self._decisions.get(key)
-            self._judge(decision is not None)
+            self._decision_probe.count(decision is not None)
         if decision is None:
             if self._assembler is None:
                 decision = reference_decision(self.advisor, profile, self.lang, self.options)
@@ -127,16 +133,6 @@ class Scorer:
         if raw_key is not None:
             self._raw.put(raw_key, decision)
         return name, decision
-
-    def _judge(self, hit: bool) -> None:
-        """Count a look-up in the decision cache; after ``PROBE`` of them, skip it for a while if
-        it answered too few (see ``PROBE``)."""
-        self._probe_hits += hit
-        self._probe -= 1
-        if not self._probe:
-            if self._probe_hits < PROBE_HITS:
-                self._skip = SKIP
-            self._probe, self._probe_hits = PROBE, 0
 
     def stats(self) -> dict[str, Any]:
         """Cache sizes and hit counts (for the benchmark and for tuning)."""
