@@ -352,7 +352,7 @@ class JsonAssembler:
         # (keyed on the ids of objects the entry keeps alive: an entry found holds these very objects)
         found = self._shared.get(key := tuple(map(id, hits)))
         if found is None:
-            found = (hits, Shared())
+            found = (hits, Shared(sections=hits))
             self._shared.put(key, found)
         summaries = sum(hits, ())
         figures = self._figured(entries, decision_key)

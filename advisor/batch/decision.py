@@ -27,6 +27,10 @@ class Shared:
 
     csv_cells: str | None = None  # the CSV columns from mode to recommended
     compact: bytes | None = None  # a compact JSON line's part from "format" to "model_size" (batch.compact)
+    # What the decisions' fields were read from, one object per section of SUMMARIES, in its order
+    # (None: not known): decisions with the same object there have the same fields of that section,
+    # so an output may keep what it makes of them per object (``CsvTable``).
+    sections: tuple[Any, ...] | None = None
 
 
 class Decision:

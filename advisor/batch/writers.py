@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, NamedTuple, Sequence
 import orjson
 
 from advisor.batch.compact import CompactEncoder, name_json
-from advisor.batch.decision import JSON_HEAD, Decision
+from advisor.batch.decision import JSON_HEAD, SUMMARIES, Decision
 from advisor.batch.text import say
 from advisor.formats.escape import json_bytes, terminal_text
 
@@ -164,12 +164,13 @@ class CsvTable(OutputFormat):
 
     def __init__(self, lang: str = "en", headers: str = "labels") -> None:
         self.header = csv_header(lang, headers)
+        self._texts: dict[int, tuple[Any, str]] = {}  # id of a section's summary -> (it, its columns as CSV)
 
     def row(self, number: int, name: str, decision: Decision) -> str:
         # the columns up to the costs: the same for every decision of the same summaries
         cells = decision.shared.csv_cells
         if cells is None:
-            cells = decision.shared.csv_cells = ",".join(_csv_text(str(cell)) for cell in _decision_cells(decision))
+            cells = decision.shared.csv_cells = self._cells(decision)
         tail = decision.row_cells  # the columns read from the profile's own values (its costs), kept per decision
         if tail is None:
             first, within = decision.figures()
@@ -177,6 +178,23 @@ class CsvTable(OutputFormat):
             within = "" if within is None else "true" if within else "false"
             tail = decision.row_cells = f"{low},{high},{within},\r\n"
         return f"{number},{_csv_text(name)},{cells},{tail}"
+
+    def _cells(self, d: Decision) -> str:
+        """The CSV text of the columns from ``mode`` to ``recommended``, joined from the text of
+        each section's columns, kept per section's summary object (``Shared.sections``): a list
+        of new profiles has ever new combinations of a few thousand deployments and checklists."""
+        sections = d.shared.sections
+        if sections is None:
+            return ",".join(_csv_text(str(cell)) for cell in _decision_cells(d))
+        texts, parts = self._texts, []
+        for section, columns in zip(sections, SECTION_CELLS.values()):
+            found = texts.get(id(section))  # (kept with the object: its id is no other's meanwhile)
+            if found is None:
+                if len(texts) >= TEXTS:
+                    texts.clear()
+                found = texts[id(section)] = (section, ",".join(_csv_text(str(cell)) for cell in columns(d)))
+            parts.append(found[1])
+        return ",".join(parts)
 
     def error_row(self, r: Failed) -> str:
         return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))
@@ -189,11 +207,27 @@ class CsvTable(OutputFormat):
         out.write(("\ufeff" if to_file else "").encode("utf-8") + (self.header + "\r\n").encode("utf-8"))
 
 
+TEXTS = 16384  # texts of sections' columns kept by a CSV output
+
+
+def _join(items: Any) -> str:
+    return LIST_SEPARATOR.join(items)
+
+
+# The CSV columns from ``mode`` to ``recommended``, by the section of a Decision's summaries
+# (``SUMMARIES``) they come from.
+SECTION_CELLS: dict[str, Any] = {
+    "deployment": lambda d: (d.mode, d.mode_label, _num(d.score), _join(f"{m}:{_num(s)}" for m, s in d.alternatives)),
+    "pricing": lambda d: (_join(d.pricing),),
+    "model_size": lambda d: (_num(d.min_params_b), _num(d.max_params_b)),
+    "compliance": lambda d: (_join(d.required), _join(d.recommended)),
+}
+assert list(SECTION_CELLS) == list(SUMMARIES)
+
+
 def _decision_cells(d: Decision) -> tuple:
     """The columns from ``mode`` to ``recommended``: the same for every decision of an outcome."""
-    join = LIST_SEPARATOR.join
-    return (d.mode, d.mode_label, _num(d.score), join(f"{m}:{_num(s)}" for m, s in d.alternatives), join(d.pricing),
-            _num(d.min_params_b), _num(d.max_params_b), join(d.required), join(d.recommended))
+    return tuple(cell for columns in SECTION_CELLS.values() for cell in columns(d))
 
 
 def _csv_line(cells: Sequence[Any]) -> str:
