@@ -229,6 +229,7 @@ class JsonAssembler:
             raise UnknownShape(f"the batch summarises {list(PROFILE_SUMMARIES)} per profile: whole sections, in "
                                f"this order, that read the profile's values; found {per_profile}")
         self._order = advisor.pack.order
+        self._rules = {n: rid for rid, n in self._order.items()}  # a rule's place in the order -> its id
         self.ranker = advisor.ranker
         plans = [_Plan(assembly, s) for s in sections[1:]]
         # Each plan's opening: the closing bracket of a list before it, and its key; static
@@ -307,8 +308,9 @@ class JsonAssembler:
         exec("\n".join(lines) + "\n", scope)  # noqa: S102 (indexes only)
         return scope["lookups"]
 
-    def _digest(self, index: int, verdict: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-        """A slice's verdict's part in each group of interest (see ``__init__``), one object per part."""
+    def _digest(self, index: int, verdict: tuple[str, ...]) -> tuple[tuple[Any, ...], ...]:
+        """A slice's verdict's part in each group of interest (see ``__init__``), one object per part,
+        then the places of its rules in the pack's order (``fired``)."""
         out = []
         for group, parts in zip(self._interest, self._parts):
             part = tuple([rid for rid in verdict if rid in group])
@@ -318,6 +320,7 @@ class JsonAssembler:
                     parts.clear()
                 found = parts[part] = part
             out.append(found)
+        out.append(tuple([self._order[rid] for rid in verdict]))
         return tuple(out)
 
     def _decision_key(self, key: tuple) -> frozenset[str]:
@@ -443,7 +446,10 @@ class JsonAssembler:
 
     def fired(self, state: tuple) -> tuple[str, ...]:
         """The ids of the rules that fired for a lazy decision, in pack order (``Decision.fired``)."""
-        return state[0].fired if len(state) == 2 else self._chosen(tuple([verdict for verdict, _ in state[0]]))
+        if len(state) == 2:
+            return state[0].fired
+        rules = self._rules
+        return tuple([rules[n] for n in sorted(set().union(*[digest[-1] for _, digest in state[0]]))])
 
     def _outcome_of(self, state: tuple) -> _Outcome:
         """The outcome of a lazy decision's state: given (``assemble``), or the union of its

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from advisor.batch.decision import CHECKLIST_FIELDS, Decision
+from advisor.batch.decision import CHECKLIST_FIELDS, SUMMARIES, Decision
 from advisor.formats.escape import json_bytes
 from advisor.formats.json import compact
 from advisor.vocabulary import vocabulary
@@ -141,20 +141,29 @@ class CompactEncoder:
         self.end = b"," + encode({"rule_pack": {"name": pack.meta.name, "version": pack.version}, "lang": lang})[1:] + b"\n"
         self._checklists: dict[tuple, bytes] = {}
         self._rules: dict[tuple[str, ...], bytes] = {}
+        # by the identity of the sections' summaries a decision was read from (``Shared.sections``),
+        # when known: (those objects, which keeps their ids theirs, and the part)
+        self._heads: dict[tuple[int, ...], tuple[tuple, bytes]] = {}
+        self._lists: dict[int, tuple[Any, bytes]] = {}
 
     def parts(self, decision: Decision) -> tuple[bytes, ...]:
         """The line's parts after the name (see the class); kept with ``decision``."""
         parts = decision.compact
         if parts is None:
             shared = decision.shared
+            sections = shared.sections
             head = shared.compact
             if head is None:
-                head = shared.compact = decision_part(decision)
-            checklist = self._checklists.get(decision.checklist)
-            if checklist is None:
-                if len(self._checklists) >= KEPT:
-                    self._checklists.clear()
-                checklist = self._checklists[decision.checklist] = checklist_part(decision.checklist, self.as_of)
+                head = shared.compact = self._head(decision, sections)
+            if sections is not None:  # the checklist's summary: one object per checklist
+                found = self._lists.get(id(sections[_LIST]))
+                if found is None:
+                    if len(self._lists) >= KEPT:
+                        self._lists.clear()
+                    found = self._lists[id(sections[_LIST])] = (sections[_LIST], self._checklist(decision))
+                checklist = found[1]
+            else:
+                checklist = self._checklist(decision)
             fired = decision.fired
             rules = self._rules.get(fired)
             if rules is None:
@@ -163,3 +172,30 @@ class CompactEncoder:
                 rules = self._rules[fired] = b',"rules":' + compact(list(fired))
             parts = decision.compact = (head, checklist, figures_part(decision), rules, self.end)
         return parts
+
+    def _head(self, decision: Decision, sections: tuple | None) -> bytes:
+        """``decision_part``, kept per deployment, pricing and model size summaries when known."""
+        if sections is None:
+            return decision_part(decision)
+        pinned = tuple([sections[n] for n in _HEAD])
+        key = tuple(map(id, pinned))
+        found = self._heads.get(key)
+        if found is None:
+            if len(self._heads) >= KEPT * 4:
+                self._heads.clear()
+            found = self._heads[key] = (pinned, decision_part(decision))
+        return found[1]
+
+    def _checklist(self, decision: Decision) -> bytes:
+        """``checklist_part``, kept per checklist."""
+        checklist = self._checklists.get(decision.checklist)
+        if checklist is None:
+            if len(self._checklists) >= KEPT:
+                self._checklists.clear()
+            checklist = self._checklists[decision.checklist] = checklist_part(decision.checklist, self.as_of)
+        return checklist
+
+
+# Where the summaries a compact part is made of are in ``Shared.sections`` (``SUMMARIES``' order).
+_HEAD = tuple(list(SUMMARIES).index(key) for key in ("deployment", "pricing", "model_size"))
+_LIST = list(SUMMARIES).index("compliance")
