@@ -10,6 +10,7 @@ from batch_data import client_rows, write_csv
 from advisor.assembly import DEFAULT_OPTIONS
 from advisor.batch import scorer as scorer_module
 from advisor.batch.scorer import Scorer
+from advisor.errors import ProfileError
 from advisor.pipeline import dated  # the options a run uses: the checklist dated today
 from advisor.sources.records import Record
 
@@ -255,3 +256,21 @@ def test_the_raw_row_cache_is_skipped_while_it_answers_nothing_and_kept_while_ro
         # again and again: each looked up, answered but the first time
         assert (scorer.stats()["raw_hits"], raw_lookups()) == (hits, lookups), rounds
         assert len(scorer._raw) == (1 if rounds == 0 else 6)  # (emptied: the row that tipped it is kept)
+
+
+@pytest.mark.parametrize("cells", [
+    ({"employees": 1}, {"employees": True}),  # true is no headcount
+    ({"employees": 1, "startup": 1}, {"employees": 1, "startup": 1.0}),  # a yes/no is 1 or 0, not 1.0
+    ({"employees": 3, "monthly_tokens": 0}, {"employees": 3, "monthly_tokens": False}),
+])
+def test_json_values_equal_in_python_but_not_the_same_cell_are_not_one_raw_row(cells):
+    """A JSON record's raw key tells true from 1 and 1.0: the second record is refused, as uncached."""
+    base = {"sector": "finance", "privacy": "high", "budget": "high"}
+    good, bad = ({"name": f"r{n}", **base, **c} for n, c in enumerate(cells))
+    cached, uncached = Scorer(lang="en"), Scorer(lang="en", cache=False)
+    assert cached.score(Record(1, None, None, good))[1].json_line("r0") == \
+        uncached.score(Record(1, None, None, good))[1].json_line("r0")
+    with pytest.raises(ProfileError):
+        uncached.score(Record(2, None, None, bad))
+    with pytest.raises(ProfileError):
+        cached.score(Record(2, None, None, bad))

@@ -162,7 +162,9 @@ def raw_record_key(data: dict[str, Any]) -> tuple | None:
         cells = KEY_SEPARATOR.join(values)  # CSV cells: all text
     except TypeError:  # JSON values: numbers, booleans, lists
         try:
-            key = (shape[0], tuple(values))
+            # each value with its type: true, 1 and 1.0 are equal keys in Python but not the same
+            # cell (``employees: true`` is an error, ``startup: 1.0`` too, ``employees: 1`` is not)
+            key = (shape[0], tuple([(type(v), v) for v in values]))
             hash(key)
             return key
         except TypeError:
