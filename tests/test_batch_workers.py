@@ -333,3 +333,29 @@ def test_stopping_early_ends_the_workers_at_once():
     assert len(multiprocessing.active_children()) == 2
     blocks.close()
     assert multiprocessing.active_children() == []
+
+
+def test_estimates_that_say_handing_over_does_not_pay_come_less_and_less_often(monkeypatch):
+    from advisor.batch.workers import MEASURE_AT_MOST, MEASURE_EVERY, Plan
+
+    monkeypatch.undo()
+    plan = Plan(1, warm_up=0)
+    gaps, since = [], 0
+    for _ in range(400):  # a repetitive list: 3 µs a record to score, 3 µs to hand over
+        plan.scored_here(1000, 0.003)
+        since += 1
+        if plan.wants_estimate():
+            plan.estimated(1000, 0.003)
+            gaps.append(since)
+            since = 0
+    assert not plan.pays()
+    # the first block, then twice the gap after each estimate that says no (4 blocks before any)
+    assert gaps[:6] == [1, 2 * MEASURE_EVERY, 4 * MEASURE_EVERY, 8 * MEASURE_EVERY, MEASURE_AT_MOST, MEASURE_AT_MOST]
+    for _ in range(3):  # new profiles: scoring alone says it pays now, without waiting for an estimate
+        plan.scored_here(1000, 0.100)
+    assert plan.pays() and plan.hand_over(0)
+    plan.handed(1000, 0.004)  # a real hand-over: estimates, when they come back, start again often
+    plan.idle()
+    for _ in range(MEASURE_EVERY):
+        plan.scored_here(1000, 0.100)
+    assert plan.wants_estimate()

@@ -25,7 +25,9 @@ had the CPU) and smoothed over the blocks:
   over, plus the time this process waited for a worker's result when it got too far ahead of it
   (``MAX_PENDING`` blocks). While no block is handed over, a block scored here and its result
   are pickled and unpickled as an estimate (the first block, and every ``MEASURE_EVERY``
-  blocks after).
+  blocks after; twice as many blocks after each estimate that says handing over does not pay,
+  up to ``MEASURE_AT_MOST``: on a repetitive list an estimate costs about what scoring the
+  block does, and the hand-over's cost a record hardly changes).
 
 A record handed over costs this process its hand-over instead of its scoring, and the worker
 scores it meanwhile; so with this process the bound, the speed-up to expect is ``1 + (workers -
@@ -66,6 +68,7 @@ R = TypeVar("R")
 QUEUED_PER_WORKER = 2  # blocks handed to a worker and not back: one it scores, one waiting
 WARM_UP = 1  # blocks that fill the caches (and compile the rules' slices): their cost is a first guess only
 MEASURE_EVERY = 4  # blocks scored here between two estimates of the hand-over, while none is handed over
+MEASURE_AT_MOST = 64  # ... at most, when one estimate after the other says it does not pay
 MAX_PENDING = 3  # blocks per process scored (or being scored) and waiting to be yielded in order
 SMOOTHING = 0.3  # weight of the newest measure in a smoothed cost
 # The speed-up the measured costs predict (``Plan.gain``) that is worth a second process. The
@@ -109,6 +112,7 @@ class Plan:
         self.blocks_here = 0
         self.blocks_handed = 0
         self._since_estimate = 0
+        self._estimate_every = MEASURE_EVERY  # blocks between two estimates now
         self._measured_hand_over = False  # on a real hand-over, not an estimate
         self._guess = False  # ``scoring`` is the cost of a block with cold caches
 
@@ -146,14 +150,17 @@ class Plan:
 
     def wants_estimate(self) -> bool:
         """Whether to estimate the hand-over on the block just scored here: nothing handed over
-        lately tells what it costs (none at all yet, or ``MEASURE_EVERY`` blocks scored here since).
-        The caches do not change it: the first block is as good as any."""
-        return self.handing_over is None or (not self._measured_hand_over and self._since_estimate >= MEASURE_EVERY)
+        lately tells what it costs (none at all yet, or ``MEASURE_EVERY`` blocks scored here since,
+        more while estimates say it does not pay). The caches do not change it: the first block
+        is as good as any."""
+        return self.handing_over is None or (not self._measured_hand_over and
+                                             self._since_estimate >= self._estimate_every)
 
     def estimated(self, records: int, seconds: float) -> None:
         """A block of ``records`` and its result pickled and unpickled here in ``seconds``."""
         self.handing_over = _smooth(self.handing_over, seconds / max(records, 1))
         self._since_estimate = 0
+        self._estimate_every = MEASURE_EVERY if self.pays() else min(2 * self._estimate_every, MEASURE_AT_MOST)
 
     def handed(self, records: int, seconds: float) -> None:
         """A block of ``records`` handed over and its result taken back cost ``seconds`` here."""
@@ -161,6 +168,7 @@ class Plan:
         self.handing_over = _smooth(self.handing_over, seconds / max(records, 1))
         self._measured_hand_over = True
         self._since_estimate = 0
+        self._estimate_every = MEASURE_EVERY
 
     def idle(self) -> None:
         """No block is in a worker: what was measured on hand-overs grows old, estimate again."""
