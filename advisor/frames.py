@@ -47,10 +47,18 @@ def scorer(rules: str | None = None, lang: str = DEFAULT_LANG, options: RunOptio
     return found
 
 
+LIST_SEPARATOR = ";"  # between the items of a list cell, as a CSV file writes them
+
+
 def _text(cell: Any) -> str:
-    """A cell as the text a CSV file holds: missing values are empty, numbers without a needless .0."""
+    """A cell as the text a CSV file holds: missing values are empty, numbers without a needless
+    .0, a list of items (a list, tuple or set, or an array: ``tolist``) its items joined by ``;``."""
     if type(cell) is str:
         return cell
+    if isinstance(cell, (list, tuple, set, frozenset)) or (hasattr(cell, "tolist") and not isinstance(cell, str)):
+        items = cell.tolist() if hasattr(cell, "tolist") else cell
+        if isinstance(items, (list, tuple, set, frozenset)):
+            return LIST_SEPARATOR.join(_text(item) for item in items)
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
         return ""
     try:

@@ -146,3 +146,18 @@ def test_dask_on_a_local_cluster_gives_the_batch_csv(cli, clients, tmp_path):
         assert len(workers) == 2 and all(n >= 1 for n in workers.values())
     _same_but_the_line(frame, batch)
     _same_but_the_line(frame_again, batch)
+
+
+def test_a_list_in_a_cell_is_read_as_its_items(cli, tmp_path):
+    import numpy as np
+
+    df = pd.DataFrame({"name": ["甲", "乙", "丙", "丁"], "sector": ["金融"] * 4, "size": ["中型"] * 4,
+                       "privacy": ["高"] * 4, "budget": ["中"] * 4,
+                       "use_cases": [["智能客服", "智能营销"], ("智能客服",), np.array(["智能营销", "智能客服"]), []]})
+    frame = advisor.score_frame(df, lang="en", as_of=AS_OF)
+    as_text = tmp_path / "lists.csv"
+    as_text.write_text("name,sector,size,privacy,budget,use_cases\n甲,金融,中型,高,中,智能客服;智能营销\n"
+                       "乙,金融,中型,高,中,智能客服\n丙,金融,中型,高,中,智能营销;智能客服\n丁,金融,中型,高,中,\n", "utf-8")
+    batch = _batch_csv(cli, as_text, tmp_path / "out.csv", "--lang", "en")
+    assert (frame["error"] == "").all(), frame["error"].tolist()
+    pd.testing.assert_frame_equal(frame, batch)
