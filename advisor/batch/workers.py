@@ -35,10 +35,11 @@ scores it meanwhile; so with this process the bound, the speed-up to expect is `
 Blocks are handed over when that predicted speed-up is at least ``MIN_GAIN`` (1.5): the
 prediction leaves out the reading and writing this process does for every row, and measured
 runs came out about a third below it. New profiles cost
-about 100 µs a record to score and under 10 µs to hand over as CSV rows: the workers take half
+about 50 µs a record to score and a few µs to hand over as CSV rows: the workers take half
 the blocks or more. A client list of repeated profiles, answered from the caches, costs a few
-µs a record to score, about what handing it over costs: nothing to gain, and no worker is
-forked, or the blocks stay here once the caches answer. The costs are measured all along, so a
+µs a record to score, not much more than handing it over costs: little to gain, and no worker
+is forked, or the blocks stay here once the caches answer (the first blocks, new profiles with
+cold caches, may be handed over). The costs are measured all along, so a
 list that turns from new profiles to repeated ones stops handing over when it turns, and starts
 again the other way.
 
