@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
+from advisor.batch.writers import LIST_SEPARATOR  # between the items of a list cell, as a CSV file has them
 from advisor.pipeline import DEFAULT_LANG, as_of_date, dated
 
 FRAME_SOURCE = "<DataFrame>"  # how messages name a frame when no ``source`` is given
@@ -45,9 +46,6 @@ def scorer(rules: str | None = None, lang: str = DEFAULT_LANG, options: RunOptio
     if found is None:
         found = _SCORERS[key] = Scorer(rules, lang, cache=cache, options=options)
     return found
-
-
-LIST_SEPARATOR = ";"  # between the items of a list cell, as a CSV file writes them
 
 
 def _text(cell: Any) -> str:

@@ -12,10 +12,18 @@ FIELDS = ["name", "size", "employees", "startup", "sector", "use_cases", "privac
           "pi_individuals", "eu_market", "users", "monthly_tokens"]
 
 
-def _labels(enum: str, lang: str = "zh") -> list[str]:
+def yes_no_fields() -> list[str]:
+    """The profile's yes/no fields, in the vocabulary's order."""
     from advisor.vocabulary import vocabulary
 
-    return [labels[lang] for labels in vocabulary().enums[enum].values()]
+    return [name for name, spec in vocabulary().fields.items() if spec.type == "bool"]
+
+
+def labels(enum: str, lang: str = "zh") -> list[str]:
+    """The labels of an enum's values in ``lang`` (Chinese by default), as a client list writes them."""
+    from advisor.vocabulary import vocabulary
+
+    return [names[lang] for names in vocabulary().enums[enum].values()]
 
 
 def random_row(rng: random.Random, n: int) -> dict[str, str]:
@@ -24,19 +32,17 @@ def random_row(rng: random.Random, n: int) -> dict[str, str]:
         row = {"sector": rng.choice(["金融", "finance", "电商", "医疗"]), "size": rng.choice(["中型", "large", "小型"]),
                "privacy": rng.choice(["高", "low"]), "budget": rng.choice(["中", "800万"])}
     else:
-        row = {"sector": rng.choice(_labels("sector")), "privacy": rng.choice(_labels("level")),
-               "use_cases": ";".join(rng.sample(_labels("use_case"), rng.randint(0, 3))),
-               "modalities": "|".join(rng.sample(_labels("modality"), rng.randint(1, 2))),
-               "personal_info": rng.choice(_labels("personal_info")),
-               "customization": rng.choice(_labels("customization")), "ml_team": rng.choice(_labels("ml_team"))}
+        row = {"sector": rng.choice(labels("sector")), "privacy": rng.choice(labels("level")),
+               "use_cases": ";".join(rng.sample(labels("use_case"), rng.randint(0, 3))),
+               "modalities": "|".join(rng.sample(labels("modality"), rng.randint(1, 2))),
+               "personal_info": rng.choice(labels("personal_info")),
+               "customization": rng.choice(labels("customization")), "ml_team": rng.choice(labels("ml_team"))}
         if rng.random() < 0.5:
-            row["size"] = rng.choice(_labels("size"))
+            row["size"] = rng.choice(labels("size"))
         else:
             row["employees"] = str(rng.choice([15, 150, 350, 2000, 12000]))
-        row["budget"] = rng.choice(_labels("level") + ["30万", "1200万", "2亿"])
-        for field in ("startup", "public_facing", "cross_border", "has_gpu_infrastructure", "on_device",
-                      "critical_infrastructure", "serves_businesses", "publishes_generated_content", "minors",
-                      "eu_market"):
+        row["budget"] = rng.choice(labels("level") + ["30万", "1200万", "2亿"])
+        for field in yes_no_fields():
             row[field] = rng.choice(["是", "否", ""])
         # counts with their edges (a PI protection officer from 100万 people) and Chinese units
         row["pi_individuals"] = rng.choice(["", "", "5000", "999999", "100万", "1000万", "1000.0001万", "2亿"])

@@ -15,7 +15,7 @@ import subprocess
 
 import orjson
 import pytest
-from batch_data import client_rows, write_csv
+from batch_data import client_rows, labels, write_csv, yes_no_fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_chinese_first import advisor as run_advisor, chinese_env
@@ -37,10 +37,6 @@ PRICES = ("prices:\n  items:\n    electricity: {label: {en: Power, zh: 电费}, 
           "as_of: 2026-11-01}\n")
 
 
-def _labels(enum: str) -> list[str]:
-    return [labels["zh"] for labels in vocabulary().enums[enum].values()]
-
-
 def skewed_rows(count: int, seed: int) -> list[dict[str, str]]:
     """A client list as a CRM exports it: few sectors, sizes and levels most of the time, optional
     fields mostly empty, amounts in round figures; many rows repeat another but for the name."""
@@ -51,8 +47,8 @@ def skewed_rows(count: int, seed: int) -> list[dict[str, str]]:
 
     rows = []
     for n in range(count):
-        row = {"name": f"客户{n:05d}", "sector": zipf(_labels("sector")), "size": zipf(_labels("size")),
-               "privacy": zipf(_labels("level")), "budget": zipf(_labels("level"))}
+        row = {"name": f"客户{n:05d}", "sector": zipf(labels("sector")), "size": zipf(labels("size")),
+               "privacy": zipf(labels("level")), "budget": zipf(labels("level"))}
         if rng.random() < 0.1:
             del row["size"]
             row["employees"] = str(zipf([200, 50, 1000, 500, 100, 3000, 10000]))
@@ -75,19 +71,17 @@ def uniform_rows(count: int, seed: int) -> list[dict[str, str]]:
     rng = random.Random(seed)
     rows = []
     for n in range(count):
-        row = {"name": f"随机{n:05d}", "sector": rng.choice(_labels("sector")), "privacy": rng.choice(_labels("level")),
-               "budget": rng.choice(_labels("level")) if rng.random() < 0.5 else f"{rng.randint(1, 5000)}万",
-               "use_cases": ";".join(rng.sample(_labels("use_case"), rng.randint(0, 4))),
-               "modalities": "|".join(rng.sample(_labels("modality"), rng.randint(1, 3))),
-               "personal_info": rng.choice(_labels("personal_info")),
-               "customization": rng.choice(_labels("customization")), "ml_team": rng.choice(_labels("ml_team"))}
+        row = {"name": f"随机{n:05d}", "sector": rng.choice(labels("sector")), "privacy": rng.choice(labels("level")),
+               "budget": rng.choice(labels("level")) if rng.random() < 0.5 else f"{rng.randint(1, 5000)}万",
+               "use_cases": ";".join(rng.sample(labels("use_case"), rng.randint(0, 4))),
+               "modalities": "|".join(rng.sample(labels("modality"), rng.randint(1, 3))),
+               "personal_info": rng.choice(labels("personal_info")),
+               "customization": rng.choice(labels("customization")), "ml_team": rng.choice(labels("ml_team"))}
         if rng.random() < 0.5:
-            row["size"] = rng.choice(_labels("size"))
+            row["size"] = rng.choice(labels("size"))
         else:
             row["employees"] = str(rng.randint(1, 50_000))
-        for field in ("startup", "public_facing", "cross_border", "has_gpu_infrastructure", "on_device",
-                      "critical_infrastructure", "serves_businesses", "publishes_generated_content", "minors",
-                      "eu_market"):
+        for field in yes_no_fields():
             row[field] = rng.choice(["是", "否"])
         row["pi_individuals"] = rng.choice(["", "5000", "100万", "2亿"])
         row["users"] = rng.choice(["", "300", "2万"])

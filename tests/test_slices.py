@@ -14,6 +14,7 @@ from advisor.engine.slices import plan_slices
 from advisor.pipeline import Advisor
 from advisor.profile import parse_profile
 from advisor.vocabulary import vocabulary
+from batch_data import yes_no_fields
 from conftest import MINIPACK, ROOT
 
 
@@ -33,8 +34,7 @@ def random_profile(rng: random.Random, n: int) -> dict:
         raw["size"] = pick("size")
     else:
         raw["employees"] = rng.randint(1, 50_000)
-    for field in ("startup", "public_facing", "cross_border", "has_gpu_infrastructure", "on_device",
-                  "critical_infrastructure", "serves_businesses", "publishes_generated_content", "minors", "eu_market"):
+    for field in yes_no_fields():
         raw[field] = rng.random() < 0.5
     if rng.random() < 0.7:  # absent otherwise; the thresholds' edges, or any count
         raw["pi_individuals"] = rng.choice([0, 99_999, 100_000, 100_001, 999_999, 1_000_000, 10_000_000,

@@ -68,10 +68,12 @@ class _Pieces(dict):
         super().__init__()
         self.limit = size
 
-    def put(self, key: Any, value: Any) -> None:
+    def put(self, key: Any, value: Any) -> Any:
+        """Keep ``value`` under ``key`` (a full cache starts again); gives ``value`` back."""
         if len(self) >= self.limit:
             self.clear()
         self[key] = value
+        return value
 
 
 class _ProfilePieces(_Pieces):
@@ -79,12 +81,13 @@ class _ProfilePieces(_Pieces):
 
     size = 0  # bytes kept
 
-    def put(self, key: Any, value: tuple[bytes, Any]) -> None:
+    def put(self, key: Any, value: tuple[bytes, Any]) -> Any:
         if len(self) >= self.limit or self.size >= PROFILE_PIECE_BYTES:
             self.clear()
             self.size = 0
         self[key] = value
         self.size += len(value[0])
+        return value
 
 
 class _Rendered(dict):
@@ -102,13 +105,6 @@ class _Rendered(dict):
 
 
 _PER_PROFILE, _EACH, _WHOLE, _STATIC = "per profile", "each", "whole", "static"  # kinds of plan
-
-
-def _putter(cache: _Pieces) -> Callable[[Any, Any], Any]:
-    def put(key: Any, value: Any) -> Any:
-        cache.put(key, value)
-        return value
-    return put
 
 
 class _Plan:
@@ -303,7 +299,7 @@ class JsonAssembler:
                       f"    h{n} = get{n}(key)",
                       f"    if h{n} is None:",
                       f"        h{n} = put{n}(key, make(plan{n}, key))"]
-            scope.update({f"get{n}": cache.get, f"put{n}": _putter(cache), f"plan{n}": plan, "make": make})
+            scope.update({f"get{n}": cache.get, f"put{n}": cache.put, f"plan{n}": plan, "make": make})
         lines += [f"    return ({''.join(f'h{n}, ' for n in range(len(steps)))})"]
         exec("\n".join(lines) + "\n", scope)  # noqa: S102 (indexes only)
         return scope["lookups"]
