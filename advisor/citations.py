@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from advisor.ui_text import package_text
+from advisor.ui_text import package_data
 
 
 _ESCAPED = re.compile(r"\\([^0-9A-Za-z])")  # a character escaped to stand for itself: \( \. \)
@@ -24,10 +24,7 @@ _SPECIAL = frozenset(".^$*+?{}[]|()\\")
 def _terms(lang: str) -> tuple[tuple[re.Pattern[str] | str, str], ...]:
     """The terms for ``lang``: a term whose pattern and replacement are plain text (most are)
     as that text, replaced as ``re.sub`` would, without compiling a pattern on every run."""
-    import yaml
-
-    text = package_text("advisor", "citations.yaml")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    data = package_data("advisor", "citations.yaml") or {}
     return tuple((_literal(pattern, repl) or re.compile(pattern), repl) for pattern, repl in data.get(lang) or [])
 
 

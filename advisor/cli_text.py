@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from advisor.console import interface_lang
-from advisor.ui_text import package_text
+from advisor.ui_text import package_data
 
 # click's modules that write words, each with its own ``_`` (and ``ngettext``) from gettext.
 _CLICK_MODULES = ("core", "exceptions", "types", "decorators", "formatting", "parser", "termui", "utils")
@@ -24,10 +24,7 @@ _CLICK_MODULES = ("core", "exceptions", "types", "decorators", "formatting", "pa
 
 @functools.cache
 def _data() -> dict[str, Any]:
-    import yaml
-
-    text = package_text("advisor", "cli_text.yaml")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return package_data("advisor", "cli_text.yaml")
 
 
 def click_text(message: str) -> str:

@@ -32,7 +32,7 @@ import sys
 import unicodedata
 from typing import TextIO
 
-from advisor.ui_text import package_text
+from advisor.ui_text import package_data
 
 HANDLER = "advisor-console"  # the codecs error handler registered by ``setup_streams``
 DEFAULT_WIDTH = 80  # columns when the output is not a terminal and COLUMNS is not set
@@ -46,10 +46,7 @@ DEFAULT_LANG = "zh"
 
 @functools.cache
 def _substitutes() -> dict[str, list[str]]:
-    import yaml
-
-    text = package_text("advisor", "console.yaml")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = package_data("advisor", "console.yaml")
     return {ch: ([s] if isinstance(s, str) else list(s)) for ch, s in data["substitutes"].items()}
 
 

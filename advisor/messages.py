@@ -19,7 +19,7 @@ import functools
 import re
 from typing import Any, NamedTuple
 
-from advisor.ui_text import package_text
+from advisor.ui_text import package_data
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(\*?)\}")
 _NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count"})  # placeholders that only ever hold a number
@@ -41,10 +41,7 @@ class Template(NamedTuple):
 
 @functools.cache
 def _data() -> dict[str, Any]:
-    import yaml
-
-    text = package_text("advisor", "messages.yaml")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return package_data("advisor", "messages.yaml")
 
 
 def compile_template(en: str) -> tuple[re.Pattern[str], frozenset[str]]:

@@ -1,7 +1,8 @@
 """Interface wording in both languages: YAML tables of ``key: {en: ..., zh: ...}``.
 
 ``t`` reads ``ui_text.yaml`` (the wording shared by the output formats); a command with wording
-of its own makes its own ``TextTable`` over a YAML file beside its modules.
+of its own makes its own ``TextTable`` over a YAML file beside its modules. ``package_data``
+reads such a file (every data file shipped with the package goes through it).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from typing import Any
 
 
 class TextTable:
@@ -21,10 +23,7 @@ class TextTable:
     @functools.cached_property
     def entries(self) -> dict[str, dict[str, str]]:
         """Every entry of the table."""
-        import yaml
-
-        text = package_text(self.package, self.filename)
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return package_data(self.package, self.filename)
 
     def __call__(self, key: str, lang: str, **values: object) -> str:
         """The text ``key`` in ``lang``, with ``values`` filled in."""
@@ -48,6 +47,42 @@ def package_text(package: str, filename: str) -> str:
     from importlib import resources
 
     return resources.files(package).joinpath(filename).read_text(encoding="utf-8")
+
+
+_DATA_LAYOUT = 1  # bump when what ``package_data`` keeps changes shape
+
+
+def package_data(package: str, filename: str) -> Any:
+    """The YAML data file ``filename`` shipped beside the modules of ``package``, parsed (PyYAML's
+    safe loader: mappings, lists, strings, numbers, dates).
+
+    Parsing builds every mapping and string in Python, a few milliseconds a file on every run;
+    so the parsed data is kept in the user's cache folder (``advisor.user_cache``) as
+    ``data-<key>.pickle``, the key hashing the file's text with the PyYAML and Python versions:
+    an edited file or another PyYAML is parsed afresh. A missing, unreadable or damaged entry
+    is parsed again without a word (``ADVISOR_NO_PACK_CACHE=1``: never kept). Raises
+    ``OSError`` when there is no such file, PyYAML's ``YAMLError`` when it is not YAML."""
+    from advisor import user_cache
+
+    text = package_text(package, filename)
+    path = key = None
+    if user_cache.enabled():
+        import hashlib
+
+        import yaml
+
+        key = hashlib.sha256(f"{_DATA_LAYOUT}\0{yaml.__version__}\0{sys.version}\0".encode()
+                             + text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        path = user_cache.cache_dir() / f"data-{key}.pickle"
+        found = user_cache.read(path)
+        if type(found) is tuple and len(found) == 2 and found[0] == key:  # another file's copy: not read
+            return found[1]
+    import yaml
+
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if path is not None:
+        user_cache.write(path, (key, data))
+    return data
 
 
 t = TextTable("advisor", "ui_text.yaml")

@@ -1,8 +1,9 @@
 """Files kept between runs in the user's cache folder, to make a later run start faster.
 
 ``$XDG_CACHE_HOME/advisor`` (``~/.cache/advisor``) holds the validated, compiled rule pack
-(``advisor.engine.pack_cache``) and the layout of texts already measured for the terminal
-(``advisor.formats.lines``). Each file is named by a key made from what its content depends on,
+(``advisor.engine.pack_cache``), the layout of texts already measured for the terminal
+(``advisor.formats.lines``) and the parsed data files shipped with the package
+(``advisor.ui_text.package_data``). Each file is named by a key made from what its content depends on,
 so a stale file is never read; the folder is safe to delete at any time.
 
 A cache can make a run faster, never make it fail nor change what it prints: ``read`` gives

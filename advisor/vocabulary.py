@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.ui_text import package_text
+from advisor.ui_text import package_data
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,7 @@ def fold(text: str) -> str:
 @functools.cache
 def vocabulary() -> Vocabulary:
     """Load and index ``contract.yaml`` (once per process)."""
-    import yaml
-
-    raw = yaml.load(
-        package_text("advisor", "contract.yaml"),
-        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
-    )
+    raw = package_data("advisor", "contract.yaml")
     fields = {
         name: FieldSpec(
             name=name,
