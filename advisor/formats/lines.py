@@ -28,6 +28,8 @@ the file or without it (``tests/test_startup.py``).
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import os
 import re
 from typing import Any, Sequence
@@ -258,9 +260,44 @@ def wrap(text: str, limit: int) -> list[str]:
 
 
 @functools.lru_cache(maxsize=16384)
+def _measured(paragraph: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]] | None:
+    """The units of ``paragraph`` (one line), the width of each and the width of each without
+    its trailing spaces, when the width of any run of its characters is the sum of theirs (see
+    ``width``); None when a character of it may join or change its neighbours. (Counted with
+    C-level ``map``s: a recommendation has thousands of units.)"""
+    cut = units(paragraph)
+    if paragraph.isascii() and paragraph.isprintable():
+        return cut, tuple(map(len, cut)), tuple(map(len, map(str.rstrip, cut)))
+    chars = _KEPT.chars()
+    try:
+        sizes = list(map(chars.__getitem__, paragraph))
+    except KeyError:
+        for ch in set(paragraph):
+            if ch not in chars:
+                _KEPT.put("chars", ch, _char_width(ch))
+        sizes = list(map(chars.__getitem__, paragraph))
+    if min(sizes, default=0) < 0:
+        return None
+    if "".join(cut) != paragraph:  # not the paragraph's own pieces: each is measured alone
+        return (cut, tuple(sum(map(chars.__getitem__, u)) for u in cut),
+                tuple(sum(map(chars.__getitem__, u.rstrip())) for u in cut))
+    ends = [0, *itertools.accumulate(sizes)]  # the width of paragraph[:n] is ends[n]
+    stops = list(itertools.accumulate(map(len, cut)))  # where each unit ends in the paragraph
+    starts = [0, *stops[:-1]]
+    begins = list(map(ends.__getitem__, starts))
+    bare_stops = map(operator.add, starts, map(len, map(str.rstrip, cut)))
+    return (cut, tuple(map(operator.sub, map(ends.__getitem__, stops), begins)),
+            tuple(map(operator.sub, map(ends.__getitem__, bare_stops), begins)))
+
+
+@functools.lru_cache(maxsize=16384)
 def _wrapped(text: str, limit: int) -> tuple[str, ...]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
+        measured = _measured(paragraph)
+        if measured is not None:
+            _wrap_measured(measured, limit, lines)
+            continue
         line = ""
         for unit in units(paragraph):
             if width((line + unit).rstrip()) <= limit:
@@ -278,9 +315,39 @@ def _wrapped(text: str, limit: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _wrap_measured(measured: tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]], limit: int,
+                   lines: list[str]) -> None:
+    """``_wrapped``'s loop over one paragraph whose widths add up: the same lines, from the
+    widths of its units (``_measured``) instead of measuring each line as it grows."""
+    line, size = "", 0  # the line so far and its width
+    for unit, whole, bare in zip(*measured):
+        if bare:  # ``(line + unit).rstrip()`` is ``line + unit.rstrip()``
+            fits = size + bare <= limit
+        else:  # a unit of spaces alone
+            fits = width(line.rstrip()) <= limit
+        if fits:
+            line += unit
+            size += whole
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        if bare <= limit:
+            line, size = unit, whole
+            continue
+        *full, line = _cut(unit.rstrip(), limit)
+        size = width(line)
+        lines.extend(full)
+    lines.append(line.rstrip())
+
+
 def longest_unit(text: str) -> int:
     """The width of the widest piece of ``text`` that ``wrap`` keeps whole."""
-    return max((width(u.rstrip()) for line in str(text).split("\n") for u in units(line)), default=0)
+    longest = 0
+    for line in str(text).split("\n"):
+        measured = _measured(line)
+        bare = measured[2] if measured is not None else [width(u.rstrip()) for u in units(line)]
+        longest = max(longest, *bare) if bare else longest
+    return longest
 
 
 def natural_width(text: str) -> int:
@@ -318,27 +385,25 @@ def column_widths(columns: Sequence[Sequence[str]], available: int, headed: bool
     return _settle(columns, widths, high, available)
 
 
-def _height(columns: Sequence[Sequence[str]], widths: Sequence[int]) -> int:
-    rows = len(columns[0]) if columns else 0
-    return sum(max(len(wrap(col[r], w)) for col, w in zip(columns, widths)) for r in range(rows))
-
-
 def _settle(columns: Sequence[Sequence[str]], widths: list[int], high: Sequence[int], available: int) -> list[int]:
     """Shrink each column to the lines it really has, then give the columns saved to the column
     where they save the most lines of the table; until no column gets shorter."""
+    rows = range(len(columns[0]) if columns else 0)
     for _ in range(len(widths) + 1):
-        widths = [max(max((width(line) for cell in col for line in wrap(cell, w)), default=1), 1)
+        widths = [max(max((width(line) for cell in col for line in _wrapped(str(cell), max(w, 2))), default=1), 1)
                   for col, w in zip(columns, widths)]
         spare = available - sum(widths)
         if spare <= 0:
             break
-        now = _height(columns, widths)
-        best, best_height = -1, now
+        # the lines of each cell at these widths; a trial widens one column, the others keep theirs
+        heights = [[len(_wrapped(str(cell), max(w, 2))) for cell in col] for col, w in zip(columns, widths)]
+        best, best_height = -1, sum(max(h[r] for h in heights) for r in rows)
         for i in range(len(widths)):
             if widths[i] < high[i]:
-                trial = list(widths)
-                trial[i] = min(high[i], widths[i] + spare)
-                height = _height(columns, trial)
+                trial = max(min(high[i], widths[i] + spare), 2)
+                widened = [len(_wrapped(str(cell), trial)) for cell in columns[i]]
+                others = heights[:i] + heights[i + 1:]
+                height = sum(max(widened[r], *(h[r] for h in others)) for r in rows)
                 if height < best_height:
                     best, best_height = i, height
         if best < 0:
