@@ -199,3 +199,179 @@ def test_plain_citation_terms_are_replaced_as_the_patterns_would():
         for pattern, repl in terms:
             expected = re.sub(pattern, repl, expected)
         assert citations.cite(source, "zh") == expected
+
+
+# --- the shipped data files, parsed once and kept (advisor.ui_text.package_data) ----------------
+
+_PARSES = """
+import io, runpy, sys
+import yaml
+parsed = []
+load = yaml.load
+yaml.load = lambda stream, Loader=None: parsed.append(1) or load(stream, Loader=Loader)
+sys.argv = ["advisor", *sys.argv[1:]]
+out = io.StringIO()
+sys.stdout, real = out, sys.stdout
+try:
+    runpy.run_module("advisor", run_name="__main__")
+except SystemExit as exc:
+    assert not exc.code, exc.code
+finally:
+    sys.stdout = real
+sys.stdout.buffer.write(out.getvalue().encode())
+print(len(parsed))
+"""
+
+
+def _parsed(cache, *args: str, no_cache: bool = False) -> tuple[bytes, int]:
+    """What ``advisor *args`` prints, and how many shipped data files it parsed with PyYAML."""
+    run = _run(cache, *args, code=_PARSES, no_cache=no_cache)
+    assert run.returncode == 0 and run.stderr == b"", run.stderr
+    out, _, count = run.stdout.rstrip(b"\n").rpartition(b"\n")
+    return out + b"\n", int(count)
+
+
+def _data_files(cache) -> list:
+    folder = cache / "advisor"
+    return sorted(folder.glob("data-*.pickle")) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_run_from_the_caches_parses_no_shipped_data_file(tmp_path, lang):
+    args = ("advise", str(PROFILES / "12-hospital-mixed.yaml"), "--lang", lang, "--as-of", "2026-06-01")
+    cold, parsed_cold = _parsed(tmp_path, *args, no_cache=True)
+    assert parsed_cold >= 4  # contract, CLI texts, interface texts, citations: the guard below can fail
+    first, parsed_first = _parsed(tmp_path, *args)
+    assert parsed_first == parsed_cold and len(_data_files(tmp_path)) == parsed_first
+    warm, parsed_warm = _parsed(tmp_path, *args)
+    assert parsed_warm == 0
+    assert cold == first == warm
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage", None, "wrong key", "swapped", "deleted"])
+def test_a_damaged_data_file_is_parsed_again_and_the_output_is_unchanged(tmp_path, damage):
+    import pickle
+
+    args = ("advise", str(PROFILES / "05-hybrid-bank.yaml"), "--as-of", "2026-06-01")
+    cold = _run(tmp_path, *args, no_cache=True)
+    _run(tmp_path, *args)
+    entries = _data_files(tmp_path)
+    assert len(entries) >= 4
+    kept = {entry: entry.read_bytes() for entry in entries}
+    for n, entry in enumerate(entries):
+        if damage is None:  # half written
+            entry.write_bytes(kept[entry][: len(kept[entry]) // 2])
+        elif damage == "wrong key":  # the right shape, not this file's
+            entry.write_bytes(pickle.dumps(("0" * 32, {"zh": {}, "en": {}})))
+        elif damage == "swapped":  # another data file's copy under this name
+            entry.write_bytes(kept[entries[(n + 1) % len(entries)]])
+        elif damage == "deleted":
+            entry.unlink()
+        else:
+            entry.write_bytes(damage)
+    out, parsed = _parsed(tmp_path, *args)
+    assert out == cold.stdout
+    assert parsed == len(entries)  # each damaged file parsed again...
+    assert {entry: entry.read_bytes() for entry in _data_files(tmp_path)} == kept  # ...and kept again whole
+    again, parsed = _parsed(tmp_path, *args)
+    assert again == cold.stdout and parsed == 0
+
+
+def test_an_edited_data_file_is_parsed_afresh(tmp_path, monkeypatch):
+    """The key is the file's text: a changed file never reads the old parse."""
+    from advisor import ui_text
+
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("", "utf-8")
+    (folder / "t.yaml").write_text("a: {zh: 甲, en: A}\n", "utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ADVISOR_NO_PACK_CACHE", raising=False)
+    assert ui_text.package_data("pkg", "t.yaml") == {"a": {"zh": "甲", "en": "A"}}
+    assert ui_text.package_data("pkg", "t.yaml") == {"a": {"zh": "甲", "en": "A"}}  # from the cache
+    assert len(_data_files(tmp_path / "cache")) == 1
+    (folder / "t.yaml").write_text("a: {zh: 乙, en: B}\n", "utf-8")
+    assert ui_text.package_data("pkg", "t.yaml") == {"a": {"zh": "乙", "en": "B"}}
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/no/such/folder")  # a cache that cannot be written
+    assert ui_text.package_data("pkg", "t.yaml") == {"a": {"zh": "乙", "en": "B"}}
+
+
+# --- lines laid out from measured units: the same as measuring each line --------------------------
+
+def _texts() -> list[str]:
+    from advisor.pipeline import get_advisor
+
+    pack = get_advisor().pack
+    texts = [text for rule in pack.rules for text in (rule.description.zh, rule.description.en, rule.source)]
+    texts += [text for item in pack.items.values() for text in (item.title.zh, item.title.en)]
+    texts += ["  leading spaces and  double  spaces ", "中文　全角空格　之后", "tab\there", "é́ combining", "x\u200dy",
+              "👍🏽 emoji 中文", "NBSP\u00a0between\u00a0words and a very-long-hyphenated-identifier-that-breaks",
+              "GB/T 22239-2019 第二十八条（个人信息）、“引号”。", "", " ", "a\n\nb\n  c  \n"]
+    return texts
+
+
+def test_wrapping_from_measured_units_gives_the_lines_of_measuring_each_line(monkeypatch):
+    from advisor.formats import lines
+
+    texts = _texts()
+    limits = [2, 3, 5, 8, 13, 20, 21, 34, 55, 89]
+    fast = {(text, limit): lines.wrap(text, limit) for text in texts for limit in limits}
+    assert sum(lines._measured(p) is not None for text in texts for p in text.split("\n")) > len(texts) // 2
+    lines._wrapped.cache_clear()
+    monkeypatch.setattr(lines, "_measured", lambda paragraph: None)  # every line measured as it grows
+    try:
+        for (text, limit), found in fast.items():
+            assert found == lines.wrap(text, limit), (text, limit)
+    finally:
+        lines._wrapped.cache_clear()
+
+
+def _plain_settle(columns, widths, high, available):
+    """The layout search as first written: every trial wraps every column again."""
+    from advisor.formats.lines import width, wrap
+
+    def height(ws):
+        return sum(max(len(wrap(col[r], w)) for col, w in zip(columns, ws)) for r in range(len(columns[0])))
+
+    for _ in range(len(widths) + 1):
+        widths = [max(max((width(line) for cell in col for line in wrap(cell, w)), default=1), 1)
+                  for col, w in zip(columns, widths)]
+        spare = available - sum(widths)
+        if spare <= 0:
+            break
+        best, best_height = -1, height(widths)
+        for i in range(len(widths)):
+            if widths[i] < high[i]:
+                trial = list(widths)
+                trial[i] = min(high[i], widths[i] + spare)
+                if height(trial) < best_height:
+                    best, best_height = i, height(trial)
+        if best < 0:
+            break
+        widths[best] = min(high[best], widths[best] + spare)
+    return widths
+
+
+def test_the_layout_search_gives_the_widths_of_the_plain_search(monkeypatch):
+    import random
+
+    from advisor.formats import lines
+
+    texts = [t for t in _texts() if t]
+    rng = random.Random(18)
+    tried = 0
+    for _ in range(300):
+        count = rng.randint(1, 5)
+        columns = [[rng.choice(texts) for _ in range(rng.randint(2, 6))] for _ in range(count)]
+        rows = min(map(len, columns))
+        columns = [col[:rows] for col in columns]
+        available = rng.randint(10 * count, 60 * count)
+        low = [max(map(lines.longest_unit, col)) for col in columns]
+        high = [max(max(map(lines.natural_width, col)), lo) for col, lo in zip(columns, low)]
+        if sum(low) > available or sum(high) <= available:
+            continue
+        start = [lo + (available - sum(low)) // count for lo in low]
+        assert lines._settle(columns, list(start), high, available) == _plain_settle(columns, start, high, available)
+        tried += 1
+    assert tried > 100

@@ -403,7 +403,7 @@ def _settle(columns: Sequence[Sequence[str]], widths: list[int], high: Sequence[
                 trial = max(min(high[i], widths[i] + spare), 2)
                 widened = [len(_wrapped(str(cell), trial)) for cell in columns[i]]
                 others = heights[:i] + heights[i + 1:]
-                height = sum(max(widened[r], *(h[r] for h in others)) for r in rows)
+                height = sum(max([widened[r], *(h[r] for h in others)]) for r in rows)
                 if height < best_height:
                     best, best_height = i, height
         if best < 0:
