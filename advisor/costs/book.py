@@ -8,7 +8,6 @@ item or component, and what is allowed; nothing is computed from a book that did
 
 from __future__ import annotations
 
-import difflib
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +167,8 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
 
 
 def _suggest(word: str, choices: Any) -> str:
+    import difflib  # only a run with a misspelling pays for it
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

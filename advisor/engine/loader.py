@@ -5,7 +5,6 @@ Every problem names the file and the rule id, so a typo is caught before any pro
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import re
@@ -276,6 +275,8 @@ def field_test_problems(test: FieldTest, modes: list[str]) -> list[str]:
 def _suggest(word: str, choices: Any) -> str:
     if len(str(word)) > 100:
         return ""
+    import difflib  # only a run with a misspelling pays for it
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -17,6 +17,7 @@ are markup; in a Word file (XML 1.0) most control characters are not allowed at 
 
 from __future__ import annotations
 
+import functools
 import re
 
 # C0 controls but the newline, DEL and C1 controls (0x9b is an 8-bit CSI), the bidirectional
@@ -29,8 +30,11 @@ _TERMINAL_UNSAFE_LINES = re.compile(f"[\n{_CONTROLS}]")
 
 # In a document: what separates lines or fields becomes a space; the rest is invisible, or not
 # allowed in XML 1.0 (C0 controls but tab and newline, lone surrogates, U+FFFE and U+FFFF).
-_DOC_SPACE = re.compile("[\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
-_DOC_DROP = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+# (Compiled when a memo first needs them: a run that prints no memo does not.)
+@functools.cache
+def _document_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return (re.compile("[\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]"),
+            re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"))
 
 
 def _escape(match: re.Match) -> str:
@@ -76,10 +80,11 @@ def document_text(text: str) -> str:
     become a space; the other control characters, the bidirectional overrides and non-characters
     are dropped.
     """
-    if _DOC_SPACE.search(text):
-        text = _DOC_SPACE.sub(" ", text)
-    if _DOC_DROP.search(text):
-        text = _DOC_DROP.sub("", text)
+    space, drop = _document_patterns()
+    if space.search(text):
+        text = space.sub(" ", text)
+    if drop.search(text):
+        text = drop.sub("", text)
     return text
 
 

@@ -40,7 +40,7 @@ READABLE = 20  # a column of running text (over twice as wide unwrapped) narrowe
 # Spans a line never breaks inside (tailoring of UAX #14, which would break after "GB/", after
 # the hyphens of an id, between a number and 万): a standard's code, an id or a number.
 _NUMBER = r"第?\d+(?:[.,]\d+)*[%万亿元年月日条款项号节章]?"  # 1,000,000; 499,999.99; 3000万; 第21条; 2025年
-_UNBREAKABLE = re.compile(
+_UNBREAKABLE = (  # compiled by ``_unbreakable`` when a text is first cut into units
     r"[A-Za-z_]\w*(?:\.\w+)*(?:\[[\w.\-]+\])+(?:\.\w+(?:\[[\w.\-]+\])*)*"  # a path: compliance[pi-audit].basis
     r"|[A-Z]{1,6}(?:/[A-Z])?[ \u00a0]?\d+(?:\.\d+)?-\d+"  # GB/T 22239-2019, GB 45438-2025, TC260-003
     rf"|{_NUMBER}(?:[ \u00a0]?[~–\-][ \u00a0]?{_NUMBER})?"  # a number or a range: 28–29, 100~200亿, 218万–1,005万
@@ -215,11 +215,16 @@ def units(text: str) -> tuple[str, ...]:
     return found
 
 
+@functools.cache
+def _unbreakable() -> re.Pattern[str]:
+    return re.compile(_UNBREAKABLE)
+
+
 def _units(text: str) -> tuple[str, ...]:
     from uniseg.linebreak import line_break_boundaries
 
     keep = set()
-    for match in _UNBREAKABLE.finditer(text):
+    for match in _unbreakable().finditer(text):
         keep.update(range(match.start() + 1, match.end()))
     out: list[str] = []
     start = 0

@@ -17,7 +17,6 @@ line not in the file's encoding — is a bad row with its line number; the rows 
 from __future__ import annotations
 
 import csv
-import difflib
 import itertools
 import re
 from typing import Iterable, Iterator
@@ -294,6 +293,8 @@ def _suggest(text: str) -> str:
     if len(text) > 100:
         return ""
     names = list(vocabulary().column_names)
+    import difflib  # only a run with a misspelling pays for it
+
     close = difflib.get_close_matches(fold(text), names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
