@@ -15,6 +15,10 @@ import click
 from advisor import __version__
 from advisor.errors import AdvisorError
 
+# Commands that turn the cycle collector back on themselves (``advisor.collector``): ``advise``
+# ends soon after its start-up, ``batch`` resumes it when the rows start.
+PAUSED_COMMANDS = frozenset({"advise", "batch"})
+
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it (128 + SIGINT)
 EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
@@ -44,6 +48,14 @@ class AdvisorGroup(click.Group):
         install()
         localize(self, interface_lang())
         return super().main(words, *rest, **kwargs)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # noqa: ANN201 (click's signature)
+        name, command, rest = super().resolve_command(ctx, args)
+        if name not in PAUSED_COMMANDS:
+            from advisor import collector
+
+            collector.resume()
+        return name, command, rest
 
     def invoke(self, ctx: click.Context):
         from advisor.console import interface_lang
@@ -151,6 +163,9 @@ def stop_on_sigterm() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from advisor import collector
+
+    collector.pause()  # start-up makes no cyclic garbage; each command resumes it (PAUSED_COMMANDS)
     from advisor.console import setup_streams
 
     setup_streams()  # output never fails for the console's code page; typed Chinese is read as typed

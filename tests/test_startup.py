@@ -375,3 +375,45 @@ def test_the_layout_search_gives_the_widths_of_the_plain_search(monkeypatch):
         assert lines._settle(columns, list(start), high, available) == _plain_settle(columns, start, high, available)
         tried += 1
     assert tried > 100
+
+
+# --- the cycle collector, paused while a command starts (advisor.collector) ----------------------
+
+_COLLECTOR = """
+import gc, io, sys
+sys.argv = ["advisor", *sys.argv[1:]]
+sys.stdout = io.StringIO()
+from advisor.cli import main
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+sys.stdout = sys.__stdout__
+print(gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("advise", "{profile}"), "False False"),  # ends right after its start-up: never collected
+    (("batch", "{rows}", "-o", "{out}", "-q"), "True True"),  # collected again once the rows start
+    (("rules", "list"), "True True"),  # every other command: at once
+])
+def test_the_collector_runs_again_for_every_command_but_advise(tmp_path, args, expected):
+    rows = tmp_path / "rows.csv"
+    rows.write_text((ROOT / "tests" / "fixtures" / "real-world" / "excel-text-wrappers.csv").read_text("utf-8"), "utf-8")
+    words = [a.format(profile=PROFILES / "05-hybrid-bank.yaml", rows=rows, out=tmp_path / "out.csv") for a in args]
+    run = _run(tmp_path, *words, code=_COLLECTOR)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode().split("\n")[-2] == expected
+
+
+def test_the_library_leaves_the_collector_as_the_program_set_it():
+    import gc
+
+    import yaml
+
+    from advisor.pipeline import score
+
+    assert gc.isenabled()
+    score(yaml.safe_load((PROFILES / "05-hybrid-bank.yaml").read_text("utf-8")), as_of="2026-06-01")
+    assert gc.isenabled()

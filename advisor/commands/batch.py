@@ -190,8 +190,12 @@ def _collect_less_often() -> None:
     short-lived ones, freed by reference counting. Python's cyclic collector, run every 700
     allocations, kept walking the caches: a fifth of the time when every profile is new. This
     command makes little cyclic garbage, so it collects a hundred times less often (workers
-    inherit the setting). The library's ``score_many`` leaves the host program's setting alone."""
+    inherit the setting). The library's ``score_many`` leaves the host program's setting alone.
+    The collector, paused while the command started (``advisor.collector``), runs again from here."""
     import gc
 
+    from advisor import collector
+
     gc.set_threshold(100_000, 50, 1000)
+    collector.resume()
 
