@@ -6,7 +6,6 @@ normalised here, so that everything downstream sees only the contract's canonica
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -462,6 +461,8 @@ def kind_of(value: Any) -> str:
 def _unknown_field(key: Any) -> str:
     # Remembered: a list with a misspelt key has it in every record, and the suggestion
     # (difflib over every field name) costs more than scoring a record.
+    import difflib  # only a run with a misspelling pays for it
+
     fields = vocabulary().fields
     names = [*fields, *(f.zh for f in fields.values())]
     close = difflib.get_close_matches(key, names, n=1) if isinstance(key, str) and len(key) < 100 else []

@@ -17,7 +17,6 @@ Not thread-safe (durable-rules is not): use one process per worker.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import sys
 from typing import Any, Callable
@@ -42,18 +41,18 @@ def _steady_heap() -> None:
     and faulted back in at the next profile: with 1,000 rules, 2,000 page faults and 2.5 to 3
     times the CPU time per profile, depending on the allocation history of the process. Fixed
     thresholds (memory up to 32 MB taken from the heap, 128 MB of free heap kept) remove that.
+    Called when a process evaluates its second profile: one profile does not need it (nor ctypes).
     """
     if not sys.platform.startswith("linux"):
         return
+    import ctypes
+
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc
         return
     mallopt(_M_MMAP_THRESHOLD, 32 << 20)
     mallopt(_M_TRIM_THRESHOLD, 128 << 20)
-
-
-_steady_heap()
 
 
 def _dumps(fact: dict[str, Any]) -> str:
@@ -109,6 +108,8 @@ class Runtime:
         test the decided mode, the mode that ``decide`` chose from the pre-decision rules.
         """
         compiled, sid = self.compiled, str(next(self._sessions))
+        if sid == "2":  # the process's second profile (sessions are numbered across runtimes, forks included)
+            _steady_heap()
         run = _Evaluation(self, sid)
         mode = None
         try:
