@@ -20,7 +20,6 @@ from advisor.batch.summary import Summary
 from advisor.batch.workers import chunked, map_blocks
 from advisor.batch.writers import Failed, OutputFormat, make_format
 from advisor.console import interface_lang
-from advisor.errors import ProfileError
 from advisor.messages import translate
 from advisor.pipeline import DEFAULT_LANG, as_of_date
 from advisor.sources.records import Record

@@ -91,6 +91,14 @@ class Scorer:
         first: dict[Any, int] = {}  # a raw key -> the index of the first new row with it
         copies: list[tuple[int, int, str]] = []  # (index, that row's index, its name): the same cells again
         block = self._assembler is not None
+        if block and self._raw_probe.skipping >= len(records):  # the raw rows' cache is left out for them all
+            self._raw_probe.skipping -= len(records)
+            for i, record in enumerate(records):
+                if type(record) is CsvRow:
+                    new.append((i, record, None))
+                else:
+                    results[i] = self._score_or_error(record, None)
+            records = ()
         for i, record in enumerate(records):
             name, decision, raw_key = self._known(record)
             if decision is not None:
