@@ -63,6 +63,45 @@ def resolve_values(pack: RulePack, values: dict[str, Any]) -> Resolved:
     return Resolved(facts=facts, thresholds=tuple(applied))
 
 
+def resolve_columns(pack: RulePack, columns: dict[str, list[Any]]) -> tuple[dict[str, list[Any]], list[tuple[Applied, ...]]]:
+    """``resolve_values`` for a block of profiles given field by field (``columns``: each field
+    but the name, in the model's order, a list of values per field, the same length each; not
+    changed): the facts field by field (``budget_cny`` last), and each profile's thresholds.
+    Each distinct headcount or amount is banded once."""
+    facts = dict(columns)
+    count = len(columns["size"])
+    sizes, budgets = columns["size"], columns["budget"]
+    numbers: list[Any] = [None] * count
+    applied_size: list[Applied | None] = [None] * count
+    applied_budget: list[Applied | None] = [None] * count
+    if None in sizes:
+        sizes = facts["size"] = list(sizes)
+        table, seen = pack.thresholds.size, {}
+        for i, (size, employees) in enumerate(zip(columns["size"], columns["employees"])):
+            if size is None:
+                found = seen.get(employees)
+                if found is None:
+                    index = band_index(table, employees)
+                    found = seen[employees] = Applied("size", table.bands[index].value, employees, index)
+                sizes[i], applied_size[i] = found.value, found
+    if not all(type(budget) is str for budget in budgets):
+        budgets = facts["budget"] = list(budgets)
+        table, seen = pack.thresholds.budget, {}
+        for i, budget in enumerate(columns["budget"]):
+            if not isinstance(budget, str):  # an exact amount (int, or Decimal with fen): never rounded
+                key = budget if type(budget) is int else (type(budget), str(budget))  # 500000.0 is not 500000 in words
+                found = seen.get(key)
+                if found is None:
+                    index = band_index(table, budget)
+                    found = seen[key] = (Applied("budget", table.bands[index].value, budget, index),
+                                                            engine_number(budget))
+                budgets[i], applied_budget[i], numbers[i] = found[0].value, found[0], found[1]
+    facts[BUDGET_NUMBER_FIELD] = numbers
+    thresholds = [(size, budget) if size and budget else (size,) if size else (budget,) if budget else ()
+                  for size, budget in zip(applied_size, applied_budget)]
+    return facts, thresholds
+
+
 def band_index(table: BandTable, number: int | Decimal) -> int:
     """The index of the band of ``table`` that ``number`` falls in."""
     for i, band in enumerate(table.bands):

@@ -159,14 +159,14 @@ def test_a_run_that_fails_midway_leaves_no_output_file(cli, tmp_path, monkeypatc
     path = write_csv(tmp_path / "c.csv", client_rows(1500, seed=3))
     out = tmp_path / "out.jsonl"
     out.write_text("the previous run\n", "utf-8")
-    real = Scorer.score
+    real = Scorer.score_block
 
-    def failing(self, record):
-        if record.number == 1200:  # after two chunks were written
+    def failing(self, records):
+        if any(record.number == 1200 for record in records):  # after a chunk was written
             raise failure
-        return real(self, record)
+        return real(self, records)
 
-    monkeypatch.setattr(Scorer, "score", failing)
+    monkeypatch.setattr(Scorer, "score_block", failing)
     result = cli("batch", str(path), "-o", str(out), "-q")
     assert result.exit_code in (3, 130)
     assert out.read_text("utf-8") == "the previous run\n"  # untouched

@@ -114,22 +114,35 @@ def test_over_the_grid_the_batch_decides_as_durable_rules_evaluating_the_whole_p
     from advisor.batch.scorer import Scorer
     from advisor.batch.verdicts import Verdicts
     from advisor.profile import parse_profile
+    from advisor.sources.csv_table import CsvRow
     from advisor.sources.records import Record
 
     scorer = Scorer(lang="en", advisor=advisor)
     verdicts = Verdicts(advisor, advisor.ranker.mode)
+    rows = grid()
+    # The same grid as the rows of a CSV file, scored a block at a time (``Scorer.score_block``:
+    # cells column by column, every slice's keys and look-ups for the whole block).
+    fields = tuple(rows[0])
+    blocks = Scorer(lang="en", advisor=advisor)
+    together = []
+    for start in range(0, len(rows), 1000):
+        together += blocks.score_block([CsvRow(n, "grid.csv", n + 1, (fields, list(row.values())), None, None)
+                                        for n, row in enumerate(rows[start:start + 1000], start=start + 1)])
     checked = 0
-    for number, row in enumerate(grid(), start=1):
+    for number, row in enumerate(rows, start=1):
         name, decision = scorer.score(Record(number, None, None, row))
         profile = parse_profile(row)
         facts = advisor.resolve(profile).facts
         whole, _ = advisor.runtime.evaluate(facts, decide=advisor.ranker.mode)  # durable-rules, whole pack
         assert verdicts.fired(facts) == set(whole), row
         ranking = advisor.ranker.rank(sorted(whole, key=advisor.pack.order.__getitem__))
-        assert (decision.mode, decision.score) == (ranking.mode, ranking.chosen.score), row
-        assert decision.alternatives == tuple((s.mode, s.score) for s in ranking.others), row
+        for one in (decision, together[number - 1][1]):
+            assert (one.mode, one.score) == (ranking.mode, ranking.chosen.score), row
+            assert one.alternatives == tuple((s.mode, s.score) for s in ranking.others), row
+        assert together[number - 1][0] == name and set(together[number - 1][1].fired) == set(whole), row
         if number % 97 == 0:  # the CSV columns (costs too), made without the JSON, as recommend makes them
-            assert decision.digest() == reference_decision(advisor, profile, "en", scorer.options).digest(), row
+            reference = reference_decision(advisor, profile, "en", scorer.options).digest()
+            assert decision.digest() == together[number - 1][1].digest() == reference, row
             checked += 1
     assert checked == 36_288 // 97
 

@@ -228,11 +228,11 @@ import sys, time
 import advisor.batch.workers as workers
 from advisor.batch.scorer import Scorer
 workers.Plan.pays = lambda self: True
-real = Scorer.score
-def slow(self, record):
-    time.sleep(0.0005)
-    return real(self, record)
-Scorer.score = slow
+real = Scorer.score_block
+def slow(self, records):
+    time.sleep(0.0005 * len(records))
+    return real(self, records)
+Scorer.score_block = slow
 from advisor.cli import main
 sys.argv = ["advisor"] + sys.argv[1:]
 main()
@@ -281,14 +281,14 @@ def test_interrupted_batch_to_standard_output_says_the_output_is_incomplete(cli,
     from advisor.batch.scorer import Scorer
 
     path = write_csv(tmp_path / "c.csv", client_rows(1500, seed=3, bad=True))
-    real = Scorer.score
+    real = Scorer.score_block
 
-    def interrupted(self, record):
-        if record.number == 1200:  # in the second block of 1,000
+    def interrupted(self, records):
+        if any(record.number == 1200 for record in records):  # in the second block of 1,000
             raise KeyboardInterrupt
-        return real(self, record)
+        return real(self, records)
 
-    monkeypatch.setattr(Scorer, "score", interrupted)
+    monkeypatch.setattr(Scorer, "score_block", interrupted)
     result = cli("batch", str(path), "--lang", "en", "-q")
     assert result.exit_code == 130
     assert "interrupted after 1,000 records (4 invalid)" in result.stderr

@@ -130,3 +130,45 @@ def test_a_decision_from_the_slices_verdicts_is_the_decision_from_the_fired_rule
             assert fast.parts == whole.parts, profile
         if n % 150 == 0:
             assert fast.digest() == reference_decision(advisor, profile, lang, options).digest(), profile
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_block_of_profiles_is_decided_as_each_profile_on_its_own(advisor, lang):
+    """``resolve_columns`` and ``JsonAssembler.decide_block`` (the batch's path for a block of new
+    CSV rows: every slice's keys and look-ups, and each section's, for the whole block) on blocks of
+    random profiles: the same facts and thresholds as ``resolve_values``, and the same decisions,
+    fired rules, figures and JSON as ``decide`` profile by profile."""
+    from decimal import Decimal
+
+    from advisor.assembly import DEFAULT_OPTIONS
+    from advisor.batch.assembly import JsonAssembler
+    from advisor.pipeline import dated
+    from advisor.resolution import resolve_columns
+
+    options = dated(DEFAULT_OPTIONS)
+    assembler = JsonAssembler(advisor, lang, options)
+    other = JsonAssembler(advisor, lang, options)  # its own caches: nothing shared with the first
+    rng = random.Random(23)
+    profiles = []
+    for n in range(1200):
+        raw = random_profile(rng, n)
+        if n % 7 == 0:  # amounts equal in value but not in writing, and fen
+            raw["budget"] = rng.choice([500000, "500000.0", "499999.99", "500000.00"])
+        profiles.append(parse_profile(raw))
+    assert {type(p.budget) for p in profiles} >= {int, Decimal, str}
+    for start in range(0, len(profiles), 300):
+        chunk = profiles[start:start + 300]
+        values = [{k: v for k, v in p.__dict__.items() if k != "name"} for p in chunk]
+        columns = {field: [one[field] for one in values] for field in values[0]}
+        facts, thresholds = resolve_columns(advisor.pack, columns)
+        each = [advisor.resolve_values(one) for one in values]
+        assert [dict(zip(facts, row)) for row in zip(*facts.values())] == [r.facts for r in each]
+        assert [[(a, str(a.number)) for a in t] for t in thresholds] == \
+               [[(a, str(a.number)) for a in r.thresholds] for r in each]
+        decisions = assembler.decide_block([p.sector for p in chunk], each, facts)
+        for n, (profile, resolved, decision) in enumerate(zip(chunk, each, decisions)):
+            single = other.decide(profile.sector, resolved)
+            assert decision.digest() == single.digest(), profile
+            assert decision.fired == single.fired, profile
+            if n % 10 == 0:
+                assert decision.parts == single.parts, profile

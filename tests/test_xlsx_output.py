@@ -215,14 +215,14 @@ def test_a_failed_or_stopped_run_leaves_no_workbook_and_no_temporary_file(cli, t
     out = data / "out.xlsx"
     stopped = cli("batch", str(path), "-o", str(out), "--max-errors", "2")
     assert stopped.exit_code == 1 and "--max-errors" in stopped.stderr
-    real = Scorer.score
+    real = Scorer.score_block
 
-    def failing(self, record):
-        if record.number == 1200:  # after the first block was written
+    def failing(self, records):
+        if any(record.number == 1200 for record in records):  # after the first block was written
             raise RuntimeError("disk on fire")
-        return real(self, record)
+        return real(self, records)
 
-    monkeypatch.setattr(Scorer, "score", failing)
+    monkeypatch.setattr(Scorer, "score_block", failing)
     failed = cli("batch", str(path), "-o", str(out), "-q")
     assert failed.exit_code == 3
     assert sorted(p.name for p in data.iterdir()) == ["c.csv"]

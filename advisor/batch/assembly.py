@@ -25,7 +25,8 @@ come first, and be the only one) and those a ``Decision`` summarises (``batch/de
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from advisor.assembly import RULE, DEFAULT_OPTIONS, Assembly, RunOptions, Section, SectionInput, json_data
@@ -48,6 +49,9 @@ PROFILE_PIECE_BYTES = 16 << 20
 # The JSON of the lazy decisions asked for most recently (a JSON line is 12-25 KB): a repeated
 # profile's line is joined from it, not from the caches of each section.
 RENDERED_BYTES = 64 << 20
+
+
+_DIGEST, _RANKED = itemgetter(1), itemgetter(0)  # an entry's digest; a digest's part the ranking reads
 
 
 class UnknownShape(Exception):
@@ -269,6 +273,8 @@ class JsonAssembler:
         self._touch_before = tuple(n for n in self._touch[0] if n < before)
         self._ranked_before = self._touch_before == self._touch[0]  # the ranking's rules all decided before the mode
         self._decided: frozenset[str] | None = None  # the decision's key, as the mode was decided for this profile
+        self._block_keys: list[frozenset[str]] | None = None  # the same for a block (``decide_block``)
+        self._block_count = 0  # the profiles of that block
         self._rank_keys = _Pieces(PIECES * 4)  # a group-0 key -> the decision's key (``Ranker.key``)
         # Per section summarised (the order of SUMMARIES) and per section figured: its group of
         # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
@@ -282,6 +288,8 @@ class JsonAssembler:
         self._figure_steps = [step(p) for p in self._steps if p.figures is not None]
         self._summaries = self._lookups(self._summary_steps, self._summary)
         self._figured = self._lookups(self._figure_steps, self._figure)
+        self._summaries_block = self._block_lookups(self._summary_steps, self._summary)
+        self._figured_block = self._block_lookups(self._figure_steps, self._figure)
         self._shared = _Pieces(PIECES * 8)  # the summaries' objects (by id) -> the Shared of the decisions with them
         # A section summarised or figured that reads every rule: only the whole set of fired rules says
         self._fast = self._lazy and all(p.group is not None for p, *_ in (*self._summary_steps, *self._figure_steps))
@@ -301,6 +309,29 @@ class JsonAssembler:
                       f"        h{n} = put{n}(key, make(plan{n}, key))"]
             scope.update({f"get{n}": cache.get, f"put{n}": cache.put, f"plan{n}": plan, "make": make})
         lines += [f"    return ({''.join(f'h{n}, ' for n in range(len(steps)))})"]
+        exec("\n".join(lines) + "\n", scope)  # noqa: S102 (indexes only)
+        return scope["lookups"]
+
+    def _block_lookups(self, steps: list[tuple], make: Callable[[_Plan, tuple], Any]) -> Callable[..., list[list]]:
+        """``_lookups`` for a block of profiles: given each slice's entries (one list per slice, of
+        ``Verdicts.entries_block``) and the decisions' keys, one list per step of what it keeps for
+        each profile, each step's keys made and looked up for the whole block in one pass."""
+        scope: dict[str, Any] = {"make": make, "zip": zip, "map": map, "repeat": repeat, "digest": itemgetter(1)}
+        lines = ["def lookups(E, dks):", "    count = len(dks)"]
+        for n, (plan, g, touch, decides, cache) in enumerate(steps):
+            scope.update({f"get{n}": cache.get, f"put{n}": cache.put, f"plan{n}": plan, f"part{n}": itemgetter(g)})
+            parts = ", ".join(f"map(part{n}, map(digest, E[{i}]))" for i in touch)
+            groups = f"zip({parts})" if touch else "repeat((), count)"
+            lines += [f"    keys = list(zip({groups}, {'dks' if decides else 'repeat(None, count)'}))",
+                      f"    h{n} = list(map(get{n}, keys))",
+                      f"    if None in h{n}:",
+                      f"        for i, hit in enumerate(h{n}):",
+                      "            if hit is None:",
+                      f"                key = keys[i]",
+                      f"                hit = h{n}[i] = get{n}(key)",
+                      "                if hit is None:",
+                      f"                    h{n}[i] = put{n}(key, make(plan{n}, key))"]
+        lines += [f"    return [{''.join(f'h{n}, ' for n in range(len(steps)))}]"]
         exec("\n".join(lines) + "\n", scope)  # noqa: S102 (indexes only)
         return scope["lookups"]
 
@@ -356,6 +387,48 @@ class JsonAssembler:
         summaries = sum(hits, ())
         figures = self._figured(entries, decision_key)
         return Decision(None, sector, *summaries, shared=found[1], lazy=(self, (entries, resolved, figures)))
+
+    def decide_block(self, sectors: Sequence[str], resolved: Sequence[Resolved],
+                     columns: dict[str, list]) -> list[Decision]:
+        """``decide`` for a block of profiles: ``sectors`` and ``resolved`` one per profile,
+        ``columns`` their facts field by field (a list per field, as ``Verdicts.entries_block``
+        reads them). The same decisions as ``decide`` profile by profile, each step done for
+        the whole block: the slices' keys and look-ups, then each section's."""
+        if not self._fast:
+            return [self.decide(sector, one) for sector, one in zip(sectors, resolved)]
+        self._block_keys, self._block_count = None, len(resolved)
+        entries = self.verdicts.entries_block(columns, [one.facts for one in resolved], self._decide_block)
+        keys = self._block_keys if self._ranked_before else None
+        if keys is None:
+            keys = self._decision_keys_of([entries[n] for n in self._touch[0]], len(resolved))
+        summaries = self._summaries_block(entries, keys)
+        figures = self._figured_block(entries, keys)
+        shared, put = self._shared.get, self._shared.put
+        out = []
+        for sector, one, row, hits, figured in zip(sectors, resolved, zip(*entries), zip(*summaries), zip(*figures)):
+            found = shared(key := tuple(map(id, hits)))
+            if found is None:
+                found = put(key, (hits, Shared(sections=hits)))
+            out.append(Decision(None, sector, *sum(hits, ()), shared=found[1], lazy=(self, (row, one, figured))))
+        return out
+
+    def _decide_block(self, before: list[list[Entry]]) -> list[str]:
+        """The modes the rules fired before the decision decide, for a block of profiles (the
+        callback of ``Verdicts.entries_block``); the decisions' keys are kept for ``decide_block``."""
+        keys = self._block_keys = self._decision_keys_of([before[n] for n in self._touch_before], self._block_count)
+        rank = self.rank
+        return [rank(key).mode for key in keys]
+
+    def _decision_keys_of(self, columns: list[list[Entry]], count: int) -> list[frozenset[str]]:
+        """Each of ``count`` profiles' decision key, from the entries of the slices with rules the
+        ranking reads (one list per slice)."""
+        parts = list(zip(*[map(_RANKED, map(_DIGEST, column)) for column in columns])) if columns else [()] * count
+        keys = list(map(self._rank_keys.get, parts))
+        if None in keys:
+            for i, key in enumerate(keys):
+                if key is None:
+                    keys[i] = self._decision_key(parts[i])
+        return keys
 
     def _figure(self, plan: _Plan, key: tuple) -> Callable[[dict[str, Any], tuple], tuple]:
         """A section's figures (``PROFILE_FIGURES``) for its group's key and the decision's key: a

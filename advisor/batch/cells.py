@@ -85,6 +85,75 @@ class CellValidator:
             return None  # a name too long: the full check says so
         return name, values
 
+    def block(self, fields: tuple[str | None, ...], rows: list[list[str]]) -> tuple[list[str], dict[str, list[Any]], set[int]] | None:
+        """``columns`` for a block of rows of one header (``rows``: each row's cells, as many as
+        ``fields``), column by column: each column's distinct cells validated once and the
+        column looked up in one pass. Gives ``(names, values, bad)``: each row's validated name,
+        every field but the name in the model's order with a list of the rows' values (defaults
+        filled in), and the indexes of the rows that need the whole-record check (their names and
+        values are not to be read); None when every row does."""
+        if type(fields) is not tuple:
+            return None
+        plan = self._plans.get(fields)
+        if plan is None:
+            if len(self._plans) >= PLANS:
+                self._plans.clear()
+            plan = self._plans[fields] = self._plan(fields)
+        if plan is False or not rows:
+            return None
+        maps, name_at = plan
+        count = len(rows)
+        bad: set[int] = set()
+        given: dict[str, list[Any]] = {}
+        for n, (field, column) in enumerate(zip(fields, zip(*rows))):
+            if n == name_at:
+                continue
+            cells = maps[n]
+            distinct = set(column)
+            missing = distinct.difference(cells)
+            if missing:
+                if len(cells) + len(missing) > CELLS:  # a full column starts again, with this block's cells
+                    kept = {cell: cells[cell] for cell in distinct if cell in cells}
+                    cells.clear()  # (the same dict: the plans hold it)
+                    cells.update(kept)
+                wrong = set()
+                for cell in missing:
+                    value = self._check(field, cell)
+                    if value is _UNSEEN:
+                        wrong.add(cell)
+                    else:
+                        cells[cell] = value
+                if wrong:
+                    bad.update(i for i, cell in enumerate(column) if cell in wrong)
+                    given[field] = [cells.get(cell) for cell in column]
+                    continue
+            given[field] = list(map(cells.__getitem__, column))
+        values = {}
+        for field in self._order:
+            column = given.get(field)
+            if column is None:
+                if field in self._required:
+                    return None
+                column = [self._template[field]] * count
+            values[field] = column
+        for field in self._required:
+            if None in values[field]:
+                bad.update(i for i, value in enumerate(values[field]) if value is None)
+        sizes, employees = values["size"], values["employees"]
+        if None in sizes:
+            bad.update(i for i, (size, staff) in enumerate(zip(sizes, employees)) if size is None and staff is None)
+        names = [row[name_at] for row in rows]
+        check = self._name
+        for i, name in enumerate(names):
+            if not name.strip():
+                bad.add(i)
+                continue
+            try:
+                names[i] = check(name)
+            except ValidationError:
+                bad.add(i)  # a name too long: the full check says so
+        return names, values, bad
+
     def _plan(self, fields: tuple[str | None, ...]) -> tuple[list[Any], int] | bool:
         """Each column's cache (the name's column: one that says "absent"), and where the name is;
         False when a column is not a profile field, or a field comes twice (the whole-record check
@@ -101,14 +170,19 @@ class CellValidator:
                 return False
         return maps, fields.index("name")
 
-    def _validate(self, field: str, cell: str) -> Any:
+    def _check(self, field: str, cell: str) -> Any:
+        """A cell's canonical value, or ``_UNSEEN`` when it is not valid on its own."""
         if not cell.strip():
-            value = self._template[field]  # an empty cell means "absent": the field's default
-        else:
-            try:
-                value = self._adapters[field].validate_python(cell)
-            except ValidationError:
-                return _UNSEEN
+            return self._template[field]  # an empty cell means "absent": the field's default
+        try:
+            return self._adapters[field].validate_python(cell)
+        except ValidationError:
+            return _UNSEEN
+
+    def _validate(self, field: str, cell: str) -> Any:
+        value = self._check(field, cell)
+        if value is _UNSEEN:
+            return _UNSEEN
         column = self._cells[field]
         if len(column) >= CELLS:
             column.clear()  # (the same dict: the plans of ``columns`` hold it)

@@ -20,7 +20,6 @@ from advisor.batch.summary import Summary
 from advisor.batch.workers import chunked, map_blocks
 from advisor.batch.writers import Failed, OutputFormat, make_format
 from advisor.console import interface_lang
-from advisor.errors import ProfileError
 from advisor.messages import translate
 from advisor.pipeline import DEFAULT_LANG, as_of_date
 from advisor.sources.records import Record
@@ -55,16 +54,17 @@ class ScoreChunk:
         self.settle = settle
 
     def __call__(self, records: list[Record]) -> ScoredBlock:
-        score, row, fmt = self.scorer.score, self.fmt.row, self.fmt
+        row, fmt = self.fmt.row, self.fmt
         items: list[Any] = []
         errors: list[tuple[int, str]] = []
         tally: Counter = Counter()
         seen: dict[int, list] = {}  # id of each decision -> [the decision, its rows in this block]
         json: list[bytes | None] | None = [] if self.with_json else None
-        for record in records:
-            try:
-                name, decision = score(record)
-            except ProfileError as exc:
+        for record, scored in zip(records, self.scorer.score_block(records)):
+            if type(scored) is tuple:
+                name, decision = scored
+            else:
+                exc = scored
                 lang = self.scorer.lang  # the output's rows are in its language; messages on standard error in the interface's
                 failed = Failed(record.number, exc.text(lang), _given_name(record.data), translate(exc.problems[0], lang))
                 items.append(fmt.error_row(failed))

@@ -26,6 +26,7 @@ from advisor.batch.decision import Decision
 from advisor.errors import ProfileError
 from advisor.pipeline import DEFAULT_LANG, Advisor, dated, get_advisor
 from advisor.profile import MAX_NAME, Profile, parse_profile
+from advisor.resolution import Resolved, resolve_columns
 from advisor.sources.csv_table import CsvRow
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 
@@ -75,7 +76,119 @@ class Scorer:
 
     def score(self, record: Record) -> tuple[str, Decision]:
         """The name and decision for ``record``; ``ProfileError`` names its record, line and problem."""
-        raw_key = None
+        name, decision, raw_key = self._known(record)
+        if decision is not None:
+            return name, decision
+        return self._score_new(record, raw_key)
+
+    def score_block(self, records: list[Record]) -> list[tuple[str, Decision] | ProfileError]:
+        """``score`` for each of ``records``, in order: ``(name, decision)``, or the ``ProfileError``
+        ``score`` raises for a bad one. The same results as record by record; the new rows of a
+        CSV file (of one header) are taken together: validated column by column, their
+        thresholds applied and their rules looked up slice by slice for the whole block."""
+        results: list[Any] = [None] * len(records)
+        new: list[tuple[int, Record, Any]] = []  # new CSV rows: (index, record, raw key)
+        first: dict[Any, int] = {}  # a raw key -> the index of the first new row with it
+        copies: list[tuple[int, int, str]] = []  # (index, that row's index, its name): the same cells again
+        block = self._assembler is not None
+        if block and self._raw_probe.skipping >= len(records):  # the raw rows' cache is left out for them all
+            self._raw_probe.skipping -= len(records)
+            for i, record in enumerate(records):
+                if type(record) is CsvRow:
+                    new.append((i, record, None))
+                else:
+                    results[i] = self._score_or_error(record, None)
+            records = ()
+        for i, record in enumerate(records):
+            name, decision, raw_key = self._known(record)
+            if decision is not None:
+                results[i] = (name, decision)
+            elif block and type(record) is CsvRow:
+                if raw_key is not None:
+                    earlier = first.get(raw_key)
+                    if earlier is not None:
+                        copies.append((i, earlier, name))
+                        continue
+                    first[raw_key] = i
+                new.append((i, record, raw_key))
+            else:
+                results[i] = self._score_or_error(record, raw_key)
+        if new:
+            self._score_rows(new, results)
+        for i, earlier, name in copies:  # a row scored as its first copy was (from the cache, row by row)
+            found = results[earlier]
+            results[i] = (name, found[1]) if type(found) is tuple else self._score_or_error(records[i], None)
+        return results
+
+    def _score_or_error(self, record: Record, raw_key: Any) -> tuple[str, Decision] | ProfileError:
+        try:
+            return self._score_new(record, raw_key)
+        except ProfileError as exc:
+            return exc.with_traceback(None)  # (its traceback holds this frame, which holds it: a cycle)
+
+    def _score_rows(self, new: list[tuple[int, Record, Any]], results: list[Any]) -> None:
+        """Score new CSV rows together (see ``score_block``); a row of another header, of another
+        width, or with a cell or name not valid on its own is scored on its own."""
+        fields, _ = new[0][1].columns()
+        together, rows = [], []
+        for item in new:
+            row_fields, cells = item[1].columns()
+            if row_fields is fields and len(cells) == len(fields):
+                together.append(item)
+                rows.append(cells)
+            else:
+                results[item[0]] = self._score_or_error(item[1], item[2])
+        checked = self._cells.block(fields, rows) if together else None
+        if checked is None:
+            for index, record, raw_key in together:
+                results[index] = self._score_or_error(record, raw_key)
+            return
+        names, values, bad = checked
+        if bad:
+            for n in sorted(bad):
+                index, record, raw_key = together[n]
+                results[index] = self._score_or_error(record, raw_key)
+            keep = [n for n in range(len(together)) if n not in bad]
+            together, names = [together[n] for n in keep], [names[n] for n in keep]
+            values = {field: [column[n] for n in keep] for field, column in values.items()}
+            if not together:
+                return
+        decisions: list[Decision | None] = [None] * len(together)
+        keys: list[Any] = [None] * len(together)
+        probe = self._decision_probe
+        if probe.skipping >= len(together):
+            probe.skipping -= len(together)
+        else:
+            listed = [[tuple(v) if type(v) is list else v for v in column] if list in set(map(type, column)) else column
+                      for column in values.values()]
+            every = list(zip(*listed))
+            for n in range(len(together)):
+                if probe.skipping:
+                    probe.skipping -= 1
+                    continue
+                keys[n] = every[n]
+                decisions[n] = self._decisions.get(every[n])
+                probe.count(decisions[n] is not None)
+        todo = [n for n, decision in enumerate(decisions) if decision is None]
+        if todo:
+            columns = values if len(todo) == len(together) else \
+                {field: [column[n] for n in todo] for field, column in values.items()}
+            facts, thresholds = resolve_columns(self.advisor.pack, columns)
+            order = tuple(facts)
+            resolved = [Resolved(dict(zip(order, row)), applied) for row, applied in zip(zip(*facts.values()), thresholds)]
+            for n, decision in zip(todo, self._assembler.decide_block(columns["sector"], resolved, facts)):
+                decisions[n] = decision
+                if keys[n] is not None:
+                    self._decisions.put(keys[n], decision)
+        for (index, _, raw_key), name, decision in zip(together, names, decisions):
+            results[index] = (name, decision)
+            if raw_key is not None:
+                self._raw.put(raw_key, decision)
+
+    def _known(self, record: Record) -> tuple[str, Decision | None, Any]:
+        """``(name, decision, raw key)``: the decision of a raw row seen before (else None), and the
+        key to keep a new row's decision under (None: not to be kept)."""
+        raw_key = name = None
         if self.cache:
             raw_key, name = record.key, record.name
             if raw_key is None:  # not given by the source: work it out from the mapping
@@ -93,11 +206,15 @@ class Scorer:
                 if decision is not None:
                     self._raw.hits += 1
                     self._raw_probe.count(True)
-                    return name, decision
+                    return name, decision, raw_key
                 decision = self._raw.get(raw_key)  # the older generation
                 self._raw_probe.count(decision is not None)
                 if decision is not None:
-                    return name, decision
+                    return name, decision, raw_key
+        return name, None, raw_key
+
+    def _score_new(self, record: Record, raw_key: Any) -> tuple[str, Decision]:
+        """``score`` for a record not seen before (``raw_key``: to keep its decision under, or None)."""
         if type(record) is CsvRow and self._assembler is not None:  # its cells, without the mapping
             checked = self._cells.columns(*record.columns())
             data = record.data if checked is None else None

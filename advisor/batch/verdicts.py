@@ -75,6 +75,12 @@ class Verdicts:
         # gives the mode, when a slice tests it.
         self.entries: Callable[[dict[str, Any], Callable[[Sequence[Entry]], str]], list[Entry]] = \
             self._entries_function(caches)
+        # entries_block(columns, facts, decide) -> one list per slice (the order of ``slices``): the
+        # entry of each of a block of profiles, given as ``facts`` (one resolved profile each) and
+        # ``columns`` (the same, a list of values per field); ``decide`` takes the lists of the
+        # slices before the decision and gives each profile's mode.
+        self.entries_block: Callable[[dict[str, list], list[dict[str, Any]], Callable], list[list[Entry]]] = \
+            self._block_function(caches)
 
     def fired(self, facts: dict[str, Any]) -> set[str]:
         """The ids of the rules the pack fires for ``facts`` (a resolved profile)."""
@@ -104,6 +110,30 @@ class Verdicts:
         lines += [f"    return [{', '.join(f'e{n}' for n in range(len(caches)))}]"]
         exec("\n".join(lines) + "\n", scope)  # noqa: S102 (field names from the pack's vocabulary, quoted by repr)
         return scope["entries"]
+
+    def _block_function(self, caches: list[_SliceCache]) -> Callable[..., list[list[Entry]]]:
+        """``entries_block`` as one function, slice after slice: each slice's keys for the whole
+        block made from its fields' columns, and looked up in one pass (the engine runs for a key
+        not there, once per key). The same entries as ``entries`` profile by profile."""
+        scope: dict[str, Any] = {"count_": self._count}
+        lines = ["def entries_block(columns, facts, decide):", "    count = len(facts)", "    count_[0] += count"]
+        before = [n for n, c in enumerate(caches) if not c.slice.after_decision]
+        for n, cache in enumerate(caches):
+            if n == len(before):
+                lines += [f"    modes = decide([{', '.join(f'e{i}' for i in before)}])"]
+            body, names = cache.slice.key_column_expression(f"k{n}")
+            scope.update(names)
+            scope[f"get{n}"], scope[f"evaluate{n}"] = cache.entries.get, cache.evaluate
+            mode = "modes[i]" if cache.slice.after_decision else "None"
+            lines += [f"    keys = {body}",
+                      f"    e{n} = list(map(get{n}, keys))",
+                      f"    if None in e{n}:",
+                      f"        for i, entry in enumerate(e{n}):",
+                      "            if entry is None:",
+                      f"                e{n}[i] = get{n}(keys[i]) or evaluate{n}(facts[i], {mode}, keys[i])"]
+        lines += [f"    return [{', '.join(f'e{n}' for n in range(len(caches)))}]"]
+        exec("\n".join(lines) + "\n", scope)  # noqa: S102 (field names from the pack's vocabulary, quoted by repr)
+        return scope["entries_block"]
 
     def stats(self) -> dict[str, int]:
         """Slice evaluations looked up, and how many of them ran the engine."""

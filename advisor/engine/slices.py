@@ -62,21 +62,44 @@ class Slice:
         """``key_function``'s body as Python source over ``facts`` and ``mode``, and the names it
         uses (band and item helpers, each name starting with ``prefix``): for a caller that
         writes several slices' keys into one function."""
+        terms, names = self._terms(prefix)
+        parts = [f"{helper}(facts[{field!r}])" if kind == "band" else
+                 f"{helper}.intersection(facts[{field!r}])" if kind == "items" else
+                 "mode" if kind == "mode" else f"facts[{field!r}]" for kind, field, helper in terms]
+        body = parts[0] if len(parts) == 1 else "None" if not parts else "(" + ", ".join(parts) + ",)"
+        return body, names
+
+    def key_column_expression(self, prefix: str = "") -> tuple[str, dict[str, Any]]:
+        """``key_expression`` for a block of profiles: Python source of the list of their keys
+        (the same keys, in order), over ``columns`` (each field's values, a list per field),
+        ``modes`` (the decided mode of each) and ``count`` (how many), and the names it uses."""
+        terms, names = self._terms(prefix)
+        parts = [f"map({helper}, columns[{field!r}])" if kind == "band" else
+                 f"map({helper}.intersection, columns[{field!r}])" if kind == "items" else
+                 "modes" if kind == "mode" else f"columns[{field!r}]" for kind, field, helper in terms]
+        if not parts:
+            return "[None] * count", names
+        if len(parts) == 1:
+            return f"list({parts[0]})", names
+        return f"list(zip({', '.join(parts)}))", names
+
+    def _terms(self, prefix: str) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
+        """The key's terms in order, each ``(kind, field, helper's name)`` (kind: mode, band,
+        items or value), and the helpers by name."""
         limited, banded = dict(self.items), dict(self.bands)
-        terms = ["mode"] if self.after_decision else []
+        terms = [("mode", "", "")] if self.after_decision else []
         names: dict[str, Any] = {}
         for field in self.fields:
             name = f"{prefix}_{len(names)}"
             if field in banded:
                 names[name] = _band(banded[field])
-                terms.append(f"{name}(facts[{field!r}])")
+                terms.append(("band", field, name))
             elif field in limited:
                 names[name] = limited[field]
-                terms.append(f"{name}.intersection(facts[{field!r}])")
+                terms.append(("items", field, name))
             else:
-                terms.append(f"facts[{field!r}]")
-        body = terms[0] if len(terms) == 1 else "None" if not terms else "(" + ", ".join(terms) + ",)"
-        return body, names
+                terms.append(("value", field, ""))
+        return terms, names
 
 
 def _band(thresholds: tuple[float, ...]) -> Callable[[Any], int]:
