@@ -271,6 +271,8 @@ def _measured(paragraph: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[i
     ``width``); None when a character of it may join or change its neighbours. (Counted with
     C-level ``map``s: a recommendation has thousands of units.)"""
     cut = units(paragraph)
+    if "".join(cut) != paragraph:  # not the paragraph's own pieces (a damaged layout file): measured as they grow
+        return None
     if paragraph.isascii() and paragraph.isprintable():
         return cut, tuple(map(len, cut)), tuple(map(len, map(str.rstrip, cut)))
     chars = _KEPT.chars()
@@ -283,9 +285,6 @@ def _measured(paragraph: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[i
         sizes = list(map(chars.__getitem__, paragraph))
     if min(sizes, default=0) < 0:
         return None
-    if "".join(cut) != paragraph:  # not the paragraph's own pieces: each is measured alone
-        return (cut, tuple(sum(map(chars.__getitem__, u)) for u in cut),
-                tuple(sum(map(chars.__getitem__, u.rstrip())) for u in cut))
     ends = [0, *itertools.accumulate(sizes)]  # the width of paragraph[:n] is ends[n]
     stops = list(itertools.accumulate(map(len, cut)))  # where each unit ends in the paragraph
     starts = [0, *stops[:-1]]
