@@ -275,6 +275,7 @@ class JsonAssembler:
         self._decided: frozenset[str] | None = None  # the decision's key, as the mode was decided for this profile
         self._block_keys: list[frozenset[str]] | None = None  # the same for a block (``decide_block``)
         self._block_count = 0  # the profiles of that block
+        self._modes = _Pieces(DECISIONS)  # a decision's key -> its mode
         self._rank_keys = _Pieces(PIECES * 4)  # a group-0 key -> the decision's key (``Ranker.key``)
         # Per section summarised (the order of SUMMARIES) and per section figured: its group of
         # interest (0: it reads no rules) and its cache, keyed on (its group's key, the decision's
@@ -416,8 +417,12 @@ class JsonAssembler:
         """The modes the rules fired before the decision decide, for a block of profiles (the
         callback of ``Verdicts.entries_block``); the decisions' keys are kept for ``decide_block``."""
         keys = self._block_keys = self._decision_keys_of([before[n] for n in self._touch_before], self._block_count)
-        rank = self.rank
-        return [rank(key).mode for key in keys]
+        modes = list(map(self._modes.get, keys))
+        if None in modes:
+            for i, mode in enumerate(modes):
+                if mode is None:
+                    modes[i] = self._modes.put(keys[i], self.rank(keys[i]).mode)
+        return modes
 
     def _decision_keys_of(self, columns: list[list[Entry]], count: int) -> list[frozenset[str]]:
         """Each of ``count`` profiles' decision key, from the entries of the slices with rules the

@@ -145,6 +145,7 @@ class Estimator:
         self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
         self._usages = _Cache(USAGES)  # the values a usage estimate reads -> the estimate
+        self._first_years = _Cache(USAGES)  # (those values, size, mode, model size, lang) -> a mode's first year
         # The sections' data, by what they read (shared between profiles: read-only). A few are
         # enough: the conflicts, costs and break-even of one profile are built one after another,
         # and the batch keeps each section's JSON on its own.
@@ -154,12 +155,16 @@ class Estimator:
 
     def usage(self, facts: Mapping[str, Any]) -> Usage:
         """Users and monthly tokens, given or estimated (kept per the values they read)."""
-        spec = self.book.costs.usage
-        # the headcount counts only through the staff it gives, the use cases through their tokens a day
-        staffed, daily = staff_estimate(facts, spec), daily_tokens(facts, spec)
-        key = (staffed, facts.get("users"), facts.get("monthly_tokens"), daily, bool(facts.get("public_facing")))
+        key = self._usage_key(facts)
         found = self._usages.get(key)
-        return found if found is not None else self._usages.put(key, usage(facts, spec, staffed, daily))
+        return found if found is not None else self._usages.put(key, usage(facts, self.book.costs.usage, key[0], key[3]))
+
+    def _usage_key(self, facts: Mapping[str, Any]) -> tuple:
+        """What a usage estimate reads of ``facts``: the headcount only through the staff it gives,
+        the use cases through their tokens a day."""
+        spec = self.book.costs.usage
+        return (staff_estimate(facts, spec), facts.get("users"), facts.get("monthly_tokens"), daily_tokens(facts, spec),
+                bool(facts.get("public_facing")))
 
     def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none),
@@ -224,8 +229,15 @@ class Estimator:
                    lang: str) -> tuple[tuple[int, int], bool | None]:
         """``(first_year_cny, within_budget)`` of ``mode``'s entry in ``costs``, without the entry's
         other figures and texts. ``facts`` as for ``costs``."""
-        use = self.usage(facts)
-        first = self._priced_mode(mode, facts["size"], use, self.hardware(max_params_b, use), lang)[0]
+        usage_key = self._usage_key(facts)
+        key = (usage_key, facts["size"], mode, max_params_b, lang)
+        first = self._first_years.get(key)
+        if first is None:
+            use = self._usages.get(usage_key)
+            if use is None:
+                use = self._usages.put(usage_key, usage(facts, self.book.costs.usage, usage_key[0], usage_key[3]))
+            first = self._priced_mode(mode, facts["size"], use, self.hardware(max_params_b, use), lang)[0]
+            self._first_years.put(key, first)
         return first, self._budget(facts).within(first)
 
     def budget_conflict(self, facts: Mapping[str, Any], modes: Sequence[str], allowed: Sequence[str],
