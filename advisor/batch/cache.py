@@ -66,6 +66,19 @@ class Probe:
         self.rounds, self.min_hits, self.skip, self.drop = rounds, min_hits, skip, drop
         self.left, self.hits, self.skipping = rounds, 0, 0
 
+    def answered(self, hits: int) -> None:
+        """``hits`` look-ups of the cache in a row, every one answered (``count(True)`` as many times)."""
+        while hits:
+            step = min(hits, self.left)
+            self.hits += step
+            self.left -= step
+            hits -= step
+            if not self.left:
+                if self.hits < self.min_hits:
+                    self.skipping = self.skip
+                    self.drop()
+                self.left, self.hits = self.rounds, 0
+
     def count(self, hit: bool) -> None:
         """A look-up of the cache: answered (``hit``) or not."""
         self.hits += hit

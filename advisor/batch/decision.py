@@ -71,7 +71,7 @@ class Decision:
         self.summary_key = (mode, sector, required, recommended)  # what the summary counts
         # (renderer, its state): renderer.parts(state), .figures(state) and .fired(state) make the rest
         self._lazy = lazy
-        self.row_cells: Any = None  # what an output keeps of this decision (the CSV columns of its own figures)
+        self.row_cells: Any = None  # what an output keeps of this decision (a CSV row's columns after the name)
         self._fired = fired if fired is not None or lazy is not None else ()  # None: asked of the renderer
         self.compact: tuple[bytes, ...] | None = None  # a compact JSON line after the name (batch.compact)
 

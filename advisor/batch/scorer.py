@@ -99,8 +99,24 @@ class Scorer:
                 else:
                     results[i] = self._score_or_error(record, None)
             records = ()
+        raw, probe = self._raw, self._raw_probe
+        young = raw.data  # (a row seen again: LRU.get's first look-up, and the probe counted below)
+        hits = 0
         for i, record in enumerate(records):
+            if not probe.skipping and (raw_key := record.key) is not None:
+                decision = young.get(raw_key)
+                if decision is not None and type(name := record.name) is str:
+                    name = name.strip()
+                    if name and len(name) <= MAX_NAME:
+                        results[i] = (name, decision)
+                        hits += 1
+                        continue
+            if hits:  # counted before any other look-up, in order
+                raw.hits += hits
+                probe.answered(hits)
+                hits = 0
             name, decision, raw_key = self._known(record)
+            young = raw.data  # (the look-up may have moved the generations)
             if decision is not None:
                 results[i] = (name, decision)
             elif block and type(record) is CsvRow:
@@ -113,6 +129,9 @@ class Scorer:
                 new.append((i, record, raw_key))
             else:
                 results[i] = self._score_or_error(record, raw_key)
+        if hits:
+            raw.hits += hits
+            probe.answered(hits)
         if new:
             self._score_rows(new, results)
         for i, earlier, name in copies:  # a row scored as its first copy was (from the cache, row by row)

@@ -167,17 +167,19 @@ class CsvTable(OutputFormat):
         self._texts: dict[int, tuple[Any, str]] = {}  # id of a section's summary -> (it, its columns as CSV)
 
     def row(self, number: int, name: str, decision: Decision) -> str:
-        # the columns up to the costs: the same for every decision of the same summaries
-        cells = decision.shared.csv_cells
-        if cells is None:
-            cells = decision.shared.csv_cells = self._cells(decision)
-        tail = decision.row_cells  # the columns read from the profile's own values (its costs), kept per decision
+        # the columns after the name, kept per decision: a repeated profile's row is its number and name
+        # before them
+        tail = decision.row_cells
         if tail is None:
-            first, within = decision.figures()
+            # the columns up to the costs: the same for every decision of the same summaries
+            cells = decision.shared.csv_cells
+            if cells is None:
+                cells = decision.shared.csv_cells = self._cells(decision)
+            first, within = decision.figures()  # the columns read from the profile's own values (its costs)
             low, high = ("", "") if first is None else first
             within = "" if within is None else "true" if within else "false"
-            tail = decision.row_cells = f"{low},{high},{within},\r\n"
-        return f"{number},{_csv_text(name)},{cells},{tail}"
+            tail = decision.row_cells = f"{cells},{low},{high},{within},\r\n"
+        return f"{number},{_csv_text(name)},{tail}"
 
     def _cells(self, d: Decision) -> str:
         """The CSV text of the columns from ``mode`` to ``recommended``, joined from the text of
