@@ -57,30 +57,23 @@ class ScoreChunk:
         row, fmt = self.fmt.row, self.fmt
         items: list[Any] = []
         errors: list[tuple[int, str]] = []
-        tally: Counter = Counter()
-        seen: dict[int, list] = {}  # id of each decision -> [the decision, its rows in this block]
+        decisions: list[Any] = []  # of the scored records, in order
         json: list[bytes | None] | None = [] if self.with_json else None
         for record, scored in zip(records, self.scorer.score_block(records)):
             if type(scored) is tuple:
-                name, decision = scored
-            else:
-                exc = scored
-                lang = self.scorer.lang  # the output's rows are in its language; messages on standard error in the interface's
-                failed = Failed(record.number, exc.text(lang), _given_name(record.data), translate(exc.problems[0], lang))
-                items.append(fmt.error_row(failed))
-                errors.append((record.number, failed.message if lang == interface_lang() else exc.text(interface_lang())))
+                items.append(row(record.number, *scored))
+                decisions.append(scored[1])
                 if json is not None:
-                    json.append(None)
+                    json.append(scored[1].json_line(scored[0]))
                 continue
-            items.append(row(record.number, name, decision))
-            counted = seen.get(id(decision))  # (counted by decision: an id hashes faster than its summary key)
-            if counted is None:
-                seen[id(decision)] = [decision, 1]
-            else:
-                counted[1] += 1
+            lang = self.scorer.lang  # the output's rows are in its language; messages on standard error in the interface's
+            failed = Failed(record.number, scored.text(lang), _given_name(record.data), translate(scored.problems[0], lang))
+            items.append(fmt.error_row(failed))
+            errors.append((record.number, failed.message if lang == interface_lang() else scored.text(interface_lang())))
             if json is not None:
-                json.append(decision.json_line(name))
-        for decision, count in seen.values():
+                json.append(None)
+        tally: Counter = Counter()
+        for decision, count in Counter(decisions).items():  # (a decision hashes by identity: faster than its summary key)
             tally[decision.summary_key] += count
         if self.settle:
             gc.freeze()
