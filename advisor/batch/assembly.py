@@ -406,8 +406,10 @@ class JsonAssembler:
         figures = self._figured_block(entries, keys)
         shared, put = self._shared.get, self._shared.put
         out = []
-        for sector, one, row, hits, figured in zip(sectors, resolved, zip(*entries), zip(*summaries), zip(*figures)):
-            found = shared(key := tuple(map(id, hits)))
+        keys = zip(*[map(id, column) for column in summaries]) if summaries else repeat((), len(resolved))
+        for sector, one, row, hits, key, figured in zip(sectors, resolved, zip(*entries), zip(*summaries), keys,
+                                                        zip(*figures)):
+            found = shared(key)
             if found is None:
                 found = put(key, (hits, Shared(sections=hits)))
             out.append(Decision(None, sector, *sum(hits, ()), shared=found[1], lazy=(self, (row, one, figured))))

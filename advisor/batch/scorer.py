@@ -16,6 +16,7 @@ put back into the output; the tests check that cached and uncached output are id
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
@@ -148,10 +149,10 @@ class Scorer:
     def _score_rows(self, new: list[tuple[int, Record, Any]], results: list[Any]) -> None:
         """Score new CSV rows together (see ``score_block``); a row of another header, of another
         width, or with a cell or name not valid on its own is scored on its own."""
-        fields, _ = new[0][1].columns()
+        columns = CsvRow.columns_of([record for _, record, _ in new])
+        fields = columns[0][0]
         together, rows = [], []
-        for item in new:
-            row_fields, cells = item[1].columns()
+        for item, (row_fields, cells) in zip(new, columns):
             if row_fields is fields and len(cells) == len(fields):
                 together.append(item)
                 rows.append(cells)
@@ -193,8 +194,8 @@ class Scorer:
             columns = values if len(todo) == len(together) else \
                 {field: [column[n] for n in todo] for field, column in values.items()}
             facts, thresholds = resolve_columns(self.advisor.pack, columns)
-            order = tuple(facts)
-            resolved = [Resolved(dict(zip(order, row)), applied) for row, applied in zip(zip(*facts.values()), thresholds)]
+            # each profile's facts as a mapping, made in C: map(dict, map(zip, ...)) runs no Python per row
+            resolved = list(map(Resolved, map(dict, map(zip, repeat(tuple(facts)), zip(*facts.values()))), thresholds))
             for n, decision in zip(todo, self._assembler.decide_block(columns["sector"], resolved, facts)):
                 decisions[n] = decision
                 if keys[n] is not None:

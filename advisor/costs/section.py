@@ -145,6 +145,8 @@ class Estimator:
         self._usage_words = _Cache(RECENT)  # wording that depends on one profile's usage
         self._budgets = _Cache()  # (band, amount) -> Budget
         self._usages = _Cache(USAGES)  # the values a usage estimate reads -> the estimate
+        self._staffs = _Cache(USAGES)  # (headcount, size) -> the staff estimate (staff_estimate)
+        self._dailies = _Cache(USAGES)  # the use cases -> their tokens a day (daily_tokens)
         self._first_years = _Cache(USAGES)  # (those values, size, mode, model size, lang) -> a mode's first year
         # The sections' data, by what they read (shared between profiles: read-only). A few are
         # enough: the conflicts, costs and break-even of one profile are built one after another,
@@ -161,10 +163,16 @@ class Estimator:
 
     def _usage_key(self, facts: Mapping[str, Any]) -> tuple:
         """What a usage estimate reads of ``facts``: the headcount only through the staff it gives,
-        the use cases through their tokens a day."""
+        the use cases through their tokens a day (both kept per the values they read)."""
         spec = self.book.costs.usage
-        return (staff_estimate(facts, spec), facts.get("users"), facts.get("monthly_tokens"), daily_tokens(facts, spec),
-                bool(facts.get("public_facing")))
+        staffed = self._staffs.get(key := (facts.get("employees"), facts["size"]))
+        if staffed is None:
+            staffed = self._staffs.put(key, staff_estimate(facts, spec))
+        cases = facts.get("use_cases")
+        daily = self._dailies.get(key := tuple(cases) if cases else ())
+        if daily is None:
+            daily = self._dailies.put(key, daily_tokens(facts, spec))
+        return staffed, facts.get("users"), facts.get("monthly_tokens"), daily, bool(facts.get("public_facing"))
 
     def hardware(self, max_params_b: float | None, use: Usage) -> Hardware:
         """The servers for the top of the advised size range (the pack's default size when none),
