@@ -35,7 +35,7 @@ scores it meanwhile; so with this process the bound, the speed-up to expect is `
 Blocks are handed over when that predicted speed-up is at least ``MIN_GAIN`` (1.5): the
 prediction leaves out the reading and writing this process does for every row, and measured
 runs came out about a third below it. New profiles cost
-about 50 µs a record to score and a few µs to hand over as CSV rows: the workers take half
+about 35-40 µs a record to score and a few µs to hand over as CSV rows: the workers take half
 the blocks or more. A client list of repeated profiles, answered from the caches, costs a few
 µs a record to score, not much more than handing it over costs: little to gain, and no worker
 is forked, or the blocks stay here once the caches answer (the first blocks, new profiles with
