@@ -107,9 +107,8 @@ def test_a_changed_rule_file_is_read_afresh_by_advise(tmp_path):
     assert after["rule_pack"]["version"] != before["rule_pack"]["version"]
 
 
-# What a run from the caches must not import (subprocess: sys.modules of a real `advisor advise`).
-_MODULES = """
-import io, runpy, sys
+# A real `advisor` command run in a subprocess, its standard output kept in ``out`` (a script's start).
+_RUN = '''
 sys.argv = ["advisor", *sys.argv[1:]]
 out = io.StringIO()
 sys.stdout, real = out, sys.stdout
@@ -119,7 +118,12 @@ except SystemExit as exc:
     assert not exc.code, exc.code
 finally:
     sys.stdout = real
-from advisor.engine import schema
+'''
+
+# What a run from the caches must not import (subprocess: sys.modules of a real `advisor advise`).
+_MODULES = """
+import io, runpy, sys
+""" + _RUN + """from advisor.engine import schema
 print(sorted(m for m in sys.modules if m.split(".")[0] in
              ("wcwidth", "uniseg", "tabulate", "jinja2", "docx", "openpyxl", "matplotlib", "starlette", "uvicorn")
              or m in ("advisor.formats.table", "advisor.formats.lines", "advisor.batch", "advisor.web", "advisor.memo.build")))
@@ -209,16 +213,7 @@ import yaml
 parsed = []
 load = yaml.load
 yaml.load = lambda stream, Loader=None: parsed.append(1) or load(stream, Loader=Loader)
-sys.argv = ["advisor", *sys.argv[1:]]
-out = io.StringIO()
-sys.stdout, real = out, sys.stdout
-try:
-    runpy.run_module("advisor", run_name="__main__")
-except SystemExit as exc:
-    assert not exc.code, exc.code
-finally:
-    sys.stdout = real
-sys.stdout.buffer.write(out.getvalue().encode())
+""" + _RUN + """sys.stdout.buffer.write(out.getvalue().encode())
 print(len(parsed))
 """
 
