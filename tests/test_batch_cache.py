@@ -274,3 +274,41 @@ def test_json_values_equal_in_python_but_not_the_same_cell_are_not_one_raw_row(c
         uncached.score(Record(2, None, None, bad))
     with pytest.raises(ProfileError):
         cached.score(Record(2, None, None, bad))
+
+
+def test_a_block_of_csv_rows_is_scored_as_each_row_on_its_own(tmp_path):
+    """``Scorer.score_block`` (what ``advisor batch`` calls: new CSV rows validated column by
+    column, their rules looked up for the whole block) against ``score`` row by row on a fresh
+    scorer: one block holding repeated rows under other names, copies of a bad row, bad cells,
+    empty and too long names, short and long rows, quoted cells (read by the csv module) and
+    rows that mean the same profile in other words. The same name and decision (JSON line
+    included), or the same error, for every row, in order."""
+    from advisor.sources.inputs import read_inputs
+
+    rows = client_rows(160, seed=21, bad=True)
+    rows += [dict(row, name=f"又一个{n}") for n, row in enumerate(rows[:40])]  # the same cells, other names
+    good = client_rows(8, seed=8)  # valid rows, each spoilt in one way below
+    rows += [dict(good[0], sector="火星"), dict(good[0], sector="火星", name="坏行副本")]  # a bad row and its copy
+    rows += [dict(good[1], name=""), dict(good[2], name="长" * 1001), dict(good[3], name='带"引号",的名字'),
+             dict(good[4], budget="")]
+    rows += [dict(good[5], privacy="high", name="同义"), dict(good[5], privacy="高", name="同义原文")]  # two spellings
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    with path.open("a", encoding="utf-8-sig") as f:
+        f.write("短行,小型\n")  # fewer cells than the header
+        f.write(",".join(["长行"] + ["x"] * 40) + "\n")  # more
+    records = list(read_inputs([str(path)]))
+    assert len(records) >= 200
+    block = Scorer(lang="en").score_block(records)
+    one, errors = Scorer(lang="en"), 0
+    for record, scored in zip(records, block):
+        try:
+            name, decision = one.score(record)
+        except ProfileError as exc:
+            assert isinstance(scored, ProfileError), record
+            assert scored.text("en") == exc.text("en")
+            errors += 1
+            continue
+        assert type(scored) is tuple and scored[0] == name, record
+        assert scored[1].digest() == decision.digest(), record
+        assert scored[1].json_line(name) == decision.json_line(name), record
+    assert errors >= 6
