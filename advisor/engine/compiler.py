@@ -117,7 +117,7 @@ def compile_pack(pack: RulePack, name: str, only: Collection[str] | None = None)
     holds every rule deriving a fact they test. Raises ``RuleLoadError`` for a rule that no
     ruleset could hold (too many derived facts in one alternative, too many alternatives).
     """
-    stage, decision = _stratify(pack)
+    stage, decision = _stages(pack)
     rules = [r for r in pack.rules if only is None or r.id in only]
     literals: dict[str, Literal] = {}
     by_key: dict[tuple[int, Any], str] = {}
@@ -214,6 +214,20 @@ def _chunk(name: str, durables: list[_Durable]) -> Chunk:
 
 
 # --- stratification ---------------------------------------------------------------------------
+
+
+_STAGES: dict[int, tuple[RulePack, tuple[dict[str, int], int | None]]] = {}  # id(pack) -> (pack, its stages)
+
+
+def _stages(pack: RulePack) -> tuple[dict[str, int], int | None]:
+    """``_stratify(pack)``, worked out once per pack for the last few packs (read, never changed):
+    a batch compiles the pack's ten slices, each needing the stages of the whole pack."""
+    found = _STAGES.get(id(pack))
+    if found is None or found[0] is not pack:  # (an id is another's once its object is gone)
+        if len(_STAGES) >= 8:
+            _STAGES.clear()
+        found = _STAGES[id(pack)] = (pack, _stratify(pack))
+    return found[1]
 
 
 def _stratify(pack: RulePack) -> tuple[dict[str, int], int | None]:
