@@ -94,7 +94,7 @@ def resolve_columns(pack: RulePack, columns: dict[str, list[Any]]) -> tuple[dict
                 if found is None:
                     index = band_index(table, budget)
                     found = seen[key] = (Applied("budget", table.bands[index].value, budget, index),
-                                                            engine_number(budget))
+                                         engine_number(budget))
                 budgets[i], applied_budget[i], numbers[i] = found[0].value, found[0], found[1]
     facts[BUDGET_NUMBER_FIELD] = numbers
     thresholds = [(size, budget) if size and budget else (size,) if size else (budget,) if budget else ()

@@ -317,7 +317,7 @@ class JsonAssembler:
         """``_lookups`` for a block of profiles: given each slice's entries (one list per slice, of
         ``Verdicts.entries_block``) and the decisions' keys, one list per step of what it keeps for
         each profile, each step's keys made and looked up for the whole block in one pass."""
-        scope: dict[str, Any] = {"make": make, "zip": zip, "map": map, "repeat": repeat, "digest": itemgetter(1)}
+        scope: dict[str, Any] = {"make": make, "repeat": repeat, "digest": _DIGEST}
         lines = ["def lookups(E, dks):", "    count = len(dks)"]
         for n, (plan, g, touch, decides, cache) in enumerate(steps):
             scope.update({f"get{n}": cache.get, f"put{n}": cache.put, f"plan{n}": plan, f"part{n}": itemgetter(g)})
@@ -328,7 +328,7 @@ class JsonAssembler:
                       f"    if None in h{n}:",
                       f"        for i, hit in enumerate(h{n}):",
                       "            if hit is None:",
-                      f"                key = keys[i]",
+                      "                key = keys[i]",
                       f"                hit = h{n}[i] = get{n}(key)",
                       "                if hit is None:",
                       f"                    h{n}[i] = put{n}(key, make(plan{n}, key))"]
@@ -406,8 +406,8 @@ class JsonAssembler:
         figures = self._figured_block(entries, keys)
         shared, put = self._shared.get, self._shared.put
         out = []
-        keys = zip(*[map(id, column) for column in summaries]) if summaries else repeat((), len(resolved))
-        for sector, one, row, hits, key, figured in zip(sectors, resolved, zip(*entries), zip(*summaries), keys,
+        ids = zip(*[map(id, column) for column in summaries]) if summaries else repeat((), len(resolved))
+        for sector, one, row, hits, key, figured in zip(sectors, resolved, zip(*entries), zip(*summaries), ids,
                                                         zip(*figures)):
             found = shared(key)
             if found is None:
