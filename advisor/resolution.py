@@ -45,22 +45,10 @@ def band_table(pack: RulePack, field: str) -> BandTable:
 
 def resolve_values(pack: RulePack, values: dict[str, Any]) -> Resolved:
     """Apply ``pack``'s thresholds to a validated profile's values without its name (``values``
-    is not changed): size from employees, budget band from an amount."""
-    facts = dict(values)
-    facts[BUDGET_NUMBER_FIELD] = None  # every field is present (the engine leaves out None)
-    applied = []
-    if values["size"] is None:
-        employees = values["employees"]
-        index = band_index(pack.thresholds.size, employees)
-        facts["size"] = pack.thresholds.size.bands[index].value
-        applied.append(Applied("size", facts["size"], employees, index))
-    budget = values["budget"]
-    if not isinstance(budget, str):  # an exact amount (int, or Decimal with fen): never rounded
-        index = band_index(pack.thresholds.budget, budget)
-        facts["budget"] = pack.thresholds.budget.bands[index].value
-        facts[BUDGET_NUMBER_FIELD] = engine_number(budget)
-        applied.append(Applied("budget", facts["budget"], budget, index))
-    return Resolved(facts=facts, thresholds=tuple(applied))
+    is not changed): size from employees, budget band from an amount (``resolve_columns`` for
+    one profile)."""
+    facts, thresholds = resolve_columns(pack, {field: [value] for field, value in values.items()})
+    return Resolved(facts={field: column[0] for field, column in facts.items()}, thresholds=thresholds[0])
 
 
 def resolve_columns(pack: RulePack, columns: dict[str, list[Any]]) -> tuple[dict[str, list[Any]], list[tuple[Applied, ...]]]:

@@ -74,17 +74,18 @@ class Probe:
             self.left -= step
             hits -= step
             if not self.left:
-                if self.hits < self.min_hits:
-                    self.skipping = self.skip
-                    self.drop()
-                self.left, self.hits = self.rounds, 0
+                self._close()
 
     def count(self, hit: bool) -> None:
         """A look-up of the cache: answered (``hit``) or not."""
         self.hits += hit
         self.left -= 1
         if not self.left:
-            if self.hits < self.min_hits:
-                self.skipping = self.skip
-                self.drop()
-            self.left, self.hits = self.rounds, 0
+            self._close()
+
+    def _close(self) -> None:
+        """The end of a round of look-ups: the cache is left out when it answered too few."""
+        if self.hits < self.min_hits:
+            self.skipping = self.skip
+            self.drop()
+        self.left, self.hits = self.rounds, 0

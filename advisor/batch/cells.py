@@ -50,40 +50,14 @@ class CellValidator:
 
     def columns(self, fields: tuple[str | None, ...], cells: list[str]) -> tuple[str, dict[str, Any]] | None:
         """``values`` for a row given as the header's fields and the row's cells (a CSV row), without
-        making the mapping: each column's cache is looked up in one pass."""
-        if type(fields) is not tuple:
+        making the mapping (``block`` for one row)."""
+        if len(cells) != len(fields):
             return None
-        plan = self._plans.get(fields)
-        if plan is None:
-            if len(self._plans) >= PLANS:  # records of ever new shapes (JSON): start again
-                self._plans.clear()
-            plan = self._plans[fields] = self._plan(fields)
-        if plan is False or len(cells) != len(fields):
+        checked = self.block(fields, [cells])
+        if checked is None or checked[2]:
             return None
-        maps, name_at = plan
-        found = [m.get(c, _UNSEEN) for m, c in zip(maps, cells)]
-        if _UNSEEN in found:  # a cell not seen before: validate it (and keep it)
-            for n, (field, value) in enumerate(zip(fields, found)):
-                if value is _UNSEEN:
-                    value = found[n] = self._validate(field, cells[n])
-                    if value is _UNSEEN:
-                        return None
-        values = self._template.copy()  # every field in the model's order (an empty cell: its default)
-        values.update(zip(fields, found))
-        del values["name"]  # (its column's value: checked apart, below)
-        for field in self._required:
-            if values[field] is None:
-                return None
-        if values["size"] is None and values["employees"] is None:
-            return None
-        name = cells[name_at]
-        if not name.strip():
-            return None
-        try:
-            name = self._name(name)
-        except ValidationError:
-            return None  # a name too long: the full check says so
-        return name, values
+        names, columns, _ = checked
+        return names[0], {field: column[0] for field, column in columns.items()}
 
     def block(self, fields: tuple[str | None, ...], rows: list[list[str]]) -> tuple[list[str], dict[str, list[Any]], set[int]] | None:
         """``columns`` for a block of rows of one header (``rows``: each row's cells, as many as
@@ -178,16 +152,6 @@ class CellValidator:
             return self._adapters[field].validate_python(cell)
         except ValidationError:
             return _UNSEEN
-
-    def _validate(self, field: str, cell: str) -> Any:
-        value = self._check(field, cell)
-        if value is _UNSEEN:
-            return _UNSEEN
-        column = self._cells[field]
-        if len(column) >= CELLS:
-            column.clear()  # (the same dict: the plans of ``columns`` hold it)
-        column[cell] = value
-        return value
 
 
 class _NameColumn:
