@@ -412,3 +412,30 @@ def test_the_library_leaves_the_collector_as_the_program_set_it():
     assert gc.isenabled()
     score(yaml.safe_load((PROFILES / "05-hybrid-bank.yaml").read_text("utf-8")), as_of="2026-06-01")
     assert gc.isenabled()
+
+
+_PLUGIN_LOOKUPS = """
+import atexit, importlib.metadata, sys
+looked = []
+real = importlib.metadata.entry_points
+def entry_points(**kwargs):
+    looked.append(kwargs.get("group"))
+    return real(**kwargs)
+importlib.metadata.entry_points = entry_points
+atexit.register(lambda: print(looked))
+sys.argv = ["advisor", *sys.argv[1:]]
+from advisor.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("switch, looked", [(None, "[]"), ("0", "['pydantic']")])
+def test_advise_looks_for_pydantic_plugins_only_when_the_user_asks(tmp_path, monkeypatch, switch, looked):
+    """Scanning every installed distribution for pydantic plugins costs start-up time for nothing:
+    the command line turns it off, unless PYDANTIC_DISABLE_PLUGINS says otherwise."""
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    if switch is not None:
+        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", switch)
+    run = _run(tmp_path, "advise", str(PROFILES / "05-hybrid-bank.yaml"), "-f", "json", code=_PLUGIN_LOOKUPS)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.decode().splitlines()[-1] == looked
