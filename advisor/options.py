@@ -31,8 +31,25 @@ lang_option = click.option(
     help="Language of every text in the output (default: zh, or ADVISOR_LANG when it is set).",
 )
 
+class _PriceFile(click.Path):
+    """An existing price file, read and checked on its own when the command starts
+    (``advisor.costs.book.read_price_file``: ``PriceBookError``, exit 2, for a bad one), so a bad
+    file stops the command before any work; the items are checked against the pack's price book
+    when it is laid over it."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, file_okay=True, dir_okay=False)
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
+        path = super().convert(value, param, ctx)
+        from advisor.costs.book import read_price_file
+
+        read_price_file(path)
+        return path
+
+
 prices_option = click.option(
-    "--prices", "prices_file", type=click.Path(exists=True, file_okay=True, dir_okay=False), default=None,
+    "--prices", "prices_file", type=_PriceFile(), default=None,
     metavar="FILE", help="Prices of your own (the shape of rules/prices.yaml, only the items you change) "
                          "laid over the rule pack's price book.",
 )

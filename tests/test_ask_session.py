@@ -86,21 +86,53 @@ def test_questions_are_asked_in_chinese_by_default_and_in_english_on_request(cli
     assert "Stopped part-way" in en.stderr
 
 
-def test_a_wrong_answer_is_re_asked_and_earlier_answers_are_kept(cli, tmp_path):
+class Terminal:
+    """A terminal typing ``typed`` one line at a time; what is shown is kept in ``stdout``."""
+
+    interactive = True
+
+    def __init__(self, typed):
+        self.typed, self.shown = list(typed), []
+
+    def say(self, text):
+        self.shown.append(text)
+
+    def ask(self, prompt):
+        self.shown.append(prompt)
+        if not self.typed:
+            raise EOFError
+        return self.typed.pop(0)
+
+    @property
+    def stdout(self):
+        return "\n".join(self.shown)
+
+
+def on_terminal(typed, save=None, lang="zh"):
+    """``advisor ask`` typed on a terminal: ``(exit status, console)``."""
+    from advisor.ask.run import run
+
+    console = Terminal(typed)
+    code = run(from_file=None, save=None if save is None else str(save), fmt="table", memo_file=None,
+               questionnaire_file=None, lang=lang, rules_dir=None, console=console)
+    return code, console
+
+
+def test_a_wrong_answer_is_re_asked_on_a_terminal_and_earlier_answers_are_kept(tmp_path):
     out = tmp_path / "bank.yaml"
     answers = ["银行", "42", *BANK_ANSWERS[:2], "很多", "-3", *BANK_ANSWERS[2:6], "一大笔钱", *BANK_ANSWERS[6:]]
-    result = cli("ask", "--save", str(out), input=lines(*answers))
-    assert result.exit_code == 0
+    code, result = on_terminal(answers, save=out)
+    assert code == 0
     assert "「银行」不是可选的答案。请输入编号 1–14，或以下名称之一：党政、工业、金融" in result.stdout
     assert "「42」不是可选的答案" in result.stdout
     assert "「很多」不是有效的人数。请输入 1 到 100000000 之间的整数" in result.stdout
     assert "「一大笔钱」不是有效的预算" in result.stdout
-    assert "Traceback" not in result.output
     assert yaml.safe_load(out.read_text(encoding="utf-8")) == BANK_PROFILE
 
 
-def test_a_required_question_cannot_be_skipped(cli):
-    result = cli("ask", input=lines("", "金融"))
+def test_a_required_question_cannot_be_skipped_on_a_terminal():
+    code, result = on_terminal(["", "金融"])
+    assert code == 1  # the typing ended
     assert "这个问题需要回答" in result.stdout
     assert result.stdout.count("[1/25]") == 1 and "[2/25]" in result.stdout
 
@@ -292,12 +324,12 @@ def test_help_shows_bands_of_another_rule_pack_from_its_thresholds(cli):
     assert "    - micro: Employees < 10\n" in result.stdout and "    - large: Employees ≥ 500\n" in result.stdout
 
 
-def test_a_count_question_says_what_a_count_is(cli, tmp_path):
+def test_a_count_question_says_what_a_count_is(tmp_path):
     out = tmp_path / "bank.yaml"
     at = BANK_ANSWERS.index("120万")
     answers = [*BANK_ANSWERS[:at], "很多", *BANK_ANSWERS[at:]]
-    result = cli("ask", "--save", str(out), input=lines(*answers))
-    assert result.exit_code == 0, result.output
+    code, result = on_terminal(answers, save=out)
+    assert code == 0, result.stdout
     assert "输入人数，如 5000、120万" in result.stdout  # the field's own hint, not the headcount's
     unwrapped = result.stdout.replace("\n", "")  # a line may break before the long number, never inside it
     assert "「很多」不是有效的人数。请输入 0 到 1000000000000000 之间的整数，可用“万”“亿”" in unwrapped
@@ -326,3 +358,38 @@ def test_the_memo_offer_on_a_terminal_asks_again_for_a_name_without_a_memo_forma
                rules_dir=None, console=console) == 0
     assert any("memo.pdf" in line and ".docx" in line for line in console.shown)  # why, then asked again
     assert target.read_text("utf-8").startswith("# 示例银行") and not (tmp_path / "memo.pdf").exists()
+
+
+# --- without a terminal, an answer that is missing or not valid stops the questionnaire -----------
+
+
+def test_piped_empty_lines_stop_at_a_required_question_with_exit_2_and_keep_a_draft(cli, tmp_path):
+    # `yes '' | advisor ask --from FILE --save ...` with a size no longer allowed: once asked again for
+    # ever; now the question is named, the draft kept, and the status says the input was not valid.
+    bad = tmp_path / "old.yaml"
+    bad.write_text("name: 甲公司\nsize: huge\nsector: finance\nprivacy: low\nbudget: low\n", encoding="utf-8")
+    out = tmp_path / "p.yaml"
+    result = cli("ask", "--from", str(bad), "--save", str(out), input=ENTER_THROUGH * 50)
+    assert result.exit_code == 2
+    assert result.stdout.count("[3/25]") == 1  # asked once
+    assert ("advisor：错误：问题 [3/25] 员工人数（employees）需要回答，但输入中是空行；输入不是终端，无法再次提问。"
+            in result.stderr)
+    assert "已中途退出。已回答的内容保存在草稿" in result.stderr
+    assert yaml.safe_load(draft_path(str(out)).read_text(encoding="utf-8"))["sector"] == "finance"
+    assert not out.exists()
+    en = cli("ask", "--from", str(bad), "--lang", "en", input=ENTER_THROUGH * 50)
+    assert en.exit_code == 2
+    assert ("advisor: error: question [3/25] Employees (employees) needs an answer and the input gave an empty "
+            "line; the input is not a terminal, so it cannot be asked again.") in en.stderr
+
+
+def test_a_piped_answer_that_is_not_valid_stops_with_the_reason(cli):
+    result = cli("ask", input=lines("金融", "huge", "中型"))
+    assert result.exit_code == 2
+    assert ("advisor：错误：问题 [2/25] 规模（size）：「huge」不是可选的答案。请输入编号 1–4，或以下名称之一："
+            "微型、小型、中型、大型。输入不是终端，无法再次提问。") in result.stderr
+    assert "[3/25]" not in result.stdout
+    en = cli("ask", "--lang", "en", input=lines("finance", "huge"))
+    assert en.exit_code == 2
+    assert "advisor: error: question [2/25] Size (size): 'huge' is not" in en.stderr
+    assert en.stderr.count("The input is not a terminal, so it cannot be asked again.") == 1

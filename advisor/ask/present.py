@@ -132,11 +132,18 @@ def help_block(question: Question, lang: str, thresholds: Any = None) -> str:
     return "\n".join(lines)
 
 
-def invalid(question: Question, text: str, lang: str) -> str:
-    """Why ``text`` is not an answer, and what is allowed."""
+def invalid(question: Question, text: str, lang: str, wrapped: bool = True) -> str:
+    """Why ``text`` is not an answer, and what is allowed (wrapped to the terminal unless not ``wrapped``)."""
     labels = msg("list_sep", lang).join(value_label(question, c.value, lang) for c in question.choices)
-    return wrap(msg(_own("invalid", question), lang, text=text, n=len(question.choices), labels=labels,
-                    max=MAX_EMPLOYEES, max_count=MAX_COUNT), indent="")
+    said = msg(_own("invalid", question), lang, text=text, n=len(question.choices), labels=labels,
+               max=MAX_EMPLOYEES, max_count=MAX_COUNT)
+    return wrap(said, indent="") if wrapped else said
+
+
+def question_name(question: Question, number: int, total: int, lang: str) -> str:
+    """The question as a message names it: ``[3/25] 员工人数（employees）``."""
+    name = getattr(vocabulary().fields[question.field], lang)
+    return f"[{number}/{total}] {name}" + (f"（{question.field}）" if lang == "zh" else f" ({question.field})")
 
 
 def summary(questions: list[Question], state: Mapping[str, Any], lang: str) -> str:

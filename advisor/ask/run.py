@@ -22,6 +22,7 @@ from advisor.ask.session import Console, Session, Stopped, TerminalConsole
 from advisor.ask.text import msg
 
 EXIT_INPUT_ENDED = 1  # the input ended before the last question: a script should notice
+EXIT_BAD_ANSWER = 2  # without a terminal, a required answer missing or an answer not valid
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
@@ -130,12 +131,18 @@ def _stopped(stop: Stopped, save: str | None, lang: str) -> int:
     """Keep what was answered as a draft (with ``--save``) and say how to resume."""
     import click
 
+    if stop.unanswered:
+        from advisor.formats.escape import terminal_text
+
+        click.echo(terminal_text(msg("stopped_bad_answer", lang, reason=stop.unanswered)), err=True)
     if save:
         draft = draft_path(save)
         write(draft, profile_yaml(stop.answers, draft_header(save, lang)))
         click.echo(msg("stopped_draft", lang, draft=shell_word(draft), save=shell_word(save)), err=True)
     else:
         click.echo(msg("stopped_unsaved", lang), err=True)
+    if stop.unanswered:
+        return EXIT_BAD_ANSWER
     return EXIT_INTERRUPTED if stop.interrupted else EXIT_INPUT_ENDED
 
 

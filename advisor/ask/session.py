@@ -77,10 +77,16 @@ class TerminalConsole:
 class Stopped(Exception):
     """The user stopped before the end; ``answers`` holds what is known so far."""
 
-    def __init__(self, answers: dict[str, Any], interrupted: bool) -> None:
+    def __init__(self, answers: dict[str, Any], interrupted: bool, unanswered: str | None = None) -> None:
         super().__init__("stopped")
         self.answers = answers
         self.interrupted = interrupted  # Ctrl-C, rather than the end of the input
+        self.unanswered = unanswered  # without a terminal: why the question could not be answered
+
+
+class _Unanswered(Exception):
+    """Piped input gave a required question no answer, or an invalid one: asking again would
+    read the next line of a script as this answer (``yes '' | advisor ask`` would never end)."""
 
 
 _BACK = object()
@@ -130,6 +136,8 @@ class Session:
                 value = self.ask(question, index + 1, answers, console, first=not asked)
             except (EOFError, KeyboardInterrupt) as exc:
                 raise Stopped(answers, isinstance(exc, KeyboardInterrupt)) from None
+            except _Unanswered as exc:
+                raise Stopped(answers, False, str(exc)) from None
             if value is _BACK:
                 index = asked.pop()
                 continue
@@ -142,9 +150,15 @@ class Session:
         return answers
 
     def ask(self, question: Question, number: int, answers: dict[str, Any], console: Console, first: bool) -> Any:
-        """Ask ``question`` until it gets a valid answer; ``None`` leaves the field empty."""
+        """Ask ``question`` until it gets a valid answer; ``None`` leaves the field empty.
+
+        A console that is not a terminal (``interactive`` false: a pipe, a script) is not asked
+        again: a required question left empty, or an invalid answer, raises ``_Unanswered``
+        naming the question and why."""
         lang = self.lang
         default = self.default(question, answers)
+        again = getattr(console, "interactive", True)
+        total = len(self.questionnaire.questions)
         console.say(present.question_block(question, number, len(self.questionnaire.questions), lang))
         while True:
             reply = interpret(question, console.ask(present.prompt_line(question, default, lang)))
@@ -153,6 +167,8 @@ class Session:
             if reply.kind == "default":
                 if default is not None or question.empty is not None:
                     return default
+                if not again:
+                    raise _Unanswered(msg("unanswered", lang, question=present.question_name(question, number, total, lang)))
                 console.say(msg("required", lang))
             elif reply.kind == "help":
                 console.say(present.help_block(question, lang, self.thresholds))
@@ -161,4 +177,7 @@ class Session:
                     return _BACK
                 console.say(msg("first_question", lang))
             else:
+                if not again:
+                    raise _Unanswered(msg("invalid_piped", lang, question=present.question_name(question, number, total, lang),
+                                          problem=present.invalid(question, reply.bad, lang, wrapped=False)))
                 console.say(present.invalid(question, reply.bad, lang))

@@ -99,6 +99,11 @@ def where(section: str, err: Any) -> str:
         return f"{path.rpartition('.')[0]}: unknown key '{err['loc'][-1]}'"
     if err["type"] == "missing":
         return f"{path}: required"
+    value = err.get("input")
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):  # the value as written
+        from advisor.errors import shown
+
+        return f"{path}: {msg} (value given: {shown(value)})"
     return f"{path}: {msg}"
 
 
@@ -176,28 +181,31 @@ def _suggest(word: str, choices: Any) -> str:
 # --- a user's price file ---------------------------------------------------------------------------
 
 
-def with_overrides(book: CostBook, path: str | Path) -> CostBook:
-    """``book`` with the items and servers of the price file ``path`` in place of its own.
-
-    The file has the shape of prices.yaml: ``prices:`` with ``items:`` (each replaces the item of
-    the same id, which must exist) and/or ``servers:`` (each replaces the server of the same id,
-    or adds one). Raises ``PriceBookError`` naming the file and the problem.
-    """
-    import yaml
+def read_price_file(path: str | Path) -> PricesSection:
+    """The price file ``path`` (``--prices FILE``), read and validated on its own: the shape of
+    prices.yaml (``prices:`` with ``items:`` and/or ``servers:``), at most
+    ``advisor.bounded.PRICE_FILE_BYTES`` (1 MB), UTF-8, read as rule files are
+    (``advisor.safe_load``: a key given twice is an error, ``no`` is text, a date is checked as
+    a date). Raises ``PriceBookError`` naming the file, the field, the value and what is allowed.
+    ``advisor.options`` calls it when the command starts; ``with_overrides`` checks the items
+    against the pack's book."""
+    from advisor.bounded import PRICE_FILE_BYTES, TooLarge, read_bounded
+    from advisor.safe_load import DATA, DocumentError, load_yaml
 
     name = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        text = read_bounded(path, PRICE_FILE_BYTES).decode("utf-8-sig")
     except OSError as exc:
         raise PriceBookError(f"{name}: cannot read the price file: {exc.strerror or exc}") from None
+    except TooLarge as exc:
+        raise PriceBookError(f"{name}: larger than {exc.size} (a price file is a few KB); is it the right file?") from None
     except UnicodeDecodeError as exc:
         raise PriceBookError(f"{name}: the price file is not UTF-8 text (byte {exc.start})") from None
     try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        raise PriceBookError(f"{name}:{at} broken YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raw = load_yaml(text, DATA)
+    except DocumentError as exc:
+        at = f" {exc.where}:" if exc.where else ""
+        raise PriceBookError(f"{name}:{at} broken YAML: {exc.reason}") from None
     if not isinstance(raw, dict) or set(raw) != {"prices"} or not isinstance(raw["prices"], dict):
         raise PriceBookError(f"{name}: a price file is a mapping with one key, 'prices:', holding 'items:' "
                              "and/or 'servers:' as in the bundled rules/prices.yaml")
@@ -205,6 +213,19 @@ def with_overrides(book: CostBook, path: str | Path) -> CostBook:
     given = _validate(PricesSection, (name, raw["prices"]), "prices", problems)
     if given is None:
         raise PriceBookError.of(name, problems)
+    return given
+
+
+def with_overrides(book: CostBook, path: str | Path) -> CostBook:
+    """``book`` with the items and servers of the price file ``path`` in place of its own.
+
+    The file has the shape of prices.yaml: ``prices:`` with ``items:`` (each replaces the item of
+    the same id, which must exist) and/or ``servers:`` (each replaces the server of the same id,
+    or adds one). Raises ``PriceBookError`` naming the file and the problem.
+    """
+    name = str(path)
+    given = read_price_file(path)
+    problems: list[str] = []
     items = dict(book.prices.items)
     for item_id, item in given.items.items():
         if item_id not in items:

@@ -35,6 +35,7 @@ from advisor.engine.schema import (
     date_start,
     walk,
 )
+from advisor.bounded import RULE_FILE_BYTES, TooLarge, read_bounded
 from advisor.errors import RuleLoadError, shown
 from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite, too_large
 from advisor.vocabulary import vocabulary
@@ -103,9 +104,13 @@ def load_pack(directory: str | Path | None = None) -> RulePack:
                             "rename it or move it out of the pack")
             continue
         try:
-            data = path.read_bytes()
+            data = read_bounded(path, RULE_FILE_BYTES)
         except OSError as exc:
             problems.append(f"{path.name}: cannot read: {exc.strerror}")
+            continue
+        except TooLarge as exc:
+            problems.append(f"{path.name}: larger than {exc.size} (a rule file is at most a few hundred KB); "
+                            "is it the right file?")
             continue
         digest.update(path.name.encode() + b"\0" + data + b"\0")
         try:

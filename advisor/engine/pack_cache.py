@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor import user_cache
+from advisor.bounded import RULE_FILE_BYTES, TooLarge, read_bounded
 from advisor.user_cache import ENV_DISABLE, cache_dir
 
 __all__ = ["ENV_DISABLE", "LAYOUT", "cache_dir", "load"]
@@ -43,8 +44,8 @@ def _key(root: Path) -> str | None:
         digest = hashlib.sha256(f"{LAYOUT}\0{__version__}\0{sys.version}\0{pydantic_version.VERSION}\0"
                                 f"{root.resolve()}\0".encode())  # the pack records its folder
         for path in paths:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
+            digest.update(path.name.encode() + b"\0" + read_bounded(path, RULE_FILE_BYTES) + b"\0")
+    except (OSError, TooLarge):  # the load says what is wrong with the file
         return None
     return digest.hexdigest()[:32] if paths else None
 

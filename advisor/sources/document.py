@@ -7,10 +7,12 @@ YAML reading of ``advisor.safe_load`` (profiles: values are the text as written)
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
 
+from advisor.bounded import PROFILE_BYTES, TooLarge, read_bounded
 from advisor.errors import ProfileError, SourceError
 from advisor.profile import Profile, kind_of, parse_profile
 from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, load_yaml
@@ -25,22 +27,29 @@ _TABLES = {".csv": "a CSV table", ".tsv": "a tab-separated table", ".jsonl": "a 
 def read_text(path: str) -> str:
     """The text of ``path`` (``-``: standard input), or a ``SourceError`` saying why not.
 
-    The encoding is detected as ``batch`` detects it (``sources.text.detect_encoding``).
+    The encoding is detected as ``batch`` detects it (``sources.text.detect_encoding``). At most
+    ``advisor.bounded.PROFILE_BYTES`` (1 MB) are read: a larger file, a device or an endless pipe
+    is refused with the limit.
     """
-    if path == "-":
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        name = "<stdin>"
-    else:
-        p = Path(path)
-        if not p.exists():
-            raise SourceError(f"{path}: no such file")
-        if p.is_dir():
-            raise SourceError(f"{path}: is a folder, not a profile file")
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
-        name = path
+    if path == "":
+        raise SourceError("the profile's file name is empty; name a YAML or JSON file, or - for standard input")
+    name = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data = (read_bounded(stream, PROFILE_BYTES) if stream is not None
+                    else read_bounded(io.BytesIO(sys.stdin.read(PROFILE_BYTES + 1).encode()), PROFILE_BYTES))
+        else:
+            p = Path(path)
+            if not p.exists():
+                raise SourceError(f"{path}: no such file")
+            if p.is_dir():
+                raise SourceError(f"{path}: is a folder, not a profile file")
+            data = read_bounded(p, PROFILE_BYTES)
+    except OSError as exc:
+        raise SourceError(f"{name}: cannot read: {exc.strerror}") from None
+    except TooLarge as exc:
+        raise SourceError(f"{name}: larger than {exc.size} (a profile is a few hundred bytes); is it the right file?") from None
     return decode_whole(data, name)
 
 
