@@ -56,6 +56,7 @@ def render_table(data: dict[str, Any], width: int = WIDTH) -> str:
     each mode with its rules, then compliance, conflicts, facts. Tables are fitted to the width
     and broken by Unicode line-breaking rules (``advisor.formats.lines.table``)."""
     from advisor.formats.lines import table as fitted
+    from advisor.formats.lines import width as shown_width
     from advisor.formats.lines import wrap
 
     lang = data["lang"]
@@ -65,7 +66,7 @@ def render_table(data: dict[str, Any], width: int = WIDTH) -> str:
         return fitted(rows, headers, width, whole=whole)
 
     def heading(text: str) -> str:
-        return f"\n{text}\n" + "=" * min(width, 2 * len(text))
+        return f"\n{text}\n" + "=" * min(width, shown_width(text))  # as wide as the title shows
 
     def para(text: str) -> str:
         return "\n".join(wrap(text, width))
@@ -126,7 +127,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         return tabulate([[cell(c) for c in row] for row in rows], headers=headers, tablefmt="github",
                         disable_numparse=True)
 
-    out = [f"# {cell(at('title', lang, name=data['profile']))}", "",
+    from advisor.formats.escape import md_escape
+
+    out = [f"# {at('title', lang, name=md_escape(data['profile'], line_start=False))}", "",
            f"**{at('chosen', lang, label=data['label'], mode=data['mode'], score=_number(data['score']))}**", "",
            decided_text(data, lang), "", f"## {at('modes_heading', lang)}", ""]
     headers = [at("col_rule", lang), at("col_effect", lang), at("col_why", lang)]

@@ -78,7 +78,9 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
     if save:
         console.say(msg("saved", lang, path=shell_word(save)))
     console.say("")
-    console.say(render(recommendation, fmt).rstrip("\n"))
+    from advisor.console import output_encoding
+
+    console.say(render(recommendation, fmt, encoding=output_encoding()).rstrip("\n"))
     _memo(console, profile, recommendation, lang, rules_dir, memo_file)
     return 0
 

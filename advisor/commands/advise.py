@@ -25,4 +25,6 @@ def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of, pric
 
     parsed = read_profile(profile)
     recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(as_of=as_of, prices=prices_file))
-    click.echo(render(recommendation, fmt), nl=False)
+    from advisor.console import output_encoding
+
+    click.echo(render(recommendation, fmt, encoding=output_encoding()), nl=False)

@@ -34,9 +34,10 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
     if fmt == "json":
         import json
 
-        from advisor.formats.escape import json_text
+        from advisor.console import output_encoding
+        from advisor.formats.escape import json_for, json_text
 
-        click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)))
+        click.echo(json_for(json_text(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)), output_encoding()))
         return
     from advisor.analysis.explain_render import render_markdown, render_table
     from advisor.formats.escape import terminal_text

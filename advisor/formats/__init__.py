@@ -20,6 +20,9 @@ def renderer(name: str) -> Callable[["Recommendation"], str]:
     return importlib.import_module(f"advisor.formats.{FORMATS[name]}").render
 
 
-def render(rec: "Recommendation", name: str) -> str:
-    """Render ``rec`` in the format ``name``."""
+def render(rec: "Recommendation", name: str, encoding: str | None = None) -> str:
+    """Render ``rec`` in the format ``name``. ``encoding``: what the text will be written in (the
+    console's): json and yaml then write the characters it lacks as escapes, losing nothing."""
+    if encoding is not None and name in ("json", "yaml"):
+        return renderer(name)(rec, encoding=encoding)
     return renderer(name)(rec)

@@ -65,6 +65,56 @@ def json_text(text: str) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _JSON_RAW.search(text) else text
 
 
+def lossless_in(encoding: str | None) -> bool:
+    """Whether ``encoding`` (``None``: UTF-8) can write every character (UTF-8, UTF-16, GB18030)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        return False
+    return name.startswith("utf") or name == "gb18030"
+
+
+def json_for(text: str, encoding: str | None) -> str:
+    """JSON ``text`` to be written in ``encoding`` (a GBK or ASCII console): each character the
+    encoding lacks written as its ``\\uXXXX`` escape (a pair of them beyond U+FFFF), so the
+    data stay the same for any JSON reader instead of becoming ``?``. Such characters can only be
+    inside strings (JSON's own syntax is ASCII). Unchanged for an encoding that has them all."""
+    if text.isascii() or lossless_in(encoding):
+        return text
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        try:
+            ch.encode(encoding)  # type: ignore[arg-type]
+            out.append(ch)
+        except (UnicodeError, LookupError):
+            code = ord(ch)
+            if code > 0xFFFF:
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def unsafe_in(text: str, encoding: str | None) -> bool:
+    """Whether ``text`` holds a control character (see ``terminal_text``) or a character
+    ``encoding`` cannot write: what a YAML scalar must then write as escapes."""
+    if _TERMINAL_UNSAFE.search(text):
+        return True
+    if text.isascii() or lossless_in(encoding):
+        return False
+    try:
+        text.encode(encoding)  # type: ignore[arg-type]
+    except (UnicodeError, LookupError):
+        return True
+    return False
+
+
 def json_bytes(data: bytes) -> bytes:
     """``json_text`` for UTF-8 bytes (``orjson``'s output)."""
     if data.isascii():

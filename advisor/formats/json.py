@@ -13,10 +13,14 @@ def to_dict(rec: Recommendation) -> dict:
     return rec.model_dump(mode="json")
 
 
-def render(rec: Recommendation) -> str:
+def render(rec: Recommendation, encoding: str | None = None) -> str:
     """Pretty-printed JSON, UTF-8 (Chinese kept readable; control characters as \\u escapes). A NaN
-    or infinite number is a ``ValueError`` (never the invalid ``NaN``/``Infinity`` tokens), as in ``dumps``."""
-    return dumps(to_dict(rec), indent=2) + "\n"
+    or infinite number is a ``ValueError`` (never the invalid ``NaN``/``Infinity`` tokens), as in ``dumps``.
+    ``encoding``: the console's, when it is not UTF-8: the characters it lacks as ``\\u`` escapes
+    (``formats.escape.json_for``)."""
+    from advisor.formats.escape import json_for
+
+    return json_for(dumps(to_dict(rec), indent=2), encoding) + "\n"
 
 
 def compact(data: object) -> bytes:
