@@ -27,10 +27,21 @@ def _data() -> dict[str, Any]:
     return package_data("advisor", "cli_text.yaml")
 
 
+class _Template(str):
+    """A Chinese template of click's whose ``{number_type}`` (click's English name of a type,
+    ``float range``) is put in Chinese too when click fills it (``types`` in cli_text.yaml)."""
+
+    def format(self, *args: Any, **values: Any) -> str:
+        if "number_type" in values:
+            values["number_type"] = _data()["types"].get(values["number_type"], values["number_type"])
+        return str.format(self, *args, **values)
+
+
 def click_text(message: str) -> str:
     """click's ``message`` in the interface language."""
     if interface_lang() == "zh":
-        return _data()["click"].get(message, message)
+        found = _data()["click"].get(message, message)
+        return _Template(found) if "{number_type}" in found else found
     return message
 
 

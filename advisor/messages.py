@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from advisor.ui_text import package_data
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(\*?)\}")
-_NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count"})  # placeholders that only ever hold a number
+_NUMBERS = frozenset({"line", "col", "byte", "record", "row", "count", "number"})  # placeholders that only ever hold a number
 # Placeholders for one file name or value: never a location and a message ("a.yaml: rule X: …"),
 # so "{name}: rule {id}: …" leaves "a.yaml: line 4: rule X: …" to the forms with a {where}.
 _PARTS = frozenset({"name", "path", "value", "constant", "item"})
@@ -53,6 +53,7 @@ def compile_template(en: str) -> tuple[re.Pattern[str], frozenset[str]]:
         name, star = match.group(1), match.group(2)
         value = (r"\d[\d,]*" if name in _NUMBERS  # "line 2, column 69: key…" is not col "69: key…"
                  else _ONE_PART if name in _PARTS else _SUGGEST if name == "suggest"
+                 else r"(?: line \d[\d,]*:)?" if name == "line_at"  # a template's line, or nothing
                  else r"[^\s:]+" if name == "id" else ".+?")  # an id: one word
         regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
         seen.add(name)

@@ -50,6 +50,8 @@ def _sample(name: str) -> str:
         return " (did you mean '{x}'?)"
     if name == "id":
         return "R-{1}"
+    if name == "line_at":  # a template's line: " line N:" (or nothing)
+        return " line 12:"
     return HOSTILE
 
 
