@@ -45,6 +45,7 @@ class AdvisorGroup(click.Group):
 
         words = list(sys.argv[1:] if args is None else args)
         remember_lang(lang_given(words))  # before click reads anything: its errors are in it too
+        _warn_unknown_lang_variable()
         install()
         localize(self, interface_lang())
         return super().main(words, *rest, **kwargs)
@@ -90,6 +91,19 @@ class AdvisorGroup(click.Group):
             ctx.exit(2)
         except Exception as exc:
             return _internal_error(ctx, exc)
+
+
+def _warn_unknown_lang_variable() -> None:
+    """A warning on standard error when ADVISOR_LANG names no language (it is then ignored)."""
+    from advisor.console import unknown_lang_variable
+
+    value = unknown_lang_variable()
+    if value is not None:
+        from advisor.console import interface_lang
+        from advisor.formats.escape import terminal_text
+        from advisor.messages import frame
+
+        click.echo(frame("unknown_lang_variable", interface_lang(), value=terminal_text(repr(value))), err=True)
 
 
 def _internal_error(ctx: click.Context, exc: Exception) -> None:

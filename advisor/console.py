@@ -256,6 +256,13 @@ def interface_lang() -> str:
     return lang_tag(os.environ.get("ADVISOR_LANG")) or locale_lang() or DEFAULT_LANG
 
 
+def unknown_lang_variable() -> str | None:
+    """``ADVISOR_LANG``'s value when it is set but names no language advisor has (``fr``,
+    ``eng``): it is then ignored, and the command line warns (``None``: unset, empty or known)."""
+    value = os.environ.get("ADVISOR_LANG", "")
+    return value if value.strip() and lang_tag(value) is None else None
+
+
 def output_lang_default() -> str:
     """The default of ``--lang`` (the language of the output): ``ADVISOR_LANG``, else Chinese.
 

@@ -43,11 +43,17 @@ def read(path: Path) -> Any:
 
 
 def write(path: Path, value: Any) -> None:
-    """Pickle ``value`` to ``path`` whole or not at all (a temporary file renamed); never raises."""
+    """Pickle ``value`` to ``path`` whole or not at all (a temporary file renamed); never raises.
+
+    The cache folder (``path``'s) and ``.cache`` are made when missing, but only inside an
+    existing folder: with ``HOME=/nonexistent`` (a system account) nothing is written."""
     import tempfile  # only a run that writes pays for it
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            if not path.parent.parent.parent.is_dir():  # $HOME (or $XDG_CACHE_HOME's parent) missing:
+                return  # never create a home folder (HOME=/nonexistent); a run without a cache is normal
+            path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as f:

@@ -49,7 +49,7 @@ def run(*, from_file: str | None, save: str | None, fmt: str, memo_file: str | N
         check_writable(save)
     if memo_file:
         format_for_path(memo_file, format_option=False)  # a suffix no memo format has (x.pdf) is refused now, not after the answers
-        check_writable(memo_file, folder_must_exist=False)  # the memo writer makes its folder
+        check_writable(memo_file)  # its folder must exist, as for --save and memo -o
 
     console.say(present.wrap(msg("intro", lang), indent=""))
     if from_file:

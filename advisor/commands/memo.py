@@ -51,6 +51,10 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
         raise click.UsageError("--format docx writes a Word file: give --output FILE.docx")
     if fmt == "docx" and template:
         raise click.UsageError("--template applies to the markdown and html formats, not docx")
+    if not to_stdout:  # a folder that does not exist is a mistake (a typo), as for ask --save: not created
+        from advisor.ask.profile_file import check_writable
+
+        check_writable(output)
     parsed = read_profile(profile)
     lang = lang.lower()
     if to_stdout:

@@ -10,11 +10,20 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """The changes, by the key as given; one field changed twice (``privacy=高`` and ``隐私要求=中``)
+    is a usage error, as a profile giving a field twice is."""
+    from advisor.whatif import field_name
+
     changes: dict[str, str] = {}
+    given: dict[str, str] = {}  # field -> the --set that changed it
     for text in values:
         field, sep, value = text.partition("=")
         if not sep or not field.strip():
             raise click.BadParameter(f"'{text}' is not FIELD=VALUE, e.g. --set privacy=high or --set 预算=800万")
+        name = field_name(field.strip()) or field.strip()
+        if name in given:
+            raise click.BadParameter(f"'{given[name]}' and '{text}' both change field '{name}'; keep one")
+        given[name] = text
         changes[field.strip()] = value
     return changes
 
