@@ -78,3 +78,29 @@ def test_a_missing_home_folder_is_not_created_by_the_cache(tmp_path):
     home.mkdir()  # an existing home gets its ~/.cache/advisor
     assert run("advise", str(profile), HOME=str(home), XDG_CACHE_HOME="", ADVISOR_NO_PACK_CACHE="").returncode == 0
     assert any((home / ".cache" / "advisor").iterdir())
+
+
+def test_format_names_are_case_insensitive_as_lang_is(cli, tmp_path):
+    profile = base(tmp_path)
+    upper = cli("advise", str(profile), "-f", "JSON")
+    assert upper.exit_code == 0 and upper.stdout == cli("advise", str(profile), "-f", "json").stdout
+    assert cli("explain", str(profile), "-f", "Markdown").stdout.startswith("# ")
+
+
+def test_a_nan_coverage_minimum_is_refused(cli):
+    zh = cli("rules", "coverage", "--min", "nan", "--lang", "zh")
+    assert zh.exit_code == 2
+    assert "'--min' 的值无效：“nan”不是数字；请给出 0 到 100 之间的百分比" in zh.stderr
+    en = cli("rules", "coverage", "--min", "NaN", "--lang", "en")
+    assert en.exit_code == 2 and "'nan' is not a number; give a percentage from 0 to 100" in en.stderr
+
+
+def test_a_word_document_given_as_a_profile_is_named_as_such(cli, tmp_path):
+    profile = base(tmp_path)
+    memo = tmp_path / "x.docx"
+    assert cli("memo", str(profile), "-o", str(memo)).exit_code == 0
+    zh = cli("advise", str(memo), "--lang", "zh")
+    assert zh.exit_code == 2
+    assert zh.stderr == f"advisor：错误：{memo}：这是 Word 文档，不是画像；画像是由“字段: 值”各行组成的 YAML 或 JSON 文件\n"
+    en = cli("advise", str(memo), "--lang", "en")
+    assert en.stderr == f"advisor: error: {memo}: a Word document, not a profile; a profile is a YAML or JSON file of field: value lines\n"

@@ -10,7 +10,7 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS), case_sensitive=False), default="table", show_default=True,
               help="Output format (json is contract §3).")
 @lang_option
 @rules_option

@@ -9,7 +9,7 @@ from advisor.options import as_of_option, lang_option, rules_option
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"], case_sensitive=False), default="table",
               show_default=True, help="Output format.")
 @lang_option
 @rules_option

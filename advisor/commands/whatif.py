@@ -33,7 +33,7 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @click.option("--set", "changes", metavar="FIELD=VALUE", multiple=True, required=True, callback=_pairs,
               help="An answer to change, as in a profile (Chinese labels and 万/亿 allowed; an empty VALUE "
                    "makes the field absent). Repeat for several.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
               help="table: only what changes; json: {before, after, diff} with both full recommendations.")
 @lang_option
 @rules_option

@@ -22,6 +22,8 @@ from advisor.vocabulary import vocabulary
 # Files that hold many profiles: ``advise``, ``memo`` and ``ask --from`` read one.
 _TABLES = {".csv": "a CSV table", ".tsv": "a tab-separated table", ".jsonl": "a JSON Lines file",
            ".ndjson": "a JSON Lines file", ".xlsx": "an Excel workbook", ".xls": "an Excel workbook"}
+# Documents that are no profile at all (a memo written with advisor memo -o x.docx, say).
+_NOT_PROFILES = {".docx": "a Word document", ".doc": "a Word document", ".pdf": "a PDF document"}
 
 
 def read_text(path: str) -> str:
@@ -90,6 +92,9 @@ def _read(path: str, allow_empty: bool = False) -> tuple[str, dict[str, Any]]:
     to do instead for a table or a list of profiles, an empty file, or a document that is not a
     mapping."""
     name = "<stdin>" if path == "-" else path
+    other = _NOT_PROFILES.get(Path(path).suffix.lower()) if path != "-" else None
+    if other:
+        raise SourceError(f"{name}: {other}, not a profile; a profile is a YAML or JSON file of field: value lines")
     kind = _TABLES.get(Path(path).suffix.lower()) if path != "-" else None
     if kind:
         raise SourceError(f"{name}: {kind} holds a list of profiles; this command reads one profile",
