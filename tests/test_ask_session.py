@@ -299,6 +299,7 @@ def test_memo_option_writes_the_memo_in_the_format_its_name_asks_for(cli, tmp_pa
     result = cli("ask", "--memo", str(md), input=lines(*BANK_ANSWERS))
     assert result.exit_code == 0 and f"备忘录已写入 {md}。" in result.stdout
     assert md.read_text(encoding="utf-8").startswith("# 示例银行")
+    html.parent.mkdir()  # the folder must exist (as for --save): tests/test_cli_edges.py
     assert cli("ask", "--memo", str(html), "--lang", "en", input=lines(*BANK_ANSWERS)).exit_code == 0
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     piped = cli("ask", input=lines(*BANK_ANSWERS))
