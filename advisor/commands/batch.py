@@ -77,12 +77,14 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.messages import translate
     from advisor.errors import AdvisorError, SourceError
     from advisor.formats.escape import terminal_text
-    from advisor.sources.inputs import check_inputs, read_inputs
+    from advisor.sources.inputs import check_inputs, check_output, read_inputs
     from advisor.sources.text import AUTO, check_encoding
 
     lang = lang.lower()
     ui = interface_lang()  # messages on standard error; the output (and its summary) is in `lang`
     check_inputs(inputs)
+    check_output(output, inputs, "--output")  # before anything is read: never replace the client list
+    check_output(summary_path, inputs, "--summary")
     if encoding != AUTO:
         check_encoding(encoding)
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"

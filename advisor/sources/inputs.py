@@ -10,6 +10,7 @@ input order, so record N is the N-th row of the output.
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -19,7 +20,7 @@ from advisor.sources.document_list import read_document
 from advisor.sources.folder import SUFFIXES, folder_files
 from advisor.sources.jsonl import parse_line, read_jsonl
 from advisor.sources.records import Record, Unreadable
-from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, open_text
+from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, display_name, open_text
 from advisor.sources.xlsx import is_workbook, read_workbook_file
 
 INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json", "xlsx")
@@ -52,6 +53,39 @@ def check_inputs(paths: Sequence[str]) -> None:
     for path in paths:
         if path != STDIN and not Path(path).exists():
             raise SourceError(f"{path}: no such file or folder")
+
+
+def check_output(output: str | None, inputs: Sequence[str], option: str = "--output") -> None:
+    """Refuse, before anything is read, an ``output`` that is one of the ``inputs``: writing it would
+    replace the user's list with the results (and a bad row's cells, still to be corrected, would
+    be lost). The same file however it is named: through a link, ``./``, an absolute path, another
+    case on a file system that ignores case, a hard link; a file of an input folder; a file
+    redirected to standard input. ``SourceError`` (exit 2) naming both."""
+    if not output or output == STDIN:
+        return
+    try:
+        target = os.stat(output)
+    except OSError:
+        return  # no such file yet: it is none of the inputs
+    for path in inputs:
+        if path == STDIN:
+            try:
+                given = os.fstat(0)
+            except OSError:
+                continue
+            candidates = [(display_name(STDIN), given)]
+        else:
+            files = folder_files(path) if Path(path).is_dir() else [Path(path)]
+            candidates = []
+            for file in files:
+                try:
+                    candidates.append((str(file), os.stat(file)))
+                except OSError:
+                    continue
+        for name, given in candidates:
+            if (given.st_dev, given.st_ino) == (target.st_dev, target.st_ino):
+                raise SourceError(f"{option} {output} is the input {name} itself: writing the results there would "
+                                  "replace it; choose another output file")
 
 
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],

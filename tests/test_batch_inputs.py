@@ -1,0 +1,103 @@
+"""How ``advisor batch`` reads its inputs, as a user meets it: an output naming an input, a
+workbook on standard input, UTF-16 with a bad code unit, the name kept in bad rows, workbook
+oddities (merged cells, a notes sheet first, formulas without a value) and the messages' words."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+CLIENTS = "name,size,sector,privacy,budget\n甲,small,金融,high,low\n乙,large,工业,low,high\n"
+
+
+def write(path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def run(*args: str, stdin: bytes | None = None, lang: str = "en", cwd=None) -> subprocess.CompletedProcess:
+    """``advisor ARGS`` in a process of its own (standard input a real file or pipe), messages in ``lang``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "ADVISOR_LANG")}
+    env["ADVISOR_LANG"] = lang
+    return subprocess.run([sys.executable, "-m", "advisor", *args], input=stdin, capture_output=True, env=env,
+                          cwd=cwd, timeout=120)
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+# --- the output is one of the inputs -----------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_output_naming_the_input_is_refused_before_anything_is_read(cli, tmp_path, lang):
+    path = tmp_path / "same.csv"
+    write(path, CLIENTS)
+    result = cli("batch", str(path), "-q", "-o", str(path), "--lang", lang)
+    assert result.exit_code == 2
+    assert path.read_text(encoding="utf-8") == CLIENTS  # the client list is untouched
+    message = {"en": f"--output {path} is the input {path} itself: writing the results there would replace it; "
+                     "choose another output file",
+               "zh": f"--output {path} 就是输入文件 {path} 本身：把结果写到那里会覆盖它；请另选一个输出文件"}[lang]
+    assert message in result.stderr
+
+
+def test_the_same_file_by_another_name_is_refused_too(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "same.csv", CLIENTS)
+    os.symlink("same.csv", tmp_path / "link.csv")
+    os.link(tmp_path / "same.csv", tmp_path / "hard.csv")
+    (tmp_path / "list").mkdir()
+    write(tmp_path / "list" / "a.csv", CLIENTS)
+    for given, output in [("same.csv", "./same.csv"), ("same.csv", str(tmp_path / "same.csv")),
+                          ("same.csv", "link.csv"), ("link.csv", "same.csv"), ("same.csv", "hard.csv"),
+                          ("list", "list/a.csv")]:
+        result = cli("batch", given, "-q", "-o", output, "--lang", "en")
+        assert result.exit_code == 2, (given, output)
+        assert f"--output {output} is the input " in result.stderr
+    result = cli("batch", "same.csv", "-q", "-o", "scored.csv", "--summary", "link.csv", "--lang", "en")
+    assert result.exit_code == 2 and "--summary link.csv is the input same.csv itself" in result.stderr
+    assert not (tmp_path / "scored.csv").exists()
+    assert (tmp_path / "same.csv").read_text(encoding="utf-8") == CLIENTS
+    assert cli("batch", "same.csv", "-q", "-o", "scored.csv").exit_code == 0  # another file: fine
+
+
+def test_a_workbook_and_a_redirected_standard_input_are_kept(tmp_path):
+    import openpyxl
+
+    book = tmp_path / "mine.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "客户清单"
+    for row in csv.reader(io.StringIO(CLIENTS)):
+        wb.active.append(row)
+    wb.save(book)
+    result = run("batch", "mine.xlsx", "-q", "-o", "mine.xlsx", lang="zh", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "advisor：错误：--output mine.xlsx 就是输入文件 mine.xlsx 本身" in result.stderr.decode()
+    assert openpyxl.load_workbook(book).sheetnames == ["客户清单"]
+    write(tmp_path / "same.csv", CLIENTS)
+    with open(tmp_path / "same.csv", "rb") as stdin:
+        result = subprocess.run([sys.executable, "-m", "advisor", "batch", "-", "-q", "-o", "same.csv"], stdin=stdin,
+                                capture_output=True, cwd=tmp_path, timeout=120,
+                                env={**os.environ, "ADVISOR_LANG": "en"})
+    assert result.returncode == 2
+    assert "--output same.csv is the input <stdin> itself" in result.stderr.decode()
+    assert (tmp_path / "same.csv").read_text(encoding="utf-8") == CLIENTS
+
+
+def test_a_memo_never_replaces_its_profile(cli, tmp_path):
+    from conftest import PROFILES
+
+    profile = tmp_path / "p.yaml"
+    text = (PROFILES / "05-hybrid-bank.yaml").read_text(encoding="utf-8")
+    profile.write_text(text, encoding="utf-8")
+    result = cli("memo", str(profile), "-f", "markdown", "-o", str(profile), "--lang", "en")
+    assert result.exit_code == 2
+    assert f"--output {profile} is the input {profile} itself" in result.stderr
+    assert profile.read_text(encoding="utf-8") == text
