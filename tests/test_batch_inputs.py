@@ -101,3 +101,56 @@ def test_a_memo_never_replaces_its_profile(cli, tmp_path):
     assert result.exit_code == 2
     assert f"--output {profile} is the input {profile} itself" in result.stderr
     assert profile.read_text(encoding="utf-8") == text
+
+
+# --- a workbook on standard input --------------------------------------------------------------
+
+def _workbook(path, rows, title="客户") -> str:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = title
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("how", ["pipe", "file"])
+def test_a_workbook_on_standard_input_is_read_as_a_workbook(tmp_path, how):
+    book = _workbook(tmp_path / "c.xlsx", [["企业名称", "规模", "行业", "隐私要求", "预算"], ["甲", "small", "金融", "high", "low"],
+                                         ["乙", "large", "工业", "low", "high"]])
+    if how == "pipe":
+        result = run("batch", "-", "-q", "-f", "csv", "--headers", "ids", stdin=open(book, "rb").read())
+    else:
+        with open(book, "rb") as stdin:
+            result = subprocess.run([sys.executable, "-m", "advisor", "batch", "-", "-q", "-f", "csv", "--headers",
+                                     "ids"], stdin=stdin, capture_output=True, timeout=120,
+                                    env={**os.environ, "ADVISOR_LANG": "en"})
+    assert result.returncode == 0, result.stderr.decode()
+    rows = csv_rows(result.stdout.decode("utf-8"))
+    assert [(r["profile"], bool(r["mode"])) for r in rows] == [("甲", True), ("乙", True)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_old_xls_on_standard_input_says_to_save_it_as_xlsx(lang):
+    result = run("batch", "-", "-q", "-f", "csv", stdin=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, lang=lang)
+    assert result.returncode == 2
+    assert result.stdout == b""  # no CSV header left for a pipeline
+    err = result.stderr.decode()
+    assert {"en": "<stdin>: an Excel 97-2003 workbook (.xls) or a password-protected workbook, which cannot be read",
+            "zh": "<标准输入>：是 Excel 97-2003 工作簿（.xls）或受密码保护的工作簿，无法读取"}[lang] in err
+    assert {"en": "save it as .xlsx", "zh": "另存为不带密码的 .xlsx"}[lang] in err
+
+
+@pytest.mark.parametrize("text, en, zh", [
+    ("name,size,name\n甲,small,乙\n", "d.csv: line 1: columns 1 and 3 are both 'name'", "d.csv：第 1 行：第 1 列和第 3 列都是“name”"),
+    ("name,size,sector,privacy,budget\n", "d.csv: no records to score", "d.csv：没有可评分的记录"),
+])
+def test_an_input_that_stops_the_run_leaves_no_csv_header_on_standard_output(tmp_path, text, en, zh):
+    write(tmp_path / "d.csv", text)
+    for lang, message in (("en", en), ("zh", zh)):
+        result = run("batch", "d.csv", "-q", "-f", "csv", lang=lang, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stdout == b""
+        assert message in result.stderr.decode()

@@ -3,7 +3,7 @@
 An input is a CSV, JSONL, YAML/JSON file or Excel workbook, a folder of them, or ``-`` for
 standard input. The
 kind comes from the file suffix; standard input and unknown suffixes are recognised from the
-first line (``--input-format`` forces one). Records are numbered from 1 across all inputs, in
+first line, a workbook from its first bytes (``--input-format`` forces one). Records are numbered from 1 across all inputs, in
 input order, so record N is the N-th row of the output.
 """
 
@@ -20,8 +20,8 @@ from advisor.sources.document_list import read_document
 from advisor.sources.folder import SUFFIXES, folder_files
 from advisor.sources.jsonl import parse_line, read_jsonl
 from advisor.sources.records import Record, Unreadable
-from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, display_name, open_text
-from advisor.sources.xlsx import is_workbook, read_workbook_file
+from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, display_name, open_text, peek_stdin
+from advisor.sources.xlsx import is_workbook, read_workbook_file, starts_like_workbook
 
 INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json", "xlsx")
 _KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document", "xlsx": "xlsx"}
@@ -90,7 +90,8 @@ def check_output(output: str | None, inputs: Sequence[str], option: str = "--out
 
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],
                in_folder: bool, sheet: str | None = None) -> Iterator[Record]:
-    if kind == "xlsx" or (kind is None and path != STDIN and is_workbook(path)):  # a workbook is not text
+    if kind == "xlsx" or (kind is None and (starts_like_workbook(peek_stdin()) if path == STDIN
+                                            else is_workbook(path))):  # a workbook is not text
         yield from read_workbook_file(path, numbers, sheet)
         return
     text = open_text(path, encoding)

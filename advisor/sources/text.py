@@ -297,6 +297,22 @@ def decoding_error(name: str, codec: str, after_line: int, reason: str | None = 
     )
 
 
+def peek_stdin(size: int = 4) -> bytes:
+    """The first ``size`` bytes of standard input, left to be read again (b"" if it cannot tell):
+    a file is read and rewound; a pipe is peeked at (its first chunk, which holds them)."""
+    raw = sys.stdin.buffer
+    try:
+        if raw.seekable():
+            start = raw.tell()
+            head = raw.read(size)
+            raw.seek(start)
+            return head
+        peek = getattr(raw, "peek", None)
+        return peek(size)[:size] if peek else b""
+    except (OSError, ValueError):
+        return b""
+
+
 def _open_binary(path: str) -> BinaryIO:
     if path == STDIN:
         return sys.stdin.buffer

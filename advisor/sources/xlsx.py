@@ -66,9 +66,16 @@ def is_workbook(path: str) -> bool:
     """Whether the file at ``path`` starts like an Excel workbook (a zip or an OLE file)."""
     try:
         with open(path, "rb") as file:
-            return file.read(4) in (_ZIP, _OLE)
+            return starts_like_workbook(file.read(4))
     except OSError:
         return False
+
+
+def starts_like_workbook(head: bytes) -> bool:
+    """Whether bytes starting with ``head`` (at least 4) look like an Excel workbook: a zip (.xlsx)
+    or an OLE file (an .xls, or a workbook saved with a password, which ``read_workbook`` refuses
+    with a hint to save it as .xlsx)."""
+    return head[:4] in (_ZIP, _OLE)
 
 
 def read_workbook_file(path: str, numbers: Iterator[int] | None = None, sheet: str | None = None) -> Iterator[Record]:
@@ -360,4 +367,4 @@ def _columns() -> str:
     return ", ".join(f"{f.name} ({f.zh})" for f in vocabulary().fields.values())
 
 
-__all__ = ["SheetRow", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file"]
+__all__ = ["SheetRow", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file", "starts_like_workbook"]
