@@ -154,3 +154,24 @@ def test_an_input_that_stops_the_run_leaves_no_csv_header_on_standard_output(tmp
         assert result.returncode == 2
         assert result.stdout == b""
         assert message in result.stderr.decode()
+
+
+# --- UTF-16 and UTF-32: a bad code unit is a bad row ---------------------------------------------
+
+@pytest.mark.parametrize("codec, bom, bad", [("utf-16-le", b"\xff\xfe", b"\x00\xd8"), ("utf-16-be", b"\xfe\xff", b"\xdc\x00"),
+                                             ("utf-16-le", b"", b"\x00\xd8"),
+                                             ("utf-32-le", b"\xff\xfe\x00\x00", b"\x00\x00\x11\x00")])
+def test_a_bad_code_unit_is_a_bad_row_and_every_other_row_is_scored(tmp_path, codec, bom, bad):
+    text = "name\tsize\tsector\tprivacy\tbudget\n甲X\tsmall\t金融\thigh\tlow\n乙\tlarge\t工业\tlow\thigh\n丙\tsmall\t工业\tlow\tlow\n"
+    data = bom + text.encode(codec)
+    at = data.index("X".encode(codec))
+    (tmp_path / "u.tsv").write_bytes(data[:at] + bad + data[at + len(bad):])
+    name = codec if not bom else codec[:6]  # the codec detected: from the byte-order mark, or utf-16-le by its zeros
+    for lang, message in (("en", f"u.tsv, record 1, line 2: invalid profile: this line is not valid {name} text"),
+                          ("zh", f"u.tsv，第 1 条记录，第 2 行：画像无效：此行不是有效的 {name} 文本")):
+        result = run("batch", "u.tsv", "-q", "-f", "csv", "--headers", "ids", lang=lang, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr.decode()
+        assert message in result.stderr.decode()
+        rows = csv_rows(result.stdout.decode("utf-8"))
+        assert [(r["record"], r["profile"], bool(r["mode"]), bool(r["error"])) for r in rows] == [
+            ("1", "", False, True), ("2", "乙", True, False), ("3", "丙", True, False)]
