@@ -175,3 +175,47 @@ def test_a_bad_code_unit_is_a_bad_row_and_every_other_row_is_scored(tmp_path, co
         rows = csv_rows(result.stdout.decode("utf-8"))
         assert [(r["record"], r["profile"], bool(r["mode"]), bool(r["error"])) for r in rows] == [
             ("1", "", False, True), ("2", "乙", True, False), ("3", "丙", True, False)]
+
+
+# --- a bad row keeps its name whenever the name could be read -----------------------------------
+
+LONG = ";".join(["智能客服"] * 30000)  # a cell over the csv module's 131,072 characters
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("semi.csv", 'name;employees;sector;privacy;budget\n"A, B GmbH";1.200;金融;high;8000000,00\nC;1,500;工业;low;800万\n',
+     ["A, B GmbH", "C"]),
+    ("wide.csv", "name,size,sector,privacy,budget\n甲,small,金融,high,low,extra\n", ["甲"]),
+    ("stray.csv", "size,name,sector,privacy,budget,\nsmall,=\"甲\",金融,high,low,x\n", ["甲"]),
+    ("long.csv", f'name,size,sector,privacy,budget,use_cases\n甲,small,金融,high,low,"{LONG}"\n', ["甲"]),
+    ("longname.csv", f'name,size,sector,privacy,budget\n"{"甲" * 140000}",small,金融,high,low\n', [""]),
+    ("dup.jsonl", '{"name":"丁","size":"large","sector":"工业","privacy":"low","budget":"high","name":"丁"}\n'
+                  '{"企业名称":"戊","size":"large","sector":"工业","privacy":"low","budget":NaN}\n'
+                  '{"name":"己","size":"large","sector":"工业","privacy":"low","budget":"high","name":"庚"}\n',
+     ["丁", "戊", ""]),
+])
+def test_a_bad_row_keeps_the_name_it_was_given(cli, tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    result = cli("batch", str(path), "-q", "-f", "csv", "--headers", "ids")
+    assert result.exit_code == 1
+    rows = csv_rows(result.stdout)
+    assert [r["profile"] for r in rows] == expected
+    assert all(r["error"] and not r["mode"] for r in rows)
+
+
+def test_a_line_not_in_the_files_encoding_keeps_a_name_that_is(cli, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"name,size,sector,privacy,budget\n" + "甲,small,金融,high,low\n丙,small,金融,high,low\n".encode() * 2
+                     + "Acme,small,金融,high,low\n".encode("gb18030") + "乙,small,金融,high,low\n".encode("gb18030")
+                     + '丁,small,"金融",high,low\n'.encode() + 'Bcme,small,"金融",high,low\n'.encode("gb18030"))
+    rows = csv_rows(cli("batch", str(path), "-q", "-f", "csv", "--headers", "ids").stdout)
+    assert [(r["profile"], bool(r["error"])) for r in rows] == [("甲", False), ("丙", False)] * 2 + [("Acme", True), ("", True),
+                                                                ("丁", False), ("Bcme", True)]
+
+
+def test_a_bad_workbook_row_keeps_its_name(cli, tmp_path):
+    book = _workbook(tmp_path / "c.xlsx", [["行业", "企业名称", "规模", "隐私要求", "预算"], ["#N/A", "甲", "small", "high", "low"],
+                                         ["金融", "乙", "small", "high", "low", None, "x"]])
+    rows = csv_rows(cli("batch", book, "-q", "-f", "csv", "--headers", "ids").stdout)
+    assert [(r["profile"], bool(r["error"])) for r in rows] == [("甲", True), ("乙", True)]

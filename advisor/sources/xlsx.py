@@ -245,6 +245,7 @@ def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numb
             return  # an empty sheet: no records
         at, fields, columns = header
         width = len(fields)
+        name_at = fields.index("name") if "name" in fields else width  # (width: no name column)
         for number, row in itertools.chain(head[at:], rows):
             if not any(cell is not None and (type(cell) is not str or cell.strip()) for cell in row):
                 continue  # a blank row
@@ -255,13 +256,15 @@ def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numb
                 field = fields[column] if column < width else None
                 if field is None:
                     if cell is not None and (type(cell) is not str or cell.strip()):
-                        data = Unreadable(f"column {_letter(column)}: a value in a column without a header")
+                        data = Unreadable(f"column {_letter(column)}: a value in a column without a header",
+                                          _text(row[name_at]) if name_at < len(row) else "")
                         break
                     continue
                 value = _value(cell)
                 if value is None:
                     data = Unreadable(f"{columns[field]}: the cell shows the Excel error {cell} (a formula "
-                                      "that failed), not a value")
+                                      "that failed), not a value",
+                                      "" if column == name_at or name_at >= len(row) else _text(row[name_at]))
                     break
                 data[field] = value
             yield Record(next(numbers), source, None, data)
