@@ -219,3 +219,81 @@ def test_a_bad_workbook_row_keeps_its_name(cli, tmp_path):
                                          ["金融", "乙", "small", "high", "low", None, "x"]])
     rows = csv_rows(cli("batch", book, "-q", "-f", "csv", "--headers", "ids").stdout)
     assert [(r["profile"], bool(r["error"])) for r in rows] == [("甲", True), ("乙", True)]
+
+
+# --- workbooks: merged cells, a notes sheet first, formulas without a value, TRUE ----------------
+
+def test_a_cell_merged_down_over_data_rows_gives_its_value_to_every_row(cli, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户名单"])  # a title merged across, above the header: left as it is
+    ws.append(["企业名称", "员工人数", "行业", "隐私要求", "预算"])
+    ws.append(["甲公司", 350, "工业", "低", "高"])
+    ws.append(["乙公司", None, None, "低", "高"])
+    ws.append(["丙公司", 3000, None, "高", "低"])
+    ws.append(["丁公司", None, "医疗", "高", "低"])
+    ws.append([None] * 5)  # covered by the merge above it only: a blank row all the same
+    ws.append(["戊公司", 50, "金融", "高", "低"])
+    for cells in ("A1:E1", "C3:C5", "B3:B4", "B5:B6", "C6:C7"):
+        ws.merge_cells(cells)
+    wb.save(tmp_path / "merged.xlsx")
+    result = cli("batch", str(tmp_path / "merged.xlsx"), "-q", "-f", "jsonl", "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    # each row scored as if its merged cells were typed in full, in the range's first column
+    full = tmp_path / "full.csv"
+    full.write_text("name,employees,sector,privacy,budget\n甲公司,350,工业,低,高\n乙公司,350,工业,低,高\n"
+                    "丙公司,3000,工业,高,低\n丁公司,3000,医疗,高,低\n戊公司,50,金融,高,低\n", encoding="utf-8")
+    expected = cli("batch", str(full), "-q", "-f", "jsonl", "--lang", "en")
+    assert result.stdout.splitlines() == expected.stdout.splitlines()
+    assert len(result.stdout.splitlines()) == 5
+
+
+@pytest.mark.parametrize("lang, message, hint", [
+    ("en", "multi.xlsx, sheet '说明': no header row: row 1 names no column; sheet '客户' has one",
+     "hint: name the sheet to read: --sheet 客户"),
+    ("zh", "multi.xlsx，工作表“说明”：没有表头行：第 1 行没有给出列名；工作表“客户”中有表头行", "提示：请用 --sheet 客户 指定要读取的工作表"),
+])
+def test_a_notes_sheet_first_names_the_sheet_with_the_list(tmp_path, lang, message, hint):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "这是说明页"
+    wb.create_sheet("客户").append(["企业名称", "员工人数", "行业", "隐私要求", "预算"])
+    wb["客户"].append(["甲公司", 350, "工业", "低", "高"])
+    wb.save(tmp_path / "multi.xlsx")
+    result = run("batch", "multi.xlsx", "-q", "-f", "csv", lang=lang, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == b""
+    assert message in result.stderr.decode() and hint in result.stderr.decode()
+    assert "1-1" not in result.stderr.decode()
+    assert run("batch", "multi.xlsx", "--sheet", "客户", "-q", "-f", "csv", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("lang, formula, true", [
+    ("en", "field 'employees' (column B '员工人数'): cell B2 holds a formula with no computed value (the file was "
+           "written by a program); open it in Excel or WPS, save it and run again",
+     "field 'employees' (column B '员工人数'): value 'TRUE' is not a number"),
+    ("zh", "B 列“员工人数”：单元格 B2 中是公式，但没有计算出的值（此文件由程序生成）；请在 Excel 或 WPS 中打开并保存，然后重新运行",
+     "字段“employees”（B 列“员工人数”）：值 'TRUE' 不是数字"),
+])
+def test_a_formula_without_a_value_and_a_true_cell_are_named_as_excel_shows_them(tmp_path, lang, formula, true):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["企业名称", "员工人数", "行业", "隐私要求", "预算", "面向公众"])
+    ws.append(["甲公司", "=350*2", "工业", "低", "高", None])
+    ws.append(["乙公司", True, "工业", "低", "高", None])
+    ws.append(["丙公司", 350, "工业", "低", "高", True])  # a yes/no field reads TRUE as yes
+    wb.save(tmp_path / "f.xlsx")
+    result = run("batch", "f.xlsx", "-q", "-f", "csv", "--headers", "ids", lang=lang, cwd=tmp_path)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert formula.replace("field 'employees' (column B '员工人数'): ", "column B '员工人数': ") in err
+    assert true in err and "True" not in err
+    rows = csv_rows(result.stdout.decode("utf-8"))
+    assert [(r["profile"], bool(r["mode"])) for r in rows] == [("甲公司", False), ("乙公司", False), ("丙公司", True)]
