@@ -297,3 +297,32 @@ def test_a_formula_without_a_value_and_a_true_cell_are_named_as_excel_shows_them
     assert true in err and "True" not in err
     rows = csv_rows(result.stdout.decode("utf-8"))
     assert [(r["profile"], bool(r["mode"])) for r in rows] == [("甲公司", False), ("乙公司", False), ("丙公司", True)]
+
+
+# --- messages: their own words in each language; --sheet without a workbook -----------------------
+
+@pytest.mark.parametrize("args, en, zh", [
+    (["--encoding", "utf-16"], "t.csv: not valid utf-16 text: it does not start with the byte-order mark (BOM) this "
+                               "encoding needs", "t.csv：不是有效的 utf-16 文本：文件开头没有此编码需要的字节顺序标记（BOM）"),
+    (["--encoding", "idna"], "'idna' is not a text encoding", "“idna”不是文本编码"),
+    (["--sheet", "客户"], "--sheet 客户: only Excel workbooks have sheets, and no input is one",
+     "--sheet 客户：只有 Excel 工作簿才有工作表，而输入中没有工作簿"),
+])
+def test_refusals_speak_the_users_language(tmp_path, args, en, zh):
+    write(tmp_path / "t.csv", CLIENTS)
+    for lang, message in (("en", en), ("zh", zh)):
+        result = run("batch", "t.csv", "-q", "-f", "csv", *args, lang=lang, cwd=tmp_path)
+        assert result.returncode == 2 and result.stdout == b""
+        err = result.stderr.decode()
+        assert message in err
+        assert "advisor.mark" not in err and "stream does not start with BOM" not in err  # the codec's own words
+    result = run("batch", "-", "-q", "-f", "csv", "--sheet", "客户", stdin=CLIENTS.encode(), cwd=tmp_path)
+    assert result.returncode == 2 and "--sheet 客户: only Excel workbooks have sheets" in result.stderr.decode()
+
+
+def test_a_yaml_escape_that_is_no_character_is_said_in_chinese(tmp_path):
+    write(tmp_path / "s.yaml", '- {name: "\\ud800"}\n')
+    result = run("batch", "s.yaml", "-q", lang="zh", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "s.yaml：第 1 行第 13 列：不是有效的 YAML/JSON：出现了无效的 Unicode 转义码" in result.stderr.decode()
+    assert "found" not in result.stderr.decode()

@@ -33,6 +33,8 @@ def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_form
     ``sheet``: the sheet to read in each workbook (default: its first visible sheet)."""
     check_inputs(paths)
     forced = _KIND_OF_FORMAT.get(input_format)
+    if sheet is not None and not any(_may_be_workbook(path, forced) for path in paths):
+        raise SourceError(f"--sheet {sheet}: only Excel workbooks have sheets, and no input is one")
     numbers = itertools.count(1)
     for path in paths:
         if path != STDIN and Path(path).is_dir():
@@ -42,6 +44,17 @@ def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_form
         else:
             kind = forced if path == STDIN else (forced or SUFFIXES.get(Path(path).suffix.lower()))
             yield from _read_file(path, kind, encoding, numbers, in_folder=False, sheet=sheet)
+
+
+def _may_be_workbook(path: str, forced: str | None) -> bool:
+    """Whether the input ``path`` is (or, a folder, holds) an Excel workbook."""
+    if forced is not None:
+        return forced == "xlsx"
+    if path == STDIN:
+        return starts_like_workbook(peek_stdin())
+    if Path(path).is_dir():
+        return any(SUFFIXES[file.suffix.lower()] == "xlsx" for file in folder_files(path))
+    return SUFFIXES.get(Path(path).suffix.lower()) == "xlsx" or is_workbook(path)
 
 
 def check_inputs(paths: Sequence[str]) -> None:

@@ -214,7 +214,13 @@ def check_encoding(name: str) -> str:
         raise SourceError(f"unknown encoding '{name}'; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
     try:
         io.TextIOWrapper(io.BytesIO(), encoding=codec)  # what open_text makes; refuses a codec of bytes
+        # ... and a codec that cannot mark a bad byte (idna, undefined) cannot read a file line by line
+        codecs.getincrementaldecoder(codec)(MARK).decode("name,size\n".encode(codec), final=True)
     except LookupError:
+        raise SourceError(f"'{name}' is not a text encoding; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
+    except UnicodeDecodeError:
+        pass  # (a sample it cannot read: the file may be another matter)
+    except (UnicodeError, TypeError, ValueError):
         raise SourceError(f"'{name}' is not a text encoding; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
     return codec
 
@@ -296,7 +302,7 @@ def decoding_error(name: str, codec: str, after_line: int, reason: str | None = 
     """The message for bytes that are not valid in the encoding in use (``reason``: what the codec
     said, when it is not a byte it cannot decode — e.g. a UTF-32 stream without its byte-order mark)."""
     where = f" after line {after_line}" if after_line else ""
-    said = f" ({reason})" if reason else ""
+    said = f": {_codec_reason(reason)}" if reason else ""
     return SourceError(
         f"{name}: not valid {_shown_codec(codec)} text{where}{said}",
         hint="name the file's encoding with --encoding (e.g. --encoding gb18030 or --encoding utf-8)",
@@ -317,6 +323,13 @@ def peek_stdin(size: int = 4) -> bytes:
         return peek(size)[:size] if peek else b""
     except (OSError, ValueError):
         return b""
+
+
+def _codec_reason(reason: str) -> str:
+    """What a codec said, in words a message can carry in both languages where they are known."""
+    if "does not start with BOM" in reason:  # UTF-16 and UTF-32 named without their byte order
+        return "it does not start with the byte-order mark (BOM) this encoding needs"
+    return f"the codec says: {reason}"
 
 
 def _open_binary(path: str) -> BinaryIO:
