@@ -326,3 +326,15 @@ def test_a_yaml_escape_that_is_no_character_is_said_in_chinese(tmp_path):
     assert result.returncode == 2
     assert "s.yaml：第 1 行第 13 列：不是有效的 YAML/JSON：出现了无效的 Unicode 转义码" in result.stderr.decode()
     assert "found" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("en", "field 'budget': value '€ 1.000.000,00' is not in CNY"), ("zh", "字段“budget”：值 '€ 1.000.000,00' 不是人民币金额")])
+def test_a_value_is_quoted_as_written_in_a_semicolon_file(tmp_path, lang, message):
+    write(tmp_path / "eur.csv", "name;employees;sector;privacy;budget\nG;350;工业;low;€ 1.000.000,00\n"
+                                "H;350;工业;low;￥1.000.000,00\nI;1.200,0;工业;low;1.000.000,00 元/年\n")
+    result = run("batch", "eur.csv", "-q", "-f", "csv", "--headers", "ids", lang=lang, cwd=tmp_path)
+    assert result.returncode == 1
+    assert message in result.stderr.decode() and "1000000.00" not in result.stderr.decode()
+    rows = csv_rows(result.stdout.decode("utf-8"))
+    assert [(r["profile"], bool(r["mode"])) for r in rows] == [("G", False), ("H", True), ("I", True)]

@@ -23,7 +23,7 @@ import re
 from typing import Iterable, Iterator
 
 from advisor.errors import SourceError, shown
-from advisor.profile import decimal_comma_to_point
+from advisor.profile import decimal_comma_to_point, parse_amount
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
 from advisor.sources.text import BAD_BYTES, MARKED, Decoding, decoding_error
 from advisor.vocabulary import fold, vocabulary
@@ -194,6 +194,7 @@ class _Table:
         self.decimal_comma = delimiter == ";"  # European Excel: the comma is the decimal separator
         types = vocabulary().fields
         self.numeric = frozenset(i for i, f in enumerate(fields) if f and types[f].type in _NUMBER_TYPES)
+        self.money = frozenset(i for i, f in enumerate(fields) if f and types[f].type == "budget")
 
     def clean(self, row: list[str]) -> list[str] | str:
         """``row`` without what spreadsheets add (see the module); a text saying why for a bad cell."""
@@ -206,9 +207,13 @@ class _Table:
                 new = cell[1:]
             if self.decimal_comma and i in self.numeric and ("," in new or "." in new):
                 try:
-                    new = decimal_comma_to_point(new)
+                    point = decimal_comma_to_point(new)
                 except ValueError as exc:
                     return f"column '{self.column(i)}': {exc}"
+                # A number with words around it (€, a unit) that is still not a number is left as
+                # written: the message about it quotes what the user wrote, not the conversion.
+                if point == new or point.replace(".", "").isdigit() or _reads_as_number(point, i in self.money):
+                    new = point
             if new is not cell:
                 if out is row:
                     out = list(row)
@@ -269,6 +274,14 @@ class _Table:
         cells = KEY_SEPARATOR.join(rest)
         key = (self.columns, cells) if cells.count(KEY_SEPARATOR) == len(rest) - 1 else None
         return CsvRow(next(numbers), name, line, (fields, row), key, given)
+
+
+def _reads_as_number(text: str, money: bool) -> bool:
+    try:
+        parse_amount(text, money=money)
+    except ValueError:
+        return False
+    return True
 
 
 SWALLOWED_SHOWN = 10  # the first cells named of the lines an unclosed quote swallowed
