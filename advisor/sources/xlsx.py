@@ -6,8 +6,12 @@ merged down over two rows (a two-level header) counts in the row below. Columns 
 a CSV header: by field name or Chinese name (contract §1, ``vocabulary().column_names``).
 
 Cells keep the type Excel stores: a number is an int or a float, an amount typed as text
-(``800万``) is text, TRUE/FALSE are booleans; a date or time is given as its ISO text
-(``2024-03-01``), since no field is a date. An empty cell is ``""`` (absent), as in CSV.
+(``800万``) is text, TRUE/FALSE are the texts ``TRUE``/``FALSE`` as Excel shows them (a yes/no
+field reads them as yes/no); a date or time is given as its ISO text (``2024-03-01``), since no
+field is a date. An empty cell is ``""`` (absent), as in CSV. A formula with no computed value
+(a workbook written by a program and never saved by Excel) makes its row unreadable, saying so.
+A cell merged down over data rows gives its value to every row it covers (as Excel shows it).
+When no sheet is named and the first has no header row, the message names a sheet that has one.
 
 The workbook is read with openpyxl's reader (``WorkbookReader``): a sheet's XML is parsed as
 its rows are iterated and each row is dropped once read, so memory does not grow with the
