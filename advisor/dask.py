@@ -99,18 +99,27 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
     and scored (and written, by what follows: ``to_csv``): its rows stay in the worker that read
     them. Only the counts travel: a partition's first record number is the sum of the counts
     before it, a chain of additions that runs ahead of the scoring.
+
+    Raises ``advisor.errors.ArgumentError`` (also a ``ValueError``) for a ``ddf`` that is not a
+    Dask DataFrame, a ``lang`` other than zh/en or an ``as_of`` that is not a date, at once
+    (not when computed).
     """
     import dask
     import dask.dataframe as dd
     import pandas as pd
 
+    from advisor.arguments import checked_as_of, checked_lang, kind_name
     from advisor.batch.writers import CSV_COLUMNS
+    from advisor.errors import ArgumentError
     from advisor.frames import score_frame
 
+    checked_lang(lang)
+    day = checked_as_of(as_of) or as_of_date(None)  # today, here, once
+    if not isinstance(ddf, dd.DataFrame):
+        raise ArgumentError(f"advisor.dask.score takes a Dask DataFrame (advisor.dask.read_csv), not a {kind_name(ddf)}")
     wanted = per_worker * worker_count(client)
     if ddf.npartitions < wanted:
         ddf = ddf.repartition(npartitions=wanted)
-    day = as_of_date(as_of)
     parts = ddf.to_delayed(optimize_graph=True)
     scored, start = [], 1
     for part in parts:

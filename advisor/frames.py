@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.batch.writers import LIST_SEPARATOR  # between the items of a list cell, as a CSV file has them
-from advisor.pipeline import DEFAULT_LANG, as_of_date, dated
+from advisor.pipeline import DEFAULT_LANG, dated
 
 FRAME_SOURCE = "<DataFrame>"  # how messages name a frame when no ``source`` is given
 
@@ -91,15 +91,23 @@ def score_frame(df: Any, *, rules: str | None = None, lang: str = DEFAULT_LANG,
 
     ``rules``, ``lang``, ``as_of`` (a date or ``YYYY-MM-DD``, default today: fix it when the
     partitions may be scored on different days), ``options``, ``cache`` as ``advisor.score_many``.
-    Raises ``advisor.errors.SourceError`` for a column that names no field (as batch does for a
-    CSV header), ``ValueError`` for an ``as_of`` that is not a date.
+    Raises ``advisor.errors.ArgumentError`` (also a ``ValueError``) for a ``df`` that is not a
+    DataFrame, a ``lang`` other than zh/en, an ``as_of`` that is not a date from 1980-01-01 to
+    2107-12-31 or a ``first_record`` below 1; ``advisor.errors.SourceError`` for a column that
+    names no field (as batch does for a CSV header); ``RuleLoadError`` for ``rules`` that do not
+    load. A bad row is not an exception: its message is in ``error``.
     """
     import pandas as pd
 
+    from advisor.arguments import checked_as_of, checked_first_record, checked_frame, checked_lang
     from advisor.batch.run import ScoreChunk
     from advisor.batch.writers import CsvTable, csv_header
 
-    options = dated(replace(options, as_of=as_of_date(as_of)) if as_of is not None else options)
+    checked_frame(df)
+    checked_lang(lang)
+    checked_first_record(first_record)
+    day = checked_as_of(as_of)
+    options = dated(replace(options, as_of=day) if day is not None else options)
     with _collecting_less_often():
         records = frame_records(df, source, first_record)
         with _ENGINE:
