@@ -46,6 +46,11 @@ def problem(value: Any) -> str | None:
 
 def _message(what: str, text: str) -> str:
     at = SURROGATE.search(text).start()
+    code = ord(text[at])
+    if 0xDC80 <= code <= 0xDCFF:  # how Python keeps a byte not valid in a file's encoding (surrogateescape)
+        return (f"{what} {shown(text)} holds \\u{code:04x} (character {at + 1}): the byte 0x{code - 0xDC00:02x}, "
+                "not valid in the file's encoding (or half of a UTF-16 character pair); save the file in one "
+                "encoding, e.g. UTF-8")
     return (f"{what} {shown(text)} holds a lone surrogate \\u{ord(text[at]):04x} (character {at + 1}): half of "
             "a UTF-16 character pair, not a character (the text was cut in the middle of a character); "
             "delete it or export the text again")
