@@ -178,7 +178,8 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
     checked_lang(lang)
     day = checked_as_of(as_of) or as_of_date(None)  # today, here, once
     if not isinstance(ddf, dd.DataFrame):
-        raise ArgumentError(f"advisor.dask.score takes a Dask DataFrame (advisor.dask.read_csv), not a {kind_name(ddf)}")
+        raise ArgumentError("advisor.dask.score takes a Dask DataFrame (advisor.dask.read_csv), "
+                            f"not a {kind_name(ddf)}")
     wanted = per_worker * worker_count(client)
     if ddf.npartitions < wanted:
         ddf = ddf.repartition(npartitions=wanted)

@@ -73,5 +73,6 @@ def test_dask_score_takes_a_dask_frame():
 def test_good_arguments_still_score():
     day = dt.date(2026, 6, 1)
     assert advisor.score(PROFILE, lang="en", as_of=day)["deployment"]["label"] == "Hybrid deployment"
-    assert advisor.score_frame(FRAME, lang="en", as_of=dt.datetime(2026, 6, 1, 9), first_record=7)["record"].tolist() == ["7"]
+    frame = advisor.score_frame(FRAME, lang="en", as_of=dt.datetime(2026, 6, 1, 9), first_record=7)
+    assert frame["record"].tolist() == ["7"]
     assert next(advisor.score_many([PROFILE], as_of="2026-06-01"))["profile"] == "甲"

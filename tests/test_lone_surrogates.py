@@ -27,10 +27,11 @@ def _jsonl(rows: list[dict]) -> str:
 @pytest.mark.parametrize("field, value, shown", [
     ("name", CUT, "field 'name': value '\\ud800甲公司' " + EN),
     ("sector", "金\ud800融", "field 'sector': value '金\\ud800融' holds a lone surrogate \\ud800 (character 2)"),
-    ("use_cases", ["智能客服", "\udc00"], "field 'use_cases': item '\\udc00' holds a lone surrogate \\udc00 (character 1)"),
+    ("use_cases", ["智能客服", "\udc00"],
+     "field 'use_cases': item '\\udc00' holds a lone surrogate \\udc00 (character 1)"),
     # a byte not valid in a file's encoding, as Python keeps it (surrogateescape): said as such
-    ("privacy", "高\udcff", "field 'privacy': value '高\\udcff' holds \\udcff (character 2): the byte 0xff, not valid in "
-                            "the file's encoding (or half of a UTF-16 character pair); save the file in one encoding"),
+    ("privacy", "高\udcff", "field 'privacy': value '高\\udcff' holds \\udcff (character 2): the byte 0xff, "
+                            "not valid in the file's encoding (or half of a UTF-16 character pair); save the file"),
     ("budget", "800万\udfff", "field 'budget': value '800万\\udfff' holds a lone surrogate \\udfff (character 5)"),
 ])
 def test_score_refuses_it_naming_the_field_and_the_character(field, value, shown):
@@ -39,7 +40,8 @@ def test_score_refuses_it_naming_the_field_and_the_character(field, value, shown
         advisor.score(profile, as_of=AS_OF)
     assert shown in caught.value.text("en")
     assert caught.value.details()[0]["field"] == field
-    assert ("孤立的代理项" if field != "privacy" else "是字节 0xff，不是该文件编码中的有效文本") in caught.value.text("zh")
+    zh = "孤立的代理项" if field != "privacy" else "是字节 0xff，不是该文件编码中的有效文本"
+    assert zh in caught.value.text("zh")
 
 
 def test_score_many_yields_an_error_row_and_scores_the_others():
@@ -74,7 +76,8 @@ def test_batch_reports_the_row_and_scores_every_other(cli, tmp_path, suffix):
 def test_batch_with_workers_and_ids(cli, tmp_path):
     source = tmp_path / "cut.jsonl"
     source.write_text(_jsonl([{"name": CUT, **GOOD}, {"name": "乙", **GOOD}]), "utf-8")
-    for extra in (["--workers", "2", "-o", str(tmp_path / "w.csv")], ["--detail", "ids", "-o", str(tmp_path / "i.jsonl")]):
+    for extra in (["--workers", "2", "-o", str(tmp_path / "w.csv")],
+                  ["--detail", "ids", "-o", str(tmp_path / "i.jsonl")]):
         result = cli("batch", str(source), "-q", "--as-of", AS_OF, *extra)
         assert result.exit_code == 1, result.stderr
         assert "record 1" in result.stderr and "record 2" not in result.stderr

@@ -11,7 +11,8 @@ Rules are evaluated once per distinct profile, and bounded caches make repeated 
   on the few fields it reads: a new profile is mostly a new combination of known answers.
 
 A cached row differs from a fresh one only by its name, which is checked on every row (not
-empty, not too long, no lone surrogate) and put back into the output; the tests check that cached and uncached output are identical.
+empty, not too long, no lone surrogate) and put back into the output; the tests check that
+cached and uncached output are identical.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ class Scorer:
                 raw_key = raw_record_key(data) if type(name) is str else None
             name = name.strip() if type(name) is str else ""
             if not name or len(name) > MAX_NAME or not encodable(name):
-                raw_key = None  # without a name (or with one too long or a lone surrogate), the full check below says what is wrong
+                raw_key = None  # no name, one too long, a lone surrogate: the full check below says what is wrong
             elif self._raw_probe.skipping:
                 self._raw_probe.skipping -= 1
                 raw_key = None
