@@ -51,9 +51,12 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
         raise click.UsageError("--format docx writes a Word file: give --output FILE.docx")
     if fmt == "docx" and template:
         raise click.UsageError("--template applies to the markdown and html formats, not docx")
-    if not to_stdout:  # a folder that does not exist is a mistake (a typo), as for ask --save: not created
+    if not to_stdout:  # the memo must not replace the profile (or the template) it is made from, and
+        # a folder that does not exist is a mistake (a typo), as for ask --save: not created
         from advisor.ask.profile_file import check_writable
+        from advisor.sources.inputs import check_output
 
+        check_output(output, [profile] + ([template] if template else []), "--output")
         check_writable(output)
     parsed = read_profile(profile)
     lang = lang.lower()
