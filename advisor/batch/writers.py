@@ -35,9 +35,10 @@ LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
 TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (QUOTE_MINIMAL, \r\n rows)
 # What a spreadsheet may take for the start of a formula when it opens a CSV file (OWASP, "CSV
-# Injection"), and the quote itself: a text cell starting with one of them gets a leading ' (so
-# that dropping one leading ' from such a cell gives back the text exactly).
-CSV_FORMULA_START = frozenset("=+-@\t\r'")
+# Injection"): a text cell starting with one of them, after any number of ', gets one ' more in
+# front, so that Excel shows it as text, and dropping that ' gives back the text exactly.
+CSV_FORMULA_START = frozenset("=+-@\t\r")
+_GUARDED_FIRST = CSV_FORMULA_START | {"'"}  # the first characters csv_guard looks further at
 EXCLUDED_MARK = "excluded"  # after a mode's score in the CSV's alternatives: a requirement rules it out
 TABLE_ERROR_WIDTH = 100  # characters of an error message shown in a table
 
@@ -60,8 +61,9 @@ def suffix_format(path: str) -> str | None:
     if found is None and suffix in REFUSED_SUFFIXES:
         from advisor.errors import AdvisorError
 
-        raise AdvisorError(f"{path}: batch does not write {suffix} files; use a name ending in {REFUSED_SUFFIXES[suffix]}, "
-                           f"or choose the format with --format (the suffixes known: {' '.join(SUFFIX_FORMATS)})")
+        instead, known = REFUSED_SUFFIXES[suffix], " ".join(SUFFIX_FORMATS)
+        raise AdvisorError(f"{path}: batch does not write {suffix} files; use a name ending in {instead}, "
+                           f"or choose the format with --format (the suffixes known: {known})")
     return found
 
 
@@ -79,9 +81,14 @@ def _csv_text(text: str) -> str:
 
 def csv_guard(text: str) -> str:
     """A text cell of the CSV (a name, a label, a message) as written: with one ``'`` in front
-    when it starts with a character of ``CSV_FORMULA_START``, so that Excel shows it as text
-    and never runs it (``=HYPERLINK(…)``, ``=cmd|…``). A check of the first character."""
-    return "'" + text if text and text[0] in CSV_FORMULA_START else text
+    when it starts with a character of ``CSV_FORMULA_START``, or with ``'`` followed by one
+    (``'=1``: else its quote would read as the guard's), so that Excel shows it as text and
+    never runs it (``=HYPERLINK(…)``, ``=cmd|…``). Any other text is returned as it is: a check
+    of the first character."""
+    first = text[:1]
+    if first in CSV_FORMULA_START or (first == "'" and text.lstrip("'")[:1] in CSV_FORMULA_START):
+        return "'" + text
+    return text
 
 
 def _num(x: float | int | None) -> str:
@@ -210,7 +217,9 @@ class CsvTable(OutputFormat):
             low, high = ("", "") if first is None else first
             within = "" if within is None else "true" if within else "false"
             tail = decision.row_cells = f"{cells},{low},{high},{within},\r\n"
-        return f"{number},{_csv_text(csv_guard(name))},{tail}"
+        if name and name[0] in _GUARDED_FIRST:  # (csv_guard's check, inline: a row of a repeated profile is cheap)
+            name = csv_guard(name)
+        return f"{number},{_csv_text(name)},{tail}"
 
     def _cells(self, d: Decision) -> str:
         """The CSV text of the columns from ``mode`` to ``recommended``, joined from the text of

@@ -337,7 +337,7 @@ def _string_cell(ws: Any, text: str) -> Any:
     text = text if text.isprintable() else document_text(text)
     cell = WriteOnlyCell(ws, text)
     cell.data_type = TYPE_STRING
-    if text[:1] in _LOOKS_LIKE_A_FORMULA and text:
+    if text[:1] in _LOOKS_LIKE_A_FORMULA:
         cell.quotePrefix = True
     return cell
 
