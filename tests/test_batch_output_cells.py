@@ -252,7 +252,7 @@ def test_a_suffix_of_a_format_batch_does_not_write_is_a_usage_error(cli, tmp_pat
     assert ".csv .txt .xlsx" in result.stderr
     assert list(tmp_path.iterdir()) == [source]  # nothing written, no temporary file
     zh = cli("batch", str(source), "-o", str(out), "-q", "--lang", "zh")
-    assert zh.exit_code == 2 and f"batch 不写 {Path(name).suffix.lower()} 文件；请改用以 {instead} 结尾的文件名" in zh.stderr
+    assert zh.exit_code == 2 and f"不能写出 {Path(name).suffix.lower()} 文件；请改用以 {instead} 结尾的文件名" in zh.stderr
     # a format named outright is the user's choice, whatever the suffix
     assert cli("batch", str(source), "-o", str(out), "-q", "-f", "csv").exit_code == 0
     assert out.read_text("utf-8-sig").startswith("序号,企业名称,")
