@@ -55,7 +55,8 @@ class Decision:
                  shared: Shared | None = None, lazy: Any = None, fired: tuple[str, ...] | None = None) -> None:
         self._parts = parts
         self.sector, self.mode, self.mode_label, self.score = sector, mode, mode_label, score
-        self.alternatives = alternatives  # every other mode with its score, best first
+        # every other mode with its score: the modes left, best first, then the excluded ones
+        self.alternatives = alternatives
         self.excluded = excluded  # the modes among them that a requirement rules out
         self.pricing = pricing
         self.min_params_b, self.max_params_b = min_params_b, max_params_b

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from itertools import chain
 from typing import Any, BinaryIO, NamedTuple, Sequence
@@ -21,6 +22,10 @@ from advisor.formats.escape import json_bytes, terminal_text
 FORMATS = ("jsonl", "json", "csv", "table", "xlsx")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".txt": "table",
                   ".xlsx": "xlsx"}
+# Suffixes of spreadsheet formats batch does not write, with the suffix to use instead: Excel or
+# LibreOffice would open a file so named as that format (JSON Lines under another suffix is fine).
+REFUSED_SUFFIXES = {".xls": ".xlsx", ".xlsm": ".xlsx", ".xlsb": ".xlsx", ".xltx": ".xlsx", ".ods": ".xlsx",
+                    ".tsv": ".csv", ".tab": ".csv"}
 
 CSV_COLUMNS = ("record", "profile", "mode", "mode_label", "score", "alternatives", "pricing",
                "min_params_b", "max_params_b", "required", "recommended", "first_year_cny_low",
@@ -29,6 +34,12 @@ HEADERS = ("labels", "ids")  # the CSV's and the table's column names: in the ou
 LIST_SEPARATOR = ";"  # the separator of list cells, as in the input CSV
 TABLE_PAGE = 500  # a table is printed in pages, so that memory stays flat
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')  # what makes csv.writer quote a cell (QUOTE_MINIMAL, \r\n rows)
+# What a spreadsheet may take for the start of a formula when it opens a CSV file (OWASP, "CSV
+# Injection"): a text cell starting with one of them, after any number of ', gets one ' more in
+# front, so that Excel shows it as text, and dropping that ' gives back the text exactly.
+CSV_FORMULA_START = frozenset("=+-@\t\r")
+_GUARDED_FIRST = CSV_FORMULA_START | {"'"}  # the first characters csv_guard looks further at
+EXCLUDED_MARK = "excluded"  # after a mode's score in the CSV's alternatives: a requirement rules it out
 TABLE_ERROR_WIDTH = 100  # characters of an error message shown in a table
 
 
@@ -41,6 +52,21 @@ class Failed(NamedTuple):
     problem: str  # the first problem alone, for the table
 
 
+def suffix_format(path: str) -> str | None:
+    """The output format the suffix of ``path`` names (``SUFFIX_FORMATS``, any case), or None
+    for another suffix or none. ``AdvisorError`` (exit status 2) for a suffix of
+    ``REFUSED_SUFFIXES``: naming the suffix to use and those known."""
+    suffix = os.path.splitext(path)[1].lower()
+    found = SUFFIX_FORMATS.get(suffix)
+    if found is None and suffix in REFUSED_SUFFIXES:
+        from advisor.errors import AdvisorError
+
+        instead, known = REFUSED_SUFFIXES[suffix], " ".join(SUFFIX_FORMATS)
+        raise AdvisorError(f"{path}: batch does not write {suffix} files; use a name ending in {instead}, "
+                           f"or choose the format with --format (the suffixes known: {known})")
+    return found
+
+
 def error_object(number: int, message: str) -> bytes:
     """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``."""
     return json_bytes(orjson.dumps({"record": number, "error": message}))
@@ -50,6 +76,18 @@ def _csv_text(text: str) -> str:
     """One CSV cell as ``csv.writer`` writes it (quoted only when it must be)."""
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_guard(text: str) -> str:
+    """A text cell of the CSV (a name, a label, a message) as written: with one ``'`` in front
+    when it starts with a character of ``CSV_FORMULA_START``, or with ``'`` followed by one
+    (``'=1``: else its quote would read as the guard's), so that Excel shows it as text and
+    never runs it (``=HYPERLINK(…)``, ``=cmd|…``). Any other text is returned as it is: a check
+    of the first character."""
+    first = text[:1]
+    if first in CSV_FORMULA_START or (first == "'" and text.lstrip("'")[:1] in CSV_FORMULA_START):
+        return "'" + text
     return text
 
 
@@ -179,6 +217,8 @@ class CsvTable(OutputFormat):
             low, high = ("", "") if first is None else first
             within = "" if within is None else "true" if within else "false"
             tail = decision.row_cells = f"{cells},{low},{high},{within},\r\n"
+        if name and name[0] in _GUARDED_FIRST:  # (csv_guard's check, inline: a row of a repeated profile is cheap)
+            name = csv_guard(name)
         return f"{number},{_csv_text(name)},{tail}"
 
     def _cells(self, d: Decision) -> str:
@@ -199,7 +239,7 @@ class CsvTable(OutputFormat):
         return ",".join(parts)
 
     def error_row(self, r: Failed) -> str:
-        return _csv_line((r.number, r.name) + ("",) * (len(CSV_COLUMNS) - 3) + (r.message,))
+        return _csv_line((r.number, csv_guard(r.name)) + ("",) * (len(CSV_COLUMNS) - 3) + (csv_guard(r.message),))
 
     def write(self, out: BinaryIO, rows: list[str]) -> None:
         out.write("".join(rows).encode("utf-8"))
@@ -219,12 +259,19 @@ def _join(items: Any) -> str:
 # The CSV columns from ``mode`` to ``recommended``, by the section of a Decision's summaries
 # (``SUMMARIES``) they come from.
 SECTION_CELLS: dict[str, Any] = {
-    "deployment": lambda d: (d.mode, d.mode_label, _num(d.score), _join(f"{m}:{_num(s)}" for m, s in d.alternatives)),
+    "deployment": lambda d: (d.mode, csv_guard(d.mode_label), _num(d.score), _alternatives(d)),
     "pricing": lambda d: (_join(d.pricing),),
     "model_size": lambda d: (_num(d.min_params_b), _num(d.max_params_b)),
     "compliance": lambda d: (_join(d.required), _join(d.recommended)),
 }
 assert list(SECTION_CELLS) == list(SUMMARIES)
+
+
+def _alternatives(d: Decision) -> str:
+    """``mode:score;…`` in the order of the recommendation (the modes left, best first, then the
+    excluded ones, best first), an excluded mode as ``mode:score:excluded``."""
+    excluded = d.excluded
+    return _join(f"{m}:{_num(s)}:{EXCLUDED_MARK}" if m in excluded else f"{m}:{_num(s)}" for m, s in d.alternatives)
 
 
 def _decision_cells(d: Decision) -> tuple:

@@ -21,6 +21,13 @@ openpyxl writes in write-only mode: each sheet's rows go to a temporary file as 
 memory stays flat whatever the number of rows, and ``end`` zips the sheets into the output.
 The only time in the file is the day it was made (its document properties and archive
 entries say midnight of that day), so the same rows on the same day give the same bytes.
+
+Every text cell holds text as a memo would (``document_text``: what XML 1.0 cannot hold and the
+invisible controls are dropped, a vertical tab or a carriage return becomes a space), and is a
+string cell: openpyxl writes a string that starts with ``=`` as a formula and ``#N/A`` as an
+error value, so a text that could be read as either (``_LOOKS_LIKE_A_FORMULA``) is written as a
+``WriteOnlyCell`` whose ``data_type`` is a string, with Excel's quote prefix (what Excel sets for
+text typed after an apostrophe: editing the cell keeps it text). The cell shows the text given.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from advisor.batch.decision import Decision
 from advisor.batch.summary import Summary, SummaryTable
 from advisor.batch.text import say
 from advisor.batch.writers import Failed, OutputFormat
+from advisor.formats.escape import document_text
 from advisor.ui_text import TextTable
 
 text = TextTable("advisor.batch", "xlsx.yaml")
@@ -44,6 +52,9 @@ EXCEL_ROWS = 1_048_576  # rows a sheet can hold, the header included
 LIST_JOIN = "; "  # between the items of a list cell (the input reads ; as a list separator too)
 WIDEST = 50  # characters a column is made wide at most (longer text is there, cut off on screen)
 WIDEST_REASON = 80  # the error column: the message is the reason to look
+# The first characters of a text Excel could take for a formula (=, and +, - or @ when the cell is
+# edited) or an error value (#N/A): such a text is written as a string cell explicitly.
+_LOOKS_LIKE_A_FORMULA = frozenset("=+-@#")
 
 
 class XlsxWorkbook(OutputFormat):
@@ -188,7 +199,7 @@ class XlsxWorkbook(OutputFormat):
             ws.column_dimensions[_letter(column)].width = width
 
         def strong(value: Any, right: bool = False) -> Any:
-            cell = WriteOnlyCell(ws, value)
+            cell = _string_cell(ws, value) if isinstance(value, str) else WriteOnlyCell(ws, value)
             cell.font = bold
             if right:  # over a column of numbers
                 cell.alignment = Alignment(horizontal="right")
@@ -206,9 +217,9 @@ class XlsxWorkbook(OutputFormat):
             top = at + 3  # the header's row
             for row in table.rows:
                 if table.share_column is None:
-                    ws.append(row)
+                    ws.append(_text_cells(ws, row))
                 else:
-                    cells = list(row)
+                    cells = list(_text_cells(ws, row))
                     share = WriteOnlyCell(ws, cells[table.share_column])
                     share.number_format = "0.0%"
                     cells[table.share_column] = share
@@ -259,9 +270,10 @@ class _Table:
             if self.rows == 0:
                 self._start()
             room = EXCEL_ROWS - self.rows
-            append = self.ws.append
+            ws = self.ws
+            append = ws.append
             for row in rows[:room]:
-                append(row)
+                append(_text_cells(ws, row))
             self.rows += min(room, len(rows))
             rows = rows[room:]
             if rows:
@@ -281,7 +293,7 @@ class _Table:
         bold = Font(bold=True)
         header = []
         for title in self.headers:
-            cell = WriteOnlyCell(ws, title)
+            cell = _string_cell(ws, title)
             cell.font = bold
             header.append(cell)
         ws.append(header)
@@ -295,6 +307,39 @@ class _Table:
         if self.rows == 0:
             self._start()
         self._finish()
+
+
+def _text_cells(ws: Any, row: Any) -> Any:
+    """``row`` as it may go to ``ws.append``: the same object when every text in it is a plain
+    one (the first character and ``str.isprintable`` tell, at C speed); else a list whose texts
+    are cleaned (``document_text``) and whose texts that look like a formula are string cells."""
+    for value in row:
+        if value.__class__ is str and value and (value[0] in _LOOKS_LIKE_A_FORMULA or not value.isprintable()):
+            break
+    else:
+        return row
+    cells = list(row)
+    for column, value in enumerate(cells):
+        if value.__class__ is str and value:
+            if not value.isprintable():
+                value = cells[column] = document_text(value)
+            if value and value[0] in _LOOKS_LIKE_A_FORMULA:
+                cells[column] = _string_cell(ws, value)
+    return cells
+
+
+def _string_cell(ws: Any, text: str) -> Any:
+    """A cell of ``ws`` holding ``text`` as a string, whatever it starts with (openpyxl's API:
+    ``Cell.data_type``, ``TYPE_STRING``; a styled cell of a write-only sheet is a ``WriteOnlyCell``)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import TYPE_STRING
+
+    text = text if text.isprintable() else document_text(text)
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = TYPE_STRING
+    if text[:1] in _LOOKS_LIKE_A_FORMULA:
+        cell.quotePrefix = True
+    return cell
 
 
 def _one_page_wide(ws: Any) -> None:

@@ -12,7 +12,7 @@ from advisor.options import as_of_option, lang_option, prices_option, rules_opti
 @click.option("--output", "-o", metavar="FILE", default=None,
               help="Write the results to FILE; it appears only once complete. Default: standard output.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["jsonl", "json", "csv", "table", "xlsx"]), default=None,
-              help="Output format. Default: from the suffix of --output (.jsonl .json .csv .xlsx), else jsonl.")
+              help="Output format. Default: from the suffix of --output (.jsonl .ndjson .json .csv .txt .xlsx), else jsonl.")
 @click.option("--headers", type=click.Choice(["labels", "ids"]), default="labels", show_default=True,
               help="Column names of csv and table: labels in the output's language (Chinese for --lang zh), "
                    "or the ids (record, profile, mode...) for scripts.")
@@ -64,7 +64,6 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     import itertools
     import os
     import sys
-    from pathlib import Path
 
     from advisor.assembly import RunOptions
     from advisor.atomic import AtomicFile, GuardedOutput, drop_standard_output
@@ -73,7 +72,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.batch.scorer import Scorer
     from advisor.batch.text import say
     from advisor.messages import frame
-    from advisor.batch.writers import SUFFIX_FORMATS, make_format
+    from advisor.batch.writers import make_format, suffix_format
     from advisor.console import interface_lang, output_encoding
     from advisor.messages import translate
     from advisor.errors import AdvisorError, SourceError
@@ -88,7 +87,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     check_output(summary_path, inputs, "--summary")
     if encoding != AUTO:
         check_encoding(encoding)
-    fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
+    fmt = fmt or (suffix_format(output) if output else None) or "jsonl"
     if fmt == "xlsx" and not output and sys.stdout.isatty():
         raise AdvisorError("an Excel workbook is not shown on a terminal; name a file with -o FILE.xlsx")
     if detail != "full" and fmt != "jsonl":
