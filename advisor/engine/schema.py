@@ -309,7 +309,7 @@ class Band(Strict):
     """One band of a threshold table: applies to values below ``below`` (open-ended if absent)."""
 
     value: str
-    below: int | None = None
+    below: int | None = Field(default=None, gt=0)  # a limit of 0 or less would leave the band empty
     label: Text | None = None
 
 
