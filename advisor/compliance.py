@@ -12,8 +12,9 @@ the pack's dated knowledge it decides, for ``as_of``:
   by the version then in force; the actions that come from those instruments; the facts still
   to be confirmed, of the item and of the instruments it then rests on;
 * what comes in the following 12 months (``upcoming``): an item not yet in force whose first
-  citation comes into force in that window (``new``), or an item in force whose basis gains an
-  instrument in it (``amended``) — shown as it will stand on that day.
+  citation comes into force in that window (``new``), or an item in force whose basis changes in
+  it (``amended``: it gains an instrument, an instrument it cites gains a version, or the
+  articles it cites are renumbered) — shown as it will stand on that day.
 
 Nothing here knows an instrument, an item or a date: they are all in the pack's YAML.
 """
@@ -127,7 +128,7 @@ def _dated(pack: RulePack, item_id: str, as_of: dt.date, end: dt.date, lang: str
         return found[1], found[2]
     item = pack.items[item_id]
     now = _form(pack, item, as_of, lang)
-    changes = tuple(dict(sorted(span for span in (_span(pack, c) for c in item.basis) if as_of < span[0] <= end)).items())
+    changes = tuple(dict(sorted(day for c in item.basis for day in _changes(pack, c) if as_of < day[0] <= end)).items())
     if len(_DATED) >= 4096:
         _DATED.clear()
     _DATED[key] = (pack, now, changes)
@@ -167,6 +168,17 @@ def _span(pack: RulePack, citation: Citation) -> tuple[dt.date, str]:
         if later is not None and later > start:
             start, text = later, later.isoformat()
     return start, text
+
+
+def _changes(pack: RulePack, citation: Citation) -> list[tuple[dt.date, str]]:
+    """The days a citation may read differently, with their dates as the sources give them: the
+    day it comes into force, the days later versions of its instrument come into force (a basis
+    then names the version), and the days its articles are renumbered."""
+    days = [_span(pack, citation)]
+    if citation.instrument is not None:
+        days += [(v.effective, v.effective.isoformat()) for v in pack.instruments[citation.instrument].versions]
+    days += [(a.since, a.since.isoformat()) for a in citation.articles if a.since is not None]
+    return days
 
 
 def _in_force(pack: RulePack, citation: Citation, day: dt.date) -> bool:

@@ -65,6 +65,7 @@ def test_three_dates_give_three_checklists_with_their_upcoming_items(cli, image_
         ("ai-content-labeling", "2025-09-01", "amended"),
         ("security-assessment", "2025-11-01", "amended"),
         ("incident-reporting", "2025-11-01", "new"),
+        ("mlps-classified-protection", "2026-01-01", "amended"),  # the Cybersecurity Law renumbered
     ]
     labels = next(c for c in middle["upcoming"] if c["id"] == "ai-content-labeling")
     assert labels["basis"].startswith("Measures for Labeling AI-Generated Synthetic Content")
@@ -90,6 +91,28 @@ def test_the_mlps_article_is_art_21_until_2025_12_31_and_art_23_from_2026_01_01(
             mlps = next(c for c in rec.compliance if c.id == "mlps-classified-protection")
             assert mlps.basis.startswith(text), (day, mlps.basis)
             assert mlps.effective == "2017-06-01"
+
+
+def test_the_mlps_renumbering_is_upcoming_as_amended_like_the_cross_border_change(cli, tmp_path):
+    """The day an instrument's new version renumbers a cited article is a change of the item's
+    basis, listed under ``upcoming`` as ``amended`` — as the cross-border item gaining an
+    instrument on the same day is."""
+    profile = tmp_path / "cb.yaml"
+    profile.write_text(yaml.safe_dump({**IMAGE_APP, "public_facing": False, "cross_border": True,
+                                       "personal_info": "personal"}, allow_unicode=True), encoding="utf-8")
+    before = as_json(cli("advise", str(profile), "-f", "json", "--lang", "en", "--as-of", "2025-12-31"))
+    mlps = next(c for c in before["compliance"] if c["id"] == "mlps-classified-protection")
+    assert mlps["basis"].startswith("Cybersecurity Law (网络安全法) Art 21;")
+    coming = {c["id"]: c for c in before["upcoming"]}
+    assert {(i, c["change"], c["effective"]) for i, c in coming.items()} == {
+        ("mlps-classified-protection", "amended", "2026-01-01"), ("cross-border-data-transfer", "amended", "2026-01-01")}
+    assert coming["mlps-classified-protection"]["basis"].startswith(
+        "Cybersecurity Law (网络安全法), as amended 2025-10-28, Art 23;")
+    assert coming["mlps-classified-protection"]["status"] == "required"
+    # a year earlier the renumbering is outside the window; from 2026-01-01 it is in force
+    for day in ("2024-12-31", "2026-01-01"):
+        run = as_json(cli("advise", str(profile), "-f", "json", "--lang", "en", "--as-of", day))
+        assert "mlps-classified-protection" not in ids(run["upcoming"]), day
 
 
 def test_the_default_date_is_today_from_the_one_clock(cli, image_app, fixed_today, tmp_path):

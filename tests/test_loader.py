@@ -240,3 +240,22 @@ def test_the_empty_compliance_pack_of_the_reliability_report(tmp_path):
     shutil.copytree(RULES, pack)
     (pack / "compliance.yaml").write_text("", encoding="utf-8")
     assert "compliance.yaml: empty" in error_of(pack)
+
+
+@pytest.mark.parametrize("limit", ["-5", "0"])
+def test_a_band_limit_of_zero_or_less_is_refused_naming_the_band(cli, tmp_path, limit):
+    """A first band ``below: 0`` (or less) could hold no budget or headcount: the pack is refused."""
+    import shutil
+
+    from conftest import RULES
+
+    pack = tmp_path / "rules"
+    shutil.copytree(RULES, pack)
+    text = (pack / "pack.yaml").read_text(encoding="utf-8")
+    (pack / "pack.yaml").write_text(text.replace("      - value: low\n        below: 500000",
+                                                 f"      - value: low\n        below: {limit}", 1), encoding="utf-8")
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: 甲\nsize: small\nsector: ecommerce\nprivacy: low\nbudget: low\n", encoding="utf-8")
+    result = cli("advise", str(profile), "--rules", str(pack), "--lang", "en")
+    assert result.exit_code == 2
+    assert "pack.yaml: thresholds.budget.bands.0.below: Input should be greater than 0" in result.stderr

@@ -282,3 +282,55 @@ def test_rules_list_as_json_for_scripts(cli, advisor):
     assert data[0] == {"id": first.id, "file": advisor.pack.files[first.id], "source": first.source,
                        "description": first.description.en}
     assert all(r["file"].endswith(".yaml") for r in data)
+
+
+# --- lint: citations of sections and articles that do not exist, dates out of order -------------
+
+
+def _edited_pack(tmp_path: Path, edits: dict[str, list[tuple[str, str]]]) -> Path:
+    pack = tmp_path / "rules"
+    shutil.copytree(RULES, pack)
+    for name, changes in edits.items():
+        text = (pack / name).read_text(encoding="utf-8")
+        for old, new in changes:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        (pack / name).write_text(text, encoding="utf-8")
+    return pack
+
+
+def test_lint_finds_a_report_section_and_an_article_that_do_not_exist_and_dates_out_of_order(cli, tmp_path):
+    pack = _edited_pack(tmp_path, {
+        "deployment.yaml": [('source: "report §3.1"',
+                             'source: "report §9.9; 生成式人工智能服务管理暂行办法 Art 2, Art 25; report §1.4, §1.9"')],
+        "compliance.yaml": [("effective: 2023-08-15", "effective: 2020-01-01"),
+                            ('articles: {en: "Art 17", zh: 第十七条}', 'articles: {en: "Art 17, 30", zh: 第十七条、第三十条}'),
+                            ("        applies_from: 2026-08-02", "        applies_from: 2024-07-01")],
+    })
+    result = cli("rules", "lint", "--rules", str(pack), "--format", "json", "--lang", "en")
+    assert result.exit_code == 1
+    found = {(f["kind"], f["where"], f["message"]) for f in json.loads(result.stdout)["findings"]}
+    title = "2024 survey of AI large-model scenarios and industry applications in China (Qianzhan, CANPLUS, Huawei Cloud)"
+    assert found == {
+        ("citation", "rule FACT-LACKS-AI-CAPACITY", f"cites report §9.9, which {title} does not have (its sections: pack.documents)"),
+        ("citation", "rule FACT-LACKS-AI-CAPACITY", f"cites report §1.9, which {title} does not have (its sections: pack.documents)"),
+        ("citation", "rule FACT-LACKS-AI-CAPACITY", "cites Art 25, but genai-measures has 24 articles"),
+        ("citation", "item security-assessment", "cites Art 30, but genai-measures has 24 articles"),
+        ("date", "instrument genai-measures", "effective: in force on 2020-01-01, before it was published (2023-07-13)"),
+        ("date", "item eu-ai-act-transparency",
+         "basis[0].applies_from: 2024-07-01 is before the instrument eu-ai-act came into force (2024-08-01)"),
+    }
+    zh = cli("rules", "lint", "--rules", str(pack))
+    assert "compliance.yaml: instrument genai-measures: [date] effective：施行日期 2020-01-01 早于发布日期 2023-07-13" in zh.stdout
+    assert "引用了 report §9.9，但《2024年中国AI大模型场景探索及产业应用调研报告》没有这一节" in zh.stdout
+
+
+def test_a_date_known_to_the_month_is_wrong_only_when_the_whole_month_is_before(cli, tmp_path):
+    # internet-diagnosis: published 2022-06-09, in force "2022-06" (the month only): not a finding
+    clean = cli("rules", "lint", "--rules", str(_edited_pack(tmp_path / "a", {})), "--lang", "en")
+    assert clean.exit_code == 0, clean.stdout
+    pack = _edited_pack(tmp_path / "b", {"compliance.yaml": [("    published: 2022-06-09\n    effective: 2022-06\n",
+                                                               "    published: 2022-06-09\n    effective: 2022-05\n")]})
+    result = cli("rules", "lint", "--rules", str(pack), "--format", "json", "--lang", "en")
+    assert [(f["where"], f["message"]) for f in json.loads(result.stdout)["findings"]] == [
+        ("instrument internet-diagnosis", "effective: in force on 2022-05, before it was published (2022-06-09)")]

@@ -15,7 +15,15 @@ every combination of the values a condition can tell apart, not a sample. The fi
 * ``text``: text missing in Chinese or in English (empty, or a Chinese text without Chinese);
 * ``source``: a rule, band table, instrument or setting without a real source;
 * ``assumption``: score points (the pack's own weights), a tie-break order or a choice of
-  counterfactual answers whose source does not say ``project assumption``.
+  counterfactual answers whose source does not say ``project assumption``;
+* ``citation``: a source that cites a section of one of the pack's ``documents`` (``report
+  §9.9``) that the document's list of sections does not have, or an article beyond the
+  ``article_count`` of an instrument (in an item's basis, or in a source that names the
+  instrument as its Chinese title does, without the 《》);
+* ``date``: an instrument (or a later version of it) in force before it was published, or a
+  citation whose articles apply (``applies_from``) before its instrument is in force.
+  A date known only to the month or the year stands for that whole period: it is wrong only when
+  the whole period comes before the other date.
 
 A check whose space is larger than ``MAX_COMBINATIONS`` is skipped and said so (``skipped``), not
 guessed.
@@ -23,6 +31,8 @@ guessed.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -32,7 +42,7 @@ from pydantic import BaseModel
 from advisor.analysis.conditions import Derivation, check, inputs
 from advisor.analysis.space import Space
 from advisor.engine.loader import RulePack
-from advisor.engine.schema import Rule
+from advisor.engine.schema import Rule, date_start
 
 MAX_COMBINATIONS = 1_000_000  # a check over more combinations than this is skipped and reported
 ASSUMPTION = "project assumption"  # how a source says that a figure is the project's own (README: Rules)
@@ -76,7 +86,8 @@ def lint(pack: RulePack) -> tuple[list[Finding], list[Finding]]:
     """Every finding of ``pack``, and the checks skipped (as findings of kind ``skipped``)."""
     linter = _Linter(pack)
     found = [*linter.unfireable(), *linter.no_effect(), *linter.unused_facts(), *linter.size_conflicts(),
-             *linter.texts(), *linter.sources(), *linter.assumptions()]
+             *linter.texts(), *linter.sources(), *linter.assumptions(), *linter.citations(), *linter.articles(),
+             *linter.dates()]
     return found, linter.skipped
 
 
@@ -279,6 +290,113 @@ class _Linter:
         if pack.counterfactuals is not None and ASSUMPTION not in pack.counterfactuals.source.casefold():
             yield _finding("assumption", pack.origins.get("counterfactuals", "?"), "counterfactuals.source",
                            "lint_counterfactuals_assumption", label=ASSUMPTION)
+
+
+    # --- citations and dates ------------------------------------------------------------------------
+
+    def _sources(self) -> Iterator[tuple[str, str, str]]:
+        """Every source text of the pack: (file, where, source)."""
+        pack = self.pack
+        for rule in pack.rules:
+            yield (*self.rule_at(rule), rule.source)
+        for key, instrument in pack.instruments.items():
+            yield pack.origins.get(f"instrument {key}", "?"), f"instrument {key}", instrument.source
+        for name in ("size", "budget"):
+            yield pack.origins.get("thresholds", "?"), f"thresholds.{name}", getattr(pack.thresholds, name).source
+        yield pack.origins.get("pack", "?"), "pack.tie_break_source", pack.meta.tie_break_source
+        if pack.counterfactuals is not None:
+            yield pack.origins.get("counterfactuals", "?"), "counterfactuals.source", pack.counterfactuals.source
+        for invariant in pack.invariants:
+            yield pack.origins.get(f"invariant {invariant.id}", "?"), f"invariant {invariant.id}", invariant.source
+
+    def citations(self) -> Iterator[Finding]:
+        documents = self.pack.meta.documents
+        if not documents:
+            return
+        names = "|".join(re.escape(name) for name in sorted(documents, key=len, reverse=True))
+        cited = re.compile(rf"(?<![\w])({names})\s*§")
+        for file, where, source in self._sources():
+            for part in re.split(r"[;；]", source):  # one reference: "report §1.5, §1.3 (...)"
+                found = cited.search(part)
+                if found is None:
+                    continue
+                document = documents[found.group(1)]
+                for section in _SECTION.findall(part, found.start()):
+                    if section not in document.sections:
+                        yield _finding("citation", file, where, "lint_unknown_section", document=found.group(1),
+                                       section=section, title=("lint_title", (("en", document.title.en),
+                                                                                  ("zh", document.title.zh))))
+
+    def articles(self) -> Iterator[Finding]:
+        pack = self.pack
+        counted = {key: i for key, i in pack.instruments.items() if i.article_count is not None}
+        for item_id, item in pack.items.items():
+            file, where = pack.origins.get(f"item {item_id}", "?"), f"item {item_id}"
+            for citation in item.basis:
+                if citation.instrument in counted:
+                    count = counted[citation.instrument].article_count
+                    for article in citation.articles:
+                        for number in _article_numbers(article.en):
+                            if number > count:  # type: ignore[operator]
+                                yield _finding("citation", file, where, "lint_no_such_article", number=number,
+                                               instrument=citation.instrument, count=count)
+        titles = {key: m.group(1) for key, i in counted.items() if (m := _TITLE.search(i.cite.zh))}
+        for file, where, source in self._sources():
+            for part in re.split(r"[;；]", source):
+                for key, title in titles.items():
+                    at = part.find(title)
+                    if at < 0:
+                        continue
+                    count = counted[key].article_count
+                    for number in _article_numbers(part[at + len(title):]):
+                        if number > count:  # type: ignore[operator]
+                            yield _finding("citation", file, where, "lint_no_such_article", number=number,
+                                           instrument=key, count=count)
+
+    def dates(self) -> Iterator[Finding]:
+        pack = self.pack
+        for key, instrument in pack.instruments.items():
+            file, where = pack.origins.get(f"instrument {key}", "?"), f"instrument {key}"
+            pairs = [("effective", instrument.effective, instrument.published)]
+            pairs += [(f"versions[{n}].effective", v.effective.isoformat(), v.published)
+                      for n, v in enumerate(instrument.versions)]
+            for at, effective, published in pairs:
+                if published is not None and _last_day(effective) < date_start(published):
+                    yield _finding("date", file, where, "lint_before_published", at=at, effective=effective,
+                                   published=published)
+        for item_id, item in pack.items.items():
+            file, where = pack.origins.get(f"item {item_id}", "?"), f"item {item_id}"
+            for n, citation in enumerate(item.basis):
+                if citation.instrument is None or citation.instrument not in pack.instruments:
+                    continue
+                effective = pack.instruments[citation.instrument].effective
+                day = citation.applies_from  # (an article's ``since`` is a version's date: the loader checks it)
+                if day is not None and day < date_start(effective):
+                    yield _finding("date", file, where, "lint_before_in_force", at=f"basis[{n}].applies_from",
+                                   day=day.isoformat(), instrument=citation.instrument, effective=effective)
+
+
+_TITLE = re.compile(r"《([^》]+)》")
+_ARTICLES = re.compile(r"Art\s*(\d+(?:\s*(?:[–,-]|and)\s*\d+)*)")
+
+
+def _article_numbers(text: str) -> list[int]:
+    """The article numbers of ``Art 2, Art 17 and Art 22``, ``Art 4, 5, 8, 9``, ``Art 16–17``
+    (a paragraph, ``¶3``, is not an article)."""
+    return [int(n) for run in _ARTICLES.findall(re.sub(r"¶\s*\d+", "", text)) for n in re.findall(r"\d+", run)]
+
+
+_SECTION = re.compile(r"§\s*(\d+(?:\.\d+)*)")
+
+
+def _last_day(text: str) -> dt.date:
+    """The last day a date the pack gives (``2025-11-01``, ``2022-06`` or ``2014``) can mean."""
+    parts = text.split("-")
+    if len(parts) == 3:
+        return dt.date.fromisoformat(text)
+    year = int(parts[0])
+    month = int(parts[1]) if len(parts) == 2 else 12
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _b(x: float) -> str:

@@ -30,7 +30,7 @@ from advisor.user_cache import ENV_DISABLE, cache_dir
 
 __all__ = ["ENV_DISABLE", "LAYOUT", "cache_dir", "load"]
 
-LAYOUT = 1  # bump when the pickled shape changes without a version change
+LAYOUT = 2  # bump when the pickled shape changes without a version change
 
 
 def _key(root: Path) -> str | None:

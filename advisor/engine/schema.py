@@ -309,7 +309,7 @@ class Band(Strict):
     """One band of a threshold table: applies to values below ``below`` (open-ended if absent)."""
 
     value: str
-    below: int | None = None
+    below: int | None = Field(default=None, gt=0)  # a limit of 0 or less would leave the band empty
     label: Text | None = None
 
 
@@ -414,7 +414,8 @@ class Instrument(Strict):
     """A law, regulation, standard or guidance document, with its dates and where they come from.
 
     ``effective`` is the date the first version came into force; ``versions`` are the later
-    versions (oldest first); ``repealed`` the first day it no longer applies. ``confirm`` says
+    versions (oldest first); ``repealed`` the first day it no longer applies; ``article_count``
+    how many articles it has (``advisor rules lint`` reports a citation of an article beyond). ``confirm`` says
     which of these facts come from secondary sources only.
     """
 
@@ -424,6 +425,7 @@ class Instrument(Strict):
     effective: LegalDate
     versions: list[InstrumentVersion] = []
     repealed: dt.date | None = None
+    article_count: int | None = Field(default=None, ge=1, le=MAX_NUMBER)  # how many articles it has, when known
     source: str = Field(min_length=1)
     confirm: Text | None = None
 
@@ -528,14 +530,25 @@ class Item(Strict):
         return raw
 
 
+class Document(Strict):
+    """A document the pack's sources cite by section (``report §1.4``): the sections it has, so
+    that ``advisor rules lint`` can find a citation of a section that does not exist."""
+
+    title: Text
+    sections: list[str] = Field(min_length=1)  # "1", "1.4", ... as the document numbers them
+    source: str = Field(min_length=1)  # where the list of sections comes from
+
+
 class PackMeta(Strict):
     """Pack identity and the documented tie-break order of modes, with where that order comes
-    from (shown when it decides a tie)."""
+    from (shown when it decides a tie); ``documents``: what sources cite by section, by the name
+    a source uses (``report``)."""
 
     name: str
     tie_break: list[str]
     tie_break_source: str = Field(default="project assumption", min_length=1)
     description: Text | None = None
+    documents: dict[Identifier, Document] = {}
 
 
 class Counterfactuals(Strict):
