@@ -8,7 +8,8 @@ One ASGI middleware, in this order:
 2. the ``Host`` header must name this server when it is bound to a loopback address (a page on
    another site cannot reach it through DNS rebinding);
 3. a request that changes something (POST…) from a browser page must come from this server's
-   own pages (its ``Origin`` header, when there is one, names this host);
+   own pages (its ``Origin`` header, when there is one, names this host; ``Origin: null`` is
+   refused);
 4. with a token (``--token`` / ``ADVISOR_TOKEN``): the API needs ``Authorization: Bearer TOKEN``,
    the pages a session cookie set by ``/login``;
 5. request bodies are limited in size (413), checked on ``Content-Length`` and while reading;
@@ -127,7 +128,8 @@ class Guard:
         if settings.allowed_hosts is not None and host not in settings.allowed_hosts:
             return 400, "bad_host", {"host": host}
         origin = _header(scope, b"origin")
-        if scope["method"] not in SAFE_METHODS and origin and origin != "null":
+        # "null" is what a sandboxed frame, a data: or a file: page sends: another page, not ours.
+        if scope["method"] not in SAFE_METHODS and origin:
             parts = urlsplit(origin)
             if (parts.netloc or "").lower() != (_header(scope, b"host") or "").lower():
                 return 403, "bad_origin", {"origin": origin}

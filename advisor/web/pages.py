@@ -143,8 +143,13 @@ def router(ctx: Any) -> APIRouter:
         from advisor.web.batch import Kept, TooManyRows, display_name, read_upload
         from advisor.web.text import wt
 
+        from advisor.web.api import Refused, beside, read_form
+
         lang = page_lang(request.query_params)
-        form = await request.form(max_files=1, max_fields=10)
+        try:
+            form = await read_form(request, lang)
+        except Refused as refused:
+            return batch_page(request, refused.status, refused.body["error"])
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
             return batch_page(request, 400, wt("batch_no_file", lang))
@@ -153,7 +158,7 @@ def router(ctx: Any) -> APIRouter:
             return batch_page(request, 422, as_of_error)
         data = await upload.read()
         try:
-            records = await engine.run(read_upload, data, upload.filename, ctx.settings.max_rows)
+            records = await beside(read_upload, data, upload.filename, ctx.settings.max_rows)
         except TooManyRows:
             return batch_page(request, 413, wt("too_many_rows", lang, rows=f"{ctx.settings.max_rows:,}"))
         except SourceError as exc:
@@ -192,7 +197,9 @@ def router(ctx: Any) -> APIRouter:
         kept = ctx.kept.get(key)
         if kept is None or extension not in BATCH_TYPES or extension not in FORMATS:
             raise HTTPException(404)
-        records = await engine.run(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
+        from advisor.web.api import beside
+
+        records = await beside(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
         return await batch_response(engine, records, extension, kept.lang, kept.name, kept.as_of)
 
     def _gone(request: Request) -> str:
