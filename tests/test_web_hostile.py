@@ -31,17 +31,21 @@ def held(monkeypatch, module, name):
     original = getattr(module, name)
 
     def wrapper(*args, **kwargs):
+        entered.set()
         waited.append(release.wait(60))
         return original(*args, **kwargs)
 
+    entered = threading.Event()
     monkeypatch.setattr(module, name, wrapper)
-    return release, waited
+    return release, waited, entered
 
 
-def in_background(fn):
+def in_background(fn, entered):
+    """Start ``fn`` (a request) on a thread and return once its held work has started."""
     out: dict = {}
     thread = threading.Thread(target=lambda: out.update(response=fn()))
     thread.start()
+    assert entered.wait(60)
     return thread, out
 
 
@@ -60,8 +64,9 @@ def test_an_upload_is_read_beside_the_engine_thread(monkeypatch, api):
     """While an upload is being read, a single advise (on the engine thread) still completes."""
     from advisor.web import batch
 
-    release, waited = held(monkeypatch, batch, "read_upload")
-    thread, out = in_background(lambda: api.post("/api/v1/batch", files={"file": ("a.csv", b"name,size\nA,large\n")}))
+    release, waited, entered = held(monkeypatch, batch, "read_upload")
+    thread, out = in_background(lambda: api.post("/api/v1/batch", files={"file": ("a.csv", b"name,size\nA,large\n")}),
+                                entered)
     try:
         advise = api.post("/api/v1/advise", json=BANK)
         static = api.get("/static/style.css")
@@ -73,17 +78,18 @@ def test_an_upload_is_read_beside_the_engine_thread(monkeypatch, api):
     assert out["response"].status_code == 200
 
 
-def test_profile_validation_runs_off_the_event_loop(monkeypatch, api):
+def test_profile_validation_runs_off_the_event_loop(monkeypatch):
     from advisor.web import api as api_module
 
-    release, waited = held(monkeypatch, api_module, "parse")
-    thread, out = in_background(lambda: api.post("/api/v1/advise", json={"x": 1}))
-    try:
-        static = api.get("/static/style.css")
-        rules = api.get("/api/v1/rules")
-    finally:
-        release.set()
-        thread.join(120)
+    release, waited, entered = held(monkeypatch, api_module, "parse")
+    with client() as api:  # one event loop for every request, as in a server (not one per request)
+        thread, out = in_background(lambda: api.post("/api/v1/advise", json={"x": 1}), entered)
+        try:
+            static = api.get("/static/style.css")
+            rules = api.get("/api/v1/rules")
+        finally:
+            release.set()
+            thread.join(120)
     assert static.status_code == 200 and rules.status_code == 200
     assert waited == [True]
     assert out["response"].status_code == 422
