@@ -6,13 +6,14 @@ pandas, ``score_frame(df) -> DataFrame``; ``advisor.dask`` scores a Dask DataFra
 
 from __future__ import annotations
 
-from typing import Any
+# ``typing`` is not imported: the console script imports this package first, and what it
+# imports before ``advisor.__main__.main`` runs is a time in which Ctrl-C prints a traceback.
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "score", "score_frame", "score_many"]
 
 
-def score(profile: Any, **kwargs: Any) -> dict:
+def score(profile: object, **kwargs: object) -> dict:
     """Recommend for one profile (a mapping as in a profile file); the contract §3 JSON as a dict.
 
     Keyword arguments: ``lang`` ("zh" or "en"), ``rules`` (a rule pack folder), ``as_of`` (the
@@ -26,7 +27,7 @@ def score(profile: Any, **kwargs: Any) -> dict:
     return _score(profile, **kwargs)
 
 
-def score_many(profiles: Any, **kwargs: Any):
+def score_many(profiles: object, **kwargs: object):
     """Score an iterable of profiles; a generator of the dicts ``score`` gives, in input order.
 
     An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
@@ -40,7 +41,7 @@ def score_many(profiles: Any, **kwargs: Any):
     return score_records(profiles, **kwargs)
 
 
-def score_frame(df: Any, **kwargs: Any):
+def score_frame(df: object, **kwargs: object):
     """Score every row of a pandas DataFrame (columns named by field or Chinese name, cells as
     text); a DataFrame of the ``advisor batch --format csv --headers ids`` columns, cell for
     cell. Keyword arguments: ``rules``, ``lang``, ``as_of``, ``options``, ``first_record`` (the

@@ -57,23 +57,33 @@ class AdvisorGroup(click.Group):
             collector.resume()
         return name, command, rest
 
-    def invoke(self, ctx: click.Context):
-        from advisor.console import interface_lang
-        from advisor.formats.escape import terminal_text
-        from advisor.messages import frame
+    def make_context(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 (click's signature)
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as exc:  # while the words are read: click would say "Aborted!", exit 1
+            raise click.exceptions.Exit(interrupted_status(exc)) from None
 
+    def invoke(self, ctx: click.Context):
+        # What the handlers need is imported in them: an interrupt while it was imported here
+        # would reach click, which says "Aborted!" and exits 1.
         try:
             return super().invoke(ctx)
         except AdvisorError as exc:
+            from advisor.console import interface_lang
+            from advisor.formats.escape import terminal_text
+            from advisor.messages import frame
+
             lang = interface_lang()
             click.echo(frame("error", lang, message=terminal_text(exc.text(lang))), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            ctx.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
+            ctx.exit(interrupted_status(exc))
         except BrokenPipeError:  # the reader went away (`| head`): what it wanted, it has
             _drop_standard_output()
             ctx.exit(0)
         except click.ClickException as exc:
+            from advisor.console import interface_lang
+            from advisor.formats.escape import terminal_text
             from advisor.messages import translate
 
             exc.message = terminal_text(translate(exc.message, interface_lang()))
@@ -83,6 +93,10 @@ class AdvisorGroup(click.Group):
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
                 return _internal_error(ctx, exc)
+            from advisor.console import interface_lang
+            from advisor.formats.escape import terminal_text
+            from advisor.messages import frame
+
             _drop_standard_output()  # what could not be written is not retried at exit
             lang = interface_lang()
             name = terminal_text(exc.filename) if exc.filename else frame("standard_output", lang)
@@ -90,6 +104,11 @@ class AdvisorGroup(click.Group):
             ctx.exit(2)
         except Exception as exc:
             return _internal_error(ctx, exc)
+
+
+def interrupted_status(exc: KeyboardInterrupt) -> int:
+    """The exit status of a run stopped by ``exc``: 143 for SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 def _internal_error(ctx: click.Context, exc: Exception) -> None:
@@ -162,7 +181,17 @@ def stop_on_sigterm() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the command line (``advisor.__main__.main``, the console script, calls it).
+
+    Ctrl-C or SIGTERM at any moment ends the run with status 130 or 143 and no traceback: the
+    commands say what they leave behind; one stopped before a command started leaves nothing."""
+    try:
+        _main()
+    except KeyboardInterrupt as exc:  # before click started, or after it ended
+        raise SystemExit(interrupted_status(exc)) from None
+
+
+def _main() -> None:
     from advisor import collector
 
     # pydantic looks for plugins among the entry points of every installed distribution the

@@ -109,12 +109,12 @@ _EXACT = Context(prec=MAX_DIGITS + 20, Emax=MAX_DIGITS + 20, Emin=-MAX_DIGITS - 
 def parse_amount(value: Any, *, money: bool = False) -> Decimal:
     """The exact number a person means by ``value``: an amount of CNY (``money``) or a count.
 
-    Accepts an int, a finite float (read as it prints), a ``Decimal``, or text as people and
-    spreadsheets write numbers: ``350``, ``0350``, ``1,200`` (thousands), ``8000000.00``,
-    ``1.234.567,89`` and ``1,234.56`` (the last separator is the decimal one when both are
-    used), full-width digits, spaces between digit groups, exponents (``8e6``), and a unit at
-    the end (``万``, ``亿``, ``千万``, ``800W``, ``500k``, ``8 million``: contract.yaml's ``units``
-    and ``more_units``). With ``money``, a currency before or after (``￥``, ``¥``, ``CNY``,
+    Accepts an int, a finite float (to 15 significant digits, as a spreadsheet shows it), a
+    ``Decimal``, or text as people and spreadsheets write numbers: ``350``, ``0350``, ``1,200``
+    (thousands), ``8000000.00``, ``1.234.567,89`` and ``1,234.56`` (the last separator is the
+    decimal one when both are used), full-width digits, spaces between digit groups, exponents
+    (``8e6``), and a unit at the end (``万``, ``亿``, ``千万``, ``800W``, ``500k``, ``8 million``:
+    contract.yaml's ``units`` and ``more_units``). With ``money``, a currency before or after (``￥``, ``¥``, ``CNY``,
     ``RMB``, ``人民币``, ``元``) and ``/年`` or ``per year`` are allowed too; another currency
     (``$``, ``USD``, ``€``) is refused.
 
@@ -135,7 +135,9 @@ def parse_amount(value: Any, *, money: bool = False) -> Decimal:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"value {_show(value)} is not a number")
-        number = Decimal(repr(value))  # as the float prints: 499999.99, not its binary expansion
+        # As a spreadsheet shows it, to 15 significant digits (Excel's): 499999.99, not its
+        # binary expansion, and a computed 0.1 * 3 * 1e6 is 300000, not 300000.00000000006.
+        number = Decimal(format(value, ".15g"))
     elif isinstance(value, str):
         return _amount_text(value, money)
     else:

@@ -191,7 +191,10 @@ def test_summary_counts(cli, clients, tmp_path):
     assert result.exit_code == 1
     lines = [line for line in jsonl(result.stdout) if "error" not in line]
     text = summary.read_text("utf-8")
-    assert "60 records: 56 scored, 4 invalid" in text
+    assert text.startswith("60 records: 56 scored, 4 invalid.\n")  # no run time in a file
+    again = tmp_path / "again.md"
+    cli("batch", str(clients), "--summary", str(again), "--lang", "en")
+    assert again.read_bytes() == summary.read_bytes()
     assert "Recommended deployment modes" not in result.stderr  # the summary went to the file
 
     from advisor.batch.run import run_batch

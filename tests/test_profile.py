@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from advisor.errors import ProfileError
-from advisor.profile import parse_profile
+from advisor.profile import parse_amount, parse_profile
 
 BASE = {"name": "Acme", "size": "small", "sector": "finance", "privacy": "low", "budget": "low"}
 
@@ -269,3 +271,18 @@ def test_a_headcount_of_plain_digits_is_what_the_general_number_parser_makes_of_
         else:
             with pytest.raises(ValueError, match="a whole number from 1"):
                 _employees(cell)
+
+
+@pytest.mark.parametrize("computed, meant", [
+    (0.1 * 3 * 1e6, 300000), (3850000.0000000005, 3850000), (499999.99, Decimal("499999.99")),
+    (0.07 * 100, 7), (1234.5 * 3, Decimal("3703.5")),
+])
+def test_a_budget_a_spreadsheet_computed_is_read_as_the_spreadsheet_shows_it(computed, meant):
+    """A formula's float carries binary noise beyond the 15 digits a spreadsheet shows."""
+    assert parse_amount(computed, money=True) == meant
+    profile = parse_profile({"name": "甲", "size": "small", "sector": "finance", "privacy": "low", "budget": computed})
+    assert profile.budget == meant
+
+
+def test_a_float_budget_with_a_real_fraction_of_a_fen_is_still_refused():
+    assert "has fractions of a fen" in problems(budget=1234.567)

@@ -99,15 +99,20 @@ class Summary:
                  say("col_recommended_n", lang)], rows, text_columns=2))
         return tables
 
-    def render(self, pack: Any, lang: str, seconds: float, width: int | None = None) -> str:
+    def render(self, pack: Any, lang: str, seconds: float | None, width: int | None = None) -> str:
         """The summary as text: a headline and three tables, each as wide as ``width`` at most
         (a terminal's; ``None``: as wide as the cells, for a file). A pipe table wider than the
-        terminal is shown with wrapped columns, or its rows as blocks (``advisor.formats.lines``)."""
+        terminal is shown with wrapped columns, or its rows as blocks (``advisor.formats.lines``).
+        The headline gives the run's time and rate when ``seconds`` is given; without it (a
+        summary file) the same rows give the same bytes."""
         from advisor.formats.lines import table as lay_out
 
-        rate = self.rows / seconds if seconds > 0 else 0.0
-        parts = [say("summary_head", lang, rows=f"{self.rows:,}", scored=f"{self.scored:,}", bad=f"{self.bad:,}",
-                     seconds=f"{seconds:.1f}", rate=f"{rate:,.0f}")]
+        counts = {"rows": f"{self.rows:,}", "scored": f"{self.scored:,}", "bad": f"{self.bad:,}"}
+        if seconds is None:
+            parts = [say("summary_head_counts", lang, **counts)]
+        else:
+            rate = self.rows / seconds if seconds > 0 else 0.0
+            parts = [say("summary_head", lang, **counts, seconds=f"{seconds:.1f}", rate=f"{rate:,.0f}")]
         for table in self.tables(pack, lang):
             rows = table.rows
             if table.share_column is not None:

@@ -153,7 +153,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
         ctx.exit(1 if done["bad"] else 0)  # bad rows seen before that still say so
 
     if summary_path or not quiet:  # rendered only when shown: quiet runs skip loading tabulate
-        text = report.summary.render(scorer.advisor.pack, lang, report.seconds,
+        text = report.summary.render(scorer.advisor.pack, lang, None if summary_path else report.seconds,
                                      width=None if summary_path else _screen(sys.stderr))
         if summary_path:
             with AtomicFile(summary_path) as summary_file:
