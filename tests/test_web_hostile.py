@@ -165,3 +165,56 @@ def test_nothing_to_score_is_422_as_in_the_command_line(api, files, json_body, m
     zh = api.post("/api/v1/batch", files=files, json=json_body)
     assert "没有可评分的记录" in zh.json()["errors"][0]["message"]
 
+
+
+Q = "sector=finance&size=large&privacy=high&budget=high&name=Acme"
+
+
+@pytest.mark.parametrize("path", ["/result.json", "/memo.md", "/memo.docx"])
+@pytest.mark.parametrize("as_of,lang,said", [
+    ("garbage", "en", "The checklist date as_of 'garbage' cannot be used: 'garbage' is not a date"),
+    ("1900-01-01", "zh", "评估日期 as_of「1900-01-01」不可用："),
+])
+def test_a_download_for_a_date_that_is_not_one_is_422_never_another_date(api, path, as_of, lang, said):
+    response = api.get(f"{path}?{Q}&as_of={as_of}&lang={lang}")
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert said in html.unescape(response.text)
+    assert api.get(f"{path}?{Q}&as_of=2025-06-01&lang={lang}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/rules", f"/result?{Q}", "/static/style.css"])
+def test_head_answers_as_get_without_the_body(api, path):
+    head, get = api.head(path), api.get(path)
+    assert head.status_code == 200 == get.status_code
+    assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_a_client_that_goes_away_is_one_info_line_not_an_error(caplog):
+    """A body cut short (the client disconnected) is not a fault of the server."""
+    import asyncio
+    import logging
+
+    from advisor.web.app import create_app
+    from advisor.web.settings import Settings
+
+    app = create_app(Settings())
+    sent: list = []
+    messages = iter([{"type": "http.request", "body": b'{"name"', "more_body": True}, {"type": "http.disconnect"}])
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/advise", "raw_path": b"/api/v1/advise",
+             "query_string": b"", "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
+                                              (b"content-length", b"1000")],
+             "scheme": "http", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5000), "root_path": "",
+             "http_version": "1.1", "asgi": {"version": "3.0"}}
+    with caplog.at_level(logging.INFO, logger="advisor.web"):
+        asyncio.run(app(scope, receive, send))
+    records = [r for r in caplog.records if r.name == "advisor.web"]
+    assert [r.levelname for r in records] == ["INFO"]
+    assert "client disconnected" in records[0].getMessage() and not records[0].exc_info

@@ -14,7 +14,8 @@ One ASGI middleware, in this order:
    the pages a session cookie set by ``/login``;
 5. request bodies are limited in size (413), checked on ``Content-Length`` and while reading;
 6. an unexpected error is logged with an id and answered with 500 and that id — never a
-   traceback.
+   traceback; a client that goes away before its body is read is one line at INFO;
+7. ``HEAD`` is answered as ``GET`` without the body.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import logging
 import secrets
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
+
+from starlette.requests import ClientDisconnect
 
 from advisor.web.settings import Settings
 
@@ -94,6 +97,15 @@ class Guard:
             status, key, values = refusal
             await self.problem(scope, status, key, values)(scope, receive, send_with_headers)
             return
+        if scope["method"] == "HEAD":  # answered as GET, without the body (RFC 9110 §9.3.2)
+            scope = {**scope, "method": "GET"}
+            send_with_body = send_with_headers
+
+            async def send_with_headers(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.body":
+                    message = {**message, "body": b""}
+                await send_with_body(message)
+
         limit = self.settings.body_limit(scope["path"])
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
@@ -115,6 +127,8 @@ class Guard:
         except TooLarge:
             if not started:
                 await self._too_large(scope, limit, receive, send_with_headers)
+        except ClientDisconnect:  # the client went away before sending its whole body: not a fault
+            log.info("client disconnected before its request was read: %s %s", scope.get("method"), scope.get("path"))
         except Exception:  # noqa: BLE001 - the last line of defence: log it, answer 500 with its id
             error_id = secrets.token_hex(6)
             log.exception("error %s: %s %s", error_id, scope.get("method"), scope.get("path"))

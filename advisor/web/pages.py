@@ -34,10 +34,13 @@ def router(ctx: Any) -> APIRouter:
         params = request.query_params
         return read_answers(Query(params), ctx.questionnaire, page_lang(params), check=check)
 
-    def as_of_of(params: Any) -> tuple[Any, str | None, list[tuple[str, str]]]:
+    def as_of_of(params: Any, lang: str | None = None) -> tuple[Any, str | None, list[tuple[str, str]]]:
         """The checklist date asked for (``?as_of=YYYY-MM-DD``; None: today), the message when it is
         not a date, and the query item that carries it on to the next page."""
         from advisor.compliance import parse_as_of
+
+        from advisor.messages import translate
+        from advisor.web.text import wt
 
         raw = str(params.get("as_of") or "").strip()
         if not raw:
@@ -45,7 +48,15 @@ def router(ctx: Any) -> APIRouter:
         try:
             return parse_as_of(raw), None, [("as_of", raw)]
         except ValueError as exc:
-            return None, str(exc), []
+            lang = lang or page_lang(params)
+            return None, wt("bad_as_of", lang, value=raw, reason=translate(str(exc), lang)), []
+
+    def refused_date(request: Request, message: str) -> Response:
+        """A download asked for a checklist date that is not one: 422 saying so, never a file
+        dated another day."""
+        from advisor.web.app import problem_response
+
+        return problem_response(ctx, request.scope, 422, "bad_as_of_page", {"message": message})
 
     def profile_of(answers: Any) -> tuple[Any, str | None]:
         """The profile the answers make, or the reason they make none."""
@@ -80,7 +91,9 @@ def router(ctx: Any) -> APIRouter:
         profile, _ = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
-        as_of, _, _ = as_of_of(request.query_params)
+        as_of, as_of_error, _ = as_of_of(request.query_params)
+        if as_of_error:
+            return refused_date(request, as_of_error)
         data = await engine.run(engine.advise_json, profile, page_lang(request.query_params), as_of)
         return Response(data, media_type="application/json", headers=attachment(profile.name, ".json"))
 
@@ -97,7 +110,9 @@ def router(ctx: Any) -> APIRouter:
         profile, _ = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
-        as_of, _, _ = as_of_of(request.query_params)
+        as_of, as_of_error, _ = as_of_of(request.query_params)
+        if as_of_error:
+            return refused_date(request, as_of_error)
         data = await engine.run(engine.memo, profile, fmt, page_lang(request.query_params), None, as_of)
         media_type, suffix = MEMO_TYPES[fmt]
         return Response(data, media_type=media_type, headers=attachment(profile.name, suffix))
@@ -153,7 +168,7 @@ def router(ctx: Any) -> APIRouter:
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
             return batch_page(request, 400, wt("batch_no_file", lang))
-        as_of, as_of_error, _ = as_of_of(form)
+        as_of, as_of_error, _ = as_of_of(form, lang)
         if as_of_error:
             return batch_page(request, 422, as_of_error)
         data = await upload.read()
