@@ -218,3 +218,15 @@ def test_a_client_that_goes_away_is_one_info_line_not_an_error(caplog):
     records = [r for r in caplog.records if r.name == "advisor.web"]
     assert [r.levelname for r in records] == ["INFO"]
     assert "client disconnected" in records[0].getMessage() and not records[0].exc_info
+
+
+def test_a_file_error_on_the_page_is_in_its_language_with_a_hint_for_the_web(api):
+    data = b"\x81\x20" * 50  # not UTF-8 nor GB18030 text
+    zh = api.post("/batch", files={"file": ("binary.csv", data)})
+    assert zh.status_code == 422
+    text = html.unescape(zh.text)
+    assert "binary.csv：不是有效的 GB18030 文本" in text and "请另存为 CSV UTF-8" in text and "--encoding" not in text
+    en = api.post("/batch?lang=en", files={"file": ("binary.csv", data)})
+    assert "save it as CSV UTF-8" in html.unescape(en.text) and "--encoding" not in en.text
+    response = api.post("/api/v1/batch", files={"file": ("binary.csv", data)})
+    assert "请另存为 CSV UTF-8" in response.json()["errors"][0]["message"]

@@ -177,7 +177,7 @@ def router(ctx: Any) -> APIRouter:
         except TooManyRows:
             return batch_page(request, 413, wt("too_many_rows", lang, rows=f"{ctx.settings.max_rows:,}"))
         except SourceError as exc:
-            return batch_page(request, 422, str(exc))
+            return batch_page(request, 422, exc.text(lang))
         if not records:
             return batch_page(request, 422, wt("batch_empty", lang))
         with tempfile.TemporaryFile() as out:  # the page shows the summary; downloads score again
