@@ -61,6 +61,8 @@ def run(settings, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     that names the port and --port, not a log line of uvicorn's."""
     import uvicorn
 
+    from advisor.console import interface_lang
+    from advisor.messages import frame
     from advisor.web.app import create_app
 
     app = create_app(settings)
@@ -68,7 +70,14 @@ def run(settings, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     config = uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False,
                             access_log=True, timeout_graceful_shutdown=5)
     with sock:
+        click.echo(frame("serving", interface_lang(), url=url_of(host, port)), err=True)
         uvicorn.Server(config).run(sockets=[sock])
+
+
+def url_of(host: str, port: int) -> str:
+    """The address to open in a browser: ``http://127.0.0.1:8000/``."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 def listen(host: str, port: int):  # type: ignore[no-untyped-def]

@@ -88,14 +88,20 @@ def is_json(request: Request) -> bool:
     return kind in ("", "application/json") or (kind.startswith("application/") and kind.endswith("+json"))
 
 
+def lang_of(request: Request) -> str:
+    """The language of a request's messages: ``?lang=en``, else Chinese."""
+    return "en" if request.query_params.get("lang", "").strip().lower() == "en" else "zh"
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON; 415 when it is not sent as JSON (a page on another site can
     post ``text/plain`` with a plain form, never ``application/json``), 400 when it is empty,
     not JSON, or gives a key twice in an object. Parsed on a worker thread, off the event loop."""
     if not is_json(request):
-        given = request.headers.get("content-type", "").split(";")[0].strip() or "none"
-        raise Refused(415, {"error": f"send the body as JSON with the header 'Content-Type: application/json' "
-                                     f"(got Content-Type: {given})"})
+        from advisor.web.text import wt
+
+        given = request.headers.get("content-type", "").split(";")[0].strip()
+        raise Refused(415, {"error": wt("not_json", lang_of(request), given=given)})
     body = await request.body()
     if not body.strip():
         raise Refused(400, {"error": "the request body is empty; send JSON"})
@@ -320,8 +326,10 @@ def router(ctx: Any) -> APIRouter:
         if not records:  # as `advisor batch`: nothing to score is an error, not an empty file
             from advisor.batch.text import say
 
-            shown = display_name(name) if kind == "multipart/form-data" else "the JSON list"
-            raise invalid("file" if kind == "multipart/form-data" else None, None, say("no_records", "en", inputs=shown))
+            from advisor.web.text import wt
+
+            shown = display_name(name) if kind == "multipart/form-data" else wt("json_list", lang)
+            raise invalid("file" if kind == "multipart/form-data" else None, None, say("no_records", lang, inputs=shown))
         return await batch_response(engine, records, format, lang, name, date)
 
     @api.get(
@@ -364,6 +372,8 @@ def form_problem(reason: str, max_fields: int, lang: str) -> str:
         return wt("form_too_many_fields", lang, limit=max_fields)
     if "boundary" in reason.lower():
         return wt("form_no_boundary", lang)
+    if "invalid multipart" in reason.lower():
+        return wt("form_invalid", lang)
     return wt("form_unreadable", lang, reason=reason)
 
 
