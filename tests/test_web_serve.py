@@ -89,7 +89,7 @@ def test_the_warning_and_the_token_are_said_in_chinese(started):
 
 
 @pytest.mark.parametrize("lang,message", [("en", "advisor: error: port {port} is in use on 127.0.0.1; choose another with --port"),
-                                          ("zh", "advisor：错误：127.0.0.1 上的端口 {port} 已被占用；请用 --port 换一个")])
+                                          ("zh", "advisor：错误：127.0.0.1 上的端口 {port} 已被占用；请用选项“--port”换一个")])
 def test_a_port_in_use_is_exit_2_naming_the_port_and_the_option(lang, message):
     import socket
 

@@ -229,11 +229,11 @@ def _check_sizes(archive: Any) -> None:
     for part in archive.infolist():
         size = part.file_size
         if size > MAX_PART:
-            raise TooLarge(f"its part {part.filename} inflates to {size:,} bytes; the limit is {MAX_PART >> 20:,} MiB")
+            raise TooLarge(f"its part {part.filename} inflates to {size:,} bytes; the limit is {f'{MAX_PART >> 20:,} MB'}")
         if size > RATIO_FLOOR and size > MAX_RATIO * max(part.compress_size, 1):
             raise TooLarge(f"its part {part.filename} inflates from {part.compress_size:,} to {size:,} bytes, "
                            f"over {MAX_RATIO} times its stored size (the limit for a part over "
-                           f"{RATIO_FLOOR >> 20} MiB)")
+                           f"{f'{RATIO_FLOOR >> 20} MB'})")
 
 
 _TOO_LARGE_HINT = "a workbook saved by Excel or WPS stays under these limits; save the list as CSV UTF-8 if it is real"
