@@ -115,7 +115,7 @@ FILE_KEYS = {"prices", "servers", "items", "costs", "modes", "usage", "daily_tok
              "articles", "actions", "invariant_grid", "ask_if", "choices", "choice", "fact", "when", "pricing", "mode",
              "expect", "profile", "KB", "xls", "YYYY", "JSONL", "explain", "xlsx", "memos", "yaml", "yml", "true", "false",
              "yes", "no", "md", "html", "docx", "markdown", "template", "format", "output", "utf-8", "gbk", "gb18030",
-             "utf-8-sig", "set", "rules", "detail", "jsonl"}
+             "utf-8-sig", "set", "rules", "detail", "jsonl", "sheet", "summary"}  # (options: --sheet, --summary)
 INTERNAL = ("module 'advisor.memo'", "sections reading", "the batch summarises")  # faults of the program itself
 
 

@@ -5,7 +5,8 @@ A signal is sent by the process to itself when Python enters its N-th function c
 last line written, so that every phase — libraries loading, the language set up, click reading
 the words, the command starting, the rows being scored, the file being renamed — is hit. What
 the interpreter does before ``advisor.__main__`` is imported (its own start-up, the package's
-``__init__``) is Python's, not advisor's, and is not covered.
+``__init__``) is Python's, not advisor's, and is not covered; nor is an interrupt inside a
+weakref callback or a finaliser, which Python reports as "Exception ignored" and drops.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def tracer(frame, event, arg):
     global calls
     if event == "call":
         calls += 1
-        if calls == at:
+        # Python drops an exception raised in a weakref callback or a finaliser ("Exception
+        # ignored in"): an interrupt landing there is the interpreter's, not advisor's to handle.
+        if calls >= at and at and frame.f_code.co_name not in ("cb", "__del__"):
             sys.settrace(None)
             os.kill(os.getpid(), sig)
     return None

@@ -117,7 +117,7 @@ def test_csv_line_numbers_blank_rows_quoted_newlines_and_bad_rows(tmp_path):
     got = records(write(tmp_path / "q.csv", text))
     assert [(r.number, r.line) for r in got] == [(1, 3), (2, 5), (3, 7), (4, 8)]
     assert got[1].data["name"] == "B\nCorp"
-    assert got[2].data == Unreadable("the row has 6 cells, but the header has 5 columns")
+    assert got[2].data == Unreadable("the row has 6 cells, but the header has 5 columns", "C")
     assert got[3].data == {"name": "D", "sector": "finance"}  # a short row: the rest is absent
 
 
@@ -196,7 +196,7 @@ def test_an_unclosed_quote_is_named_with_the_lines_it_swallowed(tmp_path, row, c
     assert got[1].data == Unreadable(
         f"the cell in column '{column}' holds a line break; the row runs from line 3 to line 5: a quote (\") "
         "in it is probably not closed, so lines 4 to 5 were read into one cell (their first cells: 'C', 'C'); "
-        "check those records too")
+        "check those records too", "" if column == "name" else "B")
 
 
 def test_a_quote_closed_further_down_is_named_too(tmp_path):
@@ -206,7 +206,7 @@ def test_a_quote_closed_further_down_is_named_too(tmp_path):
     assert got[0].data == Unreadable(
         "the row has 6 cells, but the header has 5 columns; the row runs from line 2 to line 4: a quote (\") "
         "in it is probably not closed, so lines 3 to 4 were read into one cell (their first cells: 'C', 'D'); "
-        "check those records too")
+        "check those records too", "B")
     assert got[1].data["name"] == "E" and got[1].line == 5
 
 
@@ -354,7 +354,7 @@ def test_a_semicolon_file_reads_decimal_commas_in_number_columns_only(tmp_path):
     assert got[0].data["budget"] == "8000000.50"
     assert isinstance(got[0].data, dict) and got[0].key is not None
     assert got[1].data == Unreadable("column 'budget': value '1,500' is ambiguous (1500 or 1.500); write it without "
-                                     "a thousands separator (the file writes decimals with a comma)")
+                                     "a thousands separator (the file writes decimals with a comma)", "B")
 
 
 def test_a_line_break_in_a_quoted_cell_is_not_an_unclosed_quote(tmp_path):
@@ -383,9 +383,9 @@ def test_jsonl_numbers_are_exact_and_keys_given_twice_are_bad_records(tmp_path):
     assert got[0] == {"name": "A", "budget": "499999.999999999999999"}
     assert got[1] == {"name": "B", "budget": "12345678901234567890123"}
     assert got[2] == {"name": "C", "budget": "1e400", "employees": "350"}
-    assert got[3] == Unreadable("key 'privacy' is given twice (columns 15 and 33); keep one")
-    assert got[4] == Unreadable("key 'privacy' is given twice (columns 15 and 34); keep one")
-    assert got[5] == Unreadable("NaN is not a number; JSON has no NaN or infinity")
+    assert got[3] == Unreadable("key 'privacy' is given twice (columns 15 and 33); keep one", "D")
+    assert got[4] == Unreadable("key 'privacy' is given twice (columns 15 and 34); keep one", "E")
+    assert got[5] == Unreadable("NaN is not a number; JSON has no NaN or infinity", "F")
     assert got[6] == {"name": "G", "note": 'x": y', "budget": "5"}
     assert got[7] == {"name": "H", "budget": 800000}  # the fast path: orjson, as it is
 

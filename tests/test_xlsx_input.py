@@ -179,7 +179,7 @@ def test_unknown_or_repeated_column_refuses_the_file_naming_row_and_column(cli, 
     assert result.exit_code == 2 and "sheet '客户', row 1: columns B and C are both 'sector'" in result.stderr
     nothing = workbook(tmp_path / "nothing.xlsx", [["甲", "金融"], ["乙", "医疗"]])
     result = cli("batch", str(nothing))
-    assert result.exit_code == 2 and "no header row in rows 1-2" in result.stderr
+    assert result.exit_code == 2 and "no header row in rows 1 to 2: no row names a column" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -22,7 +22,7 @@ from advisor.batch.writers import Failed, OutputFormat, make_format
 from advisor.console import interface_lang
 from advisor.messages import translate
 from advisor.pipeline import DEFAULT_LANG, as_of_date
-from advisor.sources.records import Record
+from advisor.sources.records import Record, Unreadable
 
 BLOCK = 1000  # records per block: big enough to amortise the hand-over to workers, small for memory
 
@@ -81,6 +81,8 @@ class ScoreChunk:
 
 
 def _given_name(data: Any) -> str:
+    if type(data) is Unreadable:
+        return data.name  # a record that could not be read whole, whose name could be
     name = data.get("name") if isinstance(data, dict) else None
     return name.strip() if isinstance(name, str) else ""
 

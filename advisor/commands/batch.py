@@ -61,6 +61,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     run.
     """
     import contextlib
+    import itertools
     import os
     import sys
     from pathlib import Path
@@ -77,12 +78,14 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     from advisor.messages import translate
     from advisor.errors import AdvisorError, SourceError
     from advisor.formats.escape import terminal_text
-    from advisor.sources.inputs import check_inputs, read_inputs
-    from advisor.sources.text import AUTO, check_encoding
+    from advisor.sources.inputs import check_inputs, check_output, read_inputs
+    from advisor.sources.text import AUTO, check_encoding, display_name
 
     lang = lang.lower()
     ui = interface_lang()  # messages on standard error; the output (and its summary) is in `lang`
     check_inputs(inputs)
+    check_output(output, inputs, "--output")  # before anything is read: never replace the client list
+    check_output(summary_path, inputs, "--summary")
     if encoding != AUTO:
         check_encoding(encoding)
     fmt = fmt or (SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None) or "jsonl"
@@ -93,6 +96,12 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
     # Compile the rules before any output (a broken pack is exit 2) and before forking workers.
     scorer = Scorer(rules_dir, lang, cache=not no_cache, options=RunOptions(as_of=as_of, prices=prices_file))
     records = read_inputs(inputs, encoding=encoding, input_format=input_format, sheet=sheet)
+    # The first input's header and first row are read before any output: an input that cannot be
+    # read stops the run with nothing written (no CSV header left alone on standard output).
+    first = next(records, None)
+    if first is None:
+        raise SourceError(say("no_records", "en", inputs=", ".join(map(display_name, inputs))))
+    records = itertools.chain([first], records)
     show_progress = not quiet and sys.stderr.isatty()
     progress = Progress(sys.stderr, ui, enabled=show_progress, lines=count_lines(inputs) if show_progress else None)
     done = {"rows": 0, "bad": 0}  # what was written so far, for a message if the run is interrupted
@@ -134,7 +143,7 @@ def batch(ctx: click.Context, inputs: tuple[str, ...], output: str | None, fmt: 
                 sys.stderr.write(frame("note", ui, message=say('stopped', ui, limit=max_errors)) + "\n")
                 ctx.exit(1)
             if not report.summary.rows:
-                raise SourceError(say("no_records", "en", inputs=", ".join(inputs)))  # shown in the interface's language
+                raise SourceError(say("no_records", "en", inputs=", ".join(map(display_name, inputs))))  # shown in the interface's language
             if target:
                 target.commit()
             else:

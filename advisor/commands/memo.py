@@ -51,6 +51,10 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
         raise click.UsageError("--format docx writes a Word file: give --output FILE.docx")
     if fmt == "docx" and template:
         raise click.UsageError("--template applies to the markdown and html formats, not docx")
+    if not to_stdout:  # the memo must not replace the profile (or the template) it is made from
+        from advisor.sources.inputs import check_output
+
+        check_output(output, [profile] + ([template] if template else []), "--output")
     parsed = read_profile(profile)
     lang = lang.lower()
     if to_stdout:

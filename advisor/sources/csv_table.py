@@ -23,9 +23,9 @@ import re
 from typing import Iterable, Iterator
 
 from advisor.errors import SourceError, shown
-from advisor.profile import decimal_comma_to_point
+from advisor.profile import decimal_comma_to_point, parse_amount
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
-from advisor.sources.text import MARKED, Decoding, decoding_error
+from advisor.sources.text import BAD_BYTES, MARKED, Decoding, decoding_error
 from advisor.vocabulary import fold, vocabulary
 
 _NUMBER_TYPES = ("integer", "budget")  # contract field types whose cells are numbers
@@ -121,7 +121,8 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
             reason = decoding.bad_line(text)
             seen = decoding.seen
             if reason:
-                yield Record(next(numbers), name, line, Unreadable(reason))
+                yield Record(next(numbers), name, line, Unreadable(reason, table.name_of(
+                    text.rstrip("\r\n").split(delimiter))))
                 line += 1
                 continue
         if '"' not in text and "'" not in text and not (decimal_comma and ("," in text or "." in text)):
@@ -140,14 +141,17 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
                 row = next(reader, [])
             except csv.Error as exc:  # a cell over the field size limit: this row only
                 last = line + max(reader.line_num, 1) - 1
-                yield Record(next(numbers), name, line, Unreadable(_csv_problem(exc, line, last)))
+                # The cells before the long one are read all the same (the last one read may be cut).
+                before = next(csv.reader([text[:csv.field_size_limit()]], delimiter=delimiter), [])[:-1]
+                yield Record(next(numbers), name, line, Unreadable(_csv_problem(exc, line, last),
+                                                                   table.name_of(before)))
                 line = last + 1
                 continue
             last = line + reader.line_num - 1
-            reason = decoding.bad_line("\n".join(row)) if marked[0] != seen else None
+            reason = decoding.bad_line(delimiter.join(row)) if marked[0] != seen else None
             seen = decoding.seen
             if reason:
-                yield Record(next(numbers), name, line, Unreadable(reason))
+                yield Record(next(numbers), name, line, Unreadable(reason, table.name_of(row)))
                 line = last + 1
                 continue
         record = table.record(row, line, last, numbers)
@@ -190,6 +194,7 @@ class _Table:
         self.decimal_comma = delimiter == ";"  # European Excel: the comma is the decimal separator
         types = vocabulary().fields
         self.numeric = frozenset(i for i, f in enumerate(fields) if f and types[f].type in _NUMBER_TYPES)
+        self.money = frozenset(i for i, f in enumerate(fields) if f and types[f].type == "budget")
 
     def clean(self, row: list[str]) -> list[str] | str:
         """``row`` without what spreadsheets add (see the module); a text saying why for a bad cell."""
@@ -202,14 +207,29 @@ class _Table:
                 new = cell[1:]
             if self.decimal_comma and i in self.numeric and ("," in new or "." in new):
                 try:
-                    new = decimal_comma_to_point(new)
+                    point = decimal_comma_to_point(new)
                 except ValueError as exc:
                     return f"column '{self.column(i)}': {exc}"
+                # A number with words around it (€, a unit) that is still not a number is left as
+                # written: the message about it quotes what the user wrote, not the conversion.
+                if point == new or point.replace(".", "").isdigit() or _reads_as_number(point, i in self.money):
+                    new = point
             if new is not cell:
                 if out is row:
                     out = list(row)
                 out[i] = new
         return out
+
+    def name_of(self, row: list[str]) -> str:
+        """The name in ``row``, a row that is not read whole, for its error row ("" if it has none,
+        or if the name cell holds bytes not in the file's encoding)."""
+        at = self.name_at
+        if at is None or at >= len(row) or BAD_BYTES.search(row[at]):
+            return ""
+        cell = row[at]
+        if cell[:2] == '="' and cell[-1:] == '"' and len(cell) > 2:  # Excel's text wrapper
+            cell = cell[2:-1].replace('""', '"')
+        return cell.strip()
 
     def column(self, index: int) -> str:
         """The header of column ``index`` as written."""
@@ -224,21 +244,25 @@ class _Table:
         if len(row) > width:
             return Record(next(numbers), name, line,
                           Unreadable(f"the row has {len(row)} cells, but the header has {width} columns"
-                                     + (_open_quote(line, last, row, self.delimiter) if spans else "")))
+                                     + (_open_quote(line, last, row, self.delimiter) if spans else ""),
+                                     self.name_of(row)))
         if spans:  # a line break and the delimiter in one cell: lines that look like rows, an unclosed quote
             # (a line break alone is fine: Alt+Enter in Excel; in a list cell it separates items)
             broken = [i for i, cell in enumerate(row) if ("\n" in cell or "\r" in cell) and self.delimiter in cell]
             if broken:
                 return Record(next(numbers), name, line, Unreadable(
                     f"the cell in column '{self.column(broken[0])}' holds a line break"
-                    + _open_quote(line, last, row, self.delimiter)))
-        row = self.clean(row)
-        if isinstance(row, str):
-            return Record(next(numbers), name, line, Unreadable(row))
+                    + _open_quote(line, last, row, self.delimiter),
+                    "" if broken[0] == self.name_at else self.name_of(row)))
+        cleaned = self.clean(row)
+        if isinstance(cleaned, str):
+            return Record(next(numbers), name, line, Unreadable(cleaned, self.name_of(row)))
+        row = cleaned
         if self.unnamed:
             stray = [i + 1 for i, cell in enumerate(row) if fields[i] is None and cell.strip()]
             if stray:
-                return Record(next(numbers), name, line, Unreadable(f"a value in column {stray[0]}, which has no header"))
+                return Record(next(numbers), name, line, Unreadable(f"a value in column {stray[0]}, which has no header",
+                                                                    self.name_of(row)))
             return Record(next(numbers), name, line, {f: cell for f, cell in zip(fields, row) if f is not None})
         # The cache key: the cells without the name, joined (None if a cell holds the separator).
         # A short row: the missing cells are absent.
@@ -250,6 +274,14 @@ class _Table:
         cells = KEY_SEPARATOR.join(rest)
         key = (self.columns, cells) if cells.count(KEY_SEPARATOR) == len(rest) - 1 else None
         return CsvRow(next(numbers), name, line, (fields, row), key, given)
+
+
+def _reads_as_number(text: str, money: bool) -> bool:
+    try:
+        parse_amount(text, money=money)
+    except ValueError:
+        return False
+    return True
 
 
 SWALLOWED_SHOWN = 10  # the first cells named of the lines an unclosed quote swallowed

@@ -3,13 +3,14 @@
 An input is a CSV, JSONL, YAML/JSON file or Excel workbook, a folder of them, or ``-`` for
 standard input. The
 kind comes from the file suffix; standard input and unknown suffixes are recognised from the
-first line (``--input-format`` forces one). Records are numbered from 1 across all inputs, in
+first line, a workbook from its first bytes (``--input-format`` forces one). Records are numbered from 1 across all inputs, in
 input order, so record N is the N-th row of the output.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -19,8 +20,8 @@ from advisor.sources.document_list import read_document
 from advisor.sources.folder import SUFFIXES, folder_files
 from advisor.sources.jsonl import parse_line, read_jsonl
 from advisor.sources.records import Record, Unreadable
-from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, open_text
-from advisor.sources.xlsx import is_workbook, read_workbook_file
+from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, display_name, open_text, peek_stdin
+from advisor.sources.xlsx import is_workbook, read_workbook_file, starts_like_workbook
 
 INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json", "xlsx")
 _KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document", "xlsx": "xlsx"}
@@ -32,6 +33,8 @@ def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_form
     ``sheet``: the sheet to read in each workbook (default: its first visible sheet)."""
     check_inputs(paths)
     forced = _KIND_OF_FORMAT.get(input_format)
+    if sheet is not None and not any(_may_be_workbook(path, forced) for path in paths):
+        raise SourceError(f"--sheet {sheet}: only Excel workbooks have sheets, and no input is one")
     numbers = itertools.count(1)
     for path in paths:
         if path != STDIN and Path(path).is_dir():
@@ -41,6 +44,17 @@ def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_form
         else:
             kind = forced if path == STDIN else (forced or SUFFIXES.get(Path(path).suffix.lower()))
             yield from _read_file(path, kind, encoding, numbers, in_folder=False, sheet=sheet)
+
+
+def _may_be_workbook(path: str, forced: str | None) -> bool:
+    """Whether the input ``path`` is (or, a folder, holds) an Excel workbook."""
+    if forced is not None:
+        return forced == "xlsx"
+    if path == STDIN:
+        return starts_like_workbook(peek_stdin())
+    if Path(path).is_dir():
+        return any(SUFFIXES[file.suffix.lower()] == "xlsx" for file in folder_files(path))
+    return SUFFIXES.get(Path(path).suffix.lower()) == "xlsx" or is_workbook(path)
 
 
 def check_inputs(paths: Sequence[str]) -> None:
@@ -54,9 +68,43 @@ def check_inputs(paths: Sequence[str]) -> None:
             raise SourceError(f"{path}: no such file or folder")
 
 
+def check_output(output: str | None, inputs: Sequence[str], option: str = "--output") -> None:
+    """Refuse, before anything is read, an ``output`` that is one of the ``inputs``: writing it would
+    replace the user's list with the results (and a bad row's cells, still to be corrected, would
+    be lost). The same file however it is named: through a link, ``./``, an absolute path, another
+    case on a file system that ignores case, a hard link; a file of an input folder; a file
+    redirected to standard input. ``SourceError`` (exit 2) naming both."""
+    if not output or output == STDIN:
+        return
+    try:
+        target = os.stat(output)
+    except OSError:
+        return  # no such file yet: it is none of the inputs
+    for path in inputs:
+        if path == STDIN:
+            try:
+                given = os.fstat(0)
+            except OSError:
+                continue
+            candidates = [(display_name(STDIN), given)]
+        else:
+            files = folder_files(path) if Path(path).is_dir() else [Path(path)]
+            candidates = []
+            for file in files:
+                try:
+                    candidates.append((str(file), os.stat(file)))
+                except OSError:
+                    continue
+        for name, given in candidates:
+            if (given.st_dev, given.st_ino) == (target.st_dev, target.st_ino):
+                raise SourceError(f"{option} {output} is the input {name} itself: writing the results there would "
+                                  "replace it; choose another output file")
+
+
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],
                in_folder: bool, sheet: str | None = None) -> Iterator[Record]:
-    if kind == "xlsx" or (kind is None and path != STDIN and is_workbook(path)):  # a workbook is not text
+    if kind == "xlsx" or (kind is None and (starts_like_workbook(peek_stdin()) if path == STDIN
+                                            else is_workbook(path))):  # a workbook is not text
         yield from read_workbook_file(path, numbers, sheet)
         return
     text = open_text(path, encoding)

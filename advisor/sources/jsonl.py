@@ -9,6 +9,7 @@ one wins"). A line that is not JSON, or not in the file's encoding, is ``Unreada
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Iterator
 
 import orjson
@@ -56,9 +57,28 @@ def _exact(text: str, problem: str | None, fast: Any = None) -> Any:
     try:
         value, end = json_value(text, len(text) - len(text.lstrip()))
     except DocumentError as exc:
-        return Unreadable(exc.reason)
+        return Unreadable(exc.reason, _name_in(text))
     except ValueError:
         return Unreadable(problem) if problem else fast
     if text[end:].strip():
         return Unreadable(problem or "not valid JSON: text after the value")
     return value
+
+
+def _name_in(text: str) -> str:
+    """The name of a line that is not read whole (a key given twice, NaN…), for its error row: the
+    object's ``name`` (or ``企业名称``), when it is given once, or the same each time; else ""."""
+    from advisor.vocabulary import fold, vocabulary
+
+    if not text.lstrip().startswith("{"):
+        return ""
+    try:  # every object as its list of (key, value) pairs; numbers and constants as their text
+        pairs = json.loads(text, object_pairs_hook=list, parse_int=str, parse_float=str, parse_constant=str)
+    except (ValueError, RecursionError):
+        return ""
+    columns = vocabulary().column_names
+    names = {value for key, value in pairs if columns.get(fold(key)) == "name"}
+    if len(names) != 1:
+        return ""
+    name = names.pop()
+    return name.strip() if isinstance(name, str) else ""

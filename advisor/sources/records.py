@@ -11,6 +11,7 @@ class Unreadable(NamedTuple):
     """A record that could not even be read as a mapping (e.g. a JSONL line that is not JSON)."""
 
     reason: str
+    name: str = ""  # the record's name when it could be read all the same (its error row shows it)
 
 
 class Record(NamedTuple):

@@ -8,8 +8,9 @@ pasted together from two sources) — and GB18030 (a superset of GBK and GB2312)
 ``encoding=`` forces one.
 
 A line that is not valid in the file's encoding does not stop a run: its bad bytes are read as
-marks (lone surrogates, as ``surrogateescape`` makes them; ``MARKED`` counts them) and the
-readers turn that line into a bad record with its line number (``undecodable``).
+marks (lone surrogates, as ``surrogateescape`` makes them; every byte of a bad UTF-16 or UTF-32
+code unit; ``MARKED`` counts them) and the readers turn that line into a bad record with its
+line number (``undecodable``).
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def _mostly_utf8(head: bytes, complete: bool) -> bool:
     return good > bad
 
 
+_WIDE = ("utf-16", "utf-32")  # codecs of code units wider than a byte
 MARK = "advisor.mark"  # the error handler that marks bad bytes instead of failing
 MARKED = [0]  # bad bytes marked so far in this process (one item, so that loops can read it inline)
 BAD_BYTES = re.compile("[\udc80-\udcff]")
@@ -133,6 +135,9 @@ def _mark(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
     bad = exc.object[exc.start:exc.end]
+    if exc.encoding.replace("_", "-").startswith(_WIDE):  # a bad code unit (two or four bytes): each byte marked
+        MARKED[0] += len(bad)
+        return "".join(chr(0xDC80 | (b & 0x7F)) for b in bad), exc.end
     MARKED[0] += sum(1 for b in bad if b >= 0x80)
     return "".join(chr(0xDC00 + b) if b >= 0x80 else chr(b) for b in bad), exc.end
 
@@ -154,11 +159,13 @@ def undecodable(text: str, codec: str) -> str | None:
     if not BAD_BYTES.search(text):
         return None
     name = _shown_codec(codec)
-    raw = text.encode(_base(codec), "surrogateescape")
     other = "gb18030" if _base(codec) == "utf-8" else "utf-8"
-    try:
+    try:  # (not for UTF-16 or UTF-32: their bad code units are not text in another encoding)
+        if codecs.lookup(codec).name.startswith(_WIDE):
+            raise UnicodeError
+        raw = text.encode(_base(codec), "surrogateescape")
         looks = f"; it reads as {_shown_codec(other)}: {shown(raw.decode(other).rstrip(chr(13) + chr(10)), 60)}"
-    except UnicodeDecodeError:
+    except UnicodeError:
         looks = ""
     return (f"this line is not valid {name} text, unlike the rest of the file{looks}; "
             f"save the whole file in one encoding (e.g. UTF-8), or name it with --encoding")
@@ -207,7 +214,13 @@ def check_encoding(name: str) -> str:
         raise SourceError(f"unknown encoding '{name}'; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
     try:
         io.TextIOWrapper(io.BytesIO(), encoding=codec)  # what open_text makes; refuses a codec of bytes
+        # ... and a codec that cannot mark a bad byte (idna, undefined) cannot read a file line by line
+        codecs.getincrementaldecoder(codec)(MARK).decode("name,size\n".encode(codec), final=True)
     except LookupError:
+        raise SourceError(f"'{name}' is not a text encoding; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
+    except UnicodeDecodeError:
+        pass  # (a sample it cannot read: the file may be another matter)
+    except (UnicodeError, TypeError, ValueError):
         raise SourceError(f"'{name}' is not a text encoding; e.g. utf-8, utf-8-sig, gb18030, gbk") from None
     return codec
 
@@ -236,8 +249,7 @@ def open_text(path: str, encoding: str | None = None) -> TextInput:
             raw.close()
         raise
     # newline="": the CSV reader needs the line endings as they are (quoted cells may hold them).
-    errors = "strict" if codecs.lookup(codec).name.startswith(("utf-16", "utf-32")) else MARK
-    text = io.TextIOWrapper(stream, encoding=codec, errors=errors, newline="")
+    text = io.TextIOWrapper(stream, encoding=codec, errors=MARK, newline="")
     if first_codec:
         return TextInput(stream=_Prefixed(first.decode(first_codec), text), name=name, encoding=codec)  # type: ignore[arg-type]
     return TextInput(stream=text, name=name, encoding=codec)
@@ -290,11 +302,34 @@ def decoding_error(name: str, codec: str, after_line: int, reason: str | None = 
     """The message for bytes that are not valid in the encoding in use (``reason``: what the codec
     said, when it is not a byte it cannot decode — e.g. a UTF-32 stream without its byte-order mark)."""
     where = f" after line {after_line}" if after_line else ""
-    said = f" ({reason})" if reason else ""
+    said = f": {_codec_reason(reason)}" if reason else ""
     return SourceError(
         f"{name}: not valid {_shown_codec(codec)} text{where}{said}",
         hint="name the file's encoding with --encoding (e.g. --encoding gb18030 or --encoding utf-8)",
     )
+
+
+def peek_stdin(size: int = 4) -> bytes:
+    """The first ``size`` bytes of standard input, left to be read again (b"" if it cannot tell):
+    a file is read and rewound; a pipe is peeked at (its first chunk, which holds them)."""
+    raw = sys.stdin.buffer
+    try:
+        if raw.seekable():
+            start = raw.tell()
+            head = raw.read(size)
+            raw.seek(start)
+            return head
+        peek = getattr(raw, "peek", None)
+        return peek(size)[:size] if peek else b""
+    except (OSError, ValueError):
+        return b""
+
+
+def _codec_reason(reason: str) -> str:
+    """What a codec said, in words a message can carry in both languages where they are known."""
+    if "does not start with BOM" in reason:  # UTF-16 and UTF-32 named without their byte order
+        return "it does not start with the byte-order mark (BOM) this encoding needs"
+    return f"the codec says: {reason}"
 
 
 def _open_binary(path: str) -> BinaryIO:

@@ -6,8 +6,12 @@ merged down over two rows (a two-level header) counts in the row below. Columns 
 a CSV header: by field name or Chinese name (contract §1, ``vocabulary().column_names``).
 
 Cells keep the type Excel stores: a number is an int or a float, an amount typed as text
-(``800万``) is text, TRUE/FALSE are booleans; a date or time is given as its ISO text
-(``2024-03-01``), since no field is a date. An empty cell is ``""`` (absent), as in CSV.
+(``800万``) is text, TRUE/FALSE are the texts ``TRUE``/``FALSE`` as Excel shows them (a yes/no
+field reads them as yes/no); a date or time is given as its ISO text (``2024-03-01``), since no
+field is a date. An empty cell is ``""`` (absent), as in CSV. A formula with no computed value
+(a workbook written by a program and never saved by Excel) makes its row unreadable, saying so.
+A cell merged down over data rows gives its value to every row it covers (as Excel shows it).
+When no sheet is named and the first has no header row, the message names a sheet that has one.
 
 The workbook is read with openpyxl's reader (``WorkbookReader``): a sheet's XML is parsed as
 its rows are iterated and each row is dropped once read, so memory does not grow with the
@@ -23,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -55,6 +61,22 @@ class TooLarge(ValueError):
     ``MAX_CELLS``, ``MAX_CELL_TEXT``); its text says which, and the limit."""
 
 
+class FormulaWithoutValue:
+    """A cell holding a formula but no value computed for it (a workbook written by a program,
+    never opened and saved in Excel): what ``WorkbookReader.rows`` gives for such a cell."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "FORMULA_WITHOUT_VALUE"
+
+    def __str__(self) -> str:
+        return ""
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+
+
 class SheetRow(str):
     """Where a record is: ``"clients.xlsx, sheet '客户', row 8"``, a text like any record source.
 
@@ -80,9 +102,16 @@ def is_workbook(path: str) -> bool:
     """Whether the file at ``path`` starts like an Excel workbook (a zip or an OLE file)."""
     try:
         with open(path, "rb") as file:
-            return file.read(4) in (_ZIP, _OLE)
+            return starts_like_workbook(file.read(4))
     except OSError:
         return False
+
+
+def starts_like_workbook(head: bytes) -> bool:
+    """Whether bytes starting with ``head`` (at least 4) look like an Excel workbook: a zip (.xlsx)
+    or an OLE file (an .xls, or a workbook saved with a password, which ``read_workbook`` refuses
+    with a hint to save it as .xlsx)."""
+    return head[:4] in (_ZIP, _OLE)
 
 
 def read_workbook_file(path: str, numbers: Iterator[int] | None = None, sheet: str | None = None) -> Iterator[Record]:
@@ -120,7 +149,9 @@ def read_workbook(stream: BinaryIO, name: str, numbers: Iterator[int] | None = N
         workbook = _open(stream, name)
         try:
             title, part = _sheet(workbook, name, sheet)
-            yield from _read_sheet(workbook, title, part, name, numbers)
+            # No sheet named: if the first has no header row, the message says which other one has.
+            others = [(t, p) for t, visible, p in workbook.sheets if visible and p != part] if sheet is None else []
+            yield from _read_sheet(workbook, title, part, name, numbers, others)
         finally:
             workbook.close()
     finally:
@@ -171,12 +202,14 @@ class WorkbookReader:
 
     def rows(self, part: str) -> Iterator[tuple[int, tuple]]:
         """``(row number as Excel shows it, cell values)`` for each row of the sheet in ``part``
-        that the file holds (an empty row may be left out); values as openpyxl decodes them."""
+        that the file holds (an empty row may be left out); values as openpyxl decodes them, but
+        for a formula with no computed value: ``FORMULA_WITHOUT_VALUE`` (openpyxl: None)."""
         from openpyxl.worksheet._reader import WorkSheetParser
         from openpyxl.xml.constants import SHEET_MAIN_NS
         from openpyxl.xml.functions import iterparse  # defusedxml's when it is installed, as openpyxl does
 
         row_tag, data_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}sheetData"
+        formula_tag, value_tag = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
         reader, book = self._reader, self._reader.wb
         with reader.archive.open(part) as source:
             parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=book.epoch,
@@ -215,7 +248,39 @@ class WorkbookReader:
                                        f"{len(value):,} characters; a cell holds at most {MAX_CELL_TEXT:,}, "
                                        "as in Excel")
                     values[cell["column"] - 1] = value
+                if None in values:  # an empty cell, or a formula no program computed: look at the XML
+                    _formulas_without_value(element, values, formula_tag, value_tag)
                 yield number, tuple(values)
+
+    def merged(self, part: str) -> list[tuple[int, int, int, int]]:
+        """The merged ranges of the sheet in ``part``: ``(first row, last row, first column, last
+        column)``, rows as Excel numbers them, columns from 0. Excel writes them after the rows, so
+        the sheet's XML is read once through for them (decompressed, not parsed)."""
+        from openpyxl.utils.cell import range_boundaries
+
+        found: list[tuple[int, int, int, int]] = []
+        tail, block = b"", b""
+        with self._reader.archive.open(part) as source:
+            while True:
+                chunk = source.read(1 << 20)
+                if not chunk:
+                    break
+                if block:
+                    block += chunk
+                    continue
+                data = tail + chunk
+                at = data.find(b"mergeCells")  # (a cell's text may say it too: then the rest is kept)
+                if at >= 0:
+                    block = data[max(at - 64, 0):]
+                else:
+                    tail = data[-64:]
+        for ref in _MERGE_REF.findall(block):
+            try:
+                low_column, low_row, high_column, high_row = range_boundaries(ref.decode("ascii"))
+            except (ValueError, TypeError):
+                continue
+            found.append((low_row, high_row, low_column - 1, high_column - 1))
+        return found
 
     def close(self) -> None:
         self._reader.archive.close()
@@ -237,6 +302,22 @@ def _check_sizes(archive: Any) -> None:
 
 
 _TOO_LARGE_HINT = "a workbook saved by Excel or WPS stays under these limits; save the list as CSV UTF-8 if it is real"
+
+
+# A merged range (text cannot hold a "<": only a tag matches).
+_MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref=[\"']([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)[\"']")
+
+
+def _formulas_without_value(row: Any, values: list[Any], formula_tag: str, value_tag: str) -> None:
+    """Mark in ``values`` the cells of the XML ``row`` that hold a formula and no value."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    for cell in row:  # (no value, or an empty one that is not text: openpyxl and pandas write <v></v>)
+        if (cell.find(formula_tag) is not None and not cell.findtext(value_tag) and cell.get("t") != "str"
+                and cell.get("r")):
+            column = coordinate_to_tuple(cell.get("r"))[1] - 1
+            if column < len(values) and values[column] is None:
+                values[column] = FORMULA_WITHOUT_VALUE
 
 
 def _open(stream: BinaryIO, name: str) -> WorkbookReader:
@@ -280,19 +361,33 @@ def _sheet(workbook: WorkbookReader, name: str, wanted: str | None) -> tuple[str
     raise SourceError(f"{name}: the workbook has no visible sheet of rows; its sheets: {titles or 'none'}")
 
 
-def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numbers: Iterator[int]) -> Iterator[Record]:
+def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numbers: Iterator[int],
+                others: list[tuple[str, str]] = ()) -> Iterator[Record]:  # type: ignore[assignment]
     where = f"{name}, sheet '{title}'"
-    rows = workbook.rows(part)
     try:
+        merged = _MergedDown(workbook.merged(part))
+        rows = workbook.rows(part)
         head = list(itertools.islice(rows, HEADER_SCAN))
-        header = _header(head, where)
+        try:
+            header = _header(head, where)
+        except _NoHeader as exc:
+            raise _no_header(workbook, where, exc, others) from None
         if header is None:
+            other = _sheet_with_header(workbook, others)
+            if other is not None:  # the first sheet is empty and another is the list
+                raise SourceError(f"{where}: the sheet is empty; sheet '{other}' has a header row",
+                                  hint=f"name the sheet to read: --sheet {_shell_word(other)}")
             return  # an empty sheet: no records
         at, fields, columns = header
         width = len(fields)
+        name_at = fields.index("name") if "name" in fields else width  # (width: no name column)
+        if not merged.start(head[at - 1][0]):
+            merged = None
         for number, row in itertools.chain(head[at:], rows):
             if not any(cell is not None and (type(cell) is not str or cell.strip()) for cell in row):
                 continue  # a blank row
+            if merged is not None:
+                row = merged.apply(number, row)
             source = SheetRow(f"{where}, row {number}")
             source.columns = columns
             data: dict[str, Any] | Unreadable = {}
@@ -300,13 +395,18 @@ def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numb
                 field = fields[column] if column < width else None
                 if field is None:
                     if cell is not None and (type(cell) is not str or cell.strip()):
-                        data = Unreadable(f"column {_letter(column)}: a value in a column without a header")
+                        data = Unreadable(f"column {_letter(column)}: a value in a column without a header",
+                                          _text(row[name_at]) if name_at < len(row) else "")
                         break
                     continue
                 value = _value(cell)
                 if value is None:
-                    data = Unreadable(f"{columns[field]}: the cell shows the Excel error {cell} (a formula "
-                                      "that failed), not a value")
+                    data = Unreadable(
+                        f"{columns[field]}: cell {_letter(column)}{number} holds a formula with no computed value "
+                        "(the file was written by a program); open it in Excel or WPS, save it and run again"
+                        if cell is FORMULA_WITHOUT_VALUE else
+                        f"{columns[field]}: the cell shows the Excel error {cell} (a formula that failed), not a value",
+                        "" if column == name_at or name_at >= len(row) else _text(row[name_at]))
                     break
                 data[field] = value
             yield Record(next(numbers), source, None, data)
@@ -320,14 +420,20 @@ def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numb
 
 
 def _value(cell: Any) -> Any:
-    """A cell as the profile reads it; None for an Excel error."""
+    """A cell as the profile reads it; None for an Excel error or a formula without a value.
+    TRUE and FALSE are given as Excel shows them (a yes/no field reads them as yes and no; a
+    message about another field quotes them as the user sees them)."""
     if cell is None:
         return ""
     kind = type(cell)
     if kind is str:
         return None if cell[:1] == "#" and cell in EXCEL_ERRORS else cell
-    if kind in (int, float, bool):
+    if kind is int or kind is float:
         return cell
+    if kind is bool:
+        return "TRUE" if cell else "FALSE"
+    if cell is FORMULA_WITHOUT_VALUE:
+        return None
     if isinstance(cell, dt.datetime):
         return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(sep=" ")
     if isinstance(cell, (dt.date, dt.time)):
@@ -369,9 +475,7 @@ def _header(head: list[tuple[int, tuple]], where: str) -> tuple[int, list[str | 
             if _text(cell):
                 above[c] = _text(cell)
     if best is None:
-        number = head[0][0]
-        raise SourceError(f"{where}: no header row in rows {number}-{head[-1][0]}: no row names a column; "
-                          f"columns are named by field or by Chinese name: {_columns()}")
+        raise _NoHeader(head[0][0], head[-1][0])
     number, row = head[best]
     texts = [_text(cell) for cell in row]
     for c, text in filled[best].items():  # header cells merged down from the row above
@@ -398,6 +502,78 @@ def _header(head: list[tuple[int, tuple]], where: str) -> tuple[int, list[str | 
     return best + 1, fields, columns
 
 
+class _NoHeader(Exception):
+    """No row of the rows searched (``first`` to ``last``) names a column."""
+
+    def __init__(self, first: int, last: int) -> None:
+        super().__init__(first, last)
+        self.first, self.last = first, last
+
+
+def _no_header(workbook: WorkbookReader, where: str, exc: _NoHeader, others: list[tuple[str, str]]) -> SourceError:
+    """The message for a sheet without a header row: which other sheet has one, if one does."""
+    rows = (f"no header row: row {exc.first} names no column" if exc.first == exc.last
+            else f"no header row in rows {exc.first} to {exc.last}: no row names a column")
+    other = _sheet_with_header(workbook, others)
+    if other is not None:
+        return SourceError(f"{where}: {rows}; sheet '{other}' has one",
+                           hint=f"name the sheet to read: --sheet {_shell_word(other)}")
+    return SourceError(f"{where}: {rows}; columns are named by field or by Chinese name: {_columns()}")
+
+
+def _sheet_with_header(workbook: WorkbookReader, sheets: list[tuple[str, str]]) -> str | None:
+    """The title of the first of ``sheets`` whose first rows hold a header row, or None."""
+    for title, part in sheets:
+        try:
+            if _header(list(itertools.islice(workbook.rows(part), HEADER_SCAN)), title) is not None:
+                return title
+        except Exception:  # noqa: BLE001 - no header, a bad column, damaged XML: not the list
+            continue
+    return None
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as it is typed in a shell: quoted only when it must be (not for a Chinese name)."""
+    return text if re.fullmatch(r"[^\s'\"\\$`!&|;<>()*?\[\]{}#~=%]+", text) else shlex.quote(text)
+
+
+class _MergedDown:
+    """Cells merged down over data rows (a group's sector typed once for several companies): Excel
+    shows the range's value in every row it covers, so each of those rows reads it, in the range's
+    first column. Ranges are ``WorkbookReader.merged``'s; rows come in increasing order."""
+
+    def __init__(self, ranges: list[tuple[int, int, int, int]]) -> None:
+        self.ranges = ranges
+        self.pending: list[tuple[int, int, int]] = []
+        self.active: list[list[Any]] = []  # [last row, column, value] of each range being read
+
+    def start(self, header_row: int) -> bool:
+        """Keep the ranges below ``header_row`` that cover more than one row; whether there are any."""
+        self.pending = sorted(((low, high, column) for low, high, column, _ in self.ranges
+                               if high > low and low > header_row), reverse=True)
+        return bool(self.pending)
+
+    def apply(self, number: int, row: tuple) -> tuple:
+        """``row`` (row ``number``) with the value of each range that covers it."""
+        pending, active = self.pending, self.active
+        while pending and pending[-1][0] <= number:
+            low, high, column = pending.pop()
+            value = row[column] if low == number and column < len(row) else None
+            active.append([high, column, value])
+        if active and any(entry[0] < number for entry in active):  # ranges ended in rows not read (blank)
+            active = self.active = [entry for entry in active if entry[0] >= number]
+        if not active:
+            return row
+        cells = list(row)
+        for high, column, value in active:
+            if value is not None:
+                if column >= len(cells):
+                    cells.extend([None] * (column + 1 - len(cells)))
+                cells[column] = value
+        self.active = [entry for entry in active if entry[0] > number]
+        return tuple(cells)
+
+
 def _letter(column: int) -> str:
     """The letter of the 0-based ``column``: 0 is A, 26 is AA."""
     from openpyxl.utils import get_column_letter
@@ -414,4 +590,5 @@ def _columns() -> str:
     return ", ".join(f"{f.name} ({f.zh})" for f in vocabulary().fields.values())
 
 
-__all__ = ["SheetRow", "TooLarge", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file"]
+__all__ = ["SheetRow", "TooLarge", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file",
+           "starts_like_workbook"]
