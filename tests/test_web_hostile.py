@@ -230,3 +230,13 @@ def test_a_file_error_on_the_page_is_in_its_language_with_a_hint_for_the_web(api
     assert "save it as CSV UTF-8" in html.unescape(en.text) and "--encoding" not in en.text
     response = api.post("/api/v1/batch", files={"file": ("binary.csv", data)})
     assert "请另存为 CSV UTF-8" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("body,where", [
+    (b'{\n  "name": "A",\n  "size": "large",\n  "name": "B"\n}\n', "line 4, column 3: key 'name' is given twice (lines 2 and 4)"),
+    (b'{"name":"a","name":"b"}', "line 1, column 13: key 'name' is given twice (columns 2 and 13)"),
+])
+def test_a_key_given_twice_is_placed_at_the_second_as_in_the_command_line(api, body, where):
+    response = api.post("/api/v1/advise?lang=en", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == f"the request body is not valid JSON: {where}; keep one"

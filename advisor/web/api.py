@@ -118,9 +118,18 @@ def _decode_json(body: bytes) -> Any:
     except orjson.JSONDecodeError as exc:
         raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
     try:  # orjson keeps the last of a key given twice; the CLI's JSON reading refuses it, and so does the API
-        json_value(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        json_value(text)
     except DocumentError as exc:
         where = f"{exc.where}: " if exc.where else ""
+        twice = re.match(r"key '(.*)' is given twice", exc.reason)
+        if twice:  # placed at the key given again, as the command line places it
+            import json
+
+            keys = list(re.finditer(re.escape(json.dumps(twice.group(1), ensure_ascii=False)) + r"\s*:", text))
+            if len(keys) >= 2:
+                at = keys[1].start()
+                where = f"line {text.count(chr(10), 0, at) + 1}, column {at - (text.rfind(chr(10), 0, at) + 1) + 1}: "
         raise Refused(400, {"error": f"the request body is not valid JSON: {where}{exc.reason}"}) from None
     return data
 
