@@ -240,3 +240,11 @@ def test_a_key_given_twice_is_placed_at_the_second_as_in_the_command_line(api, b
     response = api.post("/api/v1/advise?lang=en", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"] == f"the request body is not valid JSON: {where}; keep one"
+
+
+def test_valid_ticks_stay_ticked_beside_an_invalid_one(api):
+    response = api.get("/result?sector=finance&size=large&privacy=high&budget=high&name=a"
+                       "&use_cases=&use_cases=marketing&use_cases=flying&lang=en")
+    assert response.status_code == 422
+    assert 'value="marketing" checked' in response.text
+    assert "&#39;flying&#39; is not one of the choices" in response.text

@@ -171,13 +171,16 @@ def _read_list(entry: Entry, query: Query, lang: str) -> None:
         entry.value = list(q.default) if q.default is not None else contract_default(q.field)
         return
     items = [v.strip() for v in query.all(q.field) if v.strip()]
+    good = []
     for item in items:
         try:
             normalise(q.field, [item])
         except ValueError:
-            entry.error = invalid(q, item, lang)
-            return
-    entry.value = normalise(q.field, items)
+            if entry.error is None:  # the first bad item is named; the valid ticks stay ticked
+                entry.error = invalid(q, item, lang)
+            continue
+        good.append(item)
+    entry.value = normalise(q.field, good)
 
 
 def invalid(question: Question, text: str, lang: str) -> str:
