@@ -248,3 +248,16 @@ def test_valid_ticks_stay_ticked_beside_an_invalid_one(api):
     assert response.status_code == 422
     assert 'value="marketing" checked' in response.text
     assert "&#39;flying&#39; is not one of the choices" in response.text
+
+
+def test_whatif_errors_name_their_field_and_a_typed_amount_is_read(api):
+    page = html.unescape(api.get(f"/whatif?{Q}&set.privacy=zzz&set.sector=banking").text)
+    assert page.count('class="error" role="alert"') == 2
+    assert "行业（set.sector）：「banking」不是可选的答案" in page
+    assert "隐私要求（set.privacy）：「zzz」不是可选的答案" in page
+    empty = html.unescape(api.get(f"/whatif?{Q}&set.size=&lang=en").text)
+    assert "employees (set.employees): This question needs an answer." in empty  # no size: the headcount is asked
+    amount = api.get(f"/whatif?{Q}&set.budget=amount&set.budget_amount=80万&lang=en")
+    assert amount.status_code == 200 and "no amount is given" not in amount.text
+    wrong = html.unescape(api.get(f"/whatif?{Q}&set.budget=amount&set.budget_amount=abc&lang=en").text)
+    assert "no amount is given" not in wrong and "budget (set.budget): " in wrong

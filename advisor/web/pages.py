@@ -134,10 +134,19 @@ def router(ctx: Any) -> APIRouter:
         back = query_items(base.values, ctx.questionnaire) + dated
         if after is None:
             return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
-                          errors=[e.error for e in edited.errors] + ([problem] if problem else []))
+                          errors=[named_error(e, lang) for e in edited.errors] + ([problem] if problem else []))
         result = await engine.run(engine.compare, before, after, lang, as_of)
         return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
                       keep=query_items(edited.values, ctx.questionnaire) + dated, errors=[])
+
+    def named_error(entry: Any, lang: str) -> str:
+        """A what-if answer's error, naming the question it is about (as the API names ``set.FIELD``)."""
+        from advisor.vocabulary import vocabulary
+        from advisor.web.text import wt
+
+        field = vocabulary().fields.get(entry.field)
+        name = (field.zh if lang == "zh" else field.name) if field is not None else entry.field
+        return wt("whatif_error", lang, name=name, field=entry.field, error=entry.error)
 
     # --- batch ------------------------------------------------------------------------------------
 
