@@ -31,7 +31,10 @@ import os
 from typing import Any
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
+from advisor.errors import SourceError
+from advisor.frames import DECIMAL_COMMA
 from advisor.pipeline import DEFAULT_LANG, as_of_date
+from advisor.surrogates import encodable
 
 PER_WORKER = 2  # partitions per worker at least: a worker that finishes first takes another
 MIN_BLOCK = 1 << 20  # bytes: the smallest partition worth a task (8,000 to 20,000 rows of a client list)
@@ -54,28 +57,87 @@ def worker_count(client: Any = None) -> int:
     return max(1, len(info["workers"]))
 
 
-def read_csv(path: str | list[str], *, client: Any = None, encoding: str = "utf-8-sig",
+def read_csv(path: str | list[str], *, client: Any = None, encoding: str | None = None, sep: str | None = None,
              per_worker: int = PER_WORKER, min_block: int = MIN_BLOCK, max_block: int = MAX_BLOCK,
              **kwargs: Any) -> Any:
-    """A Dask DataFrame of the CSV file(s) at ``path`` (a name, a glob or a list), every cell as
-    text (an empty cell stays empty), in blocks that give each worker at least ``per_worker``
-    partitions, no smaller than ``min_block`` bytes and no larger than ``max_block``. ``encoding`` as the files are written
-    (UTF-8 with or without a byte-order mark by default; ``gb18030`` for GBK exports). Other
-    keyword arguments go to ``dask.dataframe.read_csv``."""
+    """A Dask DataFrame of the CSV file(s) at ``path`` (a name, a glob or a list), read as
+    ``advisor batch`` reads them: every cell as text (``str`` objects; an empty cell stays empty), each file's
+    encoding and delimiter taken from its first block as batch takes them
+    (``sources.text.detect_encoding``: UTF-8 with or without a byte-order mark, UTF-16 with one,
+    GB18030/GBK; ``sources.csv_table.table_delimiter``: a comma, a tab or a semicolon), a
+    ``;``-separated file's number cells read with a decimal comma (``frames.DECIMAL_COMMA``), a
+    column with an empty header (Excel's empty trailing columns) ignored while empty, and a byte
+    not valid in the encoding a bad row. ``encoding`` and ``sep`` force one for every file.
+
+    In blocks that give each worker at least ``per_worker`` partitions, no smaller than
+    ``min_block`` bytes and no larger than ``max_block`` (a UTF-16 file is one block: its line
+    breaks are two bytes). Other keyword arguments go to ``dask.dataframe.read_csv``.
+
+    Raises ``advisor.errors.SourceError`` naming the file for a path that matches no file, a
+    file that is empty or cannot be read, and a header that is not valid in its encoding.
+    """
+    import dask
     import dask.dataframe as dd
 
     paths = [path] if isinstance(path, str) else list(path)
-    size = sum(os.path.getsize(p) for pattern in paths for p in (glob.glob(pattern) or [pattern]))
+    files = [p for pattern in paths for p in (sorted(glob.glob(pattern)) or [pattern])]
+    for name in files:
+        if not os.path.isfile(name):
+            raise SourceError(f"{name}: no such file")
+    size = sum(os.path.getsize(p) for p in files)
     blocksize = min(max(min_block, size // (per_worker * worker_count(client))), max(max_block, min_block))
-    return dd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                       blocksize=blocksize, **kwargs)
+    groups: dict[tuple[str, str], list[str]] = {}  # (encoding, delimiter) -> files, in order
+    for name in files:
+        groups.setdefault(conventions(name, encoding, sep), []).append(name)
+    frames = []
+    for (codec, delimiter), names in groups.items():
+        whole = codec.startswith(("utf-16", "utf-32"))  # its line breaks are not one byte: no blocks
+        # Cells are Python text (object), as pandas read them: an Arrow string cannot hold a byte not
+        # valid in the encoding (kept as U+DC80..U+DCFF, surrogateescape), which makes that row a bad one.
+        with dask.config.set({"dataframe.convert-string": False}):
+            ddf = dd.read_csv(names if len(names) > 1 else names[0], dtype=object, keep_default_na=False,
+                              na_filter=False, encoding=codec, encoding_errors="surrogateescape", sep=delimiter,
+                              blocksize=None if whole else blocksize, **kwargs)
+        if delimiter == ";":
+            ddf = ddf.map_partitions(_decimal_comma, meta=ddf._meta)
+        frames.append(ddf)
+    return frames[0] if len(frames) == 1 else dd.concat(frames)
+
+
+def conventions(path: str, encoding: str | None = None, sep: str | None = None) -> tuple[str, str]:
+    """``(encoding, delimiter)`` of the CSV file ``path``, from its first block, as ``advisor batch``
+    reads them (``encoding`` and ``sep``: given, not detected). ``SourceError`` naming the file
+    for a file that is empty or cannot be read, or whose header is not valid in its encoding."""
+    from advisor.sources.csv_table import table_delimiter
+    from advisor.sources.text import SNIFF_BYTES, check_encoding, detect_encoding
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    codec = check_encoding(encoding) if encoding else detect_encoding(head, len(head) < SNIFF_BYTES)
+    text = head.decode(codec, "surrogateescape" if not codec.startswith(("utf-16", "utf-32")) else "replace")
+    lines = [line for line in text.splitlines(keepends=True) if line.strip()]
+    if not lines:
+        raise SourceError(f"{path}: empty; a client list has a header row and one row per client")
+    if not encodable(lines[0]):
+        raise SourceError(f"{path}: the header is not valid {codec} text",
+                          hint="name the file's encoding with encoding= (e.g. encoding=\"gb18030\" or \"utf-8\")")
+    return codec, sep or table_delimiter(lines[0], lines[1:])
+
+
+def _decimal_comma(part: Any) -> Any:
+    """A partition of a ``;``-separated file: its number cells have a decimal comma (``frames.DECIMAL_COMMA``)."""
+    part.attrs[DECIMAL_COMMA] = True
+    return part
 
 
 def _rows(part: Any) -> int:
     """Rows ``score_frame`` scores in ``part``: all but rows of empty cells (skipped, as in a file)."""
     if part.empty or not len(part.columns):
         return 0
-    return int((part.fillna("").astype(str) != "").any(axis=1).sum())
+    return int((part.notna() & part.ne("")).any(axis=1).sum())  # (no text conversion: Arrow cannot hold every cell)
 
 
 def _next_start(start: int, rows: int) -> int:
@@ -99,18 +161,28 @@ def score(ddf: Any, *, client: Any = None, rules: str | None = None, lang: str =
     and scored (and written, by what follows: ``to_csv``): its rows stay in the worker that read
     them. Only the counts travel: a partition's first record number is the sum of the counts
     before it, a chain of additions that runs ahead of the scoring.
+
+    Raises ``advisor.errors.ArgumentError`` (also a ``ValueError``) for a ``ddf`` that is not a
+    Dask DataFrame, a ``lang`` other than zh/en or an ``as_of`` that is not a date, at once
+    (not when computed).
     """
     import dask
     import dask.dataframe as dd
     import pandas as pd
 
+    from advisor.arguments import checked_as_of, checked_lang, kind_name
     from advisor.batch.writers import CSV_COLUMNS
+    from advisor.errors import ArgumentError
     from advisor.frames import score_frame
 
+    checked_lang(lang)
+    day = checked_as_of(as_of) or as_of_date(None)  # today, here, once
+    if not isinstance(ddf, dd.DataFrame):
+        raise ArgumentError("advisor.dask.score takes a Dask DataFrame (advisor.dask.read_csv), "
+                            f"not a {kind_name(ddf)}")
     wanted = per_worker * worker_count(client)
     if ddf.npartitions < wanted:
         ddf = ddf.repartition(npartitions=wanted)
-    day = as_of_date(as_of)
     parts = ddf.to_delayed(optimize_graph=True)
     scored, start = [], 1
     for part in parts:

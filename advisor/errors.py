@@ -176,6 +176,11 @@ class RuleLoadError(AdvisorError):
         return self.message if lang == "en" else self._compose(lang)
 
 
+class ArgumentError(AdvisorError, ValueError):
+    """An argument of the Python API that is not allowed (a language, a date, a frame), named
+    with what is allowed. A ``ValueError`` too, as such arguments raised before."""
+
+
 class EngineError(AdvisorError):
     """The rule engine misbehaved (a bug, not a user mistake)."""
 

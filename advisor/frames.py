@@ -22,15 +22,23 @@ import gc
 import io
 import itertools
 import math
+import re
 import threading
 from dataclasses import replace
 from typing import Any, Iterator
 
 from advisor.assembly import DEFAULT_OPTIONS, RunOptions
 from advisor.batch.writers import LIST_SEPARATOR  # between the items of a list cell, as a CSV file has them
-from advisor.pipeline import DEFAULT_LANG, as_of_date, dated
+from advisor.pipeline import DEFAULT_LANG, dated
 
 FRAME_SOURCE = "<DataFrame>"  # how messages name a frame when no ``source`` is given
+# ``df.attrs[DECIMAL_COMMA]`` true: the frame's number cells are written with a decimal comma, as
+# in the ``;``-separated CSV it was read from (``advisor.dask.read_csv`` sets it); they are read as
+# ``advisor batch`` reads that file (``8000000,00`` is 8000000.00, an ambiguous ``1,500`` a bad row).
+DECIMAL_COMMA = "advisor.decimal_comma"
+# pandas names a column whose header cell is empty "Unnamed: 5" (Excel saves empty trailing
+# columns as ",,,"): such a column is one without a header, as batch reads it (ignored while empty).
+_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")
 
 _SCORERS: dict[tuple, Any] = {}  # one per process and (rules, lang, options, cache): see score_frame
 _ENGINE = threading.Lock()  # the rule engine is not thread-safe: threads of one process take turns
@@ -91,17 +99,30 @@ def score_frame(df: Any, *, rules: str | None = None, lang: str = DEFAULT_LANG,
 
     ``rules``, ``lang``, ``as_of`` (a date or ``YYYY-MM-DD``, default today: fix it when the
     partitions may be scored on different days), ``options``, ``cache`` as ``advisor.score_many``.
-    Raises ``advisor.errors.SourceError`` for a column that names no field (as batch does for a
-    CSV header), ``ValueError`` for an ``as_of`` that is not a date.
+    A column pandas named ``Unnamed: N`` (an empty header cell: Excel's empty trailing columns)
+    is a column without a header, as in the file: ignored while its cells are empty, a value in
+    it a bad row. ``df.attrs[DECIMAL_COMMA]`` (set by ``advisor.dask.read_csv`` for a
+    ``;``-separated file): number cells are read with a decimal comma, as batch reads such a file.
+
+    Raises ``advisor.errors.ArgumentError`` (also a ``ValueError``) for a ``df`` that is not a
+    DataFrame, a ``lang`` other than zh/en, an ``as_of`` that is not a date from 1980-01-01 to
+    2107-12-31 or a ``first_record`` below 1; ``advisor.errors.SourceError`` for a column that
+    names no field (as batch does for a CSV header); ``RuleLoadError`` for ``rules`` that do not
+    load. A bad row is not an exception: its message is in ``error``.
     """
     import pandas as pd
 
+    from advisor.arguments import checked_as_of, checked_first_record, checked_frame, checked_lang
     from advisor.batch.run import ScoreChunk
     from advisor.batch.writers import CsvTable, csv_header
 
-    options = dated(replace(options, as_of=as_of_date(as_of)) if as_of is not None else options)
+    checked_frame(df)
+    checked_lang(lang)
+    checked_first_record(first_record)
+    day = checked_as_of(as_of)
+    options = dated(replace(options, as_of=day) if day is not None else options)
     with _collecting_less_often():
-        records = frame_records(df, source, first_record)
+        records = frame_records(df, source, first_record, ";" if df.attrs.get(DECIMAL_COMMA) else ",")
         with _ENGINE:
             lines = ScoreChunk(scorer(rules, lang, options, cache), CsvTable(lang, "ids"))(records).items
     # pandas' own CSV parser makes the columns faster than building them from the cells (it makes
@@ -145,10 +166,11 @@ def _column(values: list[Any]) -> list[str]:
     return values
 
 
-def frame_records(df: Any, source: str = FRAME_SOURCE, first_record: int = 1) -> list[Any]:
+def frame_records(df: Any, source: str = FRAME_SOURCE, first_record: int = 1, delimiter: str = ",") -> list[Any]:
     """The records ``advisor batch`` reads from the CSV file of ``df``'s rows (without lines).
 
-    The frame is written as CSV text, column by column, and read by the batch's own CSV reader
+    The frame is written as CSV text (separated by ``delimiter``: ``;`` reads number cells with a
+    decimal comma), column by column, and read by the batch's own CSV reader
     (``sources.csv_table.read_csv``): the same columns, cells, cache keys and errors as from a
     file, and a row without quotes stays one text until the scorer needs its cells (reading the
     frame row by row and cell by cell cost about four times the scoring of a repeated profile).
@@ -156,7 +178,7 @@ def frame_records(df: Any, source: str = FRAME_SOURCE, first_record: int = 1) ->
     """
     from advisor.sources.csv_table import read_csv, read_rows
 
-    header = [str(c) for c in df.columns]
+    header = ["" if _UNNAMED.fullmatch(str(c)) else str(c) for c in df.columns]
     numbers = itertools.count(first_record)
     columns = [_column(df[c].tolist()) if not isinstance(df[c], type(df)) else None for c in df.columns]
     if len(header) < 2 or any(c is None for c in columns):  # one column (the reader would guess its delimiter
@@ -164,7 +186,7 @@ def frame_records(df: Any, source: str = FRAME_SOURCE, first_record: int = 1) ->
         rows = ([_text(c) for c in row] for row in df.itertuples(index=False, name=None))
         return list(read_rows(header, rows, source, numbers))
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
+    writer = csv.writer(text, lineterminator="\n", delimiter=delimiter)
     writer.writerow(header)
     writer.writerows(zip(*columns))
     text.seek(0)

@@ -24,6 +24,8 @@ from typing import Annotated, Any, Mapping
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from advisor.errors import SHOWN_CHARACTERS, Problem, ProfileError, shown
+from advisor.surrogates import encodable
+from advisor.surrogates import problem as surrogate_problem
 from advisor.vocabulary import fold, vocabulary
 
 MAX_BUDGET_CNY = 10**15  # far beyond any real budget; keeps numbers exact in the engine
@@ -349,6 +351,8 @@ def _name(value: Any) -> str:
     name = value.strip()
     if len(name) > MAX_NAME:
         raise ValueError(f"value {_show(value)} is too long; allowed: a name of at most {MAX_NAME:,} characters")
+    if not encodable(name):  # half of a UTF-16 pair: no output can hold it
+        raise ValueError(surrogate_problem(value))
     return name
 
 
@@ -489,8 +493,9 @@ def _describe(exc: ValidationError, data: Mapping[str, Any], column_of: Any = No
             elif spec and spec.type == "string":
                 allowed = "a non-empty name"
             problems.append(Problem(f"{named} is required" + (f"; allowed: {allowed}" if allowed else ""), at))
-        elif err["type"] == "value_error":
-            problems.append(Problem(f"{named}: {str(err['msg']).removeprefix('Value error, ')}", at, data.get(field)))
+        elif err["type"] == "value_error":  # (a lone surrogate said as such, whichever field refused it)
+            reason = surrogate_problem(data.get(field)) or str(err["msg"]).removeprefix("Value error, ")
+            problems.append(Problem(f"{named}: {reason}", at, data.get(field)))
         else:
             problems.append(Problem(f"{named}: value {_show(data.get(field))} is not allowed ({err['msg']})", at,
                                     data.get(field)))

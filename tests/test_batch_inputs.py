@@ -132,6 +132,54 @@ def test_a_workbook_on_standard_input_is_read_as_a_workbook(tmp_path, how):
     assert [(r["profile"], bool(r["mode"])) for r in rows] == [("甲", True), ("乙", True)]
 
 
+def _five_thousand_rows() -> bytes:
+    return ("name,size,sector,privacy,budget\n"
+            + "".join(f"客户{i:05d},small,金融,high,low\n" for i in range(5000))).encode("utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+@pytest.mark.parametrize("kind", ["csv", "workbook"])
+def test_a_named_pipe_without_a_suffix_is_read_once_from_its_start(tmp_path, kind):
+    """A FIFO opened twice waits for a second writer for ever; a pipe read twice loses its start."""
+    import threading
+
+    if kind == "csv":
+        data = _five_thousand_rows()
+    else:
+        book = _workbook(tmp_path / "c.xlsx", [["企业名称", "规模", "行业", "隐私要求", "预算"],
+                                               ["甲", "small", "金融", "high", "low"]])
+        data = open(book, "rb").read()
+    fifo = tmp_path / "clients"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as writer:
+            writer.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    result = run("batch", str(fifo), "-q", "-f", "csv", "--headers", "ids")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = csv_rows(result.stdout.decode("utf-8"))
+    assert len(rows) == (5000 if kind == "csv" else 1)
+    assert rows[0]["profile"] == ("客户00000" if kind == "csv" else "甲")
+
+
+def test_a_process_substitution_is_read_from_its_first_line():
+    """``advisor batch <(iconv -f gbk -t utf-8 clients.csv)``: the shell passes /dev/fd/N, a pipe."""
+    read_end, write_end = os.pipe()
+    env = {**os.environ, "ADVISOR_LANG": "en"}
+    child = subprocess.Popen([sys.executable, "-m", "advisor", "batch", f"/dev/fd/{read_end}", "-q", "-f", "csv",
+                              "--headers", "ids"], pass_fds=(read_end,), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env)
+    os.close(read_end)
+    with os.fdopen(write_end, "wb") as writer:
+        writer.write(_five_thousand_rows())
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err.decode()
+    rows = csv_rows(out.decode("utf-8"))
+    assert [r["profile"] for r in rows] == [f"客户{i:05d}" for i in range(5000)]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_an_old_xls_on_standard_input_says_to_save_it_as_xlsx(lang):
     result = run("batch", "-", "-q", "-f", "csv", stdin=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, lang=lang)

@@ -161,3 +161,77 @@ def test_a_list_in_a_cell_is_read_as_its_items(cli, tmp_path):
     batch = _batch_csv(cli, as_text, tmp_path / "out.csv", "--lang", "en")
     assert (frame["error"] == "").all(), frame["error"].tolist()
     pd.testing.assert_frame_equal(frame, batch)
+
+
+# --- advisor.dask.read_csv reads a file as advisor batch reads it --------------------------------
+
+HEADER_ZH = "企业名称,员工人数,行业,隐私要求,预算\n"
+FILES = {
+    # Excel on Chinese Windows: GBK, Chinese headers; a bad sector is a bad row
+    "gbk.csv": (HEADER_ZH + "华东城市商业银行,3000,金融,高,3000万\n火星贸易,50,星际,低,低\n"
+                + "".join(f"客户{n},{100 + n},工业,中,中\n" for n in range(30))).encode("gbk"),
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated
+    "utf16.tsv": ("name\tsize\tsector\tprivacy\tbudget\n甲公司\tsmall\t金融\thigh\tlow\n乙公司\tlarge\t工业\tlow\thigh\n"
+                  ).encode("utf-16"),
+    # European Excel: ';' and decimal commas; an ambiguous 1,500 is a bad row, never a guess
+    "semicolon.csv": ('name;employees;sector;privacy;budget\n"A, B GmbH";350;金融;high;8000000,00\n'
+                      "C;1,500;工业;low;800万\n" + "".join(f"D{n};{n + 1};工业;low;1.234.567,{n % 10}0\n" for n in range(30))
+                      ).encode("utf-8"),
+    # Excel's empty trailing columns (pandas: 'Unnamed: 5'); a value under one is a bad row
+    "trailing.csv": ("name,size,sector,privacy,budget,,,\r\n甲,small,金融,high,low,,,\r\n乙,large,工业,low,high,,x,\r\n"
+                     + "".join(f"丙{n},small,金融,high,low,,,\r\n" for n in range(30))).encode("utf-8-sig"),
+}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_read_csv_reads_a_file_as_batch_does(cli, tmp_path, name):
+    import dask
+
+    import advisor.dask
+
+    path = tmp_path / name
+    path.write_bytes(FILES[name])
+    batch = _batch_csv(cli, path, tmp_path / "out.csv", "--lang", "en")
+    with dask.config.set(scheduler="synchronous"):
+        ddf = advisor.dask.read_csv(str(path), min_block=64)  # several blocks (but a UTF-16 file: one)
+        assert ddf.npartitions >= (1 if name.startswith("utf16") else 2)
+        frame = advisor.dask.score(ddf, lang="en", as_of=AS_OF, source=str(path)).compute().reset_index(drop=True)
+    _same_but_the_line(frame, batch)
+    assert (frame["error"] == "").sum() >= 2 and (frame["error"] != "").sum() == (0 if name.startswith("utf16") else 1)
+
+
+def test_read_csv_a_line_not_in_the_encoding_is_a_bad_row(cli, tmp_path):
+    import dask
+
+    import advisor.dask
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(HEADER_ZH.encode("gbk") + "甲银行,3000,金融,高,低\n".encode("gbk") + b"\xff\xfe,10,\xc9\xcf,\xb8\xdf,\xb5\xcd\n"
+                     + "乙工厂,50,工业,低,低\n".encode("gbk"))
+    batch = _batch_csv(cli, path, tmp_path / "out.csv", "--lang", "en")
+    with dask.config.set(scheduler="synchronous"):
+        frame = advisor.dask.score(advisor.dask.read_csv(str(path)), lang="en", as_of=AS_OF).compute().reset_index(drop=True)
+    assert frame["profile"].tolist()[::2] == batch["profile"].tolist()[::2] == ["甲银行", "乙工厂"]
+    assert (frame["mode"] != "").tolist() == (batch["mode"] != "").tolist() == [True, False, True]
+    assert "holds \\udcff (character 1): the byte 0xff, not valid in the file's encoding" in frame["error"][1]
+
+
+def test_read_csv_names_the_file_it_cannot_read(tmp_path):
+    import advisor.dask
+    from advisor.errors import SourceError
+
+    with pytest.raises(SourceError, match=r"nowhere-\*\.csv: no such file"):
+        advisor.dask.read_csv(str(tmp_path / "nowhere-*.csv"))
+    (tmp_path / "empty.csv").write_bytes(b"\n\n")
+    with pytest.raises(SourceError, match="empty.csv: empty"):
+        advisor.dask.read_csv(str(tmp_path / "empty.csv"))
+
+
+def test_score_frame_of_an_excel_csv_with_empty_trailing_columns(cli, tmp_path):
+    path = tmp_path / "trailing.csv"
+    path.write_bytes(FILES["trailing.csv"])
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert "Unnamed: 5" in df.columns
+    frame = advisor.score_frame(df, lang="en", as_of=AS_OF, source=str(path))
+    _same_but_the_line(frame, _batch_csv(cli, path, tmp_path / "out.csv", "--lang", "en"))
+    assert frame["error"][1] == f"{path}, record 2: invalid profile: a value in column 7, which has no header"

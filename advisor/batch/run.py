@@ -23,6 +23,7 @@ from advisor.console import interface_lang
 from advisor.messages import translate
 from advisor.pipeline import DEFAULT_LANG, as_of_date
 from advisor.sources.records import Record, Unreadable
+from advisor.surrogates import replaced
 
 BLOCK = 1000  # records per block: big enough to amortise the hand-over to workers, small for memory
 
@@ -81,10 +82,11 @@ class ScoreChunk:
 
 
 def _given_name(data: Any) -> str:
+    """The name a bad record gives, for its error row (a lone surrogate in it replaced: it cannot be written)."""
     if type(data) is Unreadable:
-        return data.name  # a record that could not be read whole, whose name could be
+        return replaced(data.name)  # a record that could not be read whole, whose name could be
     name = data.get("name") if isinstance(data, dict) else None
-    return name.strip() if isinstance(name, str) else ""
+    return replaced(name.strip()) if isinstance(name, str) else ""
 
 
 def scored_blocks(records: Iterable[Record], job: ScoreChunk, *, workers: int = 1,

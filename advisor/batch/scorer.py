@@ -10,8 +10,9 @@ Rules are evaluated once per distinct profile, and bounded caches make repeated 
 * behind it, the rules are evaluated slice by slice (``verdicts``), each slice's verdict cached
   on the few fields it reads: a new profile is mostly a new combination of known answers.
 
-A cached row differs from a fresh one only by its name, which is validated on every row and
-put back into the output; the tests check that cached and uncached output are identical.
+A cached row differs from a fresh one only by its name, which is checked on every row (not
+empty, not too long, no lone surrogate) and put back into the output; the tests check that
+cached and uncached output are identical.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from advisor.profile import MAX_NAME, Profile, parse_profile
 from advisor.resolution import Resolved, resolve_columns
 from advisor.sources.csv_table import CsvRow
 from advisor.sources.records import KEY_SEPARATOR, Record, Unreadable
+from advisor.surrogates import encodable
 
 # Bounded caches: memory stays flat whatever the number of rows. A decision is lazy when the
 # profile's own values are read (costs...): it keeps the resolved profile (about 1 KB), what its
@@ -108,7 +110,7 @@ class Scorer:
                 decision = young.get(raw_key)
                 if decision is not None and type(name := record.name) is str:
                     name = name.strip()
-                    if name and len(name) <= MAX_NAME:
+                    if name and len(name) <= MAX_NAME and encodable(name):
                         results[i] = (name, decision)
                         hits += 1
                         continue
@@ -216,8 +218,8 @@ class Scorer:
                 name = data.get("name") if type(data) is dict else None
                 raw_key = raw_record_key(data) if type(name) is str else None
             name = name.strip() if type(name) is str else ""
-            if not name or len(name) > MAX_NAME:
-                raw_key = None  # without a name (or with one too long), the full check below says what is wrong
+            if not name or len(name) > MAX_NAME or not encodable(name):
+                raw_key = None  # no name, one too long, a lone surrogate: the full check below says what is wrong
             elif self._raw_probe.skipping:
                 self._raw_probe.skipping -= 1
                 raw_key = None

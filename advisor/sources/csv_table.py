@@ -94,13 +94,9 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
         return  # empty input: no records
     if decoding.bad_line(first):  # the header: without it no row can be read
         raise decoding_error(name, decoding.codec, header_line - 1)
-    delimiter = _delimiter(first)
-    if not any(d in first for d in _DELIMITERS):  # a header of one column: the rows say which delimiter
-        peeked = list(itertools.islice(lines, _PEEK_LINES))
-        lines = itertools.chain(peeked, lines)
-        unquoted = _QUOTED.sub("", "".join(peeked))  # a delimiter inside quotes is a cell's text
-        counts = {d: unquoted.count(d) for d in _DELIMITERS}
-        delimiter = max(_DELIMITERS, key=counts.__getitem__)  # the first (a comma) when none is more common
+    peeked = list(itertools.islice(lines, _PEEK_LINES)) if not any(d in first for d in _DELIMITERS) else []
+    lines = itertools.chain(peeked, lines)
+    delimiter = table_delimiter(first, peeked)
     header_reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     table = _Table(name, next(header_reader), header_line, delimiter)
     fields, width = table.fields, len(table.fields)
@@ -305,6 +301,17 @@ def _open_quote(first: int, last: int, row: list[str] | None = None, delimiter: 
 _DELIMITERS = (",", "\t", ";")
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _PEEK_LINES = 20  # the lines read ahead to find the delimiter of a table whose header has one column
+
+
+def table_delimiter(header: str, rows: list[str]) -> str:
+    """The delimiter ``read_csv`` reads a table with, from its header line: a comma, or a tab or
+    semicolon when the header has no comma; for a header of one column, the one most common in
+    ``rows`` (the lines after it, up to ``_PEEK_LINES``), outside quotes (a comma if none is)."""
+    if any(d in header for d in _DELIMITERS):
+        return _delimiter(header)
+    unquoted = _QUOTED.sub("", "".join(rows[:_PEEK_LINES]))  # a delimiter inside quotes is a cell's text
+    counts = {d: unquoted.count(d) for d in _DELIMITERS}
+    return max(_DELIMITERS, key=counts.__getitem__)  # the first (a comma) when none is more common
 
 
 def _delimiter(header: str) -> str:

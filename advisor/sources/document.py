@@ -13,7 +13,7 @@ from typing import Any
 
 from advisor.errors import ProfileError, SourceError
 from advisor.profile import Profile, kind_of, parse_profile
-from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, load_yaml
+from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, json_value, load_yaml
 from advisor.sources.text import decode_whole
 from advisor.vocabulary import vocabulary
 
@@ -53,8 +53,30 @@ def parse_document(text: str, name: str, schema: str = DATA) -> Any:
     try:
         return load_yaml(text, schema)
     except DocumentError as exc:
+        if schema == TEXT and exc.reason == _UNICODE_ESCAPE:
+            found = _json_document(text)
+            if found is not _NOT_JSON:
+                return found
         where = f" {exc.where}:" if exc.where else ""
         raise SourceError(f"{name}:{where} not valid YAML/JSON: {exc.reason}", hint=_colon_hint(text)) from None
+
+
+# libyaml refuses a \u escape of a surrogate: JSON's escape of a character beyond U+FFFF
+# ("\ud83d\ude00", as json.dumps writes it) and a lone one ("\ud800", cut from such a pair).
+# A JSON document is then read as JSON (numbers as their text, as TEXT reads them): the first is
+# its character, the second reaches the profile, which names the field that holds it.
+_UNICODE_ESCAPE = "found invalid Unicode character escape code"
+_NOT_JSON = object()
+
+
+def _json_document(text: str) -> Any:
+    """The value of ``text`` read as one JSON document, or ``_NOT_JSON``."""
+    start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    try:
+        value, end = json_value(text, start)
+    except (DocumentError, ValueError):
+        return _NOT_JSON
+    return value if not text[end:].strip() else _NOT_JSON
 
 
 def read_profile(path: str) -> Profile:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,10 +311,54 @@ def decoding_error(name: str, codec: str, after_line: int, reason: str | None = 
     )
 
 
+_STREAMS: dict[str, BinaryIO] = {}  # pipes, FIFOs and devices named on the command line, opened once
+
+
+def is_stream(path: str) -> bool:
+    """Whether ``path`` is standard input or names a pipe, a FIFO or a device (``<(zcat x.gz)``,
+    ``/dev/stdin``): read once from its start, never opened a second time — a second open of a
+    FIFO waits for a new writer for ever, and a pipe's first bytes would be gone."""
+    if path == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def binary_input(path: str) -> BinaryIO:
+    """The binary stream of ``path``: standard input for ``-``; a pipe, FIFO or device
+    (``is_stream``) opened the first time it is asked for and the same stream after that, so
+    that what ``peek_input`` looked at is read again; else the file, opened. Raises
+    ``SourceError`` when it cannot be opened."""
+    if path == STDIN:
+        return sys.stdin.buffer
+    found = _STREAMS.get(path)
+    if found is not None and not found.closed:
+        return found
+    try:
+        opened = open(path, "rb")  # noqa: SIM115 - closed by whoever reads it to the end
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    if is_stream(path):
+        _STREAMS[path] = opened
+    return opened
+
+
 def peek_stdin(size: int = 4) -> bytes:
-    """The first ``size`` bytes of standard input, left to be read again (b"" if it cannot tell):
-    a file is read and rewound; a pipe is peeked at (its first chunk, which holds them)."""
-    raw = sys.stdin.buffer
+    """``peek_input`` of standard input."""
+    return peek_input(STDIN, size)
+
+
+def peek_input(path: str, size: int = 4) -> bytes:
+    """The first ``size`` bytes of standard input or of a pipe, FIFO or device (``is_stream``),
+    left to be read again (b"" if it cannot tell): a file is read and rewound; a pipe is peeked
+    at (its first chunk, which holds them)."""
+    try:
+        raw = binary_input(path)
+    except SourceError:
+        return b""
     try:
         if raw.seekable():
             start = raw.tell()
@@ -333,8 +379,8 @@ def _codec_reason(reason: str) -> str:
 
 
 def _open_binary(path: str) -> BinaryIO:
-    if path == STDIN:
-        return sys.stdin.buffer
+    if is_stream(path):
+        return binary_input(path)
     p = Path(path)
     if not p.exists():
         raise SourceError(f"{path}: no such file or folder")

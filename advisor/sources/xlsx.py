@@ -36,6 +36,7 @@ from typing import Any, BinaryIO, Iterator
 
 from advisor.errors import SourceError
 from advisor.sources.records import Record, Unreadable
+from advisor.sources.text import binary_input, is_stream, peek_input
 from advisor.vocabulary import fold, vocabulary
 
 HEADER_SCAN = 50  # rows searched for the header row (title rows, notes, blank rows above it)
@@ -99,7 +100,10 @@ class SheetRow(str):
 
 
 def is_workbook(path: str) -> bool:
-    """Whether the file at ``path`` starts like an Excel workbook (a zip or an OLE file)."""
+    """Whether the file at ``path`` starts like an Excel workbook (a zip or an OLE file); a pipe
+    or FIFO is peeked at, its bytes left to be read (``advisor.sources.text.peek_input``)."""
+    if is_stream(path):
+        return starts_like_workbook(peek_input(path))
     try:
         with open(path, "rb") as file:
             return starts_like_workbook(file.read(4))
@@ -118,6 +122,10 @@ def read_workbook_file(path: str, numbers: Iterator[int] | None = None, sheet: s
     """The records of the workbook at ``path`` (``-``: standard input); see ``read_workbook``."""
     if path == "-":
         yield from read_workbook(sys.stdin.buffer, "<stdin>", numbers, sheet)
+        return
+    if is_stream(path):  # a pipe or FIFO, perhaps peeked at already: the same stream, read once
+        with binary_input(path) as stream:
+            yield from read_workbook(stream, path, numbers, sheet)
         return
     try:
         file = open(path, "rb")  # noqa: SIM115 - closed below, when the generator ends

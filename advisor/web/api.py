@@ -116,7 +116,11 @@ def _decode_json(body: bytes) -> Any:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
+        # orjson refuses a lone surrogate ("\ud800", valid JSON): read as the CLI reads JSON, it
+        # reaches the profile, which names the field that holds it (422)
+        data = _json_with_surrogates(body)
+        if data is None:
+            raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
     try:  # orjson keeps the last of a key given twice; the CLI's JSON reading refuses it, and so does the API
         text = body.decode("utf-8")
         json_value(text)
@@ -132,6 +136,19 @@ def _decode_json(body: bytes) -> Any:
                 where = f"line {text.count(chr(10), 0, at) + 1}, column {at - (text.rfind(chr(10), 0, at) + 1) + 1}: "
         raise Refused(400, {"error": f"the request body is not valid JSON: {where}{exc.reason}"}) from None
     return data
+
+
+def _json_with_surrogates(body: bytes) -> Any:
+    """The body read by the standard library's JSON (numbers as text, as in a profile file), which
+    takes what orjson refuses but JSON allows (a lone surrogate); None if it is not JSON either."""
+    from advisor.safe_load import DocumentError, json_value
+
+    try:
+        text = body.decode("utf-8")
+        data, end = json_value(text, len(text) - len(text.lstrip()))
+    except (UnicodeDecodeError, DocumentError, ValueError):
+        return None
+    return None if text[end:].strip() else data
 
 
 def parse(data: Any, prefix: str = "", lang: str = "zh") -> Any:
