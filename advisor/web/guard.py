@@ -4,7 +4,7 @@ One ASGI middleware, in this order:
 
 1. security headers on every response: a Content-Security-Policy that allows only this server's
    own scripts, styles and images (no inline script, no other origin), ``nosniff``, no framing,
-   no referrer, and ``no-store`` for everything but the static files;
+   no referrer to other sites, and ``no-store`` for everything but the static files;
 2. the ``Host`` header must name this server when it is bound to a loopback address (a page on
    another site cannot reach it through DNS rebinding);
 3. a request that changes something (POST…) from a browser page must come from this server's
@@ -191,7 +191,9 @@ _COMMON = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin: our own form POSTs carry our Origin (with no-referrer a browser sends "Origin: null",
+    # which is refused); no other site ever gets a Referer.
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
