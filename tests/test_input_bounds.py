@@ -107,7 +107,9 @@ def test_the_api_answers_422_for_a_date_outside_the_range(web, path):
 def test_the_result_page_names_the_range(web):
     response = web.get("/result", params=[*QUERY, ("as_of", "9999-12-31")])
     assert response.status_code == 200
-    assert f"'9999-12-31' is out of range; use a date from {RANGE}" in unescape(response.text)
+    assert "“9999-12-31”超出范围；请用 1980-01-01 至 2107-12-31 之间的日期" in unescape(response.text)  # the page's language
+    english = web.get("/result", params=[*QUERY, ("as_of", "9999-12-31"), ("lang", "en")])
+    assert f"'9999-12-31' is out of range; use a date from {RANGE}" in unescape(english.text)
 
 
 def test_a_checklist_left_empty_by_its_date_says_so(cli):

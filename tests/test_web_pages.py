@@ -245,7 +245,7 @@ def test_batch_page_states_its_limits_and_refuses_what_it_cannot_read(web):
     html = unescape(web.get("/batch").text)
     assert "文件最大 10 MB，最多 10,000 行" in html and ".csv" in html and ".jsonl" in html
     refused = web.post("/batch", files={"file": ("list.pdf", b"%PDF", "application/pdf")})
-    assert refused.status_code == 422 and "'.pdf' files are not accepted" in unescape(refused.text)
+    assert refused.status_code == 422 and "list.pdf：不接受“.pdf”文件" in unescape(refused.text)  # the page's language
     assert web.get("/batch/unknown-id").status_code == 404
 
 
@@ -265,7 +265,7 @@ def test_the_result_page_evaluates_the_checklist_on_a_date(web):
     docx = web.get("/memo.md", params=BANK + [("as_of", "2024-06-01")])
     assert "2024-06-01" in docx.text or "2024年6月1日" in docx.text
     bad = unescape(web.get("/result", params=BANK + [("as_of", "soon")]).text)
-    assert 'id="as-of-error"' in bad and "'soon' is not a date" in bad
+    assert 'id="as-of-error"' in bad and "“soon”不是日期" in bad  # in the page's language
 
 
 def test_every_wording_of_the_pages_has_exactly_its_two_languages():

@@ -86,3 +86,29 @@ def test_the_warning_and_the_token_are_said_in_chinese(started):
     assert "advisor：访问令牌：" in result.stderr
     assert "advisor：警告：正在监听所有网络接口：其他机器可以访问此服务器" in result.stderr
     assert "warning" not in result.stderr and "access token" not in result.stderr
+
+
+@pytest.mark.parametrize("lang,message", [("en", "advisor: error: port {port} is in use on 127.0.0.1; choose another with --port"),
+                                          ("zh", "advisor：错误：127.0.0.1 上的端口 {port} 已被占用；请用选项“--port”换一个")])
+def test_a_port_in_use_is_exit_2_naming_the_port_and_the_option(lang, message):
+    import socket
+
+    from advisor.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--rules", str(MINIPACK)],
+                                    env={"ADVISOR_LANG": lang})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == message.format(port=port)
+
+
+def test_an_address_not_of_this_machine_is_exit_2():
+    from advisor.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--host", "203.0.113.5", "--port", "8731", "--rules", str(MINIPACK)],
+                                env={"ADVISOR_LANG": "en"})
+    assert result.exit_code == 2, result.output
+    assert "cannot listen on 203.0.113.5 port 8731 (" in result.stderr and "check --host and --port" in result.stderr

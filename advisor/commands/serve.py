@@ -54,11 +54,50 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, max_row
 
 
 def run(settings, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
-    """Build the app (the rule pack is compiled first: a broken pack stops here) and serve it."""
+    """Build the app (the rule pack is compiled first: a broken pack stops here) and serve it.
+
+    The listening socket is opened here, before uvicorn starts: an address that cannot be
+    listened on (a port in use, an address not of this machine) is an ``AdvisorError`` (exit 2)
+    that names the port and --port, not a log line of uvicorn's."""
     import uvicorn
 
+    from advisor.console import interface_lang
+    from advisor.messages import frame
     from advisor.web.app import create_app
 
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False,
-                access_log=True, timeout_graceful_shutdown=5)
+    sock = listen(host, port)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False,
+                            access_log=True, timeout_graceful_shutdown=5)
+    with sock:
+        click.echo(frame("serving", interface_lang(), url=url_of(host, port)), err=True)
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def url_of(host: str, port: int) -> str:
+    """The address to open in a browser: ``http://127.0.0.1:8000/``."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def listen(host: str, port: int):  # type: ignore[no-untyped-def]
+    """A socket bound to ``(host, port)``, listening; ``AdvisorError`` when it cannot be."""
+    import errno
+    import socket
+
+    from advisor.errors import AdvisorError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart without waiting
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise AdvisorError(f"port {port} is in use on {host}; choose another with --port") from None
+        raise AdvisorError(f"cannot listen on {host} port {port} ({exc.strerror or exc}); "
+                           "check --host and --port") from None
+    sock.set_inheritable(True)
+    return sock

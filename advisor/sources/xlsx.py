@@ -44,8 +44,22 @@ SPOOL_IN_MEMORY = 64 << 20  # a workbook from a pipe is kept in memory up to thi
 # What Excel shows in a cell whose formula failed: such a cell has no value to read.
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# Limits checked while a workbook is read, so that a small upload cannot make the reader inflate,
+# parse or hold without end (a "zip bomb": megabytes of empty rows, or one cell of a billion
+# characters, deflated into kilobytes). The last three are Excel's own limits (Microsoft,
+# "Excel specifications and limits"): a sheet over them was not written by a spreadsheet program.
+MAX_PART = 1 << 30  # bytes a part of the workbook (a sheet, the shared strings) inflates to
+MAX_RATIO, RATIO_FLOOR = 100, 16 << 20  # a part over 16 MiB inflating over 100 times its stored size
+MAX_ROWS = 1_048_576  # rows of a sheet, empty ones included
+MAX_CELLS = 16_384  # cells of a row
+MAX_CELL_TEXT = 32_767  # characters of a cell
 _ZIP = b"PK\x03\x04"  # an .xlsx is a zip archive
 _OLE = b"\xd0\xcf\x11\xe0"  # an .xls, or a workbook saved with a password (both OLE compound files)
+
+
+class TooLarge(ValueError):
+    """A workbook over one of the reading limits (``MAX_PART``, ``MAX_RATIO``, ``MAX_ROWS``,
+    ``MAX_CELLS``, ``MAX_CELL_TEXT``); its text says which, and the limit."""
 
 
 class FormulaWithoutValue:
@@ -180,6 +194,7 @@ class WorkbookReader:
 
         reader = ExcelReader(stream, read_only=True, data_only=True, keep_links=False)
         try:
+            _check_sizes(reader.archive)  # before anything is inflated; zipfile stops at the sizes checked
             reader.read_manifest()
             reader.read_strings()  # Excel's shared strings: the distinct texts, held whole
             reader.read_workbook()
@@ -208,6 +223,7 @@ class WorkbookReader:
             parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=book.epoch,
                                      date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
             table = None
+            read = 0
             for event, element in iterparse(source, events=("start", "end")):
                 if event == "start":
                     if element.tag == data_tag:
@@ -215,15 +231,31 @@ class WorkbookReader:
                     continue
                 if element.tag != row_tag:
                     continue
+                read += 1
+                if read > MAX_ROWS:
+                    raise TooLarge(f"the sheet holds more than {MAX_ROWS:,} rows (empty ones included), "
+                                   "more than Excel allows")
+                if len(element) > MAX_CELLS:
+                    raise TooLarge(f"row {element.get('r') or read} holds {len(element):,} cells; "
+                                   f"a row holds at most {MAX_CELLS:,}, as in Excel")
                 number, cells = parser.parse_row(element)
                 parser.row_dimensions.clear()  # row heights and styles: not needed, not kept
                 if table is not None:
                     table.remove(element)  # the first child: the rows before it are gone already
                 if not cells:
                     continue
-                values: list[Any] = [None] * max(cell["column"] for cell in cells)
+                width = max(cell["column"] for cell in cells)
+                if width > MAX_CELLS:
+                    raise TooLarge(f"row {number} has a cell in column {width:,}; a sheet has at most "
+                                   f"{MAX_CELLS:,} columns, as in Excel")
+                values: list[Any] = [None] * width
                 for cell in cells:
-                    values[cell["column"] - 1] = cell["value"]
+                    value = cell["value"]
+                    if type(value) is str and len(value) > MAX_CELL_TEXT:
+                        raise TooLarge(f"row {number}, column {_letter(cell['column'] - 1)}: the cell holds "
+                                       f"{len(value):,} characters; a cell holds at most {MAX_CELL_TEXT:,}, "
+                                       "as in Excel")
+                    values[cell["column"] - 1] = value
                 if None in values:  # an empty cell, or a formula no program computed: look at the XML
                     _formulas_without_value(element, values, formula_tag, value_tag)
                 yield number, tuple(values)
@@ -262,6 +294,24 @@ class WorkbookReader:
         self._reader.archive.close()
 
 
+def _check_sizes(archive: Any) -> None:
+    """Raise ``TooLarge`` for a part of the zip ``archive`` that inflates past ``MAX_PART``, or
+    past ``MAX_RATIO`` times its stored size once over ``RATIO_FLOOR`` (real sheets inflate
+    about 5 to 20 times; a zip bomb about 1,000). The sizes are those the archive declares,
+    and Python's zipfile never inflates a part past its declared size."""
+    for part in archive.infolist():
+        size = part.file_size
+        if size > MAX_PART:
+            raise TooLarge(f"its part {part.filename} inflates to {size:,} bytes; the limit is {f'{MAX_PART >> 20:,} MB'}")
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(part.compress_size, 1):
+            raise TooLarge(f"its part {part.filename} inflates from {part.compress_size:,} to {size:,} bytes, "
+                           f"over {MAX_RATIO} times its stored size (the limit for a part over "
+                           f"{f'{RATIO_FLOOR >> 20} MB'})")
+
+
+_TOO_LARGE_HINT = "a workbook saved by Excel or WPS stays under these limits; save the list as CSV UTF-8 if it is real"
+
+
 # A merged range (text cannot hold a "<": only a tag matches).
 _MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref=[\"']([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)[\"']")
 
@@ -289,6 +339,8 @@ def _open(stream: BinaryIO, name: str) -> WorkbookReader:
         raise SourceError(f"{name}: not an Excel workbook (.xlsx)", hint="save it as .xlsx, or as CSV UTF-8")
     try:
         return WorkbookReader(stream)
+    except TooLarge as exc:
+        raise SourceError(f"{name}: refused: {exc}", hint=_TOO_LARGE_HINT) from None
     except Exception as exc:  # a damaged archive: zipfile, XML and openpyxl errors alike
         raise SourceError(f"{name}: not a readable Excel workbook ({_why(exc)})",
                           hint="open it in Excel or WPS and save it again as .xlsx") from None
@@ -368,6 +420,8 @@ def _read_sheet(workbook: WorkbookReader, title: str, part: str, name: str, numb
             yield Record(next(numbers), source, None, data)
     except SourceError:
         raise
+    except TooLarge as exc:
+        raise SourceError(f"{where}: refused: {exc}", hint=_TOO_LARGE_HINT) from None
     except Exception as exc:  # the sheet's XML is damaged part-way
         raise SourceError(f"{where}: cannot read the sheet ({_why(exc)})",
                           hint="open it in Excel or WPS and save it again as .xlsx") from None
@@ -544,4 +598,5 @@ def _columns() -> str:
     return ", ".join(f"{f.name} ({f.zh})" for f in vocabulary().fields.values())
 
 
-__all__ = ["SheetRow", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file", "starts_like_workbook"]
+__all__ = ["SheetRow", "TooLarge", "WorkbookReader", "is_workbook", "read_workbook", "read_workbook_file",
+           "starts_like_workbook"]

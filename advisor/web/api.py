@@ -32,6 +32,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The dates a zip entry can carry (advisor.clock: FIRST_DAY..LAST_DAY), for `date` and `as_of`.
 MEMO_DATE = r"^(19[89][0-9]|20[0-9]{2}|210[0-7])-[0-9]{2}-[0-9]{2}$"
 Lang = Literal["zh", "en"]
+MAX_PROBLEMS = 50  # problems of a profile listed in a 422; the rest are counted
 AS_OF = ("YYYY-MM-DD, from 1980-01-01 to 2107-12-31: evaluate the compliance checklist as the law stood on "
          "that date (default: today); "
          "what comes into force in the following 12 months is listed under upcoming (advisor --as-of)")
@@ -78,15 +79,40 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
         raise invalid(field, value, str(exc)) from None
 
 
+def is_json(request: Request) -> bool:
+    """Whether the request's body may be read as JSON: sent as ``application/json`` (or
+    ``…+json``), or with no Content-Type (a script's client). The kinds a plain HTML form on
+    another site can send (``text/plain``, ``application/x-www-form-urlencoded``,
+    ``multipart/form-data``) are not JSON."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("", "application/json") or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def lang_of(request: Request) -> str:
+    """The language of a request's messages: ``?lang=en``, else Chinese."""
+    return "en" if request.query_params.get("lang", "").strip().lower() == "en" else "zh"
+
+
 async def read_json(request: Request) -> Any:
-    """The request body as JSON; 400 when it is empty, not JSON, or gives a key twice in an object."""
+    """The request body as JSON; 415 when it is not sent as JSON (a page on another site can
+    post ``text/plain`` with a plain form, never ``application/json``), 400 when it is empty,
+    not JSON, or gives a key twice in an object. Parsed on a worker thread, off the event loop."""
+    if not is_json(request):
+        from advisor.web.text import wt
+
+        given = request.headers.get("content-type", "").split(";")[0].strip()
+        raise Refused(415, {"error": wt("not_json", lang_of(request), given=given)})
+    body = await request.body()
+    if not body.strip():
+        raise Refused(400, {"error": "the request body is empty; send JSON"})
+    return await beside(_decode_json, body)
+
+
+def _decode_json(body: bytes) -> Any:
     import orjson
 
     from advisor.safe_load import DocumentError, json_value
 
-    body = await request.body()
-    if not body.strip():
-        raise Refused(400, {"error": "the request body is empty; send JSON"})
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -96,9 +122,18 @@ async def read_json(request: Request) -> Any:
         if data is None:
             raise Refused(400, {"error": f"the request body is not valid JSON: {exc}"}) from None
     try:  # orjson keeps the last of a key given twice; the CLI's JSON reading refuses it, and so does the API
-        json_value(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        json_value(text)
     except DocumentError as exc:
         where = f"{exc.where}: " if exc.where else ""
+        twice = re.match(r"key '(.*)' is given twice", exc.reason)
+        if twice:  # placed at the key given again, as the command line places it
+            import json
+
+            keys = list(re.finditer(re.escape(json.dumps(twice.group(1), ensure_ascii=False)) + r"\s*:", text))
+            if len(keys) >= 2:
+                at = keys[1].start()
+                where = f"line {text.count(chr(10), 0, at) + 1}, column {at - (text.rfind(chr(10), 0, at) + 1) + 1}: "
         raise Refused(400, {"error": f"the request body is not valid JSON: {where}{exc.reason}"}) from None
     return data
 
@@ -117,14 +152,40 @@ def _json_with_surrogates(body: bytes) -> Any:
 
 
 def parse(data: Any, prefix: str = "", lang: str = "zh") -> Any:
-    """A validated ``Profile``; 422 listing every problem (messages in ``lang``)."""
-    from advisor.profile import parse_profile
+    """A validated ``Profile``; 422 listing its problems (messages in ``lang``): the first
+    ``MAX_PROBLEMS``, then one line that counts the rest. Keys that name no field past the
+    first ``MAX_PROBLEMS`` are counted, not validated. CPU work: call it through ``beside``."""
+    from advisor.profile import field_of, parse_profile
     from advisor.web.problems import profile_problems
 
+    unlisted = 0
+    if isinstance(data, dict):
+        unknown = [key for key in data if field_of(key) is None]
+        if len(unknown) > MAX_PROBLEMS:
+            skipped = set(unknown[MAX_PROBLEMS:])
+            unlisted = len(skipped)
+            data = {key: value for key, value in data.items() if key not in skipped}
     try:
         return parse_profile(data)
     except ProfileError as exc:
-        raise Refused(422, {"errors": profile_problems(exc, prefix, lang)}) from None
+        if len(exc.problems) > MAX_PROBLEMS:
+            unlisted += len(exc.problems) - MAX_PROBLEMS
+            exc = ProfileError(exc.problems[:MAX_PROBLEMS], exc.source, exc.record, exc.line)
+        errors = profile_problems(exc, prefix, lang)
+        if unlisted:
+            from advisor.web.text import wt
+
+            errors.append({"field": None, "value": None, "message": wt("more_problems", lang, count=f"{unlisted:,}")})
+        raise Refused(422, {"errors": errors}) from None
+
+
+async def beside(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` on a worker thread beside the engine's: CPU work that evaluates no rules
+    (reading JSON, validating a profile, reading an upload) never holds the event loop, nor
+    the engine thread that scores everyone's requests."""
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)
 
 
 def attachment(name: str, extension: str) -> dict[str, str]:
@@ -187,7 +248,7 @@ def router(ctx: Any) -> APIRouter:
                      as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                                description=AS_OF)) -> Response:
         date = parse_date(as_of, "as_of")
-        profile = parse(await read_json(request), lang=lang)
+        profile = await beside(parse, await read_json(request), "", lang)
         return Response(await engine.run(engine.advise_json, profile, lang, date), media_type="application/json")
 
     @api.post(
@@ -209,7 +270,7 @@ def router(ctx: Any) -> APIRouter:
                    ) -> Response:
         memo_date = parse_date(date, "date")  # within the dates a zip entry can carry, as --as-of
         checklist_date = parse_date(as_of, "as_of")
-        profile = parse(await read_json(request), lang=lang)
+        profile = await beside(parse, await read_json(request), "", lang)
         data = await engine.run(engine.memo, profile, format, lang, memo_date, checklist_date)
         media_type, extension = MEMO_TYPES[format]
         return Response(data, media_type=media_type, headers=attachment(profile.name, extension))
@@ -227,8 +288,6 @@ def router(ctx: Any) -> APIRouter:
     async def whatif(request: Request, lang: Lang = "zh",
                      as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                                description=AS_OF)) -> Response:
-        from advisor.whatif import ChangeError, apply_changes
-
         date = parse_date(as_of, "as_of")
         body = await read_json(request)
         if not (isinstance(body, dict) and isinstance(body.get("profile"), dict) and isinstance(body.get("set"), dict)):
@@ -236,19 +295,8 @@ def router(ctx: Any) -> APIRouter:
         extra = [k for k in body if k not in ("profile", "set")]
         if extra:
             raise invalid(extra[0], body[extra[0]], f"unknown key '{extra[0]}'; allowed: profile, set")
-        profile = parse(body["profile"], prefix="profile.", lang=lang)
-        try:
-            edited = apply_changes(profile, body["set"])
-        except ChangeError as exc:
-            from advisor.messages import translate
-
-            raise Refused(422, {"errors": [{**p, "field": None if p["field"] is None else f"set.{p['field']}",
-                                            "message": translate(p["message"], lang)}
-                                           for p in exc.problems]}) from None
-        except ProfileError as exc:
-            from advisor.web.problems import profile_problems
-
-            raise Refused(422, {"errors": profile_problems(exc, "set.", lang)}) from None
+        profile = await beside(parse, body["profile"], "profile.", lang)
+        edited = await beside(_changed, profile, body["set"], lang)
         result = await engine.run(engine.compare, profile, edited, lang, date)
         import orjson
 
@@ -276,7 +324,7 @@ def router(ctx: Any) -> APIRouter:
                     as_of: str | None = Query(None, json_schema_extra={"format": "date", "pattern": MEMO_DATE},
                                               description=AS_OF)) -> Response:
         from advisor.batch.writers import FORMATS
-        from advisor.web.batch import TooManyRows, json_records, read_upload
+        from advisor.web.batch import TooManyRows, display_name, json_records, read_upload
 
         date = parse_date(as_of, "as_of")
         if format not in FORMATS:
@@ -285,11 +333,11 @@ def router(ctx: Any) -> APIRouter:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             if kind == "multipart/form-data":
-                form = await request.form(max_files=1, max_fields=10)
+                form = await read_form(request, lang)
                 upload = form.get("file")
                 if upload is None or isinstance(upload, str):
                     raise invalid("file", None, "send the client list as the multipart field 'file'")
-                records = await engine.run(read_upload, await upload.read(), upload.filename, ctx.settings.max_rows)
+                records = await beside(read_upload, await upload.read(), upload.filename, ctx.settings.max_rows)
                 name = upload.filename or "results"
             else:
                 body = await read_json(request)
@@ -301,6 +349,13 @@ def router(ctx: Any) -> APIRouter:
             raise Refused(413, {"error": str(exc)}) from None
         except SourceError as exc:
             raise invalid("file", None, str(exc)) from None
+        if not records:  # as `advisor batch`: nothing to score is an error, not an empty file
+            from advisor.batch.text import say
+
+            from advisor.web.text import wt
+
+            shown = display_name(name) if kind == "multipart/form-data" else wt("json_list", lang)
+            raise invalid("file" if kind == "multipart/form-data" else None, None, say("no_records", lang, inputs=shown))
         return await batch_response(engine, records, format, lang, name, date)
 
     @api.get(
@@ -320,6 +375,66 @@ def router(ctx: Any) -> APIRouter:
         return Response(orjson.dumps(body), media_type="application/json")
 
     return api
+
+
+async def read_form(request: Request, lang: str, max_fields: int = 10) -> Any:
+    """The multipart form of an upload (one file at most); a 400 that says what is wrong when
+    it cannot be read (no boundary, two files, too many fields)."""
+    from starlette.exceptions import HTTPException
+
+    try:
+        return await request.form(max_files=1, max_fields=max_fields)
+    except HTTPException as exc:  # starlette's reason: "Too many files. Maximum number of files is 1." …
+        raise Refused(400, {"error": form_problem(str(exc.detail), max_fields, lang)}) from None
+
+
+def form_problem(reason: str, max_fields: int, lang: str) -> str:
+    """What is wrong with a multipart body, from starlette's reason, in ``lang``."""
+    from advisor.web.text import wt
+
+    if "files" in reason.lower():
+        return wt("form_two_files", lang)
+    if "fields" in reason.lower():
+        return wt("form_too_many_fields", lang, limit=max_fields)
+    if "boundary" in reason.lower():
+        return wt("form_no_boundary", lang)
+    if "invalid multipart" in reason.lower():
+        return wt("form_invalid", lang)
+    return wt("form_unreadable", lang, reason=reason)
+
+
+def _changed(profile: Any, changes: dict[str, Any], lang: str) -> Any:
+    """``profile`` with ``changes`` applied; 422 naming each ``set.`` field (the first
+    ``MAX_PROBLEMS`` problems, then their count)."""
+    from advisor.messages import translate
+    from advisor.whatif import ChangeError, apply_changes
+
+    from advisor.whatif import field_name
+
+    unknown = [key for key in changes if field_name(key) is None]
+    unlisted = 0
+    if len(unknown) > MAX_PROBLEMS:  # counted, not checked one by one
+        skipped = set(unknown[MAX_PROBLEMS:])
+        unlisted = len(skipped)
+        changes = {key: value for key, value in changes.items() if key not in skipped}
+    try:
+        return apply_changes(profile, changes)
+    except ChangeError as exc:
+        problems = exc.problems
+        errors = [{**p, "field": None if p["field"] is None else f"set.{p['field']}",
+                   "message": translate(p["message"], lang)} for p in problems[:MAX_PROBLEMS]]
+    except ProfileError as exc:
+        from advisor.web.problems import profile_problems
+
+        problems = exc.problems
+        errors = profile_problems(ProfileError(problems[:MAX_PROBLEMS], exc.source, exc.record, exc.line),
+                                  "set.", lang)
+    unlisted += max(len(problems) - MAX_PROBLEMS, 0)
+    if unlisted:
+        from advisor.web.text import wt
+
+        errors.append({"field": None, "value": None, "message": wt("more_problems", lang, count=f"{unlisted:,}")})
+    raise Refused(422, {"errors": errors})
 
 
 async def batch_response(engine: Any, records: list[Any], fmt: str, lang: str, name: str,

@@ -78,8 +78,17 @@ def read_upload(data: bytes, filename: str | None, max_rows: int) -> list[Any]:
                     raise TooManyRows(max_rows)
                 records.append(record._replace(source=record.source.replace(path, shown)))  # a sheet's row stays
         except SourceError as exc:
-            raise SourceError(exc.message.replace(path, shown), exc.hint) from None
+            raise SourceError(exc.message.replace(path, shown), web_hint(exc.hint)) from None
     return records
+
+
+WEB_ENCODING_HINT = "save it as CSV UTF-8 (Excel, WPS: Save As, CSV UTF-8) and upload it again"
+
+
+def web_hint(hint: str | None) -> str | None:
+    """A source's hint as it can be followed on the web: the command line's ``--encoding``
+    option does not exist there, so a hint that names it becomes ``WEB_ENCODING_HINT``."""
+    return WEB_ENCODING_HINT if hint and "--encoding" in hint else hint
 
 
 def json_records(items: list[Any], max_rows: int) -> list[Any]:

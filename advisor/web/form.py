@@ -171,13 +171,16 @@ def _read_list(entry: Entry, query: Query, lang: str) -> None:
         entry.value = list(q.default) if q.default is not None else contract_default(q.field)
         return
     items = [v.strip() for v in query.all(q.field) if v.strip()]
+    good = []
     for item in items:
         try:
             normalise(q.field, [item])
         except ValueError:
-            entry.error = invalid(q, item, lang)
-            return
-    entry.value = normalise(q.field, items)
+            if entry.error is None:  # the first bad item is named; the valid ticks stay ticked
+                entry.error = invalid(q, item, lang)
+            continue
+        good.append(item)
+    entry.value = normalise(q.field, good)
 
 
 def invalid(question: Question, text: str, lang: str) -> str:
@@ -222,8 +225,13 @@ def query_items(values: Mapping[str, Any], questionnaire: Questionnaire, prefix:
 
 def changes_in(query: Query, questionnaire: Questionnaire) -> dict[str, list[str]]:
     """The what-if changes in ``query`` (``set.FIELD`` parameters): field -> its raw values."""
-    return {q.field: query.all(SET_PREFIX + q.field) for q in questionnaire.questions
-            if SET_PREFIX + q.field in query}
+    changes = {q.field: query.all(SET_PREFIX + q.field) for q in questionnaire.questions
+               if SET_PREFIX + q.field in query}
+    for q in questionnaire.questions:  # a budget's typed amount travels beside it (budget_amount)
+        amount = SET_PREFIX + q.field + "_amount"
+        if q.kind == "budget" and q.field in changes and amount in query:
+            changes[q.field + "_amount"] = query.all(amount)
+    return changes
 
 
 def with_changes(query: Query, changes: Mapping[str, list[str]]) -> Query:

@@ -4,16 +4,18 @@ One ASGI middleware, in this order:
 
 1. security headers on every response: a Content-Security-Policy that allows only this server's
    own scripts, styles and images (no inline script, no other origin), ``nosniff``, no framing,
-   no referrer, and ``no-store`` for everything but the static files;
+   no referrer to other sites, and ``no-store`` for everything but the static files;
 2. the ``Host`` header must name this server when it is bound to a loopback address (a page on
    another site cannot reach it through DNS rebinding);
 3. a request that changes something (POST…) from a browser page must come from this server's
-   own pages (its ``Origin`` header, when there is one, names this host);
+   own pages (its ``Origin`` header, when there is one, names this host; ``Origin: null`` is
+   refused);
 4. with a token (``--token`` / ``ADVISOR_TOKEN``): the API needs ``Authorization: Bearer TOKEN``,
    the pages a session cookie set by ``/login``;
 5. request bodies are limited in size (413), checked on ``Content-Length`` and while reading;
 6. an unexpected error is logged with an id and answered with 500 and that id — never a
-   traceback.
+   traceback; a client that goes away before its body is read is one line at INFO;
+7. ``HEAD`` is answered as ``GET`` without the body.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import logging
 import secrets
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
+
+from starlette.requests import ClientDisconnect
 
 from advisor.web.settings import Settings
 
@@ -93,6 +97,15 @@ class Guard:
             status, key, values = refusal
             await self.problem(scope, status, key, values)(scope, receive, send_with_headers)
             return
+        if scope["method"] == "HEAD":  # answered as GET, without the body (RFC 9110 §9.3.2)
+            scope = {**scope, "method": "GET"}
+            send_with_body = send_with_headers
+
+            async def send_with_headers(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.body":
+                    message = {**message, "body": b""}
+                await send_with_body(message)
+
         limit = self.settings.body_limit(scope["path"])
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
@@ -114,6 +127,8 @@ class Guard:
         except TooLarge:
             if not started:
                 await self._too_large(scope, limit, receive, send_with_headers)
+        except ClientDisconnect:  # the client went away before sending its whole body: not a fault
+            log.info("client disconnected before its request was read: %s %s", scope.get("method"), scope.get("path"))
         except Exception:  # noqa: BLE001 - the last line of defence: log it, answer 500 with its id
             error_id = secrets.token_hex(6)
             log.exception("error %s: %s %s", error_id, scope.get("method"), scope.get("path"))
@@ -127,7 +142,8 @@ class Guard:
         if settings.allowed_hosts is not None and host not in settings.allowed_hosts:
             return 400, "bad_host", {"host": host}
         origin = _header(scope, b"origin")
-        if scope["method"] not in SAFE_METHODS and origin and origin != "null":
+        # "null" is what a sandboxed frame, a data: or a file: page sends: another page, not ours.
+        if scope["method"] not in SAFE_METHODS and origin:
             parts = urlsplit(origin)
             if (parts.netloc or "").lower() != (_header(scope, b"host") or "").lower():
                 return 403, "bad_origin", {"origin": origin}
@@ -175,7 +191,9 @@ _COMMON = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin: our own form POSTs carry our Origin (with no-referrer a browser sends "Origin: null",
+    # which is refused); no other site ever gets a Referer.
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]

@@ -34,10 +34,13 @@ def router(ctx: Any) -> APIRouter:
         params = request.query_params
         return read_answers(Query(params), ctx.questionnaire, page_lang(params), check=check)
 
-    def as_of_of(params: Any) -> tuple[Any, str | None, list[tuple[str, str]]]:
+    def as_of_of(params: Any, lang: str | None = None) -> tuple[Any, str | None, list[tuple[str, str]]]:
         """The checklist date asked for (``?as_of=YYYY-MM-DD``; None: today), the message when it is
         not a date, and the query item that carries it on to the next page."""
         from advisor.compliance import parse_as_of
+
+        from advisor.messages import translate
+        from advisor.web.text import wt
 
         raw = str(params.get("as_of") or "").strip()
         if not raw:
@@ -45,7 +48,15 @@ def router(ctx: Any) -> APIRouter:
         try:
             return parse_as_of(raw), None, [("as_of", raw)]
         except ValueError as exc:
-            return None, str(exc), []
+            lang = lang or page_lang(params)
+            return None, wt("bad_as_of", lang, value=raw, reason=translate(str(exc), lang)), []
+
+    def refused_date(request: Request, message: str) -> Response:
+        """A download asked for a checklist date that is not one: 422 saying so, never a file
+        dated another day."""
+        from advisor.web.app import problem_response
+
+        return problem_response(ctx, request.scope, 422, "bad_as_of_page", {"message": message})
 
     def profile_of(answers: Any) -> tuple[Any, str | None]:
         """The profile the answers make, or the reason they make none."""
@@ -80,7 +91,9 @@ def router(ctx: Any) -> APIRouter:
         profile, _ = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
-        as_of, _, _ = as_of_of(request.query_params)
+        as_of, as_of_error, _ = as_of_of(request.query_params)
+        if as_of_error:
+            return refused_date(request, as_of_error)
         data = await engine.run(engine.advise_json, profile, page_lang(request.query_params), as_of)
         return Response(data, media_type="application/json", headers=attachment(profile.name, ".json"))
 
@@ -97,7 +110,9 @@ def router(ctx: Any) -> APIRouter:
         profile, _ = (None, None) if answers.errors else profile_of(answers)
         if profile is None:
             return RedirectResponse(str(request.url.replace(path="/result")), status_code=303)
-        as_of, _, _ = as_of_of(request.query_params)
+        as_of, as_of_error, _ = as_of_of(request.query_params)
+        if as_of_error:
+            return refused_date(request, as_of_error)
         data = await engine.run(engine.memo, profile, fmt, page_lang(request.query_params), None, as_of)
         media_type, suffix = MEMO_TYPES[fmt]
         return Response(data, media_type=media_type, headers=attachment(profile.name, suffix))
@@ -119,10 +134,19 @@ def router(ctx: Any) -> APIRouter:
         back = query_items(base.values, ctx.questionnaire) + dated
         if after is None:
             return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
-                          errors=[e.error for e in edited.errors] + ([problem] if problem else []))
+                          errors=[named_error(e, lang) for e in edited.errors] + ([problem] if problem else []))
         result = await engine.run(engine.compare, before, after, lang, as_of)
         return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
                       keep=query_items(edited.values, ctx.questionnaire) + dated, errors=[])
+
+    def named_error(entry: Any, lang: str) -> str:
+        """A what-if answer's error, naming the question it is about (as the API names ``set.FIELD``)."""
+        from advisor.vocabulary import vocabulary
+        from advisor.web.text import wt
+
+        field = vocabulary().fields.get(entry.field)
+        name = (field.zh if lang == "zh" else field.name) if field is not None else entry.field
+        return wt("whatif_error", lang, name=name, field=entry.field, error=entry.error)
 
     # --- batch ------------------------------------------------------------------------------------
 
@@ -143,21 +167,26 @@ def router(ctx: Any) -> APIRouter:
         from advisor.web.batch import Kept, TooManyRows, display_name, read_upload
         from advisor.web.text import wt
 
+        from advisor.web.api import Refused, beside, read_form
+
         lang = page_lang(request.query_params)
-        form = await request.form(max_files=1, max_fields=10)
+        try:
+            form = await read_form(request, lang)
+        except Refused as refused:
+            return batch_page(request, refused.status, refused.body["error"])
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
             return batch_page(request, 400, wt("batch_no_file", lang))
-        as_of, as_of_error, _ = as_of_of(form)
+        as_of, as_of_error, _ = as_of_of(form, lang)
         if as_of_error:
             return batch_page(request, 422, as_of_error)
         data = await upload.read()
         try:
-            records = await engine.run(read_upload, data, upload.filename, ctx.settings.max_rows)
+            records = await beside(read_upload, data, upload.filename, ctx.settings.max_rows)
         except TooManyRows:
             return batch_page(request, 413, wt("too_many_rows", lang, rows=f"{ctx.settings.max_rows:,}"))
         except SourceError as exc:
-            return batch_page(request, 422, str(exc))
+            return batch_page(request, 422, exc.text(lang))
         if not records:
             return batch_page(request, 422, wt("batch_empty", lang))
         with tempfile.TemporaryFile() as out:  # the page shows the summary; downloads score again
@@ -192,7 +221,9 @@ def router(ctx: Any) -> APIRouter:
         kept = ctx.kept.get(key)
         if kept is None or extension not in BATCH_TYPES or extension not in FORMATS:
             raise HTTPException(404)
-        records = await engine.run(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
+        from advisor.web.api import beside
+
+        records = await beside(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
         return await batch_response(engine, records, extension, kept.lang, kept.name, kept.as_of)
 
     def _gone(request: Request) -> str:
