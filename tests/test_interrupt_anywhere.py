@@ -6,7 +6,8 @@ last line written, so that every phase — libraries loading, the language set u
 the words, the command starting, the rows being scored, the file being renamed — is hit. What
 the interpreter does before ``advisor.__main__`` is imported (its own start-up, the package's
 ``__init__``) is Python's, not advisor's, and is not covered; nor is an interrupt inside a
-weakref callback or a finaliser, which Python reports as "Exception ignored" and drops.
+weakref callback, a finaliser or a generator being closed, which Python reports as "Exception
+ignored" and drops.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ def tracer(frame, event, arg):
     global calls
     if event == "call":
         calls += 1
-        # Python drops an exception raised in a weakref callback or a finaliser ("Exception
-        # ignored in"): an interrupt landing there is the interpreter's, not advisor's to handle.
-        if calls >= at and at and frame.f_code.co_name not in ("cb", "__del__"):
+        # Python drops an exception raised in a weakref callback, a finaliser or a generator closed
+        # by the garbage collector ("Exception ignored in"): an interrupt landing there is the
+        # interpreter's, not advisor's to handle. (0x2a0: generator, coroutine, async generator)
+        code = frame.f_code
+        if calls >= at and at and code.co_name not in ("cb", "__del__") and not code.co_flags & 0x2a0:
             sys.settrace(None)
             os.kill(os.getpid(), sig)
     return None
