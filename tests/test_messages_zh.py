@@ -81,3 +81,14 @@ def test_a_drafts_answer_no_longer_allowed_is_explained_in_chinese(tmp_path):
     out = result.stdout.decode("utf-8")
     note = out[out.index("隐私要求（privacy）"):out.index("重新询问")]
     assert "不再允许" in note and not english_left(note, {"low", "medium", "high"}), note
+
+
+def test_every_message_template_is_written_once():
+    """The first template a message matches is used: a second entry of the same English text
+    would be a translation nobody sees, and one of two wordings nobody chose."""
+    from collections import Counter
+
+    from advisor.ui_text import package_data
+
+    counts = Counter(entry["en"] for entry in package_data("advisor", "messages.yaml")["messages"])
+    assert [en for en, n in counts.items() if n > 1] == []
