@@ -95,3 +95,18 @@ def test_a_memo_template_that_loops_too_long_is_reported_in_chinese(cli, tmp_pat
     result = cli("memo", str(profile), "--template", str(template), "-o", str(tmp_path / "m.md"), "--lang", "zh")
     assert result.exit_code == 2
     assert result.stderr == f"advisor：错误：{template}：第 1 行：重复后的字符串或列表将超过 1,000,000 个字符或项；已停止\n"
+
+
+def test_an_alias_bomb_is_refused_with_its_line_in_chinese(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                    "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "advisor", "advise", str(path), "--lang", "zh"],
+                            capture_output=True, timeout=120)
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert "bomb.yaml：第 1 行：不是有效的 YAML/JSON：别名" in err and "line" not in err
