@@ -340,19 +340,6 @@ def test_a_count_question_says_what_a_count_is(tmp_path):
 def test_the_memo_offer_on_a_terminal_asks_again_for_a_name_without_a_memo_format(tmp_path):
     from advisor.ask.run import run
 
-    class Terminal:
-        interactive = True
-
-        def __init__(self, typed):
-            self.typed, self.shown = list(typed), []
-
-        def say(self, text):
-            self.shown.append(text)
-
-        def ask(self, prompt):
-            self.shown.append(prompt)
-            return self.typed.pop(0)
-
     target = tmp_path / "memo.md"
     console = Terminal([*BANK_ANSWERS, str(tmp_path / "memo.pdf"), str(target)])
     assert run(from_file=None, save=None, fmt="table", memo_file=None, questionnaire_file=None, lang="zh",

@@ -20,8 +20,8 @@ from advisor.sources.document_list import read_document
 from advisor.sources.folder import SUFFIXES, folder_files
 from advisor.sources.jsonl import parse_line, read_jsonl
 from advisor.sources.records import Record, Unreadable
-from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, display_name, open_text, peek_stdin
-from advisor.sources.xlsx import is_workbook, read_workbook_file, starts_like_workbook
+from advisor.sources.text import STDIN, Decoding, checked_text, decoding_error, display_name, open_text
+from advisor.sources.xlsx import is_workbook, read_workbook_file
 
 INPUT_FORMATS = ("auto", "csv", "jsonl", "yaml", "json", "xlsx")
 _KIND_OF_FORMAT = {"csv": "csv", "jsonl": "jsonl", "yaml": "document", "json": "document", "xlsx": "xlsx"}
@@ -50,9 +50,7 @@ def _may_be_workbook(path: str, forced: str | None) -> bool:
     """Whether the input ``path`` is (or, a folder, holds) an Excel workbook."""
     if forced is not None:
         return forced == "xlsx"
-    if path == STDIN:
-        return starts_like_workbook(peek_stdin())
-    if Path(path).is_dir():
+    if path != STDIN and Path(path).is_dir():
         return any(SUFFIXES[file.suffix.lower()] == "xlsx" for file in folder_files(path))
     return SUFFIXES.get(Path(path).suffix.lower()) == "xlsx" or is_workbook(path)
 
@@ -103,8 +101,7 @@ def check_output(output: str | None, inputs: Sequence[str], option: str = "--out
 
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],
                in_folder: bool, sheet: str | None = None) -> Iterator[Record]:
-    if kind == "xlsx" or (kind is None and (starts_like_workbook(peek_stdin()) if path == STDIN
-                                            else is_workbook(path))):  # a workbook is not text
+    if kind == "xlsx" or (kind is None and is_workbook(path)):  # a workbook is not text (a pipe is peeked at)
         yield from read_workbook_file(path, numbers, sheet)
         return
     text = open_text(path, encoding)

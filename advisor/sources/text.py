@@ -346,11 +346,6 @@ def binary_input(path: str) -> BinaryIO:
     return opened
 
 
-def peek_stdin(size: int = 4) -> bytes:
-    """``peek_input`` of standard input."""
-    return peek_input(STDIN, size)
-
-
 def peek_input(path: str, size: int = 4) -> bytes:
     """The first ``size`` bytes of standard input or of a pipe, FIFO or device (``is_stream``),
     left to be read again (b"" if it cannot tell): a file is read and rewound; a pipe is peeked
