@@ -26,7 +26,7 @@ key                function              reads
 ``pricing``        ``pricing``           ``effects={"pricing", "exclude"}``
 ``model_size``     ``model_size``        ``effects={"model_size"}``
 ``conflicts``      ``conflicts``         ``effects={"conflict", "exclude", "model_size"}, decision=True,
-                                         fields=USAGE_FIELDS + budget, options=("prices",)``: and a mode far
+                                         fields=USAGE_FIELDS + budget, options=("prices", "as_of")``: and a mode far
                                          beyond the budget
 ``counterfactuals`` ``counterfactuals``  ``decision=True, effects={"derive"}, fields=PROFILE_FIELDS``: what would
                                          change the mode (``advisor.counterfactuals``)
@@ -34,8 +34,8 @@ key                function              reads
 ``compliance``     ``compliance``        ``effects={"comply"}, options=("as_of",)``: the items in force then
 ``upcoming``       ``upcoming``          ``effects={"comply"}, options=("as_of",)``: those coming within 12 months
 ``costs``          ``costs``             ``decision=True, effects={"model_size"}, fields=USAGE_FIELDS + budget,
-                                         options=("prices",)``: each mode's costs (``advisor.costs``)
-``break_even``     ``break_even``        ``effects={"model_size"}, fields=USAGE_FIELDS, options=("prices",)``
+                                         options=("prices", "as_of")``: each mode's costs (``advisor.costs``)
+``break_even``     ``break_even``        ``effects={"model_size"}, fields=USAGE_FIELDS, options=("prices", "as_of")``
 ``notes``          ``notes``             ``effects={"note"}, each=RULE``
 ``thresholds``     ``thresholds``        ``thresholds=True, each=THRESHOLD``: the bands the profile's numbers fell in
 ``derived_facts``  ``derived_facts``     ``effects={"derive"}``
@@ -307,7 +307,7 @@ def conflicts(inp: SectionInput) -> list[Conflict]:
     out.extend(Conflict(fields=list(fields), text=text, rules=rules) for (fields, text), rules in found.items())
     # The recommended mode far beyond the budget (advisor.costs): a conflict between the needs
     # that point to it and the budget.
-    text = cost_estimator(pack, inp.options.get("prices")).budget_conflict(
+    text = _estimator(inp).budget_conflict(
         inp.fields, [s.mode for s in ranking.standings], [s.mode for s in ranking.standings if not s.excluded],
         _max_params(inp), lang)
     if text is not None:
@@ -372,11 +372,17 @@ USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "pu
 BUDGET_FIELDS = ("budget", BUDGET_NUMBER_FIELD)
 
 
+def _estimator(inp: SectionInput) -> Any:
+    """The cost estimator of the pack, with the run's price file (whose quotes may not be dated
+    after the run's date)."""
+    return cost_estimator(inp.pack, inp.options.get("prices"), inp.options.get("as_of"))
+
+
 def costs(inp: SectionInput) -> list[dict[str, Any]]:
     """``costs``: what each mode costs, best mode first, and whether the budget covers it
     (``advisor.costs``), as the JSON data of ``ModeCost`` entries (validated by the model)."""
     modes = [s.mode for s in inp.decision.standings]
-    return cost_estimator(inp.pack, inp.options.get("prices")).costs(inp.fields, modes, _max_params(inp), inp.lang)
+    return _estimator(inp).costs(inp.fields, modes, _max_params(inp), inp.lang)
 
 
 def recommended_cost(inp: SectionInput) -> tuple[tuple[int, int], bool | None]:
@@ -390,7 +396,7 @@ def recommended_cost_for(inp: SectionInput) -> Callable[[Mapping[str, Any], tupl
     """``recommended_cost`` for every profile with the rules and decision of ``inp`` (its
     ``fields`` and ``thresholds`` unread): a function of a profile's resolved facts and applied
     thresholds, made once where a batch calls it for each profile."""
-    first_year = cost_estimator(inp.pack, inp.options.get("prices")).first_year
+    first_year = _estimator(inp).first_year
     mode, max_params_b, lang = inp.decision.chosen.mode, _max_params(inp), inp.lang
     return lambda fields, thresholds: first_year(fields, mode, max_params_b, lang)
 
@@ -398,7 +404,7 @@ def recommended_cost_for(inp: SectionInput) -> Callable[[Mapping[str, Any], tupl
 def break_even(inp: SectionInput) -> dict[str, Any]:
     """``break_even``: when own servers for the advised model pay back against the API, as the
     JSON data of ``BreakEven`` (validated by the model)."""
-    return cost_estimator(inp.pack, inp.options.get("prices")).break_even(inp.fields, _max_params(inp), inp.lang)
+    return _estimator(inp).break_even(inp.fields, _max_params(inp), inp.lang)
 
 
 _MAX_PARAMS: dict[tuple, float | int | None] = {}
@@ -456,7 +462,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("pricing", pricing, Reads(effects=frozenset({"pricing", "exclude"}))),
     Section("model_size", model_size, Reads(effects=frozenset({"model_size"}))),
     Section("conflicts", conflicts, Reads(effects=frozenset({"conflict", "exclude", "model_size"}), decision=True,
-                                          fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
+                                          fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices", "as_of"))),
     Section("counterfactuals", counterfactuals, Reads(decision=True, effects=frozenset({"derive"}),
                                                       fields=PROFILE_FIELDS)),
     Section("as_of", as_of, Reads(options=("as_of",))),
@@ -464,9 +470,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("compliance", compliance, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("upcoming", upcoming, Reads(effects=frozenset({"comply"}), options=("as_of",))),
     Section("costs", costs, Reads(decision=True, effects=frozenset({"model_size"}),
-                                  fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices",))),
+                                  fields=USAGE_FIELDS + BUDGET_FIELDS, options=("prices", "as_of"))),
     Section("break_even", break_even, Reads(effects=frozenset({"model_size"}), fields=USAGE_FIELDS,
-                                            options=("prices",))),
+                                            options=("prices", "as_of"))),
     Section("notes", notes, Reads(effects=frozenset({"note"}), each=RULE)),
     Section("thresholds", thresholds, Reads(thresholds=True, each=THRESHOLD),
             number_text=lambda applied, lang: threshold_given(applied.field, applied.number, lang)),

@@ -169,6 +169,7 @@ class CostComponent(Out):
     three_year_cny: list[int]
     paid: str  # once | year | month | mixed
     source: str
+    quotes_as_of: list[str] = []  # the dates (ISO) of the quotes it was priced from, oldest first
 
 
 class ModeCost(Out):

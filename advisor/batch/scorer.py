@@ -62,7 +62,7 @@ class Scorer:
         if self.options.prices is not None:  # a bad price file stops the run before any output
             from advisor.costs.section import cost_estimator
 
-            cost_estimator(self.advisor.pack, self.options.prices)
+            cost_estimator(self.advisor.pack, self.options.prices, self.options.as_of)
         self.cache = cache
         self._assembler: JsonAssembler | None = None
         if cache:

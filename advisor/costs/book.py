@@ -8,6 +8,7 @@ item or component, and what is allowed; nothing is computed from a book that did
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from advisor.costs.schema import CostsSection, PriceItem, PricesSection, Server
+from advisor.costs.schema import UNITS, CostsSection, PriceItem, PricesSection, Server
 from advisor.errors import PriceBookError, RuleLoadError
 from advisor.vocabulary import vocabulary
 
@@ -36,6 +37,14 @@ class CostBook:
     prices: PricesSection
     costs: CostsSection
     origin: str  # where the prices come from: a pack folder, and a price file laid over it
+    given: tuple[tuple[str, dt.date], ...] = ()  # the price file's quotes: ("prices.items.pue", as_of)
+    given_file: str | None = None  # the price file laid over the pack's book
+
+    def late_quotes(self, day: dt.date) -> list[str]:
+        """The price file's quotes dated after ``day`` (the run's date), each as a problem."""
+        return [f"{self.given_file}: {at}.as_of: the quote is dated {date.isoformat()}, after the date of this "
+                f"run ({day.isoformat()}); a price is quoted on or before the day it is used"
+                for at, date in self.given if date > day]
 
     def item(self, item_id: str) -> PriceItem:
         """The price item ``item_id`` (the book was checked: every referenced id exists)."""
@@ -107,12 +116,19 @@ def where(section: str, err: Any) -> str:
     return f"{path}: {msg}"
 
 
-def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_file: str) -> list[str]:
-    """Cross-references: every price a component names exists and has the unit its quantity needs."""
+def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_file: str,
+          given: frozenset[str] = frozenset()) -> list[str]:
+    """Cross-references: every price a component names exists and has the unit its quantity needs.
+
+    ``given``: the ids of the items a user's price file (``prices_file``) brought. A unit that does
+    not fit is then that file's fault: it is said once per item, at ``prices.items.ID.unit``,
+    with every place the cost model uses the price; otherwise at each place in ``costs_file``.
+    """
     problems: list[str] = []
     items = prices.items
     voc = vocabulary()
     modes = voc.outputs["modes"]
+    uses: dict[str, list[tuple[str, tuple[str, ...]]]] = {}  # item id -> (where, the units that fit there)
 
     def need(item_id: str, units: tuple[str, ...], where_: str) -> PriceItem | None:
         item = items.get(item_id)
@@ -120,8 +136,7 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
             problems.append(f"{costs_file}: {where_}: no price item '{item_id}' in {prices_file}"
                             f"{_suggest(item_id, items)}")
         elif item.unit not in units:
-            problems.append(f"{costs_file}: {where_}: the price '{item_id}' is in {item.unit}; "
-                            f"this use needs {' or '.join(units)}")
+            uses.setdefault(item_id, []).append((where_, units))
         return item
 
     for mode in costs.modes:
@@ -145,6 +160,11 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
                         problems.append(f"{costs_file}: {at}: a price per user per year is paid 'per: year'")
                     need(alt.price, ("CNY/user/year",), at)
                 elif quantity in ("one", "hardware"):
+                    item = items.get(alt.price)
+                    if item is not None and alt.price in given and alt.per in _PER_FOR_UNIT.values():
+                        # a user's item paid as the cost model says: its unit must be that payment's
+                        need(alt.price, tuple(u for u, per in _PER_FOR_UNIT.items() if per == alt.per), at)
+                        continue
                     item = need(alt.price, tuple(_PER_FOR_UNIT), at)
                     if item is not None and item.unit in _PER_FOR_UNIT and _PER_FOR_UNIT[item.unit] != alt.per:
                         problems.append(f"{costs_file}: {at}: the price '{alt.price}' is in {item.unit}: "
@@ -158,6 +178,18 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
     need(costs.break_even.api_input, ("CNY/million tokens",), "costs.break_even.api_input")
     need(costs.break_even.api_output, ("CNY/million tokens",), "costs.break_even.api_output")
     need(costs.break_even.rental, ("CNY/card-hour",), "costs.break_even.rental")
+    for item_id, wrong in uses.items():
+        unit = items[item_id].unit
+        fits = set.intersection(*(set(units) for _, units in wrong))
+        if item_id in given and fits:  # one unit fits every use: the user's file gave another
+            places = ", ".join(w for w, _ in wrong)
+            problems.append(f"{prices_file}: prices.items.{item_id}.unit: {unit} does not fit how {costs_file} "
+                            f"uses this price ({places}): use {' or '.join(u for u in UNITS if u in fits)}")
+            continue
+        problems += [f"{costs_file}: {w}: the price '{item_id}' is in {unit}; this use needs {' or '.join(units)}"
+                     for w, units in wrong]
+    for item_id, item in items.items():
+        problems += [f"{prices_file}: prices.items.{item_id}.{at}" for at in out_of_bounds(item)]
     use_cases = voc.enums["use_case"]
     for use_case in costs.usage.daily_tokens_by_use_case:
         if use_case not in use_cases:
@@ -169,6 +201,26 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
     for twice in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{prices_file}: prices.servers: the id '{twice}' is used twice")
     return problems
+
+
+def out_of_bounds(item: PriceItem) -> list[str]:
+    """Each figure of ``item`` outside its bounds (``min``, ``max``), as ``cny: 0.2 is below ...``."""
+    def shown(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(float(x))
+
+    out = []
+    for at, span in item.figures():
+        if item.min is not None and span[0] < item.min:
+            out.append(f"{at}: {shown(span[0])} is below {shown(item.min)}, the least this price can be "
+                       "('min' in the price book)")
+        if item.max is not None and span[1] > item.max:
+            out.append(f"{at}: {shown(span[1])} is above {shown(item.max)}, the most this price can be "
+                       "('max' in the price book)")
+    return out
+
+
+def _tightest(low: float | None, high: float | None, pick: Any) -> float | None:
+    return low if high is None else high if low is None else pick(low, high)
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -228,9 +280,13 @@ def with_overrides(book: CostBook, path: str | Path) -> CostBook:
     problems: list[str] = []
     items = dict(book.prices.items)
     for item_id, item in given.items.items():
-        if item_id not in items:
+        own = items.get(item_id)
+        if own is None:
             problems.append(f"{name}: prices.items: no item '{item_id}' to replace{_suggest(item_id, items)}; "
                             f"the items are: {', '.join(items)}")
+        else:  # the price book's bounds hold for the item that replaces its own
+            item = item.model_copy(update={"min": _tightest(own.min, item.min, max),
+                                           "max": _tightest(own.max, item.max, min)})
         items[item_id] = item
     servers = {s.id: s for s in book.prices.servers}
     ids = [s.id for s in given.servers]
@@ -240,8 +296,9 @@ def with_overrides(book: CostBook, path: str | Path) -> CostBook:
         servers[server.id] = server
     merged = PricesSection(items=items, servers=list(servers.values()))
     if not problems:
-        problems = [p.replace(f"{PRICES_FILE}: ", f"{name}: ", 1) for p in
-                    check(merged, book.costs, PRICES_FILE, COSTS_FILE)]
+        problems = check(merged, book.costs, name, COSTS_FILE, frozenset(given.items))
     if problems:
         raise PriceBookError.of(name, problems)
-    return CostBook(merged, book.costs, f"{book.origin} + {name}")
+    quotes = (*((f"prices.items.{i}", item.as_of) for i, item in given.items.items()),
+              *((f"prices.servers.{s.id}", s.as_of) for s in given.servers))
+    return CostBook(merged, book.costs, f"{book.origin} + {name}", quotes, name)

@@ -15,6 +15,7 @@ Pure functions: no I/O, no language.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from advisor.costs.book import CostBook
 from advisor.costs.schema import Alternative, Component
@@ -35,6 +36,7 @@ class Line:
     three_year: tuple[int, int]
     per: str  # once | year | month | mixed (alternatives paid differently)
     sources: tuple[str, ...]  # the sources of the prices (items or servers) it was priced from
+    dates: tuple[str, ...]  # the dates (ISO) of those quotes, oldest first
     first_year_exact: Span  # before rounding
     three_year_exact: Span
 
@@ -100,6 +102,11 @@ def quantity(alt: Alternative, size: str, usage: Usage, hardware: Hardware, book
     return times(span, alt.factor) if alt.factor else span
 
 
+def _dates(days: Any) -> tuple[str, ...]:
+    """Distinct dates, oldest first, in ISO form."""
+    return tuple(day.isoformat() for day in sorted(set(days)))
+
+
 def _rounded(span: Span) -> tuple[int, int]:
     return round(span[0]), round(span[1])
 
@@ -109,7 +116,8 @@ def price_line(component: Component, size: str, usage: Usage, hardware: Hardware
     if component.quantity == "hardware":
         cny = hardware.cny
         return Line(component.id, component, _rounded(cny), _rounded(cny), "once",
-                    tuple(dict.fromkeys(o.server.source for o in hardware.options)), cny, cny)
+                    tuple(dict.fromkeys(o.server.source for o in hardware.options)),
+                    _dates(o.server.as_of for o in hardware.options), cny, cny)
     first: list[Span] = []
     three: list[Span] = []
     for alt in component.alternatives():
@@ -127,6 +135,7 @@ def price_line(component: Component, size: str, usage: Usage, hardware: Hardware
         three_year=_rounded(three_exact),
         per=pers.pop() if len(pers) == 1 else "mixed",
         sources=tuple(dict.fromkeys(book.item(alt.price).source for alt in component.alternatives())),
+        dates=_dates(book.item(alt.price).as_of for alt in component.alternatives()),
         first_year_exact=first_exact,
         three_year_exact=three_exact,
     )

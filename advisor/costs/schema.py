@@ -91,6 +91,10 @@ class PriceItem(Sourced):
     cny: Range | None = None
     by_size: Annotated[dict[Size, Range], BeforeValidator(_by_size)] | None = None
     value: Range | None = None
+    # What any figure of the item can be, where physics or a definition demands it (a PUE is at
+    # least 1): the price book's bounds, which a user's price file cannot widen.
+    min: Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)] | None = None
+    max: Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _one_figure(self) -> "PriceItem":
@@ -100,7 +104,16 @@ class PriceItem(Sourced):
                 raise ValueError("an item in the unit 'ratio' gives 'value: [low, high]' (and no cny or by_size)")
         elif len(given) != 1 or given == ["value"]:
             raise ValueError("an item gives exactly one of 'cny: [low, high]' or 'by_size' (one range per size)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"the bound min {self.min:g} is above max {self.max:g}")
         return self
+
+    def figures(self) -> tuple[tuple[str, tuple[float, float]], ...]:
+        """Each range the item gives, with where it is: ``("cny", (low, high))``,
+        ``("by_size.small", ...)``, ``("value", ...)``."""
+        if self.by_size is not None:
+            return tuple((f"by_size.{size}", span) for size, span in self.by_size.items())
+        return (("cny", self.cny),) if self.cny is not None else (("value", self.value),)  # type: ignore[return-value]
 
     def range_for(self, size: str) -> tuple[float, float]:
         """The range that applies to an enterprise of ``size``."""

@@ -14,6 +14,7 @@ more than its budget verdict and its own usage figures.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Mapping, Sequence
 
 from advisor.costs import money as fmt
@@ -23,6 +24,7 @@ from advisor.costs.break_even import break_even
 from advisor.costs.estimate import price_line
 from advisor.costs.sizing import Hardware, plan, served_at_once
 from advisor.costs.usage import Usage, daily_tokens, staff_estimate, usage
+from advisor.errors import PriceBookError
 from advisor.ui_text import TextTable
 from advisor.vocabulary import vocabulary
 
@@ -46,14 +48,19 @@ _HARDWARE = frozenset({"hardware", "energy", "card_hours"})
 _ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
 
 
-def cost_estimator(pack: Any, prices: str | None = None) -> "Estimator":
+def cost_estimator(pack: Any, prices: str | None = None, as_of: dt.date | None = None) -> "Estimator":
     """The estimator for a loaded rule pack, with the price file ``prices`` laid over its price
-    book when given (made once per pack and file; ``PriceBookError`` for a bad file)."""
+    book when given (made once per pack and file; ``PriceBookError`` for a bad file, or for one
+    with a quote dated after ``as_of``, the run's date, when given)."""
     key = (id(pack), prices)
     found = _ESTIMATORS.get(key)
     if found is None or found.pack is not pack:
         book = pack.book if prices is None else with_overrides(pack.book, prices)
         found = _ESTIMATORS[key] = Estimator(book, pack.thresholds.budget, pack.vocabulary.modes, pack)
+    if as_of is not None and found.book.given:
+        late = found.book.late_quotes(as_of)
+        if late:
+            raise PriceBookError.of(str(prices), late)
     return found
 
 
@@ -353,13 +360,13 @@ class Estimator:
                 unit = self._units.put((mode, component.id, size, lang), (
                     line.first_year_exact, line.three_year_exact,
                     {"item": line.id, "label": component.label.get(lang), "paid": line.per,
-                     "source": "; ".join(line.sources)}))
+                     "source": "; ".join(line.sources), "quotes_as_of": list(line.dates)}))
             value = linear(use)
             (f_low, f_high), (t_low, t_high), words = unit
             return {"item": words["item"], "label": words["label"],
                     "cny": [round(f_low * value), round(f_high * value)],
                     "three_year_cny": [round(t_low * value), round(t_high * value)],
-                    "paid": words["paid"], "source": words["source"]}
+                    "paid": words["paid"], "source": words["source"], "quotes_as_of": list(words["quotes_as_of"])}
         key = (mode, component.id, size, lang,
                use.users if "users" in measures else None,
                (use.monthly_tokens, use.input_share) if measures & _TOKENS else None,
@@ -371,7 +378,8 @@ class Estimator:
             line = price_line(component, size, use, hardware, self.book)
             found = self._lines.put(key, {
                 "item": line.id, "label": component.label.get(lang), "cny": list(line.first_year),
-                "three_year_cny": list(line.three_year), "paid": line.per, "source": "; ".join(line.sources)})
+                "three_year_cny": list(line.three_year), "paid": line.per, "source": "; ".join(line.sources),
+                "quotes_as_of": list(line.dates)})
         return found
 
     def _shared(self, use: Usage, hardware: Hardware, facts: Mapping[str, Any], lang: str,

@@ -40,4 +40,19 @@ def cost_lines(rec: Recommendation) -> list[str]:
         t("hardware_line", lang, params=hw.params_b, concurrency=f"{hw.concurrency:,}", memory=f"{hw.memory_gb:,}",
           cards=str(cards[0]) if cards[0] == cards[1] else f"{cards[0]}–{cards[1]}"),
         t("break_even_line", lang, text=be.formula),
+        *quotes_line(rec),
     ]
+
+
+def quotes_line(rec: Recommendation) -> list[str]:
+    """How old the price quotes are: their dates and the oldest's age on the run's date (none
+    when the components carry no dates)."""
+    import datetime as dt
+
+    days = sorted({d for c in rec.costs for part in c.components for d in part.quotes_as_of})
+    if not days:
+        return []
+    lang = rec.lang
+    dates = days[0] if len(days) == 1 else t("quotes_span", lang, first=days[0], last=days[-1])
+    age = (dt.date.fromisoformat(rec.as_of) - dt.date.fromisoformat(days[0])).days
+    return [t("quotes_line", lang, dates=dates, days=f"{age:,}", as_of=rec.as_of)]
