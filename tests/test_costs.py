@@ -251,7 +251,10 @@ def test_a_price_file_with_an_unknown_item_or_a_bad_range_is_a_clear_error(cli, 
     bad.write_text("prices:\n  items:\n    electricity: {label: {en: P, zh: P}, unit: CNY/year, cny: [1, 2], "
                    "source: x, as_of: 2026-01-01}\n", encoding="utf-8")
     result = cli("advise", profile, "--prices", str(bad))
-    assert result.exit_code == 2 and "is in CNY/year" in result.stderr and "CNY/kWh" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr == (f"advisor: error: {bad}: prices.items.electricity.unit: CNY/year does not fit how "
+                             "costs.yaml uses this price (costs.modes.on_premise.electricity, "
+                             "costs.modes.hybrid.electricity, costs.power.electricity): use CNY/kWh\n")
 
 
 @pytest.mark.parametrize(("figure", "message"), [

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.costs.book import CostBook
-from advisor.costs.estimate import Span, energy_kwh, times
+from advisor.costs.estimate import Span, cents, energy_kwh, times, whole
 from advisor.costs.sizing import Hardware
 from advisor.costs.usage import Usage
 
@@ -56,8 +56,12 @@ def _mid(span: Span) -> float:
 
 
 def _months(capex: float, api: float, power: float) -> float | None:
+    """The months to break even to one decimal; below 0.05, to two significant digits (a
+    payback within days is not 0 months, which would read as free)."""
     months = months_to_break_even(capex, api, power)
-    return None if months is None else round(months, 1)
+    if months is None:
+        return None
+    return round(months, 1) if months >= 0.05 else float(f"{months:.2g}")
 
 
 def break_even(size: str, usage: Usage, hardware: Hardware, book: CostBook) -> BreakEven:
@@ -73,9 +77,9 @@ def break_even(size: str, usage: Usage, hardware: Hardware, book: CostBook) -> B
     cards = hardware.cards
     rental_span = (rental[0] * cards[0] * power.hours_per_month, rental[1] * cards[1] * power.hours_per_month)
     # The reported parts are rounded first, so that the months follow from them exactly.
-    capex = round(_mid(capex_span))
-    api = round(_mid(api_span), 2)
-    watts = round(_mid(power_span), 2)
+    capex = whole(_mid(capex_span))
+    api = cents(_mid(api_span))
+    watts = cents(_mid(power_span))
     return BreakEven(
         months=_months(capex, api, watts),
         capex=capex,
@@ -84,8 +88,8 @@ def break_even(size: str, usage: Usage, hardware: Hardware, book: CostBook) -> B
         monthly_tokens=usage.monthly_tokens,
         months_range=(_months(capex_span[0], api_span[1], power_span[0]),
                       _months(capex_span[1], api_span[0], power_span[1])),
-        capex_span=(round(capex_span[0]), round(capex_span[1])),
-        api_span=(round(api_span[0], 2), round(api_span[1], 2)),
-        power_span=(round(power_span[0], 2), round(power_span[1], 2)),
-        rental_span=(round(rental_span[0], 2), round(rental_span[1], 2)),
+        capex_span=(whole(capex_span[0]), whole(capex_span[1])),
+        api_span=(cents(api_span[0]), cents(api_span[1])),
+        power_span=(cents(power_span[0]), cents(power_span[1])),
+        rental_span=(cents(rental_span[0]), cents(rental_span[1])),
     )

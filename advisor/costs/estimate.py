@@ -107,8 +107,26 @@ def _dates(days: Any) -> tuple[str, ...]:
     return tuple(day.isoformat() for day in sorted(set(days)))
 
 
+EXACT = 2 ** 53  # beyond it a float holds no whole number exactly: its last digits are noise
+
+
+def whole(x: float) -> int:
+    """``x`` rounded to whole CNY; beyond ``EXACT``, to the 15 significant digits a float holds
+    (7.2e18 gives 7200000000000000000, not 7200000000000000512)."""
+    if abs(x) < EXACT:
+        return round(x)
+    from decimal import Decimal
+
+    return int(Decimal(f"{x:.15g}"))
+
+
+def cents(x: float) -> float:
+    """``x`` rounded to the fen; beyond ``EXACT`` fen, to 15 significant digits."""
+    return round(x, 2) if abs(x) < EXACT / 100 else float(f"{x:.15g}")
+
+
 def _rounded(span: Span) -> tuple[int, int]:
-    return round(span[0]), round(span[1])
+    return whole(span[0]), whole(span[1])
 
 
 def price_line(component: Component, size: str, usage: Usage, hardware: Hardware, book: CostBook) -> Line:

@@ -21,7 +21,7 @@ from advisor.costs import money as fmt
 from advisor.costs.book import CostBook, with_overrides
 from advisor.costs.break_even import BreakEven as Figures
 from advisor.costs.break_even import break_even
-from advisor.costs.estimate import price_line
+from advisor.costs.estimate import price_line, whole
 from advisor.costs.sizing import Hardware, plan, served_at_once
 from advisor.costs.usage import Usage, daily_tokens, staff_estimate, usage
 from advisor.errors import PriceBookError
@@ -291,9 +291,9 @@ class Estimator:
         if be.months is None:
             formula = ct("be_never", lang, api=fmt.money(be.monthly_api, lang), power=fmt.money(be.monthly_power, lang))
         else:
-            formula = ct("be_formula", lang, capex=f"{be.capex:,}", api=f"{be.monthly_api:,.2f}",
-                         power=f"{be.monthly_power:,.2f}", months=f"{be.months:g}")
-        best, worst = (ct("be_months", lang, months=f"{m:g}") if m is not None else ct("be_no", lang)
+            formula = ct("be_formula", lang, capex=_amount(be.capex, "{:,}"), api=_amount(be.monthly_api, "{:,.2f}"),
+                         power=_amount(be.monthly_power, "{:,.2f}"), months=_months(be.months, lang))
+        best, worst = (ct("be_months", lang, months=_months(m, lang)) if m is not None else ct("be_no", lang)
                        for m in be.months_range)
         assumptions = [
             ct("be_mid", lang, capex=fmt.money_range(be.capex_span, lang), api=fmt.money_range(be.api_span, lang),
@@ -364,8 +364,8 @@ class Estimator:
             value = linear(use)
             (f_low, f_high), (t_low, t_high), words = unit
             return {"item": words["item"], "label": words["label"],
-                    "cny": [round(f_low * value), round(f_high * value)],
-                    "three_year_cny": [round(t_low * value), round(t_high * value)],
+                    "cny": [whole(f_low * value), whole(f_high * value)],
+                    "three_year_cny": [whole(t_low * value), whole(t_high * value)],
                     "paid": words["paid"], "source": words["source"], "quotes_as_of": list(words["quotes_as_of"])}
         key = (mode, component.id, size, lang,
                use.users if "users" in measures else None,
@@ -477,11 +477,15 @@ class Estimator:
         if not use.public_users:
             return ""
         spec = self.book.costs.usage
-        return ct("public_use", lang, staff=f"{use.staff_users:,}", public=f"{use.public_users:,}",
-                  active=fmt.share(spec.public_daily_active_share), days=fmt.sig(spec.public_days_per_month),
-                  daily=f"{spec.public_daily_tokens:,}", tokens=fmt.count(use.public_tokens, lang),
-                  peak=fmt.share(self.book.costs.sizing.public_peak_concurrency_share),
-                  staff_peak=fmt.share(self.book.costs.sizing.peak_concurrency_share))
+        figures = dict(staff=f"{use.staff_users:,}", public=f"{use.public_users:,}",
+                       active=fmt.share(spec.public_daily_active_share), days=fmt.sig(spec.public_days_per_month),
+                       daily=f"{spec.public_daily_tokens:,}",
+                       peak=fmt.share(self.book.costs.sizing.public_peak_concurrency_share),
+                       staff_peak=fmt.share(self.book.costs.sizing.peak_concurrency_share))
+        if use.tokens_given:  # a share of the given tokens: no product equals it
+            return ct("public_use_given", lang, monthly=fmt.count(use.monthly_tokens, lang),
+                      tokens=fmt.count(use.public_tokens, lang), **figures)
+        return ct("public_use", lang, tokens=fmt.exact_count(use.public_tokens, lang), **figures)
 
     def _tokens(self, use: Usage, facts: Mapping[str, Any], lang: str) -> str:
         tokens, share = fmt.count(use.monthly_tokens, lang), fmt.share(use.input_share)
@@ -489,7 +493,7 @@ class Estimator:
             return ct("tokens_given", lang, tokens=tokens, input=share)
         cases = facts.get("use_cases") or []
         names = ct("list_sep", lang).join(vocabulary().label("use_case", u, lang) for u in cases)
-        public = ct("tokens_public", lang, tokens=fmt.count(use.public_tokens, lang)) if use.public_tokens else ""
+        public = ct("tokens_public", lang, tokens=fmt.exact_count(use.public_tokens, lang)) if use.public_tokens else ""
         return ct("tokens_estimated", lang, tokens=tokens, users=f"{use.staff_users:,}", days=fmt.sig(use.working_days),
                   daily=f"{use.daily_tokens:,}", cases=ct("tokens_cases", lang, cases=names) if cases else "",
                   input=share, public=public)
@@ -545,6 +549,17 @@ def _measures(components: Sequence[Any]) -> frozenset[str]:
             found.add("hardware")
         found.update(alt.quantity for alt in component.alternatives() if isinstance(alt.quantity, str))
     return frozenset(found)
+
+
+def _amount(x: float, form: str) -> str:
+    """An amount of the break-even sum as written (``form``), up to ``fmt.LARGEST``; beyond, a
+    power of ten (the float's last digits are noise)."""
+    return form.format(x) if x < fmt.LARGEST else fmt.power(x)
+
+
+def _months(months: float, lang: str) -> str:
+    """Months to break even as shown: one decimal, and "under 0.1" (never 0, which reads as free)."""
+    return f"{months:g}" if months >= 0.1 else ct("be_under", lang, months="0.1")
 
 
 def _plain(x: float) -> float | int:

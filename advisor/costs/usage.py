@@ -16,8 +16,10 @@ so that a seat-priced mode prices it by the token. Given ``users`` of a public s
 the same way (staff: at most the staff estimate); given ``monthly_tokens`` keep the estimate's
 public share.
 
-and the result says which of them were estimated. Estimates are rounded to
-``estimate_digits`` significant figures: they are no more precise than that.
+The result says which of them were estimated. Estimated users and monthly tokens are rounded to
+``estimate_digits`` significant figures: they are no more precise than that. The public's part
+of estimated tokens is the product above itself (rounded to a whole token), so that the formula
+the output shows equals the figure priced.
 """
 
 from __future__ import annotations
@@ -133,8 +135,12 @@ def usage(facts: Mapping[str, Any], spec: UsageSpec, staffed: tuple[str, int] | 
     given = tokens is not None
     if not given:
         tokens = about(round(staff_tokens + public_tokens), spec.estimate_digits)
-    share = public_tokens / (staff_tokens + public_tokens) if public_tokens else 0.0
+    if given:  # the public's share of the tokens given, as the estimate divides them
+        share = public_tokens / (staff_tokens + public_tokens) if public_tokens else 0.0
+        public_part = round(tokens * share)
+    else:  # the product itself, as the output states it (only the total is rounded)
+        public_part = round(public_tokens)
     return Usage(users=int(users), users_from=users_from, public_factor=factor, monthly_tokens=int(tokens),
                  tokens_given=given, daily_tokens=daily, working_days=spec.working_days_per_month,
-                 input_share=spec.input_share, staff_users=int(staff), public_tokens=round(tokens * share),
+                 input_share=spec.input_share, staff_users=int(staff), public_tokens=public_part,
                  public_daily_active=active)
