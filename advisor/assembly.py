@@ -368,7 +368,7 @@ def upcoming(inp: SectionInput) -> list[UpcomingItem]:
 
 
 # What the cost estimate reads of the profile: the fields usage is estimated from, and the budget.
-USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "public_facing")
+USAGE_FIELDS = ("size", "employees", "users", "monthly_tokens", "use_cases", "public_facing", "modalities")
 BUDGET_FIELDS = ("budget", BUDGET_NUMBER_FIELD)
 
 

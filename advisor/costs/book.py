@@ -190,6 +190,11 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
                      for w, units in wrong]
     for item_id, item in items.items():
         problems += [f"{prices_file}: prices.items.{item_id}.{at}" for at in out_of_bounds(item)]
+    as_text = costs.usage.priced_as_text
+    for modality in as_text.modalities if as_text else ():
+        if modality not in voc.enums["modality"]:
+            problems.append(f"{costs_file}: costs.usage.priced_as_text.modalities: '{modality}' is not a modality"
+                            f"{_suggest(modality, voc.enums['modality'])}")
     use_cases = voc.enums["use_case"]
     for use_case in costs.usage.daily_tokens_by_use_case:
         if use_case not in use_cases:

@@ -215,6 +215,14 @@ class Component(Strict):
                                             factor=self.factor),)
 
 
+class PricedAsText(Strict):
+    """Modalities the price book has no prices of, priced by the text token, and the note that says so."""
+
+    modalities: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    note: Text  # with {modalities}: their labels
+
+
 class Usage(Strict):
     """How users and monthly tokens are estimated when the profile does not give them."""
 
@@ -230,6 +238,7 @@ class Usage(Strict):
     daily_tokens_by_use_case: dict[str, int]
     input_share: float = Field(ge=0, le=1)
     estimate_digits: int = Field(ge=1, le=15)
+    priced_as_text: PricedAsText | None = None  # modalities priced at the text-token rates
 
     @model_validator(mode="after")
     def _counts(self) -> "Usage":

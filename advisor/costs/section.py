@@ -302,6 +302,7 @@ class Estimator:
                in_price=fmt.money_range(self.book.item(spec.api_input).range_for(size), lang),
                out_price=fmt.money_range(self.book.item(spec.api_output).range_for(size), lang)),
             shared["tokens"],
+            *([shared["as_text"]] if shared["as_text"] else []),
             shared["hardware"],
             shared["energy"],
             ct("be_capex", lang),
@@ -390,7 +391,7 @@ class Estimator:
         for the pack's default size, and the words say so."""
         size = facts["size"]
         key = ("shared", use, facts.get("employees"), tuple(facts.get("use_cases") or ()), size,
-               hardware.params_b, hardware.concurrency, lang, default_size)
+               hardware.params_b, hardware.concurrency, lang, default_size, tuple(facts.get("modalities") or ()))
         found = self._usage_words.get(key)
         if found is not None:
             return found
@@ -399,6 +400,7 @@ class Estimator:
             "tokens": self._tokens(use, facts, lang),
             "estimated": use.estimated(),
             "public": self._public(use, lang),
+            "as_text": self._as_text(use, facts, lang),
             **self._hardware_words(hardware, size, lang),
         }
         if default_size:
@@ -420,6 +422,8 @@ class Estimator:
             head.append(shared["tokens"])
         if measures & _PUBLIC and shared["public"]:
             head.append(shared["public"])
+        if metered and shared["as_text"]:
+            head.append(shared["as_text"])
         if "hardware" in measures:
             head += [shared["hardware"], shared["rental"]]
         if "energy" in measures:
@@ -487,6 +491,16 @@ class Estimator:
                       tokens=fmt.count(use.public_tokens, lang), **figures)
         return ct("public_use", lang, tokens=fmt.exact_count(use.public_tokens, lang), **figures)
 
+    def _as_text(self, use: Usage, facts: Mapping[str, Any], lang: str) -> str:
+        """That the profile's modalities without prices of their own are priced by the text token
+        (costs.usage.priced_as_text), "" when none of them is."""
+        as_text = self.book.costs.usage.priced_as_text
+        chosen = [m for m in facts.get("modalities") or () if as_text and m in as_text.modalities]
+        if not chosen:
+            return ""
+        names = ct("list_sep", lang).join(vocabulary().label("modality", m, lang) for m in chosen)
+        return as_text.note.get(lang).format(modalities=names)  # type: ignore[union-attr]
+
     def _tokens(self, use: Usage, facts: Mapping[str, Any], lang: str) -> str:
         tokens, share = fmt.count(use.monthly_tokens, lang), fmt.share(use.input_share)
         if use.tokens_given:
@@ -538,7 +552,7 @@ class Estimator:
 def _usage_key(facts: Mapping[str, Any]) -> tuple:
     """The profile values the usage estimate and its wording read."""
     return (facts["size"], facts.get("employees"), facts.get("users"), facts.get("monthly_tokens"),
-            tuple(facts.get("use_cases") or ()), bool(facts.get("public_facing")))
+            tuple(facts.get("use_cases") or ()), bool(facts.get("public_facing")), tuple(facts.get("modalities") or ()))
 
 
 def _measures(components: Sequence[Any]) -> frozenset[str]:
