@@ -117,7 +117,7 @@ FILE_KEYS = {"prices", "servers", "items", "costs", "modes", "usage", "daily_tok
              "articles", "actions", "invariant_grid", "ask_if", "choices", "choice", "fact", "when", "pricing", "mode",
              "expect", "profile", "KB", "xls", "YYYY", "JSONL", "explain", "xlsx", "memos", "yaml", "yml", "true", "false",
              "yes", "no", "md", "html", "docx", "markdown", "template", "format", "output", "utf-8", "gbk", "gb18030",
-             "utf-8-sig", "set", "rules", "detail", "jsonl", "sheet", "summary"}  # (options: --sheet, --summary)
+             "utf-8-sig", "set", "rules", "detail", "jsonl", "sheet", "summary", "unit", "priced_as_text", "modalities"}  # (options: --sheet, --summary)
 # Names of the Python API that its messages give as they are written (advisor.score_frame, lang=).
 API_NAMES = {"lang", "as_of", "first_record", "datetime", "date", "pandas", "DataFrame", "dask", "Dask", "score",
              "read_csv"}

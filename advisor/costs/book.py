@@ -189,7 +189,7 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
         problems += [f"{costs_file}: {w}: the price '{item_id}' is in {unit}; this use needs {' or '.join(units)}"
                      for w, units in wrong]
     for item_id, item in items.items():
-        problems += [f"{prices_file}: prices.items.{item_id}.{at}" for at in out_of_bounds(item)]
+        problems += out_of_bounds(item, item_id, prices_file)
     as_text = costs.usage.priced_as_text
     for modality in as_text.modalities if as_text else ():
         if modality not in voc.enums["modality"]:
@@ -208,19 +208,19 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
     return problems
 
 
-def out_of_bounds(item: PriceItem) -> list[str]:
-    """Each figure of ``item`` outside its bounds (``min``, ``max``), as ``cny: 0.2 is below ...``."""
+def out_of_bounds(item: PriceItem, item_id: str, prices_file: str) -> list[str]:
+    """Each figure of ``item`` outside its bounds (``min``, ``max``), as a problem of ``prices_file``."""
     def shown(x: float) -> str:
         return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(float(x))
 
     out = []
-    for at, span in item.figures():
-        if item.min is not None and span[0] < item.min:
-            out.append(f"{at}: {shown(span[0])} is below {shown(item.min)}, the least this price can be "
-                       "('min' in the price book)")
-        if item.max is not None and span[1] > item.max:
-            out.append(f"{at}: {shown(span[1])} is above {shown(item.max)}, the most this price can be "
-                       "('max' in the price book)")
+    for at, (low, high) in item.figures():
+        if item.min is not None and low < item.min:
+            out.append(f"{prices_file}: prices.items.{item_id}.{at}: {shown(low)} is below {shown(item.min)}, "
+                       "the least this price can be ('min' in the price book)")
+        if item.max is not None and high > item.max:
+            out.append(f"{prices_file}: prices.items.{item_id}.{at}: {shown(high)} is above {shown(item.max)}, "
+                       "the most this price can be ('max' in the price book)")
     return out
 
 
