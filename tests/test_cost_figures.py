@@ -17,8 +17,8 @@ BANK = str(PROFILES / "05-hybrid-bank.yaml")
 DAY = "2026-12-01"
 
 
-def price_file(tmp_path, *items: str) -> str:
-    path = tmp_path / "prices.yaml"
+def price_file(tmp_path, *items: str, name: str = "prices.yaml") -> str:
+    path = tmp_path / name
     path.write_text("prices:\n  items:\n" + "".join(f"    {item}\n" for item in items), encoding="utf-8")
     return str(path)
 
@@ -94,7 +94,7 @@ def test_a_price_file_cannot_widen_the_books_bounds(cli, tmp_path):
     result = cli("advise", BANK, "--prices", prices, "--lang", "en")
     assert result.exit_code == 2 and "prices.items.pue.value: 0.5 is below 1" in result.stderr
     fine = price_file(tmp_path, "pue: {label: {en: PUE, zh: PUE}, unit: ratio, value: [1.1, 1.2], "
-                                "source: x, as_of: 2026-11-01}")
+                                "source: x, as_of: 2026-11-01}", name="fine.yaml")
     result = cli("advise", BANK, "--prices", fine, "--as-of", DAY, "-f", "json")
     assert result.exit_code == 0, result.stderr
 
@@ -115,17 +115,26 @@ def test_the_bundled_book_bounds_the_pue_in_its_own_yaml(tmp_path):
     assert "prices.yaml: prices.items.pue.value: 0.9 is below 1" in str(err.value)
 
 
-def test_a_quote_dated_after_the_run_is_refused(cli, tmp_path):
+def test_a_quote_dated_after_the_run_is_refused(cli, tmp_path, monkeypatch):
+    import datetime as dt
+
+    from advisor import clock
+
+    monkeypatch.setattr(clock, "today", lambda: dt.date.fromisoformat(DAY))
     prices = price_file(tmp_path, "pue: {label: {en: PUE, zh: PUE}, unit: ratio, value: [1.2, 1.5], "
                                   "source: x, as_of: 2031-01-01}")
-    result = cli("advise", BANK, "--prices", prices, "--as-of", DAY, "--lang", "en")
+    result = cli("advise", BANK, "--prices", prices, "--lang", "en")
     assert result.exit_code == 2
     assert result.stderr == (f"advisor: error: {prices}: prices.items.pue.as_of: the quote is dated 2031-01-01, "
                              f"after the date of this run ({DAY}); a price is quoted on or before the day it is "
                              "used\n")
+    # a run as of a later day may use it; a checklist for a past day is priced with today's quotes
     assert cli("advise", BANK, "--prices", prices, "--as-of", "2031-01-01", "-f", "json").exit_code == 0
-    batch = cli("batch", BANK, "--prices", prices, "--as-of", DAY, "-f", "jsonl", "-q", "--lang", "en")
+    batch = cli("batch", BANK, "--prices", prices, "-f", "jsonl", "-q", "--lang", "en")
     assert batch.exit_code == 2 and "prices.items.pue.as_of: the quote is dated 2031-01-01" in batch.stderr
+    today = price_file(tmp_path, "pue: {label: {en: PUE, zh: PUE}, unit: ratio, value: [1.2, 1.5], "
+                                 f"source: x, as_of: {DAY}}}", name="today.yaml")
+    assert cli("advise", BANK, "--prices", today, "--as-of", "2025-01-01", "-f", "json").exit_code == 0
 
 
 def test_each_component_says_the_dates_of_its_quotes_and_the_table_their_age(cli, tmp_path):

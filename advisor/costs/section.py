@@ -50,15 +50,18 @@ _ESTIMATORS: dict[tuple[int, str | None], "Estimator"] = {}
 
 def cost_estimator(pack: Any, prices: str | None = None, as_of: dt.date | None = None) -> "Estimator":
     """The estimator for a loaded rule pack, with the price file ``prices`` laid over its price
-    book when given (made once per pack and file; ``PriceBookError`` for a bad file, or for one
-    with a quote dated after ``as_of``, the run's date, when given)."""
+    book when given (made once per pack and file; ``PriceBookError`` for a bad file, or, when
+    ``as_of`` is given, for one with a quote dated after the day of the run: ``as_of`` or today,
+    whichever is later — a checklist evaluated for a past date is priced with today's quotes)."""
     key = (id(pack), prices)
     found = _ESTIMATORS.get(key)
     if found is None or found.pack is not pack:
         book = pack.book if prices is None else with_overrides(pack.book, prices)
         found = _ESTIMATORS[key] = Estimator(book, pack.thresholds.budget, pack.vocabulary.modes, pack)
     if as_of is not None and found.book.given:
-        late = found.book.late_quotes(as_of)
+        from advisor import clock
+
+        late = found.book.late_quotes(max(as_of, clock.today()))
         if late:
             raise PriceBookError.of(str(prices), late)
     return found

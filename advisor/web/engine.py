@@ -39,7 +39,9 @@ class Engine:
 
         advisor = get_advisor(self.rules_dir)
         if self.prices is not None:  # a bad price file stops the server before it listens (PriceBookError)
-            cost_estimator(advisor.pack, self.prices)
+            from advisor import clock
+
+            cost_estimator(advisor.pack, self.prices, clock.today())  # no quote after today: none after any request's day
         return advisor
 
     @property
