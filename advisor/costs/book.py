@@ -160,8 +160,7 @@ def check(prices: PricesSection, costs: CostsSection, prices_file: str, costs_fi
                         problems.append(f"{costs_file}: {at}: a price per user per year is paid 'per: year'")
                     need(alt.price, ("CNY/user/year",), at)
                 elif quantity in ("one", "hardware"):
-                    item = items.get(alt.price)
-                    if item is not None and alt.price in given and alt.per in _PER_FOR_UNIT.values():
+                    if alt.price in given and alt.per in _PER_FOR_UNIT.values():
                         # a user's item paid as the cost model says: its unit must be that payment's
                         need(alt.price, tuple(u for u, per in _PER_FOR_UNIT.items() if per == alt.per), at)
                         continue
