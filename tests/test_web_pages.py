@@ -278,3 +278,42 @@ def test_every_wording_of_the_pages_has_exactly_its_two_languages():
     wrong = {key: sorted(map(str, texts)) for key, texts in data.items() if set(texts) != {"zh", "en"}}
     assert wrong == {}
     assert all(isinstance(t, str) and t for texts in data.values() for t in texts.values())
+
+
+def test_every_key_of_the_recommendation_has_its_own_heading():
+    """The result page shows each key of the recommendation under a heading of its own (no key
+    reaches the page by its raw name): the keys it knows are exactly the model's."""
+    from advisor.recommendation import Recommendation
+    from advisor.web.view import SHOWN
+
+    assert sorted(SHOWN) == sorted(Recommendation.model_fields)
+
+
+def _profile_items(path):
+    from advisor.ask.questionnaire import load_questionnaire
+    from advisor.sources.document import read_profile
+    from advisor.web.form import query_items
+
+    return query_items(read_profile(str(path)).model_dump(mode="json", exclude_none=True), load_questionnaire())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("as_of", ["", "1990-01-01"])
+def test_no_result_page_shows_a_raw_key(web, lang, as_of):
+    """Every profile, both languages, today and a day before every law of the pack: no card of
+    raw keys (``compliance_notice``), no sub-key shown by its raw name."""
+    for path in sorted(PROFILES.glob("*.yaml")):
+        html = web.get("/result", params=_profile_items(path) + [("as_of", as_of), ("lang", lang)]).text
+        assert 'id="other"' not in html and 'class="generic rest"' not in html, path.name
+        assert "compliance_notice" not in html, path.name
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_checklist_empty_because_of_its_date_says_why_in_the_checklist(web, lang):
+    rec = web.app.state.ctx.engine.recommend(_bank_profile(), lang, __import__("datetime").date(1990, 1, 1))
+    assert rec["compliance"] == [] and rec["compliance_notice"]
+    html = unescape(web.get("/result", params=_profile_items(PROFILES / "05-hybrid-bank.yaml")
+                            + [("as_of", "1990-01-01"), ("lang", lang)]).text)
+    checklist = re.search(r'<section class="card" id="compliance">(.*?)</section>', html, re.S).group(1)
+    assert f'<p class="notice" id="compliance-notice">{rec["compliance_notice"]}</p>' in checklist
+    assert ("1990-01-01 早于" if lang == "zh" else "1990-01-01 is before") in checklist

@@ -11,6 +11,13 @@ from urllib.parse import urlencode
 
 from advisor.web.app import LANGS
 
+# The keys of the recommendation (contract §3 and §4.3) that the result page shows, each under a
+# heading of its own in both languages (templates/_rec.html.j2). A key missing here is shown
+# under "More in the result" with its raw name: the tests check that none is.
+SHOWN = ("profile", "deployment", "pricing", "model_size", "compliance", "compliance_notice", "notes", "thresholds",
+         "derived_facts", "trace", "rule_pack", "lang", "conflicts", "as_of", "upcoming", "costs", "break_even",
+         "counterfactuals")
+
 
 class View:
     """The page's language, its address, and presentation helpers."""
@@ -206,6 +213,10 @@ class View:
         from advisor.compliance import window_end
 
         return window_end(dt.date.fromisoformat(rec["as_of"])).isoformat()
+
+    def other_keys(self, rec: dict[str, Any]) -> list[str]:
+        """The keys of ``rec`` with a value that no block of the page shows (see ``SHOWN``)."""
+        return [key for key, value in rec.items() if key not in SHOWN and value not in (None, [], {})]
 
     def grouped(self, excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Excluded modes that share their reason and rules, together: ``[{modes, reason, rules}]``."""
