@@ -210,8 +210,8 @@ def _bank_from(items):
 
 def test_whatif_with_a_wrong_value_says_why(web):
     response = web.get("/whatif", params=BANK + [("set.employees", "0")])
-    # employees is not asked when the size is given: the change is ignored, as in the questionnaire
-    assert response.status_code == 200
+    # a change is applied whatever the other answers (as `advisor whatif --set employees=0`): 0 is no headcount
+    assert response.status_code == 422 and "员工人数（set.employees）：「0」不是有效的人数" in unescape(response.text)
     bad = web.get("/whatif", params=BANK + [("set.budget", "很多")])
     assert bad.status_code == 422 and "「很多」不是有效的预算" in unescape(bad.text)
 

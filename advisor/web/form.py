@@ -234,17 +234,25 @@ def changes_in(query: Query, questionnaire: Questionnaire) -> dict[str, list[str
     return changes
 
 
-def with_changes(query: Query, changes: Mapping[str, list[str]]) -> Query:
-    """``query`` (without its ``set.`` parameters) with each changed field's parameter replaced."""
-    params: dict[str, list[str]] = {}
-    names: Iterable[str] = query._params.keys() if hasattr(query._params, "keys") else []
-    for name in names:
-        if name.startswith(SET_PREFIX) or name in changes or name.removesuffix("_amount") in changes:
+def read_changes(query: Query, questionnaire: Questionnaire, lang: str) -> Answers:
+    """The what-if changes in ``query`` (``set.FIELD``), each read as its question reads an answer,
+    whatever the other answers (``advisor whatif --set`` changes any field): the entries of the
+    changed questions, and ``values``, field -> canonical value (``None``: the field made absent).
+    The caller applies ``values`` with ``advisor.whatif.apply_changes``, as the command line and
+    the API do."""
+    raw = changes_in(query, questionnaire)
+    given = Query(raw)
+    entries: list[Entry] = []
+    values: dict[str, Any] = {}
+    for number, question in enumerate(questionnaire.questions, start=1):
+        if question.field not in raw:
             continue
-        params[name] = query.all(name)
-    for name, raws in changes.items():
-        params[name] = list(raws)
-    return Query(params)
+        entry = Entry(question, number, applies=True)
+        entries.append(entry)
+        _read(entry, given, lang, check=True)
+        if entry.error is None:
+            values[question.field] = entry.value
+    return Answers(entries, values)
 
 
 def skip_logic(question: Question) -> list[list[dict[str, Any]]]:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from advisor.errors import ProfileError, SourceError
 from advisor.web.app import page_lang
-from advisor.web.form import Query, changes_in, query_items, read_answers, with_changes
+from advisor.web.form import Query, query_items, read_answers
 
 MEMO_EXTENSIONS = {"md": "markdown", "html": "html", "docx": "docx"}
 
@@ -119,6 +119,8 @@ def router(ctx: Any) -> APIRouter:
 
     @pages.get("/whatif")
     async def whatif(request: Request) -> HTMLResponse:
+        from advisor.web.api import beside
+        from advisor.web.form import read_changes
         from advisor.whatif import changed_fields
 
         lang = page_lang(request.query_params)
@@ -127,26 +129,42 @@ def router(ctx: Any) -> APIRouter:
         before, problem = (None, None) if base.errors else profile_of(base)
         if before is None:
             return render(request, "ask.html.j2", status=422, answers=base, profile_error=problem)
-        changes = changes_in(query, ctx.questionnaire)
-        edited = read_answers(with_changes(query, changes), ctx.questionnaire, lang, check=True)
-        after, problem = (None, None) if edited.errors else profile_of(edited)
+        changes = read_changes(query, ctx.questionnaire, lang)
         as_of, _, dated = as_of_of(request.query_params)
         back = query_items(base.values, ctx.questionnaire) + dated
-        if after is None:
+        errors = [named_error(e.field, e.error, lang) for e in changes.errors]
+        after = before
+        if changes.values and not errors:  # the changes applied as `advisor whatif --set` and the API apply them
+            after, errors = await beside(changed, before, changes.values, lang)
+        if errors:
             return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
-                          errors=[named_error(e, lang) for e in edited.errors] + ([problem] if problem else []))
+                          errors=errors)
         result = await engine.run(engine.compare, before, after, lang, as_of)
         return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
-                      keep=query_items(edited.values, ctx.questionnaire) + dated, errors=[])
+                      keep=query_items(after.model_dump(mode="json"), ctx.questionnaire) + dated, errors=[])
 
-    def named_error(entry: Any, lang: str) -> str:
+    def changed(before: Any, values: dict[str, Any], lang: str) -> tuple[Any, list[str]]:
+        """``before`` with ``values`` applied by ``advisor.whatif.apply_changes``, or the reasons it
+        cannot be, each naming its question."""
+        from advisor.messages import translate
+        from advisor.whatif import ChangeError, apply_changes
+
+        try:
+            return apply_changes(before, values), []
+        except ChangeError as exc:
+            return None, [named_error(p["field"], translate(p["message"], lang), lang) for p in exc.problems]
+        except ProfileError as exc:
+            return None, [named_error(p["field"], p["message"], lang) for p in exc.details(lang)]
+
+    def named_error(name: str | None, error: str, lang: str) -> str:
         """A what-if answer's error, naming the question it is about (as the API names ``set.FIELD``)."""
         from advisor.vocabulary import vocabulary
         from advisor.web.text import wt
 
-        field = vocabulary().fields.get(entry.field)
-        name = (field.zh if lang == "zh" else field.name) if field is not None else entry.field
-        return wt("whatif_error", lang, name=name, field=entry.field, error=entry.error)
+        field = vocabulary().fields.get(name) if name else None
+        if field is None:
+            return error
+        return wt("whatif_error", lang, name=field.zh if lang == "zh" else field.name, field=name, error=error)
 
     # --- batch ------------------------------------------------------------------------------------
 
