@@ -232,7 +232,7 @@ def test_batch_upload_summary_chart_and_downloads(web):
     page = web.get(response.headers["location"])
     html = unescape(page.text)
     assert "共 4 条记录：已评分 3 条，有误 1 条" in html
-    assert "客户名单.csv, record 4, line 5" in html and "巨型" in html
+    assert "客户名单.csv，第 4 条记录，第 5 行" in html and "巨型" in html  # the page's language
     assert re.search(r'<svg class="chart" role="img"', html) and html.count("<rect ") >= 3
     assert "金融" in html and "电商" in html
     jsonl = web.get(re.search(r'href="([^"]+results\.jsonl[^"]*)"', html).group(1))

@@ -17,6 +17,7 @@ from advisor.web.app import page_lang
 from advisor.web.form import Query, query_items, read_answers
 
 MEMO_EXTENSIONS = {"md": "markdown", "html": "html", "docx": "docx"}
+SHOWN_ERRORS = 200  # bad records a batch result page lists (in both languages); the rest are counted
 
 
 def router(ctx: Any) -> APIRouter:
@@ -208,7 +209,7 @@ def router(ctx: Any) -> APIRouter:
         if not records:
             return batch_page(request, 422, wt("batch_empty", lang))
         with tempfile.TemporaryFile() as out:  # the page shows the summary; downloads score again
-            report, errors = await engine.run(engine.batch, records, "csv", lang, out, as_of)
+            report, errors = await engine.run(engine.batch, records, "csv", lang, out, as_of, SHOWN_ERRORS)
         kept = Kept(name=display_name(upload.filename), filename=upload.filename, lang=lang, data=data,
                     summary=report.summary, errors=errors, seconds=report.seconds, as_of=as_of)
         ctx.kept.add(kept)
@@ -225,7 +226,7 @@ def router(ctx: Any) -> APIRouter:
             return batch_page(request, 404, _gone(request))
         lang = page_lang(request.query_params)
         view = summary_view(kept.summary, engine.advisor.pack, lang)
-        return render(request, "batch_result.html.j2", kept=kept, s=view,
+        return render(request, "batch_result.html.j2", kept=kept, s=view, shown=SHOWN_ERRORS,
                       formats=[f for f in BATCH_TYPES if f in FORMATS])
 
     @pages.get("/batch/{key}/results.{extension}")
@@ -242,7 +243,9 @@ def router(ctx: Any) -> APIRouter:
         from advisor.web.api import beside
 
         records = await beside(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
-        return await batch_response(engine, records, extension, kept.lang, kept.name, kept.as_of)
+        # in the language of the page the link is on, as the page's own messages
+        return await batch_response(engine, records, extension, page_lang(request.query_params), kept.name,
+                                    kept.as_of)
 
     def _gone(request: Request) -> str:
         from advisor.web.text import wt
