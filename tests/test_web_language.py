@@ -63,3 +63,80 @@ def test_a_long_list_of_bad_rows_is_counted_past_what_the_page_lists(web):
     assert html.count('<td class="pre">') == SHOWN_ERRORS
     assert "3 more invalid records are not listed here" in unescape(html)
     assert f"Invalid records ({SHOWN_ERRORS + 3:,})" in unescape(html)
+
+
+# Requests the API refuses, each with a message to say in the request's language.
+JSON = {"content-type": "application/json"}
+PROFILE = {"name": "Acme", "sector": "finance", "size": "large", "privacy": "high", "budget": "high"}
+REFUSED = [
+    ("/api/v1/advise", b"{bad", JSON),
+    ("/api/v1/advise", b'{"name": "x",}', JSON),
+    ("/api/v1/advise", b'{"a" 1}', JSON),
+    ("/api/v1/advise", b"[1 2]", JSON),
+    ("/api/v1/advise", b'{"a": 01}', JSON),
+    ("/api/v1/advise", b'"\\q"', JSON),
+    ("/api/v1/advise", b"\xff\xfe{}", JSON),
+    ("/api/v1/advise", b"", JSON),
+    ("/api/v1/advise", b"[]", JSON),
+    ("/api/v1/advise", b'{"sector": "finance"}', {"content-type": "text/plain"}),
+    ("/api/v1/advise", b'{"a": 1, "a": 2}', JSON),
+    ("/api/v1/whatif", b'{"x": 1}', JSON),
+    ("/api/v1/whatif", b'{"profile": {}, "set": {}}', JSON),
+    ("/api/v1/whatif", b'{"profile": %s, "set": {"privacy": "x"}}' % __import__("json").dumps(PROFILE).encode(), JSON),
+    ("/api/v1/batch", b"{}", JSON),
+    ("/api/v1/batch", b"[]", JSON),
+    ("/api/v1/batch?format=pdf", b"[]", JSON),
+    ("/api/v1/memo?date=2020-13-45", b"{}", JSON),
+]
+
+
+def _messages(body: dict) -> list[str]:
+    return [body["error"]] if "error" in body else [e["message"] for e in body["errors"]]
+
+
+@pytest.mark.parametrize(("path", "body", "headers"), REFUSED, ids=[f"{p}:{b[:12]!r}" for p, b, _ in REFUSED])
+def test_api_refusals_are_said_in_chinese_by_default(web, path, body, headers):
+    response = web.post(path, content=body, headers=headers)
+    assert 400 <= response.status_code < 500
+    for message in _messages(response.json()):
+        assert re.search(r"[\u4e00-\u9fff]", message), message
+        # no English sentence left: the words of an English message
+        assert not re.search(r"\b(the|is|are|must|not|expected|unexpected|send|give|got)\b", message), message
+    english = web.post(path + ("&" if "?" in path else "?") + "lang=en", content=body, headers=headers)
+    assert english.status_code == response.status_code
+    assert all(not re.search(r"[\u4e00-\u9fff]", m.split("allowed")[0]) for m in _messages(english.json()))
+
+
+def test_the_415_message_quotes_its_headers_as_written(web):
+    """A header is quoted as it is sent, with its ASCII colon; the Chinese sentence around it keeps
+    full-width punctuation (the message was said twice: its colons became full-width)."""
+    response = web.post("/api/v1/advise", content=b"{}", headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+    assert response.json()["error"] == ("请以 JSON 发送请求体，并加上请求头 Content-Type: application/json"
+                                        "（收到的是 Content-Type: text/plain）。")
+
+
+def test_a_message_said_in_chinese_is_not_translated_again(web):
+    """The API's Chinese messages are the command line's, character for character."""
+    from advisor.errors import ProfileError
+    from advisor.profile import parse_profile
+
+    with pytest.raises(ProfileError) as raised:
+        parse_profile([])
+    said = raised.value.details("zh")[0]["message"]
+    response = web.post("/api/v1/advise", json=[])
+    assert response.json()["errors"][0]["message"] == said and "“字段: 值”" in said
+
+
+def test_zh_wording_of_the_pages_keeps_its_punctuation():
+    """Chinese sentences take full-width punctuation, even after an ASCII word (``JSON：``); a
+    header or code quoted inside keeps its ASCII colon (``Content-Type: text/plain``)."""
+    import yaml
+
+    from conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "advisor" / "web" / "text.yaml").read_text(encoding="utf-8"))
+    for key, texts in data.items():
+        zh = texts["zh"]
+        assert not re.search(r"[\u4e00-\u9fff“”「」（）][,;!?]|[,;!?][\u4e00-\u9fff“「（]", zh), (key, zh)
+        assert not re.search(r"\b(Content-Type|Authorization)：", zh), (key, zh)  # a header as written
