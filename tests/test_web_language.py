@@ -140,3 +140,44 @@ def test_zh_wording_of_the_pages_keeps_its_punctuation():
         zh = texts["zh"]
         assert not re.search(r"[\u4e00-\u9fff“”「」（）][,;!?]|[,;!?][\u4e00-\u9fff“「（]", zh), (key, zh)
         assert not re.search(r"\b(Content-Type|Authorization)：", zh), (key, zh)  # a header as written
+
+
+BANK = [("sector", "finance"), ("size", "large"), ("use_cases", ""), ("use_cases", "risk_control"), ("privacy", "high"),
+        ("budget", "amount"), ("budget_amount", "3000万"), ("personal_info", "sensitive"),
+        ("critical_infrastructure", "true"), ("name", "江南银行")]
+
+
+def _visible(html: str) -> list[str]:
+    """The lines of text a reader sees (code, commands and the chart left out)."""
+    body = html.split("<body", 1)[1]
+    body = re.sub(r"<(code|pre|script|style|svg)\b.*?</\1>", " ", body, flags=re.S)
+    return [line.strip() for line in unescape(re.sub(r"<[^>]+>", "\n", body)).split("\n") if line.strip()]
+
+
+def _pages(web) -> list[tuple[str, list[tuple[str, str]]]]:
+    sent = web.post("/batch", files={"file": ("list.csv", BAD_ROWS, "text/csv")}, follow_redirects=False)
+    return [("/", []), ("/", [("employees", "abc"), ("sector", "zzz")]), ("/result", BANK), ("/result", [("sector", "finance")]),
+            ("/result", BANK + [("as_of", "soon")]), ("/result", BANK + [("as_of", "1990-01-01")]),
+            ("/whatif", BANK + [("set.privacy", "low")]), ("/whatif", BANK + [("set.privacy", "zzz")]),
+            ("/batch", []), (sent.headers["location"].split("?")[0], []), ("/batch/gone", []), ("/api", []),
+            ("/login", []), ("/no-such-page", [])]
+
+
+def test_every_page_reads_in_chinese(web):
+    """No English sentence (three English words in a row) on any page in Chinese, the default."""
+    for path, params in _pages(web):
+        response = web.get(path, params=params)
+        assert '<html lang="zh-CN">' in response.text, path
+        english = [line for line in _visible(response.text) if re.search(r"\b[A-Za-z]{2,}( [A-Za-z]{2,}){2,}\b", line)]
+        assert english == [], (path, params, english)
+
+
+def test_the_api_page_lists_every_endpoint_in_the_page_language(web):
+    spec = web.get("/openapi.json").json()
+    endpoints = [(method.upper(), path, op["summary"]) for path, ops in spec["paths"].items() for method, op in ops.items()]
+    assert len(endpoints) == 5
+    chinese, english = unescape(web.get("/api").text), unescape(web.get("/api?lang=en").text)
+    for method, path, summary in endpoints:
+        assert f"<code>{path}</code>" in chinese and f"<code>{path}</code>" in english
+        assert summary in english and summary not in chinese  # the OpenAPI description's English, on the English page
+    assert "为一份画像给出建议" in chinese and "Recommend for one profile" in english

@@ -52,9 +52,13 @@ def test_the_form_has_every_question_of_the_questionnaire(web):
 
 
 def test_help_shows_the_rule_packs_bands_with_their_source(web, advisor):
-    html = unescape(web.get("/").text)
-    assert advisor.pack.thresholds.size.source in html
-    assert advisor.pack.thresholds.budget.source in html
+    from advisor.citations import cite
+
+    for lang in ("zh", "en"):  # the source as a reader of the page's language reads it, as `advisor ask` shows it
+        html = unescape(web.get("/", params={"lang": lang}).text)
+        assert cite(advisor.pack.thresholds.size.source, lang) in html
+        assert cite(advisor.pack.thresholds.budget.source, lang) in html
+    assert "project assumption" not in unescape(web.get("/").text)
 
 
 @pytest.mark.parametrize("query", [[], [("size", "large")], [("size", "")], [("use_cases", ""), ("use_cases", "marketing")],

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from advisor.errors import ProfileError, SourceError
 from advisor.web.schemas import ref
+from advisor.web.text import wt
 
 MEMO_TYPES = {
     "markdown": ("text/markdown; charset=utf-8", ".md"),
@@ -47,8 +48,6 @@ class Said(str):
 
 def wt_said(key: str, lang: str, **values: Any) -> Said:
     """The web's wording ``key`` in ``lang`` (``advisor/web/text.yaml``), marked as said."""
-    from advisor.web.text import wt
-
     return Said(wt(key, lang, **values))
 
 
@@ -251,9 +250,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/advise",
-        summary="Recommend for one profile",
-        description="The recommendation (contract §3) for the profile in the body: exactly the bytes "
-                    "`advisor advise --format json` prints for the same profile.",
+        summary=wt("api_op_advise", "en"),
+        description=wt("api_op_advise_about", "en"),
         openapi_extra=_body(ref("Profile"), "An enterprise profile (contract §1)."),
         responses={200: {"description": "The recommendation.",
                          "content": {"application/json": {"schema": ref("Recommendation")}}}, **_ERRORS},
@@ -268,8 +266,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/memo",
-        summary="A recommendation memo",
-        description="The memo `advisor memo` writes for the profile in the body, as a file to download.",
+        summary=wt("api_op_memo", "en"),
+        description=wt("api_op_memo_about", "en"),
         openapi_extra=_body(ref("Profile"), "An enterprise profile (contract §1)."),
         responses={200: {"description": "The memo file.",
                          "content": {t: {"schema": {"type": "string", "format": "binary"}}
@@ -292,9 +290,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/whatif",
-        summary="What changes if answers change",
-        description="`{\"profile\": {...}, \"set\": {field: value}}` → the recommendations before and after the "
-                    "change and every value that differs (as `advisor whatif --format json`).",
+        summary=wt("api_op_whatif", "en"),
+        description=wt("api_op_whatif_about", "en"),
         openapi_extra=_body(ref("WhatIfRequest"), "A profile and the answers to change."),
         responses={200: {"description": "Before, after and the difference.",
                          "content": {"application/json": {"schema": ref("WhatIf")}}}, **_ERRORS},
@@ -321,11 +318,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/batch",
-        summary="Recommend for a client list",
-        description="A CSV, JSON Lines (or, where supported, XLSX) file as the multipart field `file`, or a JSON "
-                    "list of profiles. The results in input order, in the chosen format, as `advisor batch` writes "
-                    "them; a record that could not be scored is an error row (`{\"record\": N, \"error\": ...}` in "
-                    "JSON Lines). The header `X-Advisor-Invalid-Records` counts them.",
+        summary=wt("api_op_batch", "en"),
+        description=wt("api_op_batch_about", "en"),
         openapi_extra={"requestBody": {"required": True, "content": {
             "multipart/form-data": {"schema": {"type": "object", "properties": {
                 "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
@@ -376,8 +370,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.get(
         "/rules",
-        summary="The rule pack",
-        description="The rule pack's name, version and every rule: id, file, source and description.",
+        summary=wt("api_op_rules", "en"),
+        description=wt("api_op_rules_about", "en"),
         responses={200: {"description": "The rule pack.",
                          "content": {"application/json": {"schema": ref("RulePack")}}}},
     )

@@ -256,11 +256,8 @@ def router(ctx: Any) -> APIRouter:
 
     @pages.get("/api")
     async def api_page(request: Request) -> HTMLResponse:
-        spec = request.app.openapi()
-        endpoints = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                      "description": op.get("description", "").replace("`", "")}
-                     for path, ops in spec["paths"].items() for method, op in ops.items()]
-        return render(request, "api.html.j2", endpoints=endpoints, host=request.headers.get("host", "127.0.0.1:8000"))
+        return render(request, "api.html.j2", endpoints=api_endpoints(request.app, page_lang(request.query_params)),
+                      host=request.headers.get("host", "127.0.0.1:8000"))
 
     @pages.get("/login")
     async def login_form(request: Request) -> HTMLResponse:
@@ -283,6 +280,19 @@ def router(ctx: Any) -> APIRouter:
         return response
 
     return pages
+
+
+def api_endpoints(app: Any, lang: str) -> list[dict[str, str]]:
+    """The API's endpoints as the /api page lists them, in ``lang``: ``[{method, path, summary,
+    description}]`` in the order of the OpenAPI description, worded by ``api_op_<name>`` and
+    ``api_op_<name>_about`` of ``text.yaml``, ``<name>`` the path's last part (the OpenAPI
+    description takes the English of the same entries)."""
+    from advisor.web.text import wt
+
+    spec = app.openapi()
+    return [{"method": method.upper(), "path": path, "summary": wt(f"api_op_{path.rsplit('/', 1)[-1]}", lang),
+             "description": wt(f"api_op_{path.rsplit('/', 1)[-1]}_about", lang)}
+            for path, ops in spec["paths"].items() for method in ops]
 
 
 def _next(target: str | None) -> str:

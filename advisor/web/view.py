@@ -128,7 +128,7 @@ class View:
                 lines.append(self.ask(key, label=vocabulary().label(enum, band.value, self.lang), name=name,
                                       below=band.below, low=low))
             low = band.below
-        return {"head": self.ask("bands", source=table.source), "lines": lines,
+        return {"head": self.ask("bands", source=self.cite(table.source)), "lines": lines,
                 "note": table.note.get(self.lang) if table.note else None}
 
     # --- numbers ----------------------------------------------------------------------------------
