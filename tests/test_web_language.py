@@ -182,3 +182,32 @@ def test_the_api_page_lists_every_endpoint_in_the_page_language(web):
         assert f"<code>{path}</code>" in chinese and f"<code>{path}</code>" in english
         assert summary in english and summary not in chinese  # the OpenAPI description's English, on the English page
     assert "为一份画像给出建议" in chinese and "Recommend for one profile" in english
+
+
+# The terminal's instructions (advisor ask): keys to press, numbers to type, '-' and '?'.
+TERMINAL = re.compile(r"回车|press Enter|Enter =|Enter or -|输入编号|type a (?:band's )?number|\? for help|\? 查看说明"
+                      r"|- 表示|- for none")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_page_gives_the_terminals_instructions(web, lang):
+    """The questionnaire's help is shared with ``advisor ask``; a page says how to leave a question
+    unanswered in its own words (choose its empty answer, leave the box empty)."""
+    for path, params in _pages(web):
+        said = [line for line in _visible(web.get(path, params=params + [("lang", lang)]).text) if TERMINAL.search(line)]
+        assert said == [], (path, said)
+    form = unescape(web.get("/", params={"lang": lang}).text)
+    assert ("不清楚时留空" if lang == "zh" else "if you do not know, leave the box empty") in form
+    assert ("不确定划型时选“不确定，下一题填写员工人数”" if lang == "zh" else 'choose "not sure, give the headcount next"') in form
+
+
+def test_the_terminal_keeps_its_own_instruction():
+    from advisor.ask.present import help_block
+    from advisor.ask.questionnaire import load_questionnaire
+
+    questions = load_questionnaire()
+    assert "不清楚时直接回车" in help_block(questions.question("users"), "zh")
+    assert "if you do not know, press Enter" in " ".join(help_block(questions.question("users"), "en").split())
+    for q in questions.questions:  # {skip} says how to leave a question unanswered: only one that may be
+        if "{skip}" in q.help.zh + q.help.en:
+            assert q.empty is not None and "{skip}" in q.help.zh and "{skip}" in q.help.en, q.field

@@ -42,11 +42,14 @@ def fieldsets(html: str) -> dict[str, bool]:
 def test_the_form_has_every_question_of_the_questionnaire(web):
     from advisor.ask.questionnaire import load_questionnaire
 
+    from advisor.web.view import View
+
     html = web.get("/").text
     questions = load_questionnaire().questions
     assert list(fieldsets(html)) == [q.field for q in questions]
+    view = View(web.app.state.ctx, "zh", "/", {})
     for q in questions:
-        assert unescape(q.prompt.zh) in unescape(html) and unescape(q.help.zh) in unescape(html)
+        assert unescape(q.prompt.zh) in unescape(html) and view.help_text(q) in unescape(html)
     english = web.get("/?lang=en").text
     assert all(q.prompt.en in unescape(english) for q in questions)
 

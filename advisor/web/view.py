@@ -98,6 +98,15 @@ class View:
 
         return value_label(question, value, self.lang)
 
+    def help_text(self, question: Any) -> str:
+        """The question's help as the form reads: how to leave it unanswered is said for the
+        form (choose its empty answer, or leave the box empty), not the terminal's "press Enter"."""
+        if question.choices and question.empty is not None:
+            skip = self.w("skip_choice", empty=question.empty.get(self.lang))
+        else:
+            skip = self.w("skip_text")
+        return question.help_text(self.lang, skip)
+
     def placeholder(self, question: Any) -> str:
         """The hint a text box shows before anything is typed."""
         from advisor.web.form import placeholder
