@@ -211,3 +211,24 @@ def test_the_terminal_keeps_its_own_instruction():
     for q in questions.questions:  # {skip} says how to leave a question unanswered: only one that may be
         if "{skip}" in q.help.zh + q.help.en:
             assert q.empty is not None and "{skip}" in q.help.zh and "{skip}" in q.help.en, q.field
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_huge_answer_is_quoted_cut_short_with_the_reason(web, lang):
+    """A 5,000-character answer is not echoed whole beside its field; a name that is too long
+    says so and the limit, as a profile file with that name is told (not 'type it again')."""
+    response = web.get("/result", params={"sector": "z" * 5000, "size": "large", "privacy": "high", "budget": "high",
+                                          "name": "x" * 3000, "lang": lang})
+    assert response.status_code == 422
+    errors = dict(re.findall(r'<p class="error" id="err-(\w+)"[^>]*>(.*?)</p>', unescape(response.text)))
+    assert len(errors["sector"]) < 400 and ("（共 5,000 个字符）" if lang == "zh" else "(5,000 characters)") in errors["sector"]
+    from advisor.ask.fields import normalise
+    from advisor.messages import translate
+
+    with pytest.raises(ValueError) as raised:
+        normalise("name", "x" * 3000)
+    assert errors["name"] == translate(str(raised.value), lang)
+    assert ("最多 1,000 个字符" if lang == "zh" else "at most 1,000 characters") in errors["name"]
+    head = unescape(re.search(r'id="errors-head">(.*?)<', response.text).group(1))
+    assert head == ("有 2 个回答需要修改，已在下方标出。" if lang == "zh" else
+                    "Answers that need attention: 2; they are marked below.")
