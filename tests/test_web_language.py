@@ -232,3 +232,27 @@ def test_a_huge_answer_is_quoted_cut_short_with_the_reason(web, lang):
     head = unescape(re.search(r'id="errors-head">(.*?)<', response.text).group(1))
     assert head == ("有 2 个回答需要修改，已在下方标出。" if lang == "zh" else
                     "Answers that need attention: 2; they are marked below.")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_part_of_a_whatif_difference_has_its_heading(web, lang):
+    """The what-if table names the part of the recommendation each difference is in: every key
+    of the recommendation has a heading in both languages (no raw key, no '{date}' left unfilled)."""
+    from advisor.web.view import SHOWN, View
+
+    view = View(web.app.state.ctx, lang, "/whatif", {})
+    labels = {key: view.path_label(f"{key}.x") for key in SHOWN}
+    assert all(label != key and "{" not in label for key, label in labels.items()), labels
+    assert labels["as_of"] == ("评估日期" if lang == "zh" else "Checklist date")
+    html = unescape(web.get("/whatif", params=BANK + [("set.critical_infrastructure", "false"), ("lang", lang)]).text)
+    parts = re.findall(r'<span class="part">(.*?)</span>', html)
+    assert parts and set(parts) <= set(labels.values())
+
+
+def test_every_way_a_mode_is_decided_has_its_sentence():
+    from advisor.ranking import BY_SCORE, DECIDED_BY
+    from advisor.web.text import wt
+
+    for how in DECIDED_BY:
+        if how != BY_SCORE:  # (the highest score needs no sentence)
+            assert f"decided_{how}" in wt.entries, how

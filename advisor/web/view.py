@@ -290,15 +290,16 @@ class View:
         return self.choice_label(question, value)
 
     def path_label(self, path: str) -> str:
-        """The heading of the part of the recommendation a difference is in (``deployment`` -> 部署模式)."""
-        from advisor.ui_text import t
+        """The heading of the part of the recommendation a difference is in (``deployment`` -> 部署模式),
+        from ``part_<key>`` of ``text.yaml`` (a key of ``SHOWN``; another is shown as it is)."""
+        key = path.split(".", 1)[0].split("[", 1)[0]
+        return self.w(f"part_{key}") if f"part_{key}" in self._web_text.entries else key
+
+    @property
+    def _web_text(self) -> Any:
         from advisor.web.text import wt
 
-        key = path.split(".", 1)[0].split("[", 1)[0]
-        for table in (t, wt):
-            if key in table.entries:
-                return table(key, self.lang)
-        return {"derived_facts": self.t("derived"), "model_size": self.t("model_size")}.get(key, key)
+        return wt
 
     def change_text(self, change: dict[str, Any]) -> str:
         """A change of answers in words: ``隐私要求为高、预算为中``."""
