@@ -99,3 +99,22 @@ def test_a_change_refused_by_the_command_line_is_refused_by_the_api_and_the_page
     assert page.status_code == 422
     errors = re.findall(r'<li class="error" role="alert">(.*?)</li>', page.text)
     assert errors and all(f"(set.{field})" in unescape(e) for e in errors)
+
+
+@pytest.mark.parametrize(("name", "field", "value", "form"), CASES, ids=[f"{c[0][:2]}-{c[1]}" for c in CASES])
+def test_keep_gives_the_whatifs_result_or_says_what_it_drops(web, name, field, value, form):
+    """"Keep the changed answers" opens the result of the edited profile; when the questionnaire
+    would not carry one of its answers (a headcount once a size is given), the page says so."""
+    from advisor.profile import parse_profile
+
+    profile = parse_profile(__import__("yaml").safe_load((PROFILES / name).read_text(encoding="utf-8")))
+    after = web.post(f"/api/v1/whatif?lang=en&as_of={AS_OF}", json={
+        "profile": profile.model_dump(mode="json", exclude_none=True), "set": {field: value}}).json()["after"]
+    page = unescape(web.get("/whatif", params=_items(name) + form + [("lang", "en"), ("as_of", AS_OF)]).text)
+    keep = re.search(r'id="keep" href="([^"]+)"', page).group(1).replace("/result?", "/result.json?")
+    note = re.search(r'<p class="muted" id="not-kept">(.*?)</p>', page)
+    if note is None:
+        assert web.get(keep).json() == after
+    else:
+        assert {"size": "(Employees)", "personal_info": "(Individuals whose personal information is processed)"
+                }[field] in note.group(1)

@@ -141,8 +141,23 @@ def router(ctx: Any) -> APIRouter:
             return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
                           errors=errors)
         result = await engine.run(engine.compare, before, after, lang, as_of)
+        keep = query_items(after.model_dump(mode="json"), ctx.questionnaire)
         return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
-                      keep=query_items(after.model_dump(mode="json"), ctx.questionnaire) + dated, errors=[])
+                      keep=keep + dated, not_kept=not_kept(after, keep), errors=[])
+
+    def not_kept(after: Any, keep: list[tuple[str, str]]) -> list[str]:
+        """The fields of ``after`` with a value of their own that its answers, read back as the
+        questionnaire reads them, leave out (a question no longer asked: the headcount once a
+        size is given). The what-if compares ``after`` as the command line does; "keep" cannot
+        carry these, and the page says so."""
+        from advisor.ask.fields import contract_default
+
+        params: dict[str, list[str]] = {}
+        for name, value in keep:
+            params.setdefault(name, []).append(value)
+        read = read_answers(Query(params), ctx.questionnaire, "en", check=False).values
+        return [name for name, value in after.model_dump().items()
+                if value is not None and value != contract_default(name) and name not in read]
 
     def changed(before: Any, values: dict[str, Any], lang: str) -> tuple[Any, list[str]]:
         """``before`` with ``values`` applied by ``advisor.whatif.apply_changes``, or the reasons it

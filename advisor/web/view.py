@@ -71,6 +71,10 @@ class View:
         spec = vocabulary().fields.get(name)
         return getattr(spec, self.lang) if spec else name
 
+    def field_labels(self, names: Iterable[str]) -> str:
+        """Profile fields' names, listed (``员工人数、个人信息规模``)."""
+        return self.w("list_sep").join(self.field_label(name) for name in names)
+
     def value(self, value: Any, field: str | None = None) -> str:
         """A value as a person reads it (labels, yes/no, joined lists, amounts)."""
         from advisor.whatif import describe
