@@ -118,3 +118,13 @@ def test_keep_gives_the_whatifs_result_or_says_what_it_drops(web, name, field, v
     else:
         assert {"size": "(Employees)", "personal_info": "(Individuals whose personal information is processed)"
                 }[field] in note.group(1)
+
+
+@pytest.mark.parametrize("as_of", ["soon", "1900-01-01"])
+def test_a_whatif_on_a_date_that_is_not_one_is_refused_as_by_the_api(web, as_of):
+    items = _items("05-hybrid-bank.yaml") + [("set.privacy", "low"), ("as_of", as_of)]
+    page = web.get("/whatif", params=items)
+    assert page.status_code == 422
+    errors = [unescape(e) for e in re.findall(r'<li class="error" role="alert">(.*?)</li>', page.text)]
+    assert errors and errors[-1].startswith(f"评估日期 as_of「{as_of}」不可用")
+    assert web.post(f"/api/v1/whatif?as_of={as_of}", json={"profile": {}, "set": {}}).status_code == 422

@@ -131,9 +131,10 @@ def router(ctx: Any) -> APIRouter:
         if before is None:
             return render(request, "ask.html.j2", status=422, answers=base, profile_error=problem)
         changes = read_changes(query, ctx.questionnaire, lang)
-        as_of, _, dated = as_of_of(request.query_params)
+        as_of, as_of_error, dated = as_of_of(request.query_params)
         back = query_items(base.values, ctx.questionnaire) + dated
-        errors = [named_error(e.field, e.error, lang) for e in changes.errors]
+        # a date that is not one is refused, as the API and the downloads refuse it (never today's checklist instead)
+        errors = [named_error(e.field, e.error, lang) for e in changes.errors] + ([as_of_error] if as_of_error else [])
         after = before
         if changes.values and not errors:  # the changes applied as `advisor whatif --set` and the API apply them
             after, errors = await beside(changed, before, changes.values, lang)
