@@ -256,3 +256,23 @@ def test_every_way_a_mode_is_decided_has_its_sentence():
     for how in DECIDED_BY:
         if how != BY_SCORE:  # (the highest score needs no sentence)
             assert f"decided_{how}" in wt.entries, how
+
+
+def test_the_pages_wording_gives_each_key_once():
+    """A key given twice in text.yaml silently keeps the last: a heading took a message's
+    template and showed '{name}（set.{field}）：{error}'."""
+    import yaml
+
+    from conftest import ROOT
+
+    root = yaml.compose((ROOT / "advisor" / "web" / "text.yaml").read_text(encoding="utf-8"))
+    keys = [key.value for key, _ in root.value]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_page_shows_a_placeholder_unfilled(web, lang):
+    for path, params in _pages(web):
+        left = [line for line in _visible(web.get(path, params=params + [("lang", lang)]).text)
+                if re.search(r"\{[a-z_]+\}", line)]
+        assert left == [], (path, left)

@@ -181,7 +181,7 @@ def router(ctx: Any) -> APIRouter:
         field = vocabulary().fields.get(name) if name else None
         if field is None:
             return error
-        return wt("whatif_error", lang, name=field.zh if lang == "zh" else field.name, field=name, error=error)
+        return wt("whatif_field_error", lang, name=field.zh if lang == "zh" else field.name, field=name, error=error)
 
     # --- batch ------------------------------------------------------------------------------------
 
