@@ -276,3 +276,18 @@ def test_no_page_shows_a_placeholder_unfilled(web, lang):
         left = [line for line in _visible(web.get(path, params=params + [("lang", lang)]).text)
                 if re.search(r"\{[a-z_]+\}", line)]
         assert left == [], (path, left)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_answers_that_make_no_profile_are_told_why_in_the_page_language(web, lang, monkeypatch):
+    """Answers each valid that still make no profile (no size and no headcount, from a hand-made
+    address) are told the profile's reason in the page's language, not the English raised."""
+    import advisor.web.pages as pages
+    from advisor.web.form import Answers
+
+    monkeypatch.setattr(pages, "read_answers", lambda *args, **kwargs: Answers([], {
+        "name": "Acme", "sector": "finance", "privacy": "high", "budget": "high"}))
+    html = unescape(web.get("/result", params={"lang": lang}).text)
+    said = re.search(r'id="profile-error">(.*?)</div>', html).group(1)
+    assert said.startswith("画像不完整：“size”（规模）和“employees”（员工人数）至少要填一个" if lang == "zh"
+                           else "The profile is not complete: one of 'size' or 'employees' is required")

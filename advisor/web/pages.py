@@ -59,14 +59,15 @@ def router(ctx: Any) -> APIRouter:
 
         return problem_response(ctx, request.scope, 422, "bad_as_of_page", {"message": message})
 
-    def profile_of(answers: Any) -> tuple[Any, str | None]:
-        """The profile the answers make, or the reason they make none."""
+    def profile_of(answers: Any, lang: str = "zh") -> tuple[Any, str | None]:
+        """The profile the answers make, or the reason they make none (in ``lang``)."""
         from advisor.profile import parse_profile
+        from advisor.web.text import wt
 
         try:
             return parse_profile(answers.values, source="answers"), None
         except ProfileError as exc:
-            return None, "; ".join(exc.problems)
+            return None, wt("problems_sep", lang).join(p["message"] for p in exc.details(lang))
 
     @pages.get("/")
     async def questionnaire(request: Request) -> HTMLResponse:
@@ -75,7 +76,7 @@ def router(ctx: Any) -> APIRouter:
     @pages.get("/result")
     async def result(request: Request) -> HTMLResponse:
         answers = answers_of(request, check=True)
-        profile, problem = (None, None) if answers.errors else profile_of(answers)
+        profile, problem = (None, None) if answers.errors else profile_of(answers, page_lang(request.query_params))
         if profile is None:
             return render(request, "ask.html.j2", status=422, answers=answers, profile_error=problem)
         as_of, as_of_error, dated = as_of_of(request.query_params)
@@ -127,7 +128,7 @@ def router(ctx: Any) -> APIRouter:
         lang = page_lang(request.query_params)
         query = Query(request.query_params)
         base = read_answers(query, ctx.questionnaire, lang, check=True)
-        before, problem = (None, None) if base.errors else profile_of(base)
+        before, problem = (None, None) if base.errors else profile_of(base, lang)
         if before is None:
             return render(request, "ask.html.j2", status=422, answers=base, profile_error=problem)
         changes = read_changes(query, ctx.questionnaire, lang)
