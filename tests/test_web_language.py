@@ -291,3 +291,16 @@ def test_answers_that_make_no_profile_are_told_why_in_the_page_language(web, lan
     said = re.search(r'id="profile-error">(.*?)</div>', html).group(1)
     assert said.startswith("画像不完整：“size”（规模）和“employees”（员工人数）至少要填一个" if lang == "zh"
                            else "The profile is not complete: one of 'size' or 'employees' is required")
+
+
+def test_labels_on_the_pages_take_the_punctuation_of_their_language(web):
+    """A label before what it names takes 规则：/ Rules: , a count 有误的记录（1）/ Invalid records (1)."""
+    for lang, colon, count in (("zh", "：", "有误的记录（1）"), ("en", ": ", "Invalid records (1)")):
+        lines = _visible(web.get("/result", params=BANK + [("lang", lang)]).text)
+        rules = "规则" if lang == "zh" else "Rules"
+        assert f"{rules}{colon}".strip() in lines and f"{rules}{':' if lang == 'zh' else '：'}" not in lines
+        sent = web.post(f"/batch?lang={lang}", files={"file": ("list.csv", BAD_ROWS[:BAD_ROWS.rindex(b"No Budget")],
+                                                               "text/csv")}, follow_redirects=False)
+        page = unescape(web.get(sent.headers["location"]).text)
+        assert f"<h2>{count}</h2>" in page
+        assert ("下载结果：" if lang == "zh" else "Download the results: ") in page
