@@ -270,3 +270,14 @@ def test_the_api_prices_source_has_no_address_of_another_page():
         source = item["source"]
         assert "project assumption" in source or "http" in source or "needs_confirmation" in source \
             or "《" in source, (item_id, source)
+
+
+def test_a_checklist_for_a_day_before_the_quotes_says_so_and_gives_no_negative_age(cli):
+    from conftest import PROFILES
+
+    bank = str(PROFILES / "05-hybrid-bank.yaml")
+    en = cli("advise", bank, "--as-of", "2026-06-15", "--lang", "en").stdout
+    assert "after 2026-06-15, the date of the checklist: costs are at these later prices" in " ".join(en.split())
+    assert "days old" not in en
+    zh = cli("advise", bank, "--as-of", "2026-06-15", "-f", "markdown").stdout
+    assert "晚于合规清单的日期2026-06-15：成本按这些较晚的价格估算" in zh and "已有-" not in zh

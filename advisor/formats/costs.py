@@ -55,4 +55,6 @@ def quotes_line(rec: Recommendation) -> list[str]:
     lang = rec.lang
     dates = days[0] if len(days) == 1 else t("quotes_span", lang, first=days[0], last=days[-1])
     age = (dt.date.fromisoformat(rec.as_of) - dt.date.fromisoformat(days[0])).days
+    if age < 0:  # a checklist for a past day, priced with quotes from after it
+        return [t("quotes_line_later", lang, dates=dates, as_of=rec.as_of)]
     return [t("quotes_line_1" if age == 1 else "quotes_line", lang, dates=dates, days=f"{age:,}", as_of=rec.as_of)]
