@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from advisor.formats import FORMATS
-from advisor.options import as_of_option, lang_option, prices_option, rules_option
+from advisor.options import Choice, as_of_option, lang_option, prices_option, rules_option
 
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS), case_sensitive=False), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=Choice(list(FORMATS), case_sensitive=False), default="table", show_default=True,
               help="Output format (json is contract §3).")
 @lang_option
 @rules_option

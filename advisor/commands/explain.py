@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import Choice, as_of_option, lang_option, rules_option
 
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"], case_sensitive=False), default="table",
+@click.option("--format", "-f", "fmt", type=Choice(["table", "json", "markdown"], case_sensitive=False), default="table",
               show_default=True, help="Output format.")
 @lang_option
 @rules_option

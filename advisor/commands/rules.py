@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import lang_option, rules_option
+from advisor.options import Choice, lang_option, rules_option
 
 
 def _echo(text: str, err: bool = False) -> None:
@@ -32,7 +32,7 @@ def rules() -> None:
 @rules_option
 @lang_option
 @click.option("--grep", "pattern", default=None, metavar="TEXT", help="Only rules whose id, source or description contains TEXT.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
               help="json: a list of {id, file, source, description} for scripts.")
 def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) -> None:
     """List every rule: id, file, source and description."""
@@ -137,7 +137,7 @@ def _flow(data: object) -> str:
 @rules.command("lint")
 @rules_option
 @lang_option
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
 def lint_rules(rules_dir: str | None, lang: str, fmt: str) -> None:
     """Find what in the pack is dead, idle, contradictory or unsourced: rules no profile can fire
     (checked over every combination of the values their tests tell apart), rules whose firing
@@ -186,7 +186,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @lang_option
 @click.option("--min", "minimum", type=click.FloatRange(0, 100), default=None, metavar="PERCENT", callback=_a_number,
               help="Exit 1 when the pack's cases fire less than PERCENT of its rules.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
 def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt: str) -> None:
     """The share of the pack's rules its cases fire (cases/*.yaml beside the rules), file by
     file, and the rules no case fires.

@@ -15,7 +15,7 @@ from typing import Any
 from advisor.bounded import PROFILE_BYTES, TooLarge, read_bounded
 from advisor.errors import ProfileError, SourceError
 from advisor.profile import Profile, kind_of, parse_profile
-from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, json_value, load_yaml
+from advisor.safe_load import DATA, TEXT, DocumentError, Written, colon_hint, json_value, load_yaml
 from advisor.sources.text import decode_whole
 from advisor.vocabulary import vocabulary
 
@@ -97,7 +97,7 @@ def read_profile(path: str) -> Profile:
     try:
         return parse_profile(data, source=name)
     except ProfileError as exc:
-        hint = _colon_hint(text)
+        hint = _colon_hint(text) or _tag_hint(data)
         if hint is None:
             raise
         raise ProfileError(exc.problems, exc.source, exc.record, exc.line, hint=hint) from None
@@ -140,6 +140,17 @@ def _read(path: str, allow_empty: bool = False) -> tuple[str, dict[str, Any]]:
 
 def _colon_hint(text: str) -> str | None:
     return colon_hint(text, vocabulary().column_names)
+
+
+def _tag_hint(data: dict[str, Any]) -> str | None:
+    """A hint for a value written with a YAML tag that builds what no field takes (``!!binary``)."""
+    values = [*data, *data.values(), *(i for v in data.values() if isinstance(v, list) for i in v)]
+    kinds = sorted({v.kind for v in values if isinstance(v, Written)})
+    if not kinds:
+        return None
+    tags = ", ".join(f"!!{kind}" for kind in kinds)
+    return (f"the YAML tag {tags} makes a value binary data, a date, a set or pairs, which no field takes; "
+            "write the value as text, without the tag")
 
 
 def _looks_like_a_table(text: str) -> bool:

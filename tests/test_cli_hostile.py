@@ -1,0 +1,138 @@
+"""The one-profile commands as a hostile user meets them on a terminal: YAML types no field takes,
+full-width letters from a Chinese input method, narrow console encodings, every message in both
+languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.safe_load import TEXT, Written, load_yaml
+
+BASE = "name: 测试公司\nsize: small\nsector: ecommerce\nprivacy: low\nbudget: low\n"
+
+
+def profile(tmp_path, text: str, name: str = "p.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# --- YAML types that no field takes are quoted as written ----------------------------------------
+
+@pytest.mark.parametrize("written, kind", [
+    ("!!binary aGlnaA==", "binary"),
+    ("!!timestamp 2024-01-01", "timestamp"),
+    ("!!set {high: null}", "set"),
+    ("!!omap [a: 1]", "omap"),
+    ("!!pairs [a: 1, b: 2]", "pairs"),
+    ("&anchor !!binary aGk=", "binary"),
+])
+def test_a_value_of_a_type_no_field_takes_is_read_as_written(written, kind):
+    value = load_yaml(f"a: 1\nprivacy: {written}  # a comment\n", TEXT)["privacy"]
+    assert isinstance(value, Written) and value.kind == kind
+    assert str(value) == written and repr(value) == f"'{written}'"
+
+
+def test_a_multi_line_value_is_written_on_one_line():
+    value = load_yaml("privacy: !!set {\n  high: null,\n  low: null }\nsize: small\n", TEXT)["privacy"]
+    assert value.text == "!!set { high: null, low: null }"
+
+
+@pytest.mark.parametrize("line, field, shown, allowed", [
+    ("privacy: !!binary aGlnaA==", "privacy", "value '!!binary aGlnaA==' is not allowed", "allowed: low (低), medium (中), high (高)"),
+    ("privacy: !!timestamp 2024-01-01", "privacy", "value '!!timestamp 2024-01-01' is not allowed", "allowed: low (低)"),
+    ("privacy: !!set {high: null}", "privacy", "value '!!set {high: null}' is not allowed", "allowed: low (低)"),
+    ("budget: !!binary aGlnaA==", "budget", "value '!!binary aGlnaA==' is not a number", "allowed: low (低)"),
+    ("name: !!binary aGlnaA==", "name", "value '!!binary aGlnaA==' is not allowed", "allowed: a non-empty name"),
+    ("use_cases: [!!binary aGlnaA==]", "use_cases", "item '!!binary aGlnaA==' is not allowed", "allowed items: knowledge_search"),
+    ("public_facing: !!timestamp 2024-01-01 10:00:00", "public_facing",
+     "value '!!timestamp 2024-01-01 10:00:00' is not a yes/no value", "allowed: true/false"),
+])
+def test_advise_quotes_a_tagged_value_as_written_with_its_field_and_what_is_allowed(cli, tmp_path, line, field, shown,
+                                                                                    allowed):
+    key = line.split(":")[0]
+    text = "".join(row + "\n" for row in BASE.splitlines() if not row.startswith(key + ":")) + line + "\n"
+    path = profile(tmp_path, text)
+    for command in (["advise"], ["memo"], ["explain"], ["whatif", "--set", "minors=yes"]):
+        en = cli(*command, path, "--lang", "en")
+        assert en.exit_code == 2, (command, en.stderr)
+        assert f"field '{field}': {shown}; {allowed}" in en.stderr
+        assert "b'" not in en.stderr and "datetime" not in en.stderr and "{'" not in en.stderr
+        assert "hint: the YAML tag !!" in en.stderr and "write the value as text, without the tag" in en.stderr
+    zh = cli("advise", path, "--lang", "zh")
+    assert f"字段“{field}”：" in zh.stderr and shown.split("'")[1] in zh.stderr
+    assert "is not" not in zh.stderr
+    assert "提示：YAML 标签 !!" in zh.stderr and "请去掉标签，把值写成文字" in zh.stderr
+
+
+def test_a_tagged_key_is_named_as_written(cli, tmp_path):
+    path = profile(tmp_path, BASE + "!!binary aGk=: x\n")
+    en = cli("advise", path, "--lang", "en")
+    assert en.exit_code == 2 and "unknown field '!!binary aGk='; allowed fields: name" in en.stderr
+
+
+def test_batch_quotes_a_tagged_value_as_written_too(cli, tmp_path):
+    path = profile(tmp_path, "- " + BASE.replace("\n", "\n  ").replace("privacy: low", "privacy: !!binary aGk="),
+                   "list.yaml")
+    result = cli("batch", path, "-f", "jsonl", "--lang", "en")
+    assert result.exit_code == 1
+    assert "field 'privacy': value '!!binary aGk=' is not allowed" in result.stdout + result.stderr
+    assert "b'" not in result.stdout + result.stderr
+
+
+# --- full-width letters and digits (a Chinese input method) --------------------------------------
+
+FULL_WIDTH = ("name: 测试公司\nsize: ＳＭＡＬＬ\nsector: ｅ－ｃｏｍｍｅｒｃｅ\nprivacy: ＨＩＧＨ\nbudget: ｌｏｗ\n"
+              "public_facing: ｙｅｓ\nminors: １\nuse_cases: [ｃｕｓｔｏｍｅｒ＿ｓｅｒｖｉｃｅ, ｍａｒｋｅｔｉｎｇ]\n"
+              "ｍｌ＿ｔｅａｍ: ｂａｓｉｃ\n")
+ASCII = ("name: 测试公司\nsize: small\nsector: e-commerce\nprivacy: high\nbudget: low\npublic_facing: yes\n"
+         "minors: 1\nuse_cases: [customer_service, marketing]\nml_team: basic\n")
+
+
+def test_full_width_words_are_read_as_their_ascii_forms_by_every_command(cli, tmp_path):
+    wide, narrow = profile(tmp_path, FULL_WIDTH, "wide.yaml"), profile(tmp_path, ASCII, "narrow.yaml")
+    for command in (["advise", "-f", "json"], ["explain", "-f", "json"], ["memo"],
+                    ["whatif", "--set", "privacy=low", "-f", "json"]):
+        got, expected = cli(*command, wide), cli(*command, narrow)
+        assert got.exit_code == 0, (command, got.stderr)
+        assert got.stdout == expected.stdout.replace("narrow.yaml", "wide.yaml")
+
+
+def test_batch_reads_full_width_words_and_headers_alike(cli, tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("name,ｓｉｚｅ,sector,privacy,budget,public_facing\nA,ＳＭＡＬＬ,ｅ－ｃｏｍｍｅｒｃｅ,ＨＩＧＨ,８００万,ｙｅｓ\n",
+                    encoding="utf-8")
+    narrow = tmp_path / "narrow.csv"
+    narrow.write_text("name,size,sector,privacy,budget,public_facing\nA,small,e-commerce,high,800万,yes\n", encoding="utf-8")
+    got, expected = cli("batch", str(wide), "-f", "jsonl"), cli("batch", str(narrow), "-f", "jsonl")
+    assert got.exit_code == 0 and got.stdout == expected.stdout
+
+
+def test_whatif_reads_full_width_fields_values_and_equals_signs(cli, tmp_path):
+    path = profile(tmp_path, ASCII)
+    expected = cli("whatif", path, "--set", "privacy=low", "--set", "sector=finance", "-f", "json")
+    for changes in (["--set", "privacy=ＬＯＷ", "--set", "ｓｅｃｔｏｒ=ｆｉｎａｎｃｅ"],
+                    ["--set", "隐私要求＝低", "--set", "sector＝finance"]):
+        got = cli("whatif", path, *changes, "-f", "json")
+        assert got.exit_code == 0, got.stderr
+        assert got.stdout == expected.stdout
+    assert cli("whatif", path, "--set", "name=a＝b", "-f", "json").exit_code == 0
+
+
+def test_options_read_full_width_choices_languages_and_dates(cli, tmp_path):
+    path = profile(tmp_path, ASCII)
+    expected = cli("advise", path, "-f", "json", "--lang", "en", "--as-of", "2026-01-01")
+    got = cli("advise", path, "-f", "ＪＳＯＮ", "--lang", "ＥＮ", "--as-of", "２０２６－０１－０１")
+    assert got.exit_code == 0, got.stderr
+    assert got.stdout == expected.stdout
+    assert cli("explain", path, "-f", "ｍａｒｋｄｏｗｎ").stdout.startswith("# ")
+    assert cli("rules", "list", "-f", "ｊｓｏｎ").exit_code == 0
+
+
+def test_only_full_width_forms_are_folded_not_every_compatibility_form(cli, tmp_path):
+    """① and ² are no 1 and 2: NFKC would make them yes/no answers."""
+    for odd in ("①", "²"):
+        path = profile(tmp_path, ASCII.replace("minors: 1", f"minors: {odd}"))
+        result = cli("advise", path, "--lang", "en")
+        assert result.exit_code == 2
+        assert f"field 'minors': value '{odd}' is not a yes/no value" in result.stderr
