@@ -25,6 +25,8 @@ def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of, pric
 
     parsed = read_profile(profile)
     recommendation = get_advisor(rules_dir).recommend(parsed, lang.lower(), RunOptions(as_of=as_of, prices=prices_file))
-    from advisor.console import output_encoding
+    from advisor.console import check_shown, output_encoding
 
-    click.echo(render(recommendation, fmt, encoding=output_encoding()), nl=False)
+    text = render(recommendation, fmt, encoding=output_encoding())  # json and yaml: escapes for what it lacks
+    check_shown(text, lang.lower(), ("-f json", "-f yaml"))
+    click.echo(text, nl=False)

@@ -31,7 +31,9 @@ def ask(from_file: str | None, save: str | None, fmt: str, memo_file: str | None
     accepts the default).
     """
     from advisor.ask.run import run
+    from advisor.console import check_dialogue
 
+    check_dialogue(lang.lower())
     code = run(from_file=from_file, save=save, fmt=fmt, memo_file=memo_file,
                questionnaire_file=questionnaire_file, lang=lang.lower(), rules_dir=rules_dir)
     if code:

@@ -43,9 +43,8 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
     from advisor.formats.escape import terminal_text
 
     # The profile's name and a pack's text are the user's: their control characters are shown as escapes.
-    if fmt == "table":
-        from advisor.console import terminal_width
+    from advisor.console import check_shown, terminal_width
 
-        click.echo(terminal_text(render_table(data, terminal_width())), nl=False)
-        return
-    click.echo(terminal_text(render_markdown(data)), nl=False)
+    text = terminal_text(render_table(data, terminal_width()) if fmt == "table" else render_markdown(data))
+    check_shown(text, lang.lower(), ("-f json",))
+    click.echo(text, nl=False)

@@ -63,7 +63,11 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
     if to_stdout:
         data = memo_bytes(None, parsed, fmt, lang, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,
                           prices=prices_file)
-        click.echo(data.decode("utf-8"), nl=False)
+        from advisor.console import check_shown
+
+        text = data.decode("utf-8")
+        check_shown(text, lang, ("-o FILE",))
+        click.echo(text, nl=False)
     else:
         write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,
                    prices=prices_file)

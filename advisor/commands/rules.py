@@ -10,17 +10,25 @@ from advisor.options import Choice, lang_option, rules_option
 def _echo(text: str, err: bool = False) -> None:
     """Print ``text``: a pack's own text (ids, descriptions, sources, case labels, file names) is
     whatever its author wrote, and its control characters are shown as escapes, never sent to
-    the terminal."""
+    the terminal. A console that cannot show standard output's text (Chinese on ``latin-1``)
+    gets an error instead (``advisor.console.check_shown``, naming the command's ``-f json``)."""
+    from advisor.console import check_shown
     from advisor.formats.escape import terminal_text
 
-    click.echo(terminal_text(text), err=err)
+    text = terminal_text(text)
+    if not err:
+        params = click.get_current_context().params
+        check_shown(text, str(params.get("lang", "")).lower(), ("-f json",) if "fmt" in params else ())
+    click.echo(text, err=err)
 
 
 def _echo_json(text: str) -> None:
-    """Print JSON with no raw control character in its strings."""
-    from advisor.formats.escape import json_text
+    """Print JSON with no raw control character in its strings, and each character the console
+    lacks as its escape (``advisor.formats.escape.json_for``)."""
+    from advisor.console import output_encoding
+    from advisor.formats.escape import json_for, json_text
 
-    click.echo(json_text(text))
+    click.echo(json_for(json_text(text), output_encoding()))
 
 
 @click.group()

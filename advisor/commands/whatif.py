@@ -58,13 +58,15 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
     before = read_profile(profile)
     after = apply_changes(before, changes)
     result = compare(before, after, rules=rules_dir, lang=lang, as_of=as_of, prices=prices_file)
-    from advisor.console import output_encoding
+    from advisor.console import check_shown, output_encoding
     from advisor.formats.escape import json_for, json_text, terminal_text
 
     if fmt == "json":
         click.echo(json_for(json_text(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False)), output_encoding()))
     else:  # the profile's name and a pack's text are the user's: control characters shown as escapes
-        click.echo(terminal_text(render_table(result, before, after, lang)))
+        text = terminal_text(render_table(result, before, after, lang))
+        check_shown(text, lang, ("-f json",))
+        click.echo(text)
 
 
 def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> str:
