@@ -136,3 +136,90 @@ def test_only_full_width_forms_are_folded_not_every_compatibility_form(cli, tmp_
         result = cli("advise", path, "--lang", "en")
         assert result.exit_code == 2
         assert f"field 'minors': value '{odd}' is not a yes/no value" in result.stderr
+
+
+# --- a console whose encoding is narrow (latin-1, cp1252, Shift-JIS) -------------------------------
+
+def _run_many(jobs, encoding):
+    from test_console import run_many
+
+    return run_many(jobs, {"PYTHONIOENCODING": encoding, "LANG": "C.UTF-8", "LC_ALL": None})
+
+
+def test_a_latin1_console_gets_json_and_yaml_whole_and_a_clear_error_for_text(tmp_path):
+    path = profile(tmp_path, BASE)
+    escaped = [["advise", path, "-f", "json"], ["advise", path, "-f", "yaml"], ["explain", path, "-f", "json"],
+               ["whatif", path, "--set", "privacy=high", "-f", "json"], ["rules", "list", "-f", "json"]]
+    text = [(["advise", path], "-f json / -f yaml / --lang en"), (["advise", path, "-f", "markdown"], "-f json"),
+            (["explain", path], "-f json / --lang en"), (["explain", path, "-f", "markdown"], "-f json"),
+            (["whatif", path, "--set", "privacy=high"], "-f json / --lang en"), (["rules", "list"], "-f json / --lang en"),
+            (["rules", "lint"], "-f json / --lang en"), (["memo", path], "-o FILE / --lang en")]
+    results = _run_many(escaped + [args for args, _ in text], "latin-1")
+    for args, (code, out, err) in zip(escaped, results):
+        assert code == 0 and err == b"", (args, err)
+        assert b"?" not in out.replace(b'"?"', b"")  # nothing became '?'
+        assert "测试公司" in (json_or_yaml := out.decode("latin-1")) or "\\u6d4b" in json_or_yaml.lower() or args[0] == "rules"
+    import json
+
+    assert json.loads(results[0][1].decode("latin-1"))["profile"] == "测试公司"
+    assert json.loads(results[4][1].decode("latin-1"))[0]["description"]  # the rules' Chinese text, escaped
+    for (args, ways), (code, out, err) in zip(text, results[len(escaped):]):
+        message = err.decode("latin-1")
+        assert code == 2 and out == b"", (args, message)
+        assert message.startswith("advisor: error: standard output is iso8859-1, which cannot show '\\u"), message
+        assert "nothing was" in message and f"or use: {ways}" in message and "PYTHONIOENCODING=utf-8" in message
+
+
+def test_a_latin1_console_gets_english_text_that_it_can_show(tmp_path):
+    path = profile(tmp_path, BASE.replace("测试公司", "Test Co"))
+    jobs = [["whatif", path, "--set", "privacy=high", "--lang", "en"], ["rules", "lint", "--lang", "en"],
+            ["advise", path, "--lang", "en"]]
+    (code, out, err), (lint, lint_out, _), (advise, _, advise_err) = _run_many(jobs, "latin-1")
+    assert code == 0 and b"If privacy needs were high instead of low" in out and b"?" not in out
+    assert lint == 0 and lint_out.startswith(b"advisor-default sha256:")
+    # English output still cites Chinese laws by their Chinese names: refused, nothing lost
+    assert advise == 2 and b"or use: -f json / -f yaml\n" in advise_err and b"--lang en" not in advise_err
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "shift_jis"])
+def test_error_messages_on_a_narrow_console_are_english_and_lose_nothing(tmp_path, encoding):
+    path = profile(tmp_path, BASE.replace("privacy: low", "privacy: 很高"))
+    (code, out, err), = _run_many([["advise", path]], encoding)
+    message = err.decode(encoding)
+    assert code == 2 and out == b""
+    assert "invalid profile: field 'privacy': value '" in message
+    assert "?" not in message
+    if encoding == "shift_jis":  # it has these two characters (and not 错误: the message is English)
+        assert "value '很高' is not allowed" in message
+    else:
+        assert "value '\\u5f88\\u9ad8' is not allowed" in message
+
+
+def test_ask_on_a_narrow_console_refuses_chinese_and_escapes_the_rest(tmp_path):
+    path = profile(tmp_path, BASE.replace("测试公司", "Test Co"))
+    from test_console import run
+
+    env = {"PYTHONIOENCODING": "latin-1", "LANG": "C.UTF-8", "LC_ALL": None}
+    zh = run(["ask", "--from", path], env, stdin=b"\n" * 40)
+    assert zh.returncode == 2 and zh.stdout == b""
+    assert zh.stderr.decode("latin-1").startswith("advisor: error: standard output is iso8859-1, which cannot "
+                                                   "show Chinese; nothing was asked")
+    en = run(["ask", "--from", path, "--lang", "en"], env, stdin=b"\n" * 40)
+    assert en.returncode == 0, en.stderr
+    assert b"80\\u4e07" in en.stdout and b"80?" not in en.stdout
+
+
+def test_the_unshown_output_message_reads_in_chinese():
+    import io
+
+    from advisor.console import UnshownOutput, check_shown
+
+    class Latin1(io.StringIO):
+        encoding = "latin-1"
+
+    with pytest.raises(UnshownOutput) as caught:
+        check_shown("江州市政务服务", "zh", ("-f json",), Latin1())
+    assert caught.value.text("zh") == ("标准输出的编码为 iso8859-1，无法显示 '江', '州', '市' 及另外 3 个字符（本输出中共 7 个字符）；"
+                                       "没有输出任何内容\n  提示：请使用 UTF-8 编码（PYTHONIOENCODING=utf-8，或 LANG=zh_CN.UTF-8 "
+                                       "等 UTF-8 区域设置）；或改用：-f json / --lang en")
+    check_shown("café ✓ 10⁹", "en", (), Latin1())  # substitutes exist (√, ^9): shown
