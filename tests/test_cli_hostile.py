@@ -223,3 +223,52 @@ def test_the_unshown_output_message_reads_in_chinese():
                                        "没有输出任何内容\n  提示：请使用 UTF-8 编码（PYTHONIOENCODING=utf-8，或 LANG=zh_CN.UTF-8 "
                                        "等 UTF-8 区域设置）；或改用：-f json / --lang en")
     check_shown("café ✓ 10⁹", "en", (), Latin1())  # substitutes exist (√, ^9): shown
+
+
+# --- rules lint speaks the reader's language whole ---------------------------------------------
+
+def _pack_with_findings(tmp_path):
+    import shutil
+
+    from conftest import RULES
+
+    pack = tmp_path / "pack"
+    shutil.copytree(RULES, pack)
+    deployment = pack / "deployment.yaml"
+    text = deployment.read_text("utf-8")
+    text = text.replace("      zh: 隐私安全要求高、处理敏感个人信息或属于关键信息基础设施，说明所涉数据较为敏感。\n",
+                        '      zh: "High privacy"\n', 1)
+    text = text.replace('    source: "report §1.4; points: project assumption"', '    source: "report §1.4"', 1)
+    text = text.replace('    zh: 既无AI技术团队也无自有算力\n', '    zh: 既无AI技术团队也无自有算力\n  orphan:\n    en: "nothing"\n    zh: 无\n', 1)
+    deployment.write_text(text, "utf-8")
+    return str(pack)
+
+
+def test_rules_lint_lines_are_chinese_whole_in_chinese(cli, tmp_path):
+    pack = _pack_with_findings(tmp_path)
+    zh = cli("rules", "lint", "--rules", pack, "--lang", "zh")
+    assert zh.exit_code == 1
+    lines = zh.stdout.splitlines()
+    assert "deployment.yaml：事实 orphan：[未使用的事实] 已声明，但没有规则推导它，也没有规则测试它" in lines
+    assert "deployment.yaml：规则 FACT-SENSITIVE-DATA：[文字] description：缺少中文文本（zh：'High privacy'）" in lines
+    assert any(line.startswith("deployment.yaml：规则 DEP-ONPREM-SIZE：[项目假设] 它给出得分") for line in lines)
+    for english in ("[text]", "[unused_fact]", "[assumption]", ": rule ", ": fact "):
+        assert english not in zh.stdout
+    en = cli("rules", "lint", "--rules", pack, "--lang", "en")
+    assert "deployment.yaml: fact orphan: [unused_fact] declared, but no rule derives it and no rule tests it" in en.stdout
+    assert "deployment.yaml: rule FACT-SENSITIVE-DATA: [text] description: no Chinese text (zh: 'High privacy')" in en.stdout
+
+
+def test_every_kind_of_lint_finding_has_its_words_in_both_languages():
+    from advisor.analysis import lint
+    from advisor.analysis.explain import at
+
+    kinds = set()
+    import inspect
+    import re
+
+    kinds = set(re.findall(r'_finding\("([a-z_]+)"', inspect.getsource(lint)))
+    assert {"unfireable", "text", "skipped", "date"} <= kinds
+    for kind in kinds:
+        zh, en = at(f"lint_kind_{kind}", "zh"), at(f"lint_kind_{kind}", "en")
+        assert en == kind and re.search(r"[\u4e00-\u9fff]", zh), (kind, zh)

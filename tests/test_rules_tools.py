@@ -139,7 +139,7 @@ def test_lint_finds_each_kind_of_problem(cli, tmp_path):
 def test_lint_speaks_chinese_by_default(cli, tmp_path):
     pack = _pack_with(tmp_path, "zz_bad.yaml", BAD_RULES)
     result = cli("rules", "lint", "--rules", str(pack))
-    assert "zz_bad.yaml: rule BAD-NEVER: [unfireable] 没有任何画像能触发它" in result.stdout
+    assert "zz_bad.yaml：规则 BAD-NEVER：[无法触发] 没有任何画像能触发它" in result.stdout  # Chinese whole
 
 
 def test_a_rule_that_can_fire_only_at_a_threshold_edge_is_not_reported(cli, tmp_path):
