@@ -272,3 +272,20 @@ def test_every_kind_of_lint_finding_has_its_words_in_both_languages():
     for kind in kinds:
         zh, en = at(f"lint_kind_{kind}", "zh"), at(f"lint_kind_{kind}", "en")
         assert en == kind and re.search(r"[\u4e00-\u9fff]", zh), (kind, zh)
+
+
+def test_a_rule_condition_on_a_value_no_field_has_reads_in_chinese_and_quotes_it_as_written(cli, tmp_path):
+    import shutil
+
+    from conftest import RULES
+
+    pack = tmp_path / "pack"
+    shutil.copytree(RULES, pack)
+    deployment = pack / "deployment.yaml"
+    deployment.write_text(deployment.read_text("utf-8").replace("        - privacy: high\n",
+                                                                "        - privacy: !!set {high: null}\n", 1), "utf-8")
+    zh = cli("rules", "lint", "--rules", str(pack), "--lang", "zh")
+    assert zh.exit_code == 2
+    assert "deployment.yaml：规则 FACT-SENSITIVE-DATA：“privacy”没有取值 '!!set {high: null}'；可用：low, medium, high" in zh.stderr
+    en = cli("rules", "lint", "--rules", str(pack), "--lang", "en")
+    assert "rule FACT-SENSITIVE-DATA: 'privacy' has no value '!!set {high: null}'; allowed: low, medium, high" in en.stderr
