@@ -289,3 +289,25 @@ def test_a_rule_condition_on_a_value_no_field_has_reads_in_chinese_and_quotes_it
     assert "deployment.yaml：规则 FACT-SENSITIVE-DATA：“privacy”没有取值 '!!set {high: null}'；可用：low, medium, high" in zh.stderr
     en = cli("rules", "lint", "--rules", str(pack), "--lang", "en")
     assert "rule FACT-SENSITIVE-DATA: 'privacy' has no value '!!set {high: null}'; allowed: low, medium, high" in en.stderr
+
+
+def test_rules_coverage_names_a_rule_no_case_fires_in_chinese_whole(cli, tmp_path):
+    pack = tmp_path / "pack"
+    import shutil
+
+    from conftest import RULES
+
+    shutil.copytree(RULES, pack)
+    (pack / "extra.yaml").write_text("""
+rules:
+  - id: EXTRA-NEVER-TESTED
+    description: {en: "A start-up.", zh: 初创企业。}
+    source: "project assumption"
+    when: {startup: true}
+    then:
+      - comply: {item: genai-service-filing, status: recommended}
+""", encoding="utf-8")
+    zh = cli("rules", "coverage", "--rules", str(pack), "--lang", "zh")
+    assert "没有任何用例触发的规则：\n  extra.yaml：EXTRA-NEVER-TESTED\n" in zh.stdout
+    en = cli("rules", "coverage", "--rules", str(pack), "--lang", "en")
+    assert "Rules no case fires:\n  extra.yaml: EXTRA-NEVER-TESTED\n" in en.stdout

@@ -227,7 +227,7 @@ def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt:
         if cov.never:
             _echo(at("coverage_never", lang))
             for name, rule in cov.never:
-                _echo(f"  {name}: {rule}")
+                _echo(at("coverage_never_rule", lang, file=name, rule=rule))
         failing = sum(1 for run in runs if run.failures)
         if failing:
             _echo(at("coverage_failing", lang, count=failing), err=True)
