@@ -301,9 +301,12 @@ def test_rules_coverage_names_a_rule_no_case_fires_in_chinese_whole(cli, tmp_pat
     (pack / "extra.yaml").write_text("""
 rules:
   - id: EXTRA-NEVER-TESTED
-    description: {en: "A start-up.", zh: 初创企业。}
+    description: {en: "A high budget under 1 million.", zh: 高预算但不足100万。}
     source: "project assumption"
-    when: {startup: true}
+    when:
+      all:
+        - budget: high
+        - budget_cny: {lt: 1000000}
     then:
       - comply: {item: genai-service-filing, status: recommended}
 """, encoding="utf-8")
