@@ -310,6 +310,9 @@ def lang_of(value: str | None) -> str | None:
     ``en_US``, ``EN``), ``None`` when it names neither (``C``, ``POSIX``, empty)."""
     if not value:
         return None
+    from advisor.vocabulary import narrow
+
+    value = narrow(value)  # ＥＮ, ｚｈ＿ＣＮ as an input method types them
     tag = value.strip().split(":")[0].split(".")[0].split("@")[0].replace("-", "_").lower()
     first = tag.split("_")[0]
     if first in LANGS:
@@ -323,7 +326,9 @@ def lang_tag(value: str | None) -> str | None:
     """``zh`` or ``en`` for a tag that names one of them (``zh``, ``zh-CN``, ``en_US.UTF-8``),
     else ``None`` (another language, ``C``, empty)."""
     found = lang_of(value)
-    first = (value or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    from advisor.vocabulary import narrow
+
+    first = narrow(value or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
     return found if first in LANGS else None
 
 

@@ -199,6 +199,21 @@ for _kind in WRITTEN_TAGS:
     _Constructor.add_constructor(f"tag:yaml.org,2002:{_kind}", _Constructor.construct_written)
 
 
+class _TextConstructor(_Constructor):
+    """Profiles (``TEXT``): a number or yes/no written with its tag (``!!int 500``, ``!!bool yes``,
+    ``!!float .nan``) is the text after the tag, as the same value without the tag is: the profile
+    reads it (``500``, ``yes``) or names it as written (``'.nan'``), never as Python shows it."""
+
+    def construct_tagged_text(self, node: ScalarNode) -> str:
+        self.yaml_constructors_of_data[node.tag](self, node)  # a value that does not fit its tag stays an error
+        return str(self.construct_scalar(node))
+
+
+_TextConstructor.yaml_constructors_of_data = dict(_Constructor.yaml_constructors)
+for _kind in ("int", "float", "bool"):
+    _TextConstructor.add_constructor(f"tag:yaml.org,2002:{_kind}", _TextConstructor.construct_tagged_text)
+
+
 def _node_error(node: Node, reason: str) -> DocumentError:
     return DocumentError(reason, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -213,6 +228,7 @@ _Parser = _CParser if _CParser is not None else type("_PyParser", (yaml.reader.R
 
 def _loader_class(schema: str) -> type:
     resolver = _TextResolver if schema == TEXT else _CoreResolver
+    constructor = _TextConstructor if schema == TEXT else _Constructor
 
     def init(self: Any, stream: str) -> None:
         if _CParser is not None:
@@ -222,12 +238,12 @@ def _loader_class(schema: str) -> type:
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
-        _Constructor.__init__(self)
+        constructor.__init__(self)
         resolver.__init__(self)
         self.source_text = stream
         self.checked_mappings = set()
 
-    return type(f"_{schema.title()}Loader", (_Parser, _Constructor, resolver), {"__init__": init})
+    return type(f"_{schema.title()}Loader", (_Parser, constructor, resolver), {"__init__": init})
 
 
 _LOADERS = {DATA: _loader_class(DATA), TEXT: _loader_class(TEXT)}

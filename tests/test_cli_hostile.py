@@ -314,3 +314,36 @@ rules:
     assert "没有任何用例触发的规则：\n  extra.yaml：EXTRA-NEVER-TESTED\n" in zh.stdout
     en = cli("rules", "coverage", "--rules", str(pack), "--lang", "en")
     assert "Rules no case fires:\n  extra.yaml: EXTRA-NEVER-TESTED\n" in en.stdout
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("budget: !!float .nan", "field 'budget': value '.nan' is not a number"),
+    ("budget: !!float .inf", "field 'budget': value '.inf' is not a number"),
+    ("budget: !!bool yes", "field 'budget': value 'yes' is not a number"),
+    ("privacy: !!bool true", "field 'privacy': value 'true' is not allowed"),
+    ("privacy: !!int 0x10", "field 'privacy': value '0x10' is not allowed"),
+])
+def test_a_number_or_yes_no_with_its_tag_is_quoted_as_written(cli, tmp_path, line, expected):
+    key = line.split(":")[0]
+    text = "".join(row + "\n" for row in BASE.splitlines() if not row.startswith(key + ":")) + line + "\n"
+    result = cli("advise", profile(tmp_path, text), "--lang", "en")
+    assert result.exit_code == 2 and expected in result.stderr
+    for python in ("nan is", "inf is", "True is", "16 is"):
+        assert python not in result.stderr
+
+
+def test_a_tag_that_changes_nothing_is_read_as_without_it(cli, tmp_path):
+    tagged = BASE.replace("budget: low", "budget: !!int 800000") + "employees: !!int 500\npublic_facing: !!bool yes\n"
+    plain = BASE.replace("budget: low", "budget: 800000") + "employees: 500\npublic_facing: yes\n"
+    got = cli("advise", profile(tmp_path, tagged, "t.yaml"), "-f", "json")
+    assert got.exit_code == 0 and got.stdout == cli("advise", profile(tmp_path, plain, "p.yaml"), "-f", "json").stdout
+
+
+def test_a_full_width_advisor_lang_is_read_as_typed(tmp_path):
+    from test_console import run
+
+    path = profile(tmp_path, BASE)
+    for value in ("ＥＮ", "ｅｎ＿ＵＳ"):
+        result = run(["advise", path, "-f", "json"], {"ADVISOR_LANG": value, "LANG": "C.UTF-8"})
+        assert result.returncode == 0 and result.stderr == b"", result.stderr
+        assert b'"label": "SaaS' in result.stdout or b'"label": "Cloud' in result.stdout
