@@ -347,3 +347,27 @@ def test_a_full_width_advisor_lang_is_read_as_typed(tmp_path):
         result = run(["advise", path, "-f", "json"], {"ADVISOR_LANG": value, "LANG": "C.UTF-8"})
         assert result.returncode == 0 and result.stderr == b"", result.stderr
         assert b'"label": "SaaS' in result.stdout or b'"label": "Cloud' in result.stdout
+
+
+def test_a_profile_typed_in_a_terminal_is_asked_for_not_waited_on_in_silence(tmp_path):
+    import os
+    import sys
+
+    import pexpect
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "ADVISOR_LANG")}
+    child = pexpect.spawn(sys.executable, ["-m", "advisor", "advise", "-", "--lang", "en", "-f", "json"], cwd=str(ROOT),
+                          env={**env, "LANG": "C.UTF-8"}, encoding="utf-8", timeout=60)
+    child.expect_exact("advisor: reading the profile from the terminal: type its 'field: value' lines, then Ctrl-D")
+    child.sendline("name: Typed Co\nsize: small\nsector: ecommerce\nprivacy: low\nbudget: low")
+    child.sendeof()
+    child.expect_exact('"profile": "Typed Co"')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    # a pipe is read without a word
+    from test_console import run
+
+    piped = run(["advise", "-", "-f", "json"], {}, stdin=BASE.encode())
+    assert piped.returncode == 0 and piped.stderr == b""

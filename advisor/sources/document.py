@@ -38,6 +38,7 @@ def read_text(path: str) -> str:
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
+            _say_when_typed()
             stream = getattr(sys.stdin, "buffer", None)
             data = (read_bounded(stream, PROFILE_BYTES) if stream is not None
                     else read_bounded(io.BytesIO(sys.stdin.read(PROFILE_BYTES + 1).encode()), PROFILE_BYTES))
@@ -53,6 +54,19 @@ def read_text(path: str) -> str:
     except TooLarge as exc:
         raise SourceError(f"{name}: larger than {exc.size} (a profile is a few hundred bytes); is it the right file?") from None
     return decode_whole(data, name)
+
+
+def _say_when_typed() -> None:
+    """Standard input is a terminal: say what is awaited (else the command seems to hang)."""
+    try:
+        typed = sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        typed = False
+    if typed:
+        from advisor.console import interface_lang
+        from advisor.messages import frame
+
+        print(frame("stdin_terminal", interface_lang()), file=sys.stderr, flush=True)
 
 
 def parse_document(text: str, name: str, schema: str = DATA) -> Any:
