@@ -219,13 +219,15 @@ class UnshownOutput(AdvisorError):
     was written (exit 2)."""
 
 
-def check_shown(text: str, lang: str, options: tuple[str, ...] = (), stream: TextIO | None = None) -> None:
+def check_shown(text: str, lang: str, options: tuple[str, ...] = (), stream: TextIO | None = None,
+                english_shows: bool = True) -> None:
     """Raise ``UnshownOutput`` when ``stream`` (standard output by default) cannot show ``text``
     without losing characters (``lost``), before anything is written.
 
     The message names the encoding and the first characters it lacks; the hint says what shows
     them: a UTF-8 console, or ``options`` (``-f json``, ``-o FILE``: what the command has), and
-    ``--lang en`` when the output is in Chinese.
+    ``--lang en`` when the output is in Chinese and ``english_shows`` (False where English output
+    still cites Chinese titles of laws: a recommendation, a memo, the rules' sources).
     """
     encoding = output_encoding(stream)
     missing = lost(text, encoding)
@@ -235,7 +237,7 @@ def check_shown(text: str, lang: str, options: tuple[str, ...] = (), stream: Tex
     named = ", ".join(f"'{ch}'" for ch in missing[:SHOWN_LOST])
     more = len(missing) - SHOWN_LOST
     named += f" and {more:,} more" if more > 0 else ""
-    ways = [*options, *(["--lang en"] if lang == "zh" else [])]
+    ways = [*options, *(["--lang en"] if lang == "zh" and english_shows else [])]
     hint = ("set a UTF-8 encoding (PYTHONIOENCODING=utf-8, or a UTF-8 locale such as LANG=en_US.UTF-8)"
             + (f"; or use: {' / '.join(ways)}" if ways else ""))
     raise UnshownOutput(f"standard output is {codecs.lookup(encoding).name}, which cannot show {named} "

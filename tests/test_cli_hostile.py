@@ -150,10 +150,10 @@ def test_a_latin1_console_gets_json_and_yaml_whole_and_a_clear_error_for_text(tm
     path = profile(tmp_path, BASE)
     escaped = [["advise", path, "-f", "json"], ["advise", path, "-f", "yaml"], ["explain", path, "-f", "json"],
                ["whatif", path, "--set", "privacy=high", "-f", "json"], ["rules", "list", "-f", "json"]]
-    text = [(["advise", path], "-f json / -f yaml / --lang en"), (["advise", path, "-f", "markdown"], "-f json"),
-            (["explain", path], "-f json / --lang en"), (["explain", path, "-f", "markdown"], "-f json"),
-            (["whatif", path, "--set", "privacy=high"], "-f json / --lang en"), (["rules", "list"], "-f json / --lang en"),
-            (["rules", "lint"], "-f json / --lang en"), (["memo", path], "-o FILE / --lang en")]
+    text = [(["advise", path], "-f json / -f yaml\n"), (["advise", path, "-f", "markdown"], "-f json / -f yaml\n"),
+            (["explain", path], "-f json\n"), (["explain", path, "-f", "markdown"], "-f json\n"),
+            (["whatif", path, "--set", "privacy=high"], "-f json / --lang en\n"), (["rules", "list"], "-f json\n"),
+            (["rules", "lint"], "-f json / --lang en\n"), (["memo", path], "-o FILE\n")]
     results = _run_many(escaped + [args for args, _ in text], "latin-1")
     for args, (code, out, err) in zip(escaped, results):
         assert code == 0 and err == b"", (args, err)

@@ -28,5 +28,5 @@ def advise(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of, pric
     from advisor.console import check_shown, output_encoding
 
     text = render(recommendation, fmt, encoding=output_encoding())  # json and yaml: escapes for what it lacks
-    check_shown(text, lang.lower(), ("-f json", "-f yaml"))
+    check_shown(text, lang.lower(), ("-f json", "-f yaml"), english_shows=False)
     click.echo(text, nl=False)

@@ -46,5 +46,5 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
     from advisor.console import check_shown, terminal_width
 
     text = terminal_text(render_table(data, terminal_width()) if fmt == "table" else render_markdown(data))
-    check_shown(text, lang.lower(), ("-f json",))
+    check_shown(text, lang.lower(), ("-f json",), english_shows=False)
     click.echo(text, nl=False)

@@ -66,7 +66,7 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
         from advisor.console import check_shown
 
         text = data.decode("utf-8")
-        check_shown(text, lang, ("-o FILE",))
+        check_shown(text, lang, ("-o FILE",), english_shows=False)
         click.echo(text, nl=False)
     else:
         write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,

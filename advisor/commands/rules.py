@@ -18,7 +18,8 @@ def _echo(text: str, err: bool = False) -> None:
     text = terminal_text(text)
     if not err:
         params = click.get_current_context().params
-        check_shown(text, str(params.get("lang", "")).lower(), ("-f json",) if "fmt" in params else ())
+        check_shown(text, str(params.get("lang", "")).lower(), ("-f json",) if "fmt" in params else (),
+                    english_shows=click.get_current_context().info_name != "list")  # sources cite Chinese titles
     click.echo(text, err=err)
 
 
