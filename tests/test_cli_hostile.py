@@ -371,3 +371,19 @@ def test_a_profile_typed_in_a_terminal_is_asked_for_not_waited_on_in_silence(tmp
 
     piped = run(["advise", "-", "-f", "json"], {}, stdin=BASE.encode())
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_every_example_file_the_readme_reads_is_provided(cli):
+    import glob
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    paths = set(re.findall(r"docs/examples/[\w.*-]+", readme))
+    assert "docs/examples/clients-*.csv" in paths
+    for path in paths:
+        assert glob.glob(str(ROOT / path)), path
+    scored = cli("batch", str(ROOT / "docs/examples/clients-1.csv"), "-f", "jsonl", "-q")
+    assert scored.exit_code == 1 and scored.stdout.count('"error"') == 4
+    assert sum(1 for _ in open(ROOT / "docs/examples/clients-1.csv", encoding="utf-8-sig")) == 51
