@@ -462,6 +462,8 @@ def colon_hints(text: str, keys: Any = None, limit: int = 5) -> list[str]:
     caret under the colon with what to write instead. ``keys`` (a container of folded names):
     for a missing space, only keys it holds are pointed at (``http://…`` is not a key).
     """
+    from advisor.vocabulary import fold  # as the keys were folded: ｎａｍｅ is name
+
     hints: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -473,7 +475,7 @@ def colon_hints(text: str, keys: Any = None, limit: int = 5) -> list[str]:
         key, colon, rest = match["key"].strip(), match["colon"], match["rest"]
         if colon == "：":
             what = "a full-width colon '：'"
-        elif rest and not rest[0].isspace() and (keys is None or " ".join(key.split()).casefold() in keys):
+        elif rest and not rest[0].isspace() and (keys is None or fold(key) in keys):
             what = "no space after ':'"
         else:
             continue

@@ -387,3 +387,9 @@ def test_every_example_file_the_readme_reads_is_provided(cli):
     scored = cli("batch", str(ROOT / "docs/examples/clients-1.csv"), "-f", "jsonl", "-q")
     assert scored.exit_code == 1 and scored.stdout.count('"error"') == 4
     assert sum(1 for _ in open(ROOT / "docs/examples/clients-1.csv", encoding="utf-8-sig")) == 51
+
+
+def test_a_full_width_key_without_a_space_after_its_colon_is_pointed_at(cli, tmp_path):
+    result = cli("advise", profile(tmp_path, "ｎａｍｅ:x\nsize: small\n"), "--lang", "en")
+    assert result.exit_code == 2
+    assert "line 1: ｎａｍｅ:x" in result.stderr and "^ no space after ':': write 'ｎａｍｅ: x'" in result.stderr
