@@ -233,7 +233,8 @@ def check_shown(text: str, lang: str, options: tuple[str, ...] = (), stream: Tex
     missing = lost(text, encoding)
     if not missing:
         return
-    count = sum(1 for ch in text if ch in set(missing))
+    gone = set(missing)
+    count = sum(1 for ch in text if ch in gone)
     named = ", ".join(f"'{ch}'" for ch in missing[:SHOWN_LOST])
     more = len(missing) - SHOWN_LOST
     named += f" and {more:,} more" if more > 0 else ""
