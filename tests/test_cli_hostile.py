@@ -127,6 +127,10 @@ def test_options_read_full_width_choices_languages_and_dates(cli, tmp_path):
     assert got.stdout == expected.stdout
     assert cli("explain", path, "-f", "ｍａｒｋｄｏｗｎ").stdout.startswith("# ")
     assert cli("rules", "list", "-f", "ｊｓｏｎ").exit_code == 0
+    import json
+
+    wide = json.loads(cli("rules", "list", "--grep", "ＤＥＰ－ＯＮＰＲＥＭ", "-f", "json").stdout)
+    assert wide and wide == json.loads(cli("rules", "list", "--grep", "dep-onprem", "-f", "json").stdout)
 
 
 def test_only_full_width_forms_are_folded_not_every_compatibility_form(cli, tmp_path):

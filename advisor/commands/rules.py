@@ -51,13 +51,14 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
     from advisor.formats.escape import terminal_text
     from advisor.formats.lines import table
     from advisor.ui_text import t
+    from advisor.vocabulary import fold
 
     lang = lang.lower()
     pack = load_pack(rules_dir)
     rows = []
     for rule in pack.rules:
         text = rule.description.get(lang)
-        if pattern and not any(pattern.casefold() in s.casefold() for s in (rule.id, rule.source, text)):
+        if pattern and not any(fold(pattern) in fold(s) for s in (rule.id, rule.source, text)):  # ＤＥＰ is DEP
             continue
         rows.append([rule.id, pack.files[rule.id], rule.source, text])
     if fmt == "json":
