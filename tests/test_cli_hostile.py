@@ -290,7 +290,7 @@ def test_a_rule_condition_on_a_value_no_field_has_reads_in_chinese_and_quotes_it
                                                                 "        - privacy: !!set {high: null}\n", 1), "utf-8")
     zh = cli("rules", "lint", "--rules", str(pack), "--lang", "zh")
     assert zh.exit_code == 2
-    assert "deployment.yaml：规则 FACT-SENSITIVE-DATA：“privacy”没有取值 '!!set {high: null}'；可用：low, medium, high" in zh.stderr
+    assert "deployment.yaml：规则 FACT-SENSITIVE-DATA：“privacy”没有取值 '!!set {high: null}'；可填：low, medium, high" in zh.stderr
     en = cli("rules", "lint", "--rules", str(pack), "--lang", "en")
     assert "rule FACT-SENSITIVE-DATA: 'privacy' has no value '!!set {high: null}'; allowed: low, medium, high" in en.stderr
 
