@@ -14,12 +14,22 @@ once, before any command runs):
   (``surrogateescape``), so typed Chinese is read as typed; ``typed_text`` decodes such a line
   again as GB18030 when it was not UTF-8.
 
+A character that has no substitute at all (``江`` on a ``latin-1`` console) would be lost:
+
+- standard error writes it as its escape (``\\u6c5f``), and messages are in English on a console
+  that cannot show Chinese (``interface_lang``);
+- a command's text output (a table, Markdown, a memo) checks it can be shown before writing
+  anything (``check_shown``): when it cannot, nothing is written and the error (exit 2) names the
+  characters and what to do (a UTF-8 console, ``-f json``, ``--lang en``, ``-o FILE``). JSON and
+  YAML write such characters as escapes (``advisor.formats.escape.json_for``), losing nothing.
+
 Files the advisor writes are always UTF-8 (they are written as bytes); the console's encoding
 only concerns what is shown.
 
 ``interface_lang`` is the language of help, usage errors and error messages: ``--lang`` when it
 is given, else ``ADVISOR_LANG``, else the locale's language (``LANGUAGE``, ``LC_ALL``,
-``LC_MESSAGES``, ``LANG``: ``zh_CN.UTF-8`` is Chinese, ``en_US.UTF-8`` English), else Chinese.
+``LC_MESSAGES``, ``LANG``: ``zh_CN.UTF-8`` is Chinese, ``en_US.UTF-8`` English), else Chinese;
+English on a console that cannot show Chinese.
 """
 
 from __future__ import annotations
@@ -32,9 +42,15 @@ import sys
 import unicodedata
 from typing import TextIO
 
+from advisor.errors import AdvisorError
 from advisor.ui_text import package_data
 
 HANDLER = "advisor-console"  # the codecs error handler registered by ``setup_streams``
+ESCAPE_HANDLER = "advisor-console-escape"  # standard error's: as HANDLER, an escape (\u6c5f) at the last
+SHOWN_LOST = 3  # characters a message about unshowable output names
+# Simplified characters of the messages: an encoding without them (latin-1, but also Shift-JIS and
+# Big5, which have other Chinese characters) gets messages in English.
+_CHINESE_SAMPLE = "错误：画像无效，标准输出编码为，没有写出请使用区域设置"
 DEFAULT_WIDTH = 80  # columns when the output is not a terminal and COLUMNS is not set
 MIN_WIDTH = 20  # narrower than this, a table cannot be read whatever is done: use this
 LANGS = ("zh", "en")
@@ -94,6 +110,27 @@ def _one(ch: str, encoding: str) -> str:
     return "\ufffd" if _encodable("\ufffd", encoding) else "?"
 
 
+def _has_substitute(ch: str, encoding: str) -> bool:
+    return _one(ch, encoding) not in ("?", "\ufffd") or ch in ("?", "\ufffd")
+
+
+def lost(text: str, encoding: str) -> list[str]:
+    """The characters of ``text`` (each once, in order) that ``encoding`` has no form or substitute
+    for: ``substitute`` would write them as ``?``. Empty when ``text`` can be shown whole."""
+    if _encodable(text, encoding):
+        return []
+    found: dict[str, bool] = {}
+    for ch in text:
+        if ch not in found:
+            found[ch] = not _encodable(ch, encoding) and not _has_substitute(ch, encoding)
+    return [ch for ch, gone in found.items() if gone]
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _on_unencodable(exc: UnicodeError) -> tuple[str | bytes, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
@@ -101,6 +138,16 @@ def _on_unencodable(exc: UnicodeError) -> tuple[str | bytes, int]:
     if text.isascii() or not codecs.lookup(exc.encoding).name.startswith("utf"):
         return text, exc.end
     return codecs.encode(text, exc.encoding), exc.end  # Unicode encoders take only ASCII text from a handler
+
+
+def _on_unencodable_escaped(exc: UnicodeError) -> tuple[str | bytes, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    chars = exc.object[exc.start:exc.end]
+    missing = set(lost(chars, exc.encoding))
+    if missing:
+        return "".join(_escape(ch) if ch in missing else substitute(ch, exc.encoding) for ch in chars), exc.end
+    return _on_unencodable(exc)
 
 
 def _is_ascii(encoding: str | None) -> bool:
@@ -113,6 +160,7 @@ def _is_ascii(encoding: str | None) -> bool:
 def register_handler() -> None:
     """Register the ``advisor-console`` error handler (idempotent)."""
     codecs.register_error(HANDLER, _on_unencodable)
+    codecs.register_error(ESCAPE_HANDLER, _on_unencodable_escaped)
 
 
 def setup_streams() -> None:
@@ -120,13 +168,13 @@ def setup_streams() -> None:
     typed Chinese in an ASCII locale (see the module's description). Streams that are not
     the process's own text files (a test's captured output) are left alone."""
     register_handler()
-    for stream in (sys.stdout, sys.stderr):
+    for stream, handler in ((sys.stdout, HANDLER), (sys.stderr, ESCAPE_HANDLER)):
         if isinstance(stream, io.TextIOWrapper):
             encoding = "utf-8" if _is_ascii(stream.encoding) else stream.encoding
             try:
-                stream.reconfigure(encoding=encoding, errors=HANDLER)
+                stream.reconfigure(encoding=encoding, errors=handler)
             except (ValueError, OSError):  # a stream already written to in another encoding
-                stream.reconfigure(errors=HANDLER)
+                stream.reconfigure(errors=handler)
     stdin = sys.stdin
     if isinstance(stdin, io.TextIOWrapper) and _is_ascii(stdin.encoding):
         try:
@@ -164,6 +212,58 @@ def output_encoding(stream: TextIO | None = None) -> str:
     """The encoding ``stream`` (standard output by default) writes, ``utf-8`` if it says none."""
     stream = stream or sys.stdout
     return getattr(stream, "encoding", None) or "utf-8"
+
+
+class UnshownOutput(AdvisorError):
+    """Output that the console's encoding cannot show (Chinese on a ``latin-1`` console): nothing
+    was written (exit 2)."""
+
+
+def check_shown(text: str, lang: str, options: tuple[str, ...] = (), stream: TextIO | None = None,
+                english_shows: bool = True) -> None:
+    """Raise ``UnshownOutput`` when ``stream`` (standard output by default) cannot show ``text``
+    without losing characters (``lost``), before anything is written.
+
+    The message names the encoding and the first characters it lacks; the hint says what shows
+    them: a UTF-8 console, or ``options`` (``-f json``, ``-o FILE``: what the command has), and
+    ``--lang en`` when the output is in Chinese and ``english_shows`` (False where English output
+    still cites Chinese titles of laws: a recommendation, a memo, the rules' sources).
+    """
+    encoding = output_encoding(stream)
+    missing = lost(text, encoding)
+    if not missing:
+        return
+    gone = set(missing)
+    count = sum(1 for ch in text if ch in gone)
+    named = ", ".join(f"'{ch}'" for ch in missing[:SHOWN_LOST])
+    more = len(missing) - SHOWN_LOST
+    named += f" and {more:,} more" if more > 0 else ""
+    ways = [*options, *(["--lang en"] if lang == "zh" and english_shows else [])]
+    hint = ("set a UTF-8 encoding (PYTHONIOENCODING=utf-8, or a UTF-8 locale such as LANG=en_US.UTF-8)"
+            + (f"; or use: {' / '.join(ways)}" if ways else ""))
+    raise UnshownOutput(f"standard output is {codecs.lookup(encoding).name}, which cannot show {named} "
+                        f"({count:,} characters of this output); nothing was written", hint=hint)
+
+
+def check_dialogue(lang: str) -> None:
+    """Before a dialogue on the console (``ask``): in Chinese on a console that cannot show
+    Chinese, ``UnshownOutput`` (nothing was asked); in English there, characters that it lacks
+    (``80万`` in a hint, a Chinese name) are written as escapes (``80\\u4e07``) rather than lost."""
+    if shows_chinese():
+        return
+    if lang == "zh":
+        encoding = codecs.lookup(output_encoding()).name
+        raise UnshownOutput(f"standard output is {encoding}, which cannot show Chinese; nothing was asked",
+                            hint="set a UTF-8 encoding (PYTHONIOENCODING=utf-8, or a UTF-8 locale such as "
+                                 "LANG=en_US.UTF-8); or use: --lang en")
+    register_handler()
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors=ESCAPE_HANDLER)
+
+
+def shows_chinese() -> bool:
+    """Whether standard output and standard error can show Chinese (not on a ``latin-1`` console)."""
+    return all(_encodable(_CHINESE_SAMPLE, output_encoding(stream)) for stream in (sys.stdout, sys.stderr))
 
 
 def typed_text(line: str) -> str:
@@ -213,6 +313,9 @@ def lang_of(value: str | None) -> str | None:
     ``en_US``, ``EN``), ``None`` when it names neither (``C``, ``POSIX``, empty)."""
     if not value:
         return None
+    from advisor.vocabulary import narrow
+
+    value = narrow(value)  # ＥＮ, ｚｈ＿ＣＮ as an input method types them
     tag = value.strip().split(":")[0].split(".")[0].split("@")[0].replace("-", "_").lower()
     first = tag.split("_")[0]
     if first in LANGS:
@@ -226,7 +329,9 @@ def lang_tag(value: str | None) -> str | None:
     """``zh`` or ``en`` for a tag that names one of them (``zh``, ``zh-CN``, ``en_US.UTF-8``),
     else ``None`` (another language, ``C``, empty)."""
     found = lang_of(value)
-    first = (value or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    from advisor.vocabulary import narrow
+
+    first = narrow(value or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
     return found if first in LANGS else None
 
 
@@ -251,9 +356,8 @@ def remember_lang(lang: str | None) -> None:
 
 def interface_lang() -> str:
     """The language of help, usage errors and messages (see the module's description)."""
-    if _explicit:
-        return _explicit[0]
-    return lang_tag(os.environ.get("ADVISOR_LANG")) or locale_lang() or DEFAULT_LANG
+    lang = _explicit[0] if _explicit else lang_tag(os.environ.get("ADVISOR_LANG")) or locale_lang() or DEFAULT_LANG
+    return "en" if lang == "zh" and not shows_chinese() else lang  # Chinese would be lost: English
 
 
 def unknown_lang_variable() -> str | None:

@@ -8,16 +8,30 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"  # the users read Chinese first; keep in step with advisor.pipeline
 
 
-class _Lang(click.Choice):
-    """``zh`` or ``en``, also as a language tag or locale name (``zh-CN``, ``en_US.UTF-8``, ``EN``)."""
+class Choice(click.Choice):
+    """A choice matched without regard to case or width: ``JSON`` and ``ｊｓｏｎ`` (typed by a
+    Chinese input method) are ``json`` (``advisor.vocabulary.narrow``)."""
+
+    def __init__(self, choices, case_sensitive: bool = False) -> None:  # noqa: ANN001 (click's signature)
+        super().__init__(choices, case_sensitive=case_sensitive)
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
+        from advisor.vocabulary import narrow
+
+        return super().convert(narrow(value) if isinstance(value, str) else value, param, ctx)
+
+
+class _Lang(Choice):
+    """``zh`` or ``en``, also as a language tag or locale name (``zh-CN``, ``en_US.UTF-8``, ``EN``, ``ＥＮ``)."""
 
     def __init__(self) -> None:
         super().__init__(LANGS, case_sensitive=False)
 
     def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
         from advisor.console import lang_tag
+        from advisor.vocabulary import narrow
 
-        return lang_tag(str(value)) or super().convert(value, param, ctx)
+        return lang_tag(narrow(str(value))) or super().convert(value, param, ctx)
 
 
 def _default_lang() -> str:
@@ -71,11 +85,12 @@ class _AsOf(click.ParamType):
 
         from advisor.clock import check_day
         from advisor.compliance import parse_as_of
+        from advisor.vocabulary import narrow
 
         try:
             if isinstance(value, dt.date):
                 return check_day(value)
-            return parse_as_of(str(value))
+            return parse_as_of(narrow(str(value)))  # ２０２６－０１－０１ as an input method types it
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 

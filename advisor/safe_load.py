@@ -84,8 +84,68 @@ _CoreResolver.add_implicit_resolver(
     list("-+0123456789."))
 
 
+class Written:
+    """A value of a YAML type that no advisor document holds, kept as the text written.
+
+    ``!!binary aGlnaA==``, ``!!timestamp 2024-01-01``, ``!!set {high: null}``, ``!!omap`` and
+    ``!!pairs`` would build bytes, dates, sets and tuples, which no field takes; a message would
+    quote them as Python writes them (``b'high'``). They are built as this instead: ``text`` is
+    the value as written in the document (its tag and anchor too, spaces folded, at most
+    ``WRITTEN_CHARACTERS``), ``kind`` the tag's name (``binary``). Its ``str`` is ``text`` and its
+    ``repr`` is ``text`` quoted as a message quotes text (``'!!binary aGlnaA=='``), so an error
+    quotes the value as the user wrote it; every field refuses it.
+    """
+
+    __slots__ = ("text", "kind")
+
+    def __init__(self, text: str, kind: str) -> None:
+        self.text, self.kind = text, kind
+
+    def __repr__(self) -> str:
+        return f"'{self.text}'"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Written) and (self.text, self.kind) == (other.text, other.kind)
+
+    def __hash__(self) -> int:
+        return hash((Written, self.text, self.kind))
+
+
+WRITTEN_TAGS = ("binary", "timestamp", "set", "omap", "pairs")  # tag:yaml.org,2002:<name>, built as Written
+WRITTEN_CHARACTERS = 200
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks (its marks count lines so)
+
+
 class _Constructor(SafeConstructor):
     """Safe construction with the checks above; mappings are plain dicts."""
+
+    source_text = ""  # the document, for ``construct_written``
+
+    def construct_written(self, node: Node) -> Written:
+        """``node`` (``!!binary ...``) as the text written in the document (see ``Written``)."""
+        kind = node.tag.rpartition(":")[2]
+        if isinstance(node, ScalarNode):  # a value that does not fit its tag (!!timestamp soon) stays an error
+            getattr(SafeConstructor, f"construct_yaml_{kind}")(self, node)
+        lines = _LINE_BREAK.split(self.source_text)
+        start, end = node.start_mark, node.end_mark
+        try:
+            if start.line == end.line:
+                text = lines[start.line][start.column:end.column]
+            else:
+                text = "\n".join([lines[start.line][start.column:], *lines[start.line + 1:end.line],
+                                  lines[end.line][:end.column]])
+        except IndexError:
+            text = ""
+        text = " ".join(text.split())
+        if not text.startswith(("!", "&")):  # not where the marks say: say the tag and the value
+            value = node.value if isinstance(node, ScalarNode) else "..."
+            text = f"!!{kind} {value}"
+        if len(text) > WRITTEN_CHARACTERS:
+            text = text[:WRITTEN_CHARACTERS] + "…"
+        return Written(text, kind)
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
@@ -135,6 +195,23 @@ class _Constructor(SafeConstructor):
 
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
 _Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+for _kind in WRITTEN_TAGS:
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_kind}", _Constructor.construct_written)
+
+
+class _TextConstructor(_Constructor):
+    """Profiles (``TEXT``): a number or yes/no written with its tag (``!!int 500``, ``!!bool yes``,
+    ``!!float .nan``) is the text after the tag, as the same value without the tag is: the profile
+    reads it (``500``, ``yes``) or names it as written (``'.nan'``), never as Python shows it."""
+
+    def construct_tagged_text(self, node: ScalarNode) -> str:
+        self.yaml_constructors_of_data[node.tag](self, node)  # a value that does not fit its tag stays an error
+        return str(self.construct_scalar(node))
+
+
+_TextConstructor.yaml_constructors_of_data = dict(_Constructor.yaml_constructors)
+for _kind in ("int", "float", "bool"):
+    _TextConstructor.add_constructor(f"tag:yaml.org,2002:{_kind}", _TextConstructor.construct_tagged_text)
 
 
 def _node_error(node: Node, reason: str) -> DocumentError:
@@ -151,6 +228,7 @@ _Parser = _CParser if _CParser is not None else type("_PyParser", (yaml.reader.R
 
 def _loader_class(schema: str) -> type:
     resolver = _TextResolver if schema == TEXT else _CoreResolver
+    constructor = _TextConstructor if schema == TEXT else _Constructor
 
     def init(self: Any, stream: str) -> None:
         if _CParser is not None:
@@ -160,11 +238,12 @@ def _loader_class(schema: str) -> type:
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
-        _Constructor.__init__(self)
+        constructor.__init__(self)
         resolver.__init__(self)
+        self.source_text = stream
         self.checked_mappings = set()
 
-    return type(f"_{schema.title()}Loader", (_Parser, _Constructor, resolver), {"__init__": init})
+    return type(f"_{schema.title()}Loader", (_Parser, constructor, resolver), {"__init__": init})
 
 
 _LOADERS = {DATA: _loader_class(DATA), TEXT: _loader_class(TEXT)}
@@ -387,6 +466,8 @@ def colon_hints(text: str, keys: Any = None, limit: int = 5) -> list[str]:
     caret under the colon with what to write instead. ``keys`` (a container of folded names):
     for a missing space, only keys it holds are pointed at (``http://…`` is not a key).
     """
+    from advisor.vocabulary import fold  # as the keys were folded: ｎａｍｅ is name
+
     hints: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -398,7 +479,7 @@ def colon_hints(text: str, keys: Any = None, limit: int = 5) -> list[str]:
         key, colon, rest = match["key"].strip(), match["colon"], match["rest"]
         if colon == "：":
             what = "a full-width colon '：'"
-        elif rest and not rest[0].isspace() and (keys is None or " ".join(key.split()).casefold() in keys):
+        elif rest and not rest[0].isspace() and (keys is None or fold(key) in keys):
             what = "no space after ':'"
         else:
             continue

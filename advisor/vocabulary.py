@@ -58,9 +58,21 @@ class Vocabulary:
         return ", ".join(f"{v} ({e['zh']})" for v, e in self.enums[enum].items())
 
 
+# Full-width forms of ASCII (U+FF01..U+FF5E: ＨＩＧＨ, ｙｅｓ, ２, ＿, －), which Chinese input methods
+# type, read as the ASCII they stand for. Only these: NFKC would also read ① or ² as 1 or 2 (a
+# yes/no answer) and ㎡ as m2, which no user means by a word of the vocabulary.
+_FULL_WIDTH_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def narrow(text: str) -> str:
+    """``text`` with the full-width forms of ASCII as ASCII (``ＨＩＧＨ`` → ``HIGH``, ``２`` → ``2``)."""
+    return text.translate(_FULL_WIDTH_ASCII)
+
+
 def fold(text: str) -> str:
-    """Case- and space-insensitive form used to match user spellings."""
-    return " ".join(text.split()).casefold()
+    """The form used to match user spellings: case, runs of spaces (also the ideographic space
+    U+3000) and full width (``ＨＩＧＨ`` is ``high``) make no difference."""
+    return " ".join(narrow(text).split()).casefold()
 
 
 @functools.cache

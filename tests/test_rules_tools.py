@@ -139,7 +139,7 @@ def test_lint_finds_each_kind_of_problem(cli, tmp_path):
 def test_lint_speaks_chinese_by_default(cli, tmp_path):
     pack = _pack_with(tmp_path, "zz_bad.yaml", BAD_RULES)
     result = cli("rules", "lint", "--rules", str(pack))
-    assert "zz_bad.yaml: rule BAD-NEVER: [unfireable] 没有任何画像能触发它" in result.stdout
+    assert "zz_bad.yaml：规则 BAD-NEVER：[无法触发] 没有任何画像能触发它" in result.stdout  # Chinese whole
 
 
 def test_a_rule_that_can_fire_only_at_a_threshold_edge_is_not_reported(cli, tmp_path):
@@ -321,7 +321,7 @@ def test_lint_finds_a_report_section_and_an_article_that_do_not_exist_and_dates_
          "basis[0].applies_from: 2024-07-01 is before the instrument eu-ai-act came into force (2024-08-01)"),
     }
     zh = cli("rules", "lint", "--rules", str(pack))
-    assert "compliance.yaml: instrument genai-measures: [date] effective：施行日期 2020-01-01 早于发布日期 2023-07-13" in zh.stdout
+    assert "compliance.yaml：法规 genai-measures：[日期] effective：施行日期 2020-01-01 早于发布日期 2023-07-13" in zh.stdout
     assert "引用了 report §9.9，但《2024年中国AI大模型场景探索及产业应用调研报告》没有这一节" in zh.stdout
 
 

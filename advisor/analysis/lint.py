@@ -70,8 +70,12 @@ class Finding:
         return at(self.text, lang, **values)
 
     def line(self, lang: str = "en") -> str:
-        """``deployment.yaml: rule DEP-X: [unfireable] ...``."""
-        return f"{self.file}: {self.where}: [{self.kind}] {self.message(lang)}"
+        """``deployment.yaml: rule DEP-X: [unfireable] ...`` (``deployment.yaml：规则 DEP-X：[无法触发] …``)."""
+        from advisor.analysis.explain import at
+        from advisor.messages import translate
+
+        return at("lint_line", lang, file=self.file, where=translate(self.where, lang),
+                  kind=at(f"lint_kind_{self.kind}", lang), message=self.message(lang))
 
     def data(self, lang: str = "en") -> dict[str, str]:
         """As JSON data."""

@@ -4,18 +4,19 @@ A Chinese input method types full-width forms (``１２``, ``８００万``, a f
 between list items, ``？``), gives ``《`` for the ``<`` key, and people answer a yes/no question
 with ``有``, ``没有``, ``不是`` or ``是的``. ``normal`` turns a line into what the answer means:
 bytes that were not UTF-8 decoded again (``advisor.console.typed_text``), full-width forms
-as ASCII (Unicode NFKC) in every answer but a name (a name is kept as typed), and the words of
+as ASCII (``advisor.vocabulary.narrow``, as a profile file's values are read) in every answer
+but a name (a name is kept as typed), and the words of
 ``typed.yaml`` for yes and no. ``is_back`` and ``is_help`` recognise the two requests.
 """
 
 from __future__ import annotations
 
 import functools
-import unicodedata
 from importlib import resources
 from typing import Any
 
 from advisor.console import typed_text
+from advisor.vocabulary import narrow
 
 
 @functools.cache
@@ -32,7 +33,7 @@ def normal(line: str, kind: str) -> str:
     line = typed_text(line)
     if kind == "string":
         return line.strip()
-    text = unicodedata.normalize("NFKC", line).strip()
+    text = narrow(line).strip()
     if kind == "bool":
         folded = text.casefold()
         if folded in _data()["yes"]:
@@ -44,9 +45,9 @@ def normal(line: str, kind: str) -> str:
 
 def is_back(text: str) -> bool:
     """Whether ``text`` asks for the previous question."""
-    return unicodedata.normalize("NFKC", text).strip().casefold() in _data()["back"]
+    return narrow(text).strip().casefold() in _data()["back"]
 
 
 def is_help(text: str) -> bool:
     """Whether ``text`` asks for the explanation of the question."""
-    return unicodedata.normalize("NFKC", text).strip().casefold() in _data()["help"]
+    return narrow(text).strip().casefold() in _data()["help"]

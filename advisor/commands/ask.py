@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from advisor.formats import FORMATS
-from advisor.options import lang_option, rules_option
+from advisor.options import Choice, lang_option, rules_option
 
 
 @click.command()
@@ -14,7 +14,7 @@ from advisor.options import lang_option, rules_option
 @click.option("--save", metavar="FILE",
               help="Write the answers to FILE as a profile (YAML) for 'advisor advise'. "
                    "Stopping early keeps a draft beside it (acme.draft.yaml for acme.yaml).")
-@click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS), case_sensitive=False), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=Choice(list(FORMATS), case_sensitive=False), default="table", show_default=True,
               help="Format of the recommendation printed at the end (as in 'advisor advise').")
 @click.option("--memo", "memo_file", metavar="FILE", help="Also write the recommendation memo to FILE (.md Markdown, .html or .docx by its extension). On a terminal, the end of the session offers it.")
 @click.option("--questionnaire", "questionnaire_file", metavar="FILE", default=None,
@@ -31,7 +31,9 @@ def ask(from_file: str | None, save: str | None, fmt: str, memo_file: str | None
     accepts the default).
     """
     from advisor.ask.run import run
+    from advisor.console import check_dialogue
 
+    check_dialogue(lang.lower())
     code = run(from_file=from_file, save=save, fmt=fmt, memo_file=memo_file,
                questionnaire_file=questionnaire_file, lang=lang.lower(), rules_dir=rules_dir)
     if code:

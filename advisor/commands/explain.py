@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import as_of_option, lang_option, rules_option
+from advisor.options import Choice, as_of_option, lang_option, rules_option
 
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"], case_sensitive=False), default="table",
+@click.option("--format", "-f", "fmt", type=Choice(["table", "json", "markdown"], case_sensitive=False), default="table",
               show_default=True, help="Output format.")
 @lang_option
 @rules_option
@@ -43,9 +43,8 @@ def explain(profile: str, fmt: str, lang: str, rules_dir: str | None, as_of) -> 
     from advisor.formats.escape import terminal_text
 
     # The profile's name and a pack's text are the user's: their control characters are shown as escapes.
-    if fmt == "table":
-        from advisor.console import terminal_width
+    from advisor.console import check_shown, terminal_width
 
-        click.echo(terminal_text(render_table(data, terminal_width())), nl=False)
-        return
-    click.echo(terminal_text(render_markdown(data)), nl=False)
+    text = terminal_text(render_table(data, terminal_width()) if fmt == "table" else render_markdown(data))
+    check_shown(text, lang.lower(), ("-f json",), english_shows=False)
+    click.echo(text, nl=False)

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from advisor.memo import FORMATS
-from advisor.options import as_of_option, lang_option, prices_option, rules_option
+from advisor.options import Choice, as_of_option, lang_option, prices_option, rules_option
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -27,7 +27,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 
 @click.command()
 @click.argument("profile", metavar="PROFILE")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False), default=None,
+@click.option("--format", "-f", "fmt", type=Choice(FORMATS, case_sensitive=False), default=None,
               help="Default: from the suffix of --output (.md, .html, .docx), else markdown. markdown and html "
                    "print to standard output unless --output is given; docx needs --output.")
 @click.option("--output", "-o", metavar="FILE", default=None, help="Write the memo to FILE ('-': standard output).")
@@ -63,7 +63,11 @@ def memo(profile: str, fmt: str | None, output: str | None, template: str | None
     if to_stdout:
         data = memo_bytes(None, parsed, fmt, lang, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,
                           prices=prices_file)
-        click.echo(data.decode("utf-8"), nl=False)
+        from advisor.console import check_shown
+
+        text = data.decode("utf-8")
+        check_shown(text, lang, ("-o FILE",), english_shows=False)
+        click.echo(text, nl=False)
     else:
         write_memo(None, parsed, fmt, lang, output, rules_dir=rules_dir, template=template, date=memo_date, as_of=as_of,
                    prices=prices_file)

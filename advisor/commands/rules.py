@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import click
 
-from advisor.options import lang_option, rules_option
+from advisor.options import Choice, lang_option, rules_option
 
 
 def _echo(text: str, err: bool = False) -> None:
     """Print ``text``: a pack's own text (ids, descriptions, sources, case labels, file names) is
     whatever its author wrote, and its control characters are shown as escapes, never sent to
-    the terminal."""
+    the terminal. A console that cannot show standard output's text (Chinese on ``latin-1``)
+    gets an error instead (``advisor.console.check_shown``, naming the command's ``-f json``)."""
+    from advisor.console import check_shown
     from advisor.formats.escape import terminal_text
 
-    click.echo(terminal_text(text), err=err)
+    text = terminal_text(text)
+    if not err:
+        params = click.get_current_context().params
+        check_shown(text, str(params.get("lang", "")).lower(), ("-f json",) if "fmt" in params else (),
+                    english_shows=click.get_current_context().info_name != "list")  # sources cite Chinese titles
+    click.echo(text, err=err)
 
 
 def _echo_json(text: str) -> None:
-    """Print JSON with no raw control character in its strings."""
-    from advisor.formats.escape import json_text
+    """Print JSON with no raw control character in its strings, and each character the console
+    lacks as its escape (``advisor.formats.escape.json_for``)."""
+    from advisor.console import output_encoding
+    from advisor.formats.escape import json_for, json_text
 
-    click.echo(json_text(text))
+    click.echo(json_for(json_text(text), output_encoding()))
 
 
 @click.group()
@@ -32,7 +41,7 @@ def rules() -> None:
 @rules_option
 @lang_option
 @click.option("--grep", "pattern", default=None, metavar="TEXT", help="Only rules whose id, source or description contains TEXT.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
               help="json: a list of {id, file, source, description} for scripts.")
 def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) -> None:
     """List every rule: id, file, source and description."""
@@ -42,13 +51,14 @@ def list_rules(rules_dir: str | None, lang: str, pattern: str | None, fmt: str) 
     from advisor.formats.escape import terminal_text
     from advisor.formats.lines import table
     from advisor.ui_text import t
+    from advisor.vocabulary import fold
 
     lang = lang.lower()
     pack = load_pack(rules_dir)
     rows = []
     for rule in pack.rules:
         text = rule.description.get(lang)
-        if pattern and not any(pattern.casefold() in s.casefold() for s in (rule.id, rule.source, text)):
+        if pattern and not any(fold(pattern) in fold(s) for s in (rule.id, rule.source, text)):  # ＤＥＰ is DEP
             continue
         rows.append([rule.id, pack.files[rule.id], rule.source, text])
     if fmt == "json":
@@ -137,7 +147,7 @@ def _flow(data: object) -> str:
 @rules.command("lint")
 @rules_option
 @lang_option
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
 def lint_rules(rules_dir: str | None, lang: str, fmt: str) -> None:
     """Find what in the pack is dead, idle, contradictory or unsourced: rules no profile can fire
     (checked over every combination of the values their tests tell apart), rules whose firing
@@ -186,7 +196,7 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 @lang_option
 @click.option("--min", "minimum", type=click.FloatRange(0, 100), default=None, metavar="PERCENT", callback=_a_number,
               help="Exit 1 when the pack's cases fire less than PERCENT of its rules.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
 def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt: str) -> None:
     """The share of the pack's rules its cases fire (cases/*.yaml beside the rules), file by
     file, and the rules no case fires.
@@ -219,7 +229,7 @@ def coverage_rules(rules_dir: str | None, lang: str, minimum: float | None, fmt:
         if cov.never:
             _echo(at("coverage_never", lang))
             for name, rule in cov.never:
-                _echo(f"  {name}: {rule}")
+                _echo(at("coverage_never_rule", lang, file=name, rule=rule))
         failing = sum(1 for run in runs if run.failures)
         if failing:
             _echo(at("coverage_failing", lang, count=failing), err=True)

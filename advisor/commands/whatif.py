@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from advisor.options import as_of_option, lang_option, prices_option, rules_option
+from advisor.options import Choice, as_of_option, lang_option, prices_option, rules_option
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -17,7 +17,9 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     changes: dict[str, str] = {}
     given: dict[str, str] = {}  # field -> the --set that changed it
     for text in values:
-        field, sep, value = text.partition("=")
+        # the first = or ＝ (an input method's full-width equals sign) ends the field's name
+        cut = min((i for i in (text.find("="), text.find("＝")) if i >= 0), default=-1)
+        field, sep, value = (text[:cut], text[cut], text[cut + 1:]) if cut >= 0 else (text, "", "")
         if not sep or not field.strip():
             raise click.BadParameter(f"'{text}' is not FIELD=VALUE, e.g. --set privacy=high or --set 预算=800万")
         name = field_name(field.strip()) or field.strip()
@@ -33,7 +35,7 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @click.option("--set", "changes", metavar="FIELD=VALUE", multiple=True, required=True, callback=_pairs,
               help="An answer to change, as in a profile (Chinese labels and 万/亿 allowed; an empty VALUE "
                    "makes the field absent). Repeat for several.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
+@click.option("--format", "-f", "fmt", type=Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
               help="table: only what changes; json: {before, after, diff} with both full recommendations.")
 @lang_option
 @rules_option
@@ -56,13 +58,15 @@ def whatif(profile: str, changes: dict[str, str], fmt: str, lang: str, rules_dir
     before = read_profile(profile)
     after = apply_changes(before, changes)
     result = compare(before, after, rules=rules_dir, lang=lang, as_of=as_of, prices=prices_file)
-    from advisor.console import output_encoding
+    from advisor.console import check_shown, output_encoding
     from advisor.formats.escape import json_for, json_text, terminal_text
 
     if fmt == "json":
         click.echo(json_for(json_text(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False)), output_encoding()))
     else:  # the profile's name and a pack's text are the user's: control characters shown as escapes
-        click.echo(terminal_text(render_table(result, before, after, lang)))
+        text = terminal_text(render_table(result, before, after, lang))
+        check_shown(text, lang, ("-f json",))
+        click.echo(text)
 
 
 def render_table(result: dict[str, Any], before: Any, after: Any, lang: str) -> str:

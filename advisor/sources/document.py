@@ -15,7 +15,7 @@ from typing import Any
 from advisor.bounded import PROFILE_BYTES, TooLarge, read_bounded
 from advisor.errors import ProfileError, SourceError
 from advisor.profile import Profile, kind_of, parse_profile
-from advisor.safe_load import DATA, TEXT, DocumentError, colon_hint, json_value, load_yaml
+from advisor.safe_load import DATA, TEXT, DocumentError, Written, colon_hint, json_value, load_yaml
 from advisor.sources.text import decode_whole
 from advisor.vocabulary import vocabulary
 
@@ -38,6 +38,7 @@ def read_text(path: str) -> str:
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
+            _say_when_typed()
             stream = getattr(sys.stdin, "buffer", None)
             data = (read_bounded(stream, PROFILE_BYTES) if stream is not None
                     else read_bounded(io.BytesIO(sys.stdin.read(PROFILE_BYTES + 1).encode()), PROFILE_BYTES))
@@ -53,6 +54,19 @@ def read_text(path: str) -> str:
     except TooLarge as exc:
         raise SourceError(f"{name}: larger than {exc.size} (a profile is a few hundred bytes); is it the right file?") from None
     return decode_whole(data, name)
+
+
+def _say_when_typed() -> None:
+    """Standard input is a terminal: say what is awaited (else the command seems to hang)."""
+    try:
+        typed = sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        typed = False
+    if typed:
+        from advisor.console import interface_lang
+        from advisor.messages import frame
+
+        print(frame("stdin_terminal", interface_lang()), file=sys.stderr, flush=True)
 
 
 def parse_document(text: str, name: str, schema: str = DATA) -> Any:
@@ -97,7 +111,7 @@ def read_profile(path: str) -> Profile:
     try:
         return parse_profile(data, source=name)
     except ProfileError as exc:
-        hint = _colon_hint(text)
+        hint = _colon_hint(text) or _tag_hint(data)
         if hint is None:
             raise
         raise ProfileError(exc.problems, exc.source, exc.record, exc.line, hint=hint) from None
@@ -140,6 +154,17 @@ def _read(path: str, allow_empty: bool = False) -> tuple[str, dict[str, Any]]:
 
 def _colon_hint(text: str) -> str | None:
     return colon_hint(text, vocabulary().column_names)
+
+
+def _tag_hint(data: dict[str, Any]) -> str | None:
+    """A hint for a value written with a YAML tag that builds what no field takes (``!!binary``)."""
+    values = [*data, *data.values(), *(i for v in data.values() if isinstance(v, list) for i in v)]
+    kinds = sorted({v.kind for v in values if isinstance(v, Written)})
+    if not kinds:
+        return None
+    tags = ", ".join(f"!!{kind}" for kind in kinds)
+    return (f"the YAML tag {tags} makes a value binary data, a date, a set or pairs, which no field takes; "
+            "write the value as text, without the tag")
 
 
 def _looks_like_a_table(text: str) -> bool:
