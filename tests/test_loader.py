@@ -302,12 +302,13 @@ def test_rules_test_refuses_such_cases_with_exit_2_in_chinese(tmp_path):
     pack = tmp_path / "pack"
     shutil.copytree(RULES, pack)
     (pack / "cases" / "typo.yaml").write_text(
-        "cases:\n  - name: typos\n    profile: {name: Y, size: small, sector: other, privacy: low, budget: low}\n"
+        "cases:\n  - name: 'typos: a label with a colon'\n"
+        "    profile: {name: Y, size: small, sector: other, privacy: low, budget: low}\n"
         "    expect: {not_fired: [COMP-GENAI-FILNG]}\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "advisor", "rules", "test", "--rules", str(pack)],
                          capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "ADVISOR_LANG": "zh"})
     assert run.returncode == 2, run.stderr
-    assert ("cases/typo.yaml：第 1 个用例（typos）：expect.not_fired：未知的规则“COMP-GENAI-FILNG”"
+    assert ("cases/typo.yaml：第 1 个用例（typos: a label with a colon）：expect.not_fired：未知的规则“COMP-GENAI-FILNG”"
             "（是否应为“COMP-GENAI-FILING”？）") in run.stderr
 
 
