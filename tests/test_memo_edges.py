@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -62,3 +63,25 @@ def test_property_text_cuts_only_what_does_not_fit():
     assert property_text("x" * 255) == "x" * 255
     assert property_text("x" * 256) == "x" * 254 + "…"
     assert property_text("") == ""
+
+
+# --- 2. the summary says what the compliance section says -------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("as_of", ["2017-01-01", "1990-01-01"])
+def test_the_summary_agrees_with_the_checklist_on_an_early_date(cli, tmp_path, lang, as_of):
+    from advisor.memo.text import mt
+
+    advised = cli("advise", str(PUBLIC_IMAGE), "--format", "json", "--lang", lang, "--as-of", as_of)
+    notice = json.loads(advised.stdout)["compliance_notice"]
+    assert notice and not json.loads(advised.stdout)["compliance"]
+    out = tmp_path / "memo.md"
+    result = cli("memo", str(PUBLIC_IMAGE), "--lang", lang, "--as-of", as_of, "--date", DATE, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"\\(.)", r"\1", out.read_text("utf-8"))  # without Markdown's backslash escapes
+    summary = text.split("\n## ")[1]  # the first numbered section
+    assert summary.startswith(mt("heading", lang, n=1 if lang == "en" else "一", title=mt("s_summary", lang)))
+    assert mt("summary_compliance_none", lang) not in text
+    assert notice in summary
+
