@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -85,3 +86,72 @@ def test_the_summary_agrees_with_the_checklist_on_an_early_date(cli, tmp_path, l
     assert mt("summary_compliance_none", lang) not in text
     assert notice in summary
 
+
+
+# --- 3. the Python API takes what advisor.score returns ---------------------------------------------
+
+
+def test_write_memo_takes_the_dict_advisor_score_returns_and_a_profile_mapping(tmp_path):
+    import advisor
+    from advisor.memo import write_memo
+
+    profile = small("甲")
+    rec = advisor.score(profile, as_of="2017-01-01")
+    path = write_memo(rec, profile, "markdown", "zh", tmp_path / "a.md", date="2025-03-01")
+    text = path.read_text("utf-8")
+    assert text.startswith("# 甲：")
+    assert "2017年1月1日" in text  # the recommendation's own date, reused
+    path = write_memo(rec, profile, "docx", "en", str(tmp_path / "a.docx"), date=dt.date(2025, 3, 1))
+    assert path.read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"fmt": "pdf"}, "fmt 'pdf' is not allowed; allowed: markdown, html, docx"),
+    ({"lang": "fr"}, "lang 'fr' is not allowed; allowed: zh, en"),
+    ({"path": 3}, "path 3 is not a file name; give a str or pathlib.Path, e.g. 'memo.docx'"),
+    ({"path": "a.docx"}, "path 'a.docx' names a docx file, but fmt is 'markdown'; name the file for the format "
+                         "(.md, .html, .docx)"),
+    ({"profile": ["甲"]}, "profile must be a mapping of field: value (as in a profile file) or an "
+                          "advisor.profile.Profile, not a list"),
+    ({"rec": "{}"}, "rec must be the dict advisor.score returns, a Recommendation or None, not a str"),
+    ({"rec": {"profile": "甲"}}, "rec is not a recommendation as advisor.score returns it: deployment: Field required"),
+    ({"rec": "other"}, "rec is the recommendation for '乙', not for the profile given ('甲'); pass the profile it "
+                       "was made from, or rec=None"),
+    ({"date": 20250301}, "date 20250301 is not a date; give a datetime.date or YYYY-MM-DD text, e.g. 2025-06-01"),
+    ({"as_of": "2025-13-01"}, "as_of: '2025-13-01' is not a date; use YYYY-MM-DD, e.g. 2025-06-01"),
+])
+def test_write_memo_names_a_wrong_argument(tmp_path, change, message):
+    import advisor
+    from advisor.errors import ArgumentError
+    from advisor.memo import write_memo
+    from advisor.messages import translate
+
+    args = {"rec": advisor.score(small("甲")), "profile": small("甲"), "fmt": "markdown", "lang": "zh",
+            "path": str(tmp_path / "a.md")}
+    if change.get("rec") == "other":
+        change = {"rec": advisor.score(small("乙"))}
+    keywords = {k: change.pop(k) for k in ("date", "as_of") if k in change}
+    args.update(change)
+    with pytest.raises(ArgumentError) as raised:
+        write_memo(*args.values(), **keywords)
+    assert str(raised.value) == message
+    assert not (tmp_path / "a.md").exists()
+    assert translate(message, "zh") != message  # said in Chinese too
+
+
+def test_write_memo_refuses_an_invalid_profile_mapping_with_its_fields(tmp_path):
+    from advisor.errors import ProfileError
+    from advisor.memo import write_memo
+
+    with pytest.raises(ProfileError, match="field 'sector' is required"):
+        write_memo(None, {"name": "甲"}, "html", "zh", tmp_path / "a.html")
+
+
+def test_the_readme_memo_example_runs_as_written(tmp_path, monkeypatch):
+    """The Python example of the README's memo section, run in a fresh folder."""
+    readme = (PROFILES.parent / "README.md").read_text("utf-8")
+    section = readme.split("## Recommendation memos (`advisor memo`)")[1].split("\n## ")[0]
+    code = section.split("```python\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["甲.docx", "甲.md"]
