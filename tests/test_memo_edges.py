@@ -155,3 +155,36 @@ def test_the_readme_memo_example_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "README.md", "exec"), {})
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["甲.docx", "甲.md"]
+
+
+# --- English counts: "1 item", "2 items" ------------------------------------------------------------
+
+
+def test_a_choice_by_number_says_one_for_one_and_many_for_the_rest():
+    from advisor.memo.text import mt
+
+    assert mt("summary_compliance", "en", total=1, required=1, recommended=0) == \
+        "The compliance checklist has 1 item: 1 required and 0 recommended."
+    assert mt("summary_compliance", "en", total=2, required=1, recommended=1) == \
+        "The compliance checklist has 2 items: 1 required and 1 recommended."
+    assert mt("summary_steps", "en", count=1) == "The most important next step:"
+    assert mt("summary_steps", "en", count=3) == "The 3 most important next steps:"
+    assert mt("up_intro", "en", count=1, as_of="A", end="B").startswith("This obligation comes into force")
+    assert mt("up_intro", "en", count=2, as_of="A", end="B").startswith("These 2 obligations come into force")
+    assert mt("summary_compliance", "zh", total=1, required=1, recommended=0) == "合规清单共1项，其中必须事项1项、建议事项0项。"
+
+
+def test_no_english_memo_of_the_bundled_profiles_counts_one_in_the_plural(cli, tmp_path):
+    """Every bundled profile's English memo, read for "1 <plural>" in the memo's own sentences
+    (memo_text.yaml; the cost lines are advisor.costs' own)."""
+    from advisor.memo.text import _data
+
+    plurals = re.compile(r"(?<![\d.,])1 (items|obligations|concurrent requests|most important next steps|"
+                         r"places)\b|These 1 |1 more obligations|1 of the profile's requirements")
+    for profile in sorted(PROFILES.glob("*.yaml")):
+        out = tmp_path / f"{profile.stem}.md"
+        result = cli("memo", str(profile), "--lang", "en", "--date", DATE, "--as-of", "2025-06-01", "-o", str(out))
+        assert result.exit_code == 0, result.output
+        found = plurals.findall(out.read_text("utf-8"))
+        assert not found, (profile.name, found)
+    assert "{count?" in str(_data()["text"])  # the memo's wording uses the choice
