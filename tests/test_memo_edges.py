@@ -188,3 +188,20 @@ def test_no_english_memo_of_the_bundled_profiles_counts_one_in_the_plural(cli, t
         found = plurals.findall(out.read_text("utf-8"))
         assert not found, (profile.name, found)
     assert "{count?" in str(_data()["text"])  # the memo's wording uses the choice
+
+
+# --- the chart of a Word memo has its alt text ----------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_word_chart_has_the_alt_text_html_gives_it(cli, tmp_path, lang):
+    import zipfile
+
+    bank = PROFILES / "05-hybrid-bank.yaml"
+    docx_path, html_path = tmp_path / "m.docx", tmp_path / "m.html"
+    for path in (docx_path, html_path):
+        assert cli("memo", str(bank), "--lang", lang, "--date", DATE, "-o", str(path)).exit_code == 0
+    alts = re.findall(r'<img [^>]*alt="([^"]+)"', html_path.read_text("utf-8"))
+    assert len(alts) == 1
+    xml = zipfile.ZipFile(docx_path).read("word/document.xml").decode("utf-8")
+    assert re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml) == alts

@@ -140,13 +140,14 @@ def _block(document: Any, block: Any, memo: Memo) -> None:
 
 
 def _figure(document: Any, block: Figure) -> None:
-    """The chart's PNG at its width on paper (at most the text width), and its caption."""
+    """The chart's PNG at its width on paper (at most the text width), with its alt text, and its caption."""
     import base64
 
     from docx.shared import Mm
 
     width = min(block.width_mm, PAGE_MM[0] - 2 * MARGIN_MM[1])
-    document.add_picture(io.BytesIO(base64.b64decode(block.png)), width=Mm(width))
+    shape = document.add_picture(io.BytesIO(base64.b64decode(block.png)), width=Mm(width))
+    shape._inline.docPr.set("descr", block.alt)  # the alt text Word reads aloud, as HTML's alt
     _muted(document.add_paragraph().add_run(block.caption), 8.5)
 
 
