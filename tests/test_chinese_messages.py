@@ -120,7 +120,7 @@ FILE_KEYS = {"prices", "servers", "items", "costs", "modes", "usage", "daily_tok
              "utf-8-sig", "set", "rules", "detail", "jsonl", "sheet", "summary", "unit", "priced_as_text", "modalities"}  # (options: --sheet, --summary)
 # Names of the Python API that its messages give as they are written (advisor.score_frame, lang=).
 API_NAMES = {"lang", "as_of", "first_record", "datetime", "date", "pandas", "DataFrame", "dask", "Dask", "score",
-             "read_csv"}
+             "read_csv", "fmt", "rec", "path", "str", "pathlib", "Path", "dict", "Recommendation"}  # (write_memo)
 INTERNAL = ("module 'advisor.memo'", "sections reading", "the batch summarises")  # faults of the program itself
 
 

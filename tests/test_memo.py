@@ -173,7 +173,7 @@ def _interface_fragments(lang: str) -> list[str]:
     for key, texts in _data()["text"].items():
         if texts["zh"] == texts["en"]:
             continue
-        for literal, *_ in string.Formatter().parse(texts[lang]):
+        for literal, *_ in string.Formatter().parse(both_choices(texts[lang])):
             for piece in re.split(r"[|\n]", literal or ""):
                 if lang == "en" and len(re.findall(r"[A-Za-z]", piece)) >= 6:
                     out.append(piece.strip())
@@ -332,14 +332,28 @@ def test_write_memo_for_batch(tmp_path, advisor):
     assert heads == headings("zh")
 
 
+def both_choices(text: str) -> str:
+    """A memo string with each choice by number (``{n?one|other}``) as both its sides, ``one|other``."""
+    from advisor.memo.text import CHOICE
+
+    return CHOICE.sub(lambda m: m.group(2) + "|" + m.group(3), text)
+
+
+def fields(text: str) -> set[str]:
+    """The placeholders of a memo string, those of its choices by number (``{n?one|other}``) included."""
+    from advisor.memo.text import CHOICE
+
+    names = {m.group(1) for m in CHOICE.finditer(text)}
+    return names | {f for _, f, _, _ in string.Formatter().parse(both_choices(text)) if f}
+
+
 def test_memo_text_is_complete_in_both_languages():
     from advisor.memo.text import _data
 
     for key, texts in _data()["text"].items():
         assert set(texts) == {"zh", "en"}, key
         assert all(isinstance(v, str) and v.strip() for v in texts.values()), key
-        en = {f for _, f, _, _ in string.Formatter().parse(texts["en"]) if f}
-        zh = {f for _, f, _, _ in string.Formatter().parse(texts["zh"]) if f}
+        en, zh = fields(texts["en"]), fields(texts["zh"])
         assert en <= zh or zh <= en, key  # one language may leave out a detail, never invent another
 
 

@@ -1,8 +1,10 @@
 """Recommendation memos: a client-ready document built from one recommendation.
 
-``build_memo`` makes the content model, ``render_memo`` lays it out as Markdown, HTML or Word,
-``write_memo`` does both and writes the file, and ``MemoNamer`` gives safe, unique file names
-for a folder of memos. Importing this package is cheap: the heavy parts load when used.
+``write_memo(rec, profile, fmt, lang, path)`` writes one memo, from the dict ``advisor.score``
+returns (or None) and the profile mapping; ``build_memo`` makes the content model (from a
+``Recommendation`` and a ``Profile``), ``render_memo`` lays it out as Markdown, HTML or Word,
+and ``MemoNamer`` gives safe, unique file names for a folder of memos. Importing this package is
+cheap: the heavy parts load when used.
 """
 
 from __future__ import annotations

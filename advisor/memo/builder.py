@@ -220,6 +220,8 @@ class _Builder:
         if rec.compliance:
             blocks.append(Paragraph(text=self.t("summary_compliance", total=len(rec.compliance),
                                                 required=counts["required"], recommended=counts["recommended"])))
+        elif rec.compliance_notice:  # the checklist is empty because of its date: say so, as its section does
+            blocks.append(Paragraph(text=rec.compliance_notice))
         else:
             blocks.append(Paragraph(text=self.t("summary_compliance_none")))
         if rec.upcoming:

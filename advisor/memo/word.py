@@ -86,16 +86,31 @@ def _styles(document: Any, memo: Memo) -> None:
     document.styles["Heading 2"].font.size = Pt(12)
 
 
+# The most characters a text property of the file (title, author, …) can hold: python-docx refuses
+# more, as the Open Packaging Conventions' core properties are meant to be short.
+PROPERTY_CHARS = 255
+ELLIPSIS = "…"
+
+
 def _properties(document: Any, memo: Memo) -> None:
+    """The file's core properties: every text one cut to ``PROPERTY_CHARS`` (a client's name may
+    be 1,000 characters; the document itself shows it whole)."""
     moment = dt.datetime.combine(_stamped(dt.date.fromisoformat(memo.date)), dt.time())
     props = document.core_properties
-    props.title = memo.title
-    props.author = props.last_modified_by = layout()["docx"]["author"]
-    props.language = memo.html_lang
+    texts = {"title": memo.title, "author": layout()["docx"]["author"], "language": memo.html_lang,
+             "keywords": "", "comments": "", "subject": "", "category": ""}
+    texts["last_modified_by"] = texts["author"]
+    for name, text in texts.items():
+        setattr(props, name, property_text(text))
     props.created = props.modified = moment
     props.last_printed = moment
     props.revision = 1
-    props.keywords = props.comments = props.subject = props.category = ""
+
+
+def property_text(text: str, limit: int = PROPERTY_CHARS) -> str:
+    """``text`` as a core property can hold it: whole when it fits in ``limit`` characters, else
+    its first ``limit - 1`` characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 # --- blocks -------------------------------------------------------------------------------------
@@ -125,13 +140,14 @@ def _block(document: Any, block: Any, memo: Memo) -> None:
 
 
 def _figure(document: Any, block: Figure) -> None:
-    """The chart's PNG at its width on paper (at most the text width), and its caption."""
+    """The chart's PNG at its width on paper (at most the text width), with its alt text, and its caption."""
     import base64
 
     from docx.shared import Mm
 
     width = min(block.width_mm, PAGE_MM[0] - 2 * MARGIN_MM[1])
-    document.add_picture(io.BytesIO(base64.b64decode(block.png)), width=Mm(width))
+    shape = document.add_picture(io.BytesIO(base64.b64decode(block.png)), width=Mm(width))
+    shape._inline.docPr.set("descr", block.alt)  # the alt text Word reads aloud, as HTML's alt
     _muted(document.add_paragraph().add_run(block.caption), 8.5)
 
 
