@@ -45,3 +45,67 @@ def test_score_many_error_objects_carry_the_name_too():
     got = list(advisor.score_many([{"name": "X公司", "sector": "mars"}, {"sector": "mars"}], lang="en"))
     assert got[0]["record"] == 1 and got[0]["profile"] == "X公司" and "sector" in got[0]["error"]
     assert set(got[1]) == {"record", "error"}
+
+
+# --- 5. a list cell over several lines (Alt+Enter) that holds commas is a list ------------------------
+
+
+@pytest.mark.parametrize("cell, items", [
+    ('"知识搜索,\n智能办公"', ["knowledge_search", "office_assistant"]),  # as Excel writes an Alt+Enter cell
+    ('"知识搜索,智能客服,\r\n智能办公"', ["knowledge_search", "customer_service", "office_assistant"]),
+    ('"知识搜索\n智能办公,数据分析"', ["knowledge_search", "office_assistant", "data_analysis"]),
+])
+def test_a_quoted_list_cell_with_line_breaks_and_commas_is_read_as_its_list(cli, tmp_path, cell, items):
+    path = tmp_path / "m.csv"
+    path.write_bytes(("name,sector,size,privacy,budget,use_cases\r\nA,finance,small,low,low," + cell
+                      + "\r\nB,finance,small,low,low,知识搜索\r\n").encode("utf-8"))
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    rows = jsonl(result.stdout)
+    assert [r["profile"] for r in rows] == ["A", "B"]
+    profile = advisor.score({"name": "A", "sector": "finance", "size": "small", "privacy": "low", "budget": "low",
+                             "use_cases": items}, lang="en")
+    assert rows[0] == profile  # the same recommendation as the list given as a list
+
+
+def test_an_unclosed_quote_that_swallows_rows_is_still_refused(cli, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('name,sector,size,privacy,budget,use_cases\nA,finance,small,low,low,"知识搜索,\n'
+                    'B,finance,small,low,low,智能办公\nC,finance,small,low,low,"\n', "utf-8")
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 1
+    row = jsonl(result.stdout)[0]
+    assert "holds a line break" in row["error"] and "their first cells: 'B'" in row["error"]
+
+
+# --- 6. Excel's sep= directive on the first line ---------------------------------------------------
+
+
+@pytest.mark.parametrize("directive, delimiter", [
+    ("sep=;", ";"), ("sep=,", ","), ("sep=\t", "\t"), ("SEP=|", "|"), ("\ufeffsep=;", ";"), ('"sep=;"', ";"),
+])
+def test_the_sep_directive_names_the_delimiter_and_is_skipped(cli, tmp_path, directive, delimiter):
+    header = delimiter.join(["name", "sector", "size", "privacy", "budget"])
+    rows = [delimiter.join(["A", "finance", "small", "low", "low"]), delimiter.join(["B", "火星", "small", "low", "low"])]
+    path = tmp_path / "s.csv"
+    path.write_bytes("\r\n".join([directive, header, *rows, ""]).encode("utf-8"))
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 1  # B's sector: a bad row, on its own line
+    out = jsonl(result.stdout)
+    assert out[0]["profile"] == "A" and out[0]["deployment"]["mode"]
+    assert "s.csv, record 2, line 4: invalid profile: field 'sector'" in out[1]["error"]
+
+
+def test_a_sep_directive_for_a_semicolon_file_reads_a_decimal_comma(cli, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("sep=;\nname;sector;size;privacy;budget\nA;finance;small;low;8000000,00\n", "utf-8")
+    result = cli("batch", str(path), "-q", "-f", "csv", "--headers", "ids")
+    assert result.exit_code == 0, result.stderr
+    assert list(csv.DictReader(io.StringIO(result.stdout)))[0]["profile"] == "A"
+
+
+def test_a_sep_directive_alone_is_an_input_without_records(cli, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("sep=;\n", "utf-8")
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 2 and "s.csv: no records to score" in result.stderr
