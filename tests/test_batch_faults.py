@@ -109,3 +109,141 @@ def test_a_sep_directive_alone_is_an_input_without_records(cli, tmp_path):
     path.write_text("sep=;\n", "utf-8")
     result = cli("batch", str(path), "-q", "--lang", "en")
     assert result.exit_code == 2 and "s.csv: no records to score" in result.stderr
+
+
+# --- 2. and 3. a folder with a file that cannot be read; a file that is not what its name says ----
+
+
+def _workbook(path, rows: list[list[str]]):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def _word_document(path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("客户名单见附件")
+    document.save(path)
+    return path
+
+
+HEADER = ["name", "sector", "size", "privacy", "budget"]
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    _workbook(folder / "a.xlsx", [HEADER, ["A", "finance", "small", "low", "low"]])
+    (folder / "b.xlsx").write_bytes(b"PK\x03\x04 damaged in the mail")
+    _word_document(folder / "c.xlsx")
+    (folder / "d.csv").write_text("name,sector,size,privacy,budget\nD,finance,small,low,low\n", "utf-8")
+    (folder / "e.csv").write_text("name,sektor\nE,finance\n", "utf-8")
+    _workbook(folder / "f.xlsx", [HEADER, ["F", "finance", "small", "low", "low"]])
+    return folder
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_folder_scores_every_readable_file_and_names_each_unreadable_one(cli, tmp_path, lang, monkeypatch):
+    monkeypatch.setenv("ADVISOR_LANG", lang)
+    folder = _folder(tmp_path)
+    out = tmp_path / "out.csv"
+    result = cli("batch", str(folder), "-o", str(out), "--headers", "ids", "--lang", lang)
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert [(r["record"], r["profile"], bool(r["mode"])) for r in rows] == [
+        ("1", "A", True), ("2", "", False), ("3", "", False), ("4", "D", True), ("5", "", False), ("6", "F", True)]
+    b, c, e = rows[1]["error"], rows[2]["error"], rows[4]["error"]
+    assert f"{folder / 'b.xlsx'}" in b and f"{folder / 'c.xlsx'}" in c and f"{folder / 'e.csv'}" in e
+    if lang == "en":
+        assert "not a readable Excel workbook" in b
+        assert "a Word document (.docx), not an Excel workbook (.xlsx)" in c
+        assert "unknown column 'sektor'" in e
+    else:
+        assert "无法读取的 Excel 工作簿" in b and "这是 Word 文档（.docx），不是 Excel 工作簿（.xlsx）" in c
+        assert "未知的列 'sektor'" in e
+    for row in (b, c, e):  # each reported on standard error too
+        assert row.split("\n")[0] in result.stderr
+
+
+def test_a_file_of_a_folder_it_has_no_right_to_read_is_one_bad_record(cli, tmp_path, monkeypatch):
+    import builtins
+
+    folder = _folder(tmp_path)
+    locked = str(folder / "d.csv")
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):  # what chmod 000 does to a user who is not root
+        if str(file) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    result = cli("batch", str(folder), "-f", "jsonl", "-q", "--lang", "en")
+    assert result.exit_code == 1
+    rows = jsonl(result.stdout)
+    assert [r.get("profile") for r in rows] == ["A", None, None, None, None, "F"]
+    assert rows[3]["record"] == 4 and f"{locked}: cannot read: Permission denied" in rows[3]["error"]
+
+
+def test_a_workbook_damaged_part_way_keeps_the_rows_read_before_and_the_files_after(cli, tmp_path):
+    import zipfile
+
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    whole = _workbook(tmp_path / "whole.xlsx", [HEADER] + [[f"R{i}", "finance", "small", "low", "low"] for i in range(3000)])
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(folder / "a.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[:data.index(b"<row r=\"2900\"")] + b"<row r=\"2900\"><c r=\"A2900\" t=\"inlineStr\"><is><t>broken"
+            target.writestr(item, data)
+    (folder / "b.csv").write_text("name,sector,size,privacy,budget\nB,finance,small,low,low\n", "utf-8")
+    result = cli("batch", str(folder), "-f", "jsonl", "-q", "--lang", "en")
+    assert result.exit_code == 1
+    rows = jsonl(result.stdout)
+    read = len(rows) - 2  # the rows before the damage: rows 2 to 2899
+    assert read == 2898
+    assert [r.get("profile") for r in rows] == [f"R{i}" for i in range(read)] + [None, "B"]
+    assert "cannot read the sheet" in rows[-2]["error"] and "a.xlsx" in rows[-2]["error"]
+
+
+@pytest.mark.parametrize("make, said", [
+    (_word_document, "a Word document (.docx)"),
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100 + "WordDocument".encode("utf-16-le") + b"\0" * 100),
+     "a Word 97-2003 document (.doc)"),
+    (lambda p: _zip(p, {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
+     "an OpenDocument spreadsheet (.ods)"),
+    (lambda p: _zip(p, {"[Content_Types].xml": "<x/>", "ppt/presentation.xml": "<x/>"}),
+     "a PowerPoint presentation (.pptx)"),
+    (lambda p: _zip(p, {"notes.txt": "hello"}), "a zip archive"),
+])
+def test_a_file_that_is_not_a_workbook_is_named_for_what_it_is(cli, tmp_path, make, said):
+    path = tmp_path / "clients.xlsx"
+    make(path)
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{path}: {said}, not an Excel workbook (.xlsx)" in result.stderr
+    assert "batch reads client lists from Excel workbooks (.xlsx) and CSV files" in result.stderr
+
+
+def test_a_password_protected_or_old_workbook_keeps_its_own_message(cli, tmp_path):
+    path = tmp_path / "clients.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 100)
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 2 and "or a password-protected workbook" in result.stderr
+
+
+def _zip(path, parts: dict[str, str]):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
