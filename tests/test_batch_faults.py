@@ -247,3 +247,100 @@ def _zip(path, parts: dict[str, str]):
         for name, text in parts.items():
             archive.writestr(name, text)
     return path
+
+
+# --- 4. a write error names the file it could not write, in every output -----------------------------
+
+
+def _full_device(tmp_path) -> str:
+    """A device like /dev/full: as root a node of our own in ``tmp_path``, else the system's."""
+    import os
+    import stat
+
+    if os.geteuid() == 0:
+        path = tmp_path / "full"
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        return str(path)
+    return "/dev/full"
+
+
+needs_dev_full = pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs Linux's /dev/full")
+
+
+@needs_dev_full
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "jsonl", "json", "table"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_full_output_device_is_named_in_every_format(cli, tmp_path, fmt, lang, monkeypatch):
+    monkeypatch.setenv("ADVISOR_LANG", lang)
+    path = tmp_path / "c.csv"
+    path.write_text(ROWS, "utf-8")
+    full = _full_device(tmp_path)
+    result = cli("batch", str(path), "-q", "-o", full, "-f", fmt)
+    assert result.exit_code == 2
+    said = f"{full}: no space left on the device" if lang == "en" else f"{full}：磁盘空间不足"
+    assert said in result.stderr
+    assert "standard output" not in result.stderr and "标准输出" not in result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+
+
+@needs_dev_full
+def test_a_full_summary_device_is_named(cli, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(ROWS, "utf-8")
+    full = _full_device(tmp_path)
+    result = cli("batch", str(path), "-q", "-o", str(tmp_path / "out.csv"), "--summary", full, "--lang", "en")
+    assert result.exit_code == 2 and f"{full}: no space left on the device" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def _full_temporary_files(monkeypatch, exc: BaseException) -> None:
+    """openpyxl's temporary files (a sheet's rows, in the temporary folder) on a full disk."""
+    from openpyxl.worksheet._writer import WorksheetWriter
+
+    def write_row(self, *args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(WorksheetWriter, "write_row", write_row)
+
+
+def _lxml_no_space() -> BaseException:
+    etree = pytest.importorskip("lxml.etree")
+    return etree.SerialisationError("IO_ENOSPC")  # what lxml raises for a full disk
+
+
+@pytest.mark.parametrize("make", [lambda: OSError(28, "No space left on device"), _lxml_no_space])
+def test_a_full_temporary_folder_while_writing_a_workbook_is_named(cli, tmp_path, monkeypatch, make):
+    import tempfile
+
+    _full_temporary_files(monkeypatch, make())
+    path = tmp_path / "c.csv"
+    path.write_text(ROWS, "utf-8")
+    out = tmp_path / "out.xlsx"
+    result = cli("batch", str(path), "-q", "-o", str(out), "--lang", "en")
+    assert result.exit_code == 2, result.stderr
+    assert (f"{out}: no space left on the device for the workbook's temporary files in {tempfile.gettempdir()}"
+            in result.stderr)
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["c.csv"]  # nothing half-written
+
+
+def test_a_really_full_temporary_folder_while_writing_a_workbook(cli, tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    from batch_data import client_rows, write_csv
+
+    small = tmp_path / "small"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(small)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root; the test above injects the error instead")
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(small))
+        path = write_csv(tmp_path / "c.csv", client_rows(3000, seed=3))
+        out = tmp_path / "out.xlsx"
+        result = cli("batch", str(path), "-q", "-o", str(out), "--lang", "zh")
+        assert result.exit_code == 2
+        assert f"{out}：临时文件夹 {small} 所在磁盘空间不足，无法写入工作簿的临时文件" in result.stderr
+        assert not out.exists() and not list(small.iterdir())  # the temporary files are gone too
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
