@@ -344,3 +344,43 @@ def test_a_really_full_temporary_folder_while_writing_a_workbook(cli, tmp_path, 
         assert not out.exists() and not list(small.iterdir())  # the temporary files are gone too
     finally:
         subprocess.run(["umount", str(small)], check=True)
+
+
+# --- 8. what else a user gives batch ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content, said, hint", [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document", "batch reads client lists from Excel workbooks"),
+    ("<html><head><meta charset='utf-8'></head><body><table><tr><td>企业名称</td></tr></table></body></html>"
+     .encode("utf-8"), "a web page (HTML)", "some systems export a table as a web page named .xls"),
+    (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+     b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "an Excel 2003 XML spreadsheet",
+     "some systems export a table as Excel 2003 XML named .xls"),
+    (("企业名称,行业\n" + "华东精密,工业\n" * 400).encode("utf-8"), "a text file", "name it .csv"),
+])
+def test_a_file_named_like_a_workbook_says_what_it_is(cli, tmp_path, content, said, hint):
+    path = tmp_path / "export.xls"
+    path.write_bytes(content)
+    result = cli("batch", str(path), "-q", "--lang", "en")
+    assert result.exit_code == 2
+    assert f"{path}: {said}, not an Excel workbook (.xlsx)" in result.stderr and hint in result.stderr
+
+
+def test_a_text_file_given_as_xlsx_is_said_in_chinese(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_LANG", "zh")
+    path = tmp_path / "名单.xlsx"
+    path.write_text("name,sector\nA,finance\n", "utf-8")
+    result = cli("batch", str(path), "-q")
+    assert result.exit_code == 2
+    assert f"{path}：这是 文本文件，不是 Excel 工作簿（.xlsx）" in result.stderr
+    assert "如果它是 CSV 名单，请将扩展名改为“.csv”（或用“--input-format csv”读取）" in result.stderr
+
+
+def test_the_lock_file_excel_keeps_beside_an_open_workbook_is_not_read(cli, tmp_path):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    _workbook(folder / "clients.xlsx", [HEADER, ["A", "finance", "small", "low", "low"]])
+    (folder / "~$clients.xlsx").write_bytes(b"\x08zhang san" + b"\x00" * 40)  # Excel's owner file
+    result = cli("batch", str(folder), "-q", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [r["profile"] for r in jsonl(result.stdout)] == ["A"]

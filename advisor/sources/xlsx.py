@@ -340,6 +340,11 @@ def _open(stream: BinaryIO, name: str) -> WorkbookReader:
         raise SourceError(f"{name}: an Excel 97-2003 workbook (.xls) or a password-protected workbook, "
                           "which cannot be read", hint="open it in Excel or WPS and save it as .xlsx without a password")
     if head != _ZIP:
+        start_bytes = stream.read(_SNIFF)
+        stream.seek(start)
+        other = _other_kind(start_bytes)
+        if other is not None:
+            raise SourceError(f"{name}: {other[0]}, not an Excel workbook (.xlsx)", hint=other[1])
         raise SourceError(f"{name}: not an Excel workbook (.xlsx)", hint="save it as .xlsx, or as CSV UTF-8")
     try:
         return WorkbookReader(stream)
@@ -369,6 +374,33 @@ _OLE_STREAMS = ((b"W\0o\0r\0d\0D\0o\0c\0u\0m\0e\0n\0t\0", "a Word 97-2003 docume
                  "a PowerPoint 97-2003 presentation (.ppt)"))
 _OLE_WORKBOOK = (b"W\0o\0r\0k\0b\0o\0o\0k\0", b"B\0o\0o\0k\0", b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0")
 OLE_SCAN = 8 << 20  # bytes of an OLE file searched for its streams' names (its directory is near the start or end)
+
+
+_SNIFF = 4096  # bytes looked at to say what a file that is not a zip is
+_WEB_PAGE_HINT = ("some systems export a table as a web page named .xls; open it in Excel or WPS and save it "
+                  "as .xlsx")
+_TEXT_HINT = "if it is a CSV list, name it .csv (or read it with --input-format csv)"
+
+
+def _other_kind(head: bytes) -> tuple[str, str] | None:
+    """``(what it is, hint)`` for the first bytes ``head`` of a file that is neither a zip nor an
+    OLE file but is taken for a workbook (by its name): a PDF, a web page or Excel 2003 XML
+    (what many systems export as ``.xls``), or text; None for anything else."""
+    if head.startswith(b"%PDF"):
+        return "a PDF document", _OTHER_FILE_HINT
+    for codec, bom in (("utf-16", b"\xff\xfe"), ("utf-16", b"\xfe\xff"), ("utf-8-sig", b"\xef\xbb\xbf"), ("utf-8", b"")):
+        if head.startswith(bom):
+            text = head.decode(codec, "ignore" if codec != "utf-8" else "replace")
+            break
+    lower = text.lstrip().lower()[:_SNIFF]
+    if "urn:schemas-microsoft-com:office:spreadsheet" in lower and "<workbook" in lower:
+        return "an Excel 2003 XML spreadsheet", _WEB_PAGE_HINT.replace("a web page", "Excel 2003 XML")
+    if lower.startswith(("<!doctype html", "<html", "<table", "<meta", "<?xml")) or "<table" in lower:
+        return "a web page (HTML)", _WEB_PAGE_HINT
+    whole = text[:-1] if len(head) >= _SNIFF else text  # (the last character may be cut in two)
+    if whole and all(ch.isprintable() or ch in "\r\n\t" for ch in whole) and "\ufffd" not in whole:
+        return "a text file", _TEXT_HINT
+    return None
 
 
 def _zip_kind(stream: BinaryIO) -> str | None:
