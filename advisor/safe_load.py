@@ -249,7 +249,8 @@ def _yaml_error(exc: Exception) -> DocumentError:
 
 
 def _check_aliases(root: Node, text: str) -> None:
-    """Refuse a document whose aliases would expand it past the limit (before building anything)."""
+    """Refuse a document whose aliases would expand it past the limit, or make a value contain
+    itself (``a: &x [*x]``), before building anything."""
     if "*" not in text or "&" not in text:
         return  # no anchor or no alias: every node appears once
     size: dict[int, int] = {}  # id(node) -> values it expands to
@@ -263,7 +264,10 @@ def _check_aliases(root: Node, text: str) -> None:
         children = _children(node)
         if not done:
             own += 1
-            size[key] = 0  # in progress (a node reached again while in progress: a cycle, counted once)
+            size[key] = 0  # in progress: on the path from the root to this node, or this node
+            if any(size.get(id(child)) == 0 for child in children):  # the node itself or an ancestor
+                raise DocumentError("a value contains itself: an alias (*name) inside the value its anchor "
+                                    "(&name) names; data cannot refer to itself", node.start_mark.line + 1)
             stack.append((node, True))
             stack.extend((child, False) for child in children if id(child) not in size)
             continue

@@ -59,9 +59,27 @@ def test_aliases_that_blow_a_document_up_are_refused_at_once(text):
     assert time.monotonic() - started < 2
 
 
-def test_a_value_that_refers_to_itself_is_bounded():
-    data = load_yaml("a: &a [1, *a]\n", DATA)
-    assert data["a"][1] is data["a"]
+@pytest.mark.parametrize("schema", [DATA, TEXT])
+@pytest.mark.parametrize("text,line", [
+    ("a: &a [1, *a]\n", 1),
+    ("rules: &a [*a]\n", 1),
+    ("x: 1\na: &x {b: {c: *x}}\n", 2),
+    ("- &r\n  name: A\n  more: [*r]\n", 3),  # the line of the value that holds the alias
+])
+def test_a_value_that_contains_itself_is_refused_before_anything_is_built(schema, text, line):
+    # No data of advisor's refers to itself; every reader walking such a value would never end.
+    message = "a value contains itself: an alias (*name) inside the value its anchor (&name) names"
+    with pytest.raises(DocumentError) as info:
+        load_yaml(text, schema)
+    assert message in str(info.value) and info.value.line == line
+    with pytest.raises(DocumentError) as info:
+        list(yaml_items(text, schema))
+    assert message in str(info.value)
+
+
+def test_an_alias_of_a_value_beside_it_is_no_loop():
+    data = load_yaml("a: &a [1, 2]\nb: {c: *a, d: *a}\n", DATA)
+    assert data["b"] == {"c": [1, 2], "d": [1, 2]}
 
 
 @pytest.mark.parametrize("text,reason", [
@@ -122,3 +140,41 @@ def test_a_value_that_does_not_fit_its_tag_is_a_document_error(text, reason):
         with pytest.raises(DocumentError) as info:
             load_yaml(text, schema)
         assert reason in str(info.value)
+
+
+SELF = "a value contains itself"
+
+
+@pytest.mark.parametrize("where", ["rules", "cases", "profile", "prices", "batch"])
+def test_every_file_that_contains_itself_is_an_error_not_a_hang(where, tmp_path):
+    """A rule file, a case file, a profile, a price file and a batch list whose alias contains
+    its own anchor: exit 2 (batch: the list cannot be read) at once, naming the file, in Chinese."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    profile = str(root / "profiles" / "05-hybrid-bank.yaml")
+    args = ["advise", profile]
+    if where in ("rules", "cases"):
+        pack = tmp_path / "pack"
+        shutil.copytree(root / "rules", pack)
+        target = pack / "loop.yaml" if where == "rules" else pack / "cases" / "loop.yaml"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(f"{where}: &a [*a]\n", encoding="utf-8")
+        args = ["rules", "test", "--rules", str(pack)] if where == "cases" else [*args, "--rules", str(pack)]
+    elif where == "profile":
+        (tmp_path / "p.yaml").write_text("name: &a [*a]\nsize: small\n", encoding="utf-8")
+        args = ["advise", str(tmp_path / "p.yaml")]
+    elif where == "prices":
+        (tmp_path / "p.yaml").write_text("prices: &a {items: *a}\n", encoding="utf-8")
+        args = [*args, "--prices", str(tmp_path / "p.yaml")]
+    else:
+        (tmp_path / "list.yaml").write_text("- &r\n  name: A\n  more: [*r]\n", encoding="utf-8")
+        args = ["batch", str(tmp_path / "list.yaml"), "-o", str(tmp_path / "out.csv")]
+    run = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
+                         timeout=60, env={**__import__("os").environ, "ADVISOR_LANG": "zh"})
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert "某个值包含了它自身" in run.stderr and "loop.yaml" in run.stderr if where in ("rules", "cases") else True
+    assert "某个值包含了它自身" in run.stderr and "Traceback" not in run.stderr
