@@ -115,7 +115,7 @@ def _folder_file(path: str, kind: str, encoding: str | None, numbers: Iterator[i
 def _with_hint(error: SourceError) -> str:
     """The message of ``error`` whole (the file's name in it: the message table translates it as
     it stands), and its hint on a line of its own."""
-    return f"{error.message}\n{error.hint}" if error.hint else error.message
+    return f"{error.message}\n  {error.hint}" if error.hint else error.message
 
 
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],
