@@ -294,7 +294,7 @@ def test_api_error_bodies_are_in_the_requests_language():
         response = api.post("/api/v1/advise", content=body.encode())
         assert response.status_code == 400 and response.json()["error"] == said
     null = api.post("/api/v1/advise", content=b"null").json()["errors"][0]["message"]
-    assert null == "画像应为“字段：值”的映射，实际为空值（null）"
+    assert null == "画像应为“字段: 值”的映射，实际为空值（null）"  # as messages.yaml and the command line say it
     assert api.post("/api/v1/advise?lang=en", content=b"null").json()["errors"][0]["message"] == \
         "a profile is a mapping of field: value, got null"
     dated = api.post("/api/v1/advise?as_of=2026-13-01", json={}).json()["errors"][0]["message"]

@@ -259,3 +259,74 @@ def test_a_band_limit_of_zero_or_less_is_refused_naming_the_band(cli, tmp_path, 
     result = cli("advise", str(profile), "--rules", str(pack), "--lang", "en")
     assert result.exit_code == 2
     assert "pack.yaml: thresholds.budget.bands.0.below: Input should be greater than 0" in result.stderr
+
+
+def test_an_expectation_naming_what_the_pack_lacks_is_a_problem_with_the_closest_id(tmp_path):
+    # A misspelt id in not_fired / absent / not_excluded would make the case hold for ever.
+    from conftest import RULES
+
+    from advisor.engine.cases import load_cases
+
+    pack = tmp_path / "pack"
+    shutil.copytree(RULES, pack)
+    (pack / "cases" / "typo.yaml").write_text(
+        "cases:\n  - name: typos\n"
+        "    profile: {name: Y, size: small, sector: ecommerce, privacy: low, budget: low, public_facing: true}\n"
+        "    expect:\n      mode: pass\n      absent: [genai-filing]\n      not_fired: [COMP-GENAI-FILNG]\n"
+        "      not_excluded: [sass]\n      facts: [public_genai]\n      pricing_includes: [subscripton]\n"
+        "  - name: a profile that is not valid\n"
+        "    profile: {name: Y, size: huge, sector: ecommerce, privacy: low, budget: low}\n    expect: {}\n",
+        encoding="utf-8")
+    with pytest.raises(RuleLoadError) as info:
+        load_cases(pack, Advisor.load(str(pack)).pack)
+    problems = info.value.problems
+    case = "cases/typo.yaml: case 1 (typos): expect."
+    assert f"{case}mode: unknown mode 'pass' (did you mean 'paas'?)" in problems
+    assert f"{case}absent: unknown compliance item 'genai-filing' (did you mean 'genai-service-filing'?)" in problems
+    assert f"{case}not_fired: unknown rule 'COMP-GENAI-FILNG' (did you mean 'COMP-GENAI-FILING'?)" in problems
+    assert f"{case}not_excluded: unknown mode 'sass' (did you mean 'saas'?)" in problems
+    assert any(p.startswith(f"{case}facts: unknown fact 'public_genai'") for p in problems)
+    assert f"{case}pricing_includes: unknown charging model 'subscripton' (did you mean 'subscription'?)" in problems
+    assert any(p.startswith("cases/typo.yaml: case 2 (a profile that is not valid): profile: field 'size': value 'huge'")
+               for p in problems), problems
+    assert len(problems) == 7
+    load_cases(RULES, Advisor.load(RULES).pack)  # the bundled cases name only what the bundled pack has
+
+
+def test_rules_test_refuses_such_cases_with_exit_2_in_chinese(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import RULES
+
+    pack = tmp_path / "pack"
+    shutil.copytree(RULES, pack)
+    (pack / "cases" / "typo.yaml").write_text(
+        "cases:\n  - name: typos\n    profile: {name: Y, size: small, sector: other, privacy: low, budget: low}\n"
+        "    expect: {not_fired: [COMP-GENAI-FILNG]}\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "advisor", "rules", "test", "--rules", str(pack)],
+                         capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "ADVISOR_LANG": "zh"})
+    assert run.returncode == 2, run.stderr
+    assert ("cases/typo.yaml：第 1 个用例（typos）：expect.not_fired：未知的规则“COMP-GENAI-FILNG”"
+            "（是否应为“COMP-GENAI-FILING”？）") in run.stderr
+
+
+@pytest.mark.parametrize("body,zh", [
+    ("when: {sector: finance}\n    then: [{score: {mode: hybird, points: 1}}]",
+     "规则 X-1：score 指向未知的部署方式“hybird”（是否应为“hybrid”？）"),
+    ("when: {sektor: finance}\n    then: [{note: {en: x, zh: y}}]", "规则 X-1：条件中有未知字段“sektor”（是否应为“sector”？）"),
+    ("when: {sector: bank}\n    then: [{note: {en: x, zh: y}}]", "规则 X-1：“sector”没有取值 'bank'；可填：government"),
+    ("when: {sector: finance}\n    then: [{comply: {item: no-such-item, status: required}}]",
+     "规则 X-1：未知的合规事项“no-such-item”"),
+    ("when: {budget: {gte: 5}}\n    then: [{note: {en: x, zh: y}}]", "规则 X-1：“budget”不是数值字段：不能使用 gte"),
+    ("when: {not: {fact: f_a}}\n    then: [{derive: f_a}]", "规则 X-1：推导事实依赖于它自身的否定"),
+])
+def test_rule_problems_are_said_in_chinese_with_the_pack(tmp_path, body, zh):
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIPACK, pack)
+    (pack / "x.yaml").write_text("facts:\n  f_a: {en: a, zh: 甲}\nrules:\n  - id: X-1\n    description: {en: e, zh: z}\n"
+                                 f"    source: s\n    {body}\n", encoding="utf-8")
+    with pytest.raises(RuleLoadError) as info:
+        Advisor.load(str(pack))
+    text = info.value.text("zh")
+    assert f"x.yaml：{zh}" in text and str(pack) in text, text

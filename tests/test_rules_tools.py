@@ -334,3 +334,36 @@ def test_a_date_known_to_the_month_is_wrong_only_when_the_whole_month_is_before(
     result = cli("rules", "lint", "--rules", str(pack), "--format", "json", "--lang", "en")
     assert [(f["where"], f["message"]) for f in json.loads(result.stdout)["findings"]] == [
         ("instrument internet-diagnosis", "effective: in force on 2022-05, before it was published (2022-06-09)")]
+
+
+def test_lint_reads_article_numbers_written_in_chinese_and_checks_both_languages_agree(cli, tmp_path):
+    # Only "Art 99" in English was checked: 第99条 in a source, 第九十九条 in a checklist's Chinese
+    # articles, and en and zh naming different articles all passed.
+    pack = _edited_pack(tmp_path, {"compliance.yaml": [
+        ("zh: 第二条、第十七条、第二十二条}", "zh: 第二条、第十七条、第九十九条}"),
+        ('source: "生成式人工智能服务管理暂行办法 Art 2"', 'source: "生成式人工智能服务管理暂行办法第99条"'),
+        ('articles: {en: "Art 28", zh: 第二十八条}', 'articles: {en: "Art 28", zh: 第二十八条至第二十九条}'),
+    ]})
+    result = cli("rules", "lint", "--rules", str(pack), "--format", "json", "--lang", "en")
+    assert result.exit_code == 1
+    found = {(f["where"], f["message"]) for f in json.loads(result.stdout)["findings"]}
+    assert found == {
+        ("item genai-service-filing", "cites Art 99, but genai-measures has 24 articles"),
+        ("item genai-service-filing", "the articles of genai-measures differ between the languages: "
+                                      "en 'Art 2, Art 17 and Art 22', zh '第二条、第十七条、第九十九条'"),
+        ("rule FACT-PUBLIC-SERVICE", "cites Art 99, but genai-measures has 24 articles"),
+        ("item healthcare-ai-rules", "the articles of pipl differ between the languages: en 'Art 28', zh '第二十八条至第二十九条'"),
+    }
+    zh = cli("rules", "lint", "--rules", str(pack)).stdout
+    assert "genai-measures 的条款序号中英文不一致：英文“Art 2, Art 17 and Art 22”，中文“第二条、第十七条、第九十九条”" in zh
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("Art 2, Art 17 and Art 22", [2, 17, 22]), ("Art 4, 5, 8, 9", [4, 5, 8, 9]), ("Art 16–18", [16, 17, 18]),
+    ("Art 54 ¶3", [54]), ("第二条、第十七条、第二十二条", [2, 17, 22]), ("第九十九条", [99]), ("第99条", [99]),
+    ("第二十八条至第二十九条", [28, 29]), ("第28–29条", [28, 29]), ("第一百零三条", [103]), ("第十条第二款", [10]),
+])
+def test_article_numbers_in_either_language(text, numbers):
+    from advisor.analysis.lint import article_numbers
+
+    assert sorted(article_numbers(text)) == numbers

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -189,6 +190,43 @@ def test_whatif_from_the_result_page(server, page):
     page.wait_for_url("**/whatif?**")
     assert "假如 关键信息基础设施 由 是 改为 否" in page.locator("#whatif-head h1").inner_text()
     assert page.locator("#diff").inner_text().count("compliance[") >= 1
+
+
+def test_whatif_in_the_browser_agrees_with_the_api(server, page):
+    """The what-if form on the result page gives the API's difference (the same engine path): a
+    size given where only the headcount was keeps the headcount, as advisor whatif --set does."""
+    import json
+
+    profile = {"name": "启明设计工作室", "sector": "culture_tourism", "employees": 8, "use_cases": ["content_generation"],
+               "privacy": "medium", "budget": "low", "public_facing": True}
+    request = urllib.request.Request(server + "/api/v1/whatif?lang=en&as_of=2026-01-01",
+                                     data=json.dumps({"profile": profile, "set": {"size": "small"}}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    expected = json.loads(urllib.request.urlopen(request, timeout=30).read())["diff"]
+    assert expected
+    page.goto(server + "/result?sector=culture_tourism&employees=8&use_cases=&use_cases=content_generation"
+                       "&privacy=medium&budget=low&public_facing=true&lang=en&as_of=2026-01-01&name="
+                       + urllib.parse.quote(profile["name"]))
+    page.select_option("#set-size", "small")
+    page.locator("#wi-size button").click()
+    page.wait_for_url("**/whatif?**")
+    shown = page.locator("#diff tbody tr td:first-child code").all_inner_texts()
+    assert shown == [d["path"] for d in expected]
+
+
+def test_batch_errors_follow_the_language_switch(server, page, tmp_path):
+    source = tmp_path / "clients.csv"
+    source.write_text("name,sector,size,privacy,budget\nAcme,finance,large,high,high\nBad,banana,large,high,high\n",
+                      encoding="utf-8")
+    page.goto(server + "/batch")  # uploaded from the Chinese page
+    page.set_input_files("#file", str(source))
+    page.click("#upload")
+    page.wait_for_url("**/batch/**")
+    assert "第 2 条记录" in page.locator("#batch-errors").inner_text()
+    page.click("#lang-switch")
+    page.wait_for_url("**lang=en**")
+    errors = page.locator("#batch-errors").inner_text()
+    assert "clients.csv, record 2, line 3: invalid profile" in errors and "画像无效" not in errors
 
 
 RESULT = ("/result?sector=finance&size=large&use_cases=&use_cases=risk_control&use_cases=customer_service&privacy=high"

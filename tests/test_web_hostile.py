@@ -256,7 +256,8 @@ def test_whatif_errors_name_their_field_and_a_typed_amount_is_read(api):
     assert "行业（set.sector）：「banking」不是可选的答案" in page
     assert "隐私要求（set.privacy）：「zzz」不是可选的答案" in page
     empty = html.unescape(api.get(f"/whatif?{Q}&set.size=&lang=en").text)
-    assert "employees (set.employees): This question needs an answer." in empty  # no size: the headcount is asked
+    # no size and no headcount: refused as `advisor whatif --set size=` and the API refuse it
+    assert "size (set.size): one of 'size' or 'employees' is required" in empty
     amount = api.get(f"/whatif?{Q}&set.budget=amount&set.budget_amount=80万&lang=en")
     assert amount.status_code == 200 and "no amount is given" not in amount.text
     wrong = html.unescape(api.get(f"/whatif?{Q}&set.budget=amount&set.budget_amount=abc&lang=en").text)

@@ -42,19 +42,26 @@ def fieldsets(html: str) -> dict[str, bool]:
 def test_the_form_has_every_question_of_the_questionnaire(web):
     from advisor.ask.questionnaire import load_questionnaire
 
+    from advisor.web.view import View
+
     html = web.get("/").text
     questions = load_questionnaire().questions
     assert list(fieldsets(html)) == [q.field for q in questions]
+    view = View(web.app.state.ctx, "zh", "/", {})
     for q in questions:
-        assert unescape(q.prompt.zh) in unescape(html) and unescape(q.help.zh) in unescape(html)
+        assert unescape(q.prompt.zh) in unescape(html) and view.help_text(q) in unescape(html)
     english = web.get("/?lang=en").text
     assert all(q.prompt.en in unescape(english) for q in questions)
 
 
 def test_help_shows_the_rule_packs_bands_with_their_source(web, advisor):
-    html = unescape(web.get("/").text)
-    assert advisor.pack.thresholds.size.source in html
-    assert advisor.pack.thresholds.budget.source in html
+    from advisor.citations import cite
+
+    for lang in ("zh", "en"):  # the source as a reader of the page's language reads it, as `advisor ask` shows it
+        html = unescape(web.get("/", params={"lang": lang}).text)
+        assert cite(advisor.pack.thresholds.size.source, lang) in html
+        assert cite(advisor.pack.thresholds.budget.source, lang) in html
+    assert "project assumption" not in unescape(web.get("/").text)
 
 
 @pytest.mark.parametrize("query", [[], [("size", "large")], [("size", "")], [("use_cases", ""), ("use_cases", "marketing")],
@@ -210,8 +217,8 @@ def _bank_from(items):
 
 def test_whatif_with_a_wrong_value_says_why(web):
     response = web.get("/whatif", params=BANK + [("set.employees", "0")])
-    # employees is not asked when the size is given: the change is ignored, as in the questionnaire
-    assert response.status_code == 200
+    # a change is applied whatever the other answers (as `advisor whatif --set employees=0`): 0 is no headcount
+    assert response.status_code == 422 and "员工人数（set.employees）：「0」不是有效的人数" in unescape(response.text)
     bad = web.get("/whatif", params=BANK + [("set.budget", "很多")])
     assert bad.status_code == 422 and "「很多」不是有效的预算" in unescape(bad.text)
 
@@ -232,7 +239,7 @@ def test_batch_upload_summary_chart_and_downloads(web):
     page = web.get(response.headers["location"])
     html = unescape(page.text)
     assert "共 4 条记录：已评分 3 条，有误 1 条" in html
-    assert "客户名单.csv, record 4, line 5" in html and "巨型" in html
+    assert "客户名单.csv，第 4 条记录，第 5 行" in html and "巨型" in html  # the page's language
     assert re.search(r'<svg class="chart" role="img"', html) and html.count("<rect ") >= 3
     assert "金融" in html and "电商" in html
     jsonl = web.get(re.search(r'href="([^"]+results\.jsonl[^"]*)"', html).group(1))
@@ -278,3 +285,42 @@ def test_every_wording_of_the_pages_has_exactly_its_two_languages():
     wrong = {key: sorted(map(str, texts)) for key, texts in data.items() if set(texts) != {"zh", "en"}}
     assert wrong == {}
     assert all(isinstance(t, str) and t for texts in data.values() for t in texts.values())
+
+
+def test_every_key_of_the_recommendation_has_its_own_heading():
+    """The result page shows each key of the recommendation under a heading of its own (no key
+    reaches the page by its raw name): the keys it knows are exactly the model's."""
+    from advisor.recommendation import Recommendation
+    from advisor.web.view import SHOWN
+
+    assert sorted(SHOWN) == sorted(Recommendation.model_fields)
+
+
+def _profile_items(path):
+    from advisor.ask.questionnaire import load_questionnaire
+    from advisor.sources.document import read_profile
+    from advisor.web.form import query_items
+
+    return query_items(read_profile(str(path)).model_dump(mode="json", exclude_none=True), load_questionnaire())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("as_of", ["", "1990-01-01"])
+def test_no_result_page_shows_a_raw_key(web, lang, as_of):
+    """Every profile, both languages, today and a day before every law of the pack: no card of
+    raw keys (``compliance_notice``), no sub-key shown by its raw name."""
+    for path in sorted(PROFILES.glob("*.yaml")):
+        html = web.get("/result", params=_profile_items(path) + [("as_of", as_of), ("lang", lang)]).text
+        assert 'id="other"' not in html and 'class="generic rest"' not in html, path.name
+        assert "compliance_notice" not in html, path.name
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_checklist_empty_because_of_its_date_says_why_in_the_checklist(web, lang):
+    rec = web.app.state.ctx.engine.recommend(_bank_profile(), lang, __import__("datetime").date(1990, 1, 1))
+    assert rec["compliance"] == [] and rec["compliance_notice"]
+    html = unescape(web.get("/result", params=_profile_items(PROFILES / "05-hybrid-bank.yaml")
+                            + [("as_of", "1990-01-01"), ("lang", lang)]).text)
+    checklist = re.search(r'<section class="card" id="compliance">(.*?)</section>', html, re.S).group(1)
+    assert f'<p class="notice" id="compliance-notice">{rec["compliance_notice"]}</p>' in checklist
+    assert ("1990-01-01 早于" if lang == "zh" else "1990-01-01 is before") in checklist

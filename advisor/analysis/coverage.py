@@ -28,7 +28,7 @@ def run_cases(advisor: Any) -> list[CaseRun]:
     from advisor.profile import parse_profile
 
     runs = []
-    for loaded in load_cases(advisor.pack.path):
+    for loaded in load_cases(advisor.pack.path, advisor.pack):
         try:
             profile = parse_profile(loaded.case.profile, source=loaded.label)
             result = advisor.recommend(profile, "en", RunOptions(as_of=loaded.case.as_of)).model_dump(mode="json")

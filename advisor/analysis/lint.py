@@ -336,10 +336,15 @@ class _Linter:
                 if citation.instrument in counted:
                     count = counted[citation.instrument].article_count
                     for article in citation.articles:
-                        for number in _article_numbers(article.en):
+                        for number in sorted(set(article_numbers(article.en) + article_numbers(article.zh))):
                             if number > count:  # type: ignore[operator]
                                 yield _finding("citation", file, where, "lint_no_such_article", number=number,
                                                instrument=citation.instrument, count=count)
+                for article in citation.articles:
+                    en, zh = article_numbers(article.en), article_numbers(article.zh)
+                    if en and zh and sorted(set(en)) != sorted(set(zh)):
+                        yield _finding("citation", file, where, "lint_articles_disagree", en=article.en, zh=article.zh,
+                                       instrument=citation.instrument or "text")
         titles = {key: m.group(1) for key, i in counted.items() if (m := _TITLE.search(i.cite.zh))}
         for file, where, source in self._sources():
             for part in re.split(r"[;；]", source):
@@ -348,7 +353,7 @@ class _Linter:
                     if at < 0:
                         continue
                     count = counted[key].article_count
-                    for number in _article_numbers(part[at + len(title):]):
+                    for number in article_numbers(part[at + len(title):]):
                         if number > count:  # type: ignore[operator]
                             yield _finding("citation", file, where, "lint_no_such_article", number=number,
                                            instrument=key, count=count)
@@ -378,12 +383,53 @@ class _Linter:
 
 _TITLE = re.compile(r"《([^》]+)》")
 _ARTICLES = re.compile(r"Art\s*(\d+(?:\s*(?:[–,-]|and)\s*\d+)*)")
+_NUMERAL = "0-9零〇一二两三四五六七八九十百千"
+_ZH_ARTICLE = re.compile(rf"第\s*([{_NUMERAL}]+)\s*条")  # 第二十八条, 第28条
+_ZH_RANGE = re.compile(rf"第\s*([{_NUMERAL}]+)\s*(?:条\s*)?[至到–—~-]\s*第?\s*([{_NUMERAL}]+)\s*条")  # 第28–29条, 第二十八条至第二十九条
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
-def _article_numbers(text: str) -> list[int]:
+def article_numbers(text: str) -> list[int]:
     """The article numbers of ``Art 2, Art 17 and Art 22``, ``Art 4, 5, 8, 9``, ``Art 16–17``
-    (a paragraph, ``¶3``, is not an article)."""
-    return [int(n) for run in _ARTICLES.findall(re.sub(r"¶\s*\d+", "", text)) for n in re.findall(r"\d+", run)]
+    and of their Chinese forms (``第二条、第十七条``, ``第28条``, ``第二十八条至第二十九条``,
+    ``第16–17条``); a range gives every article in it. A paragraph (``¶3``, ``第二款``) is not an
+    article."""
+    text = re.sub(r"¶\s*\d+", "", text)
+    numbers: list[int] = []
+    for run in _ARTICLES.findall(text):
+        parts = re.findall(r"\d+|[–-]", run)
+        numbers += _expanded([int(p) if p.isdigit() else p for p in parts])
+    for low, high in _ZH_RANGE.findall(text):
+        numbers += range(_zh_number(low), _zh_number(high) + 1)
+    numbers += [_zh_number(n) for n in _ZH_ARTICLE.findall(_ZH_RANGE.sub("", text))]
+    return numbers
+
+
+def _expanded(parts: list[int | str]) -> list[int]:
+    """``[16, "–", 18, 20]`` as ``[16, 17, 18, 20]``."""
+    out: list[int] = []
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            if i >= 2 and parts[i - 1] in ("–", "-") and isinstance(parts[i - 2], int):
+                out += range(parts[i - 2] + 1, part + 1)  # type: ignore[operator]
+            else:
+                out.append(part)
+    return out
+
+
+def _zh_number(text: str) -> int:
+    """``28``, ``二十八``, ``一百零三`` as a number."""
+    if text.isdigit():
+        return int(text)
+    total = number = 0
+    for ch in text:
+        if ch in _DIGITS:
+            number = _DIGITS[ch]
+        else:
+            total += (number or 1) * _UNITS[ch]
+            number = 0
+    return total + number
 
 
 _SECTION = re.compile(r"§\s*(\d+(?:\.\d+)*)")

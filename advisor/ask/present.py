@@ -112,7 +112,7 @@ def prompt_line(question: Question, default: Any, lang: str) -> str:
 
 def help_block(question: Question, lang: str, thresholds: Any = None) -> str:
     """The help text; with the rule pack's bands when the question names a threshold table."""
-    lines = [wrap(question.help.get(lang))]
+    lines = [wrap(question.help_text(lang, msg("skip", lang)))]
     table = getattr(thresholds, question.thresholds, None) if question.thresholds and thresholds else None
     if table is not None:
         name = getattr(vocabulary().fields[question.field], lang)

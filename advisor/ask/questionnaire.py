@@ -96,6 +96,11 @@ class Question:
         """Several values may be chosen."""
         return self.kind == "list"
 
+    def help_text(self, lang: str, skip: str) -> str:
+        """The help in ``lang``, ``{skip}`` in it replaced by ``skip``: how to leave this question
+        unanswered where it is asked (the terminal's "press Enter", a web form's empty answer)."""
+        return self.help.get(lang).replace("{skip}", skip)
+
     def applies(self, state: Mapping[str, Any]) -> bool:
         """Whether to ask this question, given the answers so far."""
         return not self.ask_if or any(all(t.holds(state) for t in group) for group in self.ask_if)

@@ -85,11 +85,16 @@ class LoadedCase:
         return f"{self.file} #{self.number}: {self.case.name}"
 
 
-def load_cases(pack_dir: str | Path) -> list[LoadedCase]:
+def load_cases(pack_dir: str | Path, pack: Any = None) -> list[LoadedCase]:
     """Every case in ``pack_dir/cases/*.yaml`` (none if the folder is absent).
 
     Read like rule files (``advisor.safe_load``, YAML 1.2): a key given twice, NaN or an infinite
-    number, an empty file or a folder named ``*.yaml`` is a problem naming the file.
+    number, an empty file or a folder named ``*.yaml`` is a problem naming the file. Given the
+    loaded ``pack`` (an ``advisor.engine.loader.RulePack``), every id an expectation names — a
+    rule, a compliance item, a mode, a charging model, a fact — must be one the pack has (a
+    misspelt id would make ``not_fired``/``absent``/``not_excluded`` hold for ever), and every
+    profile must be valid: either is a problem naming the file, the case and the key.
+    Raises ``RuleLoadError`` with every problem found.
     """
     out: list[LoadedCase] = []
     problems: list[str] = []
@@ -122,9 +127,61 @@ def load_cases(pack_dir: str | Path) -> list[LoadedCase]:
         out += [LoadedCase(name, n, case if case.as_of or not data.as_of
                            else case.model_copy(update={"as_of": data.as_of}))
                 for n, case in enumerate(data.cases, start=1)]
+    if pack is not None and not problems:
+        problems += [p for loaded in out for p in case_problems(loaded, pack)]
     if problems:
         raise RuleLoadError(problems, str(pack_dir))
     return out
+
+
+# Where the ids each expectation names come from (see ``case_problems``).
+_REFERENCES = {"mode": "modes", "excluded": "modes", "not_excluded": "modes", "tied_with": "modes",
+               "pricing": "pricing", "pricing_includes": "pricing", "required": "items", "recommended": "items",
+               "absent": "items", "upcoming": "items", "basis": "items", "fired": "rules", "not_fired": "rules",
+               "conflicts": "rules", "facts": "facts", "decided_by": "decided_by", "size_chosen_by": "chosen_by"}
+
+
+def case_problems(loaded: LoadedCase, pack: Any) -> list[str]:
+    """What is wrong with ``loaded`` against ``pack``: an id its expectation names that the pack
+    does not have (with the closest one), and a profile that is not valid."""
+    from advisor.engine.loader import suggest
+    from advisor.errors import ProfileError
+    from advisor.profile import parse_profile
+    from advisor.ranking import DECIDED_BY
+    from advisor.vocabulary import vocabulary
+
+    known = {"modes": list(pack.meta.tie_break), "pricing": list(vocabulary().outputs["pricing"]),
+             "items": list(pack.items), "rules": [r.id for r in pack.rules], "facts": list(pack.facts),
+             "decided_by": list(DECIDED_BY), "chosen_by": ["buyer", "vendor"]}
+    where = f"{loaded.file}: case {loaded.number} ({loaded.case.name})"
+    problems = []
+    expect = loaded.case.expect
+    for key, source in _REFERENCES.items():
+        given = getattr(expect, key)
+        for value in ([] if given is None else [given] if isinstance(given, str) else list(given)):
+            if value in known[source]:
+                continue
+            suggestion = suggest(value, known[source])
+            if source == "modes":
+                problems.append(f"{where}: expect.{key}: unknown mode '{value}'{suggestion}")
+            elif source == "pricing":
+                problems.append(f"{where}: expect.{key}: unknown charging model '{value}'{suggestion}")
+            elif source == "items":
+                problems.append(f"{where}: expect.{key}: unknown compliance item '{value}'{suggestion}")
+            elif source == "rules":
+                problems.append(f"{where}: expect.{key}: unknown rule '{value}'{suggestion}")
+            elif source == "facts":
+                problems.append(f"{where}: expect.{key}: unknown fact '{value}'{suggestion}")
+            elif source == "decided_by":
+                problems.append(f"{where}: expect.{key}: unknown way of deciding '{value}'{suggestion}; "
+                                f"allowed: {', '.join(known[source])}")
+            else:
+                problems.append(f"{where}: expect.{key}: unknown chooser '{value}'; allowed: {', '.join(known[source])}")
+    try:
+        parse_profile(loaded.case.profile)
+    except ProfileError as exc:
+        problems += [f"{where}: profile: {problem}" for problem in exc.problems]
+    return problems
 
 
 def check_case(result: dict[str, Any], expect: Expect) -> list[str]:

@@ -313,7 +313,8 @@ def _settle(pack: RulePack, group: list[str], base: int, uses: dict[str, list[tu
                   and any(("f", fact) in inside and negated for fact, negated in uses[name])]
         if cyclic:
             rules = sorted({name for kind, name in component if kind == "r"}, key=pack.order.__getitem__)
-            raise RuleLoadError([f"{pack.files[r]}: rule {r}: a derived fact depends on its own negation" for r in rules])
+            raise RuleLoadError([f"{pack.files[r]}: rule {r}: a derived fact depends on its own negation" for r in rules],
+                                pack.path)
         for node in component:
             value[node] = level
             if node[0] == "r":

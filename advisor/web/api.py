@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from advisor.errors import ProfileError, SourceError
 from advisor.web.schemas import ref
+from advisor.web.text import wt
 
 MEMO_TYPES = {
     "markdown": ("text/markdown; charset=utf-8", ".md"),
@@ -38,6 +39,18 @@ AS_OF = ("YYYY-MM-DD, from 1980-01-01 to 2107-12-31: evaluate the compliance che
          "what comes into force in the following 12 months is listed under upcoming (advisor --as-of)")
 
 
+class Said(str):
+    """A message already in the request's language (the web's own wording, a profile's problems
+    said in ``lang``): ``said_in`` leaves it as it is. Every other message is English, as raised,
+    and ``said_in`` translates it; translating a Chinese message again would rewrite its
+    punctuation (``字段: 值`` -> ``字段：值``, ``Content-Type: …`` -> ``Content-Type：…``)."""
+
+
+def wt_said(key: str, lang: str, **values: Any) -> Said:
+    """The web's wording ``key`` in ``lang`` (``advisor/web/text.yaml``), marked as said."""
+    return Said(wt(key, lang, **values))
+
+
 class Refused(Exception):
     """A request the API answers with an error: ``status`` and the JSON ``body``."""
 
@@ -53,15 +66,20 @@ def invalid(field: str | None, value: Any, message: str) -> Refused:
 
 
 def said_in(body: dict[str, Any], lang: str) -> dict[str, Any]:
-    """An error body with its messages (``error``, ``errors[].message``) in ``lang``."""
+    """An error body with its messages (``error``, ``errors[].message``) in ``lang``: English
+    messages translated, ``Said`` ones kept."""
     from advisor.messages import translate
 
+    def say(message: Any) -> Any:
+        if isinstance(message, Said) or not isinstance(message, str):
+            return message
+        return translate(message, lang)
+
     out = {**body}
-    if isinstance(out.get("error"), str):
-        out["error"] = translate(out["error"], lang)
+    if "error" in out:
+        out["error"] = say(out["error"])
     if isinstance(out.get("errors"), list):
-        out["errors"] = [{**e, "message": translate(e["message"], lang)} if isinstance(e.get("message"), str) else e
-                         for e in out["errors"]]
+        out["errors"] = [{**e, "message": say(e.get("message"))} if isinstance(e, dict) else e for e in out["errors"]]
     return out
 
 
@@ -98,10 +116,8 @@ async def read_json(request: Request) -> Any:
     post ``text/plain`` with a plain form, never ``application/json``), 400 when it is empty,
     not JSON, or gives a key twice in an object. Parsed on a worker thread, off the event loop."""
     if not is_json(request):
-        from advisor.web.text import wt
-
         given = request.headers.get("content-type", "").split(";")[0].strip()
-        raise Refused(415, {"error": wt("not_json", lang_of(request), given=given)})
+        raise Refused(415, {"error": wt_said("not_json", lang_of(request), given=given)})
     body = await request.body()
     if not body.strip():
         raise Refused(400, {"error": "the request body is empty; send JSON"})
@@ -171,11 +187,9 @@ def parse(data: Any, prefix: str = "", lang: str = "zh") -> Any:
         if len(exc.problems) > MAX_PROBLEMS:
             unlisted += len(exc.problems) - MAX_PROBLEMS
             exc = ProfileError(exc.problems[:MAX_PROBLEMS], exc.source, exc.record, exc.line)
-        errors = profile_problems(exc, prefix, lang)
+        errors = [{**e, "message": Said(e["message"])} for e in profile_problems(exc, prefix, lang)]
         if unlisted:
-            from advisor.web.text import wt
-
-            errors.append({"field": None, "value": None, "message": wt("more_problems", lang, count=f"{unlisted:,}")})
+            errors.append({"field": None, "value": None, "message": wt_said("more_problems", lang, count=f"{unlisted:,}")})
         raise Refused(422, {"errors": errors}) from None
 
 
@@ -236,9 +250,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/advise",
-        summary="Recommend for one profile",
-        description="The recommendation (contract §3) for the profile in the body: exactly the bytes "
-                    "`advisor advise --format json` prints for the same profile.",
+        summary=wt("api_op_advise", "en"),
+        description=wt("api_op_advise_about", "en"),
         openapi_extra=_body(ref("Profile"), "An enterprise profile (contract §1)."),
         responses={200: {"description": "The recommendation.",
                          "content": {"application/json": {"schema": ref("Recommendation")}}}, **_ERRORS},
@@ -253,8 +266,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/memo",
-        summary="A recommendation memo",
-        description="The memo `advisor memo` writes for the profile in the body, as a file to download.",
+        summary=wt("api_op_memo", "en"),
+        description=wt("api_op_memo_about", "en"),
         openapi_extra=_body(ref("Profile"), "An enterprise profile (contract §1)."),
         responses={200: {"description": "The memo file.",
                          "content": {t: {"schema": {"type": "string", "format": "binary"}}
@@ -277,9 +290,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/whatif",
-        summary="What changes if answers change",
-        description="`{\"profile\": {...}, \"set\": {field: value}}` → the recommendations before and after the "
-                    "change and every value that differs (as `advisor whatif --format json`).",
+        summary=wt("api_op_whatif", "en"),
+        description=wt("api_op_whatif_about", "en"),
         openapi_extra=_body(ref("WhatIfRequest"), "A profile and the answers to change."),
         responses={200: {"description": "Before, after and the difference.",
                          "content": {"application/json": {"schema": ref("WhatIf")}}}, **_ERRORS},
@@ -291,10 +303,12 @@ def router(ctx: Any) -> APIRouter:
         date = parse_date(as_of, "as_of")
         body = await read_json(request)
         if not (isinstance(body, dict) and isinstance(body.get("profile"), dict) and isinstance(body.get("set"), dict)):
-            raise invalid(None, None, "the body must be {\"profile\": {...}, \"set\": {field: value, ...}}")
+            raise invalid(None, None, wt_said("whatif_body", lang))
         extra = [k for k in body if k not in ("profile", "set")]
         if extra:
             raise invalid(extra[0], body[extra[0]], f"unknown key '{extra[0]}'; allowed: profile, set")
+        if not body["set"]:  # (advisor whatif asks for at least one --set)
+            raise invalid("set", {}, wt_said("whatif_no_change", lang))
         profile = await beside(parse, body["profile"], "profile.", lang)
         edited = await beside(_changed, profile, body["set"], lang)
         result = await engine.run(engine.compare, profile, edited, lang, date)
@@ -304,11 +318,8 @@ def router(ctx: Any) -> APIRouter:
 
     @api.post(
         "/batch",
-        summary="Recommend for a client list",
-        description="A CSV, JSON Lines (or, where supported, XLSX) file as the multipart field `file`, or a JSON "
-                    "list of profiles. The results in input order, in the chosen format, as `advisor batch` writes "
-                    "them; a record that could not be scored is an error row (`{\"record\": N, \"error\": ...}` in "
-                    "JSON Lines). The header `X-Advisor-Invalid-Records` counts them.",
+        summary=wt("api_op_batch", "en"),
+        description=wt("api_op_batch_about", "en"),
         openapi_extra={"requestBody": {"required": True, "content": {
             "multipart/form-data": {"schema": {"type": "object", "properties": {
                 "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
@@ -328,21 +339,21 @@ def router(ctx: Any) -> APIRouter:
 
         date = parse_date(as_of, "as_of")
         if format not in FORMATS:
-            raise invalid("format", format, f"'{format}' output is not available here; available: "
-                                            f"{', '.join(f for f in FORMATS if f in BATCH_TYPES)}")
+            raise invalid("format", format, wt_said("format_unavailable", lang, format=format, available=", ".join(
+                f for f in FORMATS if f in BATCH_TYPES)))
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             if kind == "multipart/form-data":
                 form = await read_form(request, lang)
                 upload = form.get("file")
                 if upload is None or isinstance(upload, str):
-                    raise invalid("file", None, "send the client list as the multipart field 'file'")
+                    raise invalid("file", None, wt_said("batch_no_file_field", lang))
                 records = await beside(read_upload, await upload.read(), upload.filename, ctx.settings.max_rows)
                 name = upload.filename or "results"
             else:
                 body = await read_json(request)
                 if not isinstance(body, list):
-                    raise invalid(None, None, "the body must be a JSON list of profiles or a multipart upload")
+                    raise invalid(None, None, wt_said("batch_body", lang))
                 records = json_records(body, ctx.settings.max_rows)
                 name = "results"
         except TooManyRows as exc:
@@ -352,16 +363,15 @@ def router(ctx: Any) -> APIRouter:
         if not records:  # as `advisor batch`: nothing to score is an error, not an empty file
             from advisor.batch.text import say
 
-            from advisor.web.text import wt
-
-            shown = display_name(name) if kind == "multipart/form-data" else wt("json_list", lang)
-            raise invalid("file" if kind == "multipart/form-data" else None, None, say("no_records", lang, inputs=shown))
+            shown = display_name(name) if kind == "multipart/form-data" else wt_said("json_list", lang)
+            raise invalid("file" if kind == "multipart/form-data" else None, None,
+                          Said(say("no_records", lang, inputs=shown)))
         return await batch_response(engine, records, format, lang, name, date)
 
     @api.get(
         "/rules",
-        summary="The rule pack",
-        description="The rule pack's name, version and every rule: id, file, source and description.",
+        summary=wt("api_op_rules", "en"),
+        description=wt("api_op_rules_about", "en"),
         responses={200: {"description": "The rule pack.",
                          "content": {"application/json": {"schema": ref("RulePack")}}}},
     )
@@ -390,17 +400,15 @@ async def read_form(request: Request, lang: str, max_fields: int = 10) -> Any:
 
 def form_problem(reason: str, max_fields: int, lang: str) -> str:
     """What is wrong with a multipart body, from starlette's reason, in ``lang``."""
-    from advisor.web.text import wt
-
     if "files" in reason.lower():
-        return wt("form_two_files", lang)
+        return wt_said("form_two_files", lang)
     if "fields" in reason.lower():
-        return wt("form_too_many_fields", lang, limit=max_fields)
+        return wt_said("form_too_many_fields", lang, limit=max_fields)
     if "boundary" in reason.lower():
-        return wt("form_no_boundary", lang)
+        return wt_said("form_no_boundary", lang)
     if "invalid multipart" in reason.lower():
-        return wt("form_invalid", lang)
-    return wt("form_unreadable", lang, reason=reason)
+        return wt_said("form_invalid", lang)
+    return wt_said("form_unreadable", lang, reason=reason)
 
 
 def _changed(profile: Any, changes: dict[str, Any], lang: str) -> Any:
@@ -422,18 +430,16 @@ def _changed(profile: Any, changes: dict[str, Any], lang: str) -> Any:
     except ChangeError as exc:
         problems = exc.problems
         errors = [{**p, "field": None if p["field"] is None else f"set.{p['field']}",
-                   "message": translate(p["message"], lang)} for p in problems[:MAX_PROBLEMS]]
+                   "message": Said(translate(p["message"], lang))} for p in problems[:MAX_PROBLEMS]]
     except ProfileError as exc:
         from advisor.web.problems import profile_problems
 
         problems = exc.problems
-        errors = profile_problems(ProfileError(problems[:MAX_PROBLEMS], exc.source, exc.record, exc.line),
-                                  "set.", lang)
+        errors = [{**e, "message": Said(e["message"])} for e in profile_problems(
+            ProfileError(problems[:MAX_PROBLEMS], exc.source, exc.record, exc.line), "set.", lang)]
     unlisted += max(len(problems) - MAX_PROBLEMS, 0)
     if unlisted:
-        from advisor.web.text import wt
-
-        errors.append({"field": None, "value": None, "message": wt("more_problems", lang, count=f"{unlisted:,}")})
+        errors.append({"field": None, "value": None, "message": wt_said("more_problems", lang, count=f"{unlisted:,}")})
     raise Refused(422, {"errors": errors})
 
 

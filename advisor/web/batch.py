@@ -112,7 +112,7 @@ class Kept:
     lang: str
     data: bytes
     summary: Any
-    errors: list[tuple[int, str]]
+    errors: list[tuple[int, dict[str, str]]]  # (record, {lang: message}); see Engine.batch
     seconds: float
     as_of: Any = None  # the checklists' date (None: the day of scoring)
     id: str = field(default_factory=lambda: secrets.token_urlsafe(16))

@@ -97,15 +97,42 @@ class Engine:
 
         return compare(before, after, rules=self.rules_dir, lang=lang, as_of=as_of or self.as_of, prices=self.prices)
 
-    def batch(self, records: list[Any], fmt: str, lang: str, out: Any, as_of: dt.date | None = None) -> Any:
-        """Score ``records`` into the binary file ``out`` in the batch format ``fmt``; the run's
-        report and the bad records as ``(number, message)``, as ``advisor batch`` does."""
+    def batch(self, records: list[Any], fmt: str, lang: str, out: Any, as_of: dt.date | None = None,
+              said: int = 0) -> Any:
+        """Score ``records`` into the binary file ``out`` in the batch format ``fmt``, as ``advisor
+        batch`` does; the run's report and the bad records as ``(number, {lang: message})``, the
+        first ``said`` of them in every language of the pages (a page is read in either, whatever
+        the language of the upload), the others only counted (``{}``)."""
         from advisor.batch.run import run_batch
         from advisor.batch.scorer import Scorer
         from advisor.batch.writers import make_format
 
-        errors: list[tuple[int, str]] = []
+        reported: list[tuple[int, str]] = []
         scorer = Scorer(self.rules_dir, lang, options=self.options(as_of))
         report = run_batch(records, scorer, make_format(fmt, lang, scorer.advisor.pack), out, to_file=True,
-                           on_error=lambda number, message: errors.append((number, message)))
-        return report, errors
+                           on_error=lambda number, message: reported.append((number, message)))
+        return report, said_errors(scorer, records, reported, lang, said)
+
+
+def said_errors(scorer: Any, records: list[Any], reported: list[tuple[int, str]], lang: str,
+                said: int) -> list[tuple[int, dict[str, str]]]:
+    """The bad records ``run_batch`` reported as ``(number, message)``, as ``(number, {lang:
+    message})``: the first ``said`` in every language of the pages, the others only counted
+    (``{}``). ``run_batch`` says them in the interface's language (the server's, not the page's);
+    each is said again from the ``ProfileError`` that scoring its record raises, by
+    ``ProfileError.text`` (the error row's words)."""
+    from advisor.errors import ProfileError
+    from advisor.web.app import LANGS
+
+    by_number = {record.number: record for record in records} if reported and said else {}
+    out: list[tuple[int, dict[str, str]]] = []
+    for count, (number, message) in enumerate(reported):
+        texts: dict[str, str] = {}
+        if count < said:
+            texts = {code: message for code in LANGS}  # (kept only if the record scored now: never, one pack)
+            try:
+                scorer.score(by_number[number])
+            except ProfileError as exc:
+                texts = {code: exc.text(code) for code in LANGS}
+        out.append((number, texts))
+    return out

@@ -124,7 +124,7 @@ def _read(entry: Entry, query: Query, lang: str, check: bool) -> None:
     for name in (q.field, amount_param(q.field)) if q.kind == "budget" else (q.field,):
         given = list(dict.fromkeys(v.strip() for v in query.all(name)))
         if len(given) > 1:  # one answer asked for, several given (a hand-made link): never pick one silently
-            entry.error = wt("error_repeated", lang, name=name, values=", ".join(repr(v) for v in given))
+            entry.error = wt("error_repeated", lang, name=name, values=", ".join(repr(quoted(v, lang)) for v in given))
             return
     text = query.first(q.field)
     if q.kind == "budget":
@@ -153,8 +153,8 @@ def _read(entry: Entry, query: Query, lang: str, check: bool) -> None:
         return
     try:
         entry.value = normalise(q.field, text)
-    except ValueError:
-        entry.error = invalid(q, text, lang)
+    except ValueError as exc:
+        entry.error = invalid(q, text, lang, str(exc))
 
 
 def _is_choice(question: Question, text: str) -> bool:
@@ -183,13 +183,19 @@ def _read_list(entry: Entry, query: Query, lang: str) -> None:
     entry.value = normalise(q.field, good)
 
 
-def invalid(question: Question, text: str, lang: str) -> str:
+def invalid(question: Question, text: str, lang: str, reason: str | None = None) -> str:
     """Why ``text`` is not an answer to ``question``, and what is allowed (shown beside the field).
 
-    A typed number or text gets ``advisor ask``'s own message for its field or kind (they say what
-    to type); a choice gets the web's (there are no choice numbers to type on a page)."""
+    A typed number gets ``advisor ask``'s own message for its field or kind (they say what to
+    type), a typed text the profile's own ``reason`` (too long, empty: the same words as a profile
+    file gets); a choice gets the web's (there are no choice numbers to type on a page). A long
+    answer is quoted cut short (``quoted``)."""
     from advisor.ask.text import msg
+    from advisor.messages import translate
 
+    if question.kind == "string" and reason:
+        return translate(reason, lang)  # (the profile's message quotes the value cut short itself)
+    text = quoted(text, lang)
     if question.kind in ("integer", "string"):
         own = f"invalid_{question.field}"
         return msg(own if own in msg.entries else f"invalid_{question.kind}", lang, text=text,
@@ -197,6 +203,16 @@ def invalid(question: Question, text: str, lang: str) -> str:
     labels = wt("list_sep", lang).join(answer_text(question, c.value, lang) for c in question.choices)
     key = {"list": "error_list", "bool": "error_bool", "budget": "error_budget"}.get(question.kind, "error_choice")
     return wt(key, lang, text=text, labels=labels)
+
+
+SHOWN_CHARACTERS = 60  # of a wrong answer, quoted in its message
+
+
+def quoted(text: str, lang: str) -> str:
+    """A wrong answer as its message quotes it: cut after ``SHOWN_CHARACTERS``, with its length."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return wt("cut_text", lang, text=text[:SHOWN_CHARACTERS], count=f"{len(text):,}")
 
 
 def placeholder(question: Question, lang: str) -> str:
@@ -234,17 +250,25 @@ def changes_in(query: Query, questionnaire: Questionnaire) -> dict[str, list[str
     return changes
 
 
-def with_changes(query: Query, changes: Mapping[str, list[str]]) -> Query:
-    """``query`` (without its ``set.`` parameters) with each changed field's parameter replaced."""
-    params: dict[str, list[str]] = {}
-    names: Iterable[str] = query._params.keys() if hasattr(query._params, "keys") else []
-    for name in names:
-        if name.startswith(SET_PREFIX) or name in changes or name.removesuffix("_amount") in changes:
+def read_changes(query: Query, questionnaire: Questionnaire, lang: str) -> Answers:
+    """The what-if changes in ``query`` (``set.FIELD``), each read as its question reads an answer,
+    whatever the other answers (``advisor whatif --set`` changes any field): the entries of the
+    changed questions, and ``values``, field -> canonical value (``None``: the field made absent).
+    The caller applies ``values`` with ``advisor.whatif.apply_changes``, as the command line and
+    the API do."""
+    raw = changes_in(query, questionnaire)
+    given = Query(raw)
+    entries: list[Entry] = []
+    values: dict[str, Any] = {}
+    for number, question in enumerate(questionnaire.questions, start=1):
+        if question.field not in raw:
             continue
-        params[name] = query.all(name)
-    for name, raws in changes.items():
-        params[name] = list(raws)
-    return Query(params)
+        entry = Entry(question, number, applies=True)
+        entries.append(entry)
+        _read(entry, given, lang, check=True)
+        if entry.error is None:
+            values[question.field] = entry.value
+    return Answers(entries, values)
 
 
 def skip_logic(question: Question) -> list[list[dict[str, Any]]]:

@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from advisor.errors import ProfileError, SourceError
 from advisor.web.app import page_lang
-from advisor.web.form import Query, changes_in, query_items, read_answers, with_changes
+from advisor.web.form import Query, query_items, read_answers
 
 MEMO_EXTENSIONS = {"md": "markdown", "html": "html", "docx": "docx"}
+SHOWN_ERRORS = 200  # bad records a batch result page lists (in both languages); the rest are counted
 
 
 def router(ctx: Any) -> APIRouter:
@@ -58,14 +59,15 @@ def router(ctx: Any) -> APIRouter:
 
         return problem_response(ctx, request.scope, 422, "bad_as_of_page", {"message": message})
 
-    def profile_of(answers: Any) -> tuple[Any, str | None]:
-        """The profile the answers make, or the reason they make none."""
+    def profile_of(answers: Any, lang: str = "zh") -> tuple[Any, str | None]:
+        """The profile the answers make, or the reason they make none (in ``lang``)."""
         from advisor.profile import parse_profile
+        from advisor.web.text import wt
 
         try:
             return parse_profile(answers.values, source="answers"), None
         except ProfileError as exc:
-            return None, "; ".join(exc.problems)
+            return None, wt("problems_sep", lang).join(p["message"] for p in exc.details(lang))
 
     @pages.get("/")
     async def questionnaire(request: Request) -> HTMLResponse:
@@ -74,7 +76,7 @@ def router(ctx: Any) -> APIRouter:
     @pages.get("/result")
     async def result(request: Request) -> HTMLResponse:
         answers = answers_of(request, check=True)
-        profile, problem = (None, None) if answers.errors else profile_of(answers)
+        profile, problem = (None, None) if answers.errors else profile_of(answers, page_lang(request.query_params))
         if profile is None:
             return render(request, "ask.html.j2", status=422, answers=answers, profile_error=problem)
         as_of, as_of_error, dated = as_of_of(request.query_params)
@@ -119,34 +121,68 @@ def router(ctx: Any) -> APIRouter:
 
     @pages.get("/whatif")
     async def whatif(request: Request) -> HTMLResponse:
+        from advisor.web.api import beside
+        from advisor.web.form import read_changes
         from advisor.whatif import changed_fields
 
         lang = page_lang(request.query_params)
         query = Query(request.query_params)
         base = read_answers(query, ctx.questionnaire, lang, check=True)
-        before, problem = (None, None) if base.errors else profile_of(base)
+        before, problem = (None, None) if base.errors else profile_of(base, lang)
         if before is None:
             return render(request, "ask.html.j2", status=422, answers=base, profile_error=problem)
-        changes = changes_in(query, ctx.questionnaire)
-        edited = read_answers(with_changes(query, changes), ctx.questionnaire, lang, check=True)
-        after, problem = (None, None) if edited.errors else profile_of(edited)
-        as_of, _, dated = as_of_of(request.query_params)
+        changes = read_changes(query, ctx.questionnaire, lang)
+        as_of, as_of_error, dated = as_of_of(request.query_params)
         back = query_items(base.values, ctx.questionnaire) + dated
-        if after is None:
+        # a date that is not one is refused, as the API and the downloads refuse it (never today's checklist instead)
+        errors = [named_error(e.field, e.error, lang) for e in changes.errors] + ([as_of_error] if as_of_error else [])
+        after = before
+        if changes.values and not errors:  # the changes applied as `advisor whatif --set` and the API apply them
+            after, errors = await beside(changed, before, changes.values, lang)
+        if errors:
             return render(request, "whatif.html.j2", status=422, result=None, changed=[], back=back, keep=None,
-                          errors=[named_error(e, lang) for e in edited.errors] + ([problem] if problem else []))
+                          errors=errors)
         result = await engine.run(engine.compare, before, after, lang, as_of)
+        keep = query_items(after.model_dump(mode="json"), ctx.questionnaire)
         return render(request, "whatif.html.j2", result=result, changed=changed_fields(before, after), back=back,
-                      keep=query_items(edited.values, ctx.questionnaire) + dated, errors=[])
+                      keep=keep + dated, not_kept=not_kept(after, keep), errors=[])
 
-    def named_error(entry: Any, lang: str) -> str:
+    def not_kept(after: Any, keep: list[tuple[str, str]]) -> list[str]:
+        """The fields of ``after`` with a value of their own that its answers, read back as the
+        questionnaire reads them, leave out (a question no longer asked: the headcount once a
+        size is given). The what-if compares ``after`` as the command line does; "keep" cannot
+        carry these, and the page says so."""
+        from advisor.ask.fields import contract_default
+
+        params: dict[str, list[str]] = {}
+        for name, value in keep:
+            params.setdefault(name, []).append(value)
+        read = read_answers(Query(params), ctx.questionnaire, "en", check=False).values
+        return [name for name, value in after.model_dump().items()
+                if value is not None and value != contract_default(name) and name not in read]
+
+    def changed(before: Any, values: dict[str, Any], lang: str) -> tuple[Any, list[str]]:
+        """``before`` with ``values`` applied by ``advisor.whatif.apply_changes``, or the reasons it
+        cannot be, each naming its question."""
+        from advisor.messages import translate
+        from advisor.whatif import ChangeError, apply_changes
+
+        try:
+            return apply_changes(before, values), []
+        except ChangeError as exc:
+            return None, [named_error(p["field"], translate(p["message"], lang), lang) for p in exc.problems]
+        except ProfileError as exc:
+            return None, [named_error(p["field"], p["message"], lang) for p in exc.details(lang)]
+
+    def named_error(name: str | None, error: str, lang: str) -> str:
         """A what-if answer's error, naming the question it is about (as the API names ``set.FIELD``)."""
         from advisor.vocabulary import vocabulary
         from advisor.web.text import wt
 
-        field = vocabulary().fields.get(entry.field)
-        name = (field.zh if lang == "zh" else field.name) if field is not None else entry.field
-        return wt("whatif_error", lang, name=name, field=entry.field, error=entry.error)
+        field = vocabulary().fields.get(name) if name else None
+        if field is None:
+            return error
+        return wt("whatif_field_error", lang, name=field.zh if lang == "zh" else field.name, field=name, error=error)
 
     # --- batch ------------------------------------------------------------------------------------
 
@@ -190,7 +226,7 @@ def router(ctx: Any) -> APIRouter:
         if not records:
             return batch_page(request, 422, wt("batch_empty", lang))
         with tempfile.TemporaryFile() as out:  # the page shows the summary; downloads score again
-            report, errors = await engine.run(engine.batch, records, "csv", lang, out, as_of)
+            report, errors = await engine.run(engine.batch, records, "csv", lang, out, as_of, SHOWN_ERRORS)
         kept = Kept(name=display_name(upload.filename), filename=upload.filename, lang=lang, data=data,
                     summary=report.summary, errors=errors, seconds=report.seconds, as_of=as_of)
         ctx.kept.add(kept)
@@ -207,7 +243,7 @@ def router(ctx: Any) -> APIRouter:
             return batch_page(request, 404, _gone(request))
         lang = page_lang(request.query_params)
         view = summary_view(kept.summary, engine.advisor.pack, lang)
-        return render(request, "batch_result.html.j2", kept=kept, s=view,
+        return render(request, "batch_result.html.j2", kept=kept, s=view, shown=SHOWN_ERRORS,
                       formats=[f for f in BATCH_TYPES if f in FORMATS])
 
     @pages.get("/batch/{key}/results.{extension}")
@@ -224,7 +260,9 @@ def router(ctx: Any) -> APIRouter:
         from advisor.web.api import beside
 
         records = await beside(read_upload, kept.data, kept.filename, ctx.settings.max_rows)
-        return await batch_response(engine, records, extension, kept.lang, kept.name, kept.as_of)
+        # in the language of the page the link is on, as the page's own messages
+        return await batch_response(engine, records, extension, page_lang(request.query_params), kept.name,
+                                    kept.as_of)
 
     def _gone(request: Request) -> str:
         from advisor.web.text import wt
@@ -235,11 +273,8 @@ def router(ctx: Any) -> APIRouter:
 
     @pages.get("/api")
     async def api_page(request: Request) -> HTMLResponse:
-        spec = request.app.openapi()
-        endpoints = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                      "description": op.get("description", "").replace("`", "")}
-                     for path, ops in spec["paths"].items() for method, op in ops.items()]
-        return render(request, "api.html.j2", endpoints=endpoints, host=request.headers.get("host", "127.0.0.1:8000"))
+        return render(request, "api.html.j2", endpoints=api_endpoints(request.app, page_lang(request.query_params)),
+                      host=request.headers.get("host", "127.0.0.1:8000"))
 
     @pages.get("/login")
     async def login_form(request: Request) -> HTMLResponse:
@@ -262,6 +297,19 @@ def router(ctx: Any) -> APIRouter:
         return response
 
     return pages
+
+
+def api_endpoints(app: Any, lang: str) -> list[dict[str, str]]:
+    """The API's endpoints as the /api page lists them, in ``lang``: ``[{method, path, summary,
+    description}]`` in the order of the OpenAPI description, worded by ``api_op_<name>`` and
+    ``api_op_<name>_about`` of ``text.yaml``, ``<name>`` the path's last part (the OpenAPI
+    description takes the English of the same entries)."""
+    from advisor.web.text import wt
+
+    spec = app.openapi()
+    return [{"method": method.upper(), "path": path, "summary": wt(f"api_op_{path.rsplit('/', 1)[-1]}", lang),
+             "description": wt(f"api_op_{path.rsplit('/', 1)[-1]}_about", lang)}
+            for path, ops in spec["paths"].items() for method in ops]
 
 
 def _next(target: str | None) -> str:

@@ -11,6 +11,13 @@ from urllib.parse import urlencode
 
 from advisor.web.app import LANGS
 
+# The keys of the recommendation (contract §3 and §4.3) that the result page shows, each under a
+# heading of its own in both languages (templates/_rec.html.j2). A key missing here is shown
+# under "More in the result" with its raw name: the tests check that none is.
+SHOWN = ("profile", "deployment", "pricing", "model_size", "compliance", "compliance_notice", "notes", "thresholds",
+         "derived_facts", "trace", "rule_pack", "lang", "conflicts", "as_of", "upcoming", "costs", "break_even",
+         "counterfactuals")
+
 
 class View:
     """The page's language, its address, and presentation helpers."""
@@ -64,6 +71,10 @@ class View:
         spec = vocabulary().fields.get(name)
         return getattr(spec, self.lang) if spec else name
 
+    def field_labels(self, names: Iterable[str]) -> str:
+        """Profile fields' names, listed (``员工人数、个人信息规模``)."""
+        return self.w("list_sep").join(self.field_label(name) for name in names)
+
     def value(self, value: Any, field: str | None = None) -> str:
         """A value as a person reads it (labels, yes/no, joined lists, amounts)."""
         from advisor.whatif import describe
@@ -90,6 +101,15 @@ class View:
         from advisor.ask.present import value_label
 
         return value_label(question, value, self.lang)
+
+    def help_text(self, question: Any) -> str:
+        """The question's help as the form reads: how to leave it unanswered is said for the
+        form (choose its empty answer, or leave the box empty), not the terminal's "press Enter"."""
+        if question.choices and question.empty is not None:
+            skip = self.w("skip_choice", empty=question.empty.get(self.lang))
+        else:
+            skip = self.w("skip_text")
+        return question.help_text(self.lang, skip)
 
     def placeholder(self, question: Any) -> str:
         """The hint a text box shows before anything is typed."""
@@ -121,7 +141,7 @@ class View:
                 lines.append(self.ask(key, label=vocabulary().label(enum, band.value, self.lang), name=name,
                                       below=band.below, low=low))
             low = band.below
-        return {"head": self.ask("bands", source=table.source), "lines": lines,
+        return {"head": self.ask("bands", source=self.cite(table.source)), "lines": lines,
                 "note": table.note.get(self.lang) if table.note else None}
 
     # --- numbers ----------------------------------------------------------------------------------
@@ -207,6 +227,10 @@ class View:
 
         return window_end(dt.date.fromisoformat(rec["as_of"])).isoformat()
 
+    def other_keys(self, rec: dict[str, Any]) -> list[str]:
+        """The keys of ``rec`` with a value that no block of the page shows (see ``SHOWN``)."""
+        return [key for key, value in rec.items() if key not in SHOWN and value not in (None, [], {})]
+
     def grouped(self, excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Excluded modes that share their reason and rules, together: ``[{modes, reason, rules}]``."""
         groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -270,15 +294,16 @@ class View:
         return self.choice_label(question, value)
 
     def path_label(self, path: str) -> str:
-        """The heading of the part of the recommendation a difference is in (``deployment`` -> 部署模式)."""
-        from advisor.ui_text import t
+        """The heading of the part of the recommendation a difference is in (``deployment`` -> 部署模式),
+        from ``part_<key>`` of ``text.yaml`` (a key of ``SHOWN``; another is shown as it is)."""
+        key = path.split(".", 1)[0].split("[", 1)[0]
+        return self.w(f"part_{key}") if f"part_{key}" in self._web_text.entries else key
+
+    @property
+    def _web_text(self) -> Any:
         from advisor.web.text import wt
 
-        key = path.split(".", 1)[0].split("[", 1)[0]
-        for table in (t, wt):
-            if key in table.entries:
-                return table(key, self.lang)
-        return {"derived_facts": self.t("derived"), "model_size": self.t("model_size")}.get(key, key)
+        return wt
 
     def change_text(self, change: dict[str, Any]) -> str:
         """A change of answers in words: ``隐私要求为高、预算为中``."""
