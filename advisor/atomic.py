@@ -92,6 +92,15 @@ class GuardedOutput:
         except OSError as exc:
             raise write_error(self.name, exc, self.after) from None
 
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # A seek writes out what the buffer holds first (a zip's directory: an xlsx output's last step).
+        try:
+            return self.stream.seek(offset, whence)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise write_error(self.name, exc, self.after) from None
+
     def __getattr__(self, name: str):
         if name == "stream":
             raise AttributeError(name)

@@ -66,8 +66,10 @@ def read_csv(path: str | list[str], *, client: Any = None, encoding: str | None 
     (``sources.text.detect_encoding``: UTF-8 with or without a byte-order mark, UTF-16 with one,
     GB18030/GBK; ``sources.csv_table.table_delimiter``: a comma, a tab or a semicolon), a
     ``;``-separated file's number cells read with a decimal comma (``frames.DECIMAL_COMMA``), a
-    column with an empty header (Excel's empty trailing columns) ignored while empty, and a byte
-    not valid in the encoding a bad row. ``encoding`` and ``sep`` force one for every file.
+    column with an empty header (Excel's empty trailing columns) ignored while empty, a byte
+    not valid in the encoding a bad row, a row wider than the header a bad row (``read_block``),
+    and Excel's ``sep=;`` first line taken as the delimiter and skipped.
+    ``encoding`` and ``sep`` force one for every file.
 
     In blocks that give each worker at least ``per_worker`` partitions, no smaller than
     ``min_block`` bytes and no larger than ``max_block`` (a UTF-16 file is one block: its line
@@ -77,7 +79,7 @@ def read_csv(path: str | list[str], *, client: Any = None, encoding: str | None 
     file that is empty or cannot be read, and a header that is not valid in its encoding.
     """
     import dask
-    import dask.dataframe as dd
+    from dask.dataframe.io.csv import read_pandas  # dd.read_csv with our reader of a block (``read_block``)
 
     paths = [path] if isinstance(path, str) else list(path)
     files = [p for pattern in paths for p in (sorted(glob.glob(pattern)) or [pattern])]
@@ -86,29 +88,106 @@ def read_csv(path: str | list[str], *, client: Any = None, encoding: str | None 
             raise SourceError(f"{name}: no such file")
     size = sum(os.path.getsize(p) for p in files)
     blocksize = min(max(min_block, size // (per_worker * worker_count(client))), max(max_block, min_block))
-    groups: dict[tuple[str, str], list[str]] = {}  # (encoding, delimiter) -> files, in order
+    groups: dict[tuple[str, str, int], list[str]] = {}  # (encoding, delimiter, lines before the header) -> files
     for name in files:
-        groups.setdefault(conventions(name, encoding, sep), []).append(name)
+        codec, delimiter = conventions(name, encoding, sep)
+        groups.setdefault((codec, delimiter, _directive_lines(name, codec)), []).append(name)
     frames = []
-    for (codec, delimiter), names in groups.items():
+    for (codec, delimiter, skip), names in groups.items():
         whole = codec.startswith(("utf-16", "utf-32"))  # its line breaks are not one byte: no blocks
         # Cells are Python text (object), as pandas read them: an Arrow string cannot hold a byte not
         # valid in the encoding (kept as U+DC80..U+DCFF, surrogateescape), which makes that row a bad one.
+        options = dict(dtype=object, keep_default_na=False, na_filter=False, encoding=codec,
+                       encoding_errors="surrogateescape", sep=delimiter, blocksize=None if whole else blocksize)
+        if skip and "skiprows" not in kwargs:
+            options["skiprows"] = skip  # Excel's "sep=;" line (dask skips it in each file's first block)
         with dask.config.set({"dataframe.convert-string": False}):
-            ddf = dd.read_csv(names if len(names) > 1 else names[0], dtype=object, keep_default_na=False,
-                              na_filter=False, encoding=codec, encoding_errors="surrogateescape", sep=delimiter,
-                              blocksize=None if whole else blocksize, **kwargs)
+            ddf = read_pandas(read_block, names if len(names) > 1 else names[0], **options, **kwargs)
         if delimiter == ";":
             ddf = ddf.map_partitions(_decimal_comma, meta=ddf._meta)
         frames.append(ddf)
-    return frames[0] if len(frames) == 1 else dd.concat(frames)
+    if len(frames) == 1:
+        return frames[0]
+    import dask.dataframe as dd
+
+    return dd.concat(frames)
+
+
+def read_block(data: Any, **kwargs: Any) -> Any:
+    """A block of a CSV file as a pandas DataFrame: ``pandas.read_csv(data, **kwargs)``, but for a
+    block with a row wider than the header, which pandas refuses (``ParserError``): then the block
+    is read by Python's ``csv`` module, and the cells past the header's columns go into columns
+    without a header (``Unnamed: N``, as pandas names them), so that the row is a bad row that
+    names its value in a column without a header, and every other row is scored (as ``advisor
+    batch`` reads such a file). A ``ParserError`` for anything else, or for options this reader
+    does not follow, stays as it is."""
+    import pandas as pd
+
+    start = data.tell()
+    try:
+        return pd.read_csv(data, **kwargs)
+    except pd.errors.ParserError as exc:  # "Expected 5 fields in line 3, saw 6": a row wider than the header
+        if (set(kwargs) - _WIDENED_OPTIONS or kwargs.get("header", "infer") not in ("infer", 0)
+                or "fields in line" not in str(exc)):
+            raise
+    data.seek(start)
+    return _widened(data.read(), kwargs)
+
+
+# The options of pandas.read_csv that ``_widened`` follows (those ``read_csv`` and dask give it).
+_WIDENED_OPTIONS = frozenset({"dtype", "keep_default_na", "na_filter", "encoding", "encoding_errors", "sep",
+                              "skiprows", "nrows", "header"})
+
+
+def _widened(raw: bytes, kwargs: dict[str, Any]) -> Any:
+    """The DataFrame of the CSV bytes ``raw`` (see ``read_block``), every cell a text."""
+    import csv
+    import io
+    import itertools
+
+    import pandas as pd
+
+    text = raw.decode(kwargs.get("encoding") or "utf-8", kwargs.get("encoding_errors", "strict"))
+    lines = io.StringIO(text, newline="")
+    for _ in range(kwargs.get("skiprows") or 0):
+        lines.readline()
+    rows = (row for row in csv.reader(lines, delimiter=kwargs.get("sep") or ",") if row)  # (blank lines: none)
+    header = next(rows, None)
+    if header is None:
+        return pd.DataFrame()
+    body = [list(row) for row in itertools.islice(rows, kwargs.get("nrows"))]
+    # The header's columns as pandas names them (an empty cell "Unnamed: N", a repeated one "x.1").
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=kwargs.get("sep") or ",").writerow(header)
+    columns = list(pd.read_csv(io.StringIO(buffer.getvalue()), sep=kwargs.get("sep") or ",", nrows=0,
+                               dtype=object).columns)
+    width = max([len(columns), *map(len, body)])
+    columns += [f"Unnamed: {i}" for i in range(len(columns), width)]
+    for row in body:
+        row.extend([""] * (width - len(row)))
+    return pd.DataFrame(body, columns=columns, dtype=object)
+
+
+def _directive_lines(path: str, codec: str) -> int:
+    """The lines before the header of the CSV file ``path``: those up to Excel's ``sep=;``
+    directive when it comes first (``csv_table.sep_directive``), else none."""
+    from advisor.sources.csv_table import sep_directive
+    from advisor.sources.text import SNIFF_BYTES
+
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    text = head.decode(codec, "replace")
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.strip():
+            return number if sep_directive(line) is not None else 0
+    return 0
 
 
 def conventions(path: str, encoding: str | None = None, sep: str | None = None) -> tuple[str, str]:
     """``(encoding, delimiter)`` of the CSV file ``path``, from its first block, as ``advisor batch``
     reads them (``encoding`` and ``sep``: given, not detected). ``SourceError`` naming the file
     for a file that is empty or cannot be read, or whose header is not valid in its encoding."""
-    from advisor.sources.csv_table import table_delimiter
+    from advisor.sources.csv_table import sep_directive, table_delimiter
     from advisor.sources.text import SNIFF_BYTES, check_encoding, detect_encoding
 
     try:
@@ -119,12 +198,15 @@ def conventions(path: str, encoding: str | None = None, sep: str | None = None) 
     codec = check_encoding(encoding) if encoding else detect_encoding(head, len(head) < SNIFF_BYTES)
     text = head.decode(codec, "surrogateescape" if not codec.startswith(("utf-16", "utf-32")) else "replace")
     lines = [line for line in text.splitlines(keepends=True) if line.strip()]
+    directed = sep_directive(lines[0]) if lines else None
+    if directed is not None:  # Excel's "sep=;" line: the delimiter; the header comes after it
+        lines = lines[1:]
     if not lines:
         raise SourceError(f"{path}: empty; a client list has a header row and one row per client")
     if not encodable(lines[0]):
         raise SourceError(f"{path}: the header is not valid {codec} text",
                           hint="name the file's encoding with encoding= (e.g. encoding=\"gb18030\" or \"utf-8\")")
-    return codec, sep or table_delimiter(lines[0], lines[1:])
+    return codec, sep or directed or table_delimiter(lines[0], lines[1:])
 
 
 def _decimal_comma(part: Any) -> Any:

@@ -48,7 +48,7 @@ def test_score_many_yields_an_error_row_and_scores_the_others():
     rows = [{"name": "乙", **GOOD}, {"name": CUT, **GOOD}, {"name": "丙", **GOOD}]
     for cache in (True, False):
         out = list(advisor.score_many(rows, as_of=AS_OF, cache=cache))
-        assert [r.get("profile") for r in out] == ["乙", None, "丙"]
+        assert [r.get("profile") for r in out] == ["乙", "\ufffd甲公司", "丙"]  # the name as the CSV shows it
         assert out[1]["record"] == 2 and ZH in out[1]["error"]
 
 
@@ -63,7 +63,7 @@ def test_batch_reports_the_row_and_scores_every_other(cli, tmp_path, suffix):
     assert "record 2, line 2: invalid profile: field 'name': value '\\ud800甲公司' " + EN in result.stderr
     if suffix == "jsonl":
         rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
-        assert [r.get("profile") for r in rows] == ["乙", None, "丙"]
+        assert [r.get("profile") for r in rows] == ["乙", "\ufffd甲公司", "丙"]
         assert "字段“name”：值 '\\ud800甲公司' " + ZH in rows[1]["error"] and "deployment" in rows[2]
     elif suffix == "csv":
         rows = list(pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig").itertuples(index=False))

@@ -177,8 +177,10 @@ def test_batch_from_a_json_list_keeps_order_and_error_rows(api):
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert len(lines) == 4
     assert lines[1]["record"] == 2 and "sector" in lines[1]["error"]
-    assert [line.get("profile") for line in lines] == [profiles[0]["name"], None, profiles[2]["name"],
+    # an error row names the profile it gives, as batch's do: {"record": 2, "profile": "Broken", "error": ...}
+    assert [line.get("profile") for line in lines] == [profiles[0]["name"], "Broken", profiles[2]["name"],
                                                         profiles[3]["name"]]
+    assert list(lines[1]) == ["record", "profile", "error"]
 
 
 def test_batch_from_an_uploaded_csv(api, cli, tmp_path):

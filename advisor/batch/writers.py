@@ -67,8 +67,12 @@ def suffix_format(path: str) -> str | None:
     return found
 
 
-def error_object(number: int, message: str) -> bytes:
-    """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``."""
+def error_object(number: int, message: str, name: str = "") -> bytes:
+    """Contract §3: a row that could not be scored is ``{"record": N, "error": "..."}``; with
+    ``"profile": NAME`` between them when the record gives a name (as a scored row's
+    ``profile``, and the CSV's ``profile`` column of an error row), so that the row is found."""
+    if name:
+        return json_bytes(orjson.dumps({"record": number, "profile": name, "error": message}))
     return json_bytes(orjson.dumps({"record": number, "error": message}))
 
 
@@ -128,7 +132,7 @@ class JsonLines(OutputFormat):
         return b"".join((JSON_HEAD, json_bytes(orjson.dumps(name)), *decision.parts, b"\n"))
 
     def error_row(self, r: Failed) -> bytes:
-        return error_object(r.number, r.message) + b"\n"
+        return error_object(r.number, r.message, r.name) + b"\n"
 
     def write(self, out: BinaryIO, rows: list[bytes]) -> None:
         # Lines of 11-25 KB: handed to the file's buffer one by one, not joined into one big write.
@@ -156,7 +160,7 @@ class CompactJsonLines(OutputFormat):
         return (JSON_HEAD + name_json(name), *(decision.compact or self.encoder.parts(decision)))
 
     def error_row(self, r: Failed) -> tuple[bytes, ...]:
-        return (error_object(r.number, r.message) + b"\n",)
+        return (error_object(r.number, r.message, r.name) + b"\n",)
 
     def write(self, out: BinaryIO, rows: list[tuple[bytes, ...]]) -> None:
         out.write(b"".join(chain.from_iterable(rows)))
@@ -174,7 +178,7 @@ class JsonList(OutputFormat):
         return decision.json_line(name)
 
     def error_row(self, r: Failed) -> bytes:
-        return error_object(r.number, r.message)
+        return error_object(r.number, r.message, r.name)
 
     def write(self, out: BinaryIO, rows: list[bytes]) -> None:
         if rows:
@@ -346,7 +350,7 @@ class JsonRows(OutputFormat):
         return decision.json_line(name)
 
     def error_row(self, r: Failed) -> bytes:
-        return error_object(r.number, r.message)
+        return error_object(r.number, r.message, r.name)
 
 
 def _encoded(text: str, encoding: str) -> bytes:

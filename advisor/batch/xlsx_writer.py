@@ -135,6 +135,13 @@ class XlsxWorkbook(OutputFormat):
             text("col_confirm", lang)], lang)
 
     def write(self, out: BinaryIO, rows: list[tuple]) -> None:
+        try:
+            self._write(rows)
+        except _TEMPORARY_FILE_ERRORS as exc:
+            self.discard()  # the temporary files, now and not at exit
+            raise _temporary_files_error(out, exc) from None
+
+    def _write(self, rows: list[tuple]) -> None:
         results, items, tally = [], [], self.summary.tally
         for cells, key, checklist in rows:
             results.append(cells)
@@ -149,6 +156,13 @@ class XlsxWorkbook(OutputFormat):
         self._compliance.add(items)
 
     def end(self, out: BinaryIO) -> None:
+        try:
+            self._end(out)
+        except _TEMPORARY_FILE_ERRORS as exc:  # (the output's own write errors are OutputError already)
+            self.discard()
+            raise _temporary_files_error(out, exc) from None
+
+    def _end(self, out: BinaryIO) -> None:
         from openpyxl.writer.excel import ExcelWriter
 
         self._results.close()
@@ -176,8 +190,11 @@ class XlsxWorkbook(OutputFormat):
             try:
                 if not ws.closed:
                     ws.close()
-                writer.cleanup()
-            except Exception:  # noqa: S112 - a stream already closed, a file already gone: drop the rest
+            except Exception:  # noqa: S110 - a stream already closed, or one that cannot be written (a full disk)
+                pass
+            try:
+                writer.cleanup()  # the temporary file, whatever became of its stream
+            except Exception:  # noqa: S112 - a file already gone
                 continue
 
     def __del__(self) -> None:
@@ -396,6 +413,37 @@ def _widths(rows: list) -> list[float]:
             if width > widths[column]:
                 widths[column] = width
     return [w + 2 for w in widths]
+
+
+def _serialisation_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from lxml.etree import SerialisationError  # openpyxl writes a sheet's rows with lxml when it is installed
+    except ImportError:
+        return ()
+    return (SerialisationError,)
+
+
+# What writing a sheet's rows to openpyxl's temporary file raises when it cannot (a full disk).
+_TEMPORARY_FILE_ERRORS = (OSError, *_serialisation_errors())
+
+
+def _temporary_files_error(out: Any, exc: BaseException) -> Exception:
+    """The ``OutputError`` for ``exc``, raised while a sheet's rows went to openpyxl's temporary
+    files (in the temporary folder, not beside the output): names the output and the folder. A
+    closed pipe stays as it is."""
+    import errno
+    import tempfile
+
+    from advisor.atomic import OutputError
+
+    if isinstance(exc, BrokenPipeError):
+        return exc
+    name, folder = getattr(out, "name", None) or "standard output", tempfile.gettempdir()
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or "ENOSPC" in str(exc) or "EDQUOT" in str(exc):
+        return OutputError(f"{name}: no space left on the device for the workbook's temporary files in {folder}")
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return OutputError(f"{name}: cannot write the workbook's temporary files in {folder}: {reason}")
 
 
 def _display_width(value: Any) -> int:

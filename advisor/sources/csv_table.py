@@ -94,9 +94,19 @@ def read_csv(lines: Iterable[str], name: str, numbers: Iterator[int],
         return  # empty input: no records
     if decoding.bad_line(first):  # the header: without it no row can be read
         raise decoding_error(name, decoding.codec, header_line - 1)
-    peeked = list(itertools.islice(lines, _PEEK_LINES)) if not any(d in first for d in _DELIMITERS) else []
+    directed = sep_directive(first)
+    if directed is not None:  # Excel's "sep=;" line: the delimiter, then the header on a line of its own
+        for header_line, first in enumerate(lines, start=header_line + 1):
+            if first.strip():
+                break
+        else:
+            return  # a directive alone: no records
+        if decoding.bad_line(first):
+            raise decoding_error(name, decoding.codec, header_line - 1)
+    peeked = (list(itertools.islice(lines, _PEEK_LINES))
+              if directed is None and not any(d in first for d in _DELIMITERS) else [])
     lines = itertools.chain(peeked, lines)
-    delimiter = table_delimiter(first, peeked)
+    delimiter = directed or table_delimiter(first, peeked)
     header_reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     table = _Table(name, next(header_reader), header_line, delimiter)
     fields, width = table.fields, len(table.fields)
@@ -244,7 +254,7 @@ class _Table:
                                      self.name_of(row)))
         if spans:  # a line break and the delimiter in one cell: lines that look like rows, an unclosed quote
             # (a line break alone is fine: Alt+Enter in Excel; in a list cell it separates items)
-            broken = [i for i, cell in enumerate(row) if ("\n" in cell or "\r" in cell) and self.delimiter in cell]
+            broken = [i for i, cell in enumerate(row) if _holds_rows(cell, self.delimiter, width)]
             if broken:
                 return Record(next(numbers), name, line, Unreadable(
                     f"the cell in column '{self.column(broken[0])}' holds a line break"
@@ -270,6 +280,18 @@ class _Table:
         cells = KEY_SEPARATOR.join(rest)
         key = (self.columns, cells) if cells.count(KEY_SEPARATOR) == len(rest) - 1 else None
         return CsvRow(next(numbers), name, line, (fields, row), key, given)
+
+
+def _holds_rows(cell: str, delimiter: str, width: int) -> bool:
+    """Whether the cell ``cell``, read over several lines, holds lines that look like rows of the
+    table: a line after its first with two delimiters or more (one in a table of two columns),
+    what an unclosed quote reads into one cell. A list cell typed over several lines in a
+    spreadsheet (``"对话,\n检索"``: Alt+Enter, the items separated by line breaks and commas) is
+    not one: its lines hold an item or two each."""
+    if "\n" not in cell and "\r" not in cell:
+        return False
+    least = min(2, max(width - 1, 1))
+    return any(line.count(delimiter) >= least for line in cell.splitlines()[1:])
 
 
 def _reads_as_number(text: str, money: bool) -> bool:
@@ -301,6 +323,19 @@ def _open_quote(first: int, last: int, row: list[str] | None = None, delimiter: 
 _DELIMITERS = (",", "\t", ";")
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _PEEK_LINES = 20  # the lines read ahead to find the delimiter of a table whose header has one column
+
+
+_SEP_DIRECTIVE = re.compile(r'\ufeff?("?)sep=(\\t|[^\r\n"])\1[ \r\n]*', re.IGNORECASE)
+
+
+def sep_directive(line: str) -> str | None:
+    """The delimiter a first line ``sep=;`` names (Excel's directive, which Excel writes and
+    honours: ``sep=,``, ``sep=;``, ``sep=`` and a tab, also written ``sep=\\t``; quoted when a
+    program wrote it as a cell), or None for any other line."""
+    match = _SEP_DIRECTIVE.fullmatch(line)
+    if match is None:
+        return None
+    return "\t" if match.group(2) == "\\t" else match.group(2)
 
 
 def table_delimiter(header: str, rows: list[str]) -> str:

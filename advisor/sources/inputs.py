@@ -39,8 +39,7 @@ def read_inputs(paths: Sequence[str], *, encoding: str | None = None, input_form
     for path in paths:
         if path != STDIN and Path(path).is_dir():
             for file in folder_files(path):
-                yield from _read_file(str(file), SUFFIXES[file.suffix.lower()], encoding, numbers, in_folder=True,
-                                      sheet=sheet)
+                yield from _folder_file(str(file), SUFFIXES[file.suffix.lower()], encoding, numbers, sheet)
         else:
             kind = forced if path == STDIN else (forced or SUFFIXES.get(Path(path).suffix.lower()))
             yield from _read_file(path, kind, encoding, numbers, in_folder=False, sheet=sheet)
@@ -97,6 +96,26 @@ def check_output(output: str | None, inputs: Sequence[str], option: str = "--out
             if (given.st_dev, given.st_ino) == (target.st_dev, target.st_ino):
                 raise SourceError(f"{option} {output} is the input {name} itself: writing the results there would "
                                   "replace it; choose another output file")
+
+
+def _folder_file(path: str, kind: str, encoding: str | None, numbers: Iterator[int],
+                 sheet: str | None) -> Iterator[Record]:
+    """The records of the file ``path`` of an input folder; a file that cannot be read (a damaged
+    workbook, a Word document named .xlsx, a header naming an unknown column, a file it has no
+    right to read) is one bad record naming the file and why, after the records read before the
+    fault, and the files after it are read: one bad file does not stop the run."""
+    try:
+        yield from _read_file(path, kind, encoding, numbers, in_folder=True, sheet=sheet)
+    except SourceError as exc:
+        yield Record(next(numbers), path, None, Unreadable(_with_hint(exc)))
+    except OSError as exc:  # a read that fails part-way (an I/O error, a file removed from a network share)
+        yield Record(next(numbers), path, None, Unreadable(f"{path}: cannot read: {exc.strerror or exc}"))
+
+
+def _with_hint(error: SourceError) -> str:
+    """The message of ``error`` whole (the file's name in it: the message table translates it as
+    it stands), and its hint on a line of its own."""
+    return f"{error.message}\n  {error.hint}" if error.hint else error.message
 
 
 def _read_file(path: str, kind: str | None, encoding: str | None, numbers: Iterator[int],

@@ -333,17 +333,113 @@ def _open(stream: BinaryIO, name: str) -> WorkbookReader:
     head = stream.read(4)
     stream.seek(start)
     if head == _OLE:
+        other = _ole_kind(stream)
+        stream.seek(start)
+        if other is not None:
+            raise SourceError(f"{name}: {other}, not an Excel workbook (.xlsx)", hint=_OTHER_FILE_HINT)
         raise SourceError(f"{name}: an Excel 97-2003 workbook (.xls) or a password-protected workbook, "
                           "which cannot be read", hint="open it in Excel or WPS and save it as .xlsx without a password")
     if head != _ZIP:
+        start_bytes = stream.read(_SNIFF)
+        stream.seek(start)
+        other = _other_kind(start_bytes)
+        if other is not None:
+            raise SourceError(f"{name}: {other[0]}, not an Excel workbook (.xlsx)", hint=other[1])
         raise SourceError(f"{name}: not an Excel workbook (.xlsx)", hint="save it as .xlsx, or as CSV UTF-8")
     try:
         return WorkbookReader(stream)
     except TooLarge as exc:
         raise SourceError(f"{name}: refused: {exc}", hint=_TOO_LARGE_HINT) from None
     except Exception as exc:  # a damaged archive: zipfile, XML and openpyxl errors alike
+        stream.seek(start)
+        other = _zip_kind(stream)
+        if other is not None:  # a zip that is not a workbook: a Word document named .xlsx, say
+            raise SourceError(f"{name}: {other}, not an Excel workbook (.xlsx)", hint=_OTHER_FILE_HINT) from None
         raise SourceError(f"{name}: not a readable Excel workbook ({_why(exc)})",
                           hint="open it in Excel or WPS and save it again as .xlsx") from None
+
+
+_OTHER_FILE_HINT = "batch reads client lists from Excel workbooks (.xlsx) and CSV files; save the list as one of these"
+# Zip files that are not workbooks, by the part only they hold (Office Open XML) ...
+_ZIP_PARTS = (("word/document.xml", "a Word document (.docx)"), ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)"),
+              ("xl/workbook.bin", "an Excel binary workbook (.xlsb)"), ("visio/document.xml", "a Visio drawing (.vsdx)"))
+# ... or by the first part, "mimetype" (OpenDocument, EPUB): its text
+_ZIP_MIMETYPES = (("application/vnd.oasis.opendocument.spreadsheet", "an OpenDocument spreadsheet (.ods)"),
+                  ("application/vnd.oasis.opendocument.text", "an OpenDocument text (.odt)"),
+                  ("application/vnd.oasis.opendocument.presentation", "an OpenDocument presentation (.odp)"),
+                  ("application/epub+zip", "an EPUB book"))
+# OLE compound files that are not workbooks, by a stream only they hold (its name in UTF-16)
+_OLE_STREAMS = ((b"W\0o\0r\0d\0D\0o\0c\0u\0m\0e\0n\0t\0", "a Word 97-2003 document (.doc)"),
+                (b"P\0o\0w\0e\0r\0P\0o\0i\0n\0t\0 \0D\0o\0c\0u\0m\0e\0n\0t\0",
+                 "a PowerPoint 97-2003 presentation (.ppt)"))
+_OLE_WORKBOOK = (b"W\0o\0r\0k\0b\0o\0o\0k\0", b"B\0o\0o\0k\0", b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0")
+OLE_SCAN = 8 << 20  # bytes of an OLE file searched for its streams' names (its directory is near the start or end)
+
+
+_SNIFF = 4096  # bytes looked at to say what a file that is not a zip is
+_WEB_PAGE_HINT = ("some systems export a table as a web page named .xls; open it in Excel or WPS and save it "
+                  "as .xlsx")
+_TEXT_HINT = "if it is a CSV list, name it .csv (or read it with --input-format csv)"
+
+
+def _other_kind(head: bytes) -> tuple[str, str] | None:
+    """``(what it is, hint)`` for the first bytes ``head`` of a file that is neither a zip nor an
+    OLE file but is taken for a workbook (by its name): a PDF, a web page or Excel 2003 XML
+    (what many systems export as ``.xls``), or text; None for anything else."""
+    if head.startswith(b"%PDF"):
+        return "a PDF document", _OTHER_FILE_HINT
+    for codec, bom in (("utf-16", b"\xff\xfe"), ("utf-16", b"\xfe\xff"), ("utf-8-sig", b"\xef\xbb\xbf"), ("utf-8", b"")):
+        if head.startswith(bom):
+            text = head.decode(codec, "ignore" if codec != "utf-8" else "replace")
+            break
+    lower = text.lstrip().lower()[:_SNIFF]
+    if "urn:schemas-microsoft-com:office:spreadsheet" in lower and "<workbook" in lower:
+        return "an Excel 2003 XML spreadsheet", _WEB_PAGE_HINT.replace("a web page", "Excel 2003 XML")
+    if lower.startswith(("<!doctype html", "<html", "<table", "<meta", "<?xml")) or "<table" in lower:
+        return "a web page (HTML)", _WEB_PAGE_HINT
+    whole = text[:-1] if len(head) >= _SNIFF else text  # (the last character may be cut in two)
+    if whole and all(ch.isprintable() or ch in "\r\n\t" for ch in whole) and "\ufffd" not in whole:
+        return "a text file", _TEXT_HINT
+    return None
+
+
+def _zip_kind(stream: BinaryIO) -> str | None:
+    """What the zip file in ``stream`` is when it is a known file that is not a workbook (a Word
+    document...), "a zip archive" for another zip that holds no workbook; None for a zip that
+    cannot be opened or holds a workbook part (a damaged workbook, said as such)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = set(archive.namelist())
+            for part, kind in _ZIP_PARTS:
+                if part in names:
+                    return kind
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                for known, kind in _ZIP_MIMETYPES:
+                    if mimetype == known:
+                        return kind
+            if any(n.startswith("xl/") for n in names):
+                return None  # a workbook, damaged
+            return "a zip archive"
+    except Exception:  # noqa: BLE001 - not even a zip's directory: a damaged file
+        return None
+
+
+def _ole_kind(stream: BinaryIO) -> str | None:
+    """What the OLE compound file in ``stream`` is when it is a Word or PowerPoint 97-2003 file
+    and not a workbook (an .xls or a password-protected .xlsx), from the names of its streams."""
+    head = stream.read(OLE_SCAN)
+    try:
+        stream.seek(-OLE_SCAN, 2)
+        tail = stream.read(OLE_SCAN)
+    except (OSError, ValueError):  # shorter than that: read whole already
+        tail = b""
+    data = head + tail
+    if any(mark in data for mark in _OLE_WORKBOOK):
+        return None
+    return next((kind for mark, kind in _OLE_STREAMS if mark in data), None)
 
 
 def _why(exc: Exception) -> str:

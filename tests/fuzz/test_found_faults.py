@@ -98,7 +98,8 @@ def test_a_name_too_long_is_one_error_row(tmp_path, long_name, sector):
     assert not findings, findings[0].signature
     run = checks.run_batch_cli(tmp_path / "input.csv")
     rows = [json.loads(line) for line in run.stdout.splitlines()]
-    assert run.exit_code == 1 and [row.get("profile") for row in rows] == ["A", None, "C"]
+    # the error row names the profile as given, as the CSV's error row does
+    assert run.exit_code == 1 and [row.get("profile") for row in rows] == ["A", "N" * 1500, "C"]
     assert "1,000" in rows[1]["error"]
 
 
