@@ -35,8 +35,8 @@ def score(profile: object, **kwargs: object) -> dict:
 def score_many(profiles: object, **kwargs: object):
     """Score an iterable of profiles; a generator of the dicts ``score`` gives, in input order.
 
-    An invalid profile yields ``{"record": N, "error": "..."}`` (N counts from 1) instead of
-    raising. Keyword arguments: ``lang``, ``rules``, ``as_of`` (one date for every profile),
+    An invalid profile yields ``{"record": N, "profile": NAME, "error": "..."}`` (N counts from
+    1; ``profile`` only when the record gives a usable name) instead of raising. Keyword arguments: ``lang``, ``rules``, ``as_of`` (one date for every profile),
     ``options``, ``workers`` (processes, forked; still in input order), ``cache`` (repeated
     profiles are evaluated once). This is
     the loop ``advisor batch`` runs: see ``advisor.batch.run.score_records``.
