@@ -124,3 +124,26 @@ def test_a_broken_pack_is_not_cached(tmp_path, monkeypatch):
         with pytest.raises(RuleLoadError):
             pack_cache.load(pack_dir, "cache_test_e")
     assert not _entries(tmp_path / "cache")
+
+
+def test_a_changed_model_module_is_a_new_key_even_with_the_same_version(tmp_path, monkeypatch):
+    # A model gained a field (costs.usage.priced_as_text) with the version unchanged: the pickle of
+    # the old model was read, and the new code met an object without the field (exit 3).
+    from pathlib import Path
+
+    from advisor.engine import pack_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ADVISOR_NO_PACK_CACHE", raising=False)
+    sources = pack_cache.model_sources()
+    names = {(p.parent.name, p.name) for p in sources}
+    assert {("engine", "schema.py"), ("engine", "loader.py"), ("engine", "compiler.py"),
+            ("costs", "schema.py"), ("costs", "book.py")} <= names
+    pack_cache.load(RULES, "cache_test_m1")
+    pack_cache.load(RULES, "cache_test_m2")
+    assert len(_entries(tmp_path / "cache")) == 1
+    changed = tmp_path / "schema.py"
+    changed.write_bytes(Path(sources[0]).read_bytes() + b"\n# a new field\n")
+    monkeypatch.setattr(pack_cache, "model_sources", lambda: [changed, *sources[1:]])
+    pack_cache.load(RULES, "cache_test_m3")
+    assert len(_entries(tmp_path / "cache")) == 2

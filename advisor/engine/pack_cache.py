@@ -3,9 +3,10 @@
 Reading, validating and cross-checking the YAML of a pack takes most of a one-profile run's own
 time. The result is kept as a pickle in ``$XDG_CACHE_HOME/advisor`` (``~/.cache/advisor``),
 one file per pack content, keyed on the content hash of the rule files (names and bytes, as the
-pack's version is) with advisor's, Python's and pydantic's versions: a changed rule file, a new
-release or another interpreter gets a new key, so a stale entry is never read. The folder is safe
-to delete at any time.
+pack's version is) with advisor's, Python's and pydantic's versions and the source of the
+modules whose objects it holds: a changed rule file, a new release, a changed model (even in an
+editable install, where the version stays) or another interpreter gets a new key, so a stale
+entry is never read. The folder is safe to delete at any time.
 
 What is kept: the ``RulePack`` (the validated models) and the ``CompiledPack`` (the durable-rules
 ruleset JSON and the stage plan; each field test is kept as its conditions and made into a
@@ -28,13 +29,20 @@ from advisor import user_cache
 from advisor.bounded import RULE_FILE_BYTES, TooLarge, read_bounded
 from advisor.user_cache import ENV_DISABLE, cache_dir
 
-__all__ = ["ENV_DISABLE", "LAYOUT", "cache_dir", "load"]
+__all__ = ["ENV_DISABLE", "LAYOUT", "MODEL_PACKAGES", "cache_dir", "load", "model_sources"]
 
 LAYOUT = 2  # bump when the pickled shape changes without a version change
 
 
+# The packages whose classes the pickle holds (the pack's models, the compiled pack, the price
+# book): their source is part of the key, so a changed model never meets a pickle of the old one
+# (an attribute the new code reads and the old object lacks), whether or not the version changed.
+MODEL_PACKAGES = ("engine", "costs")
+
+
 def _key(root: Path) -> str | None:
-    """The key of the pack in ``root`` from its files' names and bytes (None: not readable)."""
+    """The key of the pack in ``root`` from its files' names and bytes, and from the source of
+    the modules whose objects the pickle holds (None: not readable)."""
     from advisor import __version__
 
     try:
@@ -43,11 +51,19 @@ def _key(root: Path) -> str | None:
         paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
         digest = hashlib.sha256(f"{LAYOUT}\0{__version__}\0{sys.version}\0{pydantic_version.VERSION}\0"
                                 f"{root.resolve()}\0".encode())  # the pack records its folder
+        for source in model_sources():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
         for path in paths:
             digest.update(path.name.encode() + b"\0" + read_bounded(path, RULE_FILE_BYTES) + b"\0")
     except (OSError, TooLarge):  # the load says what is wrong with the file
         return None
     return digest.hexdigest()[:32] if paths else None
+
+
+def model_sources() -> list[Path]:
+    """The source files of ``MODEL_PACKAGES`` (``advisor/engine/*.py``, ``advisor/costs/*.py``), in order."""
+    package = Path(__file__).resolve().parents[1]
+    return [path for name in MODEL_PACKAGES for path in sorted((package / name).glob("*.py"))]
 
 
 def load(directory: str | Path | None, name: str) -> tuple[Any, Any]:
