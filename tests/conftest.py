@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,21 @@ MINIPACK = Path(__file__).parent / "fixtures" / "minipack"
 # with the environment of a Chinese user.
 os.environ["LANGUAGE"] = "en"
 os.environ.pop("ADVISOR_LANG", None)
+
+# The pack cache (advisor.engine.pack_cache) and the layout cache go to a folder of this test run,
+# shared by its workers and their subprocesses, not to the user's ~/.cache/advisor: a run never
+# reads what another checkout or version left there, and leaves nothing behind (pytest_sessionfinish).
+# A test of the cache itself sets XDG_CACHE_HOME to its own folder.
+# The controller makes the folder before it starts the workers, which inherit its environment.
+if not os.environ.get("ADVISOR_TEST_CACHE"):
+    os.environ["ADVISOR_TEST_CACHE"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
+TEST_CACHE = Path(os.environ["ADVISOR_TEST_CACHE"])
+os.environ["XDG_CACHE_HOME"] = str(TEST_CACHE)
+
+
+def pytest_sessionfinish(session):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller, once every worker is done
+        shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
