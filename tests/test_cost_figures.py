@@ -23,18 +23,23 @@ def price_file(tmp_path, *items: str, name: str = "prices.yaml") -> str:
     return str(path)
 
 
+
+def refused(cli, profile: str, prices: str, lang: str):
+    """``advisor advise PROFILE --prices PRICES --lang LANG``, which must exit 2; its result."""
+    result = cli("advise", profile, "--prices", prices, "--lang", lang)
+    assert result.exit_code == 2, result.stderr
+    return result
+
 # --- 1. a unit error is the price file's, said once --------------------------------------------
 
 
 def test_a_unit_error_in_a_price_file_names_the_file_and_its_item(cli, tmp_path):
     prices = price_file(tmp_path, "saas_seat: {label: {en: S, zh: 席位}, unit: CNY/year, cny: [100, 200], "
                                   "source: q, as_of: 2026-11-01}")
-    result = cli("advise", STUDIO, "--prices", prices, "--lang", "en")
-    assert result.exit_code == 2
+    result = refused(cli, STUDIO, prices, "en")
     assert result.stderr == (f"advisor: error: {prices}: prices.items.saas_seat.unit: CNY/year does not fit how "
                              "costs.yaml uses this price (costs.modes.saas.seats): use CNY/user/year\n")
-    result = cli("advise", STUDIO, "--prices", prices, "--lang", "zh")
-    assert result.exit_code == 2
+    result = refused(cli, STUDIO, prices, "zh")
     assert result.stderr == (f"advisor：错误：{prices}：prices.items.saas_seat.unit：单位 CNY/year 不符合 costs.yaml "
                              "对该价格的用法（costs.modes.saas.seats）：请用 CNY/user/year\n")
 
@@ -42,8 +47,7 @@ def test_a_unit_error_in_a_price_file_names_the_file_and_its_item(cli, tmp_path)
 def test_a_price_used_in_several_places_has_its_unit_error_said_once(cli, tmp_path):
     prices = price_file(tmp_path, "electricity: {label: {en: E, zh: 电}, unit: CNY/year, cny: [1, 2], "
                                   "source: q, as_of: 2026-11-01}")
-    result = cli("advise", BANK, "--prices", prices, "--lang", "en")
-    assert result.exit_code == 2
+    result = refused(cli, BANK, prices, "en")
     assert result.stderr.count("prices.items.electricity.unit") == 1 and "costs.yaml: " not in result.stderr
     assert "problems" not in result.stderr  # one problem, not three
 
@@ -52,8 +56,7 @@ def test_a_licence_in_the_wrong_unit_for_its_payment_is_the_price_files_error(cl
     # the annual licence given as a one-off amount: costs.yaml pays it every year
     prices = price_file(tmp_path, "licence_annual: {label: {en: L, zh: 授权}, unit: CNY, cny: [100, 200], "
                                   "source: q, as_of: 2026-11-01}")
-    result = cli("advise", BANK, "--prices", prices, "--lang", "en")
-    assert result.exit_code == 2
+    result = refused(cli, BANK, prices, "en")
     assert result.stderr == (f"advisor: error: {prices}: prices.items.licence_annual.unit: CNY does not fit how "
                              "costs.yaml uses this price (costs.modes.on_premise.licence, "
                              "costs.modes.hybrid.licence): use CNY/year\n")
@@ -80,8 +83,7 @@ def test_a_packs_own_mismatch_is_still_said_where_the_cost_model_uses_the_price(
 def test_a_pue_below_1_is_refused(cli, tmp_path):
     prices = price_file(tmp_path, "pue: {label: {en: PUE, zh: PUE}, unit: ratio, value: [0.2, 0.5], "
                                   "source: x, as_of: 2026-11-01}")
-    result = cli("advise", BANK, "--prices", prices, "--lang", "en")
-    assert result.exit_code == 2
+    result = refused(cli, BANK, prices, "en")
     assert result.stderr == (f"advisor: error: {prices}: prices.items.pue.value: 0.2 is below 1, the least this "
                              "price can be ('min' in the price book)\n")
     result = cli("advise", BANK, "--prices", prices, "--lang", "zh")
@@ -123,8 +125,7 @@ def test_a_quote_dated_after_the_run_is_refused(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: dt.date.fromisoformat(DAY))
     prices = price_file(tmp_path, "pue: {label: {en: PUE, zh: PUE}, unit: ratio, value: [1.2, 1.5], "
                                   "source: x, as_of: 2031-01-01}")
-    result = cli("advise", BANK, "--prices", prices, "--lang", "en")
-    assert result.exit_code == 2
+    result = refused(cli, BANK, prices, "en")
     assert result.stderr == (f"advisor: error: {prices}: prices.items.pue.as_of: the quote is dated 2031-01-01, "
                              f"after the date of this run ({DAY}); a price is quoted on or before the day it is "
                              "used\n")

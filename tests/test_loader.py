@@ -261,22 +261,30 @@ def test_a_band_limit_of_zero_or_less_is_refused_naming_the_band(cli, tmp_path, 
     assert "pack.yaml: thresholds.budget.bands.0.below: Input should be greater than 0" in result.stderr
 
 
+def _pack_with_case(tmp_path, text: str):
+    """A copy of the bundled pack with ``text`` as its cases/typo.yaml."""
+    from conftest import RULES
+
+    pack = tmp_path / "pack"
+    shutil.copytree(RULES, pack)
+    (pack / "cases" / "typo.yaml").write_text(text, encoding="utf-8")
+    return pack
+
+
 def test_an_expectation_naming_what_the_pack_lacks_is_a_problem_with_the_closest_id(tmp_path):
     # A misspelt id in not_fired / absent / not_excluded would make the case hold for ever.
     from conftest import RULES
 
     from advisor.engine.cases import load_cases
 
-    pack = tmp_path / "pack"
-    shutil.copytree(RULES, pack)
-    (pack / "cases" / "typo.yaml").write_text(
+    pack = _pack_with_case(
+        tmp_path,
         "cases:\n  - name: typos\n"
         "    profile: {name: Y, size: small, sector: ecommerce, privacy: low, budget: low, public_facing: true}\n"
         "    expect:\n      mode: pass\n      absent: [genai-filing]\n      not_fired: [COMP-GENAI-FILNG]\n"
         "      not_excluded: [sass]\n      facts: [public_genai]\n      pricing_includes: [subscripton]\n"
         "  - name: a profile that is not valid\n"
-        "    profile: {name: Y, size: huge, sector: ecommerce, privacy: low, budget: low}\n    expect: {}\n",
-        encoding="utf-8")
+        "    profile: {name: Y, size: huge, sector: ecommerce, privacy: low, budget: low}\n    expect: {}\n")
     with pytest.raises(RuleLoadError) as info:
         load_cases(pack, Advisor.load(str(pack)).pack)
     problems = info.value.problems
@@ -297,14 +305,11 @@ def test_rules_test_refuses_such_cases_with_exit_2_in_chinese(tmp_path):
     import subprocess
     import sys
 
-    from conftest import RULES
-
-    pack = tmp_path / "pack"
-    shutil.copytree(RULES, pack)
-    (pack / "cases" / "typo.yaml").write_text(
+    pack = _pack_with_case(
+        tmp_path,
         "cases:\n  - name: 'typos: a label with a colon'\n"
         "    profile: {name: Y, size: small, sector: other, privacy: low, budget: low}\n"
-        "    expect: {not_fired: [COMP-GENAI-FILNG]}\n", encoding="utf-8")
+        "    expect: {not_fired: [COMP-GENAI-FILNG]}\n")
     run = subprocess.run([sys.executable, "-m", "advisor", "rules", "test", "--rules", str(pack)],
                          capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "ADVISOR_LANG": "zh"})
     assert run.returncode == 2, run.stderr

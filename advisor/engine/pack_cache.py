@@ -41,8 +41,8 @@ MODEL_PACKAGES = ("engine", "costs")
 
 
 def _key(root: Path) -> str | None:
-    """The key of the pack in ``root`` from its files' names and bytes, and from the source of
-    the modules whose objects the pickle holds (None: not readable)."""
+    """The key of the pack in ``root`` from its files' names and bytes, and from the source files
+    of the modules whose objects the pickle holds, by size and time of change (None: not readable)."""
     from advisor import __version__
 
     try:
@@ -51,8 +51,9 @@ def _key(root: Path) -> str | None:
         paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
         digest = hashlib.sha256(f"{LAYOUT}\0{__version__}\0{sys.version}\0{pydantic_version.VERSION}\0"
                                 f"{root.resolve()}\0".encode())  # the pack records its folder
-        for source in model_sources():
-            digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+        for source in model_sources():  # their size and time of change: a stat each, no reading
+            found = source.stat()
+            digest.update(f"{source.name}\0{found.st_size}\0{found.st_mtime_ns}\0".encode())
         for path in paths:
             digest.update(path.name.encode() + b"\0" + read_bounded(path, RULE_FILE_BYTES) + b"\0")
     except (OSError, TooLarge):  # the load says what is wrong with the file
