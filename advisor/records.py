@@ -133,7 +133,8 @@ class Record:
         floats = dict(cls.__record_floats__)
         for name, annotation in own.items():
             if name in fields:
-                kind = _FLOATS.get(str(annotation).replace(" ", ""))
+                text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+                kind = _FLOATS.get(text.replace(" ", ""))
                 if kind is None:
                     floats.pop(name, None)
                 else:
