@@ -102,13 +102,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-from pydantic import BaseModel
-
 from advisor.compliance import Checklist, checklist
 from advisor.costs.section import cost_estimator
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, MODE_FIELD, RulePack
 from advisor.engine.schema import All, AnyOf, FactTest, Not, Rule
 from advisor.ranking import BY_TIE_BREAK, Ranker, Ranking
+from advisor.records import Record
 from advisor.recommendation import (
     ComplianceItem,
     Conflict,
@@ -601,7 +600,7 @@ def _plain(x: float) -> float | int:
 
 def json_data(value: Any) -> Any:
     """A section's value as JSON data, as ``Recommendation.model_dump(mode="json")`` has it."""
-    if isinstance(value, BaseModel):
+    if isinstance(value, Record):
         return value.model_dump(mode="json")
     if isinstance(value, list):
         return [json_data(v) for v in value]

@@ -1,20 +1,23 @@
-"""The recommendation (contract §3) as pydantic models: what every output format renders."""
+"""The recommendation (contract §3) as records: what every output format renders.
 
-# No ``from __future__ import annotations``: pydantic would compile the text of every annotation
-# as it makes the models, on every run (see ``advisor.engine.schema``).
+Records (``advisor.records``) rather than pydantic models: a run makes these classes on every
+start, and a record class costs microseconds; ``Recommendation.model_validate`` (a memo read
+back from JSON) and ``model_json_schema`` (the API's schema) go through pydantic all the same.
+"""
+
+from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from advisor.records import Record
 
 
-class Out(BaseModel):
+class Out(Record, config={"frozen": True, "allow_inf_nan": False}):
     """Base of the output models: immutable, and the field order is the JSON key order.
 
-    A NaN or infinite number is a validation error where the value is made, never an output
-    (JSON has no such numbers; a pack's numbers are bounded at load time so that none arises)."""
-
-    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
+    A NaN or infinite number is a validation error where a recommendation is validated (read
+    back from JSON), never an output: JSON has no such numbers, and a pack's numbers are bounded
+    at load time so that none arises."""
 
 
 class ModeScore(Out):

@@ -157,6 +157,16 @@ class Record:
                 raise TypeError(f"{type(self).__name__}: field '{name}' is required")
         if values:
             raise TypeError(f"{type(self).__name__}: unknown field(s) {', '.join(map(repr, values))}")
+        nested = type(self).__dict__.get("__record_nested__")
+        if nested is None:
+            nested = _nested(type(self))
+        for name, many, record in nested:  # a mapping given for a record field: that record
+            value = state[name]
+            if many:
+                if value and any(type(item) is dict for item in value):
+                    state[name] = [record(**item) if type(item) is dict else item for item in value]
+            elif type(value) is dict:
+                state[name] = record(**value)
         for name, many in self.__record_floats__:  # a whole number given for a float: a float, as pydantic makes it
             value = state[name]
             if many:
@@ -264,6 +274,34 @@ class Record:
                 lambda value, info: value.model_dump(mode=info.mode) if isinstance(value, Record) else value,
                 info_arg=True),
         )
+
+
+def _nested(cls: type[Record]) -> tuple[tuple[str, bool, type], ...]:
+    """The fields of ``cls`` that hold a record (False) or a list of records (True), and its class:
+    read from the annotations once, the first time a record of ``cls`` is made."""
+    import re
+
+    found: list[tuple[str, bool, type]] = []
+    for klass in reversed(cls.__mro__):
+        if not (isinstance(klass, type) and issubclass(klass, Record)) or klass is Record:
+            continue
+        names = vars(sys.modules[klass.__module__])
+        for name, annotation in klass.__dict__.get("__annotations__", {}).items():
+            if name not in cls.__record_fields__ or not isinstance(annotation, str):
+                continue
+            text = annotation.replace(" ", "")
+            many = text.startswith("list[") and text.endswith("]")
+            inner = text[5:-1] if many else text
+            choices = [part for part in inner.split("|") if part != "None"]
+            if len(choices) != 1 or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", choices[0]):
+                continue
+            target = names.get(choices[0])
+            if isinstance(target, type) and issubclass(target, Record):
+                found = [entry for entry in found if entry[0] != name]
+                found.append((name, many, target))
+    result = tuple(found)
+    type.__setattr__(cls, "__record_nested__", result)
+    return result
 
 
 def field_names(cls: type[Record]) -> tuple[str, ...]:
