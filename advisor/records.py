@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from math import isfinite
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Iterator
 
@@ -112,6 +113,7 @@ class Record:
     __record_defaults__: ClassVar[dict[str, Any]] = {}
     __record_config__: ClassVar[dict[str, Any]] = {}
     __record_floats__: ClassVar[tuple[tuple[str, bool], ...]] = ()
+    __record_finite__: ClassVar[bool] = False  # config allow_inf_nan=False: a float field refuses NaN and ±inf
 
     def __init_subclass__(cls, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -141,6 +143,7 @@ class Record:
                     floats[name] = kind
         cls.__record_floats__ = tuple(floats.items())
         cls.__record_config__ = {**cls.__record_config__, **(config or {})}
+        cls.__record_finite__ = cls.__record_config__.get("allow_inf_nan") is False
 
     def __init__(self, **values: Any) -> None:
         state = self.__dict__
@@ -174,6 +177,8 @@ class Record:
                     state[name] = [float(item) if type(item) is int else item for item in value]
             elif type(value) is int:
                 state[name] = float(value)
+            elif self.__record_finite__ and type(value) is float and not isfinite(value):
+                raise ValueError(f"{type(self).__name__}: field '{name}' must be a finite number, not {value}")
 
     # --- immutability, equality, display ------------------------------------------------------
 
@@ -186,7 +191,8 @@ class Record:
     def __eq__(self, other: Any) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        mine, theirs = self.__dict__, other.__dict__  # the fields only: a cached property is no field
+        return all(mine[name] == theirs[name] for name in self.__record_fields__)
 
     def __hash__(self) -> int:
         return hash((type(self), *(_hashable(self.__dict__[name]) for name in self.__record_fields__)))

@@ -37,12 +37,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from pydantic import BaseModel
 
 from advisor.analysis.conditions import Derivation, check, inputs
 from advisor.analysis.space import Space
 from advisor.engine.loader import RulePack
 from advisor.engine.schema import Rule, date_start
+from advisor.records import Record, field_names
 
 MAX_COMBINATIONS = 1_000_000  # a check over more combinations than this is skipped and reported
 ASSUMPTION = "project assumption"  # how a source says that a figure is the project's own (README: Rules)
@@ -250,7 +250,7 @@ class _Linter:
             yield from self._texts(getattr(pack, section), pack.origins.get(name, "?"), f"section {name}")
 
     def _texts(self, model: Any, file: str, where: str, path: str = "") -> Iterator[Finding]:
-        if isinstance(model, BaseModel):
+        if isinstance(model, Record):
             en, zh = getattr(model, "en", None), getattr(model, "zh", None)
             if isinstance(en, str) and isinstance(zh, str):
                 at = path or "text"
@@ -258,7 +258,7 @@ class _Linter:
                     yield _finding("text", file, where, "lint_no_chinese", at=at, shown=repr(zh.strip()[:40]))
                 if not en.strip() or not _LATIN.search(en):
                     yield _finding("text", file, where, "lint_no_english", at=at, shown=repr(en.strip()[:40]))
-            for name in type(model).model_fields:
+            for name in field_names(type(model)):
                 yield from self._texts(getattr(model, name), file, where, f"{path}.{name}" if path else name)
         elif isinstance(model, (list, tuple)):
             for n, value in enumerate(model):

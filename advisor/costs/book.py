@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from advisor.costs.schema import UNITS, CostsSection, PriceItem, PricesSection, Server
 from advisor.errors import PriceBookError, RuleLoadError
@@ -92,6 +91,8 @@ def _bundled_sections() -> dict[str, tuple[str, Any]]:
 
 
 def _validate(model: Any, section: tuple[str, Any], name: str, problems: list[str]) -> Any:
+    from pydantic import ValidationError  # validating: the cold path only
+
     filename, data = section
     try:
         return model.model_validate(data)

@@ -1,23 +1,21 @@
-"""Pydantic models of the price book (``prices:`` in prices.yaml) and the cost model (``costs:``).
+"""The models (records, ``advisor.records``) of the price book (``prices:`` in prices.yaml) and the cost model (``costs:``).
 
 What one section may hold, with its ranges checked (two finite numbers ≥ 0, low ≤ high) and
 its units named. Whether the names refer to each other (a component's price exists, its unit
 fits its quantity) is checked in ``advisor.costs.book``, which sees both sections.
 """
 
-# No ``from __future__ import annotations``: pydantic would compile the text of every annotation
-# as it makes the models, on every run (see ``advisor.engine.schema``).
+from __future__ import annotations
 
 import datetime as dt
 import functools
 import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field, model_validator
-
 from advisor.engine.schema import MAX_NUMBER, Strict, Text  # the pack's own bases: unknown keys are errors, texts in zh and en
+from advisor.records import Alias, after
 
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
+Identifier = Alias('Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\\-]*$")]')
 
 
 @functools.cache
@@ -64,7 +62,7 @@ def _range(value: Any) -> tuple[float, float]:
     return (float(low), float(high))
 
 
-Range = Annotated[tuple[float, float], BeforeValidator(_range)]
+Range = Alias('Annotated[tuple[float, float], BeforeValidator(_range)]')
 
 
 # --- the price book --------------------------------------------------------------------------------
@@ -77,7 +75,7 @@ UNITS: tuple[str, ...] = Unit.__args__  # type: ignore[attr-defined]
 class Sourced(Strict):
     """Where a figure comes from and when it was taken."""
 
-    source: str = Field(min_length=1)
+    source: Annotated[str, Field(min_length=1)]
     as_of: dt.date
     note: Text | None = None
 
@@ -96,7 +94,7 @@ class PriceItem(Sourced):
     min: Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)] | None = None
     max: Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)] | None = None
 
-    @model_validator(mode="after")
+    @after
     def _one_figure(self) -> "PriceItem":
         given = [k for k in ("cny", "by_size", "value") if getattr(self, k) is not None]
         if self.unit == "ratio":
@@ -128,8 +126,8 @@ class Server(Sourced):
     id: Identifier
     label: Text
     origin: Literal["domestic", "imported"]
-    cards: int = Field(ge=1, le=64)
-    card_memory_gb: float = Field(gt=0, le=4096)
+    cards: Annotated[int, Field(ge=1, le=64)]
+    card_memory_gb: Annotated[float, Field(gt=0, le=4096)]
     power_kw: Range
     cny: Range
 
@@ -162,7 +160,7 @@ def _quantity(value: Any) -> Any:
     return _range(value)
 
 
-Quantity = Annotated[Union[str, dict[str, tuple[float, float]], tuple[float, float]], BeforeValidator(_quantity)]
+Quantity = Alias('Annotated[Union[str, dict[str, tuple[float, float]], tuple[float, float]], BeforeValidator(_quantity)]')
 
 
 class Alternative(Strict):
@@ -187,7 +185,7 @@ class Component(Strict):
     skip_when_zero: bool = False  # left out of a mode's costs when it costs nothing (e.g. no public use)
     one_of: list[Alternative] = []
 
-    @model_validator(mode="after")
+    @after
     def _shape(self) -> "Component":
         if self.one_of:
             if self.price is not None or self.per is not None:
@@ -218,29 +216,29 @@ class Component(Strict):
 class PricedAsText(Strict):
     """Modalities the price book has no prices of, priced by the text token, and the note that says so."""
 
-    modalities: list[str] = Field(min_length=1)
-    source: str = Field(min_length=1)
+    modalities: Annotated[list[str], Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1)]
     note: Text  # with {modalities}: their labels
 
 
 class Usage(Strict):
     """How users and monthly tokens are estimated when the profile does not give them."""
 
-    source: str = Field(min_length=1)
-    working_days_per_month: float = Field(gt=0, le=31)
-    users_per_employee: float = Field(gt=0, le=1)
+    source: Annotated[str, Field(min_length=1)]
+    working_days_per_month: Annotated[float, Field(gt=0, le=31)]
+    users_per_employee: Annotated[float, Field(gt=0, le=1)]
     users_by_size: Annotated[dict[Size, int], BeforeValidator(_by_size)]
-    public_facing_users_factor: float = Field(ge=1)
-    public_daily_active_share: float = Field(gt=0, le=1)  # public users who use the service on a given day
-    public_days_per_month: float = Field(gt=0, le=31)
-    public_daily_tokens: int = Field(ge=0)  # tokens a public user adds on a day of use
-    daily_tokens_default: int = Field(ge=0)
+    public_facing_users_factor: Annotated[float, Field(ge=1)]
+    public_daily_active_share: Annotated[float, Field(gt=0, le=1)]  # public users who use the service on a given day
+    public_days_per_month: Annotated[float, Field(gt=0, le=31)]
+    public_daily_tokens: Annotated[int, Field(ge=0)]  # tokens a public user adds on a day of use
+    daily_tokens_default: Annotated[int, Field(ge=0)]
     daily_tokens_by_use_case: dict[str, int]
-    input_share: float = Field(ge=0, le=1)
-    estimate_digits: int = Field(ge=1, le=15)
+    input_share: Annotated[float, Field(ge=0, le=1)]
+    estimate_digits: Annotated[int, Field(ge=1, le=15)]
     priced_as_text: PricedAsText | None = None  # modalities priced at the text-token rates
 
-    @model_validator(mode="after")
+    @after
     def _counts(self) -> "Usage":
         if any(v < 1 for v in self.users_by_size.values()):
             raise ValueError("users_by_size holds whole numbers of at least 1")
@@ -252,32 +250,32 @@ class Usage(Strict):
 class ReferenceModel(Strict):
     """A published model whose attention shape stands for models of its size."""
 
-    name: str = Field(min_length=1)
-    params_b: float = Field(gt=0)
-    layers: int = Field(ge=1)
-    kv_heads: int = Field(ge=1)
-    head_dim: int = Field(ge=1)
+    name: Annotated[str, Field(min_length=1)]
+    params_b: Annotated[float, Field(gt=0)]
+    layers: Annotated[int, Field(ge=1)]
+    kv_heads: Annotated[int, Field(ge=1)]
+    head_dim: Annotated[int, Field(ge=1)]
 
 
 class Sizing(Strict):
     """The memory estimate's data and serving assumptions."""
 
     source: Text
-    assumptions_source: str = Field(min_length=1)
-    context_tokens: int = Field(ge=1)
-    kv_dtype: str = Field(min_length=1)
-    kv_bytes: float = Field(gt=0)
-    precisions: dict[str, float] = Field(min_length=1)
+    assumptions_source: Annotated[str, Field(min_length=1)]
+    context_tokens: Annotated[int, Field(ge=1)]
+    kv_dtype: Annotated[str, Field(min_length=1)]
+    kv_bytes: Annotated[float, Field(gt=0)]
+    precisions: Annotated[dict[str, float], Field(min_length=1)]
     serving_precision: str
-    peak_concurrency_share: float = Field(gt=0, le=1)
-    public_peak_concurrency_share: float = Field(gt=0, le=1)  # of the public users active that day
-    min_concurrency: int = Field(ge=1)
-    usable_memory_share: float = Field(gt=0, le=1)
-    default_params_b: float = Field(gt=0)
+    peak_concurrency_share: Annotated[float, Field(gt=0, le=1)]
+    public_peak_concurrency_share: Annotated[float, Field(gt=0, le=1)]  # of the public users active that day
+    min_concurrency: Annotated[int, Field(ge=1)]
+    usable_memory_share: Annotated[float, Field(gt=0, le=1)]
+    default_params_b: Annotated[float, Field(gt=0)]
     default_params_source: Text  # why that size: shown when no size was advised
-    models: list[ReferenceModel] = Field(min_length=1)
+    models: Annotated[list[ReferenceModel], Field(min_length=1)]
 
-    @model_validator(mode="after")
+    @after
     def _precision(self) -> "Sizing":
         if self.serving_precision not in self.precisions:
             raise ValueError(f"serving_precision '{self.serving_precision}' is not one of the precisions "
@@ -290,23 +288,23 @@ class Sizing(Strict):
 class Power(Strict):
     """How the servers' electricity is counted."""
 
-    hours_per_month: float = Field(gt=0, le=744)
+    hours_per_month: Annotated[float, Field(gt=0, le=744)]
     electricity: Identifier
     pue: Identifier
-    source: str = Field(min_length=1)
+    source: Annotated[str, Field(min_length=1)]
 
 
 class Budget(Strict):
     """When a mode is far beyond the budget."""
 
-    far_beyond_factor: float = Field(ge=1)
-    source: str = Field(min_length=1)
+    far_beyond_factor: Annotated[float, Field(ge=1)]
+    source: Annotated[str, Field(min_length=1)]
 
 
 class BreakEvenSpec(Strict):
     """Which prices the break-even compares (Pan et al. 2025)."""
 
-    source: str = Field(min_length=1)
+    source: Annotated[str, Field(min_length=1)]
     api_input: Identifier
     api_output: Identifier
     rental: Identifier
@@ -322,7 +320,7 @@ class CostsSection(Strict):
     break_even: BreakEvenSpec
     modes: dict[str, list[Component]]
 
-    @model_validator(mode="after")
+    @after
     def _unique_ids(self) -> "CostsSection":
         for mode, components in self.modes.items():
             ids = [c.id for c in components]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from pydantic import ValidationError
 
 from advisor.engine.schema import (
     All,
@@ -150,6 +149,8 @@ def _parse_file(path: Path, data: bytes) -> PackFile:
                     for where, value in too_large(raw, MAX_NUMBER)]
     if bad_numbers:
         raise RuleLoadError(bad_numbers)
+    from pydantic import ValidationError  # validating: the cold path only
+
     try:
         return PackFile.model_validate(raw)
     except ValidationError as exc:

@@ -3,7 +3,7 @@
 Reading, validating and cross-checking the YAML of a pack takes most of a one-profile run's own
 time. The result is kept as a pickle in ``$XDG_CACHE_HOME/advisor`` (``~/.cache/advisor``),
 one file per pack content, keyed on the content hash of the rule files (names and bytes, as the
-pack's version is) with advisor's, Python's and pydantic's versions and the source of the
+pack's version is) with advisor's and Python's versions and the source of the
 modules whose objects it holds: a changed rule file, a new release, a changed model (even in an
 editable install, where the version stays) or another interpreter gets a new key, so a stale
 entry is never read. The folder is safe to delete at any time.
@@ -29,15 +29,16 @@ from advisor import user_cache
 from advisor.bounded import RULE_FILE_BYTES, TooLarge, read_bounded
 from advisor.user_cache import ENV_DISABLE, cache_dir
 
-__all__ = ["ENV_DISABLE", "LAYOUT", "MODEL_PACKAGES", "cache_dir", "load", "model_sources"]
+__all__ = ["ENV_DISABLE", "LAYOUT", "MODEL_MODULES", "MODEL_PACKAGES", "cache_dir", "load", "model_sources"]
 
-LAYOUT = 2  # bump when the pickled shape changes without a version change
+LAYOUT = 3  # bump when the pickled shape changes without a version change
 
 
 # The packages whose classes the pickle holds (the pack's models, the compiled pack, the price
 # book): their source is part of the key, so a changed model never meets a pickle of the old one
 # (an attribute the new code reads and the old object lacks), whether or not the version changed.
 MODEL_PACKAGES = ("engine", "costs")
+MODEL_MODULES = ("records.py",)  # the records' base: how a record is made and unpickled
 
 
 def _key(root: Path) -> str | None:
@@ -46,10 +47,8 @@ def _key(root: Path) -> str | None:
     from advisor import __version__
 
     try:
-        import pydantic.version as pydantic_version  # the pickled models' layout is pydantic's
-
         paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
-        digest = hashlib.sha256(f"{LAYOUT}\0{__version__}\0{sys.version}\0{pydantic_version.VERSION}\0"
+        digest = hashlib.sha256(f"{LAYOUT}\0{__version__}\0{sys.version}\0"
                                 f"{root.resolve()}\0".encode())  # the pack records its folder
         for source in model_sources():  # their size and time of change: a stat each, no reading
             found = source.stat()
@@ -62,9 +61,11 @@ def _key(root: Path) -> str | None:
 
 
 def model_sources() -> list[Path]:
-    """The source files of ``MODEL_PACKAGES`` (``advisor/engine/*.py``, ``advisor/costs/*.py``), in order."""
+    """The source files of ``MODEL_PACKAGES`` (``advisor/engine/*.py``, ``advisor/costs/*.py``) and
+    ``MODEL_MODULES`` (``advisor/records.py``), in order."""
     package = Path(__file__).resolve().parents[1]
-    return [path for name in MODEL_PACKAGES for path in sorted((package / name).glob("*.py"))]
+    return ([path for name in MODEL_PACKAGES for path in sorted((package / name).glob("*.py"))]
+            + [package / name for name in MODEL_MODULES])
 
 
 def load(directory: str | Path | None, name: str) -> tuple[Any, Any]:

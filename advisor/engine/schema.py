@@ -1,22 +1,25 @@
-"""Pydantic models of the YAML rule-pack format.
+"""The models of the YAML rule-pack format (records, ``advisor.records``).
 
 A pack is a folder of YAML files. Each file is a mapping with any of these sections:
 ``pack`` (name, tie-break), ``thresholds``, ``vocabulary``, ``facts``, ``instruments``, ``items``
 and ``rules`` (and ``prices`` and ``costs``, which ``advisor.costs`` validates).
 The loader merges the files; this module only says what one file may contain.
 
-The annotations are evaluated as the classes are made (no ``from __future__ import
-annotations``): pydantic would otherwise compile each annotation's text when it collects the
-fields, which was a third of importing this module on every run.
+The models are records, validated by pydantic through their mirrors (``PackFile.model_validate``):
+a run that reads the pack from the cache (``advisor.engine.pack_cache``) makes these classes in
+microseconds and never imports pydantic. The annotations are text until a mirror is made; the
+constraints in them are pydantic's (``Field``, ``BeforeValidator``), the type aliases ``Alias`` text.
 """
+
+from __future__ import annotations
 
 import datetime as dt
 import re
 from typing import Annotated, Any, Iterator, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from advisor.records import Alias, Record, after, before, field_names, prepare
 
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
+Identifier = Alias('Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\\-]*$")]')
 
 # The largest number a pack may hold (any number, in any section): the profile's largest amounts
 # and counts (advisor.profile.MAX_BUDGET_CNY, MAX_COUNT), so every threshold can be met, and sums
@@ -27,17 +30,15 @@ MAX_NUMBER = 10**15
 MAX_POINTS = 10**6
 
 
-class Strict(BaseModel):
+class Strict(Record, config={"extra": "forbid", "frozen": True}):
     """Base for every pack model: unknown keys are errors, instances are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Text(Strict):
     """User-facing text in both languages."""
 
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    en: Annotated[str, Field(min_length=1)]
+    zh: Annotated[str, Field(min_length=1)]
 
     def get(self, lang: str) -> str:
         """Return the text in ``lang`` (``en`` or ``zh``)."""
@@ -91,7 +92,7 @@ class Not(Strict):
     item: "Condition"
 
 
-Condition = Annotated[Union[FieldTest, FactTest, All, AnyOf, Not], Field(discriminator="kind")]
+Condition = Alias('Annotated[Union[FieldTest, FactTest, All, AnyOf, Not], Field(discriminator="kind")]')
 
 
 def walk(cond: "Condition | None") -> Iterator[FieldTest | FactTest]:
@@ -154,8 +155,8 @@ def _parse_field_test(field: str, spec: Any, where: str) -> dict:
 class NoteEffect(Strict):
     """Advice text; ``topic`` groups notes in longer documents (e.g. ``sector``, ``pain_point``)."""
 
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    en: Annotated[str, Field(min_length=1)]
+    zh: Annotated[str, Field(min_length=1)]
     topic: Identifier = "general"
 
     def get(self, lang: str) -> str:
@@ -175,8 +176,8 @@ class ScoreEffect(Strict):
     """
 
     mode: str
-    points: float = Field(ge=-MAX_POINTS, le=MAX_POINTS)
-    evidence: int = Field(default=0, ge=0, le=MAX_NUMBER)
+    points: Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+    evidence: Annotated[int, Field(ge=0, le=MAX_NUMBER)] = 0
 
 
 class ModelSizeEffect(Strict):
@@ -187,12 +188,12 @@ class ModelSizeEffect(Strict):
     (a ready-made SaaS application runs whatever model its vendor picked).
     """
 
-    min: float | None = Field(default=None, gt=0)
-    max: float | None = Field(default=None, gt=0)
+    min: Annotated[float | None, Field(gt=0)] = None
+    max: Annotated[float | None, Field(gt=0)] = None
     priority: int = 0
     chosen_by: Literal["buyer", "vendor"] = "buyer"
 
-    @model_validator(mode="after")
+    @after
     def _ordered(self) -> "ModelSizeEffect":
         if self.chosen_by == "vendor":
             if self.min is not None or self.max is not None:
@@ -223,12 +224,11 @@ class ExcludeEffect(Strict):
     mode: list[str] = []
     pricing: list[str] = []
 
-    @field_validator("mode", "pricing", mode="before")
-    @classmethod
+    @before("mode", "pricing")
     def _listed(cls, raw: Any) -> Any:
         return [raw] if isinstance(raw, str) else raw
 
-    @model_validator(mode="after")
+    @after
     def _something(self) -> "ExcludeEffect":
         if not self.mode and not self.pricing:
             raise ValueError("exclude needs mode or pricing")
@@ -239,9 +239,9 @@ class ConflictEffect(Strict):
     """Needs of the profile that pull against each other: the ``fields`` involved, and text
     that says what the conflict is and what resolves it."""
 
-    fields: list[str] = Field(min_length=1)
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    fields: Annotated[list[str], Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
+    zh: Annotated[str, Field(min_length=1)]
 
     def get(self, lang: str) -> str:
         """Return the text in ``lang``."""
@@ -260,7 +260,7 @@ class Effect(Strict):
     note: NoteEffect | None = None
     conflict: ConflictEffect | None = None
 
-    @model_validator(mode="after")
+    @after
     def _exactly_one(self) -> "Effect":
         given = [k for k, v in self if v is not None]
         if len(given) != 1:
@@ -282,7 +282,7 @@ class Effect(Strict):
         return self.score is not None or (self.exclude is not None and bool(self.exclude.mode))
 
 
-EFFECT_KINDS: tuple[str, ...] = tuple(Effect.model_fields)
+EFFECT_KINDS: tuple[str, ...] = field_names(Effect)
 
 
 class Rule(Strict):
@@ -290,12 +290,11 @@ class Rule(Strict):
 
     id: Identifier
     description: Text
-    source: str = Field(min_length=1)
+    source: Annotated[str, Field(min_length=1)]
     when: Condition | None = None  # None: the rule always fires
-    then: list[Effect] = Field(min_length=1)
+    then: Annotated[list[Effect], Field(min_length=1)]
 
-    @field_validator("when", mode="before")
-    @classmethod
+    @before("when")
     def _parse_when(cls, raw: Any) -> Any:
         return None if raw is None else parse_condition(raw)
 
@@ -309,7 +308,7 @@ class Band(Strict):
     """One band of a threshold table: applies to values below ``below`` (open-ended if absent)."""
 
     value: str
-    below: int | None = Field(default=None, gt=0)  # a limit of 0 or less would leave the band empty
+    below: Annotated[int | None, Field(gt=0)] = None  # a limit of 0 or less would leave the band empty
     label: Text | None = None
 
 
@@ -318,9 +317,9 @@ class BandTable(Strict):
 
     source: str
     note: NoteEffect | None = None
-    bands: list[Band] = Field(min_length=1)
+    bands: Annotated[list[Band], Field(min_length=1)]
 
-    @model_validator(mode="after")
+    @after
     def _increasing(self) -> "BandTable":
         limits = [b.below for b in self.bands]
         if limits[-1] is not None or any(x is None for x in limits[:-1]):
@@ -389,7 +388,7 @@ def _legal_date(value: Any) -> str:
     return value
 
 
-LegalDate = Annotated[str, BeforeValidator(_legal_date)]
+LegalDate = Alias('Annotated[str, BeforeValidator(_legal_date)]')
 
 
 def date_start(text: str) -> dt.date:
@@ -425,11 +424,11 @@ class Instrument(Strict):
     effective: LegalDate
     versions: list[InstrumentVersion] = []
     repealed: dt.date | None = None
-    article_count: int | None = Field(default=None, ge=1, le=MAX_NUMBER)  # how many articles it has, when known
-    source: str = Field(min_length=1)
+    article_count: Annotated[int | None, Field(ge=1, le=MAX_NUMBER)] = None  # how many articles it has, when known
+    source: Annotated[str, Field(min_length=1)]
     confirm: Text | None = None
 
-    @model_validator(mode="after")
+    @after
     def _ordered(self) -> "Instrument":
         dates = [date_start(self.effective), *(v.effective for v in self.versions)]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
@@ -443,8 +442,8 @@ class Article(Strict):
     """The articles cited, as numbered from ``since`` (the date a version of the instrument came
     into force; absent: from its first version)."""
 
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    en: Annotated[str, Field(min_length=1)]
+    zh: Annotated[str, Field(min_length=1)]
     since: dt.date | None = None
 
     def get(self, lang: str) -> str:
@@ -467,12 +466,11 @@ class Citation(Strict):
     articles: list[Article] = []
     applies_from: dt.date | None = None
 
-    @field_validator("articles", mode="before")
-    @classmethod
+    @before("articles")
     def _one_or_many(cls, raw: Any) -> Any:
         return [raw] if isinstance(raw, dict) else raw
 
-    @model_validator(mode="after")
+    @after
     def _named(self) -> "Citation":
         if (self.instrument is None) == (self.text is None):
             raise ValueError("a citation names either an 'instrument' of the pack or gives its 'text'")
@@ -488,8 +486,8 @@ class Action(Strict):
     """One thing to do; ``by``: the instrument it comes from, when it applies only while that
     instrument is in force (the item's basis must cite it)."""
 
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    en: Annotated[str, Field(min_length=1)]
+    zh: Annotated[str, Field(min_length=1)]
     by: Identifier | None = None
 
     def get(self, lang: str) -> str:
@@ -505,13 +503,12 @@ class Item(Strict):
     the duty itself still need confirmation."""
 
     title: Text
-    basis: list[Citation] = Field(min_length=1)
+    basis: Annotated[list[Citation], Field(min_length=1)]
     requires: list[Identifier] = []
-    actions: list[Action] = Field(min_length=1)
+    actions: Annotated[list[Action], Field(min_length=1)]
     confirm: Text | None = None
 
-    @model_validator(mode="before")
-    @classmethod
+    @prepare
     def _first_release_shape(cls, raw: Any) -> Any:
         """Accept the first release's item: ``basis: {en, zh}``, ``effective``, ``actions: {en: [...], zh: [...]}``."""
         if not isinstance(raw, dict):
@@ -535,8 +532,8 @@ class Document(Strict):
     that ``advisor rules lint`` can find a citation of a section that does not exist."""
 
     title: Text
-    sections: list[str] = Field(min_length=1)  # "1", "1.4", ... as the document numbers them
-    source: str = Field(min_length=1)  # where the list of sections comes from
+    sections: Annotated[list[str], Field(min_length=1)]  # "1", "1.4", ... as the document numbers them
+    source: Annotated[str, Field(min_length=1)]  # where the list of sections comes from
 
 
 class PackMeta(Strict):
@@ -546,7 +543,7 @@ class PackMeta(Strict):
 
     name: str
     tie_break: list[str]
-    tie_break_source: str = Field(default="project assumption", min_length=1)
+    tie_break_source: Annotated[str, Field(min_length=1)] = "project assumption"
     description: Text | None = None
     documents: dict[Identifier, Document] = {}
 
@@ -563,8 +560,8 @@ class Counterfactuals(Strict):
     given; at most ``limit`` counterfactuals are.
     """
 
-    source: str = Field(min_length=1)
-    limit: int = Field(default=6, ge=1, le=50)
+    source: Annotated[str, Field(min_length=1)]
+    limit: Annotated[int, Field(ge=1, le=50)] = 6
     answers: list[str] = []
     enterprise: list[str] = []
     scales: list[str] = []
@@ -579,12 +576,11 @@ class Invariant(Strict):
 
     id: Identifier
     description: Text
-    source: str = Field(min_length=1)
+    source: Annotated[str, Field(min_length=1)]
     when: Condition | None = None
     expect: Condition
 
-    @field_validator("when", "expect", mode="before")
-    @classmethod
+    @before("when", "expect")
     def _parse(cls, raw: Any, info: Any) -> Any:
         return None if raw is None else parse_condition(raw, info.field_name)
 
@@ -605,7 +601,3 @@ class PackFile(Strict):
     # The price book and the cost model: checked by advisor.costs.book when the pack loads.
     prices: dict[str, Any] | None = None
     costs: dict[str, Any] | None = None
-
-# The models that refer to ``Condition`` (defined after them) are completed when a pack is first
-# validated: ``defer_build`` resolves the name from this module then, so a run that reads the
-# pack from the cache (``advisor.engine.pack_cache``) never builds their validators.
