@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import types
 from decimal import (
     ROUND_DOWN,
     ROUND_FLOOR,
@@ -19,11 +20,10 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from typing import Annotated, Any, Mapping
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from typing import Any, Callable, Mapping
 
 from advisor.errors import SHOWN_CHARACTERS, Problem, ProfileError, shown
+from advisor.records import Alias, Factory, Record
 from advisor.surrogates import encodable
 from advisor.surrogates import problem as surrogate_problem
 from advisor.vocabulary import fold, vocabulary
@@ -40,6 +40,25 @@ def _show(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
     return shown(value, limit)
 
 
+class _Normaliser:
+    """A maker of a field's normaliser (``_enum("size")``), as ``Profile``'s annotations name it.
+
+    Called in an annotation, it gives pydantic's ``BeforeValidator`` of the normaliser (when the
+    mirror is made: pydantic is imported then, not before); ``parse_profile`` calls the very
+    normaliser (``make``, one per arguments) without pydantic.
+    """
+
+    def __init__(self, make: Callable[..., Callable[[Any], Any]]) -> None:
+        self.make = functools.cache(make)
+        functools.update_wrapper(self, make)
+
+    def __call__(self, *args: Any) -> Any:
+        from pydantic import BeforeValidator
+
+        return BeforeValidator(self.make(*args))
+
+
+@_Normaliser
 def _enum(field: str):
     def normalise(value: Any) -> str:
         voc = vocabulary()
@@ -50,9 +69,10 @@ def _enum(field: str):
                 return found
         raise ValueError(f"value {_show(value)} is not allowed; allowed: {voc.allowed(enum)}")
 
-    return BeforeValidator(normalise)
+    return normalise
 
 
+@_Normaliser
 def _enum_list(field: str):
     def normalise(value: Any) -> list[str]:
         voc = vocabulary()
@@ -73,7 +93,7 @@ def _enum_list(field: str):
                 out.append(found)
         return sorted(out, key=list(voc.enums[enum]).index)  # canonical order: same facts, same bytes
 
-    return BeforeValidator(normalise)
+    return normalise
 
 
 def _bool(value: Any) -> bool:
@@ -325,6 +345,7 @@ def engine_number(amount: int | Decimal) -> int | float:
     return whole if whole == amount else whole + 0.5
 
 
+@_Normaliser
 def _count(minimum: int, what: str, example: str):
     """A whole count (people, tokens) of at least ``minimum``, with 万/亿 as for budgets; absent: None."""
 
@@ -340,7 +361,7 @@ def _count(minimum: int, what: str, example: str):
             raise ValueError(f"value {_show(value)} is not allowed; allowed: {allowed}")
         return int(number)
 
-    return BeforeValidator(parse)
+    return parse
 
 
 def _name(value: Any) -> str:
@@ -356,24 +377,27 @@ def _name(value: Any) -> str:
     return name
 
 
-Bool = Annotated[bool, BeforeValidator(_bool)]
+Bool = Alias("Annotated[bool, BeforeValidator(_bool)]")
 
 
-class Profile(BaseModel):
-    """One enterprise, validated and normalised to the contract's canonical values."""
+class Profile(Record, config={"extra": "forbid", "frozen": True}):
+    """One enterprise, validated and normalised to the contract's canonical values.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A record (``advisor.records``): ``parse_profile`` validates by hand, with the normalisers the
+    annotations name; ``Profile.model_validate`` and ``Profile.model_fields`` are pydantic's (the
+    mirror), for callers that want them.
+    """
 
     name: Annotated[str, BeforeValidator(_name)]
     size: Annotated[str | None, _enum("size")] = None
     employees: Annotated[int | None, BeforeValidator(_employees)] = None
     startup: Bool = False
     sector: Annotated[str, _enum("sector")]
-    use_cases: Annotated[list[str], _enum_list("use_cases")] = Field(default_factory=list)
+    use_cases: Annotated[list[str], _enum_list("use_cases")] = Factory(list)
     privacy: Annotated[str, _enum("privacy")]
     budget: Annotated[str | int | Decimal, BeforeValidator(_budget)]  # a band, or exact CNY
     public_facing: Bool = False
-    modalities: Annotated[list[str], _enum_list("modalities")] = Field(default_factory=lambda: ["text"])
+    modalities: Annotated[list[str], _enum_list("modalities")] = Factory(lambda: ["text"])
     personal_info: Annotated[str, _enum("personal_info")] = "none"
     cross_border: Bool = False
     customization: Annotated[str, _enum("customization")] = "none"
@@ -402,10 +426,12 @@ def parse_profile(
     if not isinstance(data, Mapping):
         raise ProfileError([Problem(f"a profile is a mapping of field: value, got {kind_of(data)}")], source, record, line)
     known, problems = profile_fields(data)
-    try:
-        profile = Profile.model_validate(known)
-    except ValidationError as exc:
-        problems += _describe(exc, known, getattr(source, "column_of", None))
+    column_of = getattr(source, "column_of", None)
+    checked = _check(known, column_of)
+    if checked is None:  # a value the hand check cannot vouch for: pydantic (the mirror) says
+        checked = _check_with_mirror(known, column_of)
+    profile, wrong = checked
+    problems += wrong
     if problems:  # every problem of the record at once, unknown fields first
         raise ProfileError(problems, source, record, line)
     if profile.size is None and profile.employees is None:
@@ -476,27 +502,153 @@ def _unknown_field(key: Any) -> str:
     return f"unknown field {_show(key)}{hint}; allowed fields: {', '.join(fields)} (or their Chinese names)"
 
 
-def _describe(exc: ValidationError, data: Mapping[str, Any], column_of: Any = None) -> list[str]:
+# --- the check of the fields: by hand, as the mirror would ------------------------------------------
+
+
+class _Before:
+    """``BeforeValidator(fn)`` as ``_checks`` reads an annotation: the normaliser ``func``."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+
+
+class _Annotated:
+    """``Annotated[kind, *metadata]`` as ``_checks`` reads an annotation: ``(kind, *metadata)``."""
+
+    def __getitem__(self, items: Any) -> tuple[Any, ...]:
+        return items if isinstance(items, tuple) else (items,)
+
+
+def _type_test(kind: Any) -> Callable[[Any], bool]:
+    """Whether a normalised value is of the annotation's type ``kind`` as it is, with nothing to
+    convert (``str``, ``int | None``, ``list[str]``: exact types; a ``bool`` is not an ``int``)."""
+    if kind is Any:
+        return lambda value: True
+    if isinstance(kind, types.UnionType):
+        tests = [_type_test(member) for member in kind.__args__]
+        exact = {member for member in kind.__args__ if isinstance(member, type)}
+        if len(exact) == len(tests):
+            return lambda value: type(value) in exact
+        return lambda value: any(test(value) for test in tests)
+    if getattr(kind, "__origin__", None) is list and len(kind.__args__) == 1:
+        item = _type_test(kind.__args__[0])
+        return lambda value: type(value) is list and all(map(item, value))
+    if kind is None or kind is types.NoneType:
+        return lambda value: value is None
+    if isinstance(kind, type) and not getattr(kind, "__args__", None):
+        return lambda value: type(value) is kind
+    raise TypeError(f"Profile: type {kind!r} is not one parse_profile checks; add it to _type_test")
+
+
+@functools.cache
+def _checks() -> tuple[tuple[str, tuple[Callable[[Any], Any], ...], Callable[[Any], bool], bool], ...]:
+    """Each field of ``Profile`` in order: the normalisers its annotation names (in the order
+    pydantic runs them), the test of its type, and whether it is required.
+
+    Read from the annotations' text, with ``Annotated``, ``BeforeValidator`` and the makers of
+    normalisers (``_enum``) standing for themselves without pydantic: the very functions the
+    mirror is given, so that the hand check and ``Profile.model_validate`` agree.
+    """
+    names = dict(globals())
+    names.update((name, lambda *args, _make=value.make: _Before(_make(*args)))
+                 for name, value in globals().items() if isinstance(value, _Normaliser))
+    names["Annotated"], names["BeforeValidator"], names["Any"] = _Annotated(), _Before, Any
+    for name, value in list(names.items()):
+        if isinstance(value, Alias):
+            names[name] = eval(str(value), names)  # noqa: S307 - the module's own text
+    fields, defaults = Profile.__record_fields__, Profile.__record_defaults__
+    text = ", ".join(Profile.__annotations__[field] for field in fields)
+    checks = []
+    for field, found in zip(fields, eval(f"[{text}]", names)):  # noqa: S307 - the module's own text (one compile)
+        kind, *metadata = found if isinstance(found, tuple) else (found,)
+        while isinstance(kind, tuple):  # Annotated[Bool, ...]: the alias's metadata first, as pydantic flattens it
+            kind, *inner = kind
+            metadata = [*inner, *metadata]
+        if not all(isinstance(item, _Before) for item in metadata):
+            raise TypeError(f"Profile.{field}: only BeforeValidator metadata is checked by parse_profile")
+        normalisers = tuple(item.func for item in reversed(metadata))  # pydantic runs the last one first
+        checks.append((field, normalisers, _type_test(kind), field not in defaults))
+    return tuple(checks)
+
+
+def _check(known: dict[str, Any], column_of: Any = None) -> tuple[Profile | None, list[str]] | None:
+    """``(profile, [])`` for a record's values by field (``profile_fields``), or ``(None,
+    problems)``: each required field missing, each value its normaliser refuses, in field order,
+    said as ``_describe`` says pydantic's errors. None when a value is not of its field's type
+    once normalised (or a field is not the model's): pydantic then decides, as it would have."""
+    checks = _checks()
+    if len(known) > len(checks):
+        return None
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for field, normalisers, is_of_type, required in checks:
+        if field not in known:
+            if required:
+                problems.append(_missing(field, field, column_of))
+            continue
+        value = known[field]
+        try:
+            for normalise in normalisers:
+                value = normalise(value)
+        except ValueError as exc:
+            problems.append(_refused(field, field, str(exc), known, column_of))
+            continue
+        if not is_of_type(value):
+            return None
+        values[field] = value
+    if len(values) + len(problems) < len(known):  # a key that is no field of the model's
+        return None
+    if problems:
+        return None, problems
+    return Profile(**values), []
+
+
+def _check_with_mirror(known: dict[str, Any], column_of: Any = None) -> tuple[Profile | None, list[str]]:
+    """``_check`` by pydantic: the mirror validates, ``_describe`` says its errors."""
+    from pydantic import ValidationError
+
+    try:
+        return Profile.model_validate(known), []
+    except ValidationError as exc:
+        return None, _describe(exc, known, column_of)
+
+
+def _named(field: str, column_of: Any) -> str:
     # ``column_of(field)``: where a source such as a worksheet has the field ("column B '员工人数'").
+    column = column_of(field) if column_of is not None else None
+    return f"field '{field}' ({column})" if column else f"field '{field}'"
+
+
+def _missing(field: str, at: str | None, column_of: Any) -> Problem:
     voc = vocabulary()
+    spec = voc.fields.get(field)
+    allowed = voc.allowed(spec.values) if spec and spec.values and spec.type != "budget" else None
+    if spec and spec.type == "budget":
+        allowed = f"{voc.allowed('level')}, or an amount in CNY such as 800万"
+    elif spec and spec.type == "string":
+        allowed = "a non-empty name"
+    return Problem(f"{_named(field, column_of)} is required" + (f"; allowed: {allowed}" if allowed else ""), at)
+
+
+def _refused(field: str, at: str | None, reason: str, data: Mapping[str, Any], column_of: Any) -> Problem:
+    # A lone surrogate is said as such, whichever field refused it.
+    reason = surrogate_problem(data.get(field)) or reason
+    return Problem(f"{_named(field, column_of)}: {reason}", at, data.get(field))
+
+
+def _describe(exc: Any, data: Mapping[str, Any], column_of: Any = None) -> list[str]:
+    """pydantic's ``ValidationError`` of the mirror as problems, each said as the hand check says it."""
     problems = []
     for err in exc.errors(include_url=False):
         at = str(err["loc"][0]) if err["loc"] else None  # None: the record as a whole
         field = at or "?"
-        column = column_of(field) if column_of is not None else None
-        named = f"field '{field}' ({column})" if column else f"field '{field}'"
         if err["type"] == "missing":
-            spec = voc.fields.get(field)
-            allowed = voc.allowed(spec.values) if spec and spec.values and spec.type != "budget" else None
-            if spec and spec.type == "budget":
-                allowed = f"{voc.allowed('level')}, or an amount in CNY such as 800万"
-            elif spec and spec.type == "string":
-                allowed = "a non-empty name"
-            problems.append(Problem(f"{named} is required" + (f"; allowed: {allowed}" if allowed else ""), at))
-        elif err["type"] == "value_error":  # (a lone surrogate said as such, whichever field refused it)
-            reason = surrogate_problem(data.get(field)) or str(err["msg"]).removeprefix("Value error, ")
-            problems.append(Problem(f"{named}: {reason}", at, data.get(field)))
+            problems.append(_missing(field, at, column_of))
+        elif err["type"] == "value_error":
+            problems.append(_refused(field, at, str(err["msg"]).removeprefix("Value error, "), data, column_of))
         else:
-            problems.append(Problem(f"{named}: value {_show(data.get(field))} is not allowed ({err['msg']})", at,
-                                    data.get(field)))
+            problems.append(Problem(f"{_named(field, column_of)}: value {_show(data.get(field))} is not allowed "
+                                    f"({err['msg']})", at, data.get(field)))
     return problems

@@ -286,3 +286,92 @@ def test_a_budget_a_spreadsheet_computed_is_read_as_the_spreadsheet_shows_it(com
 
 def test_a_float_budget_with_a_real_fraction_of_a_fen_is_still_refused():
     assert "has fractions of a fen" in problems(budget=1234.567)
+
+
+# --- the check by hand (no pydantic) and pydantic's (the mirror) -------------------------------------
+
+_WITHOUT_PYDANTIC = """
+import sys
+from advisor.errors import ProfileError
+from advisor.profile import parse_profile
+
+class Sheet(str):
+    def column_of(self, field):
+        return "column B"
+
+good = parse_profile({"name": "甲", "size": "大型", "sector": "金融", "privacy": "高", "budget": "800万",
+                      "use_cases": "智能风控、translation", "startup": "是", "users": "300"})
+assert good.budget == 8000000 and good.startup is True, good
+for bad in ({"name": "x", "size": "huge", "budget": "$5", "startup": "maybe", "users": "0", "nmae": 1},
+            {"name": "a\\ud800", "sector": "finance", "privacy": "high", "budget": "low"},
+            {"name": "x", "sector": "finance", "privacy": "high", "budget": "low"}):
+    try:
+        parse_profile(bad, Sheet("list.xlsx"), 2, 3)
+    except ProfileError as exc:
+        assert exc.problems, exc
+    else:
+        raise AssertionError(bad)
+print(sorted(name for name in sys.modules if name.split(".")[0] in ("pydantic", "pydantic_core")))
+"""
+
+
+def test_parse_profile_imports_no_pydantic():
+    """A one-profile run reads its profile without pydantic (some 40 ms of start-up): the fields
+    are checked by hand, with the normalisers the annotations name."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-c", _WITHOUT_PYDANTIC], cwd=ROOT, capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode().split() == ["[]"]
+
+
+_RECORDS = [
+    {}, {"name": "x"}, BASE, {**BASE, "size": "大型", "sector": " 金融 ", "privacy": "HIGH", "budget": "高"},
+    {**BASE, "size": None, "employees": "1,200"}, {**BASE, "employees": 0}, {**BASE, "employees": True},
+    {**BASE, "budget": "800万"}, {**BASE, "budget": "499999.99"}, {**BASE, "budget": Decimal("1.5")},
+    {**BASE, "budget": 1.25}, {**BASE, "budget": "499999.999"}, {**BASE, "budget": "$100"},
+    {**BASE, "budget": 10**16}, {**BASE, "budget": [1]}, {**BASE, "budget": "-5"},
+    {**BASE, "name": 5}, {**BASE, "name": 3.5}, {**BASE, "name": True}, {**BASE, "name": "n" * 1001},
+    {**BASE, "name": "a\ud800b"}, {**BASE, "sector": "fin\udc00"}, {**BASE, "use_cases": ["customer_service", "\ud800"]},
+    {**BASE, "use_cases": "智能客服;knowledge_search"}, {**BASE, "use_cases": "chat;bogus"}, {**BASE, "use_cases": 5},
+    {**BASE, "use_cases": ("translation",)}, {**BASE, "modalities": []}, {**BASE, "modalities": "text,smell"},
+    {**BASE, "startup": "是"}, {**BASE, "startup": "maybe"}, {**BASE, "startup": 2}, {**BASE, "startup": 1},
+    {**BASE, "public_facing": "否", "minors": 0.0}, {**BASE, "pi_individuals": "120万"},
+    {**BASE, "pi_individuals": "-1"}, {**BASE, "pi_individuals": "1e30"}, {**BASE, "users": "1.5"},
+    {**BASE, "monthly_tokens": float("nan")}, {**BASE, "monthly_tokens": "5000万"}, {**BASE, "size": 5},
+    {**BASE, "personal_info": "lots", "finance_subsector": "银行", "customization": ["a"], "ml_team": "较强"},
+    {"name": "x", "size": "huge", "sector": "x", "privacy": "y", "budget": "z", "startup": "q", "employees": "-3"},
+]
+
+
+@pytest.mark.parametrize("record", _RECORDS, ids=range(len(_RECORDS)))
+def test_the_check_by_hand_agrees_with_the_mirror(record):
+    """``parse_profile``'s check by hand and ``Profile.model_validate`` (pydantic, the mirror):
+    the same canonical values (of the same types), or the same problems with the same fields."""
+    from advisor.profile import _check, _check_with_mirror, profile_fields
+
+    known, _ = profile_fields(record)
+    hand, mirror = _check(known), _check_with_mirror(known)
+    assert hand is not None  # no value left for pydantic to decide
+    (by_hand, hand_problems), (by_mirror, mirror_problems) = hand, mirror
+    assert [(p, p.field, repr(p.value)) for p in hand_problems] == \
+        [(p, p.field, repr(p.value)) for p in mirror_problems]
+    if by_mirror is None:
+        assert by_hand is None and hand_problems
+    else:
+        assert by_hand == by_mirror
+        assert [(type(v), repr(v)) for v in by_hand.__dict__.values()] == \
+            [(type(v), repr(v)) for v in by_mirror.__dict__.values()]
+
+
+def test_every_field_is_checked_by_hand_with_the_normalisers_the_mirror_runs():
+    from advisor.profile import Profile, _checks
+
+    fields = Profile.model_fields
+    assert [field for field, *_ in _checks()] == list(fields)
+    for field, normalisers, _, required in _checks():
+        assert tuple(item.func for item in reversed(fields[field].metadata)) == normalisers, field
+        assert fields[field].is_required() is required, field
