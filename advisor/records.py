@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from math import isfinite
 from decimal import Decimal
+from math import isfinite
 from typing import Any, Callable, ClassVar, Iterator
 
 __all__ = ["Alias", "Factory", "Record", "after", "before", "field_names", "prepare", "to_data"]
@@ -230,14 +230,16 @@ class Record:
             new.__dict__.update(update)
         return new
 
-    def model_dump(self, *, mode: str = "python", exclude: set[str] | None = None) -> dict[str, Any]:
+    def model_dump(self, *, mode: str = "python", exclude: set[str] | None = None,
+                   exclude_none: bool = False) -> dict[str, Any]:
         """The fields as a dict in field order, records inside as dicts too. ``mode="json"``
         gives JSON data as pydantic's does: tuples and sets as lists, dates as ISO text,
-        decimals as text."""
+        decimals as text. ``exclude_none`` leaves out the fields (of this record and the records
+        inside it) whose value is None, as pydantic's does; None in a list or dict stays."""
         state = self.__dict__
         json = mode == "json"
-        return {name: to_data(state[name], json) for name in self.__record_fields__
-                if not exclude or name not in exclude}
+        return {name: to_data(state[name], json, exclude_none) for name in self.__record_fields__
+                if (not exclude or name not in exclude) and not (exclude_none and state[name] is None)}
 
     def model_dump_json(self) -> str:
         """``model_dump(mode="json")`` as compact JSON text (non-ASCII kept)."""
@@ -265,7 +267,7 @@ class Record:
         """The mirror's JSON schema (pydantic's ``model_json_schema``, same options)."""
         return mirror(cls).model_json_schema(**options)
 
-    model_fields = _ClassProperty(lambda cls: mirror(cls).model_fields)  # pydantic's FieldInfo of each field
+    model_fields = _ClassProperty(lambda cls: built(cls).model_fields)  # pydantic's FieldInfo of each field
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -315,22 +317,25 @@ def field_names(cls: type[Record]) -> tuple[str, ...]:
     return cls.__record_fields__
 
 
-def to_data(value: Any, json: bool = False) -> Any:
-    """``value`` with every record in it as a dict (``Record.model_dump``'s walk)."""
+def to_data(value: Any, json: bool = False, exclude_none: bool = False) -> Any:
+    """``value`` with every record in it as a dict (``Record.model_dump``'s walk); with
+    ``exclude_none`` a record's fields that are None are left out."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, Record):
         state = value.__dict__
-        return {name: to_data(state[name], json) for name in value.__record_fields__}
+        return {name: to_data(state[name], json, exclude_none) for name in value.__record_fields__
+                if not (exclude_none and state[name] is None)}
     if isinstance(value, list):
-        return [to_data(item, json) for item in value]
+        return [to_data(item, json, exclude_none) for item in value]
     if isinstance(value, dict):
-        return {key: to_data(item, json) for key, item in value.items()}
+        return {key: to_data(item, json, exclude_none) for key, item in value.items()}
     if isinstance(value, tuple):
-        return [to_data(item, json) for item in value] if json else tuple(to_data(item, json) for item in value)
+        items = (to_data(item, json, exclude_none) for item in value)
+        return list(items) if json else tuple(items)
     if json:
         if isinstance(value, (set, frozenset)):
-            return [to_data(item, json) for item in value]
+            return [to_data(item, json, exclude_none) for item in value]
         if isinstance(value, Decimal):
             return str(value)
         if isinstance(value, (dt.date, dt.datetime, dt.time)):
@@ -406,6 +411,15 @@ def mirror(cls: type[Record]) -> Any:
     _MIRRORS[cls] = made
     _RECORDS[made] = cls
     setattr(namespace_module, f"__mirror_{cls.__name__}", made)
+    return made
+
+
+def built(cls: type[Record]) -> Any:
+    """``mirror(cls)`` with its annotations resolved (``model_fields`` then holds the real types
+    and validators, not the names an annotation gives)."""
+    made = mirror(cls)
+    if not made.__pydantic_complete__:
+        made.model_rebuild()
     return made
 
 

@@ -121,7 +121,8 @@ FILE_KEYS = {"prices", "servers", "items", "costs", "modes", "usage", "daily_tok
 # Names of the Python API that its messages give as they are written (advisor.score_frame, lang=).
 API_NAMES = {"lang", "as_of", "first_record", "datetime", "date", "pandas", "DataFrame", "dask", "Dask", "score",
              "read_csv", "fmt", "rec", "path", "str", "pathlib", "Path", "dict", "Recommendation"}  # (write_memo)
-INTERNAL = ("module 'advisor.memo'", "sections reading", "the batch summarises")  # faults of the program itself
+INTERNAL = ("module 'advisor.memo'", "sections reading", "the batch summarises",  # faults of the program itself
+            "Profile: type 7 is not one", "Profile.7: only BeforeValidator")
 
 
 def _raised() -> list[tuple[str, str]]:
