@@ -10,6 +10,7 @@ environment (no LANGUAGE=en, which the rest of the suite sets).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -26,8 +27,10 @@ ACRONYMS = {"AI", "API", "APP", "GPU", "PC", "GB", "TC", "SaaS", "PaaS", "MaaS",
             "Token", "sha", "know", "how", "advisor", "FILE", "DIR", "TEXT", "ID", "Pan"}  # Pan: an author
 
 
-def ids() -> set[str]:
-    """Every id the output may show: modes, pricing models, items, rules, fields and their values."""
+@functools.cache
+def ids() -> frozenset[str]:
+    """Every id the output may show: modes, pricing models, items, rules, fields and their values
+    (the bundled pack's: read once)."""
     from advisor.engine.loader import load_pack
     from advisor.vocabulary import vocabulary
 
@@ -38,7 +41,7 @@ def ids() -> set[str]:
     found |= set(voc.fields)
     for values in voc.enums.values():
         found |= set(values)
-    return found
+    return frozenset(found)
 
 
 def english_left(text: str, allowed: set[str] = frozenset()) -> list[str]:
