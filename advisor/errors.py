@@ -28,8 +28,13 @@ def shown(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
         more = f"… ({len(value):,} characters)" if len(value) > limit else ""
         return f"'{text}'{more}"
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
-        return f"a number of {len(str(value)) if value.bit_length() < 4000 else 'over 1,000'} digits"
+        return _digits(value)
     return _REPR.repr(value)
+
+
+def _digits(value: int) -> str:
+    # A whole number too long to quote (Python will not even write one of over 4,300 digits).
+    return f"a number of {len(str(value)) if value.bit_length() < 4000 else 'over 1,000'} digits"
 
 
 def _escape(ch: str) -> str:
@@ -37,7 +42,14 @@ def _escape(ch: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-_REPR = reprlib.Repr()
+class _Repr(reprlib.Repr):
+    """``reprlib``'s bounded repr, with a huge whole number anywhere inside described, not written."""
+
+    def repr_int(self, value: int, level: int) -> str:
+        return _digits(value) if value.bit_length() > 128 else super().repr_int(value, level)
+
+
+_REPR = _Repr()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 6, 6, 6, 6
 _REPR.maxstring, _REPR.maxother, _REPR.maxlong = SHOWN_CHARACTERS, SHOWN_CHARACTERS, 40
 

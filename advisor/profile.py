@@ -296,7 +296,7 @@ def decimal_comma_to_point(text: str) -> str:
 def _employees(value: Any) -> int | None:
     if value is None:
         return None
-    if type(value) is str and value.isascii() and value.isdigit():  # plain digits: what parse_amount makes of them
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 20:  # plain digits: as parse_amount reads them
         number = int(value)
         if 1 <= number <= MAX_EMPLOYEES:
             return number
@@ -459,10 +459,10 @@ def profile_fields(data: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
             continue
         field = field_of(key)
         if field is None:
-            problems.append(Problem(_unknown_field(key), key if isinstance(key, str) else str(key), value))
+            problems.append(Problem(_unknown_field(key), key if isinstance(key, str) else _show(key), value))
         elif field in values:
             problems.append(Problem(f"keys {_show(keys[field])} and {_show(key)} both give field '{field}'; keep one",
-                                    key if isinstance(key, str) else str(key), value))
+                                    key if isinstance(key, str) else _show(key), value))
         else:
             values[field], keys[field] = value, key
     return values, problems

@@ -375,3 +375,16 @@ def test_every_field_is_checked_by_hand_with_the_normalisers_the_mirror_runs():
     for field, normalisers, _, required in _checks():
         assert tuple(item.func for item in reversed(fields[field].metadata)) == normalisers, field
         assert fields[field].is_required() is required, field
+
+
+def test_a_whole_number_too_long_to_write_is_described_wherever_it_is():
+    """Python will not write an int of over 4,300 digits: as a key, inside a list or as a headcount
+    of that many digits, it is described in the message, never a ValueError of Python's own."""
+    base = {"name": "甲", "sector": "金融", "privacy": "high", "budget": "low"}
+    for record, said in [({**base, "size": "small", 10**4300: 1}, "unknown field a number of over 1,000 digits"),
+                         ({**base, "size": "small", (10**4300,): 1}, "unknown field (a number of over 1,000 digits,)"),
+                         ({**base, "size": [10**4300]}, "value [a number of over 1,000 digits] is not allowed"),
+                         ({**base, "employees": "9" * 4301}, "(4,301 characters) is far too large")]:
+        with pytest.raises(ProfileError) as caught:
+            parse_profile(record)
+        assert said in str(caught.value), str(caught.value)
