@@ -256,7 +256,7 @@ def load_yaml(text: str, schema: str = DATA) -> Any:
     """
     loader = _LOADERS[schema](text)
     try:
-        node = _single_node(loader)
+        node = _single_node(loader, text)
         if node is None:
             return None
         _check_aliases(node, text)
@@ -274,7 +274,7 @@ def yaml_items(text: str, schema: str = TEXT) -> Iterator[tuple[int, Any]]:
     """
     loader = _LOADERS[schema](text)
     try:
-        node = _single_node(loader)
+        node = _single_node(loader, text)
         if node is None:
             return
         if isinstance(node, SequenceNode):
@@ -296,11 +296,11 @@ def yaml_items(text: str, schema: str = TEXT) -> Iterator[tuple[int, Any]]:
         loader.dispose()
 
 
-def _single_node(loader: Any) -> Node | None:
+def _single_node(loader: Any, text: str) -> Node | None:
     try:
         return loader.get_single_node()
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+        raise _yaml_error(exc, text) from None
 
 
 def _construct(loader: Any, node: Node) -> Any:
@@ -319,12 +319,21 @@ def _construct(loader: Any, node: Node) -> Any:
         raise _node_error(node, "a value that refers to itself") from None
 
 
-def _yaml_error(exc: Exception) -> DocumentError:
+def _yaml_error(exc: Exception, text: str | None = None) -> DocumentError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     reason = getattr(exc, "problem", None) or str(exc)
     if "nesting depth" in reason:
         reason = "nested more than 1,000 levels deep"
-    return DocumentError(reason, mark.line + 1 if mark else None, mark.column + 1 if mark else None)
+    if mark is None:
+        return DocumentError(reason, None, None)
+    line, column = mark.line + 1, mark.column + 1
+    if text is not None and not text.endswith(("\n", "\r")):
+        # The end of a text without a final line break: libyaml places it on the line after the
+        # last; it is just after the last character of the last line.
+        lines = re.split(r"\r\n|[\r\n]", text)
+        if line > len(lines):
+            line, column = len(lines), len(lines[-1]) + 1
+    return DocumentError(reason, line, column)
 
 
 def _check_aliases(root: Node, text: str) -> None:

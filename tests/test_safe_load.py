@@ -178,3 +178,18 @@ def test_every_file_that_contains_itself_is_an_error_not_a_hang(where, tmp_path)
     assert run.returncode == 2, (run.returncode, run.stderr)
     assert "某个值包含了它自身" in run.stderr and "loop.yaml" in run.stderr if where in ("rules", "cases") else True
     assert "某个值包含了它自身" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("text, where", [
+    ("[1,2", "line 1, column 5"),  # the end of a file without a final line break: after its last character
+    ("{", "line 1, column 2"),
+    ('{"名": 1,', "line 1, column 9"),
+    ("a: 1\nb: [1,", "line 2, column 7"),
+    ("a: 1\r\nb: [1,", "line 2, column 7"),
+    ("a: 1\rb: [1,", "line 2, column 7"),
+    ("a: 1\nb: [1,\n", "line 3, column 1"),  # with the line break, the end is the start of the next line
+])
+def test_the_end_of_a_file_is_located_on_its_last_line(text, where):
+    with pytest.raises(DocumentError) as caught:
+        load_yaml(text)
+    assert str(caught.value).startswith(where + ":"), str(caught.value)
