@@ -32,6 +32,14 @@ def shown(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
     return _REPR.repr(value)
 
 
+def as_written(value: Any) -> str:
+    """``value`` of a YAML or JSON file as the file writes it: ``true``, ``false``, ``null``;
+    anything else as ``shown`` quotes it."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return "null" if value is None else shown(value)
+
+
 def _digits(value: int) -> str:
     # A whole number too long to quote (Python will not even write one of over 4,300 digits).
     return f"a number of {len(str(value)) if value.bit_length() < 4000 else 'over 1,000'} digits"

@@ -59,6 +59,10 @@ rules:
      "extra.yaml: rule X-1: 'sector' is not a number"),
     ("when: {public_facing: 1}\n    then: [{note: {en: a, zh: b}}]",
      "extra.yaml: rule X-1: 'public_facing' has no value 1"),
+    ("when: {privacy: true}\n    then: [{note: {en: a, zh: b}}]",  # as the file writes it, not Python's True
+     "extra.yaml: rule X-1: 'privacy' has no value true; allowed: low, medium, high"),
+    ("when: {public_facing: 'yes'}\n    then: [{note: {en: a, zh: b}}]",
+     "extra.yaml: rule X-1: 'public_facing' has no value 'yes'; allowed: true, false"),
     ("when: {sector: {like: fin}}\n    then: [{note: {en: a, zh: b}}]",
      "extra.yaml: rule X-1: when: when.sector: unknown operator 'like'"),
     ("then: [{score: {mode: saas, points: 1}, note: {en: a, zh: b}}]",

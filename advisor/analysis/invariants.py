@@ -25,6 +25,7 @@ from advisor.analysis.space import Space
 from advisor.engine.cases import OPERATORS, OUTCOMES
 from advisor.engine.loader import BUDGET_NUMBER_FIELD, RulePack, field_test_problems, suggest
 from advisor.engine.schema import FactTest, FieldTest, Invariant
+from advisor.errors import as_written
 
 
 def invariant_problems(pack: RulePack) -> list[str]:
@@ -73,7 +74,7 @@ def _outcome_problems(test: FieldTest, values: dict[str, list[str]]) -> list[str
     if shape == "number":
         ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in given)
         return [] if ok else [f"'{test.field}' is a number"]
-    return [f"'{test.field}' has no value {v!r}{suggest(str(v), values[source])}" for v in given
+    return [f"'{test.field}' has no value {as_written(v)}{suggest(str(v), values[source])}" for v in given
             if v not in values[source]]
 
 

@@ -35,7 +35,7 @@ from advisor.engine.schema import (
     walk,
 )
 from advisor.bounded import RULE_FILE_BYTES, TooLarge, read_bounded
-from advisor.errors import RuleLoadError, shown
+from advisor.errors import RuleLoadError, as_written, shown
 from advisor.safe_load import DATA, DocumentError, load_yaml, non_finite, too_large
 from advisor.vocabulary import vocabulary
 
@@ -489,4 +489,5 @@ def _check_field_test(test: FieldTest, modes: list[str]) -> Iterator[str]:
     for v in values:
         is_bool = spec is not None and spec.type == "bool"
         if v not in allowed or isinstance(v, bool) != is_bool:
-            yield f"'{name}' has no value {shown(v)}{_suggest(v, allowed)}; allowed: {', '.join(map(str, allowed))}"
+            yield (f"'{name}' has no value {as_written(v)}{_suggest(v, allowed)}; "
+                   f"allowed: {', '.join(as_written(a) if isinstance(a, bool) else str(a) for a in allowed)}")
