@@ -9,8 +9,26 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from typing import Any
+
+# A choice by number in a text: ``{count?one|other}`` is ``one`` when the value ``count`` is 1,
+# else ``other``; either may hold placeholders (``{count?this item|these {count} items}``).
+# English needs it ("1 month", "2 months"); Chinese has one form.
+CHOICE = re.compile(r"\{(\w+)\?((?:[^{}|]|\{\w+\})*)\|((?:[^{}|]|\{\w+\})*)\}")
+
+
+def fill(text: str, values: dict[str, Any]) -> str:
+    """``text`` with its choices by number made and ``values`` filled in (``str.format``)."""
+    if "?" in text:
+        text = CHOICE.sub(lambda m: m.group(2) if is_one(values[m.group(1)]) else m.group(3), text)
+    return text.format(**values)
+
+
+def is_one(value: object) -> bool:
+    """Whether ``value`` (a number, or a number as text) is one."""
+    return str(value).strip() == "1"
 
 
 class TextTable:
@@ -26,9 +44,10 @@ class TextTable:
         return package_data(self.package, self.filename)
 
     def __call__(self, key: str, lang: str, **values: object) -> str:
-        """The text ``key`` in ``lang``, with ``values`` filled in."""
+        """The text ``key`` in ``lang``, with ``values`` filled in (and its choices by number,
+        ``{count?one|other}``, made)."""
         text = self.entries[key][lang]
-        return text.format(**values) if values else text
+        return fill(text, values) if values else text
 
 
 def package_text(package: str, filename: str) -> str:

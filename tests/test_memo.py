@@ -334,14 +334,14 @@ def test_write_memo_for_batch(tmp_path, advisor):
 
 def both_choices(text: str) -> str:
     """A memo string with each choice by number (``{n?one|other}``) as both its sides, ``one|other``."""
-    from advisor.memo.text import CHOICE
+    from advisor.ui_text import CHOICE
 
     return CHOICE.sub(lambda m: m.group(2) + "|" + m.group(3), text)
 
 
 def fields(text: str) -> set[str]:
     """The placeholders of a memo string, those of its choices by number (``{n?one|other}``) included."""
-    from advisor.memo.text import CHOICE
+    from advisor.ui_text import CHOICE
 
     names = {m.group(1) for m in CHOICE.finditer(text)}
     return names | {f for _, f, _, _ in string.Formatter().parse(both_choices(text)) if f}

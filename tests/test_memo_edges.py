@@ -205,3 +205,25 @@ def test_the_word_chart_has_the_alt_text_html_gives_it(cli, tmp_path, lang):
     assert len(alts) == 1
     xml = zipfile.ZipFile(docx_path).read("word/document.xml").decode("utf-8")
     assert re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml) == alts
+
+
+def test_one_of_anything_is_counted_in_the_singular_in_every_english_output(cli, tmp_path):
+    """A one-person firm with one user: its cost lines, hardware and break-even say "1 user",
+    "1 request", "1 accelerator", "1 employee", never "1 users" (advisor.ui_text's choices)."""
+    from advisor.ui_text import t
+
+    profile = tmp_path / "one.yaml"
+    profile.write_text("name: solo\nemployees: 1\nsector: 金融\nprivacy: low\nbudget: 1万\nusers: 1\n", "utf-8")
+    plural = re.compile(r"(?<![\d.,])1 (users|requests|accelerators|employees|months|days)\b")
+    texts = []
+    for fmt in ("table", "markdown", "json"):
+        result = cli("advise", str(profile), "--lang", "en", "-f", fmt, "--as-of", "2025-06-01")
+        assert result.exit_code == 0, result.output
+        texts.append(result.output)
+    out = tmp_path / "one.md"
+    assert cli("memo", str(profile), "--lang", "en", "--date", DATE, "--as-of", "2025-06-01", "-o", str(out)).exit_code == 0
+    texts.append(out.read_text("utf-8"))
+    assert "1 user;" in texts[0] and "1 accelerator" in texts[0]
+    assert not [plural.findall(text) for text in texts if plural.search(text)]
+    assert t("usage_line", "en", users="2", users_est="", tokens="5", tokens_est="").startswith("Usage: 2 users;")
+    assert t("usage_line", "zh", users="1", users_est="", tokens="5", tokens_est="").startswith("用量：1人")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-import re
 from importlib import resources
 from typing import Any
+
+from advisor.ui_text import fill
 
 
 @functools.cache
@@ -16,24 +17,11 @@ def _data() -> dict[str, Any]:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-# A choice by number in a memo string: ``{count?one|other}`` is ``one`` when the value ``count``
-# is 1, else ``other``; either may hold placeholders (``{count?this item|these {count} items}``).
-CHOICE = re.compile(r"\{(\w+)\?((?:[^{}|]|\{\w+\})*)\|((?:[^{}|]|\{\w+\})*)\}")
-
-
 def mt(key: str, lang: str, **values: object) -> str:
     """The memo string ``key`` in ``lang``, with ``values`` filled in (and its choices by number,
-    ``{count?one|other}``, made)."""
+    ``{count?one|other}``, made: ``advisor.ui_text.fill``)."""
     text = _data()["text"][key][lang]
-    if not values:
-        return text
-    text = CHOICE.sub(lambda m: m.group(2) if _is_one(values[m.group(1)]) else m.group(3), text)
-    return text.format(**values)
-
-
-def _is_one(value: object) -> bool:
-    """Whether ``value`` (a number, or a number as text) is one."""
-    return str(value).strip() == "1"
+    return fill(text, values) if values else text
 
 
 def mlist(key: str, lang: str) -> list[str]:
