@@ -52,6 +52,20 @@ def test_memo_and_ask_refuse_an_output_folder_that_does_not_exist_as_ask_save_do
     assert cli("memo", str(profile), "-o", str(tmp_path / "m.md")).exit_code == 0
 
 
+def test_an_output_inside_a_file_is_refused_naming_the_file(cli, tmp_path):
+    profile = base(tmp_path)
+    (tmp_path / "notes").write_text("x", "utf-8")
+    target = tmp_path / "notes" / "m.md"
+    memo = cli("memo", str(profile), "-o", str(target), "--lang", "zh")
+    assert memo.exit_code == 2
+    assert memo.stderr == f"advisor：错误：{target}：{target.parent} 是文件，不是文件夹\n"
+    ask = cli("ask", "--from", str(PROFILES / "05-hybrid-bank.yaml"), "--memo", str(target), "--lang", "en",
+              input="\n" * 40)
+    assert ask.exit_code == 2
+    assert ask.stderr == f"advisor: error: {target}: {target.parent} is a file, not a folder\n"
+    assert (tmp_path / "notes").read_text("utf-8") == "x"
+
+
 def run(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **env})

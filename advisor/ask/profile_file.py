@@ -136,6 +136,8 @@ def check_writable(path: str, folder_must_exist: bool = True) -> None:
     if p.is_dir():
         raise SourceError(f"{path}: is a folder; give a file name")
     if folder_must_exist and not p.parent.is_dir():
+        if p.parent.exists():
+            raise SourceError(f"{path}: {p.parent} is a file, not a folder")
         raise SourceError(f"{path}: the folder {p.parent} does not exist")
 
 
